@@ -1,0 +1,1 @@
+"""Benchmarks: qimscale timed against its peers in the same run, reported as ratios."""

@@ -1,0 +1,5 @@
+"""Allow ``python -m qimscale``."""
+
+from qimscale.cli import main
+
+main()
