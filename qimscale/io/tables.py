@@ -1,15 +1,28 @@
-"""Plain tabular readers (CSV/TSV, xlsx, SPSS, Stata, Parquet).
+"""Plain tabular readers: CSV/TSV, xlsx, SPSS ``.sav``, Stata ``.dta`` and Parquet.
 
-This module is the minimal reader that analysis commands rely on; the
-survey-platform readers build on it.
+Each reader opens one *container* format and returns a :class:`RawTable`: the
+first records as text (so that the survey-platform layer in
+:mod:`qimscale.io.survey` can recognise Qualtrics, REDCap, LimeSurvey or Kobo
+header rows) and a loader that parses the data below a given number of header
+rows. :func:`read_data` is the minimal entry point used by the analysis
+commands; it returns a plain :class:`pandas.DataFrame`.
+
+Reading never modifies the input and never coerces values silently: in CSV
+files only an empty cell is missing (``NA``, ``N/A`` or ``-99`` stay as they
+are, to be reported by validation), and SPSS/Stata user-missing codes are kept
+and reported, not turned into system-missing.
 """
 
 from __future__ import annotations
 
 import sys
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from qimscale.errors import DataError
+from qimscale.io import _text
 
 _SUFFIX_FORMATS = {
     ".csv": "csv",
@@ -25,9 +38,21 @@ _SUFFIX_FORMATS = {
     ".pq": "parquet",
 }
 
+#: container formats (how the bytes are stored)
+CONTAINERS = ("csv", "tsv", "xlsx", "sav", "dta", "parquet")
+
+#: refuse xlsx files that would expand beyond this many bytes (zip-bomb guard)
+XLSX_MAX_UNCOMPRESSED = 2 * 1024**3
+#: ... or whose members expand more than this ratio (real sheets compress ~5-20x)
+XLSX_MAX_RATIO = 200
+
 
 def detect_format(path: str | Path) -> str:
-    """Guess a file's format from its suffix (``-`` means CSV on stdin)."""
+    """Guess a file's container format from its suffix (``-`` means CSV on stdin).
+
+    >>> detect_format("responses.sav")
+    'sav'
+    """
     if str(path) == "-":
         return "csv"
     suffix = Path(path).suffix.lower()
@@ -40,56 +65,293 @@ def detect_format(path: str | Path) -> str:
         ) from None
 
 
-def read_data(path: str | Path, *, format: str | None = None):
+@dataclass
+class RawTable:
+    """A container-level read: header records plus a loader for the data rows.
+
+    Attributes
+    ----------
+    source : str
+        The path as given (used in messages).
+    container : str
+        ``csv``, ``tsv``, ``xlsx``, ``sav``, ``dta`` or ``parquet``.
+    head : list of list of str
+        The first records of the file as text; for ``sav``/``dta``/``parquet``
+        a single record holding the column names.
+    encoding, delimiter : str or None
+        Detected text encoding and delimiter (text containers only).
+    column_labels, value_labels, user_missing : dict
+        Variable labels, value labels (``{column: {code: label}}``) and
+        user-missing definitions (``{column: [{"lo", "hi"}]}`` or
+        ``{column: [codes]}``) from SPSS/Stata metadata.
+    """
+
+    source: str
+    container: str
+    head: list[list[str]]
+    loader: Callable[[int, list[str]], "object"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    column_labels: dict = field(default_factory=dict)
+    value_labels: dict = field(default_factory=dict)
+    user_missing: dict = field(default_factory=dict)
+
+    @property
+    def has_header_rows(self) -> bool:
+        """True for text/xlsx containers, whose column names are a header row."""
+        return self.container in ("csv", "tsv", "xlsx")
+
+    def load(self, n_header: int = 1, names: list[str] | None = None):
+        """Return the data below ``n_header`` header rows, with column names ``names``."""
+        return self.loader(n_header, names if names is not None else list(self.head[0]))
+
+
+def check_unique(names: list[str], source: str) -> None:
+    """Raise :class:`DataError` naming the first duplicated column name."""
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataError(f"{source}: column name {name!r} appears twice (columns {seen[name]} and {pos}); "
+                            "column names must be unique, rename one of them")
+        seen[name] = pos
+
+
+def open_table(path: str | Path, *, container: str | None = None) -> RawTable:
+    """Open ``path`` as a container format and return a :class:`RawTable`.
+
+    Raises
+    ------
+    DataError
+        Missing, empty, binary or undecodable file; unterminated quotes; an
+        xlsx that is not a zip archive, is truncated or would expand to an
+        absurd size; a corrupt SPSS/Stata/Parquet file.
+    """
+    container = container or detect_format(path)
+    source = str(path)
+    if source != "-" and not Path(path).is_file():
+        raise DataError(f"{source}: no such file")
+    if container in ("csv", "tsv"):
+        raw = sys.stdin.buffer.read() if source == "-" else Path(path).read_bytes()
+        return _open_text(raw, source, container)
+    if container == "xlsx":
+        return _open_xlsx(Path(path), source)
+    if container in ("sav", "dta"):
+        return _open_readstat(Path(path), source, container)
+    if container == "parquet":
+        return _open_parquet(Path(path), source)
+    raise DataError(f"{source}: unknown format {container!r}; use one of {', '.join(CONTAINERS)}")
+
+
+# --------------------------------------------------------------------------- text
+
+def _open_text(raw: bytes, source: str, container: str) -> RawTable:
+    if not raw.strip():
+        raise DataError(f"{source}: the file is empty")
+    _text.check_not_binary(raw, source)
+    text, encoding = _text.decode(raw, source)
+    delimiter = "\t" if container == "tsv" else _text.sniff_delimiter(text)
+    _text.check_quotes(text, delimiter, source)
+    head = _text.head_records(text, delimiter)
+    head = [r for r in head if any(c.strip() for c in r)] or [[]]
+    if not any(c.strip() for c in head[0]):
+        raise DataError(f"{source}: the file has no header row")
+    data = text.encode("utf-8") if encoding != "utf-8" else raw
+
+    def loader(n_header: int, names: list[str]):
+        return _parse_delimited(data, source, delimiter, n_header, names)
+
+    return RawTable(source, container, head, loader, encoding=encoding, delimiter=delimiter)
+
+
+def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, names: list[str]):
+    """Parse UTF-8 ``data`` with pyarrow; only empty cells are missing."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    read = pcsv.ReadOptions(column_names=list(names), skip_rows=n_header, block_size=1 << 24)
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    conv = pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
+                               quoted_strings_can_be_null=True, true_values=[], false_values=[])
+    try:
+        table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                              convert_options=conv)
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).splitlines()[0]
+        if "Empty CSV file" in msg:
+            raise DataError(f"{source}: the file has a header but no data rows") from None
+        raise DataError(f"{source}: cannot be parsed as delimited text ({msg}); check that every row has "
+                        f"{len(names)} fields separated by {delimiter!r}") from None
+    if table.num_rows == 0:
+        raise DataError(f"{source}: the file has a header but no data rows")
+    return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+def _check_zip(path: Path, source: str) -> None:
+    if not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:8]
+        what = "empty" if not head else "not an Excel workbook (an .xlsx file is a zip archive)"
+        raise DataError(f"{source}: the file is {what}; save it as .xlsx from a spreadsheet program, "
+                        "or pass --format csv if it is text")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            for i in infos:
+                ratio = i.file_size / max(i.compress_size, 1)
+                if i.file_size > 10 * 1024**2 and ratio > XLSX_MAX_RATIO:
+                    raise DataError(f"{source}: refused: member {i.filename!r} would expand {ratio:.0f}-fold "
+                                    f"to {i.file_size / 1024**2:.0f} MiB (zip-bomb guard)")
+            if total > XLSX_MAX_UNCOMPRESSED:
+                raise DataError(f"{source}: refused: the workbook would expand to {total / 1024**3:.1f} GiB "
+                                "(zip-bomb guard); export the sheet as CSV instead")
+            bad = zf.testzip()
+            if bad is not None:
+                raise DataError(f"{source}: the workbook is corrupt (member {bad!r} fails its checksum)")
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{source}: the workbook is truncated or corrupt ({exc})") from None
+
+
+def _open_xlsx(path: Path, source: str) -> RawTable:
+    import openpyxl
+
+    _check_zip(path, source)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        wb.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
+        raise DataError(f"{source}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise DataError(f"{source}: the workbook's first sheet is empty")
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    head = [["" if v is None else str(v) for v in r] for r in rows[:6]]
+
+    def loader(n_header: int, names: list[str]):
+        import pandas as pd
+
+        body = rows[n_header:]
+        if not body:
+            raise DataError(f"{source}: the file has a header but no data rows")
+        df = pd.DataFrame(body, columns=list(names), dtype=object)
+        for col in df.columns:
+            df[col] = _settle_object_column(df[col])
+        return df
+
+    return RawTable(source, "xlsx", head, loader)
+
+
+def _settle_object_column(s):
+    """Make an object column numeric when every non-empty cell is a number, else text."""
+    import numbers
+
+    import pandas as pd
+
+    vals = s.dropna()
+    if vals.empty:
+        return pd.to_numeric(s, errors="coerce")
+    if all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in vals):
+        return pd.to_numeric(s)
+    if all(isinstance(v, (str, numbers.Number)) for v in vals):
+        return s.map(lambda v: None if v is None else (v if isinstance(v, str) else _num_text(v)))
+    return s
+
+
+def _num_text(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+# --------------------------------------------------------------------------- SPSS / Stata / Parquet
+
+def _open_readstat(path: Path, source: str, container: str) -> RawTable:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if container == "sav" else pyreadstat.read_dta
+    try:
+        df, meta = reader(str(path), user_missing=True)
+    except Exception as exc:  # noqa: BLE001 - pyreadstat raises ReadstatError/PyreadstatError
+        kind = "SPSS .sav" if container == "sav" else "Stata .dta"
+        raise DataError(f"{source}: cannot be read as a {kind} file ({type(exc).__name__}: "
+                        f"{str(exc).strip() or 'corrupt file'})") from None
+    names = [str(c) for c in df.columns]
+    if df.shape[0] == 0:
+        raise DataError(f"{source}: the file has variables but no cases")
+    user_missing = {k: list(v) for k, v in (getattr(meta, "missing_ranges", None) or {}).items()}
+    for k, v in (getattr(meta, "missing_user_values", None) or {}).items():
+        user_missing.setdefault(k, []).extend(v)
+    labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+
+    def loader(n_header: int, cols: list[str]):
+        out = df.copy()
+        out.columns = cols
+        return out
+
+    return RawTable(source, container, [names], loader, encoding=getattr(meta, "file_encoding", None),
+                    column_labels=labels, value_labels=dict(meta.variable_value_labels or {}),
+                    user_missing=user_missing)
+
+
+def _open_parquet(path: Path, source: str) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{source}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
+    if table.num_rows == 0:
+        raise DataError(f"{source}: the file has columns but no rows")
+    names = [str(c) for c in table.column_names]
+
+    def loader(n_header: int, cols: list[str]):
+        df = table.to_pandas()
+        df.columns = cols
+        return df
+
+    return RawTable(source, "parquet", [names], loader)
+
+
+# --------------------------------------------------------------------------- public
+
+def read_data(path: str | Path, *, format: str | None = None):  # noqa: A002 - CLI vocabulary
     """Read a data file into a :class:`pandas.DataFrame`.
+
+    Survey-platform exports are recognised and their extra header rows
+    (Qualtrics) removed; see :func:`qimscale.io.read_survey` for the metadata.
 
     Parameters
     ----------
     path : str or Path
         The file; ``"-"`` reads CSV from standard input.
-    format : {"csv", "tsv", "xlsx", "sav", "dta", "parquet"}, optional
-        Overrides detection from the suffix.
+    format : str, optional
+        Overrides detection: a container (``csv``, ``tsv``, ``xlsx``, ``sav``,
+        ``dta``, ``parquet``) or a platform (``qualtrics``, ``redcap``,
+        ``limesurvey``, ``kobo``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per respondent, columns as in the file.
+        One row per respondent, columns as in the file. Only empty cells are
+        missing; SPSS/Stata user-missing codes are kept as their codes.
 
     Raises
     ------
     DataError
-        If the file is missing, empty, unreadable, or has duplicate column names.
+        If the file is missing, empty, header-only, binary, unreadable, or has
+        duplicate column names.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "x.csv")
+    >>> _ = open(p, "w").write("id;l1;l2\\n1;4;5\\n2;3;3\\n")
+    >>> read_data(p)["l2"].tolist()
+    [5, 3]
     """
-    import pandas as pd
+    from qimscale.io.survey import read_survey
 
-    fmt = format or detect_format(path)
-    src = sys.stdin if str(path) == "-" else Path(path)
-    if src is not sys.stdin and not Path(path).is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        if fmt in ("csv", "tsv"):
-            df = pd.read_csv(src, sep="\t" if fmt == "tsv" else None, engine="python",
-                             encoding_errors="strict")
-        elif fmt == "xlsx":
-            df = pd.read_excel(src, engine="openpyxl")
-        elif fmt == "sav":
-            import pyreadstat
-
-            df, _ = pyreadstat.read_sav(str(src))
-        elif fmt == "dta":
-            import pyreadstat
-
-            df, _ = pyreadstat.read_dta(str(src))
-        elif fmt == "parquet":
-            df = pd.read_parquet(src)
-        else:
-            raise DataError(f"{path}: unknown format {fmt!r}")
-    except DataError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except Exception as exc:  # noqa: BLE001 - turned into one-line user error
-        raise DataError(f"{path}: cannot be read as {fmt}: {exc}") from None
-    if df.shape[0] == 0:
-        raise DataError(f"{path}: the file has a header but no data rows")
-    return df
+    return read_survey(path, format=format).data

@@ -1,0 +1,170 @@
+"""Atomic writers: csv, xlsx, sav (with variable and value labels), dta and parquet.
+
+Every file is first written to a temporary file in the destination folder and
+then moved into place with :func:`os.replace`, so a reader never sees a half
+written file. :class:`AtomicOutputs` extends this to a set of files (scores,
+problems table, scoring log): either all of them appear or none does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from qimscale.errors import DataError
+
+OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta", ".parquet": "parquet"}
+
+
+def output_format(path: str | Path) -> str:
+    """The output format implied by ``path``'s suffix.
+
+    >>> output_format("scores.parquet")
+    'parquet'
+    """
+    suffix = Path(path).suffix.lower()
+    try:
+        return OUTPUT_FORMATS[suffix]
+    except KeyError:
+        raise DataError(f"{path}: cannot write {suffix or 'a file without a suffix'}; use one of "
+                        f"{', '.join(OUTPUT_FORMATS)}") from None
+
+
+def _for_readstat(df):
+    """pyreadstat wants plain object columns for text."""
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+            out[col] = s.astype(object).where(s.notna(), None)
+        elif s.dtype == bool:
+            out[col] = s.astype("int8")
+    return out
+
+
+def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: dict | None) -> None:
+    if fmt == "csv":
+        df.to_csv(path, index=False)
+    elif fmt == "xlsx":
+        if df.shape[0] > 1_048_575:
+            raise DataError(f"{path}: {df.shape[0]} rows do not fit in an Excel sheet; write .csv or .parquet")
+        df.to_excel(path, index=False, engine="openpyxl")
+    elif fmt == "parquet":
+        df.to_parquet(path, index=False)
+    elif fmt in ("sav", "dta"):
+        import pyreadstat
+
+        cols = set(df.columns)
+        labels = {k: str(v)[:80 if fmt == "dta" else 256] for k, v in (column_labels or {}).items() if k in cols}
+        vlabels = {k: {int(c) if float(c).is_integer() else c: str(lab) for c, lab in v.items()}
+                   for k, v in (value_labels or {}).items() if k in cols}
+        data = _for_readstat(df)
+        if fmt == "sav":
+            pyreadstat.write_sav(data, str(path), column_labels=labels or None,
+                                 variable_value_labels=vlabels or None)
+        else:
+            pyreadstat.write_dta(data, str(path), column_labels=labels or None,
+                                 variable_value_labels=vlabels or None)
+    else:  # pragma: no cover - guarded by output_format
+        raise DataError(f"{path}: unknown output format {fmt!r}")
+
+
+def _temp_beside(path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
+    os.close(fd)
+    return Path(tmp)
+
+
+class AtomicOutputs:
+    """Write several files so that all appear together or none does.
+
+    Use as a context manager: ``add_table``/``add_json``/``add_text`` write to
+    temporary files beside their destinations; on a clean exit every temporary
+    file is renamed into place, on an exception all are removed.
+
+    Parameters
+    ----------
+    protect : iterable of path, optional
+        Input files that must never be overwritten.
+    """
+
+    def __init__(self, protect=()):
+        self._pending: list[tuple[Path, Path]] = []
+        self._protect = [Path(p).resolve() for p in protect if str(p) != "-"]
+
+    def _claim(self, path) -> tuple[Path, Path]:
+        path = Path(path)
+        if path.resolve() in self._protect:
+            raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
+        if not path.parent.is_dir():
+            raise DataError(f"{path}: the folder {path.parent} does not exist")
+        tmp = _temp_beside(path)
+        self._pending.append((tmp, path))
+        return tmp, path
+
+    def add_table(self, df, path, *, column_labels=None, value_labels=None) -> Path:
+        """Write ``df`` in the format of ``path``'s suffix."""
+        fmt = output_format(path)
+        tmp, path = self._claim(path)
+        try:
+            _write(df, tmp, fmt, column_labels, value_labels)
+        except DataError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - writer libraries raise many types
+            raise DataError(f"{path}: cannot write {fmt}: {type(exc).__name__}: {exc}") from None
+        return path
+
+    def add_json(self, obj, path) -> Path:
+        """Write ``obj`` as JSON (NaN written as ``null``)."""
+        from qimscale.cli._common import to_jsonable
+
+        tmp, path = self._claim(path)
+        tmp.write_text(json.dumps(to_jsonable(obj), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+        return path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            for tmp, final in self._pending:
+                os.replace(tmp, final)
+        else:
+            for tmp, _ in self._pending:
+                tmp.unlink(missing_ok=True)
+        self._pending = []
+        return False
+
+
+def write_table(df, path, *, column_labels=None, value_labels=None, protect=()) -> Path:
+    """Write one table atomically (temporary file + :func:`os.replace`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    path : str or Path
+        ``.csv``, ``.xlsx``, ``.sav``, ``.dta`` or ``.parquet``.
+    column_labels : dict, optional
+        Variable labels (sav, dta).
+    value_labels : dict, optional
+        ``{column: {code: label}}`` (sav, dta).
+    protect : iterable of path, optional
+        Paths that must not be overwritten (the input).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    DataError
+        Unknown suffix, missing folder, an attempt to overwrite ``protect``, or
+        a failure of the writer; nothing is left behind.
+    """
+    with AtomicOutputs(protect) as out:
+        return out.add_table(df, path, column_labels=column_labels, value_labels=value_labels)
