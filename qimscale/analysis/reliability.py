@@ -1,0 +1,780 @@
+"""Internal-consistency reliability: Cronbach's alpha and its item analysis.
+
+The numbers follow ``psych::alpha`` (Revelle) formula for formula, including
+its conventions where a choice is arbitrary; each such convention is listed in
+the Notes of :func:`alpha`. ω lives in :mod:`qimscale.analysis.omega`, split
+halves and Guttman's λ4 in :mod:`qimscale.analysis.splithalf`, test-retest
+ICCs in :mod:`qimscale.analysis.icc`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings as _warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from qimscale.errors import DataError
+
+__all__ = [
+    "AlphaResult",
+    "alpha",
+    "feldt_ci",
+    "item_matrix",
+    "scale_reliability",
+    "smc",
+]
+
+_MISSING = ("pairwise", "listwise")
+_CI = ("feldt", "bootstrap", "bca", "percentile")
+
+
+# --------------------------------------------------------------------------- input checks
+
+@dataclass
+class ItemMatrix:
+    """Validated item scores.
+
+    Attributes
+    ----------
+    x : ndarray of shape (n, k)
+        Scores as floats; ``NaN`` marks a missing answer.
+    items : list of str
+        Column names, in order.
+    rows : ndarray of int
+        Positions (0-based) of the kept rows in the input.
+    warnings : list of str
+        What was dropped and why.
+    """
+
+    x: np.ndarray
+    items: list[str]
+    rows: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+
+def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
+                drop_constant: bool = True, missing: str = "pairwise",
+                context: str = "scale") -> ItemMatrix:
+    """Check item scores and return them as a float matrix.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like of shape (n, k)
+        One row per respondent, one column per item.
+    items : sequence of str, optional
+        Columns of ``data`` to use (default: all).
+    min_items : int, default 2
+        Fewest usable items; fewer raise :class:`~qimscale.errors.DataError`.
+    drop_constant : bool, default True
+        Leave out (with a warning) items with a single observed value or no
+        answers, as ``psych::alpha`` does; with ``False`` they raise.
+    missing : {"pairwise", "listwise"}
+        ``"listwise"`` keeps only rows that answer every item.
+    context : str
+        Name used in messages (e.g. ``"scale 'lead'"``).
+
+    Returns
+    -------
+    ItemMatrix
+        ``x`` (n × k floats with NaN), ``items``, kept ``rows`` and ``warnings``.
+
+    Raises
+    ------
+    DataError
+        A column that is not numeric (naming the first offending row and
+        value), a column not found, fewer than ``min_items`` usable items, or
+        no rows left.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = item_matrix(pd.DataFrame({"a": [1, 2, None], "b": [2, 2, 3], "c": [None, None, None]}))
+    >>> m.items, m.x.shape
+    (['a', 'b'], (3, 2))
+    """
+    if missing not in _MISSING:
+        raise DataError(f"missing must be one of {', '.join(_MISSING)}; got {missing!r}")
+    if not isinstance(data, pd.DataFrame):
+        arr = np.asarray(data)
+        if arr.ndim != 2:
+            raise DataError(f"{context}: item data must be a 2-D table (respondents × items); got shape {arr.shape}")
+        data = pd.DataFrame(arr, columns=[f"V{j + 1}" for j in range(arr.shape[1])])
+    if items is None:
+        items = list(data.columns)
+    items = list(items)
+    absent = [i for i in items if i not in data.columns]
+    if absent:
+        raise DataError(f"{context}: column(s) {', '.join(map(repr, absent))} not found in the data")
+    cols = []
+    for it in items:
+        col = data[it]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            conv = pd.to_numeric(col, errors="coerce")
+            bad = conv.isna() & col.notna()
+            if bad.any():
+                pos = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(
+                    f"{context}: column '{it}' is not numeric: data row {pos + 1} holds {col.iloc[pos]!r}. "
+                    "Recode the answers to numbers (for example with 'qimscale score') or leave this "
+                    "column out of the item list."
+                )
+            col = conv
+        cols.append(col.to_numpy(dtype=float, na_value=np.nan))
+    x = np.column_stack(cols) if cols else np.empty((len(data), 0))
+    msgs: list[str] = []
+    rows = np.arange(x.shape[0])
+
+    keep = np.ones(x.shape[1], dtype=bool)
+    for j, it in enumerate(items):
+        obs = x[:, j][~np.isnan(x[:, j])]
+        if obs.size == 0:
+            why = "has no answers"
+        elif np.all(obs == obs[0]):
+            why = f"has a single observed value ({obs[0]:g}) in all {obs.size} answers, so it carries no information"
+        else:
+            continue
+        if not drop_constant:
+            raise DataError(f"{context}: item '{it}' {why}; remove it from the item list")
+        keep[j] = False
+        msgs.append(f"{context}: item '{it}' {why}; it was left out (as psych::alpha does). "
+                    "Remove it from the scale definition to silence this warning.")
+    x = x[:, keep]
+    items = [str(it) for it, kp in zip(items, keep) if kp]
+
+    if x.shape[1] < min_items:
+        raise DataError(
+            f"{context}: {x.shape[1]} usable item(s) ({', '.join(items) or 'none'}); at least {min_items} "
+            "are needed. Add items with --items/--scale."
+        )
+    empty = np.all(np.isnan(x), axis=1)
+    if empty.any():
+        where = np.flatnonzero(empty)
+        shown = ", ".join(str(i + 1) for i in where[:10]) + (" ..." if where.size > 10 else "")
+        msgs.append(f"{context}: {where.size} row(s) answer none of the items (data rows {shown}); they "
+                    "were excluded, so n counts only respondents with at least one answer. Remove these "
+                    "rows from the file to silence this warning.")
+        x, rows = x[~empty], rows[~empty]
+    if missing == "listwise":
+        complete = ~np.any(np.isnan(x), axis=1)
+        if not complete.all():
+            msgs.append(f"{context}: missing='listwise' dropped {int((~complete).sum())} incomplete row(s).")
+        x, rows = x[complete], rows[complete]
+    if x.shape[0] < 3:
+        raise DataError(f"{context}: only {x.shape[0]} usable row(s); at least 3 respondents are needed")
+    return ItemMatrix(x, items, rows, msgs)
+
+
+def _pairwise_cov(x: np.ndarray) -> np.ndarray:
+    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``."""
+    m = ~np.isnan(x)
+    if m.all():
+        return np.cov(x, rowvar=False)
+    x0 = np.where(m, x, 0.0)
+    mf = m.astype(float)
+    n = mf.T @ mf
+    sa = x0.T @ mf                       # sa[j, l] = sum of x_j over rows answering j and l
+    sab = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = (sab - sa * sa.T / n) / (n - 1)
+    c[n < 2] = np.nan
+    return c
+
+
+def _cov2cor(c: np.ndarray) -> np.ndarray:
+    d = 1.0 / np.sqrt(np.diag(c))
+    r = c * d[:, None] * d[None, :]
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _check_pairs(c: np.ndarray, items: Sequence[str], context: str) -> None:
+    if np.isnan(c).any():
+        j, l = np.argwhere(np.isnan(c))[0]
+        raise DataError(f"{context}: items '{items[j]}' and '{items[l]}' are answered together by fewer "
+                        "than 2 respondents, so their covariance is undefined; use more data or drop one "
+                        "of them")
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations of each variable on all the others.
+
+    Matches ``psych::smc(R)`` for a complete correlation matrix: ``1 -
+    1/diag(R⁺)`` with the Moore–Penrose inverse, values clamped to [0, 1].
+
+    Parameters
+    ----------
+    r : ndarray of shape (k, k)
+        Correlation matrix.
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        The SMC of each variable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> smc(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    array([0.25, 0.25])
+    """
+    r = np.asarray(r, dtype=float)
+    # psych::Pinv: SVD pseudo-inverse, singular values below sqrt(eps) * largest dropped
+    inv = np.linalg.pinv(r, rcond=math.sqrt(np.finfo(float).eps), hermitian=True)
+    out = 1.0 - 1.0 / np.diag(inv)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
+    """psych's internal ``alpha.1``: the alpha family of one covariance matrix."""
+    k = c.shape[0]
+    tr_c, sum_c = np.trace(c), c.sum()
+    raw = (1.0 - tr_c / sum_c) * k / (k - 1)
+    sum_r = r.sum()
+    std = (1.0 - k / sum_r) * k / (k - 1)
+    g6 = 1.0 - (k - smc(r).sum()) / sum_r
+    av_r = (sum_r - k) / (k * (k - 1))
+    low = r[np.tril_indices(k, -1)]
+    var_r = float(np.var(low, ddof=1)) if low.size > 1 else np.nan
+    med_r = float(np.median(low))
+    cc = c @ c
+    q = (2.0 * k**2 / ((k - 1) ** 2 * sum_c**3)) * (sum_c * (np.trace(cc) + tr_c**2) - 2.0 * tr_c * cc.sum())
+    return {"raw_alpha": raw, "std_alpha": std, "g6": g6, "average_r": av_r,
+            "signal_noise": k * av_r / (1.0 - av_r), "q": q, "var_r": var_r, "median_r": med_r}
+
+
+def feldt_ci(alpha_value: float, n: int, k: int, *, conf_level: float = 0.95) -> tuple[float, float]:
+    """Feldt's confidence interval for coefficient alpha.
+
+    Matches ``psych::alpha.ci(alpha, n.obs, n.var)`` (the ``feldt`` element of
+    ``psych::alpha``).
+
+    Parameters
+    ----------
+    alpha_value : float
+        Raw coefficient alpha.
+    n : int
+        Number of respondents.
+    k : int
+        Number of items.
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+
+    Notes
+    -----
+    With :math:`F_p` the ``p`` quantile of an F distribution on
+    :math:`(n-1, (n-1)(k-1))` degrees of freedom and :math:`a = 1 -
+    \\text{conf\\_level}`, the bounds are :math:`1 - (1-\\alpha) F_{1-a/2}`
+    and :math:`1 - (1-\\alpha) F_{a/2}` (Feldt, Woodruff & Salih, 1987).
+
+    References
+    ----------
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference
+    for coefficient alpha. *Applied Psychological Measurement, 11*(1), 93–103.
+    https://doi.org/10.1177/014662168701100107
+
+    Examples
+    --------
+    >>> lo, hi = feldt_ci(0.8, 200, 6)
+    >>> round(lo, 4), round(hi, 4)
+    (0.7568, 0.8385)
+    """
+    p = 1.0 - conf_level
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    lower = 1.0 - (1.0 - alpha_value) * stats.f.ppf(1.0 - p / 2.0, df1, df2)
+    upper = 1.0 - (1.0 - alpha_value) * stats.f.ppf(p / 2.0, df1, df2)
+    return float(lower), float(upper)
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+def _moment_columns(x0: np.ndarray, m: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per-row contributions to the pairwise moments (counts, sums, cross-products).
+
+    For items j ≤ l (upper triangle ``iu``): m_j m_l and x_j x_l m_j m_l;
+    for every ordered pair (j, l): x_j m_j m_l. Summing rows with weights
+    gives the pairwise-complete moments of a weighted (bootstrap) sample.
+    """
+    mf = m.astype(float)
+    pair = mf[:, :, None] * mf[:, None, :]                    # (n, k, k)
+    sums = (x0[:, :, None] * pair).reshape(x0.shape[0], -1)   # x_j over pairs (j, l)
+    j, l = iu
+    return np.concatenate([pair[:, j, l], sums, (x0[:, j] * x0[:, l]) * pair[:, j, l]], axis=1)
+
+
+def _alpha_from_moments(mom: np.ndarray, k: int, iu) -> np.ndarray:
+    """Raw alpha for each row of pairwise moments (see :func:`_moment_columns`)."""
+    b = mom.shape[0]
+    npair = len(iu[0])
+    cnt = np.empty((b, k, k))
+    cnt[:, iu[0], iu[1]] = mom[:, :npair]
+    cnt[:, iu[1], iu[0]] = mom[:, :npair]
+    sa = mom[:, npair:npair + k * k].reshape(b, k, k)
+    sab = np.empty((b, k, k))
+    sab[:, iu[0], iu[1]] = mom[:, npair + k * k:]
+    sab[:, iu[1], iu[0]] = mom[:, npair + k * k:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sab - sa * np.swapaxes(sa, 1, 2) / cnt) / (cnt - 1.0)
+    tr = np.trace(cov, axis1=1, axis2=2)
+    tot = cov.sum(axis=(1, 2))
+    return (1.0 - tr / tot) * k / (k - 1.0)
+
+
+def _alpha_complete_moments(mom: np.ndarray, k: int) -> np.ndarray:
+    """Raw alpha from weighted moments of complete data: [1, x, x², total, total²]."""
+    n = mom[:, :1]
+    sx, sxx = mom[:, 1:k + 1], mom[:, k + 1:2 * k + 1]
+    st, stt = mom[:, 2 * k + 1], mom[:, 2 * k + 2]
+    var_items = ((sxx - sx**2 / n) / (n - 1)).sum(axis=1)
+    var_tot = (stt - st**2 / n[:, 0]) / (n[:, 0] - 1)
+    return (1.0 - var_items / var_tot) * k / (k - 1.0)
+
+
+class _AlphaMoments:
+    """Raw alpha of reweighted samples, computed from row-wise moment contributions."""
+
+    def __init__(self, x: np.ndarray):
+        self.n, self.k = x.shape
+        m = ~np.isnan(x)
+        x0 = np.where(m, x, 0.0)
+        self.complete = bool(m.all())
+        if self.complete:
+            t = x0.sum(axis=1)
+            self.z = np.column_stack([np.ones(self.n), x0, x0**2, t, t**2])
+        else:
+            self.iu = np.triu_indices(self.k)
+            self.z = _moment_columns(x0, m, self.iu)
+
+    def alpha(self, mom: np.ndarray) -> np.ndarray:
+        if self.complete:
+            return _alpha_complete_moments(mom, self.k)
+        return _alpha_from_moments(mom, self.k, self.iu)
+
+    def weighted(self, w: np.ndarray) -> np.ndarray:
+        return self.alpha(w @ self.z)
+
+    def jackknife(self) -> np.ndarray:
+        total = self.z.sum(axis=0)
+        out = np.empty(self.n)
+        step = max(1, 2_000_000 // self.z.shape[1])
+        for s in range(0, self.n, step):
+            out[s:s + step] = self.alpha(total[None, :] - self.z[s:s + step])
+        return out
+
+
+def _bootstrap_alpha(x: np.ndarray, n_boot: int, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap replicates of raw alpha and the jackknife values (for BCa).
+
+    Resampling rows with replacement is done as integer frequency weights, so
+    every replicate's pairwise covariance matrix comes out of one matrix
+    product (replicates × rows) @ (rows × moments).
+    """
+    rng = np.random.default_rng(seed)
+    mom = _AlphaMoments(x)
+    n = x.shape[0]
+    out = np.empty(n_boot)
+    chunk = max(1, min(n_boot, 20_000_000 // max(n, 1)))
+    for s in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - s)
+        idx = rng.integers(0, n, size=(b, n))
+        w = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n).reshape(b, n)
+        out[s:s + b] = mom.weighted(w.astype(float))
+    return out, mom.jackknife()
+
+
+def _bca_interval(theta: float, boot: np.ndarray, jack: np.ndarray, conf_level: float) -> tuple[float, float]:
+    """Bias-corrected and accelerated percentile interval (Efron, 1987)."""
+    boot = boot[np.isfinite(boot)]
+    prop = (np.sum(boot < theta) + 0.5 * np.sum(boot == theta)) / boot.size
+    if prop <= 0.0 or prop >= 1.0:
+        return (np.nan, np.nan)
+    z0 = stats.norm.ppf(prop)
+    d = jack.mean() - jack
+    den = 6.0 * (np.sum(d**2) ** 1.5)
+    acc = np.sum(d**3) / den if den > 0 else 0.0
+    zq = stats.norm.ppf([(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
+    adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
+    lo, hi = np.quantile(boot, adj)
+    return float(lo), float(hi)
+
+
+# --------------------------------------------------------------------------- alpha
+
+@dataclass
+class AlphaResult:
+    """Cronbach's alpha with psych's item analysis; returned by :func:`alpha`.
+
+    Attributes
+    ----------
+    n : int
+        Respondents used (rows with at least one answer; complete rows for
+        ``missing="listwise"``). psych's ``nrow(x)``, used for the Feldt CI.
+    k : int
+        Items used.
+    items : list of str
+    raw_alpha, std_alpha, g6, average_r, signal_noise, ase, mean, sd, median_r, var_r : float
+        psych's ``total`` row (``raw_alpha``, ``std.alpha``, ``G6(smc)``,
+        ``average_r``, ``S/N``, ``ase``, ``mean``, ``sd``, ``median_r``) and
+        ``var.r``.
+    feldt : (float, float)
+        Feldt interval.
+    boot : ndarray or None
+        Bootstrap replicates of raw alpha.
+    boot_percentile, boot_bca : (float, float) or None
+        Percentile and BCa bootstrap intervals.
+    ci_method : str
+        Which interval :attr:`alpha_ci` reports.
+    item_stats : pandas.DataFrame
+        One row per item: ``item``, ``n``, ``raw_r``, ``std_r``, ``r_cor``,
+        ``r_drop``, ``mean``, ``sd`` (psych's ``item.stats``).
+    alpha_drop : pandas.DataFrame
+        One row per item, the statistics with that item deleted: ``item``,
+        ``raw_alpha``, ``std_alpha``, ``g6``, ``average_r``, ``signal_noise``,
+        ``alpha_se``, ``var_r``, ``median_r`` (psych's ``alpha.drop``).
+    warnings : list of str
+    """
+
+    n: int
+    k: int
+    items: list[str]
+    raw_alpha: float
+    std_alpha: float
+    g6: float
+    average_r: float
+    signal_noise: float
+    ase: float
+    mean: float
+    sd: float
+    median_r: float
+    var_r: float
+    feldt: tuple[float, float]
+    item_stats: pd.DataFrame
+    alpha_drop: pd.DataFrame
+    missing: str = "pairwise"
+    conf_level: float = 0.95
+    ci_method: str = "feldt"
+    boot: np.ndarray | None = None
+    boot_percentile: tuple[float, float] | None = None
+    boot_bca: tuple[float, float] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def alpha_ci(self) -> tuple[float, float]:
+        """The interval chosen by ``ci`` (Feldt, or bootstrap percentile / BCa)."""
+        if self.ci_method == "percentile":
+            return self.boot_percentile
+        if self.ci_method == "bca":
+            return self.boot_bca
+        return self.feldt
+
+    def to_dict(self) -> dict:
+        """Plain-type summary (the CLI's JSON for one scale, without ω)."""
+        drop = self.alpha_drop.set_index("item")
+        st = self.item_stats.set_index("item")
+        return {
+            "n": self.n, "k": self.k, "alpha": self.raw_alpha, "alpha_ci": list(self.alpha_ci),
+            "ci_method": self.ci_method, "conf_level": self.conf_level,
+            "std_alpha": self.std_alpha, "g6": self.g6, "average_r": self.average_r,
+            "median_r": self.median_r, "signal_noise": self.signal_noise, "ase": self.ase,
+            "mean": self.mean, "sd": self.sd, "feldt_ci": list(self.feldt),
+            "boot_ci_percentile": None if self.boot_percentile is None else list(self.boot_percentile),
+            "boot_ci_bca": None if self.boot_bca is None else list(self.boot_bca),
+            "n_boot": None if self.boot is None else int(self.boot.size),
+            "missing": self.missing,
+            "items": [
+                {"item": it, "r_drop": float(st.at[it, "r_drop"]),
+                 "alpha_if_deleted": float(drop.at[it, "raw_alpha"]),
+                 "std_alpha_if_deleted": float(drop.at[it, "std_alpha"]),
+                 "raw_r": float(st.at[it, "raw_r"]), "std_r": float(st.at[it, "std_r"]),
+                 "r_cor": float(st.at[it, "r_cor"]), "n": int(st.at[it, "n"]),
+                 "mean": float(st.at[it, "mean"]), "sd": float(st.at[it, "sd"])}
+                for it in self.items
+            ],
+            "warnings": list(self.warnings),
+        }
+
+    def summary(self) -> str:
+        """A short text report."""
+        lo, hi = self.alpha_ci
+        lines = [f"alpha = {self.raw_alpha:.3f} [{lo:.3f}, {hi:.3f}] ({self.ci_method}), "
+                 f"std alpha = {self.std_alpha:.3f}, G6 = {self.g6:.3f}, average r = {self.average_r:.3f}, "
+                 f"n = {self.n}, k = {self.k}"]
+        tab = self.item_stats[["item", "r_drop"]].merge(self.alpha_drop[["item", "raw_alpha"]], on="item")
+        tab = tab.rename(columns={"raw_alpha": "alpha_if_deleted"})
+        lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return "\n".join(lines)
+
+
+def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | None = None,
+          key_range: tuple[float, float] | None = None, missing: str = "pairwise", ci: str = "feldt",
+          n_boot: int = 1000, seed=None, conf_level: float = 0.95) -> AlphaResult:
+    """Cronbach's alpha, standardized alpha, Guttman's λ6 and psych's item analysis.
+
+    Matches ``psych::alpha(x, keys=keys, check.keys=FALSE)`` (``use="pairwise"``,
+    psych's default) and, for ``missing="listwise"``, ``psych::alpha(na.omit(x))``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like
+        One row per respondent, one column per item.
+    items : sequence of str, optional
+        Columns to use (default: all columns).
+    keys : sequence of str, optional
+        Items to reverse-key as ``min + max - x``.
+    key_range : (min, max), optional
+        Response range used to reverse-key. Default: the smallest and largest
+        value observed over *all* the items (psych's convention).
+    missing : {"pairwise", "listwise"}, default "pairwise"
+        ``"pairwise"`` uses pairwise-complete covariances as psych does;
+        ``"listwise"`` first drops every row with a missing answer.
+    ci : {"feldt", "bootstrap", "bca", "percentile"}, default "feldt"
+        Interval reported by :attr:`AlphaResult.alpha_ci`. ``"bootstrap"`` is
+        the BCa interval; every bootstrap choice also fills both bootstrap
+        intervals. The Feldt interval is always computed.
+    n_boot : int, default 1000
+        Bootstrap replicates (rows resampled with replacement).
+    seed : int or numpy.random.Generator, optional
+        Seed for the bootstrap; the same seed gives the same interval.
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    AlphaResult
+        See its attributes; ``item_stats`` and ``alpha_drop`` list their
+        columns.
+
+    Raises
+    ------
+    DataError
+        Non-numeric item, fewer than 2 usable items, fewer than 3 rows, a pair
+        of items never answered together, or a bad option value.
+
+    Notes
+    -----
+    With covariance matrix :math:`C` of the :math:`k` items and correlation
+    matrix :math:`R`:
+
+    * raw :math:`\\alpha = \\frac{k}{k-1}(1 - \\operatorname{tr}C / \\mathbf 1'C\\mathbf 1)`;
+    * standardized :math:`\\alpha_s = \\frac{k}{k-1}(1 - k / \\mathbf 1'R\\mathbf 1)`;
+    * :math:`\\lambda_6 = 1 - \\sum_j(1 - \\mathrm{SMC}_j) / \\mathbf 1'R\\mathbf 1`;
+    * average r :math:`\\bar r = (\\mathbf 1'R\\mathbf 1 - k)/(k(k-1))`, S/N
+      :math:`= k\\bar r/(1-\\bar r)`;
+    * r.drop :math:`= (C\\mathbf 1 - \\operatorname{diag}C)_j / \\sqrt{C_{jj}\\,
+      \\mathbf 1'C_{(-j)}\\mathbf 1}`; std.r :math:`=(R\\mathbf 1)_j/\\sqrt{\\mathbf 1'R\\mathbf 1}`;
+      r.cor is std.r with SMCs on the diagonal of R;
+    * ase :math:`= \\sqrt{Q/n}` (Duhachek & Iacobucci, 2004).
+
+    psych conventions that are arbitrary, all followed here:
+
+    1. ``C`` is the pairwise-complete covariance matrix and ``R =
+       cov2cor(C)`` (not the pairwise correlation matrix, which rescales each
+       pair by its own standard deviations; ``psych::omega`` and ``guttman``
+       use that one instead).
+    2. Item means and SDs use every available answer; the total score is the
+       row mean of the available answers; ``raw_r`` correlates it with each
+       item over pairwise-complete rows.
+    3. Reverse keying uses the global min and max over all items unless
+       ``key_range`` is given (the CLI passes the instrument's range).
+    4. Items with a single observed value are dropped with a warning and do
+       not count in ``k``; with 2 items the item-deleted statistics are NaN
+       (psych returns placeholders).
+    5. The Feldt interval uses ``n`` = the number of rows, not the number of
+       complete rows. Deviation: rows with no answer at all are excluded first
+       (psych counts them), with a warning.
+    6. psych's bootstrap (``n.iter``) reports percentiles (R's type 7
+       quantile) of raw alpha; the percentile interval here is the same
+       statistic, and the BCa interval adds Efron's bias correction and
+       jackknife acceleration. Replicates cannot match R's random numbers.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of
+    tests. *Psychometrika, 16*(3), 297–334. https://doi.org/10.1007/BF02310555
+
+    Guttman, L. (1945). A basis for analyzing test-retest reliability.
+    *Psychometrika, 10*(4), 255–282. https://doi.org/10.1007/BF02288892
+
+    Duhachek, A., & Iacobucci, D. (2004). Alpha's standard error (ASE).
+    *Journal of Applied Psychology, 89*(5), 792–808.
+    https://doi.org/10.1037/0021-9010.89.5.792
+
+    Efron, B. (1987). Better bootstrap confidence intervals. *JASA, 82*(397),
+    171–185. https://doi.org/10.1080/01621459.1987.10478410
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 5, 2], "d": [5, 4, 3, 2, 1, 3]})
+    >>> res = alpha(df, keys=["d"])
+    >>> round(res.raw_alpha, 4), res.k
+    (0.9456, 4)
+    >>> res.item_stats[["item", "r_drop"]].round(3).to_dict("list")
+    {'item': ['a', 'b', 'c', 'd'], 'r_drop': [0.956, 0.791, 0.836, 0.956]}
+    """
+    if ci not in _CI:
+        raise DataError(f"ci must be one of {', '.join(_CI)}; got {ci!r}")
+    if not 0.0 < conf_level < 1.0:
+        raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
+    mat = item_matrix(data, items, missing=missing, context="alpha")
+    x, names = mat.x.copy(), mat.items
+    msgs = list(mat.warnings)
+    keys = list(keys or [])
+    unknown = [kk for kk in keys if kk not in names]
+    if unknown:
+        raise DataError(f"alpha: reverse-keyed item(s) {', '.join(unknown)} are not among the items used")
+    if keys:
+        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
+        for kk in keys:
+            j = names.index(kk)
+            x[:, j] = lo + hi - x[:, j]
+    n, k = x.shape
+    if k == 2:
+        msgs.append("alpha: only 2 items; alpha equals a 2-item split-half coefficient and the "
+                    "item-deleted statistics are undefined (NaN). Use 3 or more items.")
+    c = _pairwise_cov(x) if missing == "pairwise" else np.cov(x, rowvar=False)
+    _check_pairs(c, names, "alpha")
+    r = _cov2cor(c)
+    tot = _alpha1(c, r)
+
+    drop_rows = []
+    for j in range(k):
+        if k > 2:
+            keep = np.arange(k) != j
+            d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
+            drop_rows.append([names[j], d["raw_alpha"], d["std_alpha"], d["g6"], d["average_r"],
+                              d["signal_noise"], math.sqrt(d["q"] / n) if n > k else np.nan,
+                              d["var_r"], d["median_r"]])
+        else:
+            drop_rows.append([names[j]] + [np.nan] * 8)
+    alpha_drop = pd.DataFrame(drop_rows, columns=["item", "raw_alpha", "std_alpha", "g6", "average_r",
+                                                  "signal_noise", "alpha_se", "var_r", "median_r"])
+
+    sum_r = r.sum()
+    std_r = r.sum(axis=0) / math.sqrt(sum_r)
+    rc = r.copy()
+    np.fill_diagonal(rc, smc(r))
+    r_cor = rc.sum(axis=0) / math.sqrt(rc.sum())
+    colsum = c.sum(axis=0)
+    r_drop = np.array([(colsum[j] - c[j, j]) / math.sqrt(c[j, j] * (c.sum() - 2 * colsum[j] + c[j, j]))
+                       for j in range(k)])
+    total = np.nanmean(x, axis=1)
+    raw_r = np.empty(k)
+    for j in range(k):
+        ok = ~np.isnan(x[:, j])
+        raw_r[j] = np.corrcoef(total[ok], x[ok, j])[0, 1]
+    item_stats = pd.DataFrame({
+        "item": names, "n": (~np.isnan(x)).sum(axis=0), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
+        "r_drop": r_drop, "mean": np.nanmean(x, axis=0), "sd": np.nanstd(x, axis=0, ddof=1),
+    })
+
+    res = AlphaResult(
+        n=n, k=k, items=names, raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]),
+        g6=float(tot["g6"]), average_r=float(tot["average_r"]), signal_noise=float(tot["signal_noise"]),
+        ase=math.sqrt(tot["q"] / n), mean=float(np.mean(total)), sd=float(np.std(total, ddof=1)),
+        median_r=tot["median_r"], var_r=tot["var_r"], feldt=feldt_ci(tot["raw_alpha"], n, k, conf_level=conf_level),
+        item_stats=item_stats, alpha_drop=alpha_drop, missing=missing, conf_level=conf_level,
+        ci_method="bca" if ci == "bootstrap" else ci, warnings=msgs,
+    )
+    if ci != "feldt":
+        if n_boot < 2:
+            raise DataError(f"n_boot must be at least 2 for a bootstrap interval; got {n_boot}")
+        boot, jack = _bootstrap_alpha(x, int(n_boot), seed)
+        res.boot = boot
+        ok = boot[np.isfinite(boot)]
+        q = np.quantile(ok, [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
+        res.boot_percentile = (float(q[0]), float(q[1]))
+        res.boot_bca = _bca_interval(res.raw_alpha, boot, jack, conf_level)
+    for m in msgs:
+        _warnings.warn(m, UserWarning, stacklevel=2)
+    return res
+
+
+# --------------------------------------------------------------------------- several scales
+
+def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
+                      reverse: Mapping[str, Sequence[str]] | None = None,
+                      ranges: Mapping[str, tuple[float, float]] | None = None,
+                      missing: str = "pairwise", ci: str = "feldt", n_boot: int = 1000, seed=None,
+                      conf_level: float = 0.95, omega: bool = True) -> dict:
+    """Alpha (and one-factor ω total) for each of several scales.
+
+    The library call behind ``qimscale reliability``. Matches, per scale,
+    ``psych::alpha(x[items], keys=reverse, check.keys=FALSE)`` and
+    ``psych::omega(x[items], nfactors=1)$omega.tot``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Item scores.
+    scales : mapping of str to sequence of str
+        Scale name → its items, in order.
+    reverse : mapping of str to sequence of str, optional
+        Scale name → its reverse-keyed items.
+    ranges : mapping of str to (min, max), optional
+        Scale name → response range for reverse keying (default: observed).
+    missing, ci, n_boot, seed, conf_level
+        As in :func:`alpha`. Each scale's bootstrap uses ``seed`` afresh, so
+        a scale's interval does not depend on which other scales are listed.
+    omega : bool, default True
+        Also compute one-factor ω total (:func:`qimscale.analysis.omega.omega_total`).
+
+    Returns
+    -------
+    dict
+        ``{"scales": [{"scale", "n", "k", "alpha", "alpha_ci", "std_alpha", "g6",
+        "average_r", "omega_total", "items": [{"item", "r_drop",
+        "alpha_if_deleted", ...}], ...}]}`` (the CLI contract's JSON).
+
+    Raises
+    ------
+    DataError
+        As :func:`alpha`, with the scale named.
+    """
+    out = []
+    reverse = dict(reverse or {})
+    ranges = dict(ranges or {})
+    for name, its in scales.items():
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            try:
+                res = alpha(data, its, keys=reverse.get(name), key_range=ranges.get(name), missing=missing,
+                            ci=ci, n_boot=n_boot, seed=seed, conf_level=conf_level)
+            except DataError as exc:
+                raise DataError(f"scale '{name}': {exc}") from None
+        entry = {"scale": name, **res.to_dict()}
+        entry["warnings"] = [w.replace("alpha:", f"scale '{name}':", 1) for w in entry["warnings"]]
+        entry["omega_total"] = None
+        if omega and res.k >= 3:
+            from qimscale.analysis.omega import omega_total
+
+            try:
+                sub = pd.DataFrame(_recode(data, res.items, reverse.get(name), ranges.get(name)),
+                                   columns=res.items)
+                entry["omega_total"] = omega_total(sub, missing=missing)
+            except Exception as exc:  # noqa: BLE001 - ω is an extra; alpha stands on its own
+                entry["warnings"].append(f"scale '{name}': omega total could not be computed ({exc})")
+        # key order: contract keys first
+        ordered = {kk: entry.pop(kk) for kk in ("scale", "n", "k", "alpha", "alpha_ci", "std_alpha", "g6",
+                                                  "average_r", "omega_total", "items")}
+        ordered.update(entry)
+        out.append(ordered)
+    return {"scales": out}
+
+
+def _recode(data, items, keys, key_range):
+    """Item scores as floats with ``keys`` reverse-scored (psych's global-range default)."""
+    x = item_matrix(data, items, drop_constant=False, context="omega").x.copy()
+    if keys:
+        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
+        for kk in keys:
+            j = list(items).index(kk)
+            x[:, j] = lo + hi - x[:, j]
+    return x
