@@ -1,0 +1,368 @@
+"""McDonald's ω via the Schmid–Leiman transformation, as ``psych::omega``.
+
+Extraction (minres) and rotation (varimax, then GPA oblimin) come from
+:mod:`qimscale.analysis.efa` and :mod:`qimscale.analysis.rotation`; this module
+adds the Schmid–Leiman step and the ω coefficients.
+"""
+
+from __future__ import annotations
+
+import warnings as _warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qimscale.errors import DataError, ModelError
+
+__all__ = ["OmegaResult", "omega", "omega_total", "pairwise_correlation"]
+
+
+def pairwise_correlation(x: np.ndarray, method: str = "pearson") -> np.ndarray:
+    """Correlations from pairwise-complete rows, as R's ``cor(x, use="pairwise")``.
+
+    Each pair uses its own complete rows for its means, SDs and (for
+    ``"spearman"``) ranks, exactly as R does.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, k)
+        Scores with NaN for missing.
+    method : {"pearson", "spearman"}
+
+    Returns
+    -------
+    ndarray of shape (k, k)
+        NaN where a pair has fewer than 2 complete rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 2], [2, 1], [3, 4], [4, np.nan]])
+    >>> round(float(pairwise_correlation(x)[0, 1]), 6)
+    0.6
+    """
+    if method not in ("pearson", "spearman"):
+        raise DataError(f"method must be 'pearson' or 'spearman'; got {method!r}")
+    df = pd.DataFrame(np.asarray(x, dtype=float))
+    r = df.corr(method=method, min_periods=2).to_numpy().copy()
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+@dataclass
+class OmegaResult:
+    """ω coefficients and the Schmid–Leiman solution; returned by :func:`omega`.
+
+    Attributes
+    ----------
+    omega_h : float
+        ω hierarchical, :math:`(\\sum_j g_j)^2 / \\mathbf 1'R\\mathbf 1`.
+    omega_total : float
+        ω total, :math:`1 - \\sum_j u^2_j / \\mathbf 1'R\\mathbf 1`.
+    alpha : float
+        Standardized α of the (sign-flipped) correlation matrix.
+    g6 : float
+        Guttman's λ6 of the same matrix.
+    omega_lim : float
+        ω asymptotic, :math:`(\\sum g)^2 / (\\mathbf 1'R\\mathbf 1 - \\sum u^2)`.
+    ecv : float
+        Explained common variance of the general factor.
+    n_factors : int
+    n_obs : int
+    items : list of str
+        Item names; a trailing ``-`` marks an item reflected because its
+        general-factor loading was negative (psych's ``flip``).
+    sl : pandas.DataFrame
+        Schmid–Leiman loadings, one row per item: ``g``, ``F1*`` … ``Fk*``,
+        ``h2``, ``u2``, ``p2`` (share of the communality due to ``g``).
+    phi : ndarray
+        Correlations of the oblique group factors.
+    group : pandas.DataFrame
+        psych's ``omega.group``: ``total``, ``general`` and ``group`` ω for
+        the whole test (row ``g``) and each group factor's items.
+    correlation : str
+        ``"pearson"`` or ``"polychoric"``.
+    warnings : list of str
+    """
+
+    omega_h: float
+    omega_total: float
+    alpha: float
+    g6: float
+    omega_lim: float
+    ecv: float
+    n_factors: int
+    n_obs: int
+    items: list[str]
+    sl: pd.DataFrame
+    phi: np.ndarray
+    group: pd.DataFrame
+    correlation: str = "pearson"
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Plain-type summary: the CLI's JSON (``omega_h``, ``omega_total``, ``alpha``, ...)."""
+        return {
+            "omega_h": self.omega_h, "omega_total": self.omega_total, "alpha": self.alpha,
+            "g6": self.g6, "omega_lim": self.omega_lim, "ecv": self.ecv, "n_factors": self.n_factors,
+            "n_obs": self.n_obs, "correlation": self.correlation, "items": list(self.items),
+            "schmid_leiman": {c: self.sl[c].tolist() for c in self.sl.columns},
+            "phi": self.phi.tolist(), "warnings": list(self.warnings),
+        }
+
+    def summary(self) -> str:
+        """A short text report."""
+        head = (f"omega_h = {self.omega_h:.3f}, omega_total = {self.omega_total:.3f}, alpha = {self.alpha:.3f}, "
+                f"G6 = {self.g6:.3f}, ECV = {self.ecv:.3f} ({self.n_factors} group factors, "
+                f"{self.correlation} correlations, n = {self.n_obs})")
+        return head + "\n" + self.sl.to_string(float_format=lambda v: f"{v:.2f}")
+
+
+def _correlation(x: np.ndarray, items: list[str], poly: bool, msgs: list[str]) -> np.ndarray:
+    if poly:
+        from qimscale.analysis.polychoric import polychoric
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            pc = polychoric(pd.DataFrame(x, columns=items), correct=0.5, smooth=True, missing="pairwise")
+        msgs.extend(pc.warnings)
+        r = np.asarray(pc.corr, dtype=float)
+    else:
+        r = pairwise_correlation(x)
+    if not np.all(np.isfinite(r)):
+        i, j = np.argwhere(~np.isfinite(r))[0]
+        raise DataError(f"omega: the correlation of items '{items[i]}' and '{items[j]}' is undefined "
+                        "(too few rows answer both); drop one of them")
+    return r
+
+
+def _schmid(r: np.ndarray, n_factors: int, option: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """psych::schmid: returns (g loadings, group loadings, h2, phi)."""
+    from qimscale.analysis.efa import fit_factors
+    from qimscale.analysis.rotation import align_factors, rotate
+
+    loadings, _, _ = fit_factors(r, n_factors, "minres")
+    if n_factors == 1:
+        orth = loadings
+        fload, phi, gload = orth, np.eye(1), np.ones(1)
+    else:
+        # psych::fa(r, nf, rotate="varimax") reflects and sorts the factors, then
+        # schmid hands those loadings to GPArotation::oblimin (identity start).
+        vm = rotate(loadings, "varimax")
+        orth, _, _, _, _ = align_factors(vm.loadings)
+        ob = rotate(orth, "oblimin")
+        if not ob.converged:
+            raise ModelError("omega: the oblimin rotation did not converge; try fewer group factors")
+        fload, phi = ob.loadings, ob.phi
+        if n_factors > 2:
+            gl, _, _ = fit_factors(phi, 1, "minres")
+            gload = gl[:, 0]
+        else:
+            p12 = phi[0, 1]
+            if option == "equal":
+                gload = np.array([np.sqrt(abs(p12)), np.sign(p12) * np.sqrt(abs(p12))])
+            elif option == "first":
+                gload = np.array([1.0, p12])
+            else:
+                gload = np.array([p12, 1.0])
+    g = fload @ gload
+    h2 = np.sum(orth**2, axis=1)
+    uniq2 = fload**2 * (1.0 - gload[None, :] ** 2)
+    group = np.sign(fload) * np.sqrt(np.clip(uniq2, 0.0, None))
+    return g, group, h2, phi
+
+
+def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | None = None,
+          key_range: tuple[float, float] | None = None, n_factors: int = 3, poly: bool = False,
+          missing: str = "pairwise", option: str = "equal") -> OmegaResult:
+    """ω hierarchical and ω total from a Schmid–Leiman solution.
+
+    Matches ``psych::omega(x, nfactors=n_factors, fm="minres",
+    rotate="oblimin")``; with ``poly=True`` it matches ``psych::omega(x,
+    nfactors, poly=TRUE)`` (ordinal ω on the polychoric matrix); with
+    ``n_factors=1`` it is ω of a one-factor model (``psych::omega(x,
+    nfactors=1)``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like
+        Item scores, one row per respondent.
+    items : sequence of str, optional
+        Columns to use (default: all).
+    keys : sequence of str, optional
+        Items to reverse-key as ``min + max - x`` before the analysis.
+    key_range : (min, max), optional
+        Response range for ``keys`` (default: observed over all items).
+    n_factors : int, default 3
+        Number of group factors.
+    poly : bool, default False
+        Use polychoric instead of Pearson correlations.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+    option : {"equal", "first", "second"}, default "equal"
+        psych's rule to identify the general factor with 2 group factors.
+
+    Returns
+    -------
+    OmegaResult
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 items, non-numeric items, undefined correlations.
+    ModelError
+        More factors than the items support, or a rotation that fails.
+
+    Notes
+    -----
+    The pairwise Pearson correlation matrix ``R`` (``cor(x, use="pairwise")``:
+    each pair with its own means and SDs, unlike :func:`~qimscale.analysis.reliability.alpha`,
+    which uses ``cov2cor`` of the pairwise covariances, as psych does) is
+    factored by minres into ``n_factors`` factors, rotated by varimax
+    (reflected and sorted as ``psych::fa`` does) and then by oblimin (γ = 0,
+    GPA, tolerance 1e-5). A one-factor minres solution of the factor
+    correlations Φ gives the second-order loadings γ; the general-factor
+    loadings are :math:`g = F\\gamma` and the group loadings
+    :math:`F_{jm}\\sqrt{1-\\gamma_m^2}`. Items whose ``g`` is negative are
+    reflected. Then, with :math:`V = \\mathbf 1'R\\mathbf 1` and
+    :math:`u^2_j = 1 - h^2_j` (communalities from the orthogonal solution),
+    :math:`\\omega_h = (\\sum g_j)^2/V` and :math:`\\omega_t = 1 - \\sum u^2_j / V`.
+
+    psych conventions followed: the communalities ``h2`` come from the
+    varimax solution, not from the Schmid–Leiman loadings; with 2 group
+    factors the general loadings are set equal (``option="equal"``); with
+    ``poly=True`` the polychoric matrix is smoothed when not positive
+    definite (``psych::cor.smooth``).
+
+    References
+    ----------
+    Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor
+    solutions. *Psychometrika, 22*(1), 53–61. https://doi.org/10.1007/BF02289209
+
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    https://doi.org/10.4324/9781410601087
+
+    Zinbarg, R. E., Revelle, W., Yovel, I., & Li, W. (2005). Cronbach's α,
+    Revelle's β, and McDonald's ω_H. *Psychometrika, 70*(1), 123–133.
+    https://doi.org/10.1007/s11336-003-0974-7
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> x = pd.DataFrame(f @ np.full((1, 4), 0.7) + rng.normal(scale=0.7, size=(300, 4)),
+    ...                  columns=list("abcd"))
+    >>> res = omega(x, n_factors=1)
+    >>> round(res.omega_total, 3)
+    0.848
+    """
+    from qimscale.analysis.reliability import item_matrix, smc
+
+    if option not in ("equal", "first", "second"):
+        raise DataError(f"option must be 'equal', 'first' or 'second'; got {option!r}")
+    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, context="omega")
+    x, names = mat.x.copy(), list(mat.items)
+    msgs = list(mat.warnings)
+    if keys:
+        unknown = [kk for kk in keys if kk not in names]
+        if unknown:
+            raise DataError(f"omega: reverse-keyed item(s) {', '.join(unknown)} are not among the items used")
+        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
+        for kk in keys:
+            j = names.index(kk)
+            x[:, j] = lo + hi - x[:, j]
+    k = x.shape[1]
+    if not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
+        raise ModelError(f"omega: n_factors must be a positive integer; got {n_factors!r}")
+    if n_factors >= k:
+        raise ModelError(f"omega: {n_factors} group factors need more than {n_factors} items; got {k}. "
+                         "Use --n-factors 1 for a short scale.")
+    if n_factors > 1 and k < 2 * n_factors:
+        msgs.append(f"omega: {k} items are few for {n_factors} group factors; ω_h may be unstable. "
+                    "Consider fewer factors.")
+    if n_factors == 2:
+        msgs.append("omega: with 2 group factors the general factor is not identified; its loadings on "
+                    f"the two factors were set by option='{option}' (psych's rule). Prefer 3 or more.")
+    r = _correlation(x, names, poly, msgs)
+    g, grp, h2, phi = _schmid(r, int(n_factors), option)
+    u2 = 1.0 - h2
+
+    key = np.sign(g)
+    key[key == 0] = 1.0
+    if np.any(key < 0):
+        r = r * np.outer(key, key)
+        g, grp = g * key, grp * key[:, None]
+        names = [nm + ("-" if kk < 0 else "") for nm, kk in zip(names, key)]
+    vt = r.sum()
+    uniq = u2.sum()
+    gsq = g.sum() ** 2
+    om_tot = (vt - uniq) / vt
+    alpha_std = (vt - np.trace(r)) / vt * k / (k - 1)
+    g6 = (vt + smc(r).sum() - np.trace(r)) / vt
+    ev = np.concatenate([[np.sum(g**2)], np.sum(grp**2, axis=0)])
+    cols = ["g"] + [f"F{m + 1}*" for m in range(n_factors)]
+    sl = pd.DataFrame(np.column_stack([g, grp, h2, u2, g**2 / h2]), index=names,
+                      columns=cols + ["h2", "u2", "p2"])
+
+    which = np.argmax(np.abs(grp), axis=1)
+    rows = {"g": (om_tot, gsq / vt, 0.0)}
+    grs = 0.0
+    for m in range(n_factors):
+        sel = np.flatnonzero(which == m)
+        if sel.size == 0:
+            rows[cols[m + 1]] = (np.nan, np.nan, np.nan)
+            continue
+        vgr = r[np.ix_(sel, sel)].sum()
+        gr = grp[sel, m].sum()
+        grs += gr**2
+        gg = g[sel].sum()
+        rows[cols[m + 1]] = ((gr**2 + gg**2) / vgr, gg**2 / vgr, gr**2 / vgr)
+    rows["g"] = (om_tot, gsq / vt, grs / vt)
+    group = pd.DataFrame.from_dict(rows, orient="index", columns=["total", "general", "group"])
+
+    res = OmegaResult(
+        omega_h=float(gsq / vt), omega_total=float(om_tot), alpha=float(alpha_std), g6=float(g6),
+        omega_lim=float(gsq / (vt - uniq)), ecv=float(ev[0] / ev.sum()), n_factors=int(n_factors),
+        n_obs=int(x.shape[0]), items=names, sl=sl, phi=np.asarray(phi), group=group,
+        correlation="polychoric" if poly else "pearson", warnings=msgs,
+    )
+    for m in msgs:
+        _warnings.warn(m, UserWarning, stacklevel=2)
+    return res
+
+
+def omega_total(data, items: Sequence[str] | None = None, *, missing: str = "pairwise",
+                poly: bool = False) -> float:
+    """ω total of a one-factor model (the ``omega_total`` of ``qimscale reliability``).
+
+    Matches ``psych::omega(x, nfactors=1)$omega.tot``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or array-like
+    items : sequence of str, optional
+    missing : {"pairwise", "listwise"}
+    poly : bool
+        Use polychoric correlations.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 items or unusable data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.random.default_rng(0).normal(size=(200, 1)) + np.random.default_rng(1).normal(size=(200, 3))
+    >>> 0 < omega_total(r) < 1
+    True
+    """
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        return omega(data, items, n_factors=1, missing=missing, poly=poly).omega_total
