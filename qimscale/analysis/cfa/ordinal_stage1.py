@@ -1,0 +1,381 @@
+"""Stage 1 of WLSMV: thresholds, polychoric correlations and their asymptotic covariance.
+
+For ordered-categorical items the WLSMV estimator fits a structural model to a
+vector of *sample statistics* per group,
+
+.. math:: s = (\\tau_{1,1}, \\ldots, \\tau_{1,K_1-1}, \\ldots, \\tau_{p,K_p-1},
+          \\operatorname{vech}^{*}(R)),
+
+the thresholds of every item (item by item, in model order) followed by the
+polychoric correlations below the diagonal, stacked column by column
+(``(2,1), (3,1), ..., (p,1), (3,2), ...``), exactly as lavaan orders
+``WLS.obs``. This module computes ``s`` and :math:`\\Gamma`, the asymptotic
+covariance matrix of :math:`\\sqrt{N}\\,s`, from casewise score contributions
+(Muthén, 1984; Muthén, du Toit & Spisic, 1997).
+
+Notes
+-----
+Let :math:`g_{1}` be the :math:`N \\times n_\\tau` matrix of casewise scores of
+the univariate log-likelihoods with respect to the thresholds and :math:`g_{2}`
+the :math:`N \\times p^{*}` matrix of casewise scores of the bivariate
+log-likelihoods with respect to each correlation. With
+:math:`S = [g_1, g_2]` and :math:`J = S^\\top S`, the two-step estimating
+equations have the block-triangular derivative matrix
+
+.. math:: B = \\begin{pmatrix} A_{11} & 0 \\\\ A_{21} & A_{22} \\end{pmatrix},
+
+where :math:`A_{11}` keeps the within-item blocks of :math:`J_{11}`,
+:math:`A_{22} = \\operatorname{diag}(J_{22})`, and :math:`A_{21}` holds
+:math:`\\sum_n g_{2,n} \\, \\partial \\ell^{(ij)}_n / \\partial \\tau` (the
+cross-information of each bivariate likelihood with the thresholds of its two
+items). Then :math:`\\Gamma = N\\,B^{-1} J B^{-\\top}`. This is lavaan's
+``muthen1984()`` step 3 and ``lavInspect(fit, "gamma")``.
+
+References
+----------
+Muthén, B. (1984). A general structural equation model with dichotomous,
+ordered categorical, and continuous latent variable indicators.
+*Psychometrika*, 49(1), 115–132. https://doi.org/10.1007/BF02294210
+
+Muthén, B., du Toit, S. H. C., & Spisic, D. (1997). Robust inference using
+weighted least squares and quadratic estimating equations in latent variable
+modeling with categorical and continuous outcomes. Unpublished technical report.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_pdf
+from qimscale.errors import DataError
+
+__all__ = ["OrdinalStats", "ordinal_stage1", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
+
+#: A category observed fewer times than this in a group triggers a warning.
+SPARSE_CATEGORY_COUNT = 5
+
+_SQRT2PI = np.sqrt(2.0 * np.pi)
+
+
+def _dnorm(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.exp(-0.5 * x * x) / _SQRT2PI
+    return np.where(np.isfinite(x), out, 0.0)
+
+
+@dataclass
+class OrdinalStats:
+    """Stage-1 statistics of one group (see module docstring for the layout).
+
+    Attributes
+    ----------
+    items : list of str
+        Item names, in model order.
+    n : int
+        Number of complete cases used.
+    thresholds : list of ndarray
+        Thresholds per item (``K_i - 1`` values each).
+    cor : ndarray
+        Polychoric correlation matrix (p x p).
+    s : ndarray
+        Stacked sample statistics: thresholds, then ``vech*(cor)``.
+    gamma : ndarray or None
+        :math:`\\Gamma` (``lavInspect(fit, "gamma")``), or None when not requested.
+    counts : list of ndarray
+        Category counts per item.
+    """
+
+    items: list
+    n: int
+    thresholds: list
+    cor: np.ndarray
+    s: np.ndarray
+    gamma: np.ndarray | None
+    counts: list
+    th_item: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    @property
+    def n_thresholds(self) -> int:
+        """Total number of thresholds."""
+        return int(sum(len(t) for t in self.thresholds))
+
+
+def encode_ordinal(data: pd.DataFrame, items: list, levels: dict | None = None):
+    """Code ordered items as integers ``0 .. K-1`` using the sorted observed levels.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw responses (numeric or ordered categorical).
+    items : list of str
+        Columns to encode.
+    levels : dict, optional
+        ``{item: sorted levels}``; defaults to the sorted distinct non-missing
+        values of each column in ``data`` (as lavaan's ``ov.levels``, taken over
+        all groups).
+
+    Returns
+    -------
+    codes : ndarray of int (n x p), ``-1`` for missing values
+    levels : dict of item -> list of levels
+
+    Raises
+    ------
+    DataError
+        If an item is missing from ``data`` or has fewer than two levels.
+    """
+    missing = [c for c in items if c not in data.columns]
+    if missing:
+        raise DataError(f"ordered item(s) {missing} are not columns of the data; "
+                        f"available columns: {list(data.columns)}")
+    levels = dict(levels or {})
+    codes = np.empty((len(data), len(items)), dtype=np.int64)
+    for j, it in enumerate(items):
+        col = data[it]
+        if it not in levels:
+            if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered:
+                levels[it] = list(col.cat.categories)
+            else:
+                levels[it] = sorted(pd.unique(col.dropna()).tolist())
+        lv = levels[it]
+        if len(lv) < 2:
+            raise DataError(f"ordered item '{it}' has {len(lv)} distinct value(s) "
+                            f"({lv}); an ordinal item needs at least two categories. "
+                            "Drop the item or treat it as continuous.")
+        lut = {v: i for i, v in enumerate(lv)}
+        vals = col.to_numpy(dtype=object)
+        out = np.full(len(vals), -1, dtype=np.int64)
+        for r, v in enumerate(vals):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+                continue
+            try:
+                out[r] = lut[v]
+            except KeyError:
+                raise DataError(f"row {r + 1}, column '{it}': value {v!r} is not one of "
+                                f"the levels {lv}") from None
+        codes[:, j] = out
+    return codes, levels
+
+
+def _two_step_rho(tab: np.ndarray, t1: np.ndarray, t2: np.ndarray,
+                  n_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+    """Two-step ML polychoric correlations for a stack of tables (thresholds fixed).
+
+    ``tab`` has shape (m, K1, K2); ``t1``/``t2`` are (m, K1+1)/(m, K2+1) padded
+    with -inf/+inf. Newton-Raphson with the observed second derivative,
+    step-halving on the log-likelihood, all pairs at once.
+    """
+    m = tab.shape[0]
+    n = tab.sum(axis=(1, 2))
+    rho = np.zeros(m)
+
+    def ll_and_derivs(r):
+        c = _cell_parts(t1, t2, r)
+        p = np.maximum(c["p"], 1e-300)
+        ll = np.sum(tab * np.log(p), axis=(1, 2))
+        g = np.sum(tab * c["dp"] / p, axis=(1, 2))
+        # Fisher scoring information (always positive)
+        info = n * np.sum(c["dp"] ** 2 / p, axis=(1, 2))
+        return ll, g, info
+
+    ll, g, info = ll_and_derivs(rho)
+    for _ in range(n_iter):
+        step = g / info
+        new = np.clip(rho + step, -0.9999, 0.9999)
+        ll_new, g_new, info_new = ll_and_derivs(new)
+        bad = ll_new < ll - 1e-12
+        h = 0
+        while np.any(bad) and h < 30:
+            step = np.where(bad, step / 2, step)
+            new = np.clip(rho + step, -0.9999, 0.9999)
+            ll_new, g_new, info_new = ll_and_derivs(new)
+            bad = ll_new < ll - 1e-12
+            h += 1
+        rho, ll, g, info = new, ll_new, g_new, info_new
+        if np.max(np.abs(step)) < tol:
+            break
+    return rho
+
+
+def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
+    """Cell probabilities and their derivatives for stacks of bivariate tables.
+
+    ``t1`` is (m, K1+1), ``t2`` is (m, K2+1) (padded with infinities), ``rho``
+    is (m,). Returns a dict with
+
+    - ``p``  (m, K1, K2): cell probabilities;
+    - ``dp`` (m, K1, K2): derivative with respect to rho;
+    - ``d1`` (m, K1+1, K2): derivative of the 'upper-bound' probability
+      ``P(Y1 <= t1_a, t2_{b-1} < Y2 <= t2_b)`` with respect to ``t1_a``;
+    - ``d2`` (m, K1, K2+1): the same for the thresholds of item 2.
+    """
+    r = rho[:, None, None]
+    a = t1[:, :, None]
+    b = t2[:, None, :]
+    cdf = bvn_cdf(a, b, r)  # (m, K1+1, K2+1)
+    pdf = bvn_pdf(a, b, r)
+    pdf = np.where(np.isfinite(a) & np.isfinite(b), pdf, 0.0)
+    p = cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1]
+    dp = pdf[:, 1:, 1:] - pdf[:, :-1, 1:] - pdf[:, 1:, :-1] + pdf[:, :-1, :-1]
+    s = np.sqrt(1.0 - r * r)
+    with np.errstate(invalid="ignore"):
+        # d Phi2(a, b)/da = phi(a) Phi((b - r a)/s); zero when a is infinite
+        z1 = ndtr((b - r * a) / s)
+        z1 = np.where(np.isfinite(a), z1, 0.0)
+        z1 = np.where(np.isposinf(b) & np.isfinite(a), 1.0, z1)
+        z1 = np.where(np.isneginf(b), 0.0, z1)
+        f1 = _dnorm(a) * z1  # (m, K1+1, K2+1)
+        z2 = ndtr((a - r * b) / s)
+        z2 = np.where(np.isfinite(b), z2, 0.0)
+        z2 = np.where(np.isposinf(a) & np.isfinite(b), 1.0, z2)
+        z2 = np.where(np.isneginf(a), 0.0, z2)
+        f2 = _dnorm(b) * z2
+    d1 = f1[:, :, 1:] - f1[:, :, :-1]  # (m, K1+1, K2)
+    d2 = f2[:, 1:, :] - f2[:, :-1, :]  # (m, K1, K2+1)
+    return {"p": p, "dp": dp, "d1": d1, "d2": d2}
+
+
+def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
+                   compute_gamma: bool = True, polychoric=None,
+                   group_label: str | None = None) -> OrdinalStats:
+    """Thresholds, polychoric correlations and :math:`\\Gamma` for one group.
+
+    Matches the sample statistics of ``lavaan::cfa(..., ordered=TRUE,
+    estimator="WLSMV")``: ``lavInspect(fit, "sampstat")`` and
+    ``lavInspect(fit, "gamma")``.
+
+    Parameters
+    ----------
+    codes : ndarray of int (n x p)
+        Complete responses coded ``0 .. K_i - 1`` (see :func:`encode_ordinal`).
+    n_levels : list of int
+        Number of categories :math:`K_i` of each item (over all groups).
+    items : list of str
+        Item names (for messages and the result).
+    compute_gamma : bool, default True
+        Compute :math:`\\Gamma` (needed for the weights, SEs and tests).
+    polychoric : callable, optional
+        ``f(table, t1, t2) -> rho`` overriding the built-in two-step estimator.
+    group_label : str, optional
+        Group name, used in messages.
+
+    Returns
+    -------
+    OrdinalStats
+
+    Raises
+    ------
+    DataError
+        If a category of an item is empty in this group (thresholds are then
+        not identified): collapse categories explicitly first.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    n, p = codes.shape
+    where = f" in group '{group_label}'" if group_label is not None else ""
+    counts, ths = [], []
+    for j in range(p):
+        k = n_levels[j]
+        cnt = np.bincount(codes[:, j], minlength=k)
+        counts.append(cnt)
+        empty = np.flatnonzero(cnt == 0)
+        if empty.size:
+            raise DataError(
+                f"item '{items[j]}'{where}: category {', '.join(str(e + 1) for e in empty)} "
+                f"of {k} is empty, so its thresholds are not identified. Collapse "
+                f"categories explicitly (collapse={{'{items[j]}': ...}}) or drop the item.")
+        sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
+        if sparse.size:
+            warnings.warn(f"item '{items[j]}'{where}: category "
+                          f"{', '.join(str(e + 1) for e in sparse)} has fewer than "
+                          f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
+                          "may be unstable", stacklevel=2)
+        ths.append(ndtri(np.cumsum(cnt)[:-1] / n))
+
+    nth = [len(t) for t in ths]
+    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(int)
+    n_th = int(sum(nth))
+    th_item = np.repeat(np.arange(p), nth)
+
+    # pairs in lavaan's vech(diagonal = FALSE) order: column j, rows i > j
+    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
+    pstar = len(pairs)
+    kmax = max(n_levels)
+    pad = [np.concatenate([[-np.inf], t, np.full(kmax - len(t), np.inf)]) for t in ths]
+    # a padded table of size kmax x kmax with zero rows/cols for missing categories
+    ii = np.array([q[0] for q in pairs], dtype=int)
+    jj = np.array([q[1] for q in pairs], dtype=int)
+    flat = codes[:, ii] * kmax + codes[:, jj]  # (n, pstar)
+    tab = np.zeros((pstar, kmax * kmax))
+    np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), 1.0)
+    tab = tab.reshape(pstar, kmax, kmax)
+    t1 = np.stack([pad[i] for i in ii]) if pstar else np.zeros((0, kmax + 1))
+    t2 = np.stack([pad[j] for j in jj]) if pstar else np.zeros((0, kmax + 1))
+
+    if polychoric is not None:
+        rho = np.array([polychoric(tab[m], t1[m], t2[m]) for m in range(pstar)])
+    else:
+        rho = _two_step_rho(tab, t1, t2)
+
+    cor = np.eye(p)
+    cor[ii, jj] = rho
+    cor[jj, ii] = rho
+    s = np.concatenate([np.concatenate(ths) if ths else np.zeros(0), rho])
+    stats = OrdinalStats(items=list(items), n=n, thresholds=ths, cor=cor, s=s,
+                         gamma=None, counts=counts, th_item=th_item)
+    if not compute_gamma:
+        return stats
+
+    # ---- casewise scores --------------------------------------------------
+    # univariate: d log P_c / d t_k = (phi(t_k)[k == c] - phi(t_k)[k == c-1]) / P_c
+    sc_th = np.zeros((n, n_th))
+    for j in range(p):
+        t = pad[j][: nth[j] + 2]
+        pc = ndtr(t[1:]) - ndtr(t[:-1])  # (K,)
+        phi = _dnorm(t[1:-1])  # (K-1,)
+        c = codes[:, j]
+        rows = np.arange(n)
+        up = c < nth[j]
+        sc_th[rows[up], th_start[j] + c[up]] += phi[c[up]] / pc[c[up]]
+        lo = c > 0
+        sc_th[rows[lo], th_start[j] + c[lo] - 1] -= phi[c[lo] - 1] / pc[c[lo]]
+
+    parts = _cell_parts(t1, t2, rho)
+    pcell = np.maximum(parts["p"], 1e-300)
+    g_rho = parts["dp"] / pcell  # (pstar, K, K)
+    sc_cor = g_rho.reshape(pstar, -1)[np.arange(pstar)[None, :], flat]  # (n, pstar)
+    # d log P_ab / d t1_k: d1[k=a, b] for k == a, minus d1[a-1, b] for k == a-1
+    a21 = np.zeros((pstar, n_th))
+    # weight of each cell: count * g_rho / P
+    w = tab * g_rho / pcell  # (pstar, K, K)
+    d1, d2 = parts["d1"], parts["d2"]
+    for m, (i, j) in enumerate(pairs):
+        ki, kj = nth[i], nth[j]
+        # thresholds of item i: index k in 0..ki-1 is upper bound of category k
+        # and lower bound of category k+1
+        wi = w[m, : ki + 1, : kj + 1]
+        up_i = (wi[:ki, :] * d1[m, 1: ki + 1, : kj + 1]).sum(axis=1)
+        lo_i = (wi[1: ki + 1, :] * d1[m, 1: ki + 1, : kj + 1]).sum(axis=1)
+        a21[m, th_start[i]: th_start[i] + ki] = up_i - lo_i
+        up_j = (wi[:, :kj] * d2[m, : ki + 1, 1: kj + 1]).sum(axis=0)
+        lo_j = (wi[:, 1: kj + 1] * d2[m, : ki + 1, 1: kj + 1]).sum(axis=0)
+        a21[m, th_start[j]: th_start[j] + kj] = up_j - lo_j
+
+    sc = np.hstack([sc_th, sc_cor])
+    inner = sc.T @ sc
+    a11 = np.zeros((n_th, n_th))
+    for j in range(p):
+        sl = slice(th_start[j], th_start[j] + nth[j])
+        a11[sl, sl] = inner[sl, sl]
+    a22 = np.diag(inner)[n_th:]
+    a11_inv = np.linalg.inv(a11)
+    b_inv = np.zeros_like(inner)
+    b_inv[:n_th, :n_th] = a11_inv
+    b_inv[n_th:, n_th:] = np.diag(1.0 / a22)
+    b_inv[n_th:, :n_th] = -(a21 / a22[:, None]) @ a11_inv
+    stats.gamma = n * (b_inv @ inner @ b_inv.T)
+    return stats
