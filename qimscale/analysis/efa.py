@@ -322,6 +322,7 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
     s_smc = smc(R)
     upper = max(float(s_smc.max()), 1.0)
     info: dict = {"method": method, "n_obs": n_obs}
+    pa_values = None
     if method in ("minres", "ml"):
         start = np.diag(R) - s_smc
         if method == "minres":
@@ -340,8 +341,10 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
         comm = float(np.sum(np.diag(Rm)))
         err, it, converged = comm, 1, True
         while err > min_err:
-            vals, vecs = _top_eig(Rm, nf)
-            L = vecs * np.sqrt(vals) if np.all(vals >= 0) else vecs * np.sqrt(vals.astype(complex)).real
+            all_vals, all_vecs = np.linalg.eigh(Rm)
+            pa_values = all_vals[::-1]
+            vals, vecs = pa_values[:nf], all_vecs[:, ::-1][:, :nf]
+            L = vecs * np.sqrt(np.maximum(vals, 0.0))
             new = np.sum(L * L, axis=1)
             comm1 = float(new.sum())
             np.fill_diagonal(Rm, new)
@@ -366,7 +369,8 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
     info.update(
         communalities=h2,
         eigenvalues=np.linalg.eigvalsh(R)[::-1],
-        common_eigenvalues=np.linalg.eigvalsh(S)[::-1],
+        # psych reports, for pa, the eigenvalues of the last matrix it decomposed
+        common_eigenvalues=pa_values if method == "pa" else np.linalg.eigvalsh(S)[::-1],
         heywood=heywood,
     )
     return L, u2, info
@@ -485,34 +489,67 @@ def sort_loadings(loadings: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- fit statistics
 
-def fit_statistics(R, loadings, phi, n_obs=None) -> dict:
+def _smooth(R: np.ndarray) -> np.ndarray:
+    """``psych::cor.smooth``: rescale eigenvalues when R is not positive definite."""
+    vals, vecs = np.linalg.eigh(R)
+    if vals.min() >= _EPS:
+        return R
+    vals = np.where(vals < 1e-12, 100 * 1e-12, vals)
+    vals = vals * R.shape[0] / vals.sum()
+    out = (vecs * vals) @ vecs.T
+    d = np.sqrt(np.diag(out))
+    return out / np.outer(d, d)
+
+
+def _rmsea_bound(chisq: float, dof: float, n: float, prob: float) -> float:
+    """RMSEA bound: the noncentrality with ``P(X <= chisq | ncp) = prob``, as psych's ``uniroot`` search."""
+    hi = max(n, chisq) + 2 * n
+    g = lambda ncp: stats.ncx2.cdf(chisq, dof, ncp) - prob if ncp > 0 else stats.chi2.cdf(chisq, dof) - prob  # noqa: E731
+    try:
+        root = optimize.brentq(g, 0.0, hi, xtol=1e-12)
+    except ValueError:
+        return float("nan")
+    return float(np.sqrt(root / (n - 1) / dof))
+
+
+def fit_statistics(R, loadings, phi=None, n_obs=None, np_obs=None, alpha: float = 0.1) -> dict:
     """Goodness-of-fit of an EFA solution, as ``psych::fa`` reports it.
 
-    Matches ``psych::fa(...)$objective``, ``$STATISTIC``, ``$dof``,
-    ``$PVAL``, ``$RMSEA[1]``, ``$TLI``, ``$BIC``, ``$rms`` and ``$crms``
-    (psych's ``factor.stats``).
+    Matches psych's ``fa.stats`` (called by ``psych::fa``): ``$objective``,
+    ``$STATISTIC``, ``$dof``, ``$PVAL``, ``$RMSEA``, ``$TLI``, ``$BIC``,
+    ``$rms``, ``$crms``, ``$fit``, ``$fit.off``, ``$chi`` and ``$null.chisq``.
 
     Parameters
     ----------
     R : array_like, shape (p, p)
+        Analysed correlations.
     loadings, phi : array_like
+        Pattern matrix and factor correlations (identity when omitted).
     n_obs : int, optional
         Sample size; the chi-square based statistics are NaN without it.
+    np_obs : array_like, shape (p, p), optional
+        Pairwise counts (given by psych when it computed R from raw data);
+        they weight the empirical residual statistics.
+    alpha : float
+        1 - confidence level of the RMSEA interval (psych ``fa`` uses 0.1).
 
     Returns
     -------
     dict
-        ``objective``, ``chisq``, ``dof``, ``pvalue``, ``rmsea``, ``tli``,
-        ``bic``, ``null_objective``, ``null_chisq``, ``null_dof``, ``rms``,
-        ``crms``, ``fit``, ``fit_off``.
+        ``objective``, ``chisq``, ``dof``, ``pvalue``, ``rmsea``,
+        ``rmsea_ci_lower``, ``rmsea_ci_upper``, ``tli``, ``bic``, ``sabic``,
+        ``null_objective``, ``null_chisq``, ``null_dof``, ``rms``, ``crms``,
+        ``fit``, ``fit_off``, ``chi`` (empirical chi-square), ``n_obs``.
 
     Notes
     -----
-    ``objective = tr(Sigma^-1 R) - log|Sigma^-1 R| - p`` with the model
-    ``Sigma = L Phi L' + diag(1 - h2)``; ``chisq = objective (n - 1 - (2p+5)/6
-    - 2k/3)``; ``dof = p(p-1)/2 - pk + k(k-1)/2``; RMSEA
-    ``sqrt(max(chisq/dof - 1, 0)/(n - 1))``; TLI from the null model
-    ``objective_0 = -log|R|``.
+    ``objective = tr(Sigma^-1 R) - log|Sigma^-1 R| - p`` with
+    ``Sigma = L Phi L'`` with unit diagonal; ``chisq = objective (n - 1 -
+    (2p+5)/6 - 2k/3)`` (floored at 0); ``dof = p(p-1)/2 - pk + k(k-1)/2``;
+    ``RMSEA = sqrt(max(chisq/(dof n) - 1/(n-1), 0))``; ``TLI = (M0 - Mm)/(M0
+    - 1/nm)`` with ``M0 = -log|R| 2/(p(p-1))``, ``Mm = objective/dof``;
+    ``BIC = chisq - dof log n``. ``rms`` is the root mean square off-diagonal
+    residual, ``crms`` the same corrected for degrees of freedom.
     """
     R = np.asarray(R, dtype=float)
     L = np.asarray(loadings, dtype=float)
@@ -520,33 +557,60 @@ def fit_statistics(R, loadings, phi, n_obs=None) -> dict:
     phi = np.eye(k) if phi is None else np.asarray(phi, dtype=float)
     model = L @ phi @ L.T
     resid = R - model
-    off = ~np.eye(p, dtype=bool)
-    r2 = np.sum(R[off] ** 2)
-    fit = 1.0 - np.sum(resid[off] ** 2) / r2
-    sigma = model.copy()
-    np.fill_diagonal(sigma, 1.0)
-    m_inv = np.linalg.solve(sigma, R)
-    objective = float(np.trace(m_inv) - np.linalg.slogdet(m_inv)[1] - p)
+    r2 = float(np.sum(R * R))
+    fit = 1.0 - float(np.sum(resid * resid)) / r2
+    np.fill_diagonal(resid, 0.0)
     dof = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
-    null_dof = p * (p - 1) / 2
-    null_obj = float(-np.linalg.slogdet(R)[1])
-    rms = float(np.sqrt(np.sum(resid[np.tril_indices(p, -1)] ** 2) / (p * (p - 1) / 2)))
-    crms = float(np.sqrt(np.sum(resid[np.tril_indices(p, -1)] ** 2) / dof)) if dof > 0 else float("nan")
-    out = {"objective": objective, "dof": dof, "null_objective": null_obj, "null_dof": null_dof,
-           "rms": rms, "crms": crms, "fit": float(1 - np.sum(resid ** 2) / np.sum(R ** 2)),
-           "fit_off": float(fit), "chisq": float("nan"), "pvalue": float("nan"), "rmsea": float("nan"),
-           "tli": float("nan"), "bic": float("nan"), "null_chisq": float("nan")}
-    if n_obs is not None and n_obs > 0:
+    nan = float("nan")
+    out = {"dof": dof, "null_dof": p * (p - 1) / 2, "fit": fit, "n_obs": n_obs}
+    if np_obs is None:
+        rstar_off = float(np.sum(resid ** 2))
+        r2_off = r2 - float(np.trace(R))
+        nh = n_obs
+        out["chi"] = rstar_off * n_obs if n_obs else nan
+        out["rms"] = float(np.sqrt(rstar_off / (p * (p - 1))))
+        out["crms"] = float(np.sqrt(rstar_off / (2 * dof))) if dof > 0 else nan
+    else:
+        w = np.asarray(np_obs, dtype=float)
+        rstar_off = float(np.sum(resid ** 2 * w))
+        rr = R * R * w
+        r2_off = float(np.sum(rr) - np.trace(rr))
+        nh = float(stats.hmean(w.ravel()))
+        out["chi"] = rstar_off
+        out["rms"] = float(np.sqrt(rstar_off / (nh * p * (p - 1))))
+        out["crms"] = float(np.sqrt(rstar_off / (2 * nh * dof))) if dof > 0 else nan
+    out["fit_off"] = 1.0 - rstar_off / r2_off
+    sigma = model.copy()
+    np.fill_diagonal(sigma, np.diag(R))
+    sigma = _smooth(sigma)
+    Rs = _smooth(R)
+    m_inv = np.linalg.solve(sigma, Rs)
+    objective = float(np.trace(m_inv) - np.log(np.linalg.det(m_inv)) - p)
+    null_obj = float(np.trace(Rs) - np.log(np.linalg.det(Rs)) - p)
+    out.update(objective=objective, null_objective=null_obj, chisq=nan, pvalue=nan, rmsea=nan,
+               rmsea_ci_lower=nan, rmsea_ci_upper=nan, tli=nan, bic=nan, sabic=nan, null_chisq=nan)
+    if n_obs is not None and np.isfinite(n_obs) and n_obs > 0:
         n = float(n_obs)
-        chisq = objective * (n - 1 - (2 * p + 5) / 6 - (2 * k) / 3)
-        null_chisq = null_obj * ((n - 1) - (2 * p + 5) / 6)
-        out["chisq"] = float(chisq)
-        out["null_chisq"] = float(null_chisq)
+        nm = (n - 1) - (2 * p + 5) / 6 - (2 * k) / 3
+        chisq = max(objective * nm, 0.0)
+        out["chisq"] = chisq
+        out["null_chisq"] = null_obj * ((n - 1) - (2 * p + 5) / 6)
+        m0 = null_obj * 2 / (p * (p - 1))
         if dof > 0:
             out["pvalue"] = float(stats.chi2.sf(chisq, dof))
-            out["rmsea"] = float(np.sqrt(max(chisq / dof - 1, 0) / (n - 1)))
+            out["tli"] = float((m0 - objective / dof) / (m0 - 1 / nm))
+            rmsea = float(np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0)))
+            tail = alpha / 2
+            upper = lower = 0.0
+            if stats.chi2.cdf(chisq, dof) > tail:
+                upper = _rmsea_bound(chisq, dof, n, tail)
+            if stats.chi2.cdf(chisq, dof) > 1 - tail:
+                lower = _rmsea_bound(chisq, dof, n, 1 - tail)
+            out["rmsea"] = rmsea
+            out["rmsea_ci_lower"] = lower if not lower > rmsea else nan
+            out["rmsea_ci_upper"] = upper if not upper < rmsea else nan
             out["bic"] = float(chisq - dof * np.log(n))
-            out["tli"] = float((null_chisq / null_dof - chisq / dof) / (null_chisq / null_dof - 1))
+            out["sabic"] = float(chisq - dof * np.log((n + 2) / 24))
     return out
 
 
@@ -866,7 +930,7 @@ class EFA:
             communalities=pd.Series(h2, index=items), uniquenesses=pd.Series(u2, index=items),
             eigenvalues=info["eigenvalues"], common_eigenvalues=info["common_eigenvalues"],
             rotmat=rotmat, unrotated=df(L0, items, names), method=self.method, rotation=self.rotation,
-            n_obs=n, correlation=R, fit=fit_statistics(R, L, phi, n), converged=bool(info["converged"]
+            n_obs=n, correlation=R, fit=fit_statistics(R, L, phi, n, np_obs), converged=bool(info["converged"]
                                                                                      and rot.converged),
             heywood=heywood, orthogonal=rot.orthogonal,
             extra={"extraction": info, "rotation_converged": rot.converged, "parallel": pa_res,
