@@ -1,0 +1,144 @@
+"""Exports: REDCap dictionary, XLSForm (compiled by pyxform), codebook, and the rest."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from qimscale.instrument import load_instrument
+from qimscale.instrument.exporters import FORMATS, codebook, export, export_all, redcap, xlsform
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+if not SAMPLES.is_dir():  # the work tree sits at <root>/main; samples at <root>/shared
+    SAMPLES = Path("/work/shared/samples")
+
+
+@pytest.fixture(scope="module")
+def inst():
+    return load_instrument()
+
+
+# ------------------------------------------------------------------ REDCap
+def test_redcap_header_is_byte_exact_with_real_dictionary(inst):
+    text = redcap.render(inst)
+    header = text.split("\n", 1)[0].encode()
+    sample = SAMPLES / "redcap" / "REDCapR_longitudinal_dictionary.csv"
+    if sample.exists():
+        assert header == sample.read_bytes().split(b"\n", 1)[0].rstrip(b"\r")
+    assert len(next(csv.reader([header.decode()]))) == 18 and b",Identifier?," in header
+
+
+def _parse_redcap(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(len(r) == 18 for r in rows)
+    return [dict(zip(redcap.COLUMNS, r)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("form", ["self", "observer"])
+def test_redcap_round_trip(inst, form):
+    rows = _parse_redcap(redcap.render(inst, form))
+    assert rows[0]["field_name"] == "record_id"
+    items = [r for r in rows if r["matrix_group_name"]]
+    assert [r["field_name"] for r in items] == [it.id for it in inst.items]
+    for r in items:
+        it = inst.get_item(r["field_name"])
+        assert r["matrix_group_name"] == it.scale
+        assert r["field_type"] == "radio"
+        assert r["field_label"] == it.text[form]["en"]
+        pairs = [p.split(",", 1) for p in r["select_choices_or_calculations"].split("|")]
+        codes = {int(c.strip()): lab.strip() for c, lab in pairs}
+        assert codes == {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
+                         5: "Strongly agree", 9: "Not applicable / can't judge"}
+        assert ("reverse=yes" in r["field_annotation"]) == it.reverse
+        assert r["form_name"] == f"qim_competency_{form}"
+    # matrix groups are consecutive rows, and each starts a block
+    groups = [r["matrix_group_name"] for r in items]
+    assert groups == sorted(groups, key=groups.index)
+    bg = {r["field_name"]: r for r in rows if r["field_name"] in {b.id for b in inst.background}}
+    assert set(bg) == {b.id for b in inst.background_for(form)}
+    assert bg["org_id"]["identifier"] == "y" and bg["org_id"]["field_type"] == "text"
+    assert bg["country"]["identifier"] == ""
+    assert bg["qim_type"]["field_type"] in ("radio", "dropdown")
+    assert bg["years_qi_role"]["select_choices_or_calculations"] == \
+        "1, Less than 2 years | 2, 2 to 5 years | 3, More than 5 years"
+
+
+# ------------------------------------------------------------------ XLSForm
+def _xlsform_sheets(data):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb}
+
+
+@pytest.mark.parametrize("form", ["self", "observer"])
+def test_xlsform_compiles_with_pyxform(inst, form, tmp_path):
+    pytest.importorskip("pyxform")
+    from pyxform.xls2xform import convert
+
+    path = tmp_path / f"{form}.xlsx"
+    path.write_bytes(xlsform.render(inst, form))
+    warnings: list[str] = []
+    result = convert(xlsform=str(path), warnings=warnings)
+    assert warnings == []
+    xml = result.xform
+    assert 'lang="English (en)"' in xml
+    for it in inst.items:
+        assert f"<{it.id}/>" in xml
+    assert f"<{inst.background_for(form)[0].id}/>" in xml
+
+
+def test_xlsform_read_back_through_pyxform(inst, tmp_path):
+    from pyxform.xls2json_backends import xlsx_to_dict
+
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(xlsform.render(inst, "self"))
+    d = xlsx_to_dict(str(path))
+    survey = d["survey"]
+    names = [r.get("name") for r in survey if str(r.get("type", "")).startswith("select_one agree5")]
+    assert [n for n in names if not n.endswith("_hdr")] == [it.id for it in inst.items]
+    groups = [r for r in survey if r.get("type") == "begin_group" and r.get("appearance") == "field-list"]
+    assert [g["name"] for g in groups] == [s.id for s in inst.scales]
+    apps = {r["name"]: r.get("appearance") for r in survey if r.get("name")}
+    assert apps["lead_sys_1"] == "list-nolabel" and apps["lead_systems_hdr"] == "label"
+    choices = [(r["list_name"], str(r["name"])) for r in d["choices"]]
+    assert [c for l, c in choices if l == "agree5"] == ["1", "2", "3", "4", "5", "9"]
+    assert d["settings"][0]["default_language"] == "English (en)"
+    assert "label::English (en)" in survey[0]
+
+
+# ------------------------------------------------------------------ codebook
+def test_codebook(inst):
+    rows = list(csv.DictReader(io.StringIO(codebook.render(inst))))
+    assert len(rows) == len(inst.items)
+    for col in ("item", "scale", "domain", "reverse", "min", "max", "text"):
+        assert col in rows[0]
+    by = {r["item"]: r for r in rows}
+    assert by["perf_3"]["reverse"] == "true" and by["perf_1"]["reverse"] == "false"
+    assert (by["perf_3"]["min"], by["perf_3"]["max"], by["perf_3"]["na_code"]) == ("1", "5", "9")
+    assert by["lead_sys_1"]["limesurvey"] == "leadsystems[leadsys1]"
+    assert by["lead_sys_1"]["qualtrics"] == "lead_systems_1"
+    obs = list(csv.DictReader(io.StringIO(codebook.render(inst, "observer"))))
+    assert obs[0]["text"].startswith("This QI manager")
+
+
+def test_export_all_writes_every_format(inst, tmp_path):
+    paths = export_all(inst, tmp_path / "out")
+    names = sorted(p.name for p in paths)
+    assert "qim_competency_codebook.csv" in names
+    for fmt in FORMATS:
+        assert any(fmt in n or (fmt in ("markdown", "html") and n.endswith((".md", ".html"))) for n in names), fmt
+    assert len(names) == 13  # 6 per-form formats x 2 forms + 1 codebook
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unknown_language_and_form_are_errors(inst):
+    from qimscale.errors import InstrumentError
+
+    with pytest.raises(InstrumentError, match="language 'xx' is not declared"):
+        export(inst, "redcap", lang="xx")
+    with pytest.raises(InstrumentError, match="unknown form 'peer'"):
+        export(inst, "redcap", form="peer")
