@@ -1,0 +1,225 @@
+"""The estimator front end: :class:`CFA` and the ``cfa()`` / ``sem()`` conveniences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qimscale.errors import DataError, ModelError
+
+from .fiml import FIMLObjective, Patterns, em_saturated
+from .ml import GroupData, MLObjective, group_data, minimize
+from .model import RAMModel
+from .partable import GROUP_EQUAL_TYPES, build_partable
+from .starts import start_values
+from .syntax import parse_model
+
+__all__ = ["CFA", "cfa", "sem"]
+
+ESTIMATORS = ("ML", "MLR", "WLSMV")
+MISSING = ("listwise", "fiml")
+
+
+def _read_model(model: str) -> str:
+    """Accept model text or a path to a file holding it."""
+    from pathlib import Path
+
+    if isinstance(model, str) and "\n" not in model and not any(op in model for op in ("=~", "~")):
+        path = Path(model)
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return model
+
+
+class CFA:
+    """Confirmatory factor analysis / structural equation model.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~1``, ``:=``, modifiers).
+    estimator : {"ML", "MLR", "WLSMV"}
+        ``"MLR"``: ML estimates with Huber–White SEs and the Yuan–Bentler
+        (Mplus variant) scaled test. ``"WLSMV"`` is provided by the ordinal
+        module (``qimscale.analysis.cfa.wlsmv``).
+    missing : {"listwise", "fiml"}
+        ``"fiml"`` uses every observed value (casewise ML).
+    group : str, optional
+        Column defining the groups of a multi-group model.
+    group_equal : sequence of str
+        Parameter types held equal across groups (``loadings``, ``intercepts``,
+        ``residuals``, ``lv.variances``, ``means``, ...).
+    group_partial : sequence of str
+        Parameters freed again, e.g. ``"x3 ~ 1"``.
+    std_lv : bool
+        Fix factor variances to 1 instead of the first loading.
+    ordered : sequence of str, optional
+        Ordinal items (handled by the WLSMV module).
+    meanstructure : bool, optional
+        Default: ``True`` for several groups, FIML or when the model has ``~1``.
+    information : {"expected", "observed"}, optional
+        Default: expected for ML with complete data, observed for MLR and FIML (lavaan's defaults).
+    kind : {"cfa", "sem"}
+        Only affects defaults that differ between ``lavaan::cfa`` and ``lavaan::sem`` (none at present).
+
+    Notes
+    -----
+    Matches ``lavaan::cfa(model, data, estimator=, missing=, group=,
+    group.equal=, group.partial=, std.lv=)``; see :mod:`qimscale.analysis.cfa`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> df = pd.DataFrame(f @ [[.8, .7, .6, .5]] + rng.normal(scale=.6, size=(300, 4)),
+    ...                   columns=["a", "b", "c", "d"])
+    >>> res = CFA("F =~ a + b + c + d").fit(df)
+    >>> res.fit_measures()["df"]
+    2
+    """
+
+    def __init__(self, model: str, *, estimator: str = "ML", missing: str = "listwise",
+                 group: str | None = None, group_equal=(), group_partial=(), std_lv: bool = False,
+                 ordered=None, meanstructure: bool | None = None, information: str | None = None,
+                 kind: str = "cfa"):
+        self.model = model
+        self.estimator = estimator
+        self.missing = missing
+        self.group = group
+        self.group_equal = group_equal
+        self.group_partial = group_partial
+        self.std_lv = std_lv
+        self.ordered = ordered
+        self.meanstructure = meanstructure
+        self.information = information
+        self.kind = kind
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self):
+        est = str(self.estimator).upper()
+        if est not in ESTIMATORS:
+            raise ModelError(f"The 'estimator' parameter of CFA must be one of {', '.join(ESTIMATORS)}. "
+                             f"Got {self.estimator!r} instead.")
+        if self.missing not in MISSING:
+            raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
+                             f"Got {self.missing!r} instead.")
+        geq = [self.group_equal] if isinstance(self.group_equal, str) else list(self.group_equal)
+        bad = [g for g in geq if g not in GROUP_EQUAL_TYPES]
+        if bad:
+            raise ModelError(f"The 'group_equal' parameter of CFA must be among {', '.join(GROUP_EQUAL_TYPES)}. "
+                             f"Got {', '.join(map(repr, bad))} instead.")
+        if self.information not in (None, "expected", "observed"):
+            raise ModelError("The 'information' parameter of CFA must be 'expected' or 'observed'. "
+                             f"Got {self.information!r} instead.")
+        partial = [self.group_partial] if isinstance(self.group_partial, str) else list(self.group_partial)
+        return est, geq, partial
+
+    def _prepare_data(self, data: pd.DataFrame, ov: list[str]):
+        if not isinstance(data, pd.DataFrame):
+            raise DataError("data must be a pandas DataFrame with one column per observed variable")
+        missing_cols = [v for v in ov if v not in data.columns]
+        if missing_cols:
+            raise DataError(f"model variable(s) {', '.join(map(repr, missing_cols))} not found in the data; "
+                            f"available columns: {', '.join(map(str, list(data.columns)[:30]))}")
+        sub = data[ov]
+        for v in ov:
+            if not pd.api.types.is_numeric_dtype(sub[v]):
+                bad = pd.to_numeric(sub[v], errors="coerce").isna() & sub[v].notna()
+                row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+                raise DataError(f"column {v!r} is not numeric (row {row + 1}: value {sub[v].iloc[row]!r}); "
+                                "recode it to numbers before fitting")
+        X = sub.to_numpy(dtype=float)
+        if self.group is not None:
+            if self.group not in data.columns:
+                raise DataError(f"group column {self.group!r} not found in the data")
+            gcol = data[self.group]
+            keep = gcol.notna().to_numpy()
+            labels = list(pd.unique(gcol[keep]))
+            gidx = [np.flatnonzero((gcol == lab).to_numpy()) for lab in labels]
+        else:
+            labels = [None]
+            gidx = [np.arange(len(data))]
+        out = []
+        dropped = 0
+        for lab, idx in zip(labels, gidx):
+            Xg = X[idx]
+            if self.missing == "listwise":
+                ok = ~np.isnan(Xg).any(axis=1)
+            else:
+                ok = ~np.isnan(Xg).all(axis=1)
+            dropped += int((~ok).sum())
+            Xg = Xg[ok]
+            if Xg.shape[0] < 2:
+                raise DataError(f"group {lab!r} has fewer than 2 usable cases")
+            out.append(Xg)
+        return labels, out, dropped
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, data: pd.DataFrame):
+        """Fit the model to ``data`` and return a :class:`~qimscale.analysis.cfa.results.CFAResult`.
+
+        Raises
+        ------
+        ModelError
+            Invalid syntax or options, a non-identified model.
+        DataError
+            Missing or non-numeric columns, too few cases.
+        """
+        est, geq, partial = self._validate()
+        text = _read_model(self.model)
+        stmts = parse_model(text)
+        if est == "WLSMV" or self.ordered:
+            try:
+                from . import wlsmv
+            except ImportError as exc:  # pragma: no cover - depends on the ordinal module
+                raise ModelError("estimator 'WLSMV' / ordered items need qimscale.analysis.cfa.wlsmv, "
+                                 "which is not available") from exc
+            return wlsmv.fit(self, data)
+        has_means = any(st.op == "~1" for st in stmts)
+        probe = build_partable(stmts)
+        labels, Xs, dropped = self._prepare_data(data, probe.ov)
+        ngroups = len(labels)
+        if self.meanstructure is None:
+            meanstructure = ngroups > 1 or self.missing == "fiml" or has_means
+        else:
+            meanstructure = bool(self.meanstructure)
+        pt = build_partable(stmts, ngroups=ngroups, std_lv=self.std_lv, meanstructure=meanstructure,
+                            group_equal=geq if ngroups > 1 else (), group_partial=partial)
+        model = RAMModel(pt)
+        if self.missing == "fiml" and any(np.isnan(X).any() for X in Xs):
+            patterns = [Patterns(X) for X in Xs]
+            h1 = [em_saturated(pat) for pat in patterns]
+            groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
+            objective = FIMLObjective(model, patterns)
+            fiml = True
+        else:
+            groups = [group_data(X) for X in Xs]
+            objective = MLObjective(model, groups)
+            fiml = False
+            patterns = None
+        n_moments = sum(p * (p + 1) // 2 + (p if meanstructure else 0) for p in [model.p] * ngroups)
+        df = n_moments - model.npar
+        if df < 0:
+            raise ModelError(f"the model is not identified: it has {model.npar} free parameters but the data "
+                             f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
+        theta0 = start_values(pt, groups)
+        opt = minimize(objective, theta0)
+        from .results import CFAResult
+
+        return CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
+                                   patterns, dropped, text)
+
+
+def cfa(model: str, data: pd.DataFrame, **kwargs):
+    """Fit a CFA model; shorthand for ``CFA(model, **kwargs).fit(data)``. Matches ``lavaan::cfa()``."""
+    return CFA(model, **kwargs).fit(data)
+
+
+def sem(model: str, data: pd.DataFrame, **kwargs):
+    """Fit a structural equation model; shorthand for ``CFA(model, kind='sem', **kwargs).fit(data)``.
+
+    Matches ``lavaan::sem()`` (latent regressions, ``:=`` defined parameters).
+    """
+    kwargs.setdefault("kind", "sem")
+    return CFA(model, **kwargs).fit(data)

@@ -1,0 +1,331 @@
+"""The parameter table: the single source of truth of a CFA/SEM model.
+
+:func:`build_partable` turns parsed statements (:mod:`.syntax`) into a flat
+table of parameters, one row per parameter and group, with lavaan's column
+names: ``id, lhs, op, rhs, user, group, free, ustart, label, plabel, exo``.
+``free`` is the 1-based index of the free parameter a row maps to (0 = fixed);
+rows sharing a ``free`` index are constrained equal (shared labels,
+``group_equal``). ``ustart`` holds the value of fixed rows (``nan`` for rows
+whose value another stage computes, e.g. ordinal residual variances).
+
+Defaults follow ``lavaan::cfa()`` / ``lavaan::sem()`` (``auto.fix.first``,
+``auto.var``, ``auto.cov.lv.x``, ``auto.cov.y``, ``int.ov.free``,
+``int.lv.free = FALSE``) and, for several groups, ``group.equal`` /
+``group.partial``: with equal intercepts the latent means are free in every
+group but the first; with ``std_lv`` and equal loadings the latent variances
+are free in every group but the first.
+
+Ordinal items (``ordered``) get threshold rows ``x | t1, t2, ...`` (op ``"|"``)
+and delta-parameterisation scale rows ``x ~*~ x`` (fixed to 1 in the first
+group); their intercepts are fixed to 0 and their residual variances are
+fixed rows with ``ustart = nan`` (computed by the ordinal estimator).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from qimscale.errors import ModelError
+
+from .syntax import Statement, parse_model
+
+__all__ = ["ParTable", "build_partable", "GROUP_EQUAL_TYPES"]
+
+GROUP_EQUAL_TYPES = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
+                     "lv.variances", "lv.covariances", "regressions", "thresholds")
+
+
+@dataclass
+class ParTable:
+    """Parameter table plus the variable lists the later stages need.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One dict per parameter row (see module docstring for the keys).
+    ov : list of str
+        Observed variables, in order of first appearance in the model.
+    lv : list of str
+        Latent variables (left of ``=~``).
+    ngroups : int
+    meanstructure : bool
+    ordered : dict
+        Ordered item -> number of thresholds.
+    defined : list of (name, expression)
+        ``:=`` definitions, in order.
+    """
+
+    rows: list[dict]
+    ov: list[str]
+    lv: list[str]
+    ngroups: int
+    meanstructure: bool
+    ordered: dict = field(default_factory=dict)
+    defined: list = field(default_factory=list)
+    std_lv: bool = False
+
+    @property
+    def npar(self) -> int:
+        """Number of distinct free parameters."""
+        return max((r["free"] for r in self.rows), default=0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame (lavaan's ``parTable()`` layout)."""
+        return pd.DataFrame(self.rows)
+
+    def free_rows(self) -> list[dict]:
+        """The first row of each free parameter, in index order."""
+        first: dict[int, dict] = {}
+        for r in self.rows:
+            if r["free"] > 0 and r["free"] not in first:
+                first[r["free"]] = r
+        return [first[k] for k in sorted(first)]
+
+    def describe(self, index: int) -> str:
+        """Human-readable name of free parameter ``index`` (1-based), for messages."""
+        rows = [r for r in self.rows if r["free"] == index]
+        if not rows:
+            return f"parameter {index}"
+        r = rows[0]
+        txt = f"{r['lhs']} {r['op']} {r['rhs']}".strip()
+        if self.ngroups > 1:
+            txt += f" (group {r['group']})"
+        return txt
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple:
+    if op == "~~" and rhs < lhs:
+        lhs, rhs = rhs, lhs
+    return (lhs, op, rhs)
+
+
+def _normalise_partial(spec: str) -> tuple:
+    s = "".join(spec.split())
+    for op in ("=~", "~~", "~1", "~*~", "~", "|"):
+        if op in s:
+            lhs, _, rhs = s.partition(op)
+            if op == "~1":
+                return (lhs, "~1", "")
+            if op == "~" and rhs == "1":
+                return (lhs, "~1", "")
+            return _key(lhs, op, rhs)
+    raise ModelError(f"cannot read the group_partial entry {spec!r}; write it like 'x3 ~ 1' or 'F =~ x2'")
+
+
+def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructure: bool = False,
+                   group_equal=(), group_partial=(), ordered: dict | None = None,
+                   auto_cov_y: bool = True) -> ParTable:
+    """Build the parameter table of a lavaan-syntax model.
+
+    Parameters
+    ----------
+    model : str or list of Statement
+        lavaan model syntax (or its parse).
+    ngroups : int
+        Number of groups; every parameter gets one row per group.
+    std_lv : bool
+        Identify factors by fixing their variances to 1 (instead of fixing the
+        first loading), as ``lavaan::cfa(std.lv = TRUE)``.
+    meanstructure : bool
+        Add intercepts of observed variables (free) and latent means (fixed
+        to 0, or free beyond group 1 when intercepts are equal).
+    group_equal : sequence of str
+        Any of :data:`GROUP_EQUAL_TYPES`.
+    group_partial : sequence of str
+        Parameters released from ``group_equal``, e.g. ``"x3 ~ 1"``.
+    ordered : dict, optional
+        Ordered item -> number of thresholds.
+    auto_cov_y : bool
+        Free residual covariances among dependent latent variables that
+        predict nothing (``lavaan::sem()`` default).
+
+    Returns
+    -------
+    ParTable
+
+    Raises
+    ------
+    ModelError
+        Unknown ``group_equal`` types, latent variables without indicators,
+        a modifier with the wrong number of per-group values.
+
+    Examples
+    --------
+    >>> pt = build_partable("F =~ x1 + x2 + x3")
+    >>> [(r["lhs"], r["op"], r["rhs"], r["free"]) for r in pt.rows][:4]
+    [('F', '=~', 'x1', 0), ('F', '=~', 'x2', 1), ('F', '=~', 'x3', 2), ('x1', '~~', 'x1', 3)]
+    >>> pt.npar
+    6
+    """
+    stmts: list[Statement] = parse_model(model) if isinstance(model, str) else list(model)
+    ordered = dict(ordered or {})
+    bad = [g for g in group_equal if g not in GROUP_EQUAL_TYPES]
+    if bad:
+        raise ModelError(f"group_equal must be among {', '.join(GROUP_EQUAL_TYPES)}; got {', '.join(bad)}")
+    partial = {_normalise_partial(s) for s in group_partial}
+
+    lv: list[str] = []
+    for st in stmts:
+        if st.op == "=~":
+            for name in st.lhs:
+                if name not in lv:
+                    lv.append(name)
+    ov: list[str] = []
+
+    def add_ov(name):
+        if name not in lv and name not in ov and name not in ("1", "0"):
+            ov.append(name)
+
+    for st in stmts:
+        if st.op == ":=":
+            continue
+        if st.op in ("=~",):
+            for t in st.rhs:
+                add_ov(t.name)
+        elif st.op in ("~", "~~"):
+            for name in st.lhs:
+                add_ov(name)
+            for t in st.rhs:
+                add_ov(t.name)
+        elif st.op in ("~1", "|", "~*~"):
+            for name in st.lhs:
+                add_ov(name)
+    for name in ordered:
+        if name not in ov:
+            raise ModelError(f"ordered item {name!r} is not an observed variable of the model")
+
+    reg_lhs = {n for st in stmts if st.op == "~" for n in st.lhs}
+    reg_rhs = {t.name for st in stmts if st.op == "~" for t in st.rhs}
+    indicators = {t.name for st in stmts if st.op == "=~" for t in st.rhs}
+    lv_x = [f for f in lv if f not in reg_lhs]
+    lv_y_pure = [f for f in lv if f in reg_lhs and f not in reg_rhs]
+    ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators]
+
+    rows: list[dict] = []
+    seen: set = set()
+
+    def add(lhs, op, rhs, g, *, free=True, ustart=math.nan, label="", user=0, exo=0):
+        k = (g,) + _key(lhs, op, rhs)
+        if k in seen:
+            return
+        seen.add(k)
+        rows.append({"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": user, "group": g + 1,
+                     "free": 1 if free else 0, "ustart": float(ustart) if ustart is not None else math.nan,
+                     "label": label, "plabel": f".p{len(rows) + 1}.", "exo": exo})
+
+    for g in range(ngroups):
+        # user statements
+        first_indicator: dict[str, bool] = {}
+        for st in stmts:
+            if st.op == ":=":
+                continue
+            for lhs in st.lhs:
+                for t in st.rhs:
+                    rhs = "" if st.op == "~1" else t.name
+                    fixed = t.fixed(g)
+                    label = t.label(g)
+                    if st.op == "=~" and lhs not in first_indicator:
+                        first_indicator[lhs] = True
+                        if fixed is ... and not std_lv:
+                            fixed = 1.0
+                    if st.op == "~*~" and fixed is ... and g == 0:
+                        fixed = 1.0
+                    if fixed is ... or fixed is None:
+                        add(lhs, st.op, rhs, g, free=True, label=label, user=1)
+                    else:
+                        add(lhs, st.op, rhs, g, free=False, ustart=fixed, label=label, user=1)
+        # residual / latent variances
+        for v in ov:
+            if v in ordered:
+                add(v, "~~", v, g, free=False, ustart=math.nan)
+            else:
+                add(v, "~~", v, g)
+        for f in lv:
+            if std_lv:
+                free_var = g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal
+                add(f, "~~", f, g, free=free_var, ustart=math.nan if free_var else 1.0)
+            else:
+                add(f, "~~", f, g)
+        for i, a in enumerate(lv_x):
+            for b in lv_x[i + 1:]:
+                add(a, "~~", b, g)
+        if auto_cov_y:
+            for i, a in enumerate(lv_y_pure):
+                for b in lv_y_pure[i + 1:]:
+                    add(a, "~~", b, g)
+        for i, a in enumerate(ov_x):
+            for b in ov_x[i + 1:]:
+                add(a, "~~", b, g, exo=1)
+        # ordinal: thresholds and scale factors
+        for v, nthr in ordered.items():
+            for k in range(1, nthr + 1):
+                add(v, "|", f"t{k}", g)
+            if ngroups > 1:
+                add(v, "~*~", v, g, free=g > 0, ustart=1.0 if g == 0 else math.nan)
+        if meanstructure:
+            for v in ov:
+                if v in ordered:
+                    add(v, "~1", "", g, free=False, ustart=0.0)
+                else:
+                    add(v, "~1", "", g)
+            for f in lv:
+                free_mean = (g > 0 and ("intercepts" in group_equal or "thresholds" in group_equal)
+                             and "means" not in group_equal)
+                add(f, "~1", "", g, free=free_mean, ustart=math.nan if free_mean else 0.0)
+
+    # ----- equality constraints and free indices
+    lvset, ovset = set(lv), set(ov)
+
+    def eq_type(r) -> str | None:
+        op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+        if op == "=~":
+            return "loadings"
+        if op == "~":
+            return "regressions"
+        if op == "|":
+            return "thresholds"
+        if op == "~1":
+            return "means" if lhs in lvset else "intercepts"
+        if op == "~~":
+            if lhs in lvset and rhs in lvset:
+                return "lv.variances" if lhs == rhs else "lv.covariances"
+            if lhs in ovset and rhs in ovset:
+                return "residuals" if lhs == rhs else "residual.covariances"
+        return None
+
+    keymap: dict = {}
+    counter = 0
+    first_plabel: dict = {}
+    for r in rows:
+        if r["free"] == 0:
+            continue
+        if r["label"]:
+            key = ("label", r["label"])
+        elif ngroups > 1 and eq_type(r) in group_equal and _key(r["lhs"], r["op"], r["rhs"]) not in partial:
+            key = ("eq",) + _key(r["lhs"], r["op"], r["rhs"])
+        else:
+            key = ("row", r["id"])
+        if key not in keymap:
+            counter += 1
+            keymap[key] = counter
+            first_plabel[key] = r["plabel"]
+        elif key[0] == "eq":
+            r["label"] = first_plabel[key]
+            first = next(x for x in rows if x["plabel"] == first_plabel[key])
+            first["label"] = first_plabel[key]
+        r["free"] = keymap[key]
+    # a label on a fixed row fixes every row sharing it
+    fixed_labels = {r["label"]: r["ustart"] for r in rows if r["free"] == 0 and r["label"]}
+    for lab in fixed_labels:
+        if ("label", lab) in keymap:
+            raise ModelError(f"label {lab!r} is used for both a fixed and a free parameter")
+
+    for f in lv:
+        if f not in {r["lhs"] for r in rows if r["op"] == "=~"}:
+            raise ModelError(f"latent variable {f!r} has no indicators")
+    defined = [(st.lhs[0], st.expression) for st in stmts if st.op == ":="]
+    return ParTable(rows=rows, ov=ov, lv=lv, ngroups=ngroups, meanstructure=meanstructure,
+                    ordered=ordered, defined=defined, std_lv=std_lv)

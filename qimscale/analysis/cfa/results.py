@@ -1,0 +1,758 @@
+"""Results of a fitted CFA/SEM: estimates, fit measures, standardised solutions, diagnostics.
+
+Fit measures follow ``lavaan::fitMeasures()`` (names with ``.`` turned into
+``_``):
+
+- ``chisq = 2 (logl_H1 - logl)`` (``= 2 N fmin`` for complete data), ``df`` =
+  sample moments minus free parameters; the baseline is the independence model
+  (free variances, and free means with a mean structure);
+- ``cfi = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0)``,
+  ``tli = 1 - (X2 - df) df_b / ((X2_b - df_b) df)`` (Bentler 1990,
+  doi:10.1037/0033-2909.107.2.238);
+- ``rmsea = sqrt(max(X2 / (N df) - 1 / N, 0)) sqrt(G)`` with ``N`` the total
+  sample size and ``G`` groups; the 90% CI inverts the non-central chi-square
+  (Browne & Cudeck 1993); ``rmsea_pvalue`` tests RMSEA <= .05;
+- ``srmr`` is lavaan's Bentler SRMR: per group the root mean square of
+  ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower triangle including
+  the diagonal (and of ``(ybar_i - mu_i) / sqrt(s_ii)`` with a mean
+  structure), weighted by ``n_g / N`` across groups;
+- ``logl`` includes the ``-N p log(2 pi) / 2`` constant; ``aic = -2 logl + 2 npar``,
+  ``bic = -2 logl + npar log N``, ``bic2`` uses ``(N + 2) / 24``.
+
+For MLR the robust versions use the Yuan–Bentler scaling factor ``c``
+(:mod:`.mlr`): ``chisq_scaled = X2 / c``; ``cfi_robust``, ``tli_robust`` and
+``rmsea_robust`` replace ``df`` by ``c df`` (Brosseau-Liard & Savalei 2014,
+doi:10.1080/00273171.2014.933697; Brosseau-Liard, Savalei & Li 2012,
+doi:10.1080/00273171.2012.715252).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from qimscale.errors import ModelError
+
+from .fiml import FIMLObjective, fiml_loglik
+from .ml import MLObjective
+from .mlr import casewise_scores, yuan_bentler_trace
+from .model import RAMModel
+from .partable import ParTable
+
+__all__ = ["CFAResult", "numerical_hessian", "rmsea_ci"]
+
+LOG2PI = math.log(2 * math.pi)
+Z975 = stats.norm.ppf(0.975)
+
+
+def numerical_hessian(objective, theta, *, h: float = 1e-5) -> np.ndarray:
+    """Hessian of ``objective.value`` by central differences of the analytic gradient."""
+    k = len(theta)
+    H = np.zeros((k, k))
+    for j in range(k):
+        step = h * max(1.0, abs(theta[j]))
+        e = np.zeros(k)
+        e[j] = step
+        _, g1 = objective.value_grad(theta + e)
+        _, g2 = objective.value_grad(theta - e)
+        H[:, j] = (g1 - g2) / (2 * step)
+    return 0.5 * (H + H.T)
+
+
+def rmsea_ci(X2, df, N, G=1, c_hat=1.0, level=0.90):
+    """Lower and upper RMSEA confidence limits (lavaan's ``lav_fit_rmsea_ci``)."""
+    if not (np.isfinite(X2) and df > 0):
+        return math.nan, math.nan
+    up, lo = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def cdf(lam):
+        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
+
+    if cdf(0) - up < 0:
+        lower = 0.0
+    else:
+        lam = optimize.brentq(lambda x: cdf(x) - up, 0, X2, xtol=1e-12)
+        lower = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
+    nr = max(N, X2 * 4)
+    if cdf(nr) - lo > 0 or cdf(0) - lo < 0:
+        upper = 0.0
+    else:
+        lam = optimize.brentq(lambda x: cdf(x) - lo, 0, nr, xtol=1e-12)
+        upper = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
+    return lower, upper
+
+
+def _independence_partable(pt: ParTable) -> ParTable:
+    rows = []
+    for g in range(pt.ngroups):
+        for v in pt.ov:
+            rows.append({"id": len(rows) + 1, "lhs": v, "op": "~~", "rhs": v, "user": 0, "group": g + 1,
+                         "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
+        if pt.meanstructure:
+            for v in pt.ov:
+                rows.append({"id": len(rows) + 1, "lhs": v, "op": "~1", "rhs": "", "user": 0, "group": g + 1,
+                             "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
+    return ParTable(rows=rows, ov=list(pt.ov), lv=[], ngroups=pt.ngroups, meanstructure=pt.meanstructure)
+
+
+def _saturated_partable(p_names, ngroups) -> ParTable:
+    rows = []
+    for g in range(ngroups):
+        for j, a in enumerate(p_names):
+            for b in p_names[j:]:
+                rows.append({"id": len(rows) + 1, "lhs": a, "op": "~~", "rhs": b, "user": 0, "group": g + 1,
+                             "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
+        for v in p_names:
+            rows.append({"id": len(rows) + 1, "lhs": v, "op": "~1", "rhs": "", "user": 0, "group": g + 1,
+                         "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
+    return ParTable(rows=rows, ov=list(p_names), lv=[], ngroups=ngroups, meanstructure=True)
+
+
+class CFAResult:
+    """A fitted CFA/SEM model (returned by :meth:`CFA.fit`).
+
+    Attributes
+    ----------
+    theta_ : ndarray
+        Free parameter estimates (ordered by the ``free`` index of the table).
+    vcov_ : ndarray
+        Their covariance matrix (ML: inverse information; MLR: sandwich).
+    partable_ : ParTable
+    converged_ : bool
+    warnings_ : list of str
+        Non-convergence, Heywood cases, non-positive-definite matrices.
+    group_labels_ : list
+    """
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def _from_fit(cls, spec, estimator, pt, model, objective, groups, labels, opt, df, fiml, patterns,
+                  dropped, model_text):
+        self = cls.__new__(cls)
+        self.spec = spec
+        self.estimator = estimator
+        self.partable_ = pt
+        self.model_ = model
+        self.objective_ = objective
+        self.groups_ = groups
+        self.group_labels_ = labels
+        self.theta_ = opt.theta
+        self.converged_ = opt.converged
+        self.iterations_ = opt.iterations
+        self.df_ = df
+        self.fiml_ = fiml
+        self.patterns_ = patterns
+        self.n_dropped_ = dropped
+        self.model_text_ = model_text
+        self.ntotal_ = sum(g.n for g in groups)
+        self.warnings_ = []
+        if not opt.converged:
+            self.warnings_.append(f"the optimizer did not converge ({opt.message}); results are not trustworthy")
+        info_kind = spec.information or ("observed" if (estimator == "MLR" or fiml) else "expected")
+        self.information_ = info_kind
+        N = self.ntotal_
+        H_exp = objective.information(self.theta_)
+        self._check_identification(H_exp)
+        if info_kind == "observed":
+            H = numerical_hessian(objective, self.theta_)
+        else:
+            H = H_exp
+        self._H = H
+        try:
+            Hinv = np.linalg.inv(H)
+        except np.linalg.LinAlgError:
+            Hinv = np.full_like(H, np.nan)
+            self.warnings_.append("the information matrix is singular; standard errors are not available")
+        self._scores = None
+        if estimator == "MLR":
+            scores = self._casewise_scores(model, objective, self.theta_)
+            self._scores = scores
+            B0 = sum(s.T @ s for s in scores) / N
+            self.vcov_ = Hinv @ B0 @ Hinv / N
+        else:
+            self.vcov_ = Hinv / N
+        self._diagnostics()
+        self._fit = None
+        return self
+
+    def _check_identification(self, H):
+        w, V = np.linalg.eigh(0.5 * (H + H.T))
+        if w.size and w[0] < 1e-9 * max(w[-1], 1e-300):
+            k = int(np.argmax(np.abs(V[:, 0])))
+            raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
+                             "(and the parameters it trades off with) cannot be estimated uniquely; fix a "
+                             "loading or a factor variance to set the scale, or add constraints")
+
+    def _casewise_scores(self, model, objective, theta):
+        if isinstance(objective, FIMLObjective):
+            return objective.casewise_scores(theta)
+        out = []
+        for gd, (Sig, mu), (dS, dm) in zip(self.groups_, model.implied(theta), model.jacobian(theta)):
+            m = mu if model.meanstructure else gd.mean
+            out.append(casewise_scores(gd.X, Sig, m, dS, dm, meanstructure=model.meanstructure))
+        return out
+
+    def _diagnostics(self):
+        pt = self.partable_
+        est = self._row_estimates()
+        for r, e in zip(pt.rows, est):
+            if r["op"] == "~~" and r["lhs"] == r["rhs"] and e < 0:
+                who = "latent variance" if r["lhs"] in pt.lv else "residual variance"
+                grp = f" in group {r['group']}" if pt.ngroups > 1 else ""
+                self.warnings_.append(f"Heywood case: negative {who} {r['lhs']} ~~ {r['lhs']} = {e:.4g}{grp}")
+        for g in range(pt.ngroups):
+            C, _ = self.model_.total_moments(self.theta_, g)
+            grp = f" in group {g + 1}" if pt.ngroups > 1 else ""
+            if self.model_.m:
+                psi = C[self.model_.p:, self.model_.p:]
+                if np.linalg.eigvalsh(psi)[0] < -1e-10:
+                    self.warnings_.append(f"the covariance matrix of the latent variables is not positive "
+                                          f"definite{grp}")
+            if np.linalg.eigvalsh(C[:self.model_.p, :self.model_.p])[0] <= 0:
+                self.warnings_.append(f"the model-implied covariance matrix is not positive definite{grp}")
+
+    # ------------------------------------------------------------------ helpers
+    def _row_estimates(self, theta=None):
+        theta = self.theta_ if theta is None else theta
+        return np.array([theta[r["free"] - 1] if r["free"] > 0 else
+                         (0.0 if np.isnan(r["ustart"]) else r["ustart"]) for r in self.partable_.rows])
+
+    def _row_se(self):
+        se = np.sqrt(np.clip(np.diag(self.vcov_), 0, None))
+        return np.array([se[r["free"] - 1] if r["free"] > 0 else 0.0 for r in self.partable_.rows])
+
+    def _label_values(self, values):
+        out = {}
+        for r, v in zip(self.partable_.rows, values):
+            if r["label"] and r["label"] not in out:
+                out[r["label"]] = v
+        return out
+
+    # ------------------------------------------------------------------ log-likelihoods
+    def _logliks(self):
+        """(logl, logl_h1, logl_baseline, per-group chisq) for the fitted model."""
+        model, theta = self.model_, self.theta_
+        if self.fiml_:
+            imp = model.implied(theta)
+            ll_g = [fiml_loglik(p, S, m) for p, (S, m) in zip(self.patterns_, imp)]
+            h1_g = [fiml_loglik(p, g.cov, g.mean) for p, g in zip(self.patterns_, self.groups_)]
+            b_g = []
+            for p in self.patterns_:
+                X = p.X
+                mu = np.nanmean(X, axis=0)
+                var = np.nanvar(X, axis=0)
+                ok = ~np.isnan(X)
+                b_g.append(float(np.sum(np.where(ok, -0.5 * (LOG2PI + np.log(var) + (X - mu) ** 2 / var), 0.0))))
+            return sum(ll_g), sum(h1_g), sum(b_g), [2 * (h - l) for h, l in zip(h1_g, ll_g)]
+        ll = h1 = bl = 0.0
+        chis = []
+        for gd, (Sig, mu) in zip(self.groups_, model.implied(theta)):
+            p = len(mu)
+            Si = np.linalg.inv(Sig)
+            d = gd.mean - mu if model.meanstructure else np.zeros(p)
+            l0 = -0.5 * gd.n * (p * LOG2PI + np.linalg.slogdet(Sig)[1] + np.sum(Si * gd.cov) + d @ Si @ d)
+            l1 = -0.5 * gd.n * (p * LOG2PI + np.linalg.slogdet(gd.cov)[1] + p)
+            lb = -0.5 * gd.n * (p * LOG2PI + np.sum(np.log(np.diag(gd.cov))) + p)
+            ll, h1, bl = ll + l0, h1 + l1, bl + lb
+            chis.append(2 * (l1 - l0))
+        return ll, h1, bl, chis
+
+    def _scaling(self, model, objective, theta, df, H_obs=None):
+        """Yuan–Bentler (Mplus) scaling factor for a fitted model (MLR)."""
+        N = self.ntotal_
+        if H_obs is None:
+            H_obs = numerical_hessian(objective, theta)
+        E_inv = np.linalg.inv(H_obs)
+        scores = self._casewise_scores(model, objective, theta)
+        B0 = [s.T @ s / gd.n for s, gd in zip(scores, self.groups_)]
+        weights = [gd.n / N for gd in self.groups_]
+        if self.fiml_:
+            trace = self._fiml_h1_trace() - sum(fg * float(np.sum(b * E_inv.T)) for fg, b in zip(weights, B0))
+        else:
+            h1 = [(gd.cov, gd.mean) for gd in self.groups_]
+            trace, _, _ = yuan_bentler_trace(self.groups_, h1, B0, E_inv, model.meanstructure, weights)
+        return trace / df if df > 0 else math.nan, trace
+
+    def _fiml_h1_trace(self):
+        if getattr(self, "_h1_trace", None) is None:
+            total = 0.0
+            for pat, gd in zip(self.patterns_, self.groups_):
+                spt = _saturated_partable(self.partable_.ov, 1)
+                smod = RAMModel(spt)
+                sobj = FIMLObjective(smod, [pat])
+                th = np.concatenate([_vech_rowwise(gd.cov), gd.mean])
+                A1 = numerical_hessian(sobj, th)
+                sc = sobj.casewise_scores(th)[0]
+                B1 = sc.T @ sc / gd.n
+                total += float(np.sum(B1 * np.linalg.inv(A1).T))
+            self._h1_trace = total
+        return self._h1_trace
+
+    # ------------------------------------------------------------------ fit measures
+    def fit_measures(self) -> dict:
+        """Fit measures with lavaan's names (``.`` → ``_``).
+
+        Returns
+        -------
+        dict
+            ``npar, fmin, chisq, df, pvalue, baseline_chisq, baseline_df,
+            baseline_pvalue, cfi, tli, nnfi, rfi, nfi, pnfi, ifi, rni, logl,
+            unrestricted_logl, aic, bic, ntotal, bic2, rmsea, rmsea_ci_lower,
+            rmsea_ci_upper, rmsea_ci_level, rmsea_pvalue, rmsea_close_h0,
+            rmsea_notclose_pvalue, rmsea_notclose_h0, srmr, srmr_bentler,
+            srmr_bentler_nomean``; for MLR also ``chisq_scaled, df_scaled,
+            pvalue_scaled, chisq_scaling_factor, baseline_chisq_scaled, ...,
+            cfi_scaled, tli_scaled, cfi_robust, tli_robust, rmsea_scaled,
+            rmsea_robust, rmsea_ci_lower_robust, rmsea_ci_upper_robust``.
+
+        Notes
+        -----
+        Matches ``lavaan::fitMeasures(fit)``.
+        """
+        if self._fit is not None:
+            return dict(self._fit)
+        N, G = self.ntotal_, self.partable_.ngroups
+        npar = self.model_.npar
+        df = self.df_
+        ll, h1, bl, chis = self._logliks()
+        X2 = max(2 * (h1 - ll), 0.0) if df > 0 else 2 * (h1 - ll)
+        p = self.model_.p
+        df_b = G * p * (p - 1) // 2
+        X2b = 2 * (h1 - bl)
+        out = {"npar": npar, "fmin": X2 / (2 * N), "chisq": X2, "df": df,
+               "pvalue": float(stats.chi2.sf(X2, df)) if df > 0 else math.nan}
+        if self.estimator == "MLR":
+            c, trace = self._scaling(self.model_, self.objective_, self.theta_, df,
+                                     self._H if self.information_ == "observed" else None)
+            cb, trace_b = self._baseline_scaling()
+            out.update({"chisq_scaled": X2 / c, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(X2 / c, df)),
+                        "chisq_scaling_factor": c})
+        out.update({"baseline_chisq": X2b, "baseline_df": df_b, "baseline_pvalue": float(stats.chi2.sf(X2b, df_b))})
+        if self.estimator == "MLR":
+            out.update({"baseline_chisq_scaled": X2b / cb, "baseline_df_scaled": df_b,
+                        "baseline_pvalue_scaled": float(stats.chi2.sf(X2b / cb, df_b)),
+                        "baseline_chisq_scaling_factor": cb})
+        out["cfi"] = _cfi(X2, df, X2b, df_b)
+        out["tli"] = _tli(X2, df, X2b, df_b)
+        if self.estimator == "MLR":
+            out["cfi_scaled"] = _cfi(X2 / c, df, X2b / cb, df_b)
+            out["tli_scaled"] = _tli(X2 / c, df, X2b / cb, df_b)
+            if not self.fiml_:
+                out["cfi_robust"] = _cfi(X2, df, X2b, df_b, c, cb)
+                out["tli_robust"] = _tli(X2, df, X2b, df_b, c, cb)
+            else:
+                out["cfi_robust"] = out["tli_robust"] = math.nan
+        out["nnfi"] = out["tli"]
+        out["rfi"] = (1.0 if (X2b / df_b - X2 / df) < 0 else (X2b / df_b - X2 / df) / (X2b / df_b)) if df > 0 else 1.0
+        out["nfi"] = (X2b - X2) / X2b if df > 0 else 1.0
+        out["pnfi"] = (df / df_b) * (X2b - X2) / X2b
+        out["ifi"] = (X2b - X2) / (X2b - df)
+        out["rni"] = 1 - (X2 - df) / (X2b - df_b)
+        out.update({"logl": ll, "unrestricted_logl": h1, "aic": -2 * ll + 2 * npar, "bic": -2 * ll + npar * math.log(N),
+                    "ntotal": N, "bic2": -2 * ll + npar * math.log((N + 2) / 24)})
+        out["rmsea"] = _rmsea(X2, df, N, G)
+        lo, hi = rmsea_ci(X2, df, N, G)
+        out.update({"rmsea_ci_lower": lo, "rmsea_ci_upper": hi, "rmsea_ci_level": 0.90})
+        out["rmsea_pvalue"] = float(stats.ncx2.sf(X2, df, N * df * 0.05 ** 2 / G)) if df > 0 else math.nan
+        out["rmsea_close_h0"] = 0.05
+        out["rmsea_notclose_pvalue"] = float(stats.ncx2.cdf(X2, df, N * df * 0.08 ** 2 / G)) if df > 0 else math.nan
+        out["rmsea_notclose_h0"] = 0.08
+        if self.estimator == "MLR":
+            out["rmsea_scaled"] = _rmsea(X2, c * df, N, G)
+            if not self.fiml_:
+                out["rmsea_robust"] = _rmsea(X2, df, N, G, c)
+                lo, hi = rmsea_ci(X2 / c, df, N, G, c_hat=c)
+                out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
+            else:
+                out["rmsea_robust"] = out["rmsea_ci_lower_robust"] = out["rmsea_ci_upper_robust"] = math.nan
+        srmr, srmr_nomean = self._srmr()
+        out.update({"srmr": srmr, "srmr_bentler": srmr, "srmr_bentler_nomean": srmr_nomean})
+        self._fit = out
+        return dict(out)
+
+    def _baseline_scaling(self):
+        bpt = _independence_partable(self.partable_)
+        bmod = RAMModel(bpt)
+        theta = []
+        for gd in self.groups_:
+            theta.extend(np.diag(gd.cov) if not self.fiml_ else np.nanvar(gd.X, axis=0))
+            if bpt.meanstructure:
+                theta.extend(gd.mean if not self.fiml_ else np.nanmean(gd.X, axis=0))
+        theta = np.array(theta)
+        if self.fiml_:
+            bobj = FIMLObjective(bmod, self.patterns_)
+        else:
+            bobj = MLObjective(bmod, self.groups_)
+        p = self.model_.p
+        df_b = self.partable_.ngroups * p * (p - 1) // 2
+        return self._scaling(bmod, bobj, theta, df_b)
+
+    def _srmr(self):
+        vals, vals_nm, w = [], [], []
+        for gd, (Sig, mu) in zip(self.groups_, self.model_.implied(self.theta_)):
+            sd = np.sqrt(np.diag(gd.cov))
+            R = (gd.cov - Sig) / np.outer(sd, sd)
+            r, c = np.tril_indices(len(sd))
+            sq = np.sum(R[r, c] ** 2)
+            nel = len(r)
+            vals_nm.append(math.sqrt(sq / nel))
+            if self.model_.meanstructure:
+                dm = (gd.mean - mu) / sd
+                vals.append(math.sqrt((sq + np.sum(dm ** 2)) / (nel + len(sd))))
+            else:
+                vals.append(vals_nm[-1])
+            w.append(gd.n / self.ntotal_)
+        return float(np.dot(w, vals)), float(np.dot(w, vals_nm))
+
+    # ------------------------------------------------------------------ standardised solutions
+    def _std_values(self, theta, kind):
+        pt, model = self.partable_, self.model_
+        est = self._row_estimates(theta)
+        out = np.empty(len(est))
+        cache = {}
+        for i, (r, e) in enumerate(zip(pt.rows, est)):
+            g = r["group"] - 1
+            if g not in cache:
+                C, _ = model.total_moments(theta, g)
+                A, S, M = model.matrices(theta, g)
+                sd = np.sqrt(np.clip(np.diag(C), 0, None))
+                if kind == "lv":
+                    sd = np.where(np.arange(len(sd)) < model.p, 1.0, sd)
+                cache[g] = (sd, np.diag(S), np.diag(C))
+            sd, sdiag, cdiag = cache[g]
+            pos = model.pos
+            op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+            if op == "=~":
+                v = e * sd[pos[lhs]] / sd[pos[rhs]]
+            elif op == "~":
+                v = e * sd[pos[rhs]] / sd[pos[lhs]]
+            elif op == "~~":
+                i1, i2 = pos[lhs], pos[rhs]
+                if i1 == i2:
+                    v = e / sd[i1] ** 2
+                elif kind == "all" or (i1 >= model.p and i2 >= model.p):
+                    denom = math.sqrt(sdiag[i1] * sdiag[i2]) if sdiag[i1] > 0 and sdiag[i2] > 0 else math.nan
+                    if kind == "lv":
+                        denom = math.sqrt(sdiag[i1] * sdiag[i2]) if sdiag[i1] > 0 and sdiag[i2] > 0 else math.nan
+                    v = e / denom
+                else:
+                    v = e
+            elif op == "~1":
+                v = e / sd[pos[lhs]]
+            else:
+                v = math.nan
+            out[i] = v
+        return out
+
+    def _std_all_rows(self):
+        return self._std_values(self.theta_, "all")
+
+    # ------------------------------------------------------------------ defined parameters
+    def _defined(self):
+        """List of (name, expression, est, se, std_lv, std_all)."""
+        defs = self.partable_.defined
+        if not defs:
+            return []
+        funcs = {n: getattr(math, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "atan", "asin",
+                                                  "acos", "fabs")}
+        funcs["abs"] = abs
+        compiled = []
+        for name, expr in defs:
+            py = expr.replace("^", "**")
+            try:
+                tree = ast.parse(py, mode="eval")
+            except SyntaxError as exc:
+                raise ModelError(f"cannot read the defined parameter {name} := {expr}") from exc
+            compiled.append((name, expr, compile(tree, "<defined>", "eval")))
+
+        def evaluate(values_by_label):
+            env = dict(funcs)
+            env.update(values_by_label)
+            out = []
+            for name, expr, code in compiled:
+                try:
+                    val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - restricted namespace
+                except NameError as exc:
+                    raise ModelError(f"defined parameter {name} := {expr} uses an unknown label "
+                                     f"({exc}); label the parameters with 'a*x'") from exc
+                env[name] = val
+                out.append(val)
+            return np.array(out)
+
+        def at(theta, kind=None):
+            vals = self._row_estimates(theta) if kind is None else self._std_values(theta, kind)
+            return evaluate(self._label_values(vals))
+
+        est = at(self.theta_)
+        k = len(self.theta_)
+        J = np.zeros((len(est), k))
+        for j in range(k):
+            h = 1e-6 * max(1.0, abs(self.theta_[j]))
+            e = np.zeros(k)
+            e[j] = h
+            J[:, j] = (at(self.theta_ + e) - at(self.theta_ - e)) / (2 * h)
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, self.vcov_, J), 0, None))
+        slv = at(self.theta_, "lv")
+        sall = at(self.theta_, "all")
+        return [(n, e_, a, b, c, d) for (n, e_, _), a, b, c, d in zip(compiled, est, se, slv, sall)]
+
+    # ------------------------------------------------------------------ tables
+    def parameter_estimates(self, *, level: float = 0.95) -> pd.DataFrame:
+        """All parameters with SEs, tests, CIs and standardised values.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``lhs, op, rhs, group, label, est, se, z, pvalue, ci_lower,
+            ci_upper, std_lv, std_all``: fixed parameters have ``se = 0`` and
+            ``z``/``pvalue`` NaN; ``:=`` rows use the delta method.
+
+        Notes
+        -----
+        Matches ``lavaan::parameterEstimates(fit, standardized = TRUE)``.
+        """
+        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        pt = self.partable_
+        est = self._row_estimates()
+        se = self._row_se()
+        slv = self._std_values(self.theta_, "lv")
+        sall = self._std_values(self.theta_, "all")
+        recs = []
+        for r, e, s, a, b in zip(pt.rows, est, se, slv, sall):
+            free = r["free"] > 0
+            z = e / s if free and s > 0 else math.nan
+            recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
+                         "label": r["label"], "est": e, "se": s if free else 0.0, "z": z,
+                         "pvalue": 2 * stats.norm.sf(abs(z)) if free and s > 0 else math.nan,
+                         "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
+        for name, expr, e, s, a, b in self._defined():
+            z = e / s if s > 0 else math.nan
+            recs.append({"lhs": name, "op": ":=", "rhs": expr, "group": 1, "label": name, "est": e, "se": s,
+                         "z": z, "pvalue": 2 * stats.norm.sf(abs(z)) if s > 0 else math.nan,
+                         "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
+        return pd.DataFrame.from_records(recs)
+
+    def implied(self):
+        """Model-implied ``(Sigma, mu)`` per group as DataFrame/Series."""
+        ov = self.partable_.ov
+        return [(pd.DataFrame(S, index=ov, columns=ov), pd.Series(m, index=ov))
+                for S, m in self.model_.implied(self.theta_)]
+
+    def residual_correlations(self) -> list[pd.DataFrame]:
+        """Observed minus implied correlations per group (``lavResiduals(fit, type = "cor.bollen")``)."""
+        ov = self.partable_.ov
+        out = []
+        for gd, (S, _) in zip(self.groups_, self.model_.implied(self.theta_)):
+            ds = np.sqrt(np.diag(gd.cov))
+            di = np.sqrt(np.diag(S))
+            R = gd.cov / np.outer(ds, ds) - S / np.outer(di, di)
+            out.append(pd.DataFrame(R, index=ov, columns=ov))
+        return out
+
+    def summary(self) -> str:
+        """A lavaan-like text summary: fit measures, then estimates."""
+        fm = self.fit_measures()
+        lines = [f"qimscale CFA ({self.estimator}{', FIML' if self.fiml_ else ''}); "
+                 f"converged: {self.converged_} after {self.iterations_} iterations",
+                 f"N = {self.ntotal_}, groups = {self.partable_.ngroups}, free parameters = {fm['npar']}",
+                 f"chisq = {fm['chisq']:.3f}, df = {fm['df']}, p = {fm['pvalue']:.4g}"]
+        if "chisq_scaled" in fm:
+            lines.append(f"scaled chisq = {fm['chisq_scaled']:.3f} (scaling factor {fm['chisq_scaling_factor']:.4f})")
+        lines.append(f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
+                     f"[{fm['rmsea_ci_lower']:.3f}, {fm['rmsea_ci_upper']:.3f}], SRMR = {fm['srmr']:.3f}")
+        lines.append(f"logl = {fm['logl']:.3f}, AIC = {fm['aic']:.3f}, BIC = {fm['bic']:.3f}")
+        for w in self.warnings_:
+            lines.append(f"WARNING: {w}")
+        pe = self.parameter_estimates()
+        lines.append("")
+        lines.append(pe.drop(columns=["ci_lower", "ci_upper"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ reliability and validity
+    def _loadings(self, g=0):
+        est = self._row_estimates()
+        lam = {}
+        for r, e in zip(self.partable_.rows, est):
+            if r["op"] == "=~" and r["group"] == g + 1 and r["rhs"] in self.model_.pos and r["rhs"] in self.partable_.ov:
+                lam.setdefault(r["lhs"], {})[r["rhs"]] = e
+        return lam
+
+    def reliability(self, group: int = 0) -> pd.DataFrame:
+        """Composite reliability (ω) and AVE per factor.
+
+        Returns
+        -------
+        DataFrame
+            Index: factors; columns ``omega`` (``(Σλ)² ψ / 1'S1`` over the
+            factor's indicators, with ``S`` the observed covariance matrix) and
+            ``ave`` (``Σ λ² ψ / Σ s_ii``).
+
+        Notes
+        -----
+        Matches ``semTools::compRelSEM(fit)`` and ``semTools::AVE(fit)``
+        (``obs.var = TRUE``). Raykov (1997), doi:10.1177/01466216970212006;
+        Fornell & Larcker (1981), doi:10.1177/002224378101800104.
+        """
+        C, _ = self.model_.total_moments(self.theta_, group)
+        S = self.groups_[group].cov
+        ovpos = {v: i for i, v in enumerate(self.partable_.ov)}
+        recs = {}
+        for f, lam in self._loadings(group).items():
+            idx = [ovpos[v] for v in lam]
+            lv = np.array(list(lam.values()))
+            psi = C[self.model_.pos[f], self.model_.pos[f]]
+            sub = S[np.ix_(idx, idx)]
+            recs[f] = {"omega": lv.sum() ** 2 * psi / sub.sum(), "ave": np.sum(lv ** 2) * psi / np.trace(sub)}
+        return pd.DataFrame.from_dict(recs, orient="index")
+
+    def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
+        """Factor correlations with √AVE on the diagonal (Fornell & Larcker 1981)."""
+        C, _ = self.model_.total_moments(self.theta_, group)
+        lv = [f for f in self.partable_.lv]
+        idx = [self.model_.pos[f] for f in lv]
+        sub = C[np.ix_(idx, idx)]
+        sd = np.sqrt(np.diag(sub))
+        R = sub / np.outer(sd, sd)
+        ave = self.reliability(group)["ave"]
+        for i, f in enumerate(lv):
+            R[i, i] = math.sqrt(ave[f]) if f in ave and ave[f] >= 0 else math.nan
+        return pd.DataFrame(R, index=lv, columns=lv)
+
+    # ------------------------------------------------------------------ modification indices
+    def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
+        """Score tests for fixed parameters (cross-loadings, residual covariances, fixed rows).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``lhs, op, rhs, group, mi, epc, sepc_all``, sorted by ``mi``
+            (descending).
+
+        Notes
+        -----
+        ``mi = N d² / (I22 - I21 I11^-1 I12)`` with ``d`` the gradient of
+        ``fmin`` and ``I`` the expected information of the model extended by
+        the candidate parameters; ``epc = -d / (I22 - ...)`` (Sörbom 1989,
+        doi:10.1007/BF02294448). Matches ``lavaan::modindices(fit)`` for ML.
+        """
+        pt = self.partable_
+        if self.fiml_:
+            raise ModelError("modification indices are implemented for complete data only")
+        existing = {(r["group"], r["lhs"], r["op"], r["rhs"]) for r in pt.rows}
+        existing |= {(r["group"], r["rhs"], r["op"], r["lhs"]) for r in pt.rows if r["op"] == "~~"}
+        cand = []
+        for g in range(1, pt.ngroups + 1):
+            for f in pt.lv:
+                for v in pt.ov:
+                    if (g, f, "=~", v) not in existing:
+                        cand.append((g, f, "=~", v))
+            for i, a in enumerate(pt.ov):
+                for b in pt.ov[i + 1:]:
+                    if (g, a, "~~", b) not in existing:
+                        cand.append((g, a, "~~", b))
+        rows = [dict(r) for r in pt.rows]
+        k0 = pt.npar
+        fixed_rows = []
+        for r in rows:
+            if r["free"] == 0 and r["op"] in ("=~", "~~", "~") and not np.isnan(r["ustart"]) and r["lhs"] != r["rhs"]:
+                fixed_rows.append(r)
+        nxt = k0
+        for r in fixed_rows:
+            nxt += 1
+            r["free"] = nxt
+            r["_cand"] = True
+        for g, lhs, op, rhs in cand:
+            nxt += 1
+            rows.append({"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g,
+                         "free": nxt, "ustart": 0.0, "label": "", "plabel": "", "exo": 0, "_cand": True})
+        ext = ParTable(rows=rows, ov=pt.ov, lv=pt.lv, ngroups=pt.ngroups, meanstructure=pt.meanstructure)
+        emod = RAMModel(ext)
+        theta = np.zeros(nxt)
+        theta[:k0] = self.theta_
+        for r in rows:
+            if r.get("_cand"):
+                theta[r["free"] - 1] = r["ustart"]
+        eobj = MLObjective(emod, self.groups_)
+        _, grad = eobj.value_grad(theta)
+        info = eobj.information(theta)
+        I11 = info[:k0, :k0]
+        I12 = info[:k0, k0:]
+        I22 = info[k0:, k0:]
+        V = np.diag(I22) - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
+        d = grad[k0:]
+        N = self.ntotal_
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mi = N * d ** 2 / V
+            epc = -d / V
+        recs = []
+        cand_rows = [r for r in rows if r.get("_cand")]
+        sds = {}
+        for r in cand_rows:
+            j = r["free"] - 1 - k0
+            g = r["group"] - 1
+            if g not in sds:
+                C, _ = self.model_.total_moments(self.theta_, g)
+                A, S, M = self.model_.matrices(self.theta_, g)
+                sds[g] = (np.sqrt(np.diag(C)), np.diag(S))
+            sd, sdiag = sds[g]
+            pos = self.model_.pos
+            if r["op"] == "=~":
+                sepc = epc[j] * sd[pos[r["lhs"]]] / sd[pos[r["rhs"]]]
+            elif r["op"] == "~":
+                sepc = epc[j] * sd[pos[r["rhs"]]] / sd[pos[r["lhs"]]]
+            else:
+                sepc = epc[j] / math.sqrt(sdiag[pos[r["lhs"]]] * sdiag[pos[r["rhs"]]])
+            recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
+                         "mi": mi[j], "epc": epc[j], "sepc_all": sepc})
+        out = pd.DataFrame.from_records(recs)
+        out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``fit``, ``estimates``, ``reliability``, ``warnings``, ``converged``."""
+        pe = self.parameter_estimates()
+        rel = {}
+        if self.partable_.lv:
+            try:
+                r = self.reliability()
+                rel = {f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])} for f in r.index}
+            except Exception as exc:  # pragma: no cover - reported, not swallowed silently
+                self.warnings_.append(f"reliability could not be computed: {exc}")
+        return {"estimator": self.estimator, "missing": "fiml" if self.fiml_ else "listwise",
+                "ntotal": self.ntotal_, "groups": [None if g is None else str(g) for g in self.group_labels_],
+                "converged": bool(self.converged_), "fit": self.fit_measures(),
+                "estimates": pe.to_dict(orient="records"), "reliability": rel,
+                "warnings": list(self.warnings_)}
+
+
+def _vech_rowwise(S):
+    """Lower triangle in the order used by :func:`_saturated_partable` (column by column)."""
+    p = S.shape[0]
+    return np.array([S[i, j] for j in range(p) for i in range(j, p)])
+
+
+def _cfi(X2, df, X2b, dfb, c=1.0, cb=1.0):
+    t1 = max(X2 - c * df, 0.0)
+    t2 = max(X2 - c * df, X2b - cb * dfb, 0.0)
+    if abs(t1) < 1e-12 and abs(t2) < 1e-12:
+        return 1.0
+    return 1 - t1 / t2
+
+
+def _tli(X2, df, X2b, dfb, c=1.0, cb=1.0):
+    t1 = (X2 - c * df) * dfb
+    t2 = (X2b - cb * dfb) * df
+    if df > 0 and abs(t2) > 0:
+        return 1 - t1 / t2
+    return 1.0
+
+
+def _rmsea(X2, df, N, G=1, c=1.0):
+    if df <= 0:
+        return 0.0
+    return math.sqrt(max(X2 / N / df - c / N, 0.0)) * math.sqrt(G)
+

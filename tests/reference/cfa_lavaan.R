@@ -1,0 +1,126 @@
+# Reference values for qimscale's CFA/SEM engine (tests/test_cfa_*.py).
+# Run from the repository root:  Rscript tests/reference/cfa_lavaan.R
+# Writes tests/reference/cfa_lavaan.json and the data sets under tests/reference/data/.
+suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
+args <- commandArgs(trailingOnly = FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
+dd <- file.path(here, "data")
+dir.create(dd, showWarnings = FALSE)
+
+# ---- data sets -------------------------------------------------------------
+# (1) 3 factors x 6 five-point items, N = 1200 (also the benchmark data)
+set.seed(20261126)
+n <- 1200
+phi <- matrix(c(1, .45, .3, .45, 1, .5, .3, .5, 1), 3)
+eta <- MASS::mvrnorm(n, rep(0, 3), phi)
+lam <- c(.75, .7, .65, .6, .55, .7)
+sim <- matrix(0, n, 18)
+for (f in 1:3) for (j in 1:6) {
+  k <- (f - 1) * 6 + j
+  ystar <- lam[j] * eta[, f] + rnorm(n, sd = sqrt(1 - lam[j]^2))
+  sim[, k] <- as.integer(cut(ystar, c(-Inf, -1.5, -.5, .4, 1.3, Inf)))
+}
+colnames(sim) <- c(paste0("a", 1:6), paste0("b", 1:6), paste0("c", 1:6))
+sim <- as.data.frame(sim)
+sim$site <- rep(c("north", "south", "east"), length.out = n)
+write.csv(sim, file.path(dd, "cfa_sim3f.csv"), row.names = FALSE)
+
+hs <- HolzingerSwineford1939[, c("id", "sex", "school", paste0("x", 1:9))]
+write.csv(hs, file.path(dd, "cfa_hs1939.csv"), row.names = FALSE)
+
+set.seed(7)
+hsm <- hs
+for (v in paste0("x", 1:9)) hsm[[v]][runif(nrow(hsm)) < .12] <- NA
+write.csv(hsm, file.path(dd, "cfa_hs1939_missing.csv"), row.names = FALSE, na = "")
+
+pd <- PoliticalDemocracy
+write.csv(pd, file.path(dd, "cfa_poldem.csv"), row.names = FALSE)
+
+# ---- models ----------------------------------------------------------------
+m_sim <- "A =~ a1 + a2 + a3 + a4 + a5 + a6
+B =~ b1 + b2 + b3 + b4 + b5 + b6
+C =~ c1 + c2 + c3 + c4 + c5 + c6"
+m_hs <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9"
+m_pd <- "ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ a*ind60
+dem65 ~ b*dem60 + c*ind60
+y1 ~~ y5
+indirect := a*b
+total := c + a*b"
+
+pe <- function(fit) {
+  p <- parameterEstimates(fit, standardized = TRUE)
+  p$group <- if (is.null(p$group)) 1L else p$group
+  p <- p[, intersect(c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue",
+                        "ci.lower", "ci.upper", "std.lv", "std.all"), names(p))]
+  p
+}
+fm <- function(fit) as.list(fitMeasures(fit))
+summ <- function(fit, extra = list()) {
+  out <- list(estimates = pe(fit), fit = fm(fit),
+              converged = lavInspect(fit, "converged"))
+  c(out, extra)
+}
+rel <- function(fit) {
+  list(omega = as.list(compRelSEM(fit)), ave = as.list(AVE(fit)))
+}
+
+res <- list(lavaan_version = as.character(packageVersion("lavaan")),
+            semtools_version = as.character(packageVersion("semTools")))
+
+f1 <- cfa(m_sim, data = sim)
+mi <- modindices(f1, sort. = TRUE, maximum.number = 15)
+res$sim_ml <- summ(f1, c(rel(f1),
+  list(htmt = unclass(htmt(m_sim, data = sim)),
+       modindices = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")],
+       resid_cor = unclass(lavResiduals(f1, type = "cor.bollen")$cov))))
+f1s <- cfa(m_sim, data = sim, std.lv = TRUE)
+res$sim_ml_stdlv <- summ(f1s)
+f1r <- cfa(m_sim, data = sim, estimator = "MLR")
+res$sim_mlr <- summ(f1r)
+
+f2 <- cfa(m_hs, data = hs)
+res$hs_ml <- summ(f2, rel(f2))
+f2m <- cfa(m_hs, data = hs, meanstructure = TRUE)
+res$hs_ml_means <- summ(f2m)
+f2r <- cfa(m_hs, data = hs, estimator = "MLR")
+res$hs_mlr <- summ(f2r)
+f2o <- cfa(m_hs, data = hs, information = "observed")
+res$hs_ml_observed <- summ(f2o)
+
+inv <- list()
+lv <- list(configural = "", metric = "loadings",
+           scalar = c("loadings", "intercepts"),
+           strict = c("loadings", "intercepts", "residuals"))
+for (est in c("ML", "MLR")) {
+  fits <- lapply(lv, function(eq) cfa(m_hs, data = hs, group = "school", group.equal = eq, estimator = est))
+  lrt <- list()
+  for (i in 2:4) {
+    t <- lavTestLRT(fits[[i]], fits[[i - 1]])
+    lrt[[names(lv)[i]]] <- list(chisq_diff = t[2, "Chisq diff"], df_diff = t[2, "Df diff"],
+                                p = t[2, "Pr(>Chisq)"])
+  }
+  inv[[est]] <- list(fits = lapply(fits, summ), lrt = lrt)
+}
+res$hs_invariance <- inv
+fp <- cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
+          group.partial = c("x3 ~ 1", "x7 ~ 1"))
+res$hs_partial <- summ(fp)
+fsl <- cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE)
+res$hs_scalar_stdlv <- summ(fsl)
+
+f3 <- cfa(m_hs, data = hsm, missing = "fiml")
+res$hs_fiml <- summ(f3)
+f3r <- cfa(m_hs, data = hsm, missing = "fiml", estimator = "MLR")
+res$hs_fiml_mlr <- summ(f3r)
+
+f4 <- sem(m_pd, data = pd)
+res$pd_sem <- summ(f4)
+
+writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
+           file.path(here, "cfa_lavaan.json"))
+cat("wrote", file.path(here, "cfa_lavaan.json"), "\n")
