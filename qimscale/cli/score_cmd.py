@@ -1,0 +1,65 @@
+"""``qimscale score``: read a survey export, validate it and write scale scores."""
+
+from __future__ import annotations
+
+import click
+
+from qimscale.cli._common import emit_json, split_list
+
+_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap", "limesurvey", "kobo", "odk"]
+
+
+@click.command("score")
+@click.argument("data", type=click.Path(allow_dash=True))
+@click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
+@click.option("--map", "map_file", type=click.Path(), metavar="FILE",
+              help="Column-to-item mapping: CSV with columns 'column,item', or YAML {column: item}.")
+@click.option("--min-answered", type=float, default=0.8, show_default=True,
+              help="Fraction of a scale's items that must be answered for a score (else missing).")
+@click.option("--out", type=click.Path(), metavar="FILE",
+              help="Write scores (.csv, .xlsx, .sav, .dta, .parquet), plus FILE.problems.csv and FILE.log.json.")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format auto-detection.")
+@click.option("--strict", is_flag=True, help="Exit 1 on any problem instead of setting invalid cells missing.")
+@click.option("--keep-identifiers", is_flag=True, help="Keep direct identifiers (dropped by default).")
+@click.option("--exclude-flagged", is_flag=True, help="Remove rows with any data-quality flag.")
+@click.option("--sums", is_flag=True, help="Add pro-rated sum scores <scale>_sum.")
+@click.option("--norms", type=click.Path(), metavar="CSV", help="Norms (scale,mean,sd) for T-scores and percentiles.")
+@click.option("--min-seconds", type=float, help="Too-fast threshold in seconds (default 2 s per item).")
+@click.option("--dictionary", type=click.Path(), metavar="CSV", help="REDCap data dictionary (identifiers, labels).")
+@click.option("--id", "id_cols", metavar="COLS", help="Respondent-id column(s) for the duplicate check.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_identifiers, exclude_flagged, sums,
+          norms, min_seconds, dictionary, id_cols, as_json):
+    """Score DATA (a survey export) with the instrument's scales.
+
+    Every bad cell is listed (row, column, value, problem) and set missing;
+    rows are spreadsheet rows (header rows counted). Direct identifiers are
+    dropped from the output unless --keep-identifiers is given.
+    """
+    from qimscale.scoring import score_file
+
+    result = score_file(data, instrument=instrument, mapping=map_file, min_answered=min_answered, format=fmt,
+                        strict=strict, keep_identifiers=keep_identifiers, exclude_flagged=exclude_flagged,
+                        sums=sums, norms=norms, min_seconds=min_seconds, dictionary=dictionary,
+                        id_columns=split_list(id_cols))
+    written = result.write(out, protect=[data]) if out else {}
+    if result.identifiers_dropped:
+        click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)
+                   + " (use --keep-identifiers to keep them)", err=True)
+    summary = result.summary()
+    if as_json:
+        summary["outputs"] = written
+        emit_json(summary)
+        return
+    click.echo(f"{summary['n_rows']} rows read ({summary['source_format']}), {summary['n_scored']} scored")
+    for sid, s in summary["scales"].items():
+        mean = "-" if s["mean"] is None else f"{s['mean']:.3f}"
+        click.echo(f"  {sid:24s} n={s['n_scored']:<7d} mean={mean:>7s} pro-rated={s['n_prorated']}")
+    if summary["n_problems"]:
+        click.echo(f"{summary['n_problems']} problem(s); invalid cells were set missing"
+                   + (f"; see {written['problems']}" if written else "; use --out or --json to list them"))
+        for p in summary["problems"][:5]:
+            click.echo(f"  row {p['row'] if p['row'] is not None else '-'}, {p['column'] or p['item']}: "
+                       f"{p['value']!r}: {p['problem']}")
+    if written:
+        click.echo(f"wrote {written['scores']}, {written['problems']}, {written['log']}")

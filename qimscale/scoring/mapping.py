@@ -1,0 +1,186 @@
+"""Which export column holds which instrument item: :func:`map_columns`.
+
+Columns are matched to item (and background-field) ids automatically when the
+form was exported by qimscale, because every platform keeps the ids:
+
+- the column name equals the id (REDCap, XLSForm/Kobo, Qualtrics export tags,
+  SPSS), case-insensitively;
+- a platform-specific hint equals the id: the last segment of a Kobo/ODK group
+  path (``grp/lead_sys_1``, ``grp-lead_sys_1``, ``grp.lead_sys_1``), the
+  subquestion code of a LimeSurvey ``Q[SQ]``, ``Q_SQ`` or SGQA name, the tag
+  after ``Q3_`` in a 2016 Qualtrics export, or the LimeSurvey code of the id
+  (the id without underscores);
+- the question text of a full-text header (LimeSurvey ``Question [Subquestion]``,
+  Qualtrics row 2 ``Question - Statement``, REDCap label headers) equals an
+  item text in any form and language (case- and whitespace-insensitive).
+
+Nothing is fuzzy: a near miss is not a match. Anything else needs a mapping
+file (``--map``): CSV with columns ``column,item`` or YAML ``{column: item}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qimscale.errors import DataError
+from qimscale.scoring.spec import ScoringSpec, normalise_label
+
+
+@dataclass
+class ColumnMap:
+    """The result of mapping: target id -> column, and how each match was made.
+
+    Attributes
+    ----------
+    columns : dict
+        Item or background-field id -> export column.
+    how : dict
+        Target id -> ``"map"``, ``"name"``, ``"hint"`` or ``"text"``.
+    absent_items : list of str
+        Scored items with no column.
+    """
+
+    columns: dict = field(default_factory=dict)
+    how: dict = field(default_factory=dict)
+    absent_items: list = field(default_factory=list)
+
+    def item_columns(self, spec: ScoringSpec) -> dict:
+        """Item id -> column for scored items only."""
+        return {k: v for k, v in self.columns.items() if k in spec.items}
+
+
+def read_map_file(path) -> dict:
+    """Read a column -> item mapping from CSV (``column,item``) or YAML (``{column: item}``).
+
+    Raises
+    ------
+    DataError
+        Missing file, wrong columns, or a non-mapping YAML document.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{path}: no such mapping file")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            obj = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        except yaml.YAMLError as exc:
+            raise DataError(f"{path}: not valid YAML ({exc})") from None
+        if isinstance(obj, dict) and isinstance(obj.get("columns"), dict):
+            obj = obj["columns"]
+        if not isinstance(obj, dict) or not obj:
+            raise DataError(f"{path}: the mapping must be a YAML mapping 'export column: item id'")
+        return {str(k): str(v) for k, v in obj.items()}
+    import csv
+
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"column", "item"} <= set(rows[0]):
+        raise DataError(f"{path}: a mapping CSV needs the header 'column,item' and one row per column")
+    return {r["column"]: r["item"].strip() for r in rows if (r.get("item") or "").strip()}
+
+
+def _label_texts(label: str) -> list[str]:
+    """Candidate question texts inside a full-text header."""
+    out = [label]
+    m = re.search(r"\[([^\[\]]+)\]\s*$", label)
+    if m:
+        out.append(m.group(1))
+    for sep in (" - ", "-"):
+        if sep in label:
+            out.append(label.rsplit(sep, 1)[1])
+    return [normalise_label(t) for t in out if t.strip()]
+
+
+def map_columns(survey, spec: ScoringSpec, mapping: dict | None = None) -> ColumnMap:
+    """Match the columns of ``survey`` to the items and background fields of ``spec``.
+
+    Parameters
+    ----------
+    survey : qimscale.io.SurveyData
+    spec : ScoringSpec
+    mapping : dict, optional
+        Explicit ``{column: item_or_field_id}``; applied first, then automatic
+        matching for the remaining targets.
+
+    Returns
+    -------
+    ColumnMap
+
+    Raises
+    ------
+    DataError
+        A mapped column or target that does not exist; two columns that match
+        the same item equally well (pass ``--map``); no scored item at all.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from qimscale.io import SurveyData
+    >>> s = SurveyData(pd.DataFrame({"grp/a1": [1], "grp/a2": [2]}), "x.csv", "kobo", "csv",
+    ...                item_hints={"grp/a1": ["grp/a1", "a1"], "grp/a2": ["grp/a2", "a2"]})
+    >>> map_columns(s, ScoringSpec.simple({"a": ["a1", "a2"]})).columns
+    {'a1': 'grp/a1', 'a2': 'grp/a2'}
+    """
+    cols = [str(c) for c in survey.data.columns]
+    targets = list(spec.items) + [b for b in spec.background if b not in spec.items]
+    result = ColumnMap()
+    used: set[str] = set()
+    for col, target in (mapping or {}).items():
+        if col not in cols:
+            raise DataError(f"{survey.source}: the mapping names column {col!r}, which is not in the file; "
+                            f"columns are {', '.join(cols[:20])}{' ...' if len(cols) > 20 else ''}")
+        if target not in targets:
+            raise DataError(f"mapping: column {col!r} -> {target!r}: {target!r} is not an item or background "
+                            "field of the instrument")
+        if target in result.columns:
+            raise DataError(f"mapping: item {target!r} is mapped from two columns "
+                            f"({result.columns[target]!r} and {col!r})")
+        result.columns[target] = col
+        result.how[target] = "map"
+        used.add(col)
+
+    keys: dict[str, str] = {}
+    for t in targets:
+        keys.setdefault(t.casefold(), t)
+        for alias in getattr(spec.items.get(t), "aliases", []) or []:
+            keys.setdefault(alias.casefold(), t)
+    texts: dict[str, str] = {}
+    for t in targets:
+        rule = spec.items.get(t) or spec.background.get(t)
+        for text in getattr(rule, "texts", []) or []:
+            texts.setdefault(normalise_label(text), t)
+
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    metadata = set(survey.metadata_columns)
+    for col in cols:
+        if col in used or col in metadata:
+            continue
+        match = None
+        for rank, hint in enumerate(survey.item_hints.get(col, [col])):
+            t = keys.get(str(hint).casefold())
+            if t is not None:
+                match = (0 if rank == 0 else 1, col, t, "name" if rank == 0 else "hint")
+                break
+        if match is None and col in survey.column_labels:
+            for text in _label_texts(str(survey.column_labels[col])):
+                if text in texts:
+                    match = (2, col, texts[text], "text")
+                    break
+        if match is not None and match[2] not in result.columns:
+            found.setdefault(match[2], []).append(match[:2] + (match[3],))
+    for target, cands in found.items():
+        cands.sort()
+        if len(cands) > 1 and cands[0][0] == cands[1][0]:
+            raise DataError(f"{survey.source}: columns {cands[0][1]!r} and {cands[1][1]!r} both match item "
+                            f"{target!r}; say which one to use with --map (a CSV 'column,item')")
+        result.columns[target] = cands[0][1]
+        result.how[target] = cands[0][2]
+    result.absent_items = [i for i in spec.items if i not in result.columns]
+    if len(result.absent_items) == len(spec.items):
+        raise DataError(f"{survey.source}: no column matches any item of the instrument ({spec.name or 'instrument'}); "
+                        "check that this is the right file, or map columns to items with --map map.csv")
+    return result

@@ -1,0 +1,227 @@
+"""Score a survey export end to end: :func:`score_file` and :class:`ScoreResult`.
+
+read -> map columns to items -> validate (every problem listed) -> reverse-key
+and score -> quality flags -> drop direct identifiers -> outputs. The CLI
+command ``qimscale score`` is a thin wrapper around :func:`score_file`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from qimscale.errors import DataError
+from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED
+
+
+@dataclass
+class ScoreResult:
+    """Scores, problems and the scoring log of one export.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The output: the file's columns without direct identifiers, item columns
+        replaced by validated codes under their item ids, background fields
+        under their ids, then scale and domain scores and ``qc_*`` flags.
+    problems : pandas.DataFrame
+        ``row, column, item, value, problem`` (see :mod:`qimscale.scoring.validation`).
+    log : dict
+        Every rule applied, with counts (the JSON scoring log).
+    identifiers_dropped : list of str
+    """
+
+    table: pd.DataFrame
+    problems: pd.DataFrame
+    log: dict
+    identifiers_dropped: list = field(default_factory=list)
+    column_labels: dict = field(default_factory=dict)
+    value_labels: dict = field(default_factory=dict)
+    source: str = ""
+
+    def summary(self) -> dict:
+        """The ``--json`` object: ``n_rows``, ``n_scored``, ``scales``, ``problems`` (+ extras)."""
+        scales = {}
+        for sid, info in self.log["scoring"]["scales"].items():
+            col = self.table[sid] if sid in self.table else pd.Series(dtype=float)
+            scales[sid] = {"n_scored": int(col.notna().sum()), "mean": _f(col.mean()), "sd": _f(col.std()),
+                           "k": info["k"], "n_prorated": info["n_prorated"], "domain": info["domain"],
+                           "exploratory": info["exploratory"]}
+        probs = self.problems.astype(object).where(self.problems.notna(), None).to_dict(orient="records")
+        return {"n_rows": self.log["n_rows"], "n_scored": self.log["n_scored"], "scales": scales,
+                "domains": {d: {"n_scored": int(self.table[d].notna().sum()) if d in self.table else 0}
+                            for d in self.log["scoring"]["domains"]},
+                "problems": probs, "n_problems": len(probs),
+                "identifiers_dropped": list(self.identifiers_dropped),
+                "excluded_rows": self.log.get("excluded_rows", []), "source_format": self.log["read"]["format"]}
+
+    def write(self, out, *, protect=()) -> dict:
+        """Write the table to ``out`` and, beside it, ``<stem>.problems.csv`` and ``<stem>.log.json``.
+
+        All three files appear together or none does (temporary files and
+        :func:`os.replace`); the input named in ``protect`` is never overwritten.
+        """
+        from qimscale.io.writers import AtomicOutputs, output_format
+
+        out = Path(out)
+        output_format(out)
+        stem = out.with_suffix("")
+        paths = {"scores": out, "problems": Path(f"{stem}.problems.csv"), "log": Path(f"{stem}.log.json")}
+        self.log["outputs"] = {k: str(v) for k, v in paths.items()}
+        with AtomicOutputs(protect) as w:
+            w.add_table(self.table, out, column_labels=self.column_labels, value_labels=self.value_labels)
+            w.add_table(self.problems, paths["problems"])
+            w.add_json(self.log, paths["log"])
+        return {k: str(v) for k, v in paths.items()}
+
+
+def _f(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEFAULT_MIN_ANSWERED,
+               format: str | None = None, strict: bool = False, keep_identifiers: bool = False,  # noqa: A002
+               exclude_flagged: bool = False, sums: bool = False, norms=None, min_seconds=None,
+               dictionary=None, id_columns=None, include_exploratory: bool = True) -> ScoreResult:
+    """Read, validate and score a survey export.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export (any format :func:`qimscale.io.read_survey` reads).
+    instrument : str, Path, Instrument or ScoringSpec, optional
+        Default: the bundled QIM instrument.
+    mapping : str, Path or dict, optional
+        Column -> item mapping (file for ``--map`` or a dict).
+    min_answered : float
+        Fraction of a scale's items needed for a score (default 0.8).
+    format : str, optional
+        Overrides format detection.
+    strict : bool
+        Raise on the first problems instead of setting invalid cells missing.
+    keep_identifiers : bool
+        Keep direct identifiers in the output (default: dropped).
+    exclude_flagged : bool
+        Remove rows with any data-quality flag (default: keep and flag).
+    sums : bool
+        Add pro-rated sum scores.
+    norms : str, Path or DataFrame, optional
+        Norms (``scale, mean, sd``) for T-scores and percentiles.
+    min_seconds : float, optional
+        Too-fast threshold (default 2 s per item).
+    dictionary : str or Path, optional
+        REDCap data dictionary (identifiers, labels).
+    id_columns : list of str, optional
+        Respondent-id columns for the duplicate check (default: the platform's).
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    DataError
+        Unreadable input, no instrument items in the file, an invalid mapping,
+        or any problem when ``strict`` is set.
+    """
+    from qimscale.io import read_survey
+    from qimscale.scoring.mapping import map_columns, read_map_file
+    from qimscale.scoring.quality import quality_flags
+    from qimscale.scoring.scores import read_norms, score_codes
+    from qimscale.scoring.spec import ScoringSpec
+    from qimscale.scoring.validation import strict_error, validate
+
+    spec = instrument if isinstance(instrument, ScoringSpec) else _spec(instrument, include_exploratory)
+    survey = read_survey(path, format=format, dictionary=dictionary)
+    if isinstance(mapping, (str, Path)):
+        mapping = read_map_file(mapping)
+    if id_columns:
+        missing = [c for c in id_columns if c not in survey.data.columns]
+        if missing:
+            raise DataError(f"{path}: id column {missing[0]!r} is not in the file")
+    colmap = map_columns(survey, spec, mapping)
+    val = validate(survey, spec, colmap, id_columns=id_columns)
+    if strict and len(val.problems):
+        raise strict_error(val.problems, str(path))
+    scores, score_log = score_codes(val.codes, spec, min_answered=min_answered, sums=sums,
+                                    norms=read_norms(norms) if isinstance(norms, (str, Path)) else norms)
+    attention = None
+    if spec.attention_checks:
+        cols = {c.column: colmap.columns.get(c.column, c.column) for c in spec.attention_checks}
+        attention = pd.DataFrame({k: survey.data[v] for k, v in cols.items() if v in survey.data})
+    flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds, min_seconds=min_seconds,
+                                   attention=attention)
+
+    # assemble the output table: file columns (identifiers dropped), items and background by id
+    df = survey.data
+    identifying = list(dict.fromkeys(list(survey.identifiers)
+                                     + [colmap.columns[b] for b in spec.identifying if b in colmap.columns]))
+    dropped = [] if keep_identifiers else identifying
+    rename = {col: tid for tid, col in colmap.columns.items()}
+    keep_cols = [c for c in df.columns if c not in dropped and c not in rename]
+    parts = [df[keep_cols]]
+    bg_ids = [b for b in val.background.columns if colmap.columns[b] not in dropped]
+    parts.append(val.background[bg_ids])
+    parts.append(val.codes)
+    parts.append(scores)
+    parts.append(flags)
+    table = pd.concat(parts, axis=1)
+    if table.columns.duplicated().any():
+        dup = table.columns[table.columns.duplicated()][0]
+        raise DataError(f"{path}: the output would have two columns named {dup!r} (a file column has the name of "
+                        "an item, scale or flag it does not hold); rename it or map it with --map")
+    rows_seen = survey.row_number(np.arange(df.shape[0]))
+    excluded = []
+    if exclude_flagged:
+        mask = table["qc_flagged"].to_numpy(dtype=bool)
+        excluded = [int(r) for r in rows_seen[mask]]
+        table = table.loc[~mask].reset_index(drop=True)
+    scale_cols = [sc.id for sc in spec.scales]
+    n_scored = int(table[scale_cols].notna().any(axis=1).sum()) if scale_cols else 0
+
+    problem_counts = val.problems["problem"].str.split(":").str[0].value_counts().to_dict() if len(val.problems) else {}
+    log = {
+        "qimscale_version": _version(), "instrument": spec.name,
+        "read": survey.summary(),
+        "mapping": {"columns": colmap.columns, "how": colmap.how, "absent_items": colmap.absent_items},
+        "validation": {
+            "n_problems": int(len(val.problems)), "by_kind": {str(k): int(v) for k, v in problem_counts.items()},
+            "invalid_cells_set_missing": int(sum(c.get("invalid", 0) for c in val.counts.values())),
+            "not_applicable_set_missing": int(sum(c.get("not_applicable", 0) for c in val.counts.values())),
+            "user_missing_set_missing": int(sum(c.get("user_missing", 0) for c in val.counts.values())),
+            "labels_converted_to_codes": int(sum(c.get("from_labels", 0) for c in val.counts.values())),
+            "items": val.counts,
+            "row_numbers": "spreadsheet rows: 1-based, header rows counted (first data row = header_rows + 1)",
+        },
+        "scoring": score_log,
+        "quality": qc_info,
+        "privacy": {"identifiers_found": identifying, "identifiers_dropped": dropped,
+                    "kept_by_request": bool(keep_identifiers and identifying)},
+        "n_rows": int(df.shape[0]), "n_scored": n_scored,
+        "exclude_flagged": bool(exclude_flagged), "excluded_rows": excluded,
+    }
+    labels = {}
+    value_labels = {}
+    for item_id, rule in spec.items.items():
+        col = colmap.columns.get(item_id)
+        if col is not None and col in survey.column_labels:
+            labels[item_id] = survey.column_labels[col]
+        if rule.value_labels:
+            value_labels[item_id] = dict(rule.value_labels)
+    return ScoreResult(table, val.problems, log, dropped, labels, value_labels, str(path))
+
+
+def _spec(instrument, include_exploratory):
+    from qimscale.instrument import load_instrument
+    from qimscale.scoring.spec import ScoringSpec
+
+    return ScoringSpec.from_instrument(load_instrument(instrument), include_exploratory=include_exploratory)
+
+
+def _version() -> str:
+    from qimscale import __version__
+
+    return __version__

@@ -1,0 +1,267 @@
+"""Turn export cells into response codes and list every problem: :func:`validate`.
+
+Validation is lazy (as in pandera): it never stops at the first bad cell but
+collects every problem into one table with the columns ``row, column, item,
+value, problem``. ``row`` is the spreadsheet row (header rows counted; see
+:mod:`qimscale.io.survey`), or empty for problems about a whole column.
+
+Rules, per item column:
+
+- an empty cell is missing (system-missing);
+- a number is a code; a text is a number when it parses as one, otherwise it is
+  looked up among the response labels of every declared language
+  (case- and whitespace-insensitive, never fuzzy);
+- the not-applicable code or label (9, "Not applicable / can't judge") is a
+  valid answer that is never scored: it becomes missing and is counted;
+- SPSS/Stata user-missing codes become missing and are counted separately;
+- any other value (a code outside the scale, a fraction, an unknown label,
+  other text) is a problem, and the cell becomes missing.
+
+Background fields with categories are checked the same way; free-text fields
+are not checked. Duplicate respondent ids and items absent from the file are
+problems too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qimscale.errors import DataError
+from qimscale.scoring.spec import normalise_label
+
+PROBLEM_COLUMNS = ["row", "column", "item", "value", "problem"]
+
+
+@dataclass
+class Validation:
+    """The validated codes and the problems found.
+
+    Attributes
+    ----------
+    codes : pandas.DataFrame
+        Item id -> float codes (missing where empty, not applicable,
+        user-missing or invalid), same index as the data.
+    background : pandas.DataFrame
+        Background field id -> validated values.
+    problems : pandas.DataFrame
+        ``row, column, item, value, problem``.
+    counts : dict
+        Per item: ``answered``, ``missing``, ``not_applicable``,
+        ``user_missing``, ``invalid``, ``from_labels``.
+    """
+
+    codes: pd.DataFrame
+    background: pd.DataFrame
+    problems: pd.DataFrame
+    counts: dict = field(default_factory=dict)
+
+
+def _in_ranges(values: np.ndarray, defs) -> np.ndarray:
+    """Mask of values inside SPSS user-missing definitions (codes or lo/hi ranges)."""
+    mask = np.zeros(values.shape, dtype=bool)
+    for d in defs or []:
+        if isinstance(d, dict):
+            mask |= (values >= float(d["lo"])) & (values <= float(d["hi"]))
+        else:
+            try:
+                mask |= values == float(d)
+            except (TypeError, ValueError):
+                continue
+    return mask
+
+
+def _as_codes(series: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convert a column to float codes, vectorised over its distinct values.
+
+    Returns ``(values, unparsed, from_label)``: float values (NaN where empty
+    or unparseable), a mask of non-empty cells that are neither numbers nor
+    known labels, and a mask of cells converted from a label.
+    """
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        vals = series.to_numpy(dtype=float, na_value=np.nan)
+        return vals, np.zeros(len(vals), bool), np.zeros(len(vals), bool)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uvals = np.full(len(uniques), np.nan)
+    ubad = np.zeros(len(uniques), bool)
+    ulabel = np.zeros(len(uniques), bool)
+    for k, u in enumerate(uniques):
+        if isinstance(u, (bool, np.bool_)):
+            ubad[k] = True
+            continue
+        if isinstance(u, (int, float, np.integer, np.floating)):
+            uvals[k] = float(u)
+            continue
+        text = str(u).strip()
+        if not text:
+            continue
+        try:
+            uvals[k] = float(text)
+            if not np.isfinite(uvals[k]):
+                uvals[k] = np.nan
+                ubad[k] = True
+            continue
+        except ValueError:
+            pass
+        key = normalise_label(text)
+        if key in labels:
+            uvals[k] = float(labels[key])
+            ulabel[k] = True
+        else:
+            ubad[k] = True
+    ok = codes >= 0
+    vals = np.where(ok, uvals[np.where(ok, codes, 0)], np.nan)
+    bad = ok & ubad[np.where(ok, codes, 0)]
+    lab = ok & ulabel[np.where(ok, codes, 0)]
+    return vals, bad, lab
+
+
+def _problem_frame(survey, positions: np.ndarray, column: str, item: str, values, problem) -> pd.DataFrame:
+    rows = survey.row_number(positions)
+    vals = pd.Series(values).astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                                else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                      else str(v)))
+    return pd.DataFrame({"row": rows.astype("int64"), "column": column, "item": item,
+                         "value": vals.to_numpy(), "problem": problem})
+
+
+def _check_column(survey, col: str, target: str, codes: list, na_code, labels: dict, user_missing,
+                  what: str) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
+    s = survey.data[col]
+    vals, unparsed, from_label = _as_codes(s, labels)
+    counts = {"from_labels": int(from_label.sum())}
+    um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
+    counts["user_missing"] = int(um.sum())
+    vals = np.where(um, np.nan, vals)
+    na = (vals == na_code) if na_code is not None else np.zeros(len(vals), bool)
+    counts["not_applicable"] = int(na.sum())
+    vals = np.where(na, np.nan, vals)
+    valid = np.isin(vals, np.asarray(codes, dtype=float)) if codes else ~np.isnan(vals)
+    out_of_range = ~np.isnan(vals) & ~valid
+    frames = []
+    raw = s.to_numpy(dtype=object) if (unparsed.any() or out_of_range.any()) else None
+    if unparsed.any():
+        pos = np.flatnonzero(unparsed)
+        kind = "unknown label" if counts["from_labels"] else "non-numeric text"
+        allowed = _describe(codes, na_code)
+        frames.append(_problem_frame(survey, pos, col, target, raw[pos],
+                                     f"{kind}: not a number and not one of the {what}'s response labels "
+                                     f"(codes {allowed})"))
+    if out_of_range.any():
+        pos = np.flatnonzero(out_of_range)
+        frames.append(_problem_frame(survey, pos, col, target, raw[pos],
+                                     f"out of range: not one of the codes {_describe(codes, na_code)}"))
+    vals = np.where(out_of_range, np.nan, vals)
+    counts["invalid"] = int(unparsed.sum() + out_of_range.sum())
+    counts["answered"] = int((~np.isnan(vals)).sum())
+    counts["missing"] = int(len(vals) - counts["answered"])
+    return vals, frames, counts
+
+
+def _describe(codes, na_code) -> str:
+    if not codes:
+        return "any number"
+    cs = sorted(int(c) for c in codes)
+    text = f"{cs[0]}-{cs[-1]}" if cs == list(range(cs[0], cs[-1] + 1)) and len(cs) > 2 else ", ".join(map(str, cs))
+    return text + (f" or {na_code} (not applicable)" if na_code is not None else "")
+
+
+def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
+    """Validate the mapped columns of ``survey`` against ``spec``.
+
+    Parameters
+    ----------
+    survey : qimscale.io.SurveyData
+    spec : ScoringSpec
+    colmap : ColumnMap
+        From :func:`~qimscale.scoring.mapping.map_columns`.
+    id_columns : list of str, optional
+        Columns that identify a respondent (default: the platform's).
+
+    Returns
+    -------
+    Validation
+        Codes, validated background values, the problems table (``row,
+        column, item, value, problem``) and per-item counts.
+    """
+    df = survey.data
+    n = df.shape[0]
+    frames: list[pd.DataFrame] = []
+    codes = {}
+    counts = {}
+    item_cols = colmap.item_columns(spec)
+    for item_id, rule in spec.items.items():
+        col = item_cols.get(item_id)
+        if col is None:
+            codes[item_id] = np.full(n, np.nan)
+            frames.append(pd.DataFrame({"row": [None], "column": [None], "item": [item_id], "value": [None],
+                                        "problem": [f"item absent from the file (scale '{rule.scale}')"]}))
+            counts[item_id] = {"absent": True}
+            continue
+        vals, fr, c = _check_column(survey, col, item_id, rule.codes, rule.na_code, rule.labels,
+                                    survey.user_missing.get(col), "item")
+        codes[item_id] = vals
+        frames += fr
+        counts[item_id] = c
+    background = {}
+    for bid, rule in spec.background.items():
+        col = colmap.columns.get(bid)
+        if col is None:
+            continue
+        if not rule.codes:
+            background[bid] = df[col]
+            continue
+        vals, fr, c = _check_column(survey, col, bid, rule.codes, None, rule.labels,
+                                    survey.user_missing.get(col), "field")
+        for f in fr:
+            f["problem"] = f["problem"].str.replace("out of range: not one of the codes",
+                                                    "outside the field's categories", regex=False)
+        background[bid] = vals
+        frames += fr
+    frames += _duplicate_ids(survey, id_columns if id_columns is not None else survey.id_columns)
+    frames = [f for f in frames if len(f)]
+    problems = (pd.concat(frames, ignore_index=True) if frames
+                else pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}))
+    problems = problems[PROBLEM_COLUMNS]
+    problems["row"] = problems["row"].astype("Int64")
+    return Validation(pd.DataFrame(codes, index=df.index), pd.DataFrame(background, index=df.index),
+                      problems, counts)
+
+
+def _duplicate_ids(survey, id_columns) -> list[pd.DataFrame]:
+    df = survey.data
+    id_columns = [c for c in id_columns or [] if c in df.columns]
+    if not id_columns:
+        return []
+    missing = [c for c in id_columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{survey.source}: id column {missing[0]!r} not found")
+    key = df[id_columns[0]] if len(id_columns) == 1 else df[id_columns].astype("string").fillna("").agg("|".join, axis=1)
+    present = df[id_columns[0]].notna().to_numpy()
+    codes, _ = pd.factorize(key, use_na_sentinel=True)
+    dup = pd.Series(codes).duplicated().to_numpy() & present & (codes >= 0)
+    if not dup.any():
+        return []
+    _, first = np.unique(codes, return_index=True)
+    first_of = dict(zip(np.unique(codes), first))
+    pos = np.flatnonzero(dup)
+    firsts = survey.row_number(np.array([first_of[codes[p]] for p in pos]))
+    vals = key.to_numpy(dtype=object)[pos]
+    f = _problem_frame(survey, pos, " + ".join(id_columns), None, vals, "")
+    f["problem"] = [f"duplicate respondent id: the same id is on row {r}" for r in firsts]
+    return [f]
+
+
+def strict_error(problems: pd.DataFrame, source: str, *, show: int = 3) -> DataError:
+    """The error ``--strict`` raises: the count and the first few problems, on one line."""
+    parts = []
+    for r in problems.head(show).itertuples(index=False):
+        where = f"row {r.row}, " if pd.notna(r.row) else ""
+        col = f"column {r.column!r}" if r.column else f"item {r.item!r}"
+        val = f": value {r.value!r}" if r.value is not None else ""
+        parts.append(f"{where}{col}{val}: {r.problem}")
+    more = f" (and {len(problems) - show} more)" if len(problems) > show else ""
+    return DataError(f"{source}: {len(problems)} problem(s) with --strict: " + "; ".join(parts) + more
+                     + "; run without --strict to get the full problems table")
