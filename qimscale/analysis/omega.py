@@ -16,39 +16,7 @@ import pandas as pd
 
 from qimscale.errors import DataError, ModelError
 
-__all__ = ["OmegaResult", "omega", "omega_total", "pairwise_correlation"]
-
-
-def pairwise_correlation(x: np.ndarray, method: str = "pearson") -> np.ndarray:
-    """Correlations from pairwise-complete rows, as R's ``cor(x, use="pairwise")``.
-
-    Each pair uses its own complete rows for its means, SDs and (for
-    ``"spearman"``) ranks, exactly as R does.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n, k)
-        Scores with NaN for missing.
-    method : {"pearson", "spearman"}
-
-    Returns
-    -------
-    ndarray of shape (k, k)
-        NaN where a pair has fewer than 2 complete rows.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.array([[1, 2], [2, 1], [3, 4], [4, np.nan]])
-    >>> round(float(pairwise_correlation(x)[0, 1]), 6)
-    0.6
-    """
-    if method not in ("pearson", "spearman"):
-        raise DataError(f"method must be 'pearson' or 'spearman'; got {method!r}")
-    df = pd.DataFrame(np.asarray(x, dtype=float))
-    r = df.corr(method=method, min_periods=2).to_numpy().copy()
-    np.fill_diagonal(r, 1.0)
-    return r
+__all__ = ["OmegaResult", "omega", "omega_total"]
 
 
 @dataclass
@@ -84,6 +52,8 @@ class OmegaResult:
         the whole test (row ``g``) and each group factor's items.
     correlation : str
         ``"pearson"`` or ``"polychoric"``.
+    reverse : list of str
+        Items reverse-keyed (``keys``) before the analysis.
     warnings : list of str
     """
 
@@ -100,6 +70,7 @@ class OmegaResult:
     phi: np.ndarray
     group: pd.DataFrame
     correlation: str = "pearson"
+    reverse: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -108,6 +79,7 @@ class OmegaResult:
             "omega_h": self.omega_h, "omega_total": self.omega_total, "alpha": self.alpha,
             "g6": self.g6, "omega_lim": self.omega_lim, "ecv": self.ecv, "n_factors": self.n_factors,
             "n_obs": self.n_obs, "correlation": self.correlation, "items": list(self.items),
+            "reverse": list(self.reverse),
             "schmid_leiman": {c: self.sl[c].tolist() for c in self.sl.columns},
             "phi": self.phi.tolist(), "warnings": list(self.warnings),
         }
@@ -130,6 +102,8 @@ def _correlation(x: np.ndarray, items: list[str], poly: bool, msgs: list[str]) -
         msgs.extend(pc.warnings)
         r = np.asarray(pc.corr, dtype=float)
     else:
+        from qimscale.analysis.correlation import pairwise_correlation
+
         r = pairwise_correlation(x)
     if not np.all(np.isfinite(r)):
         i, j = np.argwhere(~np.isfinite(r))[0]
@@ -326,7 +300,7 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
         omega_h=float(gsq / vt), omega_total=float(om_tot), alpha=float(alpha_std), g6=float(g6),
         omega_lim=float(gsq / (vt - uniq)), ecv=float(ev[0] / ev.sum()), n_factors=int(n_factors),
         n_obs=int(x.shape[0]), items=names, sl=sl, phi=np.asarray(phi), group=group,
-        correlation="polychoric" if poly else "pearson", warnings=msgs,
+        correlation="polychoric" if poly else "pearson", reverse=list(keys or []), warnings=msgs,
     )
     for m in msgs:
         _warnings.warn(m, UserWarning, stacklevel=2)

@@ -703,7 +703,7 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                       reverse: Mapping[str, Sequence[str]] | None = None,
                       ranges: Mapping[str, tuple[float, float]] | None = None,
                       missing: str = "pairwise", ci: str = "feldt", n_boot: int = 1000, seed=None,
-                      conf_level: float = 0.95, omega: bool = True) -> dict:
+                      conf_level: float = 0.95, omega: bool = True, split_half: bool = False) -> dict:
     """Alpha (and one-factor ω total) for each of several scales.
 
     The library call behind ``qimscale reliability``. Matches, per scale,
@@ -725,6 +725,10 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
         a scale's interval does not depend on which other scales are listed.
     omega : bool, default True
         Also compute one-factor ω total (:func:`qimscale.analysis.omega.omega_total`).
+    split_half : bool, default False
+        Also report split-half coefficients (:func:`qimscale.analysis.splithalf.split_half`)
+        under ``"split_half"``: ``lambda4``, ``min_split``, ``mean_split``,
+        ``lambda2``, ``lambda6``, ``odd_even_r``, ``odd_even_sb``.
 
     Returns
     -------
@@ -749,7 +753,7 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                             ci=ci, n_boot=n_boot, seed=seed, conf_level=conf_level)
             except DataError as exc:
                 raise DataError(f"scale '{name}': {exc}") from None
-        entry = {"scale": name, **res.to_dict()}
+        entry = {"scale": name, **res.to_dict(), "reverse": list(reverse.get(name) or [])}
         entry["warnings"] = [w.replace("alpha:", f"scale '{name}':", 1) for w in entry["warnings"]]
         entry["omega_total"] = None
         if omega and res.k >= 3:
@@ -761,6 +765,16 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                 entry["omega_total"] = omega_total(sub, missing=missing)
             except Exception as exc:  # noqa: BLE001 - ω is an extra; alpha stands on its own
                 entry["warnings"].append(f"scale '{name}': omega total could not be computed ({exc})")
+        if split_half and res.k >= 3:
+            from qimscale.analysis.splithalf import split_half as _split_half
+
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore")
+                sh = _split_half(data, res.items, keys=reverse.get(name), missing=missing, seed=seed)
+            entry["split_half"] = {kk: getattr(sh, kk) for kk in (
+                "lambda4", "min_split", "mean_split", "lambda2", "lambda6", "odd_even_r", "odd_even_sb",
+                "n_splits", "exhaustive")}
+            entry["warnings"].extend(sh.warnings)
         # key order: contract keys first
         ordered = {kk: entry.pop(kk) for kk in ("scale", "n", "k", "alpha", "alpha_ci", "std_alpha", "g6",
                                                   "average_r", "omega_total", "items")}
