@@ -531,7 +531,7 @@ class CFAResult:
                          "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
         for name, expr, e, s, a, b in self._defined():
             z = e / s if s > 0 else math.nan
-            recs.append({"lhs": name, "op": ":=", "rhs": expr, "group": 1, "label": name, "est": e, "se": s,
+            recs.append({"lhs": name, "op": ":=", "rhs": "".join(expr.split()), "group": 1, "label": name, "est": e, "se": s,
                          "z": z, "pvalue": 2 * stats.norm.sf(abs(z)) if s > 0 else math.nan,
                          "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
         return pd.DataFrame.from_records(recs)

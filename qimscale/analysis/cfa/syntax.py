@@ -175,15 +175,15 @@ def _parse_modifier(tok: str, no: int, line: str, col: int) -> Modifier:
     raise _error(f"cannot read the modifier {tok!r}; use a number, NA or a label", no, line, col)
 
 
-def _split_terms(text: str):
-    """Split on top-level '+' keeping the offset of each term."""
+def _split_terms(text: str, sep: str = "+"):
+    """Split on top-level ``sep`` (outside parentheses) keeping the offset of each piece."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        elif ch == "+" and depth == 0:
+        elif ch == sep and depth == 0:
             out.append((text[start:i], start))
             start = i + 1
     out.append((text[start:], start))
@@ -197,16 +197,7 @@ def _parse_rhs(text: str, offset: int, op: str, no: int, line: str) -> list[Term
         tok = raw.strip()
         if not tok:
             raise _error("an empty term (two '+' in a row, or a '+' at the end)", no, line, col)
-        parts, depth, s = [], 0, 0
-        for i, ch in enumerate(tok):
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-            elif ch == "*" and depth == 0:
-                parts.append(tok[s:i])
-                s = i + 1
-        parts.append(tok[s:])
+        parts = [piece for piece, _ in _split_terms(tok, "*")]
         name = parts[-1].strip()
         ok_name = re.fullmatch(_NAME, name) or (name == "1" and op == "~") or (name == "0" and op == "~")
         if not ok_name:

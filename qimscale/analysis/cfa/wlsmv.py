@@ -286,7 +286,7 @@ class WLSMVResult:
                 if op == "~~" and lhs == rhs and lhs in ovi:
                     i = ovi[lhs]
                     est = 1.0 / d[i] ** 2 - C[i, i]
-                    se = math.nan if g == 0 and self.model.ngroups == 1 else math.nan
+                    se = 0.0  # computed, not estimated (lavaan reports 0)
                     std = est * d[i] ** 2
                 else:
                     est = self.theta[free] if free >= 0 else r["ustart"]
@@ -304,15 +304,14 @@ class WLSMVResult:
                     elif op == "~1":
                         std = est / sd_y[ovi[lhs]]
                     elif op == "~*~":
-                        std = est
+                        std = 1.0
                     else:
                         std = math.nan
                 z = est / se if (free >= 0 and se > 0) else math.nan
                 pv = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan
                 out.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1,
                             "label": r.get("label", ""), "free": r["free"], "est": float(est),
-                            "se": float(se) if free >= 0 else (0.0 if op != "~~" or lhs not in ovi
-                                                                or lhs != rhs else math.nan),
+                            "se": float(se),
                             "z": z, "pvalue": pv, "std_all": float(std)})
         return pd.DataFrame(out)
 
@@ -509,8 +508,9 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
                                                              else partable.ov, group,
                                                              collapse=collapse)
         ov_order = items if partable is None else partable.ov
-        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in ov_order], ov_order,
-                                     group_label=lab) for c, lab in zip(by, labels)]
+        with single_thread_blas():
+            stats_list = [ordinal_stage1(c, [len(levels[v]) for v in ov_order], ov_order,
+                                         group_label=lab) for c, lab in zip(by, labels)]
     else:
         stats_list, labels, levels, n_dropped = prepared
     if partable is None:
@@ -518,6 +518,17 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                                   group_equal=group_equal, group_partial=group_partial,
                                   ordered=nth)
+        # lavaan frees the scale factors of groups 2.. only with equal thresholds
+        # (and never for binary items)
+        free_delta = "thresholds" in group_equal
+        for r in partable.rows:
+            if r["op"] == "~*~" and r["group"] > 1 and not r["user"]:
+                if free_delta and nth[r["lhs"]] > 1:
+                    if r["free"] == 0:
+                        r["free"], r["ustart"] = -1, math.nan
+                else:
+                    r["free"], r["ustart"] = 0, 1.0
+        renumber_free(partable)
         if partable.ov != items and set(partable.ov) == set(items):
             # stage 1 in partable order
             by, labels, levels, n_dropped = prepare_ordinal_data(data, partable.ov, group,
@@ -530,7 +541,43 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
                        extra={"collapsed": collapse or {}})
 
 
+def renumber_free(partable) -> None:
+    """Renumber the ``free`` column compactly after rows were fixed or freed.
+
+    Rows keep their equality groups (same old index -> same new index); rows
+    marked ``free = -1`` get a fresh index each.
+    """
+    mapping: dict = {}
+    k = 0
+    for r in partable.rows:
+        f = r["free"]
+        if f == 0:
+            continue
+        key = ("new", r["id"]) if f < 0 else ("old", f)
+        if key not in mapping:
+            k += 1
+            mapping[key] = k
+        r["free"] = mapping[key]
+
+
+def single_thread_blas():
+    """Limit BLAS to one thread: the matrices here are small, and threaded
+    OpenBLAS is many times slower on them when cores are busy."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
+    with single_thread_blas():
+        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra)
+
+
+def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     G = len(stats_list)
     ng = np.array([st.n for st in stats_list], dtype=float)
     N = ng.sum()
@@ -549,7 +596,8 @@ def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
         raise ModelError("the model is not identified (singular information matrix)") from None
     Bm = sum(f * ((w[:, None] * D).T @ st.gamma @ (w[:, None] * D))
              for f, D, w, st in zip(fg, deltas, w_list, stats_list))
-    vcov = E_inv @ Bm @ E_inv / N
+    # lavaan divides by N - G for categorical data (as for Wishart likelihoods)
+    vcov = E_inv @ Bm @ E_inv / (N - G)
 
     nstat = sum(s.size for s in s_list)
     df = int(nstat - om.npar)
@@ -585,7 +633,8 @@ def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
         srmr += fg[g] * math.sqrt(np.sum(res ** 2) / (p * (p + 1) / 2))
 
     x2s = ss["stat"]
-    ci = _rmsea_ci(x2s, df, N, G)
+    n_rmsea = N - G  # lavaan's lav_utils_get_ntotal() for categorical data
+    ci = _rmsea_ci(x2s, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
         "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
@@ -597,10 +646,10 @@ def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
         "baseline_chisq_scaling_factor": bss["scaling_factor"],
         "cfi": _cfi(chisq, df, base_chisq, base_df),
         "tli": _tli(chisq, df, base_chisq, base_df),
-        "rmsea": _rmsea(chisq, df, N, G),
+        "rmsea": _rmsea(chisq, df, n_rmsea, G),
         "cfi_scaled": _cfi(x2s, df, bss["stat"], base_df),
         "tli_scaled": _tli(x2s, df, bss["stat"], base_df),
-        "rmsea_scaled": _rmsea(x2s, df, N, G),
+        "rmsea_scaled": _rmsea(x2s, df, n_rmsea, G),
         "rmsea_ci_lower_scaled": ci[0], "rmsea_ci_upper_scaled": ci[1],
         "srmr": srmr,
         "n_dropped": n_dropped,

@@ -1,0 +1,205 @@
+"""Measurement invariance: configural → metric → scalar → strict.
+
+Each level adds equality constraints across groups (``group_equal``):
+metric = loadings; scalar = + intercepts (latent means then free beyond
+the first group); strict = + residual variances. Every level is compared
+with the previous one by ΔCFI, ΔRMSEA, ΔSRMR and the χ² difference test
+(Satorra–Bentler 2001 scaled difference for MLR,
+doi:10.1007/BF02296192; as ``lavaan::lavTestLRT(method = "satorra.bentler.2001")``).
+
+A level *holds* when it does not worsen fit beyond the chosen criteria and
+the previous level held:
+
+- ``"chen2007"`` (Chen 2007, doi:10.1080/10705510701301834; for N > 300):
+  non-invariance if ΔCFI ≤ −.010 together with ΔRMSEA ≥ .015 or ΔSRMR ≥ .030
+  (metric) / ΔSRMR ≥ .010 (scalar, strict);
+- ``"cheung_rensvold"`` (Cheung & Rensvold 2002, doi:10.1207/S15328007SEM0902_5):
+  non-invariance if ΔCFI < −.010.
+
+The configural model is the baseline and is reported with its fit; it is
+taken as held (judge its absolute fit from ``cfi``/``rmsea``/``srmr``).
+For MLR the robust CFI and RMSEA (when available) drive the decision.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from scipy import stats
+
+from qimscale.errors import ModelError
+
+from .fit import CFA
+
+__all__ = ["measurement_invariance", "InvarianceResult", "LEVELS"]
+
+LEVELS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+CRITERIA = ("chen2007", "cheung_rensvold")
+
+
+class InvarianceResult:
+    """Fits and comparisons of the invariance levels.
+
+    Attributes
+    ----------
+    levels : DataFrame
+        One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea,
+        srmr, aic, bic`` (+ ``chisq_scaled, cfi_robust, tli_robust,
+        rmsea_robust`` for MLR), ``delta_cfi, delta_rmsea, delta_srmr,
+        chisq_diff, df_diff, chisq_diff_p, held``.
+    highest_level_held : str
+    fits : dict of level -> CFAResult
+    latent_means : DataFrame
+        Latent mean differences (groups 2.. vs group 1) from the highest held
+        level at or above ``scalar``; empty when scalar invariance fails.
+    """
+
+    def __init__(self, levels, highest, fits, latent_means, criteria, estimator):
+        self.levels = levels
+        self.highest_level_held = highest
+        self.fits = fits
+        self.latent_means = latent_means
+        self.criteria = criteria
+        self.estimator = estimator
+
+    def to_dict(self) -> dict:
+        warnings = {lev: fit.warnings_ for lev, fit in self.fits.items() if fit.warnings_}
+        return {"estimator": self.estimator, "criteria": self.criteria,
+                "groups": [str(g) for g in next(iter(self.fits.values())).group_labels_],
+                "levels": self.levels.to_dict(orient="records"),
+                "highest_level_held": self.highest_level_held,
+                "latent_means": self.latent_means.to_dict(orient="records"),
+                "warnings": warnings}
+
+
+def _sb2001(fit0, fit1):
+    """Scaled chi-square difference (Satorra & Bentler 2001)."""
+    f0, f1 = fit0.fit_measures(), fit1.fit_measures()
+    d_df = f0["df"] - f1["df"]
+    c0, c1 = f0["chisq_scaling_factor"], f1["chisq_scaling_factor"]
+    cd = (f0["df"] * c0 - f1["df"] * c1) / d_df
+    return (f0["chisq"] - f1["chisq"]) / cd, d_df
+
+
+def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str = "ML",
+                           missing: str = "listwise", std_lv: bool = False, group_partial=(),
+                           levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None) -> InvarianceResult:
+    """Fit configural, metric, scalar and strict models and compare them.
+
+    Parameters
+    ----------
+    model : str
+        lavaan syntax of the (single-group) measurement model.
+    data : DataFrame
+    group : str
+        Grouping column.
+    estimator : {"ML", "MLR", "WLSMV"}
+    missing : {"listwise", "fiml"}
+    std_lv : bool
+    group_partial : sequence of str
+        Parameters left free across groups at every level (partial invariance),
+        e.g. ``["x3 ~ 1"]``.
+    levels : sequence of str
+        Subset and order of ``configural, metric, scalar, strict``.
+    criteria : {"chen2007", "cheung_rensvold"}
+    ordered : sequence of str, optional
+        Ordinal items (WLSMV module).
+
+    Returns
+    -------
+    InvarianceResult
+
+    Raises
+    ------
+    ModelError
+        Unknown levels or criteria.
+
+    Notes
+    -----
+    Each level matches ``lavaan::cfa(model, data, group = group,
+    group.equal = ...)``; the tests match ``lavaan::lavTestLRT``.
+    """
+    bad = [lv for lv in levels if lv not in LEVELS]
+    if bad:
+        raise ModelError(f"invariance levels must be among {', '.join(LEVELS)}; got {', '.join(bad)}")
+    if criteria not in CRITERIA:
+        raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. Got {criteria!r} instead.")
+    est = str(estimator).upper()
+    fits = {}
+    recs = []
+    prev = None
+    prev_held = True
+    highest = None
+    for lev in levels:
+        eq = list(LEVELS[lev])
+        if ordered and "intercepts" in eq:
+            eq = [("thresholds" if e == "intercepts" else e) for e in eq]
+        res = CFA(model, estimator=est, missing=missing, group=group, group_equal=eq,
+                  group_partial=group_partial, std_lv=std_lv, ordered=ordered).fit(data)
+        fits[lev] = res
+        fm = res.fit_measures()
+        rec = {"level": lev}
+        for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+                  "srmr", "aic", "bic", "chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_scaled",
+                  "tli_scaled", "cfi_robust", "tli_robust", "rmsea_robust"):
+            if k in fm:
+                rec[k] = fm[k]
+        robust = est == "MLR" and math.isfinite(fm.get("cfi_robust", math.nan))
+        rec["cfi_used"] = fm["cfi_robust"] if robust else fm["cfi"]
+        rec["rmsea_used"] = fm["rmsea_robust"] if robust else fm["rmsea"]
+        if prev is None:
+            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
+                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
+            held = True
+        else:
+            pfm = fits[prev].fit_measures()
+            rec["delta_cfi"] = rec["cfi_used"] - recs[-1]["cfi_used"]
+            rec["delta_rmsea"] = rec["rmsea_used"] - recs[-1]["rmsea_used"]
+            rec["delta_srmr"] = fm["srmr"] - pfm["srmr"]
+            if "chisq_scaling_factor" in fm and "chisq_scaling_factor" in pfm:
+                diff, ddf = _sb2001(res, fits[prev])
+            elif "chisq_scaled" in fm and hasattr(res, "chisq_difference"):
+                diff, ddf = res.chisq_difference(fits[prev])  # pragma: no cover - WLSMV module
+            else:
+                diff, ddf = fm["chisq"] - pfm["chisq"], fm["df"] - pfm["df"]
+            rec["chisq_diff"] = diff
+            rec["df_diff"] = ddf
+            rec["chisq_diff_p"] = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan
+            worse_cfi = rec["delta_cfi"] <= -0.010 if criteria == "chen2007" else rec["delta_cfi"] < -0.010
+            if criteria == "chen2007":
+                srmr_cut = 0.030 if lev == "metric" else 0.010
+                non_inv = worse_cfi and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= srmr_cut)
+            else:
+                non_inv = worse_cfi
+            held = prev_held and not non_inv and res.converged_
+        rec["held"] = bool(held)
+        if held:
+            highest = lev
+        prev_held = held
+        prev = lev
+        recs.append(rec)
+    table = pd.DataFrame.from_records(recs)
+    lm_level = None
+    for lev in ("strict", "scalar"):
+        if lev in fits and table.loc[table.level == lev, "held"].any():
+            lm_level = lev
+            break
+    if lm_level is None:
+        latent = pd.DataFrame(columns=["level", "group", "factor", "est", "se", "z", "pvalue", "std_all"])
+    else:
+        res = fits[lm_level]
+        pe = res.parameter_estimates()
+        lv = set(res.partable_.lv)
+        sel = pe[(pe.op == "~1") & pe.lhs.isin(lv) & (pe.group > 1)]
+        labels = res.group_labels_
+        latent = pd.DataFrame({"level": lm_level, "group": [str(labels[g - 1]) for g in sel.group],
+                               "reference_group": str(labels[0]), "factor": sel.lhs.to_numpy(),
+                               "est": sel.est.to_numpy(), "se": sel.se.to_numpy(), "z": sel.z.to_numpy(),
+                               "pvalue": sel.pvalue.to_numpy(), "std_all": sel.std_all.to_numpy()})
+    return InvarianceResult(table, highest, fits, latent, criteria, est)
