@@ -123,6 +123,21 @@ def _pydantic_message(raw, exc) -> str:
     return "; ".join(msgs[:3]) + more
 
 
+def parse_yaml(text: str):
+    """Parse YAML with a safe loader (libyaml's when available: ~25x faster)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+
+
+def dump_yaml(data) -> str:
+    """Dump plain data as block-style YAML, keeping key order and Unicode."""
+    import yaml
+
+    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
+                     allow_unicode=True, width=100)
+
+
 def read_raw(path: Path, display: str) -> dict:
     """Read the YAML file as plain data, with one-line errors for missing files and bad YAML."""
     import yaml
@@ -138,7 +153,7 @@ def read_raw(path: Path, display: str) -> dict:
     except OSError as exc:
         raise InstrumentError(f"{display}: cannot read the file ({exc.strerror})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

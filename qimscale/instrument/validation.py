@@ -66,8 +66,10 @@ def _source_codes(inst: Instrument) -> set[str] | None:
         return None
     import yaml
 
+    from qimscale.instrument.loader import parse_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         return {str(c["id"]) for c in data.get("codes", [])}
     except (yaml.YAMLError, KeyError, TypeError):
         return None
