@@ -35,6 +35,15 @@ from qimscale.errors import ModelError
 __all__ = ["OrdinalModel"]
 
 
+def _scatter_cols(J, cols, free):
+    """J[:, free] += cols, summing columns that share a parameter."""
+    if np.unique(free).size == free.size:
+        J[:, free] += cols
+    else:
+        for k, f in enumerate(free):
+            J[:, f] += cols[:, k]
+
+
 class OrdinalModel:
     """Implied statistics and Jacobian of an all-ordinal CFA parameter table.
 
@@ -119,17 +128,35 @@ class OrdinalModel:
             self.slots.append((g,) + slot + (free, 0.0 if free >= 0 else float(val)))
 
     # ------------------------------------------------------------------
+    def _group_slots(self, g: int) -> dict:
+        """Index arrays of the slots of group ``g`` by kind (cached)."""
+        cache = self.__dict__.setdefault("_slot_cache", {})
+        if g not in cache:
+            by = {}
+            for (gg, kind, i, j, free, val) in self.slots:
+                if gg == g:
+                    by.setdefault(kind, []).append((i, j, free, val))
+            out = {}
+            for kind, lst in by.items():
+                arr = np.array(lst, dtype=float)
+                i = arr[:, 0].astype(int)
+                j = arr[:, 1].astype(int)
+                free = arr[:, 2].astype(int)
+                out[kind] = (i, j, free, arr[:, 3])
+            # incidence of free slots -> parameters, per kind
+            cache[g] = out
+        return cache[g]
+
     def matrices(self, theta, g: int) -> dict:
         """Model matrices of group ``g`` (0-based) at ``theta``."""
         p, m = self.p, self.m
         mats = {"lambda": np.zeros((p, m)), "psi": np.zeros((m, m)), "theta": np.zeros((p, p)),
                 "tau": np.zeros(self.n_th), "nu": np.zeros(p), "alpha": np.zeros(m),
                 "delta": np.ones(p)}
-        for (gg, kind, i, j, free, val) in self.slots:
-            if gg != g:
-                continue
-            v = theta[free] if free >= 0 else val
-            if kind in ("lambda",):
+        theta = np.asarray(theta, dtype=float)
+        for kind, (i, j, free, val) in self._group_slots(g).items():
+            v = np.where(free >= 0, theta[np.maximum(free, 0)] if theta.size else 0.0, val)
+            if kind == "lambda":
                 mats["lambda"][i, j] = v
             elif kind in ("psi", "theta"):
                 mats[kind][i, j] = v
@@ -162,38 +189,42 @@ class OrdinalModel:
         L, P, d = M["lambda"], M["psi"], M["delta"]
         alpha, nu, tau = M["alpha"], M["nu"], M["tau"]
         ii, jj, it = self.ii, self.jj, self.th_item
-        nth, pstar, m = self.n_th, self.pstar, self.m
+        nth, pstar = self.n_th, self.pstar
         C = L @ P @ L.T + M["theta"]
         dd = d[ii] * d[jj]
         B = P @ L.T  # (m, p)
         J = np.zeros((nth + pstar, self.npar))
-        rows_th = np.arange(nth)
-        for (gg, kind, i, j, free, _val) in self.slots:
-            if gg != g or free < 0:
+        Jr, Jt = J[nth:], J[:nth]
+        for kind, (i, j, free, _val) in self._group_slots(g).items():
+            keep = free >= 0
+            if not keep.any():
                 continue
-            col = np.zeros(nth + pstar)
-            if kind == "lambda":  # item i, factor j
-                col[nth:] = dd * ((ii == i) * B[j, jj] + (jj == i) * B[j, ii])
-                col[:nth] = np.where(it == i, -d[i] * alpha[j], 0.0)
+            i, j, free = i[keep], j[keep], free[keep]
+            cr = ct = None
+            if kind == "lambda":
+                cr = dd[:, None] * ((ii[:, None] == i) * B[j[None, :], jj[:, None]]
+                                    + (jj[:, None] == i) * B[j[None, :], ii[:, None]])
+                ct = (it[:, None] == i) * (-d[i] * alpha[j])[None, :]
             elif kind == "psi":
-                if i == j:
-                    col[nth:] = dd * L[ii, i] * L[jj, i]
-                else:
-                    col[nth:] = dd * (L[ii, i] * L[jj, j] + L[ii, j] * L[jj, i])
+                half = np.where(i == j, 0.5, 1.0)
+                cr = dd[:, None] * half * (L[ii][:, i] * L[jj][:, j] + L[ii][:, j] * L[jj][:, i])
             elif kind == "theta":
-                col[nth + self.pair_index[i, j]] = dd[self.pair_index[i, j]]
+                np.add.at(Jr, (self.pair_index[i, j], free), dd[self.pair_index[i, j]])
             elif kind == "tau":
-                col[i] = d[it[i]]
+                np.add.at(Jt, (i, free), d[it[i]])
             elif kind == "nu":
-                col[:nth] = np.where(it == i, -d[i], 0.0)
+                ct = (it[:, None] == i) * (-d[i])[None, :]
             elif kind == "alpha":
-                col[:nth] = -d[it] * L[it, i]
+                ct = -(d[it])[:, None] * L[it][:, i]
             elif kind == "delta":
                 cij = C[ii, jj]
-                col[nth:] = (ii == i) * d[jj] * cij + (jj == i) * d[ii] * cij
-                col[:nth] = np.where(it == i, tau - nu[it] - L[it] @ alpha, 0.0)
-            J[:, free] += col
-        del rows_th, m
+                cr = ((ii[:, None] == i) * (d[jj] * cij)[:, None]
+                      + (jj[:, None] == i) * (d[ii] * cij)[:, None])
+                ct = (it[:, None] == i) * (tau - nu[it] - L[it] @ alpha)[:, None]
+            if cr is not None:
+                _scatter_cols(Jr, cr, free)
+            if ct is not None:
+                _scatter_cols(Jt, ct, free)
         return J
 
     def start(self, thresholds_by_group: list) -> np.ndarray:

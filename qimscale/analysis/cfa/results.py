@@ -622,6 +622,54 @@ class CFAResult:
             R[i, i] = math.sqrt(ave[f]) if f in ave and ave[f] >= 0 else math.nan
         return pd.DataFrame(R, index=lv, columns=lv)
 
+    def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
+        """Heterotrait–monotrait ratio of correlations between factors.
+
+        Parameters
+        ----------
+        group : int
+            0-based group index.
+        geometric : bool
+            Use geometric means (HTMT2, Roemer, Schuberth & Henseler 2021,
+            doi:10.1108/IMDS-02-2021-0082; semTools' default ``htmt2 = TRUE``)
+            instead of arithmetic means (the original HTMT).
+
+        Returns
+        -------
+        DataFrame
+            Factors × factors; 1 on the diagonal.
+
+        Notes
+        -----
+        ``HTMT_ij = m(|r_ab|; a in i, b in j) / sqrt(m(|r_aa'|; i) m(|r_bb'|; j))``
+        over the sample correlations of the indicators, ``m`` the (geometric)
+        mean over distinct pairs (Henseler, Ringle & Sarstedt 2015,
+        doi:10.1007/s11747-014-0403-8). Matches ``semTools::htmt(model, data)``.
+        """
+        gd = self.groups_[group]
+        sd = np.sqrt(np.diag(gd.cov))
+        R = np.abs(gd.cov / np.outer(sd, sd))
+        ovpos = {v: i for i, v in enumerate(self.partable_.ov)}
+        lam = self._loadings(group)
+        facs = [f for f in self.partable_.lv if f in lam]
+        idx = {f: [ovpos[v] for v in lam[f]] for f in facs}
+
+        def mean(x):
+            x = np.asarray(x, dtype=float).ravel()
+            return float(np.exp(np.mean(np.log(x)))) if geometric else float(np.mean(x))
+
+        mono = {}
+        for f in facs:
+            k = len(idx[f])
+            sub = R[np.ix_(idx[f], idx[f])]
+            mono[f] = mean(sub[np.tril_indices(k, -1)]) if k > 1 else math.nan
+        out = np.eye(len(facs))
+        for i, a in enumerate(facs):
+            for j, b in enumerate(facs):
+                if i != j:
+                    out[i, j] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
+        return pd.DataFrame(out, index=facs, columns=facs)
+
     # ------------------------------------------------------------------ modification indices
     def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
         """Score tests for fixed parameters (cross-loadings, residual covariances, fixed rows).

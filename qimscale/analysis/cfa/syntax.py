@@ -88,7 +88,7 @@ class Statement:
 
 def _error(msg: str, line_no: int, line: str, col: int) -> ModelError:
     caret = " " * max(col, 0) + "^"
-    return ModelError(f"model syntax error on line {line_no}: {msg}\n  {line}\n  {caret}")
+    return ModelError(f"model syntax error on line {line_no}, column {col + 1}: {msg}\n  {line}\n  {caret}")
 
 
 def _strip_comment(line: str) -> str:

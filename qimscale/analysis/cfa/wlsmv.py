@@ -140,19 +140,27 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
 # the test statistic machinery
 # ---------------------------------------------------------------------------
 def _ug_traces(deltas, wdiag, gammas, fg, E_inv):
-    """tr(UΓ) and tr((UΓ)²) for the stacked multi-group problem (lavaan 'original')."""
-    V = np.concatenate([f * w for f, w in zip(fg, wdiag)])
-    D = np.vstack(deltas)
-    Gam = np.zeros((V.size, V.size))
-    o = 0
-    for G, f in zip(gammas, fg):
-        k = G.shape[0]
-        Gam[o:o + k, o:o + k] = G / f
-        o += k
-    VG = V[:, None] * Gam  # V Γ
-    VD = V[:, None] * D  # V Δ
-    UG = VG - VD @ (E_inv @ (VD.T @ Gam))
-    return float(np.trace(UG)), float(np.sum(UG * UG.T))
+    """tr(UΓ) and tr((UΓ)²) for the stacked multi-group problem (lavaan 'original').
+
+    With :math:`V = \\oplus_g f_g W_g`, :math:`\\Gamma = \\oplus_g \\Gamma_g/f_g` and
+    :math:`X = E^{-1}\\Delta^\\top V\\Gamma`, :math:`U\\Gamma = V\\Gamma - V\\Delta X`,
+    so both traces reduce to per-group blocks and small (npar x npar) products.
+    """
+    t_vg = t_vg2 = t_cross = 0.0
+    XVD = np.zeros_like(E_inv)
+    for D, w, G, f in zip(deltas, wdiag, gammas, fg):
+        v = f * w
+        VG = v[:, None] * (G / f)  # V_g Γ_g
+        VD = v[:, None] * D
+        X = E_inv @ (VD.T @ (G / f))  # (npar, k_g)
+        t_vg += np.trace(VG)
+        t_vg2 += np.sum(VG * VG.T)
+        XVD += X @ VD
+        # tr(VG VD X) = sum(VG @ VD * X.T)
+        t_cross += np.sum((VG @ VD) * X.T)
+    tr1 = t_vg - np.trace(XVD)
+    tr2 = t_vg2 - 2.0 * t_cross + np.sum(XVD * XVD.T)
+    return float(tr1), float(tr2)
 
 
 def _scaled_shifted(chisq, df, tr1, tr2):

@@ -169,21 +169,15 @@ def lrt_satorra2000(fit1, fit0) -> dict:
         A = A[keep]
         PAAPAAP = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
         fg = fit1.extra["fg"]
-        W = fit1.extra["w"]
-        gammas = [st.gamma for st in fit1.stats]
-        V = np.concatenate(W)
-        k = V.size
-        Gam = np.zeros((k, k))
-        o = 0
-        for G, f in zip(gammas, fg):
-            n = G.shape[0]
-            Gam[o:o + n, o:o + n] = f * G
-            o += n
-        VD = V[:, None] * D1
-        U = VD @ PAAPAAP @ VD.T
-        UG = U @ Gam
-        tr1 = float(np.trace(UG))  # = sum_g f_g tr(W G W Pi PAAPAAP Pi')
-        tr2 = float(np.sum(UG * UG.T))
+        # M = Δ' V Γ V Δ with V = ⊕ W_g and Γ = ⊕ f_g Γ_g; then
+        # tr(UΓ) = tr(P M) and tr((UΓ)²) = tr((P M)²)
+        Mmat = np.zeros_like(P_inv)
+        for D, w, st, f in zip(fit1.extra["deltas"], fit1.extra["w"], fit1.stats, fg):
+            VD = w[:, None] * D
+            Mmat += f * (VD.T @ st.gamma @ VD)
+        PM = PAAPAAP @ Mmat
+        tr1 = float(np.trace(PM))
+        tr2 = float(np.sum(PM * PM.T))
     a = math.sqrt(m / tr2)
     b = m - a * tr1
     T = (T0 - T1) * a + b

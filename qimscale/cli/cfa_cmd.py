@@ -1,0 +1,116 @@
+"""``qimscale cfa`` and ``qimscale invariance``.
+
+Thin click commands: parse the options, make one library call
+(:class:`qimscale.analysis.cfa.CFA` / :func:`qimscale.analysis.cfa.measurement_invariance`)
+and render its result. ``--json`` prints exactly what the library returns.
+"""
+
+from __future__ import annotations
+
+import click
+
+from qimscale.cli._common import emit_json, split_list
+
+_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
+
+
+def _model_text(model: str) -> str:
+    from pathlib import Path
+
+    path = Path(model)
+    if "\n" not in model and ";" not in model and "=~" not in model and "~" not in model:
+        if not path.is_file():
+            from qimscale.errors import ModelError
+
+            raise ModelError(f"--model {model!r} is neither lavaan syntax nor an existing file")
+    if path.suffix and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return model
+
+
+def _ordered(value, df):
+    if value is None:
+        return None
+    if value.strip().lower() == "all":
+        return "all"
+    return split_list(value)
+
+
+def _warn(messages):
+    for m in messages:
+        click.echo(f"Warning: {m}", err=True)
+
+
+def _shared(func):
+    opts = [
+        click.argument("data"),
+        click.option("--model", "model", required=True, metavar="FILE_OR_TEXT",
+                     help="lavaan model syntax, or a file holding it."),
+        click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
+                     default="ML", show_default=True, help="Estimator (MLR: robust SEs and scaled test)."),
+        click.option("--ordered", help="Ordinal items for WLSMV: 'all' or a comma-separated list."),
+        click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
+                     help="Missing-data handling."),
+        click.option("--partial", help="Parameters freed across groups, e.g. 'x3~1,F=~x2'."),
+        click.option("--std-lv", is_flag=True, help="Identify factors by unit variances."),
+        click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format detection."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+@click.command("cfa")
+@_shared
+@click.option("--group", help="Grouping column for a multi-group model.")
+@click.option("--equal", help="Equal across groups: loadings,intercepts,thresholds,residuals,lv.variances,means.")
+def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, equal):
+    """Confirmatory factor analysis / SEM on DATA (lavaan syntax; matches lavaan::cfa)."""
+    from qimscale.analysis.cfa import CFA
+    from qimscale.io import read_data
+
+    df = read_data(data, format=fmt)
+    res = CFA(_model_text(model), estimator=estimator.upper(), missing=missing, group=group,
+              group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
+              ordered=_ordered(ordered, df)).fit(df)
+    out = res.to_dict()
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(res.summary())
+    if out["reliability"]:
+        click.echo("\nReliability (compRelSEM omega, AVE):")
+        for f, v in out["reliability"].items():
+            click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
+    _warn(res.warnings_)
+
+
+@click.command("invariance")
+@_shared
+@click.option("--group", required=True, help="Grouping column.")
+@click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold"]), default="chen2007",
+              show_default=True, help="Rule deciding whether a level holds.")
+def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, criteria):
+    """Measurement invariance across groups: configural, metric, scalar, strict."""
+    from qimscale.analysis.cfa import measurement_invariance
+    from qimscale.io import read_data
+
+    df = read_data(data, format=fmt)
+    res = measurement_invariance(_model_text(model), df, group=group, estimator=estimator.upper(),
+                                 missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
+                                 criteria=criteria, ordered=_ordered(ordered, df))
+    out = res.to_dict()
+    if as_json:
+        emit_json(out)
+        return
+    cols = ["level", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr",
+            "chisq_diff_p", "held"]
+    click.echo(res.levels[[c for c in cols if c in res.levels.columns]].to_string(
+        index=False, float_format=lambda v: f"{v:.4f}"))
+    click.echo(f"\nHighest level held ({criteria}): {res.highest_level_held}")
+    if len(res.latent_means):
+        click.echo("\nLatent mean differences (vs the first group):")
+        click.echo(res.latent_means.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    for lev, ws in out["warnings"].items():
+        _warn(f"{lev}: {w}" for w in ws)
