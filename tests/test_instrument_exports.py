@@ -142,3 +142,129 @@ def test_unknown_language_and_form_are_errors(inst):
         export(inst, "redcap", lang="xx")
     with pytest.raises(InstrumentError, match="unknown form 'peer'"):
         export(inst, "redcap", form="peer")
+
+
+# ------------------------------------------------------------------ LimeSurvey
+def _ls_rows(text):
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
+    return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_limesurvey_columns_follow_real_export(inst):
+    from qimscale.instrument.exporters import limesurvey
+
+    header, _ = _ls_rows(limesurvey.render(inst))
+    sample = SAMPLES / "limesurvey" / "limonaid_export-of-minimal-survey-as-tsv.txt"
+    if sample.exists():
+        real = sample.read_text(encoding="utf-8-sig").split("\n", 1)[0].rstrip("\r").split("\t")
+        assert all(c in real for c in header)
+        assert [c for c in real if c in header] == header  # same relative order
+        assert real[:14] == header[:14]
+
+
+@pytest.mark.parametrize("form", ["self", "observer"])
+def test_limesurvey_structure(inst, form):
+    from qimscale.instrument.exporters import limesurvey
+
+    _, rows = _ls_rows(limesurvey.render(inst, form))
+    classes = [r["class"] for r in rows]
+    assert {"S", "SL", "G", "Q", "SQ", "A"} <= set(classes)
+    # positional relationships: a Q follows a G; SQ/A follow their Q
+    current_q = None
+    sq_by_q: dict[str, list] = {}
+    a_by_q: dict[str, list] = {}
+    seen_g = False
+    for r in rows:
+        if r["class"] == "G":
+            seen_g = True
+        elif r["class"] == "Q":
+            assert seen_g
+            current_q = r
+        elif r["class"] == "SQ":
+            sq_by_q.setdefault(current_q["name"], []).append(r)
+        elif r["class"] == "A":
+            a_by_q.setdefault(current_q["name"], []).append(r)
+    arrays = [r for r in rows if r["class"] == "Q" and r["type/scale"] == "F"]
+    assert [q["name"] for q in arrays] == [inst.limesurvey_code(s.id) for s in inst.scales]
+    for sc in inst.scales:
+        code = inst.limesurvey_code(sc.id)
+        assert [r["name"] for r in sq_by_q[code]] == [inst.limesurvey_code(it.id) for it in inst.scale_items(sc.id)]
+        assert [r["text"] for r in sq_by_q[code]] == [it.text[form]["en"] for it in inst.scale_items(sc.id)]
+        answers = [(r["name"], r["assessment_value"]) for r in a_by_q[code]]
+        assert answers == [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("9", "0")]
+    for q in (r for r in rows if r["class"] == "Q"):
+        assert q["name"].isalnum() and len(q["name"]) <= 20 and q["name"][0].isalpha()
+    for r in rows:
+        if r["class"] == "A":
+            assert len(r["name"]) <= 5  # LimeSurvey answer codes are at most 5 characters
+    bg_lists = [r for r in rows if r["class"] == "Q" and r["type/scale"] == "L"]
+    assert "qimtype" in [q["name"] for q in bg_lists]
+
+
+# ------------------------------------------------------------------ Qualtrics
+@pytest.mark.parametrize("form", ["self", "observer"])
+def test_qualtrics_advanced_format(inst, form):
+    from qimscale.instrument.exporters import qualtrics
+
+    txt = qualtrics.render(inst, form)
+    lines = txt.splitlines()
+    assert lines[0] == "[[AdvancedFormat]]"
+    assert txt.count("[[Question:Matrix:SingleAnswer]]") == len(inst.scales)
+    # each matrix: [[ID:scale]], stem, [[Choices]] items, [[Answers]] options
+    for sc in inst.scales:
+        i = lines.index(f"[[ID:{sc.id}]]")
+        assert lines[i - 1] == "[[Question:Matrix:SingleAnswer]]"
+        assert lines[i + 2] == "[[Choices]]"
+        n = len(inst.scale_items(sc.id))
+        assert lines[i + 3:i + 3 + n] == [it.text[form]["en"] for it in inst.scale_items(sc.id)]
+        assert lines[i + 3 + n] == "[[Answers]]"
+        assert lines[i + 4 + n:i + 10 + n] == ["Strongly disagree", "Disagree", "Neither agree nor disagree",
+                                               "Agree", "Strongly agree", "Not applicable / can't judge"]
+    assert qualtrics.qualtrics_na_code(inst) == 6
+    for b in inst.background_for(form):
+        assert f"[[ID:{b.id}]]" in lines
+    # every tag line is a known Advanced-Format tag
+    tags = {ln.split(":")[0] + ("]]" if ":" in ln else "") for ln in lines if ln.startswith("[[")}
+    assert tags <= {"[[AdvancedFormat]]", "[[Block]]", "[[Question]]", "[[ID]]", "[[Choices]]", "[[Answers]]"}
+
+
+# ------------------------------------------------------------------ paper forms
+def test_markdown_paper_form(inst):
+    from qimscale.instrument.exporters import paper
+
+    md = paper.render_markdown(inst, "self")
+    table_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "<sub>" in ln]
+    assert len(table_rows) == len(inst.items)
+    assert table_rows[0].startswith("| 1 <sub>exp_meth_1</sub> | I hold a formal qualification")
+    assert all(ln.count("\u2610") == 6 for ln in table_rows)
+    assert "## About you and your role" in md and "rater_role" not in md
+    assert "rater_role" in paper.render_markdown(inst, "observer")
+
+
+def test_html_paper_form_is_self_contained(inst):
+    from html.parser import HTMLParser
+
+    from qimscale.instrument.exporters import paper
+
+    page = paper.render_html(inst, "observer")
+
+    class P(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows = 0
+            self.external = []
+
+        def handle_starttag(self, tag, attrs):
+            d = dict(attrs)
+            if tag == "tr":
+                self.rows += 1
+            for a in ("src", "href"):
+                if a in d:
+                    self.external.append(d[a])
+
+    p = P()
+    p.feed(page)
+    assert p.external == []  # no scripts, fonts, images or style sheets from elsewhere
+    assert p.rows == len(inst.items) + len(inst.scales)  # one header row per table
+    assert "@page" in page and "@media print" in page
+    assert "This QI manager" in page and "&#x27;" in page  # texts are escaped
