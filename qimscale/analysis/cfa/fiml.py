@@ -40,7 +40,8 @@ class Patterns:
             n = rows.shape[0]
             mean = rows.mean(axis=0)
             Xc = rows - mean
-            self.pats.append({"idx": np.flatnonzero(key), "n": n, "mean": mean, "cov": Xc.T @ Xc / n,
+            o = np.flatnonzero(key)
+            self.pats.append({"idx": o, "ix": np.ix_(o, o), "n": n, "mean": mean, "cov": Xc.T @ Xc / n,
                               "rows": np.flatnonzero(inv == k)})
 
 
@@ -49,7 +50,7 @@ def fiml_loglik(pats: Patterns, Sig, mu) -> float:
     ll = 0.0
     for pt in pats.pats:
         o = pt["idx"]
-        S = Sig[np.ix_(o, o)]
+        S = Sig[pt["ix"]]
         try:
             L = np.linalg.cholesky(S)
         except np.linalg.LinAlgError:
@@ -80,7 +81,7 @@ def em_saturated(pats: Patterns, *, tol: float = 1e-12, maxiter: int = 10000):
             Yhat[:, o] = Y[:, o]
             extra = np.zeros((p, p))
             if m.size:
-                Soo = Sig[np.ix_(o, o)]
+                Soo = Sig[pt["ix"]]
                 Smo = Sig[np.ix_(m, o)]
                 B = np.linalg.solve(Soo, Smo.T).T if o.size else np.zeros((m.size, 0))
                 Yhat[:, m] = mu[m] + (Y[:, o] - mu[o]) @ B.T
@@ -128,7 +129,7 @@ class FIMLObjective:
             for pt in pats.pats:
                 o = pt["idx"]
                 try:
-                    L = np.linalg.cholesky(Sig[np.ix_(o, o)])
+                    L = np.linalg.cholesky(Sig[pt["ix"]])
                 except np.linalg.LinAlgError:
                     return np.inf, grad
                 Li = np.linalg.inv(L)
@@ -137,7 +138,7 @@ class FIMLObjective:
                 n = pt["n"]
                 f += 0.5 * n * (len(o) * LOG2PI + 2 * np.log(np.diag(L)).sum()
                                 + np.sum(Si * pt["cov"]) + d @ Si @ d)
-                G[np.ix_(o, o)] += 0.5 * n * (Si - Si @ (pt["cov"] + np.outer(d, d)) @ Si)
+                G[pt["ix"]] += 0.5 * n * (Si - Si @ (pt["cov"] + np.outer(d, d)) @ Si)
                 gm[o] -= n * (Si @ d)
             grad += np.einsum("kab,ab->k", dS, G) + dm @ gm
         return f / self.ntotal, grad / self.ntotal
@@ -150,7 +151,7 @@ class FIMLObjective:
             for pt in pats.pats:
                 o = pt["idx"]
                 try:
-                    L = np.linalg.cholesky(Sig[np.ix_(o, o)])
+                    L = np.linalg.cholesky(Sig[pt["ix"]])
                 except np.linalg.LinAlgError:
                     return np.eye(k)
                 Li = np.linalg.inv(L)
@@ -167,7 +168,7 @@ class FIMLObjective:
             sc = np.zeros((pats.n, self.model.npar))
             for pt in pats.pats:
                 o = pt["idx"]
-                Si = np.linalg.inv(Sig[np.ix_(o, o)])
+                Si = np.linalg.inv(Sig[pt["ix"]])
                 E = pats.X[pt["rows"]][:, o] - mu[o]
                 W = E @ Si
                 dSo = dS[:, o][:, :, o]

@@ -122,7 +122,7 @@ class MLObjective:
             d = g.mean - mu if self.model.meanstructure else np.zeros(p)
             f += w * 0.5 * (ld + np.sum(Si * g.cov) - lds - p + d @ Si @ d)
             G = Si - Si @ (g.cov + np.outer(d, d)) @ Si
-            grad += w * (0.5 * np.einsum("kab,ab->k", dS, G))
+            grad += w * (0.5 * (dS.reshape(dS.shape[0], -1) @ G.ravel()))
             if self.model.meanstructure:
                 grad -= w * (dm @ (Si @ d))
         return f, grad
@@ -147,7 +147,7 @@ def expected_information_normal(Sig, dS, dm=None):
     L = np.linalg.cholesky(Sig)
     Li = np.linalg.inv(L)
     # Li dS Li' is symmetric; tr(Si A Si B) = <Li A Li', Li B Li'>
-    W = np.einsum("ab,kbc,dc->kad", Li, dS, Li)
+    W = Li @ dS @ Li.T
     Wf = W.reshape(W.shape[0], -1)
     H = 0.5 * Wf @ Wf.T
     if dm is not None:

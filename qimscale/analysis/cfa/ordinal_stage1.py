@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_pdf
+from qimscale.analysis.polychoric import _fit_rho, _grid_terms, _start_values
 from qimscale.errors import DataError
 
 __all__ = ["OrdinalStats", "ordinal_stage1", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
@@ -162,46 +162,6 @@ def encode_ordinal(data: pd.DataFrame, items: list, levels: dict | None = None):
     return codes, levels
 
 
-def _two_step_rho(tab: np.ndarray, t1: np.ndarray, t2: np.ndarray,
-                  n_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
-    """Two-step ML polychoric correlations for a stack of tables (thresholds fixed).
-
-    ``tab`` has shape (m, K1, K2); ``t1``/``t2`` are (m, K1+1)/(m, K2+1) padded
-    with -inf/+inf. Newton-Raphson with the observed second derivative,
-    step-halving on the log-likelihood, all pairs at once.
-    """
-    m = tab.shape[0]
-    n = tab.sum(axis=(1, 2))
-    rho = np.zeros(m)
-
-    def ll_and_derivs(r):
-        c = _cell_parts(t1, t2, r)
-        p = np.maximum(c["p"], 1e-300)
-        ll = np.sum(tab * np.log(p), axis=(1, 2))
-        g = np.sum(tab * c["dp"] / p, axis=(1, 2))
-        # Fisher scoring information (always positive)
-        info = n * np.sum(c["dp"] ** 2 / p, axis=(1, 2))
-        return ll, g, info
-
-    ll, g, info = ll_and_derivs(rho)
-    for _ in range(n_iter):
-        step = g / info
-        new = np.clip(rho + step, -0.9999, 0.9999)
-        ll_new, g_new, info_new = ll_and_derivs(new)
-        bad = ll_new < ll - 1e-12
-        h = 0
-        while np.any(bad) and h < 30:
-            step = np.where(bad, step / 2, step)
-            new = np.clip(rho + step, -0.9999, 0.9999)
-            ll_new, g_new, info_new = ll_and_derivs(new)
-            bad = ll_new < ll - 1e-12
-            h += 1
-        rho, ll, g, info = new, ll_new, g_new, info_new
-        if np.max(np.abs(step)) < tol:
-            break
-    return rho
-
-
 def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     """Cell probabilities and their derivatives for stacks of bivariate tables.
 
@@ -217,11 +177,7 @@ def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     r = rho[:, None, None]
     a = t1[:, :, None]
     b = t2[:, None, :]
-    cdf = bvn_cdf(a, b, r)  # (m, K1+1, K2+1)
-    pdf = bvn_pdf(a, b, r)
-    pdf = np.where(np.isfinite(a) & np.isfinite(b), pdf, 0.0)
-    p = cdf[:, 1:, 1:] - cdf[:, :-1, 1:] - cdf[:, 1:, :-1] + cdf[:, :-1, :-1]
-    dp = pdf[:, 1:, 1:] - pdf[:, :-1, 1:] - pdf[:, 1:, :-1] + pdf[:, :-1, :-1]
+    p, dp = _grid_terms(t1, t2, rho, 1)
     s = np.sqrt(1.0 - r * r)
     with np.errstate(invalid="ignore"):
         # d Phi2(a, b)/da = phi(a) Phi((b - r a)/s); zero when a is infinite
@@ -318,8 +274,16 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
 
     if polychoric is not None:
         rho = np.array([polychoric(tab[m], t1[m], t2[m]) for m in range(pstar)])
+    elif pstar:
+        # two-step ML with the thresholds fixed, all pairs at once (the
+        # polychoric engine's solver; lavaan adds nothing to empty cells of
+        # tables larger than 2 x 2)
+        rho, _ll, conv, _it = _fit_rho(tab, t1, t2, _start_values(tab))
+        if not np.all(conv):
+            bad = [f"{items[ii[m]]}-{items[jj[m]]}" for m in np.flatnonzero(~conv)]
+            warnings.warn(f"polychoric correlation did not converge{where} for {bad}", stacklevel=2)
     else:
-        rho = _two_step_rho(tab, t1, t2)
+        rho = np.zeros(0)
 
     cor = np.eye(p)
     cor[ii, jj] = rho

@@ -43,6 +43,7 @@ Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,6 +254,68 @@ class WLSMVResult:
     n_dropped: int = 0
     iterations: int = 0
     extra: dict = field(default_factory=dict)
+    warnings_: list = field(default_factory=list)
+
+    # -- the CFAResult interface ----------------------------------------------
+    estimator = "WLSMV"
+    converged_ = True
+
+    @property
+    def theta_(self) -> np.ndarray:
+        """Free parameter estimates (``CFAResult`` name)."""
+        return self.theta
+
+    @property
+    def vcov_(self) -> np.ndarray:
+        """Robust covariance of the estimates (``CFAResult`` name)."""
+        return self.vcov
+
+    @property
+    def partable_(self):
+        """The parameter table (``CFAResult`` name)."""
+        return self.partable
+
+    @property
+    def group_labels_(self) -> list:
+        """Group labels (``[None]`` for one group)."""
+        return self.group_labels
+
+    @property
+    def ntotal_(self) -> int:
+        """Number of cases used."""
+        return int(self.fit["ntotal"])
+
+    def chisq_difference(self, other) -> tuple:
+        """Scaled-shifted χ² difference against a nested, less restricted fit.
+
+        ``self`` must be the more restricted model. Returns ``(statistic, df)``
+        as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
+        """
+        from .wlsmv_invariance import lrt_satorra2000
+
+        out = lrt_satorra2000(other, self)
+        return out["chisq_diff"], out["df_diff"]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``fit``, ``estimates``, ``reliability``, ``warnings``, ``converged``."""
+        pe = self.parameter_estimates()
+        rel = {}
+        for g in range(self.model.ngroups):
+            r = self.reliability(group=g)
+            d = {f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])} for f in r.index}
+            if self.model.ngroups == 1:
+                rel = d
+            else:
+                rel[str(self.group_labels[g])] = d
+        return {"estimator": "WLSMV", "missing": "listwise", "ntotal": self.ntotal_,
+                "groups": [None if g is None else str(g) for g in self.group_labels],
+                "converged": True, "fit": self.fit_measures(),
+                "estimates": pe.to_dict(orient="records"), "reliability": rel,
+                "categories": {it: [int(c) for c in cnt] for it, cnt in
+                               zip(self.model.ov, self.stats[0].counts)} if self.model.ngroups == 1
+                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
+                      for lab, st in zip(self.group_labels, self.stats)},
+                "warnings": list(self.warnings_)}
 
     # -- lavaan-like accessors -------------------------------------------
     def fit_measures(self) -> dict:
@@ -267,17 +330,24 @@ class WLSMVResult:
         sd_f = np.sqrt(np.diag(P))
         return M, sd_y, sd_f
 
-    def parameter_estimates(self) -> pd.DataFrame:
-        """Parameter table with estimates, robust SEs and ``std_all``.
+    def parameter_estimates(self, *, level: float = 0.95) -> pd.DataFrame:
+        """Parameter table with estimates, robust SEs and standardised values.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of ``ci_lower``/``ci_upper``.
 
         Returns
         -------
         DataFrame
-            Columns ``lhs, op, rhs, group, label, free, est, se, z, pvalue, std_all``
-            (as ``lavaan::parameterEstimates(fit, standardized = TRUE)``).
+            Columns ``lhs, op, rhs, group, label, free, est, se, z, pvalue,
+            ci_lower, ci_upper, std_lv, std_all`` (as
+            ``lavaan::parameterEstimates(fit, standardized = TRUE)``).
             Residual variances of the latent responses are reported as
             computed by the delta parameterisation (``free = 0``).
         """
+        zc = stats.norm.ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         ovi = {v: k for k, v in enumerate(self.model.ov)}
         lvi = {f: k for k, f in enumerate(self.model.lv)}
@@ -317,19 +387,35 @@ class WLSMVResult:
                         std = math.nan
                 z = est / se if (free >= 0 and se > 0) else math.nan
                 pv = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan
+                if op == "=~":
+                    std_lv = est * sd_f[lvi[lhs]]
+                elif op == "~~" and lhs in lvi:
+                    std_lv = std
+                elif op == "~1" and lhs in lvi:
+                    std_lv = std
+                else:
+                    std_lv = est
                 out.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1,
                             "label": r.get("label", ""), "free": r["free"], "est": float(est),
-                            "se": float(se),
-                            "z": z, "pvalue": pv, "std_all": float(std)})
+                            "se": float(se), "z": z, "pvalue": pv,
+                            "ci_lower": float(est - zc * se), "ci_upper": float(est + zc * se),
+                            "std_lv": float(std_lv), "std_all": float(std)})
         return pd.DataFrame(out)
 
-    def reliability(self) -> dict:
-        """Categorical omega per factor, as ``semTools::compRelSEM(fit)``.
+    def reliability(self, group: int = 0) -> pd.DataFrame:
+        """Categorical omega and AVE per factor, as ``semTools::compRelSEM(fit)``.
+
+        Parameters
+        ----------
+        group : int
+            0-based group index.
 
         Returns
         -------
-        dict
-            ``{factor: omega}`` (single group) or ``{group: {factor: omega}}``.
+        DataFrame
+            Index: factors; columns ``omega`` (categorical ω of the summed item
+            scores) and ``ave`` (mean squared standardised loading on the
+            latent-response scale, as ``semTools::AVE(fit)``).
 
         Notes
         -----
@@ -348,27 +434,26 @@ class WLSMVResult:
         structural equation modeling: An alternative to coefficient alpha.
         *Psychometrika*, 74(1), 155–167. https://doi.org/10.1007/s11336-008-9099-3
         """
-        res = {}
-        for g in range(self.model.ngroups):
-            M = self.model.matrices(self.theta, g)
-            L, P, d = M["lambda"], M["psi"], M["delta"]
-            R = self.stats[g].cor
-            out = {}
-            for k, f in enumerate(self.model.lv):
-                idx = np.flatnonzero(L[:, k] != 0)
-                lam = L[idx, k]
-                common = np.outer(lam, lam) * P[k, k]
-                common = d[idx][:, None] * common * d[idx][None, :]
-                ths = [M["tau"][self.model.th_start[i]: self.model.th_start[i] + self.model.nth[i]]
-                       * d[i] for i in idx]
-                out[f] = _omega_cat(common, R[np.ix_(idx, idx)], ths)
-            res[self.group_labels[g] if self.model.ngroups > 1 else None] = out
-        return res[None] if self.model.ngroups == 1 else res
+        M = self.model.matrices(self.theta, group)
+        L, P, d = M["lambda"], M["psi"], M["delta"]
+        R = self.stats[group].cor
+        out = {}
+        for k, f in enumerate(self.model.lv):
+            idx = np.flatnonzero(L[:, k] != 0)
+            lam = L[idx, k]
+            common = np.outer(lam, lam) * P[k, k]
+            common = d[idx][:, None] * common * d[idx][None, :]
+            ths = [M["tau"][self.model.th_start[i]: self.model.th_start[i] + self.model.nth[i]]
+                   * d[i] for i in idx]
+            out[f] = {"omega": _omega_cat(common, R[np.ix_(idx, idx)], ths),
+                      "ave": float(np.sum(lam ** 2) * P[k, k] / np.trace(R[np.ix_(idx, idx)]))}
+        return pd.DataFrame.from_dict(out, orient="index")
 
     def summary(self) -> str:
         """A short text summary."""
         f = self.fit
-        lines = [f"WLSMV  n = {f['ntotal']}  npar = {f['npar']}",
+        lines = ["WLSMV (delta parameterisation, robust SEs, scaled-shifted test)",
+                 f"n = {f['ntotal']}  npar = {f['npar']}",
                  f"chisq = {f['chisq']:.3f}  df = {f['df']}  chisq_scaled = {f['chisq_scaled']:.3f}"
                  f"  p = {f['pvalue_scaled']:.4f}",
                  f"cfi_scaled = {f['cfi_scaled']:.3f}  tli_scaled = {f['tli_scaled']:.3f}  "
@@ -503,6 +588,19 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     >>> res.fit_measures()["df"]
     2
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = _fit_wlsmv(data, model, ordered=ordered, group=group, group_equal=group_equal,
+                         group_partial=group_partial, std_lv=std_lv, collapse=collapse,
+                         partable=partable, prepared=prepared)
+    for w in caught:
+        res.warnings_.append(str(w.message))
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return res
+
+
+def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
+               partable, prepared):
     if partable is None:
         from .syntax import parse_model
 
@@ -669,3 +767,40 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
                        group_labels=labels, fit=fit, test=test, n_dropped=n_dropped,
                        iterations=iters, extra={"E_inv": E_inv, "deltas": deltas,
                                                 "w": w_list, "fg": fg})
+
+
+def fit(spec, data: pd.DataFrame) -> WLSMVResult:
+    """Entry point used by :meth:`qimscale.analysis.cfa.CFA.fit` for ``estimator="WLSMV"``.
+
+    Parameters
+    ----------
+    spec : CFA
+        The estimator object holding the options (``model``, ``group``,
+        ``group_equal``, ``group_partial``, ``std_lv``, ``ordered``, ``missing``).
+    data : DataFrame
+
+    Returns
+    -------
+    WLSMVResult
+
+    Raises
+    ------
+    ModelError
+        ``missing="fiml"`` (not available with WLSMV) or no ordered items.
+    """
+    from .fit import _read_model
+
+    if getattr(spec, "missing", "listwise") not in ("listwise", None):
+        raise ModelError("missing='fiml' is not available with estimator WLSMV; use "
+                         "missing='listwise' (rows with a missing item are dropped and counted)")
+    if not isinstance(data, pd.DataFrame):
+        raise DataError("data must be a pandas DataFrame with one column per observed variable")
+    ordered = spec.ordered
+    if ordered is None:
+        ordered = "all"
+    geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
+    partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
+               else list(spec.group_partial or ()))
+    return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
+                     group_equal=geq if spec.group else (), group_partial=partial,
+                     std_lv=bool(spec.std_lv))
