@@ -24,7 +24,14 @@ def raw():
 
 def _write(path: Path, data) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    _codes_beside(path)
     return path
+
+
+def _codes_beside(path: Path) -> None:
+    """Copy the Table 2 code list next to an instrument copy, so its source codes are checked."""
+    src = bundled_path().parent / "akmal2022-table2-codes.yaml"
+    (path.parent / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 @pytest.fixture()
@@ -154,6 +161,7 @@ def test_translation_round_trip(tmp_path):
     assert res.exit_code == 0, res.output
     _fill(sheet)
     copy_path = tmp_path / "inst.yaml"
+    _codes_beside(copy_path)
     res = _invoke("instrument", "translate", "--merge", str(sheet), "--out", str(copy_path), "--json")
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)

@@ -152,3 +152,15 @@ def test_bundled_copy_is_the_repo_file():
     # a source checkout resolves the repo's instrument/ folder
     assert (REPO / "instrument" / "qim-competency.yaml").is_file()
     assert bundled_dir().name == "instrument"
+
+
+def test_source_codes_checked_from_any_working_directory(tmp_path, monkeypatch):
+    from qimscale.instrument import loader
+    from qimscale.instrument.validation import _source_codes
+
+    monkeypatch.chdir(tmp_path)
+    loader._cache.clear()
+    inst = load_instrument()
+    assert inst.path == "instrument/qim-competency.yaml" and inst.file.is_absolute()
+    assert len(_source_codes(inst)) == 38
+    assert validate_instrument(inst) == []

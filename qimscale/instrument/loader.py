@@ -168,7 +168,7 @@ def read_raw(path: Path, display: str) -> dict:
     return raw
 
 
-def instrument_from_raw(raw: dict, display: str, *, check: bool = True):
+def instrument_from_raw(raw: dict, display: str, *, check: bool = True, file=None):
     """Build an :class:`Instrument` from plain data; ``check`` raises on validation errors."""
     from pydantic import ValidationError
 
@@ -179,6 +179,7 @@ def instrument_from_raw(raw: dict, display: str, *, check: bool = True):
     except ValidationError as exc:
         raise InstrumentError(f"{display}: {_pydantic_message(raw, exc)}") from None
     inst._path = display
+    inst._file = None if file is None else str(Path(file).resolve())
     inst._propagate_language()
     if check:
         from qimscale.instrument.validation import validate_instrument
@@ -240,7 +241,7 @@ def load_instrument(spec=None, *, check: bool = True):
     if key is not None and key in _cache:
         return _cache[key]
     raw = read_raw(path, display)
-    inst = instrument_from_raw(raw, display, check=check)
+    inst = instrument_from_raw(raw, display, check=check, file=path)
     if display != BUNDLED_DISPLAY:
         inst._path = display
     if key is not None:

@@ -252,12 +252,20 @@ class Instrument(_Model):
     translation_status: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     _path: str = PrivateAttr(default="<instrument>")
+    _file: str | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ lookups
     @property
     def path(self) -> str:
         """The file the instrument was read from, as shown in messages."""
         return self._path
+
+    @property
+    def file(self):
+        """The resolved file path (``None`` for an instrument built from data)."""
+        from pathlib import Path
+
+        return None if self._file is None else Path(self._file)
 
     @property
     def label(self) -> str:

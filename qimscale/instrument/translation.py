@@ -262,7 +262,7 @@ def merge_translation(spec, sheet, *, out=None, lang: str | None = None) -> dict
     if target not in {str(lg.get("code")) for lg in langs}:
         langs.append({"code": target, "name": name})
     raw.setdefault("translation_status", {})[target] = status_map
-    instrument_from_raw(raw, str(out), check=True)  # refuse to write an instrument that does not load
+    instrument_from_raw(raw, str(out), check=True, file=path)  # refuse to write an instrument that does not load
 
     header = _leading_comments(path)
     text = header + dump_yaml(raw)

@@ -61,7 +61,8 @@ def _source_codes(inst: Instrument) -> set[str] | None:
     ref = inst.reference
     if ref is None or not ref.source_codes_file:
         return None
-    path = Path(inst.path).parent / ref.source_codes_file
+    base = inst.file if inst.file is not None else Path(inst.path)
+    path = base.parent / ref.source_codes_file
     if not path.is_file():
         return None
     import yaml
@@ -168,6 +169,10 @@ def validate_instrument(inst, *, errors_only: bool = False) -> list[Problem]:
             if fid not in form_ids:
                 add("error", f"scale '{sc.id}'", "stem", f"unknown form '{fid}'; forms: {', '.join(form_ids)}")
     known_codes = _source_codes(inst)
+    if known_codes is None and inst.reference is not None and inst.reference.source_codes_file:
+        add("warning", "", "reference.source_codes_file",
+            f"source-code list '{inst.reference.source_codes_file}' not found next to the instrument (or unreadable); "
+            "source_codes were not checked")
     for it in inst.items:
         where = f"item '{it.id}'"
         if it.scale not in scale_ids:
