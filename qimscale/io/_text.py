@@ -46,8 +46,9 @@ def decode(raw: bytes, source: str) -> tuple[str, str]:
     """Decode ``raw`` to text and return ``(text, encoding)``.
 
     Order: a byte-order mark decides (UTF-8/16/32); otherwise strict UTF-8;
-    otherwise the best guess of :mod:`charset_normalizer` (typically
-    windows-1252 for files saved by Excel on Windows). The BOM is removed.
+    otherwise windows-1252 (what Excel on Windows writes) when
+    :mod:`charset_normalizer` guesses a single-byte code page and the bytes are
+    valid windows-1252; otherwise its guess. The BOM is removed.
     """
     for bom, enc in _BOMS:
         if raw.startswith(bom):
@@ -63,7 +64,12 @@ def decode(raw: bytes, source: str) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:1_000_000]).best()
-    candidates = ([best.encoding] if best is not None else []) + ["cp1252"]
+    guess = best.encoding if best is not None else None
+    # A short file rarely tells apart the Western single-byte code pages; Excel on
+    # Windows writes windows-1252, so prefer it whenever the guess is a single-byte
+    # code page and the bytes are valid windows-1252.
+    single_byte = guess is None or guess.startswith(("cp125", "iso8859", "latin", "mac_", "cp8"))
+    candidates = (["cp1252"] if single_byte else []) + ([guess] if guess else []) + ["cp1252"]
     for enc in candidates:
         try:
             return raw.decode(enc), _canonical(enc)

@@ -252,8 +252,9 @@ def read_redcap_dictionary(path: str | Path):
                         "'Variable / Field Name', 'Form Name' or field_name, form_name)")
     df = raw.load(1, names)
     df = df.astype("string").fillna("").astype(object)
-    df["choices"] = [parse_redcap_choices(c, t) for c, t in zip(df["select_choices_or_calculations"],
-                                                                df["field_type"])]
+    df["choices"] = pd.Series([parse_redcap_choices(c, t) for c, t in
+                               zip(df["select_choices_or_calculations"], df["field_type"])],
+                              index=df.index, dtype=object)
     return pd.DataFrame(df)
 
 
@@ -296,7 +297,8 @@ def apply_redcap_dictionary(survey: SurveyData, path) -> None:
     cols = set(survey.data.columns)
     for _, f in d.iterrows():
         name = f["field_name"]
-        if f["field_type"] == "checkbox" and f["choices"]:
+        choices = f["choices"] if isinstance(f["choices"], dict) else None
+        if f["field_type"] == "checkbox" and choices:
             for code, label in f["choices"].items():
                 col = redcap_checkbox_column(name, code)
                 if col in cols:
@@ -308,8 +310,8 @@ def apply_redcap_dictionary(survey: SurveyData, path) -> None:
         if name not in cols:
             continue
         survey.column_labels[name] = f["field_label"]
-        if f["choices"]:
-            survey.value_labels[name] = dict(f["choices"])
+        if choices:
+            survey.value_labels[name] = dict(choices)
         if f["identifier"].strip().lower() == "y" and name not in survey.identifiers:
             survey.identifiers.append(name)
     survey.notes.append(f"REDCap data dictionary {path}: {len(d)} fields")

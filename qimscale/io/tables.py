@@ -191,6 +191,9 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
 def _check_zip(path: Path, source: str) -> None:
     if not zipfile.is_zipfile(path):
         head = path.read_bytes()[:8]
+        if head.startswith(b"PK\x03\x04"):
+            raise DataError(f"{source}: the workbook is truncated or corrupt (its zip directory is missing); "
+                            "download or save it again")
         what = "empty" if not head else "not an Excel workbook (an .xlsx file is a zip archive)"
         raise DataError(f"{source}: the file is {what}; save it as .xlsx from a spreadsheet program, "
                         "or pass --format csv if it is text")

@@ -103,16 +103,18 @@ def mahalanobis(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     -----
     :math:`D^2_i = (x_i - \\bar x)^\\top S^{-1} (x_i - \\bar x)`.
     """
-    from scipy.stats import chi2
+    from scipy.special import chdtrc
 
     X = np.asarray(X, dtype=float)
     S = pairwise_cov(X)
-    Sinv = np.linalg.pinv(S) if not np.all(np.isfinite(S)) else np.linalg.pinv(S, hermitian=True)
+    if not np.all(np.isfinite(S)):
+        raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
+    Sinv = np.linalg.inv(S)  # raises LinAlgError when singular, as R's solve() does
     mu = np.nanmean(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
     Xc = np.nan_to_num(X - mu, nan=0.0)
     d2 = np.einsum("ij,ij->i", Xc @ Sinv, Xc)
     d2[np.isnan(X).all(axis=1)] = np.nan
-    return d2, chi2.sf(d2, X.shape[1])
+    return d2, chdtrc(X.shape[1], d2)
 
 
 def evenodd(X: np.ndarray, factors: list[int]) -> np.ndarray:
@@ -190,7 +192,7 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
     info : dict
         Thresholds and counts, for the scoring log.
     """
-    from scipy.stats import chi2
+    from scipy.special import chdtri
 
     present = [c for c in spec.items if c in codes and codes[c].notna().any()]
     X = codes[present].to_numpy(dtype=float) if present else np.empty((codes.shape[0], 0))
@@ -204,9 +206,16 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
         out["qc_longstring_flag"] = ls >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         out["qc_irv"] = irv(X)
         flags.append("qc_longstring_flag")
-        if n > k:
+        try:
+            if n <= k:
+                raise np.linalg.LinAlgError(f"{n} rows for {k} items")
             d2, p = mahalanobis(X)
-            cut = float(chi2.ppf(MAHAD_CONFIDENCE, k))
+            if np.linalg.cond(pairwise_cov(X)) > 1e12:
+                raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
+        except np.linalg.LinAlgError as exc:
+            info["mahad_skipped"] = f"Mahalanobis D2 not computed: {exc}"
+        else:
+            cut = float(chdtri(k, 1 - MAHAD_CONFIDENCE))
             out["qc_mahad_d2"], out["qc_mahad_p"] = d2, p
             out["qc_mahad_flag"] = d2 > cut
             flags.append("qc_mahad_flag")
