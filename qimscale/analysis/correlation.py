@@ -130,17 +130,10 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
 
     if method not in METHODS:
         raise DataError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, context="corr")
-    x, names = mat.x.copy(), mat.items
+    mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,
+                      key_range=key_range, context="corr")
+    x, names = mat.x, mat.items
     msgs = list(mat.warnings)
-    keys = list(keys or [])
-    unknown = [kk for kk in keys if kk not in names]
-    if unknown:
-        raise DataError(f"corr: reverse-keyed item(s) {', '.join(unknown)} are not among the items")
-    if keys:
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        for kk in keys:
-            x[:, names.index(kk)] = lo + hi - x[:, names.index(kk)]
     m = (~np.isnan(x)).astype(float)
     n_pairs = m.T @ m
     thresholds: dict = {}
@@ -161,4 +154,4 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
                         f"({int(n_pairs[i, j])} rows answer both); drop one of them")
     for w in msgs:
         _warnings.warn(w, UserWarning, stacklevel=2)
-    return CorrelationResult(names, r, method, thresholds, n_pairs, keys, msgs)
+    return CorrelationResult(names, r, method, thresholds, n_pairs, list(keys or []), msgs)

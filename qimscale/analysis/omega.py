@@ -230,23 +230,16 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     ...                  columns=list("abcd"))
     >>> res = omega(x, n_factors=1)
     >>> round(res.omega_total, 3)
-    0.848
+    0.783
     """
     from qimscale.analysis.reliability import item_matrix, smc
 
     if option not in ("equal", "first", "second"):
         raise DataError(f"option must be 'equal', 'first' or 'second'; got {option!r}")
-    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, context="omega")
-    x, names = mat.x.copy(), list(mat.items)
+    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,
+                      key_range=key_range, context="omega")
+    x, names = mat.x, list(mat.items)
     msgs = list(mat.warnings)
-    if keys:
-        unknown = [kk for kk in keys if kk not in names]
-        if unknown:
-            raise DataError(f"omega: reverse-keyed item(s) {', '.join(unknown)} are not among the items used")
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        for kk in keys:
-            j = names.index(kk)
-            x[:, j] = lo + hi - x[:, j]
     k = x.shape[1]
     if not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
         raise ModelError(f"omega: n_factors must be a positive integer; got {n_factors!r}")

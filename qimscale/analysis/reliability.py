@@ -59,6 +59,7 @@ class ItemMatrix:
 
 def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
                 drop_constant: bool = True, missing: str = "pairwise",
+                keys: Sequence[str] | None = None, key_range: tuple[float, float] | None = None,
                 context: str = "scale") -> ItemMatrix:
     """Check item scores and return them as a float matrix.
 
@@ -75,20 +76,26 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
         answers, as ``psych::alpha`` does; with ``False`` they raise.
     missing : {"pairwise", "listwise"}
         ``"listwise"`` keeps only rows that answer every item.
+    keys : sequence of str, optional
+        Items to reverse-key as ``min + max - x``.
+    key_range : (min, max), optional
+        Response range for ``keys``. Default: the smallest and largest value
+        observed over all the (kept) items, psych's convention.
     context : str
         Name used in messages (e.g. ``"scale 'lead'"``).
 
     Returns
     -------
     ItemMatrix
-        ``x`` (n × k floats with NaN), ``items``, kept ``rows`` and ``warnings``.
+        ``x`` (n × k floats with NaN, reverse-keyed), ``items``, kept
+        ``rows`` and ``warnings``.
 
     Raises
     ------
     DataError
         A column that is not numeric (naming the first offending row and
         value), a column not found, fewer than ``min_items`` usable items, or
-        no rows left.
+        no rows left, or a reverse-keyed item that is not among the items.
 
     Examples
     --------
@@ -143,8 +150,15 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
         keep[j] = False
         msgs.append(f"{context}: item '{it}' {why}; it was left out (as psych::alpha does). "
                     "Remove it from the scale definition to silence this warning.")
+    unknown = [kk for kk in (keys or []) if kk not in items]
+    if unknown:
+        raise DataError(f"{context}: reverse-keyed item(s) {', '.join(map(str, unknown))} are not among the items")
     x = x[:, keep]
     items = [str(it) for it, kp in zip(items, keep) if kp]
+    flip = [items.index(str(kk)) for kk in (keys or []) if str(kk) in items]
+    if flip:
+        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
+        x[:, flip] = lo + hi - x[:, flip]
 
     if x.shape[1] < min_items:
         raise DataError(
@@ -283,8 +297,8 @@ def feldt_ci(alpha_value: float, n: int, k: int, *, conf_level: float = 0.95) ->
     Examples
     --------
     >>> lo, hi = feldt_ci(0.8, 200, 6)
-    >>> round(lo, 4), round(hi, 4)
-    (0.7568, 0.8385)
+    >>> round(lo, 4), round(hi, 4)  # psych::alpha.ci(0.8, 200, 6)
+    (0.7538, 0.8401)
     """
     p = 1.0 - conf_level
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -614,27 +628,18 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
     ...                    "c": [1, 3, 3, 4, 5, 2], "d": [5, 4, 3, 2, 1, 3]})
     >>> res = alpha(df, keys=["d"])
-    >>> round(res.raw_alpha, 4), res.k
-    (0.9456, 4)
+    >>> round(res.raw_alpha, 4), res.k  # psych::alpha(df, keys="d"): 0.9636
+    (0.9636, 4)
     >>> res.item_stats[["item", "r_drop"]].round(3).to_dict("list")
-    {'item': ['a', 'b', 'c', 'd'], 'r_drop': [0.956, 0.791, 0.836, 0.956]}
+    {'item': ['a', 'b', 'c', 'd'], 'r_drop': [0.977, 0.825, 0.877, 0.977]}
     """
     if ci not in _CI:
         raise DataError(f"ci must be one of {', '.join(_CI)}; got {ci!r}")
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
-    mat = item_matrix(data, items, missing=missing, context="alpha")
-    x, names = mat.x.copy(), mat.items
+    mat = item_matrix(data, items, missing=missing, keys=keys, key_range=key_range, context="alpha")
+    x, names = mat.x, mat.items
     msgs = list(mat.warnings)
-    keys = list(keys or [])
-    unknown = [kk for kk in keys if kk not in names]
-    if unknown:
-        raise DataError(f"alpha: reverse-keyed item(s) {', '.join(unknown)} are not among the items used")
-    if keys:
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        for kk in keys:
-            j = names.index(kk)
-            x[:, j] = lo + hi - x[:, j]
     n, k = x.shape
     if k == 2:
         msgs.append("alpha: only 2 items; alpha equals a 2-item split-half coefficient and the "
@@ -760,9 +765,10 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
             from qimscale.analysis.omega import omega_total
 
             try:
-                sub = pd.DataFrame(_recode(data, res.items, reverse.get(name), ranges.get(name)),
-                                   columns=res.items)
-                entry["omega_total"] = omega_total(sub, missing=missing)
+                keys = [kk for kk in (reverse.get(name) or []) if kk in res.items]
+                sub = item_matrix(data, res.items, drop_constant=False, keys=keys, key_range=ranges.get(name),
+                                  context="omega")
+                entry["omega_total"] = omega_total(pd.DataFrame(sub.x, columns=res.items), missing=missing)
             except Exception as exc:  # noqa: BLE001 - ω is an extra; alpha stands on its own
                 entry["warnings"].append(f"scale '{name}': omega total could not be computed ({exc})")
         if split_half and res.k >= 3:
@@ -782,13 +788,3 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
         out.append(ordered)
     return {"scales": out}
 
-
-def _recode(data, items, keys, key_range):
-    """Item scores as floats with ``keys`` reverse-scored (psych's global-range default)."""
-    x = item_matrix(data, items, drop_constant=False, context="omega").x.copy()
-    if keys:
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        for kk in keys:
-            j = list(items).index(kk)
-            x[:, j] = lo + hi - x[:, j]
-    return x

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qimscale.errors import DataError
 
 __all__ = ["SplitHalfResult", "spearman_brown", "split_half"]
 
@@ -123,8 +122,8 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     keys : sequence of str, optional
         Reverse-keyed items (reflected in the correlation matrix).
     key_range : (min, max), optional
-        Unused by the coefficients (they depend on correlations only); kept
-        for a uniform call signature.
+        Range for ``keys``; the coefficients depend on correlations only, so
+        it does not change them.
     missing : {"pairwise", "listwise"}
     n_sample : int, default 10000
         psych's ``n.sample``: when there are more distinct splits than this,
@@ -176,18 +175,13 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     """
     from qimscale.analysis.reliability import _check_pairs, _cov2cor, _pairwise_cov, item_matrix, smc
 
-    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, context="split_half")
+    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,
+                      key_range=key_range, context="split_half")
     x, names = mat.x, mat.items
     msgs = list(mat.warnings)
     c = _pairwise_cov(x)
     _check_pairs(c, names, "split_half")
     r = _cov2cor(c)
-    if keys:
-        unknown = [kk for kk in keys if kk not in names]
-        if unknown:
-            raise DataError(f"split_half: reverse-keyed item(s) {', '.join(unknown)} are not among the items")
-        s = np.array([-1.0 if nm in keys else 1.0 for nm in names])
-        r = r * np.outer(s, s)
     k = r.shape[0]
     half = k // 2
     sumr = r.sum()

@@ -119,6 +119,12 @@ out$icc2 <- list(type = ic2$results$type, ICC = ic2$results$ICC, F = ic2$results
                  df1 = ic2$results$df1, df2 = ic2$results$df2, p = ic2$results$p,
                  lower = ic2$results[["lower bound"]], upper = ic2$results[["upper bound"]])
 
+# bootstrap: psych's percentile interval of raw alpha (1000 replicates); qimscale's
+# replicates use other random numbers, so tests compare these loosely
+set.seed(11)
+ab <- alpha(x, keys = c("i03"), check.keys = FALSE, warnings = FALSE, n.iter = 1000)
+out$alpha_boot <- list(boot_ci = unname(ab$boot.ci), boot_sd = sd(ab$boot[, 1]))
+
 out$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                      GPArotation = as.character(packageVersion("GPArotation")))
 
