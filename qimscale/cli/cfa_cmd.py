@@ -14,20 +14,6 @@ from qimscale.cli._common import emit_json, split_list
 _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
 
 
-def _model_text(model: str) -> str:
-    from pathlib import Path
-
-    path = Path(model)
-    if "\n" not in model and ";" not in model and "=~" not in model and "~" not in model:
-        if not path.is_file():
-            from qimscale.errors import ModelError
-
-            raise ModelError(f"--model {model!r} is neither lavaan syntax nor an existing file")
-    if path.suffix and path.is_file():
-        return path.read_text(encoding="utf-8")
-    return model
-
-
 def _ordered(value, df):
     if value is None:
         return None
@@ -71,7 +57,7 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
     from qimscale.io import read_data
 
     df = read_data(data, format=fmt)
-    res = CFA(_model_text(model), estimator=estimator.upper(), missing=missing, group=group,
+    res = CFA(model, estimator=estimator.upper(), missing=missing, group=group,
               group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
               ordered=_ordered(ordered, df)).fit(df)
     out = res.to_dict()
@@ -97,7 +83,7 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
     from qimscale.io import read_data
 
     df = read_data(data, format=fmt)
-    res = measurement_invariance(_model_text(model), df, group=group, estimator=estimator.upper(),
+    res = measurement_invariance(model, df, group=group, estimator=estimator.upper(),
                                  missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
                                  criteria=criteria, ordered=_ordered(ordered, df))
     out = res.to_dict()

@@ -14,20 +14,29 @@ from .partable import GROUP_EQUAL_TYPES, build_partable
 from .starts import start_values
 from .syntax import parse_model
 
-__all__ = ["CFA", "cfa", "sem"]
+__all__ = ["CFA", "cfa", "sem", "read_model_text"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = ("listwise", "fiml")
 
 
-def _read_model(model: str) -> str:
-    """Accept model text or a path to a file holding it."""
+def read_model_text(model: str) -> str:
+    """Return model syntax: ``model`` itself, or the contents of the file it names.
+
+    Raises
+    ------
+    ModelError
+        ``model`` has no lavaan operator and is not an existing file.
+    """
     from pathlib import Path
 
-    if isinstance(model, str) and "\n" not in model and not any(op in model for op in ("=~", "~")):
-        path = Path(model)
+    if not isinstance(model, str):
+        raise ModelError("the model must be lavaan syntax (a string) or the path of a file holding it")
+    if "\n" not in model and not any(op in model for op in ("=~", "~", ":=")):
+        path = Path(model.strip())
         if path.is_file():
             return path.read_text(encoding="utf-8")
+        raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
     return model
 
 
@@ -167,7 +176,7 @@ class CFA:
             Missing or non-numeric columns, too few cases.
         """
         est, geq, partial = self._validate()
-        text = _read_model(self.model)
+        text = read_model_text(self.model)
         stmts = parse_model(text)
         if est == "WLSMV" or self.ordered:
             try:

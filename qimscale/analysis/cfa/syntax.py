@@ -141,12 +141,16 @@ def _logical_statements(model: str):
     stmts = []
     for no, line, piece, col in pieces:
         op, _ = _find_operator(piece)
-        if stmts and (op is None or stmts[-1][2].rstrip().endswith(("+", "*"))
-                      or piece.startswith(("+", "*"))):
+        if stmts and (stmts[-1][2].rstrip().endswith(("+", "*")) or piece.startswith(("+", "*"))):
             prev = stmts[-1]
             stmts[-1] = (prev[0], prev[1], prev[2] + " " + piece, prev[3])
             continue
+        if op is None:
+            raise _error("no operator found (expected =~, ~, ~~, ~1 or :=); to continue the previous "
+                         "line, end it with '+'", no, line, col)
         stmts.append((no, line, piece, col))
+    if not stmts:
+        raise ModelError("the model is empty; give lavaan syntax such as 'F =~ x1 + x2 + x3'")
     return stmts
 
 

@@ -607,6 +607,11 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         stmts = parse_model(model) if isinstance(model, str) else model
         tmp = build_partable(stmts, ngroups=1)
         items = _infer_ordered(ordered, tmp.ov)
+        if set(items) != set(tmp.ov):
+            raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
+                             f"{[v for v in tmp.ov if v not in items]} are not. "
+                             "Pass ordered='all' or list every item.")
+        items = list(tmp.ov)
     else:
         items = list(partable.ov)
     if prepared is None:

@@ -54,6 +54,7 @@ https://doi.org/10.1080/10705510701301834
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,8 @@ from .syntax import parse_model
 from .wlsmv import (_fit_stage2, _infer_ordered, prepare_ordinal_data, renumber_free,
                     single_thread_blas)
 
-__all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
+__all__ = ["ordinal_invariance", "measurement_invariance_wlsmv", "wu_estabrook_partable",
+           "lrt_satorra2000", "LEVELS"]
 
 LEVELS = ("configural", "thresholds", "metric", "scalar")
 _GROUP_EQUAL = {"configural": (), "thresholds": ("thresholds",),
@@ -187,8 +189,7 @@ def lrt_satorra2000(fit1, fit0) -> dict:
 
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
-                       delta_cfi: float = -0.01, delta_rmsea: float = 0.015,
-                       criterion: str = "delta_fit") -> dict:
+                       criteria: str = "chen2007"):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -204,94 +205,142 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     group : str
         Grouping column.
     ordered : "all" or list of str
+        Every observed variable of the model must be ordered.
     levels : sequence of str
-        A prefix-ordered subset of ``("configural", "thresholds", "metric", "scalar")``.
+        Subset of ``("configural", "thresholds", "metric", "scalar")``, fitted
+        in that order.
     group_partial : sequence of str
         Parameters released from equality (partial invariance), e.g. ``"y4 | t1"``.
     collapse : dict, optional
         Explicit category merges (see :func:`~.wlsmv.collapse_categories`).
-    delta_cfi, delta_rmsea : float
-        Chen's (2007) cut-offs: a level holds when
-        ``cfi_scaled - previous >= delta_cfi`` and
-        ``rmsea_scaled - previous <= delta_rmsea``.
-    criterion : {"delta_fit", "chisq"}
-        ``"delta_fit"`` (default) uses the cut-offs above; ``"chisq"`` requires
-        the χ²-difference test to have ``p >= 0.05``.
+    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+        Rule deciding whether a level holds, applied to the *scaled* CFI and
+        RMSEA: ``"chen2007"`` — non-invariance if ΔCFI ≤ −.010 together with
+        ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (metric) / .010 (thresholds, scalar);
+        ``"cheung_rensvold"`` — non-invariance if ΔCFI < −.010; ``"chisq"`` —
+        non-invariance if the scaled-shifted difference test has p < .05.
+        A level holds only if the previous level held.
 
     Returns
     -------
-    dict
-        ``levels``: list of dicts with ``level, chisq, df, chisq_scaled,
-        pvalue_scaled, cfi, tli, rmsea, cfi_scaled, tli_scaled, rmsea_scaled,
-        srmr, npar, delta_cfi, delta_rmsea, chisq_diff, df_diff,
-        chisq_diff_p, held`` (``delta_*`` compare the *scaled* indices with the
-        previous level; ``chisq_diff`` is the scaled-shifted difference
-        statistic); ``highest_level_held`` (``None`` if configural is not
-        reached because no level was fitted); ``criterion``, ``groups``,
-        ``n``; and ``fits`` (the :class:`~.wlsmv.WLSMVResult` objects, not
-        JSON-serialisable; drop before printing).
+    InvarianceResult
+        ``levels`` (DataFrame; one row per level: ``level, npar, chisq, df,
+        pvalue, chisq_scaled, pvalue_scaled, chisq_scaling_factor, cfi, tli,
+        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, delta_cfi,
+        delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``;
+        the deltas use the scaled indices and ``chisq_diff`` is the
+        scaled-shifted difference statistic), ``highest_level_held``,
+        ``fits`` (level -> :class:`~.wlsmv.WLSMVResult`), ``latent_means``
+        (from the scalar level when it holds) and ``to_dict()``.
 
     Raises
     ------
     DataError
-        Missing columns, empty categories in a group.
+        Missing columns, empty categories in a group, fewer than two groups.
     ModelError
-        Unknown level or criterion, fewer than two groups.
+        Unknown level or criteria, items that are not ordered.
     """
+    from .invariance import InvarianceResult
+
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
         raise ModelError(f"The 'levels' parameter must contain only {list(LEVELS)}. Got {bad} instead.")
-    if criterion not in ("delta_fit", "chisq"):
-        raise ModelError(f"The 'criterion' parameter must be one of ['delta_fit', 'chisq']. "
-                         f"Got {criterion!r} instead.")
+    if criteria not in ("chen2007", "cheung_rensvold", "chisq"):
+        raise ModelError("The 'criteria' parameter must be one of ['chen2007', 'cheung_rensvold', "
+                         f"'chisq']. Got {criteria!r} instead.")
     levels = [lv for lv in LEVELS if lv in levels]
     stmts = parse_model(model)
     tmp = build_partable(stmts, ngroups=1)
     items = _infer_ordered(ordered, tmp.ov)
     if set(items) != set(tmp.ov):
-        raise ModelError("WLSMV invariance needs every observed variable to be ordered")
+        raise ModelError(f"WLSMV needs every observed variable to be ordered; "
+                         f"{[v for v in tmp.ov if v not in items]} are not")
     ov = tmp.ov
     by, labels, lvls, n_dropped = prepare_ordinal_data(data, ov, group, collapse=collapse)
     if len(labels) < 2:
         raise DataError(f"group column '{group}' has only {len(labels)} distinct value(s); "
                         "invariance needs at least two groups")
-    with single_thread_blas():
-        stats_list = [ordinal_stage1(c, [len(lvls[v]) for v in ov], ov, group_label=lab)
-                      for c, lab in zip(by, labels)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with single_thread_blas():
+            stats_list = [ordinal_stage1(c, [len(lvls[v]) for v in ov], ov, group_label=lab)
+                          for c, lab in zip(by, labels)]
+    notes = [str(w.message) for w in caught]
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
     nth = {v: len(lvls[v]) - 1 for v in ov}
-    out, fits = [], {}
+    recs, fits = [], {}
     prev = None
-    held_all = True
+    prev_held = True
     highest = None
     for lv in levels:
         pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
         om = OrdinalModel(pt, nth)
         fit = _fit_stage2(om, pt, stats_list, labels, n_dropped)
+        fit.warnings_.extend(notes)
         fits[lv] = fit
         f = fit.fit
-        row = {"level": lv, "chisq": f["chisq"], "df": f["df"], "chisq_scaled": f["chisq_scaled"],
-               "pvalue_scaled": f["pvalue_scaled"], "cfi": f["cfi"], "tli": f["tli"],
-               "rmsea": f["rmsea"], "cfi_scaled": f["cfi_scaled"], "tli_scaled": f["tli_scaled"],
-               "rmsea_scaled": f["rmsea_scaled"], "srmr": f["srmr"], "npar": f["npar"],
-               "delta_cfi": math.nan, "delta_rmsea": math.nan, "chisq_diff": math.nan,
-               "df_diff": 0, "chisq_diff_p": math.nan, "held": True}
-        if prev is not None:
+        rec = {"level": lv}
+        for k in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
+                  "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled", "tli_scaled",
+                  "rmsea_scaled", "srmr"):
+            rec[k] = f[k]
+        if prev is None:
+            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
+                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
+            held = True
+        else:
+            pf = fits[prev].fit
             lrt = lrt_satorra2000(fits[prev], fit)
-            row["chisq_diff"] = lrt["chisq_diff"]
-            row["df_diff"] = lrt["df_diff"]
-            row["chisq_diff_p"] = lrt["pvalue"]
-            row["delta_cfi"] = f["cfi_scaled"] - fits[prev].fit["cfi_scaled"]
-            row["delta_rmsea"] = f["rmsea_scaled"] - fits[prev].fit["rmsea_scaled"]
-            if criterion == "delta_fit":
-                row["held"] = bool(row["delta_cfi"] >= delta_cfi and row["delta_rmsea"] <= delta_rmsea)
+            rec["delta_cfi"] = f["cfi_scaled"] - pf["cfi_scaled"]
+            rec["delta_rmsea"] = f["rmsea_scaled"] - pf["rmsea_scaled"]
+            rec["delta_srmr"] = f["srmr"] - pf["srmr"]
+            rec["chisq_diff"] = lrt["chisq_diff"]
+            rec["df_diff"] = lrt["df_diff"]
+            rec["chisq_diff_p"] = lrt["pvalue"]
+            if criteria == "chen2007":
+                cut = 0.030 if lv == "metric" else 0.010
+                non_inv = rec["delta_cfi"] <= -0.010 and (rec["delta_rmsea"] >= 0.015
+                                                         or rec["delta_srmr"] >= cut)
+            elif criteria == "cheung_rensvold":
+                non_inv = rec["delta_cfi"] < -0.010
             else:
-                row["held"] = bool(not (row["chisq_diff_p"] < 0.05))
-        held_all = held_all and row["held"]
-        if held_all:
+                non_inv = bool(rec["chisq_diff_p"] < 0.05)
+            held = prev_held and not non_inv
+        rec["held"] = bool(held)
+        if held:
             highest = lv
-        out.append(row)
+        prev_held = held
         prev = lv
-    return {"levels": out, "highest_level_held": highest, "criterion": criterion,
-            "groups": [str(g) for g in labels], "n": int(sum(st.n for st in stats_list)),
-            "n_dropped": n_dropped, "estimator": "WLSMV", "fits": fits}
+        recs.append(rec)
+    table = pd.DataFrame.from_records(recs)
+    cols = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue", "std_all"]
+    latent = pd.DataFrame(columns=cols)
+    if "scalar" in fits and bool(table.loc[table.level == "scalar", "held"].any()):
+        pe = fits["scalar"].parameter_estimates()
+        sel = pe[(pe.op == "~1") & pe.lhs.isin(fits["scalar"].model.lv) & (pe.group > 1)]
+        latent = pd.DataFrame({"level": "scalar", "group": [str(labels[g - 1]) for g in sel.group],
+                               "reference_group": str(labels[0]), "factor": sel.lhs.to_numpy(),
+                               "est": sel.est.to_numpy(), "se": sel.se.to_numpy(),
+                               "z": sel.z.to_numpy(), "pvalue": sel.pvalue.to_numpy(),
+                               "std_all": sel.std_all.to_numpy()})
+    return InvarianceResult(table, highest, fits, latent, criteria, "WLSMV")
+
+
+def measurement_invariance_wlsmv(model: str, data: pd.DataFrame, *, group: str, ordered="all",
+                                 std_lv: bool = True, group_partial=(), levels=LEVELS,
+                                 criteria: str = "chen2007", **_ignored):
+    """Adapter with the signature of :func:`~.invariance.measurement_invariance`.
+
+    Continuous levels are mapped to their ordinal counterparts (``"strict"`` is
+    not defined for ordinal items under the delta parameterisation and is
+    dropped); see :func:`ordinal_invariance`.
+    """
+    from .fit import _read_model
+
+    levels = [lv for lv in levels if lv in LEVELS]
+    if "scalar" in levels and "thresholds" not in levels:
+        levels = [lv for lv in LEVELS if lv in set(levels) | {"thresholds"}]
+    return ordinal_invariance(data, _read_model(model), group, ordered=ordered or "all",
+                              levels=levels, group_partial=group_partial, criteria=criteria)

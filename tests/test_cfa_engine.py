@@ -1,0 +1,206 @@
+"""Unit tests of the CFA pipeline: syntax, parameter table, model Jacobian, diagnostics, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qimscale.analysis.cfa import CFA, build_partable, cfa, parse_model
+from qimscale.analysis.cfa.ml import MLObjective, group_data
+from qimscale.analysis.cfa.model import RAMModel
+from qimscale.analysis.cfa.starts import start_values
+from qimscale.cli import main
+from qimscale.errors import DataError, ModelError
+
+DATA = Path(__file__).parent / "reference" / "data"
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+@pytest.fixture(scope="module")
+def hs():
+    return pd.read_csv(DATA / "cfa_hs1939.csv")
+
+
+# ----------------------------------------------------------------------------- syntax
+def test_parse_modifiers_and_multiline():
+    st = parse_model("""
+    # a comment
+    F =~ NA*x1 + c(a, b)*x2 +
+         0.5*x3   ! another comment
+    x1 ~~ x2; F ~ 1
+    ind := a * b
+    """)
+    assert [s.op for s in st] == ["=~", "~~", "~1", ":="]
+    t = st[0].rhs
+    assert t[0].fixed(0) is None
+    assert (t[1].label(0), t[1].label(1)) == ("a", "b")
+    assert t[2].fixed(0) == 0.5
+    assert st[3].expression == "a * b"
+
+
+@pytest.mark.parametrize("text, where", [
+    ("F =~ x1 + + x2", "line 1, column 11"),
+    ("F =~ x1\nG =~ x2 + 3y", "line 2"),
+    ("F =~ x1\nx1 x2", "line 2"),
+    ("F =~ x1 + x2\nF > 0", "line 2"),
+])
+def test_parse_errors_name_line_and_caret(text, where):
+    with pytest.raises(ModelError) as exc:
+        parse_model(text)
+    assert where in str(exc.value)
+    assert "^" in str(exc.value)
+
+
+def test_empty_model():
+    with pytest.raises(ModelError, match="empty"):
+        parse_model("  \n# nothing")
+
+
+# ----------------------------------------------------------------------------- parameter table
+def test_partable_cfa_defaults():
+    pt = build_partable(HS)
+    df = pt.to_frame()
+    assert pt.ov == [f"x{i}" for i in range(1, 10)] and pt.lv == ["visual", "textual", "speed"]
+    markers = df[(df.op == "=~") & (df.free == 0)]
+    assert list(markers.rhs) == ["x1", "x4", "x7"] and (markers.ustart == 1).all()
+    assert len(df[(df.op == "~~") & (df.lhs != df.rhs)]) == 3  # factor covariances
+    assert pt.npar == 21
+
+
+def test_partable_std_lv_and_group_equal():
+    pt = build_partable(HS, ngroups=2, std_lv=True, meanstructure=True, group_equal=["loadings", "intercepts"],
+                        group_partial=["x3 ~ 1"])
+    df = pt.to_frame()
+    lam = df[df.op == "=~"]
+    assert (lam.free > 0).all()
+    assert (lam[lam.group == 1].free.to_numpy() == lam[lam.group == 2].free.to_numpy()).all()
+    var = df[(df.op == "~~") & (df.lhs == "visual") & (df.rhs == "visual")]
+    assert list(var.free == 0) == [True, False]  # fixed in group 1, free in group 2
+    means = df[(df.op == "~1") & (df.lhs == "visual")]
+    assert list(means.free == 0) == [True, False]
+    x3 = df[(df.op == "~1") & (df.lhs == "x3")]
+    assert x3.free.nunique() == 2  # released by group_partial
+    x1 = df[(df.op == "~1") & (df.lhs == "x1")]
+    assert x1.free.nunique() == 1
+
+
+def test_partable_labels_make_equal_and_ordinal_rows():
+    pt = build_partable("F =~ x1 + a*x2 + a*x3", ordered={"x1": 2}, meanstructure=True, ngroups=2)
+    df = pt.to_frame()
+    lam = df[(df.op == "=~") & (df.rhs != "x1")]
+    assert lam.free.nunique() == 1
+    thr = df[df.op == "|"]
+    assert list(thr.rhs.unique()) == ["t1", "t2"]
+    scale = df[df.op == "~*~"]
+    assert list(scale.free == 0) == [True, False]
+
+
+def test_unknown_group_equal():
+    with pytest.raises(ModelError, match="group_equal"):
+        build_partable(HS, ngroups=2, group_equal=["loading"])
+
+
+# ----------------------------------------------------------------------------- model
+def test_analytic_gradient_matches_finite_differences(hs):
+    pt = build_partable("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual\nx1 ~~ x4",
+                        meanstructure=True)
+    model = RAMModel(pt)
+    gd = [group_data(hs[pt.ov].to_numpy())]
+    obj = MLObjective(model, gd)
+    th = start_values(pt, gd) + 0.05
+    _, g = obj.value_grad(th)
+    num = np.array([(obj.value(th + e) - obj.value(th - e)) / 2e-6 for e in np.eye(len(th)) * 1e-6])
+    np.testing.assert_allclose(g, num, atol=1e-7)
+    # Jacobian of the implied moments
+    (dS, dm), = model.jacobian(th)
+    for k in range(len(th)):
+        e = np.zeros_like(th)
+        e[k] = 1e-6
+        (S1, m1), = model.implied(th + e)
+        (S0, m0), = model.implied(th - e)
+        np.testing.assert_allclose(dS[k], (S1 - S0) / 2e-6, atol=1e-6)
+        np.testing.assert_allclose(dm[k], (m1 - m0) / 2e-6, atol=1e-6)
+    Jv, Jm = model.jacobian_vech(th)[0]
+    assert Jv.shape == (21, len(th)) and Jm.shape == (6, len(th))
+
+
+# ----------------------------------------------------------------------------- diagnostics and errors
+def test_not_identified_names_parameter(hs):
+    with pytest.raises(ModelError, match="not identified"):
+        cfa("F =~ NA*x1 + x2 + x3", hs)
+    with pytest.raises(ModelError, match="not identified: parameter 'F "):
+        cfa("F =~ NA*x1 + x2 + x3 + x4", hs)
+
+
+def test_heywood_case_is_reported():
+    # r_ab = r_ac = .8, r_bc = .5 implies a loading of sqrt(1.28) for a: negative residual variance
+    R = np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])
+    Z = np.random.default_rng(3).normal(size=(500, 3))
+    Z = (Z - Z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(Z.T, bias=True))).T
+    df = pd.DataFrame(Z @ np.linalg.cholesky(R).T, columns=["a", "b", "c"])
+    res = cfa("F =~ a + b + c", df)
+    assert any("Heywood" in w and "a ~~ a" in w for w in res.warnings_)
+    assert res.to_dict()["warnings"] == res.warnings_
+
+
+def test_data_errors(hs):
+    with pytest.raises(DataError, match="'x99' not found"):
+        cfa("F =~ x1 + x2 + x99", hs)
+    bad = hs.assign(x2=hs.x2.astype(str).where(hs.index != 4, "n/a"))
+    with pytest.raises(DataError, match="row 5"):
+        cfa("F =~ x1 + x2 + x3", bad)
+    with pytest.raises(ModelError, match="estimator"):
+        CFA(HS, estimator="GLS").fit(hs)
+
+
+def test_listwise_drops_incomplete_rows(hs):
+    d = hs.copy()
+    d.loc[:9, "x1"] = np.nan
+    res = cfa(HS, d)
+    assert res.ntotal_ == len(hs) - 10 and res.n_dropped_ == 10
+
+
+def test_result_api(hs):
+    res = cfa(HS, hs)
+    text = res.summary()
+    assert "CFI" in text and "visual" in text
+    (S, mu), = res.implied()
+    assert list(S.columns) == res.partable_.ov
+    d = res.to_dict()
+    assert set(d["reliability"]) == {"visual", "textual", "speed"}
+    json.dumps(d["fit"])
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_cfa_json_equals_library(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text(HS)
+    out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939.csv"), "--model", str(model), "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    lib = cfa(HS, pd.read_csv(DATA / "cfa_hs1939.csv")).to_dict()
+    assert got["fit"]["chisq"] == pytest.approx(lib["fit"]["chisq"], rel=1e-12)
+    assert {"lhs", "op", "rhs", "group", "est", "se", "z", "pvalue", "std_all"} <= set(got["estimates"][0])
+    assert set(got["reliability"]["visual"]) == {"omega", "ave"}
+
+
+def test_cli_invariance_json():
+    out = CliRunner().invoke(main, ["invariance", str(DATA / "cfa_hs1939.csv"), "--model", HS.replace("\n", ";"),
+                                    "--group", "school", "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    assert [lv["level"] for lv in got["levels"]] == ["configural", "metric", "scalar", "strict"]
+    assert {"chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea",
+            "chisq_diff_p"} <= set(got["levels"][1])
+    assert got["highest_level_held"] == "metric"
+
+
+def test_cli_syntax_error_exit_1():
+    out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939.csv"), "--model", "F =~ x1 + + x2"])
+    assert out.exit_code == 1
+    assert "line 1, column" in out.output
