@@ -4,7 +4,7 @@ The file starts with ``[[AdvancedFormat]]``. The background block is one block o
 ``MC:SingleAnswer:Vertical`` (categories) and ``TE:SingleLine`` (text) questions;
 then each scale is one ``Matrix:SingleAnswer`` question in its own block, with the
 items under ``[[Choices]]`` and the response options under ``[[Answers]]``.
-``[[ID:...]]`` sets the question's export tag to the scale id, so the response
+``[[ID:...]]`` sets the question's export tag to the scale id (check it after import), so the response
 columns are ``<scale>_<row>`` (see the ``qualtrics`` column of the codebook).
 
 Advanced-Format TXT cannot set recode values: Qualtrics numbers answers 1..n in
