@@ -938,8 +938,8 @@ def _pairwise_setup(tables: np.ndarray, npair: np.ndarray, correct: float):
 # --------------------------------------------------------------------------------------
 # Polyserial
 # --------------------------------------------------------------------------------------
-def polyserial(x, y) -> float:
-    """Two-step ML polyserial correlation of a continuous and an ordinal variable.
+def polyserial(x, y, *, ml: bool = False) -> float:
+    """Polyserial correlation of a continuous and an ordinal variable.
 
     Parameters
     ----------
@@ -947,6 +947,10 @@ def polyserial(x, y) -> float:
         Continuous variable (NaN = missing).
     y : array_like
         Ordinal variable (NaN = missing).
+    ml : bool, default False
+        ``False``: polycor's default two-step "ad hoc" estimator (Olsson,
+        Drasgow & Dorans, 1982, eq. 20). ``True``: two-step maximum likelihood
+        with the thresholds fixed at their marginal estimates.
 
     Returns
     -------
@@ -957,19 +961,24 @@ def polyserial(x, y) -> float:
     ------
     DataError
         If lengths differ, fewer than 3 complete cases, ``x`` is constant or
-        ``y`` has fewer than 2 categories.
+        ``y`` has fewer than 2 observed categories.
 
     Notes
     -----
-    Complete cases only (as ``polycor::polyserial``). ``x`` is standardised with
-    its ML (divide-by-``n``) standard deviation, thresholds :math:`\\tau_c` are
-    :math:`\\Phi^{-1}` of the cumulative proportions of ``y``, and
-    :math:`\\rho` maximises
-    :math:`\\sum_i \\log[\\Phi(\\tau^*_{y_i}) - \\Phi(\\tau^*_{y_i - 1})]` with
-    :math:`\\tau^*_c = (\\tau_c - \\rho z_i)/\\sqrt{1-\\rho^2}` (the
-    :math:`\\phi(z_i)` term does not involve :math:`\\rho`).
+    Complete cases only. Thresholds :math:`\\tau_c = \\Phi^{-1}(\\text{cumulative
+    proportion of } y \\le c)`. With ``y`` recoded to ranks ``1..K``:
 
-    Matches ``polycor::polyserial(x, y)`` (two-step, the default ``ML=FALSE``).
+    * ad hoc: :math:`\\hat\\rho = r_{xy}\\, s_y \\sqrt{(n-1)/n} \\,/\\, \\sum_c \\phi(\\tau_c)`
+      (:math:`r_{xy}` Pearson, :math:`s_y` the ``n-1`` standard deviation of
+      the ranks), exactly as ``polycor::polyserial(x, y)``;
+    * ML: :math:`z = (x - \\bar x)/s_x` (``n-1`` SD, R's ``scale``) and
+      :math:`\\rho` maximises :math:`\\sum_i \\log[\\Phi(\\tau^*_{y_i}) -
+      \\Phi(\\tau^*_{y_i-1})]`, :math:`\\tau^*_c = (\\tau_c - \\rho z_i)/\\sqrt{1-\\rho^2}`,
+      as ``polycor::polyserial(x, y, std.err=TRUE)$rho`` (which optimises
+      ``rho`` with the thresholds fixed).
+
+    Matches ``polycor::polyserial(x, y)`` (``ml=False``) and
+    ``polycor::polyserial(x, y, std.err=TRUE)$rho`` (``ml=True``).
 
     References
     ----------
@@ -981,8 +990,9 @@ def polyserial(x, y) -> float:
     --------
     >>> rng = np.random.default_rng(1)
     >>> z = rng.multivariate_normal([0, 0], [[1, .6], [.6, 1]], size=2000)
-    >>> round(polyserial(z[:, 0], np.digitize(z[:, 1], [-.5, .5])), 1)
-    0.6
+    >>> y = np.digitize(z[:, 1], [-.5, .5])
+    >>> round(polyserial(z[:, 0], y), 1), round(polyserial(z[:, 0], y, ml=True), 1)
+    (0.6, 0.6)
     """
     from scipy.optimize import minimize_scalar
 
@@ -994,15 +1004,21 @@ def polyserial(x, y) -> float:
     x, y = x[ok], y[ok]
     if x.size < 3:
         raise DataError(f"polyserial needs at least 3 complete cases; got {x.size}")
-    sd = x.std()
+    sd = x.std(ddof=1)
     if sd == 0:
         raise DataError("the continuous variable is constant; the polyserial correlation is undefined")
-    z = (x - x.mean()) / sd
     codes, cats = ordinal_codes(y)
     if len(cats) < 2:
-        raise DataError(f"the ordinal variable has a single category ({cats.tolist()}); "
+        raise DataError(f"the ordinal variable has a single observed category ({cats.tolist()}); "
                         f"the polyserial correlation is undefined")
     tau = univariate_thresholds(y)
+    n = x.size
+    if not ml:
+        ranks = codes.astype(float)
+        r_xy = np.corrcoef(x, ranks)[0, 1]
+        phi = np.exp(-0.5 * tau * tau) / np.sqrt(2.0 * np.pi)
+        return float(np.sqrt((n - 1) / n) * ranks.std(ddof=1) * r_xy / phi.sum())
+    z = (x - x.mean()) / sd
     b = _bounds(tau)
     lo, hi = b[codes], b[codes + 1]
 

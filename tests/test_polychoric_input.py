@@ -1,0 +1,103 @@
+"""Bad input to polychoric: clear errors and warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.polychoric import PolychoricWarning, polychoric, polychoric_pair, polyserial
+from qimscale.errors import DataError
+
+
+@pytest.fixture
+def items():
+    rng = np.random.default_rng(3)
+    z = rng.multivariate_normal(np.zeros(3), [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], size=200)
+    return pd.DataFrame(np.digitize(z, [-1, 0, 1]) + 1.0, columns=["a", "b", "c"])
+
+
+def test_constant_item(items):
+    items["c"] = 3
+    with pytest.raises(DataError, match="item 'c' is constant .*remove it"):
+        polychoric(items)
+
+
+def test_single_observed_category_with_missing(items):
+    items["b"] = np.where(np.arange(len(items)) % 2 == 0, 2.0, np.nan)
+    with pytest.raises(DataError, match="item 'b' is constant"):
+        polychoric(items)
+
+
+def test_all_missing_item(items):
+    items["a"] = np.nan
+    with pytest.raises(DataError, match="item 'a' has no observed responses"):
+        polychoric(items)
+
+
+def test_non_numeric_column(items):
+    items["b"] = items["b"].astype(str)
+    items.loc[5, "b"] = "Agree"
+    with pytest.raises(DataError, match="column 'b' is not numeric.*'Agree'"):
+        polychoric(items)
+
+
+def test_non_integer_and_infinite_values(items):
+    bad = items.copy()
+    bad.loc[7, "a"] = 2.5
+    with pytest.raises(DataError, match="column 'a', row 7: value 2.5 is not an integer"):
+        polychoric(bad)
+    bad = items.copy()
+    bad.loc[4, "c"] = np.inf
+    with pytest.raises(DataError, match="column 'c', row 4: infinite value"):
+        polychoric(bad)
+
+
+def test_too_few_items_and_too_many_categories(items):
+    with pytest.raises(DataError, match="at least 2 items"):
+        polychoric(items[["a"]])
+    wide = items.copy()
+    wide["a"] = np.arange(len(items)) % 10
+    with pytest.raises(DataError, match="item 'a' has 10 distinct values.*max_categories=8"):
+        polychoric(wide)
+    with pytest.warns(PolychoricWarning, match="equal number of response alternatives"):
+        assert polychoric(wide, max_categories=10).corr.shape == (3, 3)
+
+
+def test_bad_options(items):
+    with pytest.raises(DataError, match="'missing' parameter"):
+        polychoric(items, missing="everything")
+    with pytest.raises(DataError, match="'global_thresholds' parameter"):
+        polychoric(items, global_thresholds="yes")
+    with pytest.raises(DataError, match="'correct' parameter"):
+        polychoric(items, correct=-1)
+
+
+def test_listwise_without_complete_rows(items):
+    items.loc[::2, "a"] = np.nan
+    items.loc[1::2, "b"] = np.nan
+    with pytest.raises(DataError, match="listwise deletion leaves no data"):
+        polychoric(items, missing="listwise")
+    # pairwise: a and b never co-occur -> NaN with a warning, smoothing off
+    with pytest.warns(PolychoricWarning) as rec:
+        res = polychoric(items)
+    assert any("no complete pairs" in str(w.message) for w in rec)
+    assert np.isnan(res.corr.loc["a", "b"]) and not res.smoothed
+    assert any("smoothing was turned off" in w for w in res.warnings)
+
+
+def test_all_missing_rows_warn(items):
+    items.loc[[3, 9], :] = np.nan
+    with pytest.warns(PolychoricWarning, match="2 row"):
+        polychoric(items)
+
+
+def test_numpy_input_and_pair_errors(items):
+    res = polychoric(items.to_numpy())
+    assert list(res.corr.columns) == ["V1", "V2", "V3"]
+    with pytest.raises(DataError, match="same length"):
+        polychoric_pair([1, 2, 3], [1, 2])
+    with pytest.raises(DataError, match="threshold vectors"):
+        polychoric_pair([1, 2, 3, 1], [1, 2, 1, 2], tau_x=[0.0])
+    with pytest.raises(DataError, match="constant"):
+        polyserial([1.0, 1.0, 1.0, 1.0], [1, 2, 1, 2])
