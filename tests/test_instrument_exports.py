@@ -268,3 +268,33 @@ def test_html_paper_form_is_self_contained(inst):
     assert p.rows == len(inst.items) + len(inst.scales)  # one header row per table
     assert "@page" in page and "@media print" in page
     assert "This QI manager" in page and "&#x27;" in page  # texts are escaped
+
+
+# ------------------------------------------------------------------ the io layer reads our exports back
+def test_io_readers_read_our_exports(inst, tmp_path):
+    platforms = pytest.importorskip("qimscale.io.platforms")
+    definitions = pytest.importorskip("qimscale.io.definitions")
+    from qimscale.instrument.exporters import limesurvey
+
+    rc = tmp_path / "rc.csv"
+    rc.write_text(redcap.render(inst, "observer"), encoding="utf-8")
+    df = platforms.read_redcap_dictionary(rc)
+    items = df[df["matrix_group_name"] != ""]
+    assert list(items["field_name"]) == [it.id for it in inst.items]
+    assert items.iloc[0]["choices"] == {"1": "Strongly disagree", "2": "Disagree", "3": "Neither agree nor disagree",
+                                        "4": "Agree", "5": "Strongly agree", "9": "Not applicable / can't judge"}
+    assert set(df.loc[df["identifier"] == "y", "field_name"]) == {"qim_id", "org_id", "team_id"}
+
+    ls = tmp_path / "ls.txt"
+    ls.write_text(limesurvey.render(inst), encoding="utf-8")
+    t = definitions.read_limesurvey_structure(ls)
+    sq = t[t["class"] == "SQ"]
+    assert list(sq["name"]) == [inst.limesurvey_code(it.id) for it in inst.items]
+    assert list(sq["question"].unique()) == [inst.limesurvey_code(s.id) for s in inst.scales]
+
+    xf = tmp_path / "f.xlsx"
+    xf.write_bytes(xlsform.render(inst))
+    sheets = definitions.read_xlsform(xf)
+    assert definitions.xlsform_languages(sheets["survey"]) == ["English (en)"]
+    names = list(sheets["survey"]["name"])
+    assert all(it.id in names for it in inst.items)
