@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from qimscale.instrument.loader import dump_yaml, parse_yaml
 from click.testing import CliRunner
 
 from qimscale.cli import main
@@ -19,11 +19,11 @@ from qimscale.instrument.loader import bundled_path
 
 @pytest.fixture(scope="module")
 def raw():
-    return yaml.safe_load(bundled_path().read_text(encoding="utf-8"))
+    return parse_yaml(bundled_path().read_text(encoding="utf-8"))
 
 
 def _write(path: Path, data) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     _codes_beside(path)
     return path
 

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
+from qimscale.instrument.loader import dump_yaml, parse_yaml
 
 from qimscale.instrument import load_instrument, validate_instrument
 from qimscale.instrument.loader import bundled_dir
@@ -22,7 +22,7 @@ def inst():
 
 @pytest.fixture(scope="module")
 def table2():
-    return yaml.safe_load((bundled_dir() / "akmal2022-table2-codes.yaml").read_text(encoding="utf-8"))
+    return parse_yaml((bundled_dir() / "akmal2022-table2-codes.yaml").read_text(encoding="utf-8"))
 
 
 def test_table2_list_matches_the_paper(table2):

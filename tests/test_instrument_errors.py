@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
-import yaml
+from qimscale.instrument.loader import dump_yaml, parse_yaml
 
 from qimscale.errors import InstrumentError
 from qimscale.instrument import load_instrument, validate_instrument
@@ -15,12 +15,12 @@ from qimscale.instrument.loader import bundled_path
 
 @pytest.fixture(scope="module")
 def raw():
-    return yaml.safe_load(bundled_path().read_text(encoding="utf-8"))
+    return parse_yaml(bundled_path().read_text(encoding="utf-8"))
 
 
 def write(tmp_path, data, name="inst.yaml") -> Path:
     p = tmp_path / name
-    p.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    p.write_text(dump_yaml(data), encoding="utf-8")
     # keep the Table 2 code list next to it so source codes are checked too
     (tmp_path / "akmal2022-table2-codes.yaml").write_text(
         (bundled_path().parent / "akmal2022-table2-codes.yaml").read_text(encoding="utf-8"), encoding="utf-8")
