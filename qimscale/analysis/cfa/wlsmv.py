@@ -793,7 +793,7 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     ModelError
         ``missing="fiml"`` (not available with WLSMV) or no ordered items.
     """
-    from .fit import _read_model
+    from .fit import read_model_text as _read_model
 
     if getattr(spec, "missing", "listwise") not in ("listwise", None):
         raise ModelError("missing='fiml' is not available with estimator WLSMV; use "

@@ -111,11 +111,18 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
                         ordered=n_thresholds)
     lv = set(pt.lv)
     th_eq = level != "configural"
+    # items whose thresholds are all released (group_partial) are identified
+    # as in the configural model: scale factor 1 and intercept 0 in every group
+    first = {(r["lhs"], r["rhs"]): r["free"] for r in pt.rows if r["op"] == "|" and r["group"] == 1}
+    anchored = {r["lhs"] for r in pt.rows if r["op"] == "|" and r["group"] > 1
+                and r["free"] > 0 and r["free"] == first.get((r["lhs"], r["rhs"]))}
     for r in pt.rows:
         if r["group"] == 1 or r["user"]:
             continue
         op, lhs = r["op"], r["lhs"]
-        if op == "~*~":
+        if op in ("~*~", "~1") and lhs not in lv and lhs not in anchored:
+            r["free"], r["ustart"] = 0, (1.0 if op == "~*~" else 0.0)
+        elif op == "~*~":
             if th_eq and n_thresholds[lhs] > 1:
                 r["free"], r["ustart"] = (-1 if r["free"] == 0 else r["free"]), math.nan
             else:
@@ -337,7 +344,7 @@ def measurement_invariance_wlsmv(model: str, data: pd.DataFrame, *, group: str, 
     not defined for ordinal items under the delta parameterisation and is
     dropped); see :func:`ordinal_invariance`.
     """
-    from .fit import _read_model
+    from .fit import read_model_text as _read_model
 
     levels = [lv for lv in levels if lv in LEVELS]
     if "scalar" in levels and "thresholds" not in levels:

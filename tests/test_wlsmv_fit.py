@@ -1,0 +1,135 @@
+"""WLSMV stage 2 (DWLS, robust SEs, scaled-shifted test, fit indices) against lavaan 0.6.x."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.cfa import CFA
+from qimscale.analysis.cfa.wlsmv import fit_wlsmv
+from qimscale.errors import DataError, ModelError
+
+REF = Path(__file__).parent / "reference"
+FIT_KEYS = ["chisq", "df", "chisq_scaled", "df_scaled", "chisq_scaling_factor", "baseline_chisq",
+            "baseline_df", "baseline_chisq_scaled", "baseline_chisq_scaling_factor", "cfi", "tli",
+            "rmsea", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled",
+            "rmsea_ci_upper_scaled", "srmr", "npar"]
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "wlsmv_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(REF / "data" / "wlsmv_ordinal.csv")
+
+
+@pytest.fixture(scope="module")
+def single(ref, data):
+    return fit_wlsmv(data, ref["model"], ordered="all")
+
+
+@pytest.fixture(scope="module")
+def constrained(ref, data):
+    return fit_wlsmv(data, ref["model"], ordered="all", group="group",
+                     group_equal=["thresholds", "loadings"])
+
+
+def check_fit(res, ref_fit, rtol=1e-5):
+    fm = res.fit_measures()
+    for k in FIT_KEYS:
+        assert fm[k] == pytest.approx(ref_fit[k.replace("_", ".")], rel=rtol, abs=1e-7), k
+
+
+def merged(res, ref_est):
+    rp = pd.DataFrame(ref_est)
+    if "group" not in rp:
+        rp["group"] = 1
+    pe = res.parameter_estimates()
+    m = rp.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", "_p"))
+    assert len(m) == len(pe)
+    return m
+
+
+def test_single_group_fit_measures(single, ref):
+    check_fit(single, ref["single"]["fit"])
+    t = ref["single"]["test"]
+    assert single.test["trace_ugamma"] == pytest.approx(t["trace_ugamma"], rel=1e-6)
+    assert single.test["trace_ugamma2"] == pytest.approx(t["trace_ugamma2"], rel=1e-6)
+    assert single.fit["chisq_shift_parameter"] == pytest.approx(t["shift"], rel=1e-6)
+
+
+def test_single_group_estimates_se_std(single, ref):
+    m = merged(single, ref["single"]["estimates"])
+    np.testing.assert_allclose(m.est_p, m.est_r, atol=2e-5)
+    np.testing.assert_allclose(m.se_p, m.se_r, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(m.std_all, m["std.all"], atol=2e-5)
+    th = m[m.op == "|"]
+    assert len(th) == 72
+
+
+def test_categorical_omega_matches_comprelsem(single, ref):
+    rel = single.reliability()
+    for f, v in ref["single"]["omega"].items():
+        assert rel.loc[f, "omega"] == pytest.approx(v, abs=2e-6)
+
+
+def test_multigroup_unconstrained(ref, data):
+    res = fit_wlsmv(data, ref["model"], ordered="all", group="group")
+    check_fit(res, ref["invariance"]["group_plain"]["fit"])
+    np.testing.assert_allclose(1 / np.diag(res.stats[1].gamma),
+                               list(ref["invariance"]["group_plain"]["wls_v_diag"].values())[1], rtol=1e-5)
+
+
+def test_group_equal_thresholds_loadings(constrained, ref):
+    check_fit(constrained, ref["invariance"]["group_equal_th_load"]["fit"])
+    m = merged(constrained, ref["invariance"]["group_equal_th_load"]["estimates"])
+    np.testing.assert_allclose(m.est_p, m.est_r, atol=2e-5)
+    np.testing.assert_allclose(m.se_p, m.se_r, rtol=1e-4, atol=1e-7)
+    sel = m.op.isin(["=~", "|"])
+    np.testing.assert_allclose(m.std_all[sel], m["std.all"][sel], atol=2e-5)
+
+
+def test_cfa_api_dispatch_and_to_dict(single, ref, data):
+    res = CFA(ref["model"], estimator="WLSMV", ordered="all").fit(data)
+    assert res.fit_measures()["chisq_scaled"] == pytest.approx(single.fit["chisq_scaled"], rel=1e-10)
+    out = res.to_dict()
+    assert out["estimator"] == "WLSMV"
+    assert set(out["reliability"]["f1"]) == {"omega", "ave"}
+    json.dumps(out, allow_nan=True)
+    assert {"lhs", "op", "rhs", "group", "est", "se", "z", "pvalue", "std_all"} <= set(out["estimates"][0])
+
+
+def test_ordered_subset_must_cover_all_items(ref, data):
+    with pytest.raises(ModelError, match="ordered"):
+        fit_wlsmv(data, ref["model"], ordered=["y1", "y2"])
+
+
+def test_unknown_ordered_item(ref, data):
+    with pytest.raises(ModelError, match="not observed variables"):
+        fit_wlsmv(data, ref["model"], ordered=["y1", "zz"])
+
+
+def test_regressions_not_supported(data):
+    with pytest.raises(ModelError, match="not supported"):
+        fit_wlsmv(data, "f =~ y1 + y2 + y3\ng =~ y4 + y5 + y6\ng ~ f", ordered="all")
+
+
+def test_collapse_is_recorded(ref, data):
+    res = fit_wlsmv(data, "f1 =~ y1 + y2 + y3 + y4", ordered="all", collapse={"y4": {5: 4}})
+    assert res.fit["collapsed"] == {"y4": {5: 4}}
+    assert res.model.nth == [4, 4, 4, 3]
+
+
+def test_empty_category_in_group(ref, data):
+    d = data[~((data.group == "C") & (data.y2 == 1))]
+    with pytest.raises(DataError, match="collapse"):
+        fit_wlsmv(d, "f1 =~ y1 + y2 + y3", ordered="all", group="group")
+    res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4", ordered="all", group="group",
+                    collapse={"y2": {1: 2}})
+    assert math.isfinite(res.fit["chisq_scaled"])
