@@ -222,3 +222,10 @@ def test_merge_into_bundled_needs_out(tmp_path):
                    str(sheet)).exit_code == 0
     res = _invoke("instrument", "translate", "--merge", str(sheet))
     assert res.exit_code == 1 and "needs --out" in res.stderr
+
+
+def test_info_json_matches_library():
+    res = _invoke("instrument", "info", "--json")
+    assert res.exit_code == 0
+    assert json.loads(res.stdout) == load_instrument().summary()
+    assert "lead_systems" in _invoke("instrument", "info").stdout

@@ -25,6 +25,7 @@ def instrument() -> None:
       qimscale instrument export --format all --out qimscale-out
       qimscale instrument translate --template --lang mi --out mi.xlsx
       qimscale instrument translate --merge mi.xlsx --instrument my.yaml
+      qimscale instrument info --json
     """
 
 
@@ -149,3 +150,23 @@ def translate_cmd(template: bool, merge: str | None, lang: str | None, name: str
     else:
         click.echo(f"{result['file']}: merged {result['merged']} text(s) in '{result['lang']}'"
                    f" ({result['missing']} left untranslated)")
+
+
+@instrument.command("info")
+@click.option("--instrument", "spec", default=None, metavar="SPEC",
+              help="Instrument YAML (default: the bundled QIM instrument).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def info_cmd(spec: str | None, as_json: bool) -> None:
+    """Show the instrument's version, scales, items and languages."""
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(spec)
+    summary = inst.summary()
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(f"{inst.label} ({inst.id} {inst.version}); languages: {', '.join(summary['languages'])}")
+    for sc in summary["scales"]:
+        flag = " (exploratory)" if sc["exploratory"] else ""
+        click.echo(f"  {sc['domain']:<14} {sc['id']:<20} {sc['kind']:<11} {len(sc['items'])} items{flag}")
+    click.echo(f"  {summary['n_items']} items, reverse-keyed: {', '.join(summary['reverse'])}")
