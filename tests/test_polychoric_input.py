@@ -101,3 +101,23 @@ def test_numpy_input_and_pair_errors(items):
         polychoric_pair([1, 2, 3, 1], [1, 2, 1, 2], tau_x=[0.0])
     with pytest.raises(DataError, match="constant"):
         polyserial([1.0, 1.0, 1.0, 1.0], [1, 2, 1, 2])
+
+
+def test_ordered_categorical_columns(items):
+    labels = ["never", "rarely", "often", "always"]
+    cat = items.copy()
+    for c in cat.columns:
+        cat[c] = pd.Categorical.from_codes(items[c].astype(int) - 1, categories=labels, ordered=True)
+    np.testing.assert_allclose(polychoric(cat).corr.to_numpy(), polychoric(items).corr.to_numpy(), atol=1e-12)
+    cat["a"] = cat["a"].cat.as_unordered()
+    with pytest.raises(DataError, match="column 'a' is an unordered categorical"):
+        polychoric(cat)
+
+
+def test_boundary_correlation_warns():
+    x = np.array([1, 1, 2, 2, 3, 3, 3, 1, 2, 3] * 5, dtype=float)
+    df = pd.DataFrame({"a": x, "b": x, "c": np.roll(x, 3)})
+    with pytest.warns(PolychoricWarning, match="'a' and 'b' is at the boundary"):
+        res = polychoric(df, smooth=False)
+    # psych::polychoric gives 0.999959 (optimize's tolerance at the end of (-1, 1))
+    assert res.corr.loc["a", "b"] == pytest.approx(0.999959, abs=1e-4)
