@@ -46,6 +46,34 @@ def _for_readstat(df):
     return out
 
 
+def safe_names(columns, fmt: str) -> dict:
+    """Renames that make column names valid SPSS (64 bytes) or Stata (32 characters) names.
+
+    Characters other than letters, digits and ``_`` become ``_``; a name not
+    starting with a letter gets a ``v`` prefix; clashes get ``_2``, ``_3``.
+
+    >>> safe_names(["Duration (in seconds)", "l1", "1st"], "sav")
+    {'Duration (in seconds)': 'Duration__in_seconds_', '1st': 'v1st'}
+    """
+    import re
+
+    limit = 32 if fmt == "dta" else 64
+    out, taken = {}, set()
+    for col in columns:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", str(col))
+        if not name or not name[0].isalpha():
+            name = "v" + name
+        name = name[:limit]
+        base, k = name, 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{base[:limit - len(str(k)) - 1]}_{k}"
+        taken.add(name.lower())
+        if name != col:
+            out[col] = name
+    return out
+
+
 def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: dict | None) -> None:
     if fmt == "csv":
         df.to_csv(path, index=False)
@@ -58,11 +86,14 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
     elif fmt in ("sav", "dta"):
         import pyreadstat
 
+        renames = safe_names(df.columns, fmt)
+        column_labels = {**{old: old for old in renames}, **(column_labels or {})}
         cols = set(df.columns)
-        labels = {k: str(v)[:80 if fmt == "dta" else 256] for k, v in (column_labels or {}).items() if k in cols}
-        vlabels = {k: {int(c) if float(c).is_integer() else c: str(lab) for c, lab in v.items()}
+        labels = {renames.get(k, k): str(v)[:80 if fmt == "dta" else 256]
+                  for k, v in column_labels.items() if k in cols}
+        vlabels = {renames.get(k, k): {int(c) if float(c).is_integer() else c: str(lab) for c, lab in v.items()}
                    for k, v in (value_labels or {}).items() if k in cols}
-        data = _for_readstat(df)
+        data = _for_readstat(df).rename(columns=renames)
         if fmt == "sav":
             pyreadstat.write_sav(data, str(path), column_labels=labels or None,
                                  variable_value_labels=vlabels or None)
@@ -102,6 +133,8 @@ class AtomicOutputs:
             raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
         if not path.parent.is_dir():
             raise DataError(f"{path}: the folder {path.parent} does not exist")
+        if path.is_dir():
+            raise DataError(f"{path}: is a folder; choose a file name for --out")
         tmp = _temp_beside(path)
         self._pending.append((tmp, path))
         return tmp, path

@@ -71,6 +71,12 @@ class ScoreResult:
         stem = out.with_suffix("")
         paths = {"scores": out, "problems": Path(f"{stem}.problems.csv"), "log": Path(f"{stem}.log.json")}
         self.log["outputs"] = {k: str(v) for k, v in paths.items()}
+        if out.suffix.lower() in (".sav", ".dta"):
+            from qimscale.io.writers import safe_names
+
+            renamed = safe_names(self.table.columns, out.suffix.lower()[1:])
+            if renamed:
+                self.log["outputs"]["renamed_columns"] = renamed
         with AtomicOutputs(protect) as w:
             w.add_table(self.table, out, column_labels=self.column_labels, value_labels=self.value_labels)
             w.add_table(self.problems, paths["problems"])

@@ -86,10 +86,10 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     --------
     >>> from qimscale.scoring.spec import ScoringSpec
     >>> spec = ScoringSpec.simple({"a": ["a1", "a2", "a3"]}, reverse=["a3"])
-    >>> codes = pd.DataFrame({"a1": [4.0, 2.0], "a2": [5.0, np.nan], "a3": [1.0, np.nan]})
+    >>> codes = pd.DataFrame({"a1": [4.0, 2.0], "a2": [5.0, np.nan], "a3": [2.0, np.nan]})
     >>> scores, log = score_codes(codes, spec, min_answered=0.6)
     >>> scores["a"].tolist()
-    [5.0, nan]
+    [4.333333333333333, nan]
     """
     if not (0 < min_answered <= 1):
         raise DataError(f"--min-answered must be a fraction in (0, 1]; got {min_answered}")

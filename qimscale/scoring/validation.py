@@ -84,6 +84,9 @@ def _as_codes(series: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray, 
         vals = series.to_numpy(dtype=float, na_value=np.nan)
         return vals, np.zeros(len(vals), bool), np.zeros(len(vals), bool)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if len(uniques) == 0:
+        empty = np.zeros(len(series), bool)
+        return np.full(len(series), np.nan), empty, empty.copy()
     uvals = np.full(len(uniques), np.nan)
     ubad = np.zeros(len(uniques), bool)
     ulabel = np.zeros(len(uniques), bool)
