@@ -40,6 +40,24 @@ def read_model_text(model: str) -> str:
     return model
 
 
+_CONTROLLER = []
+
+
+def single_thread_blas():
+    """Context manager limiting BLAS to one thread (no-op without threadpoolctl)."""
+    import contextlib
+
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (pingouin)
+            _CONTROLLER.append(None)
+    ctl = _CONTROLLER[0]
+    return contextlib.nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
+
+
 class CFA:
     """Confirmatory factor analysis / structural equation model.
 
@@ -168,6 +186,9 @@ class CFA:
     def fit(self, data: pd.DataFrame):
         """Fit the model to ``data`` and return a :class:`~qimscale.analysis.cfa.results.CFAResult`.
 
+        BLAS runs single-threaded during the fit: the matrices are small, and
+        threaded BLAS on them is slower (much slower on a busy machine).
+
         Raises
         ------
         ModelError
@@ -175,6 +196,10 @@ class CFA:
         DataError
             Missing or non-numeric columns, too few cases.
         """
+        with single_thread_blas():
+            return self._fit(data)
+
+    def _fit(self, data: pd.DataFrame):
         est, geq, partial = self._validate()
         text = read_model_text(self.model)
         stmts = parse_model(text)

@@ -45,6 +45,20 @@ from .partable import ParTable
 
 __all__ = ["CFAResult", "numerical_hessian", "rmsea_ci"]
 
+
+def _blas1(method):
+    """Run a result method with single-threaded BLAS (small matrices; see ``CFA.fit``)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        from .fit import single_thread_blas
+
+        with single_thread_blas():
+            return method(*args, **kwargs)
+
+    return wrapper
+
 LOG2PI = math.log(2 * math.pi)
 Z975 = stats.norm.ppf(0.975)
 
@@ -293,6 +307,7 @@ class CFAResult:
         return self._h1_trace
 
     # ------------------------------------------------------------------ fit measures
+    @_blas1
     def fit_measures(self) -> dict:
         """Fit measures with lavaan's names (``.`` → ``_``).
 
@@ -501,6 +516,7 @@ class CFAResult:
         return [(n, e_, a, b, c, d) for (n, e_, _), a, b, c, d in zip(compiled, est, se, slv, sall)]
 
     # ------------------------------------------------------------------ tables
+    @_blas1
     def parameter_estimates(self, *, level: float = 0.95) -> pd.DataFrame:
         """All parameters with SEs, tests, CIs and standardised values.
 
@@ -671,6 +687,7 @@ class CFAResult:
         return pd.DataFrame(out, index=facs, columns=facs)
 
     # ------------------------------------------------------------------ modification indices
+    @_blas1
     def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
         """Score tests for fixed parameters (cross-loadings, residual covariances, fixed rows).
 
