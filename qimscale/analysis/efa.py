@@ -248,7 +248,7 @@ def _lbfgsb(fn, gr, start, S, nf, upper):
 
 
 def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max_iter: int = 50,
-                min_err: float = 0.001):
+                min_err: float = 0.001, smc_start: bool = True, warn: bool = True):
     """Extract unrotated common factors from a correlation matrix.
 
     Matches the extraction step of ``psych::fa(r, nfactors, fm=method,
@@ -272,6 +272,12 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
     min_err : float
         Principal-axis convergence criterion on the change of the summed
         communalities (psych ``min.err``).
+    smc_start : bool
+        Principal axes start from SMCs (psych ``SMC=TRUE``) or from 1s
+        (``SMC=FALSE``, as ``fa.parallel`` uses). minres and ML always start
+        at ``1 - smc``, as in psych.
+    warn : bool
+        Warn when principal axes reach ``max_iter`` (psych ``warnings``).
 
     Returns
     -------
@@ -337,7 +343,7 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
         at_bound = np.flatnonzero(psi <= 0.005 + 1e-8)
     else:
         Rm = R.copy()
-        np.fill_diagonal(Rm, s_smc)
+        np.fill_diagonal(Rm, s_smc if smc_start else 1.0)
         comm = float(np.sum(np.diag(Rm)))
         err, it, converged = comm, 1, True
         while err > min_err:
@@ -353,7 +359,8 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
             it += 1
             if it > max_iter:
                 converged = False
-                warnings.warn(f"principal axis: maximum iteration ({max_iter}) exceeded", stacklevel=2)
+                if warn:
+                    warnings.warn(f"principal axis: maximum iteration ({max_iter}) exceeded", stacklevel=2)
                 break
         info.update(converged=converged, n_iter=it - 1, objective=float(err), message="")
         at_bound = np.array([], dtype=int)

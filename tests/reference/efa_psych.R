@@ -43,6 +43,8 @@ fa_out <- function(x, nf, fm, rot, cor = "cor") {
   list(loadings = unclass(f$loadings), phi = Phi, structure = unclass(f$Structure),
        communality = unname(f$communality), uniquenesses = unname(f$uniquenesses),
        vaccounted = unname(f$Vaccounted), e_values = f$e.values, values = f$values,
+       rmsea_lower = if (is.null(f$RMSEA)) NA else unname(f$RMSEA[2]),
+       rmsea_upper = if (is.null(f$RMSEA)) NA else unname(f$RMSEA[3]),
        objective = f$objective, statistic = if (is.null(f$STATISTIC)) NA else f$STATISTIC,
        dof = f$dof, rmsea = if (is.null(f$RMSEA)) NA else unname(f$RMSEA[1]),
        tli = if (is.null(f$TLI)) NA else f$TLI, bic = if (is.null(f$BIC)) NA else f$BIC,
