@@ -40,18 +40,20 @@ def _bvnu(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     absr = np.abs(r)
     hk = h * k
 
-    # Region 1: |r| < 0.925, integrate Plackett's identity in theta = asin(r).
+    # Region 1: |r| < 0.925, integrate Plackett's identity in theta = asin(r)
+    # with Genz's rules: 6 points for |r| < 0.3, 12 for |r| < 0.75, 20 beyond.
     low = absr < 0.925
-    if np.any(low):
-        hl, kl, rl, hkl = h[low], k[low], r[low], hk[low]
-        # Genz uses 6 points for |r| < 0.3, 12 for |r| < 0.75 and 20 beyond;
-        # the 20-point rule is at least as accurate everywhere, so use it throughout.
-        x, w = _GL[20]
+    for lo_r, hi_r, npts in ((0.0, 0.3, 6), (0.3, 0.75, 12), (0.75, 0.925, 20)):
+        sel = np.flatnonzero((absr >= lo_r) & (absr < hi_r))
+        if sel.size == 0:
+            continue
+        hl, kl, rl, hkl = h[sel], k[sel], r[sel], hk[sel]
+        x, w = _GL[npts]
         hs = 0.5 * (hl * hl + kl * kl)
         asr = np.arcsin(rl)
         sn = np.sin(asr[:, None] * (x[None, :] + 1.0) * 0.5)
         terms = w[None, :] * np.exp((sn * hkl[:, None] - hs[:, None]) / (1.0 - sn * sn))
-        out[low] = terms.sum(axis=1) * asr / (2.0 * _TWOPI) + ndtr(-hl) * ndtr(-kl)
+        out[sel] = terms.sum(axis=1) * asr / (2.0 * _TWOPI) + ndtr(-hl) * ndtr(-kl)
 
     # Region 2: |r| >= 0.925, Drezner-Wesolowsky expansion around r = +-1.
     high = ~low
@@ -122,7 +124,8 @@ def bvn_cdf(h, k, rho) -> np.ndarray:
     Uses Genz's (2004) method: for :math:`|\\rho| < 0.925` Plackett's identity
     :math:`\\Phi_2(h,k;\\rho) = \\Phi(h)\\Phi(k) + \\frac{1}{2\\pi}\\int_0^{\\arcsin\\rho}
     \\exp\\{-(h^2+k^2-2hk\\sin\\theta)/(2\\cos^2\\theta)\\}\\,d\\theta` with a
-    20-point Gauss-Legendre rule; otherwise the Drezner-Wesolowsky expansion
+    6-, 12- or 20-point Gauss-Legendre rule (for :math:`|\\rho|` below 0.3,
+    0.75 and 0.925); otherwise the Drezner-Wesolowsky expansion
     about :math:`\\rho = \\pm 1` with the same rule. Absolute error is about
     1e-15. Infinite limits are handled in closed form. This is the algorithm
     behind ``mnormt::sadmvn`` / ``mvtnorm::pmvnorm`` for two dimensions.

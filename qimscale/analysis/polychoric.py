@@ -379,46 +379,49 @@ def _fit_rho(w: np.ndarray, bx: np.ndarray, by: np.ndarray, rho0: np.ndarray,
 
     Safeguarded Newton: the observed second derivative when it is negative,
     Fisher scoring otherwise, step halving until the log-likelihood does not
-    decrease, and iterates kept inside (-1, 1).
+    decrease, and iterates kept inside (-1, 1). Each iteration needs one
+    evaluation of the cell probabilities and their two rho-derivatives.
     """
     m = w.shape[0]
-    rho = np.clip(rho0.astype(float), -0.95, 0.95)
+    rho = np.clip(np.asarray(rho0, dtype=float), -0.95, 0.95)
     n = w.sum(axis=(1, 2))
     active = np.ones(m, dtype=bool)
     converged = np.zeros(m, dtype=bool)
     iters = np.zeros(m, dtype=int)
-    ll = _loglik(w, _grid_terms(bx, by, rho, 0)[0])
+    p, d1, d2 = _grid_terms(bx, by, rho, 2)
+    ll = _loglik(w, p)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         wa, r = w[idx], rho[idx]
-        p, d1, d2 = _grid_terms(bx[idx], by[idx], r, 2)
+        pa, d1a, d2a = p[idx], d1[idx], d2[idx]
         pos = wa > 0
-        safe_p = np.where(p > 0, p, 1.0)
-        g = (np.where(pos, wa * d1 / safe_p, 0.0)).sum(axis=(1, 2))
-        hess = (np.where(pos, wa * (d2 / safe_p - (d1 / safe_p) ** 2), 0.0)).sum(axis=(1, 2))
-        fisher = n[idx] * (np.where(p > 1e-300, d1 * d1 / safe_p, 0.0)).sum(axis=(1, 2))
+        safe_p = np.where(pa > 0, pa, 1.0)
+        ratio = d1a / safe_p
+        g = np.where(pos, wa * ratio, 0.0).sum(axis=(1, 2))
+        hess = np.where(pos, wa * (d2a / safe_p - ratio * ratio), 0.0).sum(axis=(1, 2))
+        fisher = n[idx] * np.where(pa > 1e-300, d1a * ratio, 0.0).sum(axis=(1, 2))
         step = np.where(hess < 0, -g / np.where(hess < 0, hess, -1.0), g / np.maximum(fisher, 1e-300))
         # keep the iterate strictly inside (-1, 1)
-        target = r + step
-        over = np.abs(target) >= _RHO_MAX
+        over = np.abs(r + step) >= _RHO_MAX
         step = np.where(over, (np.sign(step) * _RHO_MAX - r) / 2.0, step)
-        # step halving on the log-likelihood
-        ll_old = ll[idx]
         new = r + step
-        ll_new = _loglik(wa, _grid_terms(bx[idx], by[idx], new, 0)[0])
+        pn, d1n, d2n = _grid_terms(bx[idx], by[idx], new, 2)
+        ll_old = ll[idx]
+        ll_new = _loglik(wa, pn)
         bad = ll_new < ll_old - 1e-12 * np.abs(ll_old)
-        for _h in range(40):
+        for _h in range(40):  # step halving on the log-likelihood
             if not bad.any():
                 break
             step = np.where(bad, step / 2.0, step)
             sub = np.flatnonzero(bad)
             new[sub] = r[sub] + step[sub]
-            ll_new[sub] = _loglik(wa[sub], _grid_terms(bx[idx[sub]], by[idx[sub]], new[sub], 0)[0])
+            pn[sub], d1n[sub], d2n[sub] = _grid_terms(bx[idx[sub]], by[idx[sub]], new[sub], 2)
+            ll_new[sub] = _loglik(wa[sub], pn[sub])
             bad = ll_new < ll_old - 1e-12 * np.abs(ll_old)
-        rho[idx] = new
-        ll[idx] = ll_new
+        rho[idx], ll[idx] = new, ll_new
+        p[idx], d1[idx], d2[idx] = pn, d1n, d2n
         iters[idx] += 1
         done = (np.abs(step) < tol) | (np.abs(g) < 1e-10 * np.maximum(n[idx], 1.0))
         converged[idx[done]] = True
