@@ -108,8 +108,10 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     levels : sequence of str
         Subset and order of ``configural, metric, scalar, strict``.
     criteria : {"chen2007", "cheung_rensvold"}
-    ordered : sequence of str, optional
-        Ordinal items (WLSMV module).
+    ordered : sequence of str or "all", optional
+        Ordinal items: with these (or ``estimator="WLSMV"``) the call is handed
+        to :func:`~.wlsmv_invariance.ordinal_invariance` (configural →
+        thresholds → metric → scalar, Wu & Estabrook 2016).
 
     Returns
     -------
@@ -125,23 +127,30 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     Each level matches ``lavaan::cfa(model, data, group = group,
     group.equal = ...)``; the tests match ``lavaan::lavTestLRT``.
     """
+    est = str(estimator).upper()
+    if est == "WLSMV" or ordered:
+        # ordinal items: Wu & Estabrook (2016) sequence, owned by the WLSMV module
+        from .wlsmv_invariance import ordinal_invariance
+
+        kwargs = {} if tuple(levels) == tuple(LEVELS) else {"levels": levels}
+        from .fit import read_model_text
+
+        return ordinal_invariance(data, read_model_text(model), group, ordered=ordered or "all",
+                                  group_partial=group_partial,
+                                  criteria=criteria, **kwargs)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
         raise ModelError(f"invariance levels must be among {', '.join(LEVELS)}; got {', '.join(bad)}")
     if criteria not in CRITERIA:
         raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. Got {criteria!r} instead.")
-    est = str(estimator).upper()
     fits = {}
     recs = []
     prev = None
     prev_held = True
     highest = None
     for lev in levels:
-        eq = list(LEVELS[lev])
-        if ordered and "intercepts" in eq:
-            eq = [("thresholds" if e == "intercepts" else e) for e in eq]
-        res = CFA(model, estimator=est, missing=missing, group=group, group_equal=eq,
-                  group_partial=group_partial, std_lv=std_lv, ordered=ordered).fit(data)
+        res = CFA(model, estimator=est, missing=missing, group=group, group_equal=list(LEVELS[lev]),
+                  group_partial=group_partial, std_lv=std_lv).fit(data)
         fits[lev] = res
         fm = res.fit_measures()
         rec = {"level": lev}
@@ -164,8 +173,6 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
             rec["delta_srmr"] = fm["srmr"] - pfm["srmr"]
             if "chisq_scaling_factor" in fm and "chisq_scaling_factor" in pfm:
                 diff, ddf = _sb2001(res, fits[prev])
-            elif "chisq_scaled" in fm and hasattr(res, "chisq_difference"):
-                diff, ddf = res.chisq_difference(fits[prev])  # pragma: no cover - WLSMV module
             else:
                 diff, ddf = fm["chisq"] - pfm["chisq"], fm["df"] - pfm["df"]
             rec["chisq_diff"] = diff
