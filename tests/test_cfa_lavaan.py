@@ -220,3 +220,17 @@ def test_modification_indices_match_lavaan():
 def test_residual_correlations_match_lavaan():
     got = fitted("sim_ml").residual_correlations()[0].to_numpy()
     np.testing.assert_allclose(got, np.array(REF["sim_ml"]["resid_cor"]), atol=1e-5)
+
+
+def test_bootstrap_indirect_effect():
+    res = fitted("pd_sem")
+    boot = res.bootstrap(60, seed=11).set_index("lhs")
+    pe = res.parameter_estimates().set_index("lhs")
+    for name in ("indirect", "total"):
+        row = boot.loc[name]
+        assert row["n_boot"] + row["n_failed"] == 60
+        assert row["ci_lower"] < pe.loc[name, "est"] < row["ci_upper"]
+        # bootstrap and delta-method SEs agree roughly (Monte Carlo error with 60 draws)
+        assert 0.6 < row["boot_se"] / pe.loc[name, "se"] < 1.6
+    again = res.bootstrap(5, seed=3)
+    pd.testing.assert_frame_equal(again, res.bootstrap(5, seed=3))
