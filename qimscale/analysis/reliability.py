@@ -188,11 +188,10 @@ def _pairwise_cov(x: np.ndarray) -> np.ndarray:
     m = ~np.isnan(x)
     if m.all():
         return np.cov(x, rowvar=False)
-    x0 = np.where(m, x, 0.0)
-    mf = m.astype(float)
-    n = mf.T @ mf
-    sa = x0.T @ mf                       # sa[j, l] = sum of x_j over rows answering j and l
-    sab = x0.T @ x0
+    k = x.shape[1]
+    z = np.concatenate([np.where(m, x, 0.0), m.astype(float)], axis=1)
+    g = z.T @ z                          # one symmetric product holds every pairwise moment
+    sab, sa, n = g[:k, :k], g[:k, k:], g[k:, k:]   # sa[j, l] = sum of x_j over rows answering j and l
     with np.errstate(invalid="ignore", divide="ignore"):
         c = (sab - sa * sa.T / n) / (n - 1)
     c[n < 2] = np.nan
@@ -325,19 +324,17 @@ def _moment_columns(x0: np.ndarray, m: np.ndarray, iu: tuple[np.ndarray, np.ndar
 
 def _alpha_from_moments(mom: np.ndarray, k: int, iu) -> np.ndarray:
     """Raw alpha for each row of pairwise moments (see :func:`_moment_columns`)."""
-    b = mom.shape[0]
-    npair = len(iu[0])
-    cnt = np.empty((b, k, k))
-    cnt[:, iu[0], iu[1]] = mom[:, :npair]
-    cnt[:, iu[1], iu[0]] = mom[:, :npair]
-    sa = mom[:, npair:npair + k * k].reshape(b, k, k)
-    sab = np.empty((b, k, k))
-    sab[:, iu[0], iu[1]] = mom[:, npair + k * k:]
-    sab[:, iu[1], iu[0]] = mom[:, npair + k * k:]
+    j, l = iu
+    npair = len(j)
+    cnt = mom[:, :npair]
+    sa_jl = mom[:, npair + j * k + l]          # sum of x_j over rows answering j and l
+    sa_lj = mom[:, npair + l * k + j]
+    sab = mom[:, npair + k * k:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (sab - sa * np.swapaxes(sa, 1, 2) / cnt) / (cnt - 1.0)
-    tr = np.trace(cov, axis1=1, axis2=2)
-    tot = cov.sum(axis=(1, 2))
+        cov = (sab - sa_jl * sa_lj / cnt) / (cnt - 1.0)
+    diag = j == l
+    tr = cov[:, diag].sum(axis=1)
+    tot = 2.0 * cov.sum(axis=1) - tr
     return (1.0 - tr / tot) * k / (k - 1.0)
 
 
@@ -352,19 +349,38 @@ def _alpha_complete_moments(mom: np.ndarray, k: int) -> np.ndarray:
 
 
 class _AlphaMoments:
-    """Raw alpha of reweighted samples, computed from row-wise moment contributions."""
+    """Raw alpha of reweighted samples, computed from row-wise moment contributions.
+
+    Complete rows need only ``[1, x, x_j x_l]`` (their pair masks are all
+    one); rows with a missing answer carry the full pairwise layout of
+    :func:`_moment_columns`. Both are expanded to that layout after the
+    (replicates × rows) products.
+    """
 
     def __init__(self, x: np.ndarray):
         self.n, self.k = x.shape
-        m = ~np.isnan(x)
-        x0 = np.where(m, x, 0.0)
-        self.complete = bool(m.all())
+        self.m = ~np.isnan(x)
+        self.x0 = np.where(self.m, x, 0.0)
+        self.complete = bool(self.m.all())
         if self.complete:
-            t = x0.sum(axis=1)
-            self.z = np.column_stack([np.ones(self.n), x0, x0**2, t, t**2])
-        else:
-            self.iu = np.triu_indices(self.k)
-            self.z = _moment_columns(x0, m, self.iu)
+            t = self.x0.sum(axis=1)
+            self.z = np.column_stack([np.ones(self.n), self.x0, self.x0**2, t, t**2])
+            return
+        self.iu = np.triu_indices(self.k)
+        self.rows_c = self.m.all(axis=1)
+        xc = self.x0[self.rows_c]
+        j, l = self.iu
+        self.z_c = np.column_stack([np.ones(len(xc)), xc, xc[:, j] * xc[:, l]])
+        self.z_i = _moment_columns(self.x0[~self.rows_c], self.m[~self.rows_c], self.iu)
+
+    def _expand(self, mom_c: np.ndarray, mom_i: np.ndarray) -> np.ndarray:
+        k, npair = self.k, len(self.iu[0])
+        out = mom_i.copy()
+        out[:, :npair] += mom_c[:, :1]
+        sums = out[:, npair:npair + k * k].reshape(-1, k, k)
+        sums += mom_c[:, 1:k + 1][:, :, None]
+        out[:, npair + k * k:] += mom_c[:, k + 1:]
+        return out
 
     def alpha(self, mom: np.ndarray) -> np.ndarray:
         if self.complete:
@@ -372,14 +388,22 @@ class _AlphaMoments:
         return _alpha_from_moments(mom, self.k, self.iu)
 
     def weighted(self, w: np.ndarray) -> np.ndarray:
-        return self.alpha(w @ self.z)
+        if self.complete:
+            return self.alpha(w @ self.z)
+        return self.alpha(self._expand(w[:, self.rows_c] @ self.z_c, w[:, ~self.rows_c] @ self.z_i))
 
     def jackknife(self) -> np.ndarray:
-        total = self.z.sum(axis=0)
+        """Raw alpha with each row left out in turn."""
+        if self.complete:
+            total = self.z.sum(axis=0)
+        else:
+            total = self._expand(self.z_c.sum(axis=0)[None, :], self.z_i.sum(axis=0)[None, :])[0]
         out = np.empty(self.n)
-        step = max(1, 2_000_000 // self.z.shape[1])
+        step = max(1, 2_000_000 // total.size)
         for s in range(0, self.n, step):
-            out[s:s + step] = self.alpha(total[None, :] - self.z[s:s + step])
+            z = self.z[s:s + step] if self.complete else _moment_columns(
+                self.x0[s:s + step], self.m[s:s + step], self.iu)
+            out[s:s + step] = self.alpha(total[None, :] - z)
         return out
 
 
