@@ -739,7 +739,9 @@ class EFAResult:
         ``variance`` (``ss_loadings``, ``proportion_var``, ``cumulative_var``,
         ``proportion_explained``, ``cumulative_proportion``),
         ``eigenvalues``, ``sorted_items``, ``method``, ``rotation``,
-        ``n_factors``, ``n_obs``, ``fit``, ``converged``, ``heywood``.
+        ``n_factors``, ``n_obs``, ``fit``, ``converged``, ``heywood``,
+        ``parallel`` (the parallel analysis when it chose the number of
+        factors, else null).
         """
         v = self.variance_explained()
         return {
@@ -766,6 +768,7 @@ class EFAResult:
             "fit": dict(self.fit),
             "converged": bool(self.converged),
             "heywood": list(self.heywood),
+            "parallel": None if self.extra.get("parallel") is None else self.extra["parallel"].to_dict(),
         }
 
     def summary(self, digits: int = 2) -> str:

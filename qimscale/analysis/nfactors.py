@@ -37,7 +37,8 @@ import pandas as pd
 from qimscale.analysis.efa import _as_correlation, _check_choice, fit_factors
 from qimscale.errors import DataError, ModelError
 
-__all__ = ["ParallelResult", "MapResult", "parallel_analysis", "velicer_map", "eigenvalues",
+__all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
+           "number_of_factors",
            "pairwise_corr_batched"]
 
 _EPS = np.finfo(float).eps
@@ -421,7 +422,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         pc_sim=pc_s, fa_sim=fa_s, pc_sim_quantile=pc_sq, fa_sim_quantile=fa_sq,
         pc_resampled=pc_r, fa_resampled=fa_r, pc_resampled_quantile=pc_rq, fa_resampled_quantile=fa_rq,
         items=items, n_obs=int(n), n_iter=int(n_iter), quant=float(quant), fa=fa, method=method, cor=cor,
-        seed=seed, extra={"resampled": resample, "simulated": sim},
+        seed=seed, extra={"resampled": resample, "simulated": sim, "correlation": R},
     )
 
 
@@ -502,3 +503,68 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
         np.fill_diagonal(rs, 0.0)
         out[i - 1] = np.sum(rs * rs) / (p * (p - 1))
     return MapResult(out, int(np.nanargmin(out)) + 1)
+
+
+# --------------------------------------------------------------------------- all criteria at once
+
+@dataclass
+class NFactorsResult:
+    """Parallel analysis, MAP and the scree eigenvalues together (``qimscale nfactors``).
+
+    Attributes
+    ----------
+    parallel : ParallelResult
+    map : MapResult
+    """
+
+    parallel: ParallelResult
+    map: MapResult
+
+    def to_dict(self) -> dict:
+        """JSON form: ``parallel`` (suggested factors), ``parallel_components``, ``map``,
+        ``eigenvalues`` (of R), ``fa_eigenvalues``, ``map_values``, ``parallel_detail``."""
+        return {
+            "parallel": self.parallel.n_factors,
+            "parallel_components": self.parallel.n_components,
+            "map": self.map.n_factors,
+            "eigenvalues": np.asarray(self.parallel.pc_values).tolist(),
+            "fa_eigenvalues": np.asarray(self.parallel.fa_values).tolist(),
+            "map_values": np.asarray(self.map.map).tolist(),
+            "parallel_detail": self.parallel.to_dict(),
+        }
+
+    def summary(self) -> str:
+        """Plain-text report with the scree table."""
+        pa = self.parallel
+        lines = [f"Parallel analysis ({pa.n_iter} iterations, quantile {pa.quant}, {pa.cor} correlations): "
+                 f"{pa.n_factors} factor(s), {pa.n_components} component(s)",
+                 f"Velicer's MAP: {self.map.n_factors} component(s)", "",
+                 pa.table().round(3).to_string()]
+        return "\n".join(lines)
+
+
+def number_of_factors(data, *, n_iter: int = 20, cor: str = "pearson", correct: float = 0.5,
+                      method: str = "minres", quant: float = 0.95, n_map: int = 8, n_obs=None,
+                      random_state=None) -> NFactorsResult:
+    """Parallel analysis (factors and components), Velicer's MAP and the eigenvalues in one call.
+
+    Matches ``psych::fa.parallel(x, fa="both", n.iter, quant, cor)`` and
+    ``psych::vss(x, n=8)$map``; see :func:`parallel_analysis` and
+    :func:`velicer_map`.
+
+    Parameters
+    ----------
+    data : DataFrame or array_like
+        Raw responses or a correlation matrix (then ``n_obs`` is required).
+    n_iter, cor, correct, method, quant, n_obs, random_state
+        As :func:`parallel_analysis`.
+    n_map : int
+        Largest number of components for MAP.
+
+    Returns
+    -------
+    NFactorsResult
+    """
+    pa = parallel_analysis(data, n_obs=n_obs, n_iter=n_iter, fa="both", method=method, quant=quant, cor=cor,
+                           correct=correct, random_state=random_state)
+    return NFactorsResult(pa, velicer_map(pa.extra["correlation"], n=n_map))
