@@ -181,3 +181,11 @@ def test_scale_reliability_contract_keys():
     assert sc["reverse"] == ["i03"]
     assert sc["split_half"]["lambda4"] == pytest.approx(REF["split12"]["maxrb"], abs=TOL)
     assert out["scales"][1]["alpha"] == pytest.approx(REF["alpha_sub4"]["total"]["raw_alpha"], abs=TOL)
+
+
+def test_values_outside_response_range_are_an_error():
+    df = SIM_R.iloc[:20, :4].copy()
+    df.iloc[3, 2] = 9
+    with pytest.raises(DataError, match=r"outside the response range 1-5 \(column 'i03' data row 4 holds 9"):
+        alpha(df, key_range=(1, 5))
+    assert alpha(df).k == 4       # without a declared range, nothing is assumed

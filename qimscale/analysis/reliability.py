@@ -5,6 +5,34 @@ its conventions where a choice is arbitrary; each such convention is listed in
 the Notes of :func:`alpha`. ω lives in :mod:`qimscale.analysis.omega`, split
 halves and Guttman's λ4 in :mod:`qimscale.analysis.splithalf`, test-retest
 ICCs in :mod:`qimscale.analysis.icc`.
+
+psych conventions that are arbitrary, and followed here
+-------------------------------------------------------
+Each is pinned by a test against ``tests/reference/reliability_psych.json``
+(written by ``tests/reference/reliability_psych.R``).
+
+* ``alpha``: pairwise covariances ``C`` and ``R = cov2cor(C)``; item means,
+  SDs and the total (row mean of the answered items) use every available
+  answer; the Feldt CI uses the number of rows, not of complete rows;
+  reverse keying uses the observed global min + max unless a range is given;
+  constant items are dropped with a warning (test_reliability_alpha.py).
+* ``omega``: ``cor(x, use="pairwise")`` (pair-specific means and SDs, unlike
+  alpha's ``cov2cor``); varimax (reflected, sorted) then oblimin from the
+  identity; Schmid–Leiman communalities from the orthogonal solution; items
+  with a negative general loading reflected; 2 group factors → equal
+  general loadings (test_reliability_omega.py).
+* ``splitHalf``: halves of ``floor(k/2)`` items; the first
+  ``ceil(choose(k, k//2)/2)`` splits in lexicographic order, mean divided by
+  ``choose(k, k//2)/2`` (for odd ``k`` this skips some splits); random
+  splits when there are more than ``n_sample`` (test_split_half_matches_psych).
+* ``ICC``: two-way ANOVA mean squares; Satterthwaite-type bounds for ICC2
+  exactly as psych (test_icc_matches_psych).
+
+Deliberate deviations (each raises a warning): rows with no answer are
+excluded before ``n`` is counted; with 2 items the item-deleted statistics
+are NaN; ``missing="listwise"`` drops incomplete rows before everything
+(``psych::alpha(na.omit(x))``; psych's own ``use="complete"`` still takes
+means, SDs and ``n`` from all rows).
 """
 
 from __future__ import annotations
@@ -79,8 +107,9 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     keys : sequence of str, optional
         Items to reverse-key as ``min + max - x``.
     key_range : (min, max), optional
-        Response range for ``keys``. Default: the smallest and largest value
-        observed over all the (kept) items, psych's convention.
+        Response range, used to reverse-key ``keys``; when given, every value
+        must lie inside it. Default: the smallest and largest value observed
+        over all the (kept) items, psych's convention.
     context : str
         Name used in messages (e.g. ``"scale 'lead'"``).
 
@@ -95,7 +124,8 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     DataError
         A column that is not numeric (naming the first offending row and
         value), a column not found, fewer than ``min_items`` usable items, or
-        no rows left, or a reverse-keyed item that is not among the items.
+        no rows left, a reverse-keyed item that is not among the items, or a
+        value outside ``key_range``.
 
     Examples
     --------
@@ -133,6 +163,18 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
             col = conv
         cols.append(col.to_numpy(dtype=float, na_value=np.nan))
     x = np.column_stack(cols) if cols else np.empty((len(data), 0))
+    if key_range is not None:
+        lo, hi = key_range
+        bad = (x < lo) | (x > hi)
+        if bad.any():
+            rr, cc = np.nonzero(bad)
+            shown = "; ".join(f"column '{items[c]}' data row {r + 1} holds {x[r, c]:g}"
+                              for r, c in list(zip(rr, cc))[:5])
+            raise DataError(
+                f"{context}: {int(bad.sum())} value(s) lie outside the response range {lo:g}-{hi:g} ({shown}"
+                f"{' ...' if bad.sum() > 5 else ''}). Recode missing-value codes to empty cells (qimscale "
+                "score does this) or correct --min/--max."
+            )
     msgs: list[str] = []
     rows = np.arange(x.shape[0])
 

@@ -24,15 +24,18 @@ def _load(data, fmt, items, scales, min_, max_, instrument):
 
 
 def _range(spec, reverse):
-    """The response range needed to reverse-key, or a DataError as the CLI contract requires."""
-    if not reverse:
-        return None
-    if spec.min is None or spec.max is None:
+    """The response range (checked against the data, used to reverse-key), if known.
+
+    Reverse keying without a known range is an error, as the CLI contract requires.
+    """
+    if spec.min is not None and spec.max is not None:
+        return (spec.min, spec.max)
+    if reverse:
         from qimscale.errors import DataError
 
         raise DataError(f"scale '{spec.name}': reverse-keyed item(s) {', '.join(reverse)} need the response "
                         "range; pass --min and --max (or use --instrument)")
-    return (spec.min, spec.max)
+    return None
 
 
 def _merge(specs, extra_reverse=()):
