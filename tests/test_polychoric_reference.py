@@ -166,3 +166,17 @@ def test_to_dict_is_json_ready(sim):
     d = run(sim).to_dict()
     json.dumps(d)
     assert d["items"] == list(sim.columns) and len(d["corr"]) == sim.shape[1]
+
+
+def test_binary_items_lavaan_2x2_rule(ref):
+    b = data("binary")
+    lav = run(b, correct=0, global_thresholds=True, zero_add_2x2=0.5)
+    assert_rho(lav, ref["binary"]["lavaan"], LAVAAN_TOL)
+    np.testing.assert_allclose(np.concatenate(list(lav.thresholds.values())), ref["binary"]["lavaan"]["th"],
+                               atol=THRESH_TOL)
+    # psych: no adjustment; the b1-b2 table [[49, 0], [6, 25]] drives rho to the boundary and smoothing
+    with pytest.warns(PolychoricWarning) as rec:
+        res = polychoric(b)
+    assert res.smoothed and res.raw_corr.loc["b1", "b2"] > 0.999
+    assert any("'b1' and 'b2' is at the boundary" in str(w.message) for w in rec)
+    assert_rho(res, ref["binary"]["psych"], PSYCH_TOL)

@@ -807,7 +807,7 @@ def _validate(df: pd.DataFrame, max_categories: int) -> tuple[np.ndarray, list[s
 def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
                missing: Literal["pairwise", "listwise"] = "pairwise",
                global_thresholds: bool | Literal["auto"] = "auto",
-               max_categories: int = 8) -> PolychoricResult:
+               max_categories: int = 8, zero_add_2x2: float = 0.0) -> PolychoricResult:
     """Polychoric correlation matrix by two-step maximum likelihood.
 
     Parameters
@@ -837,6 +837,12 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     max_categories : int, default 8
         Items with more distinct observed values raise an error (psych's
         ``max.cat``).
+    zero_add_2x2 : float, default 0
+        lavaan's ``zero.add[1]`` (lavaan uses 0.5): when two *binary* items
+        have a 2 x 2 table with exactly one empty cell, add this to the empty
+        cell and its diagonal partner and subtract it from the other two cells
+        (the margins stay the same) before estimating rho. Only used with
+        global thresholds. psych does not do this (default 0).
 
     Returns
     -------
@@ -862,8 +868,9 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         Smoothing applied; a pair without complete cases (NaN, smoothing off);
         psych's switch to pairwise thresholds; zero cells corrected; rows with
         no responses; a pair that did not converge; a correlation at the
-        boundary (``|rho| > 0.9999``; psych returns about 0.99996 there and
-        lavaan 0.999, its bound). Each message is also in
+        boundary (``|rho| > 0.999``, lavaan's bound; the likelihood is then
+        nearly flat and psych, lavaan and qimscale may differ in the 4th
+        decimal). Each message is also in
         ``result.warnings``.
 
     Notes
@@ -903,8 +910,11 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
 
     To reproduce ``lavaan::lavCor(x, ordered=names(x), missing="pairwise")``
     use ``correct=0, global_thresholds=True`` (lavaan never uses pairwise
-    thresholds and, for tables larger than 2 x 2, adds nothing to empty cells;
-    lavaan bounds rho to [-0.999, 0.999]).
+    thresholds and, for tables larger than 2 x 2, adds nothing to empty cells);
+    for binary items also pass ``zero_add_2x2=0.5`` (lavaan's 2 x 2 rule).
+    lavaan returns exactly +-1 for a 2 x 2 table with two empty cells and
+    bounds rho to [-0.999, 0.999] elsewhere; qimscale returns the unbounded
+    ML estimate (within 1e-9 of +-1 there) with a boundary warning.
 
     Matches ``psych::polychoric(x)`` (``$rho``, ``$tau``).
 
@@ -1008,6 +1018,8 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         w = tables
         bx, by = bnd[iu], bnd[ju]
         fit = npair > 0
+        if zero_add_2x2 > 0:
+            w = _zero_add_2x2(tables, (ks[iu] == 2) & (ks[ju] == 2), zero_add_2x2)
     else:
         w, bx, by, fit, n_fixed = _pairwise_setup(tables, npair, correct)
         if n_fixed and correct > 0:
@@ -1019,7 +1031,7 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     for k in np.flatnonzero(fit & ~conv):
         warn(f"the polychoric correlation of '{names[iu[k]]}' and '{names[ju[k]]}' did not converge "
              f"(last value {rho[k]:.4f})")
-    for k in np.flatnonzero(fit & (np.abs(rho) > 0.9999)):
+    for k in np.flatnonzero(fit & (np.abs(rho) > 0.999)):
         warn(f"the polychoric correlation of '{names[iu[k]]}' and '{names[ju[k]]}' is at the boundary "
              f"({rho[k]:.4f}): their table has (almost) no responses off one diagonal; consider "
              f"merging the items or collapsing sparse categories")
@@ -1047,6 +1059,17 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         corr=frame(mat), thresholds=taus, categories={names[j]: cats[j] for j in range(p)},
         n_pairs=frame(npm.astype(np.int64)), smoothed=smoothed, warnings=msgs, raw_corr=frame(raw),
         global_thresholds=use_global, converged=frame(convm))
+
+
+def _zero_add_2x2(tables: np.ndarray, binary: np.ndarray, add: float) -> np.ndarray:
+    """lavaan's rule for a 2 x 2 table with one empty cell: shift ``add`` along the diagonals."""
+    w = tables.copy()
+    t = w[:, :2, :2]
+    one_zero = binary & ((t == 0).sum(axis=(1, 2)) == 1)
+    diag_zero = one_zero & ((t[:, 0, 0] == 0) | (t[:, 1, 1] == 0))
+    sign = np.where(diag_zero, 1.0, -1.0)[:, None, None] * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    w[:, :2, :2] = np.where(one_zero[:, None, None], t + add * sign, t)
+    return w
 
 
 def _pairwise_setup(tables: np.ndarray, npair: np.ndarray, correct: float):

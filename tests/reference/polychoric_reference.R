@@ -93,5 +93,17 @@ write_data(ps, "polychoric_polyserial.csv")
 out$polyserial <- list(adhoc = polyserial(ps$x, ps$y),
                        twostep_ml = polyserial(ps$x, ps$y, std.err = TRUE)$rho)
 
+# ---- (6) binary items: lavaan's 2 x 2 rules (zero.add = 0.5 keeping margins for one empty cell)
+set.seed(21)
+n <- 80
+f <- rnorm(n)
+bin <- as.data.frame(sapply(c(.9, .8, .7, .6), function(l) as.integer(l * f + sqrt(1 - l^2) * rnorm(n) > .3)))
+names(bin) <- paste0("b", 1:4)
+bin$b2[bin$b1 == 0 & bin$b2 == 1] <- 0  # b1 x b2 has exactly one empty cell
+bin$b4[5] <- NA
+write_data(bin, "polychoric_binary.csv")
+out$binary <- list(table12 = unclass(unname(as.matrix(table(bin$b1, bin$b2)))),
+                   psych = psych_poly(bin), lavaan = lavaan_poly(bin))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = FALSE),
            file.path(here, "polychoric_reference.json"))
