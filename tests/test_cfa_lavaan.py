@@ -27,6 +27,7 @@ dem65 ~ b*dem60 + c*ind60
 y1 ~~ y5
 indirect := a*b
 total := c + a*b"""
+SEMX = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr + sex\ntextual ~ ageyr"
 LEVELS = {"configural": [], "metric": ["loadings"], "scalar": ["loadings", "intercepts"],
           "strict": ["loadings", "intercepts", "residuals"]}
 
@@ -71,6 +72,12 @@ def fitted(case):
         return cfa(HS, data("hs1939_missing"), missing="fiml", estimator="MLR")
     if case == "pd_sem":
         return sem(PD, data("poldem"))
+    if case == "hs_sem_x":
+        return sem(SEMX, data("hs1939"))
+    if case == "hs_sem_x_mlr":
+        return sem(SEMX, data("hs1939"), estimator="MLR")
+    if case == "hs_sem_x_groups":
+        return sem(SEMX, data("hs1939"), group="school", group_equal=["loadings"])
     raise KeyError(case)
 
 
@@ -121,7 +128,7 @@ def check_estimates(res, ref):
 
 
 CASES = ["sim_ml", "sim_ml_stdlv", "sim_mlr", "hs_ml", "hs_ml_means", "hs_mlr", "hs_ml_observed", "hs_partial",
-         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "pd_sem"]
+         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "pd_sem", "hs_sem_x", "hs_sem_x_mlr", "hs_sem_x_groups"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -25,7 +25,7 @@ sim <- as.data.frame(sim)
 sim$site <- rep(c("north", "south", "east"), length.out = n)
 write.csv(sim, file.path(dd, "cfa_sim3f.csv"), row.names = FALSE)
 
-hs <- HolzingerSwineford1939[, c("id", "sex", "school", paste0("x", 1:9))]
+hs <- HolzingerSwineford1939[, c("id", "sex", "ageyr", "school", paste0("x", 1:9))]
 write.csv(hs, file.path(dd, "cfa_hs1939.csv"), row.names = FALSE)
 
 set.seed(7)
@@ -120,6 +120,15 @@ res$hs_fiml_mlr <- summ(f3r)
 
 f4 <- sem(m_pd, data = pd)
 res$pd_sem <- summ(f4)
+
+# observed exogenous covariates (fixed.x = TRUE, lavaan's default)
+m_x <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual ~ ageyr + sex
+textual ~ ageyr"
+res$hs_sem_x <- summ(sem(m_x, data = hs))
+res$hs_sem_x_mlr <- summ(sem(m_x, data = hs, estimator = "MLR"))
+res$hs_sem_x_groups <- summ(sem(m_x, data = hs, group = "school", group.equal = "loadings"))
 
 writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
            file.path(here, "cfa_lavaan.json"))

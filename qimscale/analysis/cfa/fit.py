@@ -220,19 +220,21 @@ class CFA:
             meanstructure = bool(self.meanstructure)
         pt = build_partable(stmts, ngroups=ngroups, std_lv=self.std_lv, meanstructure=meanstructure,
                             group_equal=geq if ngroups > 1 else (), group_partial=partial)
-        model = RAMModel(pt)
         if self.missing == "fiml" and any(np.isnan(X).any() for X in Xs):
             patterns = [Patterns(X) for X in Xs]
             h1 = [em_saturated(pat) for pat in patterns]
             groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
-            objective = FIMLObjective(model, patterns)
             fiml = True
         else:
             groups = [group_data(X) for X in Xs]
-            objective = MLObjective(model, groups)
             fiml = False
             patterns = None
-        n_moments = sum(p * (p + 1) // 2 + (p if meanstructure else 0) for p in [model.p] * ngroups)
+        _fill_fixed_x(pt, groups)
+        model = RAMModel(pt)
+        objective = FIMLObjective(model, patterns) if fiml else MLObjective(model, groups)
+        p, nx = model.p, len(pt.ov_x)
+        n_moments = ngroups * (p * (p + 1) // 2 + (p if meanstructure else 0)
+                               - nx * (nx + 1) // 2 - (nx if meanstructure else 0))
         df = n_moments - model.npar
         if df < 0:
             raise ModelError(f"the model is not identified: it has {model.npar} free parameters but the data "
@@ -243,6 +245,20 @@ class CFA:
 
         return CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                    patterns, dropped, text)
+
+
+def _fill_fixed_x(pt, groups):
+    """Set the fixed exogenous-covariate rows (``exo = 1``) to the sample moments of each group."""
+    if not pt.ov_x:
+        return
+    pos = {v: i for i, v in enumerate(pt.ov)}
+    for r in pt.rows:
+        if r["exo"] and r["free"] == 0:
+            gd = groups[r["group"] - 1]
+            if r["op"] == "~~":
+                r["ustart"] = float(gd.cov[pos[r["lhs"]], pos[r["rhs"]]])
+            elif r["op"] == "~1":
+                r["ustart"] = float(gd.mean[pos[r["lhs"]]])
 
 
 def cfa(model: str, data: pd.DataFrame, **kwargs):

@@ -52,16 +52,25 @@ def saturated_basis(p: int, meanstructure: bool):
     return dS, dm
 
 
-def yuan_bentler_trace(groups, h1_moments, B0_groups, E_inv, meanstructure, weights):
+def yuan_bentler_trace(groups, h1_moments, B0_groups, E_inv, meanstructure, weights, x_index=()):
     """``(trace.UGamma, trace.h1 per group, trace.h0 per group)`` as lavaan's Mplus variant.
 
     ``h1_moments`` are the unstructured (Sigma, mu) per group; ``groups`` hold
-    the raw data ``X`` (complete data) used for the first-order B1.
+    the raw data ``X`` (complete data) used for the first-order B1. Moments of
+    fixed exogenous covariates (``x_index``) are masked out of the H1 part.
     """
     h1, h0 = [], []
+    xs = set(int(i) for i in x_index)
     for gd, (S1, m1), B0, fg in zip(groups, h1_moments, B0_groups, weights):
         p = S1.shape[0]
         dS, dm = saturated_basis(p, meanstructure)
+        if xs:
+            r, c = np.tril_indices(p)
+            keep = [not (a in xs and b in xs) for a, b in zip(r, c)]
+            if meanstructure:
+                keep += [i not in xs for i in range(p)]
+            keep = np.array(keep)
+            dS, dm = dS[keep], dm[keep]
         A1 = expected_information_normal(S1, dS, dm if meanstructure else None)
         sc = casewise_scores(gd.X, S1, m1, dS, dm, meanstructure=meanstructure)
         B1 = sc.T @ sc / gd.n

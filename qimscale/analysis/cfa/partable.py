@@ -56,6 +56,8 @@ class ParTable:
         Ordered item -> number of thresholds.
     defined : list of (name, expression)
         ``:=`` definitions, in order.
+    ov_x : list of str
+        Fixed exogenous observed covariates (``fixed.x``).
     """
 
     rows: list[dict]
@@ -66,6 +68,7 @@ class ParTable:
     ordered: dict = field(default_factory=dict)
     defined: list = field(default_factory=list)
     std_lv: bool = False
+    ov_x: list = field(default_factory=list)
 
     @property
     def npar(self) -> int:
@@ -117,7 +120,7 @@ def _normalise_partial(spec: str) -> tuple:
 
 def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructure: bool = False,
                    group_equal=(), group_partial=(), ordered: dict | None = None,
-                   auto_cov_y: bool = True) -> ParTable:
+                   auto_cov_y: bool = True, fixed_x: bool = True) -> ParTable:
     """Build the parameter table of a lavaan-syntax model.
 
     Parameters
@@ -141,6 +144,11 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
     auto_cov_y : bool
         Free residual covariances among dependent latent variables that
         predict nothing (``lavaan::sem()`` default).
+    fixed_x : bool
+        Observed exogenous covariates (predictors in ``~`` that are neither
+        dependent nor indicators) have their variances, covariances and means
+        fixed to the sample values (rows with ``exo = 1`` and ``ustart = nan``,
+        filled by the fitting stage), as lavaan's ``fixed.x = TRUE``.
 
     Returns
     -------
@@ -241,6 +249,8 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
         for v in ov:
             if v in ordered:
                 add(v, "~~", v, g, free=False, ustart=math.nan)
+            elif v in ov_x:
+                add(v, "~~", v, g, free=not fixed_x, exo=int(fixed_x))
             else:
                 add(v, "~~", v, g)
         for f in lv:
@@ -258,7 +268,7 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
                     add(a, "~~", b, g)
         for i, a in enumerate(ov_x):
             for b in ov_x[i + 1:]:
-                add(a, "~~", b, g, exo=1)
+                add(a, "~~", b, g, free=not fixed_x, exo=int(fixed_x))
         # ordinal: thresholds and scale factors
         for v, nthr in ordered.items():
             for k in range(1, nthr + 1):
@@ -269,6 +279,8 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
             for v in ov:
                 if v in ordered:
                     add(v, "~1", "", g, free=False, ustart=0.0)
+                elif v in ov_x:
+                    add(v, "~1", "", g, free=not fixed_x, exo=int(fixed_x))
                 else:
                     add(v, "~1", "", g)
             for f in lv:
@@ -328,4 +340,4 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
             raise ModelError(f"latent variable {f!r} has no indicators")
     defined = [(st.lhs[0], st.expression) for st in stmts if st.op == ":="]
     return ParTable(rows=rows, ov=ov, lv=lv, ngroups=ngroups, meanstructure=meanstructure,
-                    ordered=ordered, defined=defined, std_lv=std_lv)
+                    ordered=ordered, defined=defined, std_lv=std_lv, ov_x=ov_x if fixed_x else [])

@@ -100,17 +100,35 @@ def rmsea_ci(X2, df, N, G=1, c_hat=1.0, level=0.90):
     return lower, upper
 
 
-def _independence_partable(pt: ParTable) -> ParTable:
+def _independence_partable(pt: ParTable, groups) -> ParTable:
+    """Independence model: free variances (and means); fixed-x covariates keep their sample moments."""
     rows = []
-    for g in range(pt.ngroups):
-        for v in pt.ov:
-            rows.append({"id": len(rows) + 1, "lhs": v, "op": "~~", "rhs": v, "user": 0, "group": g + 1,
-                         "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
+    xs = set(pt.ov_x)
+    pos = {v: i for i, v in enumerate(pt.ov)}
+
+    def add(lhs, op, rhs, g, free, value=math.nan):
+        rows.append({"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g + 1,
+                     "free": free, "ustart": value, "label": "", "plabel": "", "exo": int(not free)})
+
+    k = 0
+    for g, gd in enumerate(groups):
+        for j, v in enumerate(pt.ov):
+            if v in xs:
+                for w in pt.ov[j:]:
+                    if w in xs:
+                        add(v, "~~", w, g, 0, float(gd.cov[pos[v], pos[w]]))
+            else:
+                k += 1
+                add(v, "~~", v, g, k)
         if pt.meanstructure:
             for v in pt.ov:
-                rows.append({"id": len(rows) + 1, "lhs": v, "op": "~1", "rhs": "", "user": 0, "group": g + 1,
-                             "free": len(rows) + 1, "ustart": math.nan, "label": "", "plabel": "", "exo": 0})
-    return ParTable(rows=rows, ov=list(pt.ov), lv=[], ngroups=pt.ngroups, meanstructure=pt.meanstructure)
+                if v in xs:
+                    add(v, "~1", "", g, 0, float(gd.mean[pos[v]]))
+                else:
+                    k += 1
+                    add(v, "~1", "", g, k)
+    return ParTable(rows=rows, ov=list(pt.ov), lv=[], ngroups=pt.ngroups, meanstructure=pt.meanstructure,
+                    ov_x=list(pt.ov_x))
 
 
 def _saturated_partable(p_names, ngroups) -> ParTable:
@@ -246,6 +264,9 @@ class CFAResult:
                 out[r["label"]] = v
         return out
 
+    def _x_index(self):
+        return np.array([i for i, v in enumerate(self.partable_.ov) if v in set(self.partable_.ov_x)], dtype=int)
+
     # ------------------------------------------------------------------ log-likelihoods
     def _logliks(self):
         """(logl, logl_h1, logl_baseline, per-group chisq) for the fitted model."""
@@ -270,8 +291,13 @@ class CFAResult:
             d = gd.mean - mu if model.meanstructure else np.zeros(p)
             l0 = -0.5 * gd.n * (p * LOG2PI + np.linalg.slogdet(Sig)[1] + np.sum(Si * gd.cov) + d @ Si @ d)
             l1 = -0.5 * gd.n * (p * LOG2PI + np.linalg.slogdet(gd.cov)[1] + p)
-            lb = -0.5 * gd.n * (p * LOG2PI + np.sum(np.log(np.diag(gd.cov))) + p)
-            ll, h1, bl = ll + l0, h1 + l1, bl + lb
+            xi = self._x_index()
+            yi = np.setdiff1d(np.arange(p), xi)
+            ld_x = np.linalg.slogdet(gd.cov[np.ix_(xi, xi)])[1] if xi.size else 0.0
+            lb = -0.5 * gd.n * (p * LOG2PI + np.sum(np.log(np.diag(gd.cov)[yi])) + ld_x + p)
+            # fixed.x: lavaan reports the likelihood conditional on the covariates
+            lx = -0.5 * gd.n * (xi.size * LOG2PI + ld_x + xi.size) if xi.size else 0.0
+            ll, h1, bl = ll + l0 - lx, h1 + l1 - lx, bl + lb - lx
             chis.append(2 * (l1 - l0))
         return ll, h1, bl, chis
 
@@ -288,7 +314,8 @@ class CFAResult:
             trace = self._fiml_h1_trace() - sum(fg * float(np.sum(b * E_inv.T)) for fg, b in zip(weights, B0))
         else:
             h1 = [(gd.cov, gd.mean) for gd in self.groups_]
-            trace, _, _ = yuan_bentler_trace(self.groups_, h1, B0, E_inv, model.meanstructure, weights)
+            trace, _, _ = yuan_bentler_trace(self.groups_, h1, B0, E_inv, model.meanstructure, weights,
+                                             x_index=self._x_index())
         return trace / df if df > 0 else math.nan, trace
 
     def _fiml_h1_trace(self):
@@ -336,7 +363,8 @@ class CFAResult:
         ll, h1, bl, chis = self._logliks()
         X2 = max(2 * (h1 - ll), 0.0) if df > 0 else 2 * (h1 - ll)
         p = self.model_.p
-        df_b = G * p * (p - 1) // 2
+        nx = len(self.partable_.ov_x)
+        df_b = G * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
         X2b = 2 * (h1 - bl)
         out = {"npar": npar, "fmin": X2 / (2 * N), "chisq": X2, "df": df,
                "pvalue": float(stats.chi2.sf(X2, df)) if df > 0 else math.nan}
@@ -390,20 +418,23 @@ class CFAResult:
         return dict(out)
 
     def _baseline_scaling(self):
-        bpt = _independence_partable(self.partable_)
+        bpt = _independence_partable(self.partable_, self.groups_)
         bmod = RAMModel(bpt)
         theta = []
+        keep = np.array([v not in set(self.partable_.ov_x) for v in self.partable_.ov])
         for gd in self.groups_:
-            theta.extend(np.diag(gd.cov) if not self.fiml_ else np.nanvar(gd.X, axis=0))
+            var = np.diag(gd.cov) if not self.fiml_ else np.nanvar(gd.X, axis=0)
+            theta.extend(var[keep])
             if bpt.meanstructure:
-                theta.extend(gd.mean if not self.fiml_ else np.nanmean(gd.X, axis=0))
+                mean = gd.mean if not self.fiml_ else np.nanmean(gd.X, axis=0)
+                theta.extend(mean[keep])
         theta = np.array(theta)
         if self.fiml_:
             bobj = FIMLObjective(bmod, self.patterns_)
         else:
             bobj = MLObjective(bmod, self.groups_)
-        p = self.model_.p
-        df_b = self.partable_.ngroups * p * (p - 1) // 2
+        p, nx = self.model_.p, len(self.partable_.ov_x)
+        df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
         return self._scaling(bmod, bobj, theta, df_b)
 
     def _srmr(self):
