@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 _MISSING = ("pairwise", "listwise")
+_MOMENT_CELLS = 4_000_000   # largest block of per-row moment columns held at once (32 MB)
 _CI = ("feldt", "bootstrap", "bca", "percentile")
 
 
@@ -413,7 +414,20 @@ class _AlphaMoments:
         xc = self.x0[self.rows_c]
         j, l = self.iu
         self.z_c = np.column_stack([np.ones(len(xc)), xc, xc[:, j] * xc[:, l]])
-        self.z_i = _moment_columns(self.x0[~self.rows_c], self.m[~self.rows_c], self.iu)
+        inc = np.flatnonzero(~self.rows_c)
+        ncol = 2 * len(j) + self.k**2
+        step = max(1, _MOMENT_CELLS // ncol)
+        self.chunks = [inc[s:s + step] for s in range(0, inc.size, step)]
+        # keep the moment columns when they are small; rebuild them chunk by chunk otherwise
+        self.z_i = self._z(inc) if inc.size <= step else None
+
+    def _z(self, rows: np.ndarray) -> np.ndarray:
+        return _moment_columns(self.x0[rows], self.m[rows], self.iu)
+
+    def _incomplete(self, w: np.ndarray) -> np.ndarray:
+        if self.z_i is not None:
+            return w[:, ~self.rows_c] @ self.z_i
+        return sum(w[:, rows] @ self._z(rows) for rows in self.chunks)
 
     def _expand(self, mom_c: np.ndarray, mom_i: np.ndarray) -> np.ndarray:
         k, npair = self.k, len(self.iu[0])
@@ -432,16 +446,16 @@ class _AlphaMoments:
     def weighted(self, w: np.ndarray) -> np.ndarray:
         if self.complete:
             return self.alpha(w @ self.z)
-        return self.alpha(self._expand(w[:, self.rows_c] @ self.z_c, w[:, ~self.rows_c] @ self.z_i))
+        return self.alpha(self._expand(w[:, self.rows_c] @ self.z_c, self._incomplete(w)))
 
     def jackknife(self) -> np.ndarray:
         """Raw alpha with each row left out in turn."""
         if self.complete:
             total = self.z.sum(axis=0)
         else:
-            total = self._expand(self.z_c.sum(axis=0)[None, :], self.z_i.sum(axis=0)[None, :])[0]
+            total = self._expand(self.z_c.sum(axis=0)[None, :], self._incomplete(np.ones((1, self.n))))[0]
         out = np.empty(self.n)
-        step = max(1, 2_000_000 // total.size)
+        step = max(1, _MOMENT_CELLS // total.size)
         for s in range(0, self.n, step):
             z = self.z[s:s + step] if self.complete else _moment_columns(
                 self.x0[s:s + step], self.m[s:s + step], self.iu)
