@@ -2,7 +2,6 @@
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,21 +11,11 @@ from qimscale.analysis.cfa import CFA
 from qimscale.analysis.cfa.wlsmv import fit_wlsmv
 from qimscale.errors import DataError, ModelError
 
-REF = Path(__file__).parent / "reference"
+from test_wlsmv_stage1 import data, ref  # noqa: F401  (shared fixtures)
 FIT_KEYS = ["chisq", "df", "chisq_scaled", "df_scaled", "chisq_scaling_factor", "baseline_chisq",
             "baseline_df", "baseline_chisq_scaled", "baseline_chisq_scaling_factor", "cfi", "tli",
             "rmsea", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled",
             "rmsea_ci_upper_scaled", "srmr", "npar"]
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return json.loads((REF / "wlsmv_reference.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(REF / "data" / "wlsmv_ordinal.csv")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Ordinal invariance (Wu & Estabrook 2016) against semTools::measEq.syntax + lavaan."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,17 +11,7 @@ from qimscale.analysis.cfa.wlsmv_invariance import (measurement_invariance_wlsmv
                                                     wu_estabrook_partable)
 from qimscale.errors import DataError, ModelError
 
-REF = Path(__file__).parent / "reference"
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return json.loads((REF / "wlsmv_reference.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(REF / "data" / "wlsmv_ordinal.csv")
+from test_wlsmv_stage1 import data, ref  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture(scope="module")
