@@ -83,3 +83,9 @@ def test_bad_input_messages(tmp_path):
     assert json.loads(res.stdout)["scales"][0]["k"] == 3
     res = run("omega", str(q), "--items", "a,b", "--n-factors", "1")
     assert res.exit_code == 1 and "at least 3" in res.stderr
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_corr_matches_r_cor_pairwise(method):
+    lib = correlation(pd.read_csv(DATA), method=method)
+    np.testing.assert_allclose(lib.matrix, np.array(REF[f"cor_{method}"]), atol=1e-12)

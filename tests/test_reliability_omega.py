@@ -108,3 +108,9 @@ def test_icc_long_input_and_missing():
         icc(pd.concat([long, long.iloc[:1]]), subject="id", rater="occasion", value="score")
     with pytest.raises(DataError, match="long input needs"):
         icc(long, subject="id")
+
+
+def test_omega_listwise_matches_psych():
+    res, ref = _omega(n_factors=3, missing="listwise"), REF["omega3_listwise"]
+    for rk, attr in OMEGA_KEYS.items():
+        assert getattr(res, attr) == pytest.approx(ref[rk], abs=1e-6), rk

@@ -94,6 +94,12 @@ suppressWarnings(suppressMessages(o1 <- omega(xr, nfactors = 1, plot = FALSE)))
 out$omega1 <- omega_out(o1)
 out$omega1$loadings <- unname(o1$schmid$oblique[, 1])
 
+out$omega3_listwise <- omega_out(omega(na.omit(xr), nfactors = 3, plot = FALSE))
+
+# correlation matrices with pairwise deletion (qimscale corr)
+out$cor_pearson <- unname(cor(x, use = "pairwise"))
+out$cor_spearman <- unname(cor(x, use = "pairwise", method = "spearman"))
+
 # split half and Guttman's lambdas
 out$split12 <- split_out(splitHalf(xr, check.keys = FALSE))
 out$split7 <- split_out(splitHalf(xr[, 1:7], check.keys = FALSE))
@@ -120,7 +126,8 @@ out$icc2 <- list(type = ic2$results$type, ICC = ic2$results$ICC, F = ic2$results
                  lower = ic2$results[["lower bound"]], upper = ic2$results[["upper bound"]])
 
 # bootstrap: psych's percentile interval of raw alpha (1000 replicates); qimscale's
-# replicates use other random numbers, so tests compare these loosely
+# replicates use other random numbers, so tests compare these loosely. psych draws them
+# inside parallel::mclapply, so even set.seed does not make them repeat exactly.
 set.seed(11)
 ab <- alpha(x, keys = c("i03"), check.keys = FALSE, warnings = FALSE, n.iter = 1000)
 out$alpha_boot <- list(boot_ci = unname(ab$boot.ci), boot_sd = sd(ab$boot[, 1]))
