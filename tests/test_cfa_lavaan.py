@@ -241,3 +241,11 @@ def test_bootstrap_indirect_effect():
         assert 0.6 < row["boot_se"] / pe.loc[name, "se"] < 1.6
     again = res.bootstrap(5, seed=3)
     pd.testing.assert_frame_equal(again, res.bootstrap(5, seed=3))
+
+
+@pytest.mark.parametrize("entry", REF["battery"], ids=[b["name"] for b in REF["battery"]])
+def test_model_shapes_match_lavaan(entry):
+    res = sem(entry["model"], data("hs1939"), std_lv=entry["name"] == "stdlv_reg")
+    assert res.converged_ and not res.warnings_
+    check_estimates(res, entry)
+    check_fit(res, entry)

@@ -130,6 +130,20 @@ res$hs_sem_x <- summ(sem(m_x, data = hs))
 res$hs_sem_x_mlr <- summ(sem(m_x, data = hs, estimator = "MLR"))
 res$hs_sem_x_groups <- summ(sem(m_x, data = hs, group = "school", group.equal = "loadings"))
 
+# assorted model shapes (higher order, path model, labels, MIMIC, std.lv with regressions, fixed values)
+battery <- list(
+  higher = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng =~ visual + textual + speed",
+  path = "x4 ~ x1 + x2\nx5 ~ x4 + x1\nx6 ~ x5",
+  eqlab = "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + b*x5 + b*x6\nx2 ~~ x3",
+  mimic = "visual =~ x1 + x2 + x3\nvisual ~ ageyr\nx1 ~ sex",
+  stdlv_reg = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
+  fixedload = "visual =~ x1 + 0.5*x2 + x3\ntextual =~ NA*x4 + x5 + x6\ntextual ~~ 1*textual\nvisual ~~ 0*textual"
+)
+res$battery <- lapply(names(battery), function(n) {
+  f <- sem(battery[[n]], data = hs, std.lv = (n == "stdlv_reg"))
+  c(list(name = n, model = battery[[n]]), summ(f))
+})
+
 writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
            file.path(here, "cfa_lavaan.json"))
 cat("wrote", file.path(here, "cfa_lavaan.json"), "\n")

@@ -208,7 +208,7 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
     reg_lhs = {n for st in stmts if st.op == "~" for n in st.lhs}
     reg_rhs = {t.name for st in stmts if st.op == "~" for t in st.rhs}
     indicators = {t.name for st in stmts if st.op == "=~" for t in st.rhs}
-    lv_x = [f for f in lv if f not in reg_lhs]
+    lv_x = [f for f in lv if f not in reg_lhs and f not in indicators]
     lv_y_pure = [f for f in lv if f in reg_lhs and f not in reg_rhs]
     ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators]
 
