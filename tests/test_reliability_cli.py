@@ -89,3 +89,18 @@ def test_bad_input_messages(tmp_path):
 def test_corr_matches_r_cor_pairwise(method):
     lib = correlation(pd.read_csv(DATA), method=method)
     np.testing.assert_allclose(lib.matrix, np.array(REF[f"cor_{method}"]), atol=1e-12)
+
+
+def test_reliability_icc_wide_and_long(tmp_path):
+    icc_file = str(REF_DIR / "reliability_icc_data.csv")
+    res = run("reliability", icc_file, "--icc", "t1,t2,t3", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [r["icc"] for r in out["icc"]] == pytest.approx(REF["icc"]["ICC"], abs=1e-10)
+    long = pd.read_csv(icc_file).assign(id=range(60)).melt(id_vars="id", var_name="occ", value_name="y")
+    p = tmp_path / "long.csv"
+    long.to_csv(p, index=False)
+    res2 = run("reliability", str(p), "--icc-long", "id,occ,y", "--json")
+    assert res2.exit_code == 0, res2.output
+    assert json.loads(res2.stdout)["icc"] == out["icc"]
+    assert run("reliability", icc_file, "--icc", "t1,zz").exit_code == 1

@@ -79,13 +79,24 @@ def _common_options(func):
 @click.option("--conf-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True)
 @click.option("--split-half", "split", is_flag=True, help="Also report split-half coefficients and λ4.")
+@click.option("--icc", "icc_cols", metavar="t1,t2,...",
+              help="Test-retest / inter-rater ICCs instead of alpha: the columns holding each occasion "
+                   "(wide data, one row per subject).")
+@click.option("--icc-long", metavar="SUBJECT,OCCASION,VALUE",
+              help="Test-retest ICCs from long data: the subject, occasion (or rater) and score columns.")
 def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missing, ci, n_boot, seed,
-                conf_level, split):
+                conf_level, split, icc_cols, icc_long):
     """Cronbach's alpha (with psych's item analysis) and ω total for each scale in DATA.
 
     Numbers match psych::alpha(x, keys, check.keys=FALSE) and
-    psych::omega(x, nfactors=1)$omega.tot.
+    psych::omega(x, nfactors=1)$omega.tot. With --icc or --icc-long, prints
+    the six Shrout-Fleiss ICCs with F tests and confidence intervals instead,
+    matching psych::ICC(x, lmer=FALSE); --json then prints
+    {"n_subjects", "n_raters", "icc": [{"type", "icc", "f", "df1", "df2", "p", "lower", "upper"}]}.
     """
+    if icc_cols or icc_long:
+        _icc(data, fmt, icc_cols, icc_long, conf_level, as_json)
+        return
     from qimscale.analysis.reliability import scale_reliability
 
     df, specs = _load(data, fmt, items, scales, min_, max_, instrument)
@@ -114,6 +125,34 @@ def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missi
         click.echo(f"  {'item':20s} {'r_drop':>8s} {'alpha_if_deleted':>17s}")
         for it in sc["items"]:
             click.echo(f"  {it['item']:20s} {it['r_drop']:8.3f} {it['alpha_if_deleted']:17.3f}")
+
+
+def _icc(data, fmt, icc_cols, icc_long, conf_level, as_json):
+    from qimscale.analysis.icc import icc
+    from qimscale.io import read_data
+
+    if icc_cols and icc_long:
+        raise click.UsageError("give either --icc (wide data) or --icc-long (long data), not both")
+    df = read_data(data, format=fmt)
+    if icc_long:
+        parts = split_list(icc_long) or []
+        if len(parts) != 3:
+            raise click.BadParameter("expected SUBJECT,OCCASION,VALUE", param_hint="--icc-long")
+        res = icc(df, subject=parts[0], rater=parts[1], value=parts[2], conf_level=conf_level)
+    else:
+        cols = split_list(icc_cols) or []
+        absent = [c for c in cols if c not in df.columns]
+        if absent:
+            from qimscale.errors import DataError
+
+            raise DataError(f"{data}: column(s) {', '.join(map(repr, absent))} not found")
+        res = icc(df, cols, conf_level=conf_level)
+    _warn(res.warnings)
+    if as_json:
+        emit_json(res.to_dict())
+        return
+    click.echo(f"n_subjects={res.n_subjects} n_occasions={res.n_raters}")
+    click.echo(res.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
 @click.command("omega")
