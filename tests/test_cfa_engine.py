@@ -158,6 +158,13 @@ def test_data_errors(hs):
         CFA(HS, estimator="GLS").fit(hs)
 
 
+def test_singular_sample_covariance(hs):
+    with pytest.raises(DataError, match="no variance"):
+        cfa("F =~ x1 + x2 + x3", hs.assign(x3=1.0))
+    with pytest.raises(DataError, match="not positive definite"):
+        cfa("F =~ x1 + x2 + x3", hs.assign(x3=hs.x1 + hs.x2))
+
+
 def test_listwise_drops_incomplete_rows(hs):
     d = hs.copy()
     d.loc[:9, "x1"] = np.nan

@@ -229,6 +229,9 @@ class CFA:
             groups = [group_data(X) for X in Xs]
             fiml = False
             patterns = None
+        if not fiml:
+            for lab, gd in zip(labels, groups):
+                _check_sample_cov(gd, probe.ov, lab)
         _fill_fixed_x(pt, groups)
         model = RAMModel(pt)
         objective = FIMLObjective(model, patterns) if fiml else MLObjective(model, groups)
@@ -245,6 +248,19 @@ class CFA:
 
         return CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                    patterns, dropped, text)
+
+
+def _check_sample_cov(gd, names, label):
+    """DataError when the sample covariance matrix cannot be inverted (constant or collinear items)."""
+    where = "" if label is None else f" in group {label!r}"
+    const = [n for n, v in zip(names, np.diag(gd.cov)) if v <= 0]
+    if const:
+        raise DataError(f"variable(s) {', '.join(map(repr, const))} have no variance{where}; drop them from "
+                        "the model")
+    w = np.linalg.eigvalsh(gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov))))
+    if w[0] < 1e-10:
+        raise DataError(f"the sample covariance matrix{where} is not positive definite (N = {gd.n}): some "
+                        "items are linear combinations of others, or there are fewer cases than items")
 
 
 def _fill_fixed_x(pt, groups):
