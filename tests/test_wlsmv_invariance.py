@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from qimscale.analysis.cfa.wlsmv import fit_wlsmv
-from qimscale.analysis.cfa.wlsmv_invariance import (measurement_invariance_wlsmv, ordinal_invariance,
-                                                    wu_estabrook_partable)
+from qimscale.analysis.cfa import measurement_invariance
+from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance, wu_estabrook_partable
 from qimscale.errors import DataError, ModelError
 
 from test_wlsmv_stage1 import data, ref  # noqa: F401  (shared fixtures)
@@ -62,8 +62,7 @@ def test_scalar_equals_lavaan_group_equal(inv, ref):
 
 def test_chen_default_and_to_dict(data):
     model = "f1 =~ y1 + y2 + y3 + y4 + y5 + y6"
-    res = measurement_invariance_wlsmv(model, data, group="group",
-                                       levels=("configural", "metric", "scalar"))
+    res = measurement_invariance(model, data, group="group", estimator="WLSMV", ordered="all")
     out = res.to_dict()
     assert [r["level"] for r in out["levels"]] == ["configural", "thresholds", "metric", "scalar"]
     assert out["estimator"] == "WLSMV" and out["criteria"] == "chen2007"
@@ -103,6 +102,11 @@ def test_partable_identification(ref):
     assert rows[("y1", "|", "t1", 1)]["free"] == rows[("y1", "|", "t1", 2)]["free"]
     with pytest.raises(ModelError, match="level"):
         wu_estabrook_partable(ref["model"], "strict", nth, 2)
+
+
+def test_strict_is_rejected_with_a_reason(data):
+    with pytest.raises(ModelError, match="strict.*delta"):
+        ordinal_invariance(data, "f1 =~ y1 + y2 + y3", "group", levels=("metric", "strict"))
 
 
 def test_needs_two_groups(ref, data):

@@ -69,8 +69,7 @@ from .syntax import parse_model
 from .wlsmv import (_fit_stage2, _infer_ordered, prepare_ordinal_data, renumber_free,
                     single_thread_blas)
 
-__all__ = ["ordinal_invariance", "measurement_invariance_wlsmv", "wu_estabrook_partable",
-           "lrt_satorra2000", "LEVELS"]
+__all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
 
 LEVELS = ("configural", "thresholds", "metric", "scalar")
 _GROUP_EQUAL = {"configural": (), "thresholds": ("thresholds",),
@@ -233,7 +232,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     InvarianceResult
         ``levels`` (DataFrame; one row per level: ``level, npar, chisq, df,
         pvalue, chisq_scaled, pvalue_scaled, chisq_scaling_factor, cfi, tli,
-        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, delta_cfi,
+        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, cfi_used,
+        rmsea_used (the scaled values, which drive the decision), delta_cfi,
         delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``;
         the deltas use the scaled indices and ``chisq_diff`` is the
         scaled-shifted difference statistic), ``highest_level_held``,
@@ -252,7 +252,10 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
-        raise ModelError(f"The 'levels' parameter must contain only {list(LEVELS)}. Got {bad} instead.")
+        hint = (" ('strict' is not defined for ordered items: their residual variances are not "
+                "parameters under the delta parameterisation)" if "strict" in bad else "")
+        raise ModelError(f"The 'levels' parameter must contain only {list(LEVELS)}. "
+                         f"Got {bad} instead{hint}.")
     if criteria not in ("chen2007", "cheung_rensvold", "chisq"):
         raise ModelError("The 'criteria' parameter must be one of ['chen2007', 'cheung_rensvold', "
                          f"'chisq']. Got {criteria!r} instead.")
@@ -293,6 +296,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                   "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled", "tli_scaled",
                   "rmsea_scaled", "srmr"):
             rec[k] = f[k]
+        rec["cfi_used"] = f["cfi_scaled"]
+        rec["rmsea_used"] = f["rmsea_scaled"]
         if prev is None:
             rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
                         "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
@@ -333,21 +338,3 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                                "z": sel.z.to_numpy(), "pvalue": sel.pvalue.to_numpy(),
                                "std_all": sel.std_all.to_numpy()})
     return InvarianceResult(table, highest, fits, latent, criteria, "WLSMV")
-
-
-def measurement_invariance_wlsmv(model: str, data: pd.DataFrame, *, group: str, ordered="all",
-                                 std_lv: bool = True, group_partial=(), levels=LEVELS,
-                                 criteria: str = "chen2007", **_ignored):
-    """Adapter with the signature of :func:`~.invariance.measurement_invariance`.
-
-    Continuous levels are mapped to their ordinal counterparts (``"strict"`` is
-    not defined for ordinal items under the delta parameterisation and is
-    dropped); see :func:`ordinal_invariance`.
-    """
-    from .fit import read_model_text as _read_model
-
-    levels = [lv for lv in levels if lv in LEVELS]
-    if "scalar" in levels and "thresholds" not in levels:
-        levels = [lv for lv in LEVELS if lv in set(levels) | {"thresholds"}]
-    return ordinal_invariance(data, _read_model(model), group, ordered=ordered or "all",
-                              levels=levels, group_partial=group_partial, criteria=criteria)
