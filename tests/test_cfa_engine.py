@@ -211,3 +211,12 @@ def test_cli_syntax_error_exit_1():
     out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939.csv"), "--model", "F =~ x1 + + x2"])
     assert out.exit_code == 1
     assert "line 1, column" in out.output
+
+
+def test_cli_bootstrap_key():
+    model = "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ a*ind60\nab := a*2"
+    out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_poldem.csv"), "--model", model, "--bootstrap", "5",
+                                    "--seed", "1", "--json"])
+    assert out.exit_code == 0, out.output
+    boot = json.loads(out.output)["bootstrap"]
+    assert boot[-1]["lhs"] == "ab" and boot[-1]["n_boot"] + boot[-1]["n_failed"] == 5

@@ -51,7 +51,10 @@ def _shared(func):
 @_shared
 @click.option("--group", help="Grouping column for a multi-group model.")
 @click.option("--equal", help="Equal across groups: loadings,intercepts,thresholds,residuals,lv.variances,means.")
-def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, equal):
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=2), default=None,
+              help="Bootstrap replicates for percentile CIs of the free and ':=' parameters.")
+@click.option("--seed", type=int, default=None, help="Random seed for --bootstrap.")
+def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, equal, n_boot, seed):
     """Confirmatory factor analysis / SEM on DATA (lavaan syntax; matches lavaan::cfa)."""
     from qimscale.analysis.cfa import CFA
     from qimscale.io import read_data
@@ -61,10 +64,16 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
               group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
               ordered=_ordered(ordered, df)).fit(df)
     out = res.to_dict()
+    boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
+    if boot is not None:
+        out["bootstrap"] = boot.to_dict(orient="records")
     if as_json:
         emit_json(out)
         return
     click.echo(res.summary())
+    if boot is not None:
+        click.echo(f"\nBootstrap percentile CIs ({n_boot} replicates):")
+        click.echo(boot.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if out["reliability"]:
         click.echo("\nReliability (compRelSEM omega, AVE):")
         for f, v in out["reliability"].items():

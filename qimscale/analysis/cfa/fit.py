@@ -89,10 +89,45 @@ class CFA:
     kind : {"cfa", "sem"}
         Only affects defaults that differ between ``lavaan::cfa`` and ``lavaan::sem`` (none at present).
 
+    Returns
+    -------
+    CFAResult
+        From :meth:`fit`: ``fit_measures()``, ``parameter_estimates()``
+        (``lhs, op, rhs, group, label, est, se, z, pvalue, ci_lower, ci_upper,
+        std_lv, std_all``), ``summary()``, ``modification_indices()``,
+        ``residual_correlations()``, ``reliability()``, ``htmt()``,
+        ``fornell_larcker()``, ``bootstrap()``, ``to_dict()``.
+
+    Raises
+    ------
+    ModelError
+        Bad syntax or options, a non-identified model (the message names a
+        parameter involved).
+    DataError
+        Missing, non-numeric, constant or collinear columns.
+
     Notes
     -----
+    ML minimises lavaan's ``fmin`` (see :mod:`.ml`) with analytic gradients;
+    SEs come from the expected information (ML, complete data) or the
+    observed information (MLR sandwich, FIML), as lavaan's defaults.
+    Observed exogenous covariates are ``fixed.x`` and single-group models
+    without ``~1`` have no mean structure, as in lavaan.
+
     Matches ``lavaan::cfa(model, data, estimator=, missing=, group=,
     group.equal=, group.partial=, std.lv=)``; see :mod:`qimscale.analysis.cfa`.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+    *Journal of Statistical Software*, 48(2). doi:10.18637/jss.v048.i02
+
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum
+    likelihood factor analysis. *Psychometrika*, 34, 183–202. doi:10.1007/BF02289343
+
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean
+    and covariance structure analysis with nonnormal missing data.
+    *Sociological Methodology*, 30, 165–200. doi:10.1111/0081-1750.00078
 
     Examples
     --------

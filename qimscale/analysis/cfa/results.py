@@ -184,7 +184,7 @@ class CFAResult:
         self.warnings_ = []
         if not opt.converged:
             self.warnings_.append(f"the optimizer did not converge ({opt.message}); results are not trustworthy")
-        info_kind = spec.information or ("observed" if (estimator == "MLR" or fiml) else "expected")
+        info_kind = spec.information or ("observed" if (estimator == "MLR" or spec.missing == "fiml") else "expected")
         self.information_ = info_kind
         N = self.ntotal_
         H_exp = objective.information(self.theta_)
