@@ -101,3 +101,23 @@ def test_univariate_thresholds_closed_form():
     assert cats.tolist() == [2.0, 4.0, 7.0] and codes.tolist() == [0, 1, 1, -1, 2, 0, 0]
     np.testing.assert_allclose(univariate_thresholds([2, 4, 4, np.nan, 7, 2, 2]),
                                [-0.0, 0.967421566101701], atol=1e-14)
+
+
+def test_threshold_scores_vanish_at_ml():
+    from qimscale.analysis.polychoric import threshold_scores
+
+    x = np.array([1, 2, 2, 3, 3, 3, 4, np.nan, 1, 4, 4])
+    tau = univariate_thresholds(x)
+    s = threshold_scores(x, tau)
+    assert s.shape == (11, 3)
+    np.testing.assert_allclose(s.sum(axis=0), 0.0, atol=1e-12)
+    assert (s[7] == 0).all()
+    # numerical derivative of the log-likelihood of one case in category 2 (0-based 1)
+    e = 1e-6
+    for c in range(3):
+        tp, tm = tau.copy(), tau.copy()
+        tp[c] += e
+        tm[c] -= e
+        lp = np.log(np.diff(ndtr(np.r_[-np.inf, tp, np.inf]))[1])
+        lm = np.log(np.diff(ndtr(np.r_[-np.inf, tm, np.inf]))[1])
+        assert s[1, c] == pytest.approx((lp - lm) / (2 * e), abs=1e-7)

@@ -22,8 +22,9 @@ cell_probability_derivatives(tau_x, tau_y, rho)
     Their derivatives with respect to ``rho`` and both threshold vectors.
 polychoric_pair(x, y, tau_x=None, tau_y=None, correct=0)
     ML estimate of one correlation with thresholds fixed.
-pair_scores(x, y, tau_x, tau_y, rho)
-    Per-case score contributions of one pair (for robust/WLSMV weight matrices).
+pair_scores(x, y, tau_x, tau_y, rho), threshold_scores(x, tau)
+    Per-case score contributions of one pair / one item's thresholds (for
+    robust/WLSMV weight matrices).
 threshold_bounds, stacked_cell_probabilities, fit_polychoric_tables
     The vectorised engine on stacks of padded tables (all pairs at once).
 """
@@ -53,6 +54,7 @@ __all__ = [
     "cell_probability_derivatives",
     "polychoric_pair",
     "pair_scores",
+    "threshold_scores",
     "cor_smooth",
     "TablesFit",
     "threshold_bounds",
@@ -113,7 +115,12 @@ class PolychoricResult:
     def threshold_table(self) -> pd.DataFrame:
         """Thresholds as an items x thresholds DataFrame (NaN-padded), like psych's ``$tau``.
 
-        Columns are ``t1 .. t{K-1}`` for the largest ``K``.
+        Columns are ``t1 .. t{K-1}`` for the largest ``K``. Equal to psych's
+        ``$tau`` when every item uses the same categories; psych instead keeps
+        one column per value of the global range, with -Inf (a category below
+        the item's lowest), +Inf (above its highest) or a repeated threshold
+        (an unobserved middle category), where qimscale lists only the
+        thresholds between observed categories.
         """
         width = max((len(t) for t in self.thresholds.values()), default=0)
         rows = {k: np.concatenate([v, np.full(width - len(v), np.nan)]) for k, v in self.thresholds.items()}
@@ -651,6 +658,49 @@ def polychoric_pair(x, y, tau_x=None, tau_y=None, correct: float = 0.0) -> Polyc
     return PolychoricPair(float(rho[0]), float(ll[0]), n, table, tx, ty, int(it[0]), bool(conv[0]))
 
 
+def threshold_scores(x, tau) -> np.ndarray:
+    """Per-case score contributions of the univariate threshold likelihood.
+
+    Parameters
+    ----------
+    x : array_like
+        1-d ordinal responses (NaN = missing), coded as in :func:`ordinal_codes`.
+    tau : array_like
+        The item's ``K-1`` thresholds.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n x (K-1)``: for a case in category ``a`` (0-based),
+        :math:`\\partial\\log p_a/\\partial\\tau_c = [\\phi(\\tau_c)\\,\\mathbb 1(c = a)
+        - \\phi(\\tau_c)\\,\\mathbb 1(c = a - 1)]/p_a` with
+        :math:`p_a = \\Phi(\\tau_{a}) - \\Phi(\\tau_{a-1})`; rows of missing cases are 0.
+
+    Notes
+    -----
+    At the ML thresholds (:func:`univariate_thresholds`) every column sums to 0.
+
+    Examples
+    --------
+    >>> x = [1, 1, 2, 2, 2, 3, np.nan]
+    >>> bool(np.allclose(threshold_scores(x, univariate_thresholds(x)).sum(axis=0), 0))
+    True
+    """
+    codes, _ = ordinal_codes(x)
+    t = np.atleast_1d(np.asarray(tau, dtype=float))
+    b = _bounds(t)
+    pc = ndtr(b[1:]) - ndtr(b[:-1])
+    phi = np.exp(-0.5 * t * t) / np.sqrt(2.0 * np.pi)
+    out = np.zeros((codes.size, t.size))
+    ok = codes >= 0
+    rows, a = np.flatnonzero(ok), codes[ok]
+    up = a < t.size
+    out[rows[up], a[up]] += phi[a[up]] / pc[a[up]]
+    lo = a > 0
+    out[rows[lo], a[lo] - 1] -= phi[a[lo] - 1] / pc[a[lo]]
+    return out
+
+
 def pair_scores(x, y, tau_x, tau_y, rho: float) -> np.ndarray:
     """Per-case score contributions of a bivariate ordinal pair.
 
@@ -997,13 +1047,9 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
                  "categories differ), so thresholds were estimated pairwise as psych does "
                  "(global=FALSE); pass global_thresholds=True to keep each item's own thresholds")
 
-    # ---- all pairwise tables at once: one-hot cross products (missing rows are all-zero)
-    onehot = np.zeros((n, p * kmax))
-    rows, cols = np.nonzero(codes >= 0)
-    onehot[rows, cols * kmax + codes[rows, cols]] = 1.0
-    cross = onehot.T @ onehot  # (p*kmax, p*kmax)
+    # ---- all pairwise tables at once (pairwise complete cases)
     iu, ju = np.triu_indices(p, 1)
-    tables = cross.reshape(p, kmax, p, kmax).transpose(0, 2, 1, 3)[iu, ju]  # (m, kmax, kmax)
+    tables = _pair_tables(codes, iu, ju, kmax)  # (m, kmax, kmax)
     npair = tables.sum(axis=(1, 2))
 
     # ---- boundaries per pair
@@ -1059,6 +1105,27 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         corr=frame(mat), thresholds=taus, categories={names[j]: cats[j] for j in range(p)},
         n_pairs=frame(npm.astype(np.int64)), smoothed=smoothed, warnings=msgs, raw_corr=frame(raw),
         global_thresholds=use_global, converged=frame(convm))
+
+
+def _pair_tables(codes: np.ndarray, iu: np.ndarray, ju: np.ndarray, k: int) -> np.ndarray:
+    """Contingency tables of the pairs (iu, ju) from codes (n x p, -1 = missing), via bincount.
+
+    Missing is mapped to an extra category ``k`` whose row and column are
+    dropped afterwards, so one ``np.bincount`` per chunk of pairs counts the
+    pairwise complete cases (no BLAS, so timing does not depend on threads).
+    """
+    n = codes.shape[0]
+    m = len(iu)
+    k1 = k + 1
+    ct = np.where(codes >= 0, codes, k).T.astype(np.int64, order="C")  # (p, n), rows contiguous
+    out = np.empty((m, k, k))
+    chunk = max(1, 4_000_000 // max(n, 1))
+    for start in range(0, m, chunk):
+        ii, jj = iu[start:start + chunk], ju[start:start + chunk]
+        cell = ct[ii] * k1 + ct[jj] + (np.arange(len(ii)) * (k1 * k1))[:, None]
+        counts = np.bincount(cell.ravel(), minlength=len(ii) * k1 * k1).reshape(len(ii), k1, k1)
+        out[start:start + len(ii)] = counts[:, :k, :k]
+    return out
 
 
 def _zero_add_2x2(tables: np.ndarray, binary: np.ndarray, add: float) -> np.ndarray:
