@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from qimscale.analysis.cfa import CFA
-from qimscale.analysis.cfa.wlsmv import fit_wlsmv
+from qimscale.analysis.cfa.wlsmv import category_counts, fit_wlsmv
 from qimscale.errors import DataError, ModelError
 
 from test_wlsmv_stage1 import data, ref  # noqa: F401  (shared fixtures)
@@ -116,9 +116,30 @@ def test_collapse_is_recorded(ref, data):
 
 
 def test_empty_category_in_group(ref, data):
-    d = data[~((data.group == "C") & (data.y2 == 1))]
-    with pytest.raises(DataError, match="collapse"):
+    d = data[~((data.group == "C") & (data.y2 == 1)) & ~((data.group == "A") & (data.y3 == 5))]
+    # every empty category is listed at once, with the fix
+    with pytest.raises(DataError, match=r"item 'y3' in group 'A': category 5 is empty; "
+                                        r"item 'y2' in group 'C': category 1 is empty.*collapse"):
         fit_wlsmv(d, "f1 =~ y1 + y2 + y3", ordered="all", group="group")
+    counts = category_counts(d, ["y2", "y3"], "group")
+    assert counts.empty.sum() == 2 and set(counts.columns) >= {"item", "group", "category", "count"}
+    d = data[~((data.group == "C") & (data.y2 == 1))]
     res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4", ordered="all", group="group",
                     collapse={"y2": {1: 2}})
     assert math.isfinite(res.fit["chisq_scaled"])
+
+
+def test_missing_rows_recorded(ref, data):
+    d = data.astype({"y1": float})
+    d.loc[[0, 5, 9], "y1"] = np.nan
+    res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4", ordered="all")
+    assert res.fit["n_dropped"] == 3 and res.fit["ntotal"] == len(data) - 3
+    assert any("3 row(s)" in w for w in res.warnings_)
+
+
+def test_std_lv_is_an_equivalent_model(single, ref, data):
+    res = fit_wlsmv(data, ref["model"], ordered="all", std_lv=True)
+    assert res.fit["chisq_scaled"] == pytest.approx(single.fit["chisq_scaled"], rel=1e-7)
+    a = res.parameter_estimates().query("op == '=~'").std_all.to_numpy()
+    b = single.parameter_estimates().query("op == '=~'").std_all.to_numpy()
+    np.testing.assert_allclose(a, b, atol=1e-6)

@@ -56,7 +56,8 @@ from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import OrdinalStats, encode_ordinal, ordinal_stage1
 from .partable import build_partable
 
-__all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories"]
+__all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
+           "category_counts", "ordinal_stage1_groups"]
 
 
 # ---------------------------------------------------------------------------
@@ -605,27 +606,21 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         from .syntax import parse_model
 
         stmts = parse_model(model) if isinstance(model, str) else model
-        tmp = build_partable(stmts, ngroups=1)
-        items = _infer_ordered(ordered, tmp.ov)
-        if set(items) != set(tmp.ov):
+        ov = list(build_partable(stmts, ngroups=1).ov)
+        items = _infer_ordered(ordered, ov)
+        if set(items) != set(ov):
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
-                             f"{[v for v in tmp.ov if v not in items]} are not. "
+                             f"{[v for v in ov if v not in items]} are not. "
                              "Pass ordered='all' or list every item.")
-        items = list(tmp.ov)
     else:
-        items = list(partable.ov)
+        ov = list(partable.ov)
     if prepared is None:
-        by, labels, levels, n_dropped = prepare_ordinal_data(data, items if partable is None
-                                                             else partable.ov, group,
-                                                             collapse=collapse)
-        ov_order = items if partable is None else partable.ov
-        with single_thread_blas():
-            stats_list = [ordinal_stage1(c, [len(levels[v]) for v in ov_order], ov_order,
-                                         group_label=lab) for c, lab in zip(by, labels)]
+        stats_list, labels, levels, n_dropped = ordinal_stage1_groups(data, ov, group,
+                                                                      collapse=collapse)
     else:
         stats_list, labels, levels, n_dropped = prepared
+    nth = {v: len(levels[v]) - 1 for v in ov}
     if partable is None:
-        nth = {v: len(levels[v]) - 1 for v in items}
         partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                                   group_equal=group_equal, group_partial=group_partial,
                                   ordered=nth)
@@ -640,16 +635,85 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
                 else:
                     r["free"], r["ustart"] = 0, 1.0
         renumber_free(partable)
-        if partable.ov != items and set(partable.ov) == set(items):
-            # stage 1 in partable order
-            by, labels, levels, n_dropped = prepare_ordinal_data(data, partable.ov, group,
-                                                                 collapse=collapse)
-            stats_list = [ordinal_stage1(c, [len(levels[v]) for v in partable.ov], partable.ov,
-                                         group_label=lab) for c, lab in zip(by, labels)]
-    nth = {v: len(levels[v]) - 1 for v in partable.ov}
     om = OrdinalModel(partable, nth)
-    return _fit_stage2(om, partable, stats_list, labels, n_dropped,
-                       extra={"collapsed": collapse or {}})
+    res = _fit_stage2(om, partable, stats_list, labels, n_dropped,
+                      extra={"collapsed": collapse or {}})
+    if n_dropped:
+        res.warnings_.append(f"{n_dropped} row(s) with a missing item or group value were "
+                             "dropped (listwise deletion, as lavaan's WLSMV default)")
+    return res
+
+
+def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
+                    *, collapse: dict | None = None) -> pd.DataFrame:
+    """Category counts of ordered items per group, with empty and sparse flags.
+
+    Parameters
+    ----------
+    data : DataFrame
+    items : list of str
+    group : str, optional
+    collapse : dict, optional
+        Explicit merges applied first (see :func:`collapse_categories`).
+
+    Returns
+    -------
+    DataFrame
+        One row per item, group and category (the sorted levels observed over
+        all groups): ``item, group, category, count, empty, sparse`` (``sparse``:
+        fewer than :data:`~.ordinal_stage1.SPARSE_CATEGORY_COUNT` responses).
+
+    Raises
+    ------
+    DataError
+        Missing columns.
+    """
+    from .ordinal_stage1 import SPARSE_CATEGORY_COUNT
+
+    by, labels, levels, _ = prepare_ordinal_data(data, items, group, collapse=collapse)
+    recs = []
+    for codes, lab in zip(by, labels):
+        for j, it in enumerate(items):
+            cnt = np.bincount(codes[:, j], minlength=len(levels[it]))
+            for c, (lv, n) in enumerate(zip(levels[it], cnt)):
+                recs.append({"item": it, "group": lab, "category": lv, "count": int(n),
+                             "empty": bool(n == 0), "sparse": bool(0 < n < SPARSE_CATEGORY_COUNT)})
+    return pd.DataFrame.from_records(recs)
+
+
+def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = None,
+                          *, collapse: dict | None = None):
+    """Stage 1 for every group, after checking all categories at once.
+
+    Returns
+    -------
+    stats : list of OrdinalStats
+    labels : list of group labels (``[None]`` without groups)
+    levels : dict of item -> levels
+    n_dropped : int
+
+    Raises
+    ------
+    DataError
+        Listing *every* empty category (item, group, category) with the fix.
+    """
+    by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse)
+    empty = []
+    for codes, lab in zip(by, labels):
+        for j, it in enumerate(items):
+            cnt = np.bincount(codes[:, j], minlength=len(levels[it]))
+            for c in np.flatnonzero(cnt == 0):
+                where = f" in group '{lab}'" if lab is not None else ""
+                empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
+    if empty:
+        raise DataError("thresholds are not identified for empty categories: "
+                        + "; ".join(empty) + ". Merge categories explicitly with "
+                        "collapse={item: {old_value: new_value}} (CLI: recode the data), "
+                        "or drop the item.")
+    with single_thread_blas():
+        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab)
+                      for c, lab in zip(by, labels)]
+    return stats_list, labels, levels, n_dropped
 
 
 def renumber_free(partable) -> None:

@@ -63,10 +63,9 @@ from scipy import stats
 from qimscale.errors import DataError, ModelError
 
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import ordinal_stage1
 from .partable import build_partable
 from .syntax import parse_model
-from .wlsmv import (_fit_stage2, _infer_ordered, prepare_ordinal_data, renumber_free,
+from .wlsmv import (_fit_stage2, _infer_ordered, ordinal_stage1_groups, renumber_free,
                     single_thread_blas)
 
 __all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
@@ -267,15 +266,13 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         raise ModelError(f"WLSMV needs every observed variable to be ordered; "
                          f"{[v for v in tmp.ov if v not in items]} are not")
     ov = tmp.ov
-    by, labels, lvls, n_dropped = prepare_ordinal_data(data, ov, group, collapse=collapse)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stats_list, labels, lvls, n_dropped = ordinal_stage1_groups(data, ov, group,
+                                                                    collapse=collapse)
     if len(labels) < 2:
         raise DataError(f"group column '{group}' has only {len(labels)} distinct value(s); "
                         "invariance needs at least two groups")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with single_thread_blas():
-            stats_list = [ordinal_stage1(c, [len(lvls[v]) for v in ov], ov, group_label=lab)
-                          for c, lab in zip(by, labels)]
     notes = [str(w.message) for w in caught]
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
