@@ -189,3 +189,13 @@ def test_values_outside_response_range_are_an_error():
     with pytest.raises(DataError, match=r"outside the response range 1-5 \(column 'i03' data row 4 holds 9"):
         alpha(df, key_range=(1, 5))
     assert alpha(df).k == 4       # without a declared range, nothing is assumed
+
+
+def test_negatively_correlated_item_warns_and_gives_nan_not_crash():
+    with pytest.warns(UserWarning, match=r"i03 correlate negatively .* reverse-keyed"):
+        res = alpha(SIM[["i01", "i02", "i03", "i04"]])
+    assert res.raw_alpha < 0.2
+    flat = pd.DataFrame({"a": [1, 2, 3, 4, 5, 1], "b": [5, 4, 3, 2, 1, 5], "c": [1, 3, 2, 5, 4, 2]})
+    with pytest.warns(UserWarning):
+        res = alpha(flat)
+    assert np.isnan(res.item_stats["r_drop"]).any() or np.isfinite(res.item_stats["r_drop"]).all()

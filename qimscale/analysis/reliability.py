@@ -303,6 +303,11 @@ def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
             "signal_noise": k * av_r / (1.0 - av_r), "q": q, "var_r": var_r, "median_r": med_r}
 
 
+def _sqrt(v: float) -> float:
+    """Square root that gives NaN for a negative value, as R's ``sqrt``."""
+    return math.sqrt(v) if v >= 0 else float("nan")
+
+
 def feldt_ci(alpha_value: float, n: int, k: int, *, conf_level: float = 0.95) -> tuple[float, float]:
     """Feldt's confidence interval for coefficient alpha.
 
@@ -728,6 +733,13 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     _check_pairs(c, names, "alpha")
     r = _cov2cor(c)
     tot = _alpha1(c, r)
+    # psych's check: items loading negatively on the first principal component
+    vec = np.linalg.eigh(r)[1][:, -1]
+    vec = vec if vec.sum() >= 0 else -vec
+    negative = [nm for nm, v in zip(names, vec) if v < 0]
+    if negative:
+        msgs.append(f"alpha: item(s) {', '.join(negative)} correlate negatively with the total scale and "
+                    "probably should be reverse-keyed (keys=[...], or --scale NAME=a,-b on the command line).")
 
     drop_rows = []
     for j in range(k):
@@ -735,21 +747,22 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
             keep = np.arange(k) != j
             d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
             drop_rows.append([names[j], d["raw_alpha"], d["std_alpha"], d["g6"], d["average_r"],
-                              d["signal_noise"], math.sqrt(d["q"] / n) if n > k else np.nan,
+                              d["signal_noise"], _sqrt(d["q"] / n) if n > k else np.nan,
                               d["var_r"], d["median_r"]])
         else:
             drop_rows.append([names[j]] + [np.nan] * 8)
     alpha_drop = pd.DataFrame(drop_rows, columns=["item", "raw_alpha", "std_alpha", "g6", "average_r",
                                                   "signal_noise", "alpha_se", "var_r", "median_r"])
 
+    # negative sums (items that correlate negatively) give NaN, as in R
     sum_r = r.sum()
-    std_r = r.sum(axis=0) / math.sqrt(sum_r)
     rc = r.copy()
     np.fill_diagonal(rc, smc(r))
-    r_cor = rc.sum(axis=0) / math.sqrt(rc.sum())
     colsum = c.sum(axis=0)
-    r_drop = np.array([(colsum[j] - c[j, j]) / math.sqrt(c[j, j] * (c.sum() - 2 * colsum[j] + c[j, j]))
-                       for j in range(k)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std_r = r.sum(axis=0) / np.sqrt(sum_r)
+        r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
+        r_drop = (colsum - np.diag(c)) / np.sqrt(np.diag(c) * (c.sum() - 2 * colsum + np.diag(c)))
     total = np.nanmean(x, axis=1)
     raw_r = np.empty(k)
     for j in range(k):
@@ -763,7 +776,7 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     res = AlphaResult(
         n=n, k=k, items=names, raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]),
         g6=float(tot["g6"]), average_r=float(tot["average_r"]), signal_noise=float(tot["signal_noise"]),
-        ase=math.sqrt(tot["q"] / n), mean=float(np.mean(total)), sd=float(np.std(total, ddof=1)),
+        ase=_sqrt(tot["q"] / n), mean=float(np.mean(total)), sd=float(np.std(total, ddof=1)),
         median_r=tot["median_r"], var_r=tot["var_r"], feldt=feldt_ci(tot["raw_alpha"], n, k, conf_level=conf_level),
         item_stats=item_stats, alpha_drop=alpha_drop, missing=missing, conf_level=conf_level,
         ci_method="bca" if ci == "bootstrap" else ci, warnings=msgs,
