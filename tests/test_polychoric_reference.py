@@ -180,3 +180,15 @@ def test_binary_items_lavaan_2x2_rule(ref):
     assert res.smoothed and res.raw_corr.loc["b1", "b2"] > 0.999
     assert any("'b1' and 'b2' is at the boundary" in str(w.message) for w in rec)
     assert_rho(res, ref["binary"]["psych"], PSYCH_TOL)
+
+
+def test_unequal_lowest_categories_keep_global_thresholds(ref):
+    # psych compares only the items' highest categories: s5 never uses category 1, yet stays global
+    sp3 = data("sparse_unequal_min")
+    res = run(sp3)
+    assert res.global_thresholds and not any("response alternatives" in w for w in res.warnings)
+    assert_rho(res, ref["sparse_unequal_min"]["psych"], PSYCH_TOL)
+    tau = np.array(ref["sparse_unequal_min"]["psych"]["tau"], dtype=float)  # JSON null = psych's -Inf
+    assert np.isnan(tau[4, 0])
+    np.testing.assert_allclose(res.thresholds["s5"], tau[4, 1:], atol=THRESH_TOL)
+    np.testing.assert_allclose(psych_tau(res)[:4], tau[:4], atol=THRESH_TOL)

@@ -73,6 +73,11 @@ write_data(sp2, "polychoric_sparse_unequal.csv")
 out$sparse_unequal <- list(maxima = unname(sapply(sp2, max, na.rm = TRUE)), psych = psych_poly(sp2),
                            lavaan = lavaan_poly(sp2))
 
+# (3c) unequal lowest categories only: psych keeps global thresholds (its rule looks at the maxima)
+sp3 <- sp; sp3$s5[sp3$s5 == 1] <- 2
+write_data(sp3, "polychoric_sparse_unequal_min.csv")
+out$sparse_unequal_min <- list(minima = unname(sapply(sp3, min, na.rm = TRUE)), psych = psych_poly(sp3))
+
 # ---- (4) a non-positive-definite matrix: smoothing
 set.seed(190)  # chosen: all items use categories 1-4 and the raw matrix has a negative eigenvalue
 n <- 25
