@@ -143,7 +143,7 @@ def detect_platform(head: list[list[str]]) -> str | None:
 
 
 def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - CLI vocabulary
-                dictionary: str | Path | None = None) -> SurveyData:
+                dictionary: str | Path | None = None, compact: bool = False) -> SurveyData:
     """Read a data file or survey-platform export.
 
     Parameters
@@ -159,6 +159,9 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
     dictionary : str or Path, optional
         A REDCap data dictionary (either header style); gives value labels,
         checkbox choices and the ``Identifier? = y`` fields.
+    compact : bool
+        Store integer CSV columns in the smallest nullable integer dtype
+        (``Int8`` for response codes) to save memory; values are unchanged.
 
     Returns
     -------
@@ -189,6 +192,7 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
     else:
         container = format if format in CONTAINERS else detect_format(path)
         raw = open_table(path, container=container)
+        raw.compact = compact
         platform = format if format in PLATFORMS else (None if format in CONTAINERS else detect_platform(raw.head))
         if platform is None:
             survey = _plain(raw)

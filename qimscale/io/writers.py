@@ -41,6 +41,8 @@ def _for_readstat(df):
         s = out[col]
         if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
             out[col] = s.astype(object).where(s.notna(), None)
+        elif pd.api.types.is_extension_array_dtype(s.dtype) and s.dtype.kind in "iub":
+            out[col] = s.astype("float64")
         elif s.dtype == bool:
             out[col] = s.astype("int8")
     return out

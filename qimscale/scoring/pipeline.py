@@ -141,7 +141,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     from qimscale.scoring.validation import strict_error, validate
 
     spec = instrument if isinstance(instrument, ScoringSpec) else _spec(instrument, include_exploratory)
-    survey = read_survey(path, format=format, dictionary=dictionary)
+    survey = read_survey(path, format=format, dictionary=dictionary, compact=True)
     if isinstance(mapping, (str, Path)):
         mapping = read_map_file(mapping)
     if id_columns:
@@ -167,18 +167,26 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
                                      + [colmap.columns[b] for b in spec.identifying if b in colmap.columns]))
     dropped = [] if keep_identifiers else identifying
     rename = {col: tid for tid, col in colmap.columns.items()}
-    keep_cols = [c for c in df.columns if c not in dropped and c not in rename]
-    parts = [df[keep_cols]]
-    bg_ids = [b for b in val.background.columns if colmap.columns[b] not in dropped]
-    parts.append(val.background[bg_ids])
-    parts.append(val.codes)
-    parts.append(scores)
-    parts.append(flags)
-    table = pd.concat(parts, axis=1)
-    if table.columns.duplicated().any():
-        dup = table.columns[table.columns.duplicated()][0]
-        raise DataError(f"{path}: the output would have two columns named {dup!r} (a file column has the name of "
-                        "an item, scale or flag it does not hold); rename it or map it with --map")
+    cols: dict[str, object] = {c: df[c] for c in df.columns if c not in dropped and c not in rename}
+
+    def put(name, values):
+        if name in cols:
+            raise DataError(f"{path}: the output would have two columns named {name!r} (a file column has the "
+                            "name of an item, scale or flag it does not hold); rename it or map it with --map")
+        cols[name] = values
+
+    for b in val.background.columns:
+        if colmap.columns[b] not in dropped:
+            put(b, val.background[b].to_numpy())
+    X = val.codes.to_numpy()
+    for j, item in enumerate(val.codes.columns):
+        put(item, _compact_codes(X[:, j]))
+    for c in scores.columns:
+        put(c, scores[c].to_numpy())
+    for c in flags.columns:
+        put(c, flags[c].to_numpy())
+    table = pd.DataFrame(cols, index=df.index)
+    del cols
     rows_seen = survey.row_number(np.arange(df.shape[0]))
     excluded = []
     if exclude_flagged:
@@ -218,6 +226,17 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if rule.value_labels:
             value_labels[item_id] = dict(rule.value_labels)
     return ScoreResult(table, val.problems, log, dropped, labels, value_labels, str(path))
+
+
+def _compact_codes(x: np.ndarray):
+    """Validated codes as a nullable small-integer array (missing kept missing)."""
+    miss = np.isnan(x)
+    vals = np.where(miss, 0, x)
+    for dt, pdt in ((np.int8, pd.Int8Dtype()), (np.int16, pd.Int16Dtype())):
+        info = np.iinfo(dt)
+        if vals.min(initial=0) >= info.min and vals.max(initial=0) <= info.max and np.all(vals == np.rint(vals)):
+            return pd.arrays.IntegerArray(vals.astype(dt), miss)
+    return x
 
 
 def _spec(instrument, include_exploratory):

@@ -72,26 +72,62 @@ def irv(X: np.ndarray) -> np.ndarray:
     x0 = np.where(ok, X, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = x0.sum(axis=1) / m
-        ss = (np.where(ok, X - mean[:, None], 0.0) ** 2).sum(axis=1)
+        x0 -= mean[:, None]
+        x0[~ok] = 0.0
+        ss = np.einsum("ij,ij->i", x0, x0)
         return np.where(m > 1, np.sqrt(ss / (m - 1)), np.nan)
 
 
-def pairwise_cov(X: np.ndarray) -> np.ndarray:
-    """Covariance with pairwise-complete observations (R ``cov(x, use = "pairwise")``).
+def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance with pairwise-complete observations (R ``cov(x, use = "pairwise")``) and column means.
 
-    Computed with matrix products over the observed-value masks.
+    Accumulated over row chunks with matrix products on the observed-value
+    masks (for each pair, sums over the rows where both are observed), after
+    centring each column at its mean; returns ``(S, means)``.
     """
-    X = np.asarray(X, dtype=float)
-    M = (~np.isnan(X)).astype(float)
-    X0 = np.where(M > 0, X, 0.0)
-    n = M.T @ M
-    sx = X0.T @ M  # sum of x_j over rows where j and k observed
-    sxy = X0.T @ X0
+    X = np.asarray(X)
+    k = X.shape[1]
+    tot, cnt = np.zeros(k), np.zeros(k)
+    for a in range(0, X.shape[0], chunk):
+        c = np.asarray(X[a:a + chunk], dtype=float)
+        ok = ~np.isnan(c)
+        tot += np.where(ok, c, 0.0).sum(axis=0)
+        cnt += ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (sxy - sx * sx.T / n) / (n - 1)
+        mu = tot / cnt
+    n = np.zeros((k, k))
+    sx = np.zeros((k, k))
+    sxy = np.zeros((k, k))
+    for a in range(0, X.shape[0], chunk):
+        c = np.array(X[a:a + chunk], dtype=float, order="C")
+        c -= mu
+        miss = np.isnan(c)
+        rows = c.shape[0]
+        colsum = None
+        if miss.any():
+            c[miss] = 0.0
+        colsum = c.sum(axis=0)
+        n_miss = miss.sum(axis=0)
+        if not n_miss.any():
+            n += rows
+            sx += colsum[:, None]
+        elif n_miss.sum() < 0.2 * miss.size:
+            # sparse missingness: sums over rows where k is missing, via a sparse indicator
+            from scipy.sparse import csr_matrix
+
+            S = csr_matrix(miss.T.astype(float))  # k x rows
+            sx += colsum[:, None] - (S @ c).T
+            n += rows - n_miss[:, None] - n_miss[None, :] + (S @ S.T).toarray()
+        else:
+            m = (~miss).astype(float)
+            n += m.T @ m
+            sx += c.T @ m
+        sxy += c.T @ c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sxy - sx * sx.T / n) / (n - 1), mu
 
 
-def mahalanobis(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mahalanobis(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
     """Mahalanobis :math:`D^2` of each row and its chi-square p-value.
 
     Matches ``careless::mahad(x)`` / ``psych::outlier(x)``: the covariance is
@@ -99,21 +135,34 @@ def mahalanobis(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     missing answer contributes nothing (its centred value counts as 0). Rows
     with no answer get missing. ``p = P(chi2_k > D^2)`` with ``k`` items.
 
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When some item pair has fewer than two joint answers or the covariance
+        matrix is singular (R's ``solve`` fails too).
+
     Notes
     -----
     :math:`D^2_i = (x_i - \\bar x)^\\top S^{-1} (x_i - \\bar x)`.
     """
     from scipy.special import chdtrc
 
-    X = np.asarray(X, dtype=float)
-    S = pairwise_cov(X)
+    X = np.asarray(X)
+    S, mu = pairwise_cov(X, chunk)
     if not np.all(np.isfinite(S)):
         raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
-    Sinv = np.linalg.inv(S)  # raises LinAlgError when singular, as R's solve() does
-    mu = np.nanmean(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0)
-    Xc = np.nan_to_num(X - mu, nan=0.0)
-    d2 = np.einsum("ij,ij->i", Xc @ Sinv, Xc)
-    d2[np.isnan(X).all(axis=1)] = np.nan
+    if np.linalg.cond(S) > 1e12:
+        raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
+    Sinv = np.linalg.inv(S)
+    d2 = np.empty(X.shape[0])
+    for a in range(0, X.shape[0], chunk):
+        c = np.array(X[a:a + chunk], dtype=float, order="C")
+        c -= mu
+        empty = np.isnan(c).all(axis=1)
+        np.nan_to_num(c, copy=False, nan=0.0)
+        d = np.einsum("ij,ij->i", c @ Sinv, c)
+        d[empty] = np.nan
+        d2[a:a + chunk] = d
     return d2, chdtrc(X.shape[1], d2)
 
 
@@ -194,24 +243,41 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
     """
     from scipy.special import chdtri
 
-    present = [c for c in spec.items if c in codes and codes[c].notna().any()]
-    X = codes[present].to_numpy(dtype=float) if present else np.empty((codes.shape[0], 0))
+    from qimscale.scoring.scores import item_matrix, row_chunks
+
+    X_all, order = item_matrix(codes, spec)
+    keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]
+    present = [order[j] for j in keep]
+    X = X_all if len(keep) == len(order) else X_all[:, keep]
     n, k = X.shape
-    out = {"qc_n_answered": (~np.isnan(X)).sum(axis=1)}
     info = {"items_used": len(present), "references": "Curran 2016 doi:10.1016/j.jesp.2015.07.006; R careless"}
+    out = {"qc_n_answered": np.empty(n, dtype=np.int32)}
     flags = []
+    factors, eo_order = [], []
+    for sc in spec.scales:
+        its = [i for i in sc.items if i in present]
+        if its:
+            factors.append(len(its))
+            eo_order += [present.index(i) for i in its]
+    do_eo = len(factors) >= 3
     if k:
-        ls = longstring(X)
-        out["qc_longstring"] = ls
-        out["qc_longstring_flag"] = ls >= np.maximum(out["qc_n_answered"] / 2.0, 2)
-        out["qc_irv"] = irv(X)
+        out["qc_longstring"] = np.empty(n)
+        out["qc_irv"] = np.empty(n)
+        if do_eo:
+            out["qc_evenodd"] = np.empty(n)
+        for a, c in row_chunks(X):
+            b = a + c.shape[0]
+            out["qc_n_answered"][a:b] = (~np.isnan(c)).sum(axis=1)
+            out["qc_longstring"][a:b] = longstring(c)
+            out["qc_irv"][a:b] = irv(c)
+            if do_eo:
+                out["qc_evenodd"][a:b] = evenodd(c[:, eo_order], factors)
+        out["qc_longstring_flag"] = out["qc_longstring"] >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         flags.append("qc_longstring_flag")
         try:
             if n <= k:
                 raise np.linalg.LinAlgError(f"{n} rows for {k} items")
             d2, p = mahalanobis(X)
-            if np.linalg.cond(pairwise_cov(X)) > 1e12:
-                raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
         except np.linalg.LinAlgError as exc:
             info["mahad_skipped"] = f"Mahalanobis D2 not computed: {exc}"
         else:
@@ -220,17 +286,11 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
             out["qc_mahad_flag"] = d2 > cut
             flags.append("qc_mahad_flag")
             info["mahad_cut"] = cut
-        factors, order = [], []
-        for sc in spec.scales:
-            its = [i for i in sc.items if i in present]
-            if its:
-                factors.append(len(its))
-                order += [present.index(i) for i in its]
-        if len(factors) >= 3:
-            eo = evenodd(X[:, order], factors)
-            out["qc_evenodd"] = eo
-            out["qc_evenodd_flag"] = eo > EVENODD_CUT
+        if do_eo:
+            out["qc_evenodd_flag"] = out["qc_evenodd"] > EVENODD_CUT
             flags.append("qc_evenodd_flag")
+    else:
+        out["qc_n_answered"][:] = 0
     if duration is not None:
         dur = np.asarray(duration, dtype=float)
         thr = float(min_seconds) if min_seconds is not None else SECONDS_PER_ITEM * max(k, 1)
@@ -247,8 +307,11 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
         out["qc_attention_failed"] = failed
         out["qc_attention_flag"] = failed > 0
         flags.append("qc_attention_flag")
+    any_flag = np.zeros(n, dtype=bool)
+    for f in flags:
+        any_flag |= out[f]
+    out["qc_flagged"] = any_flag
     df = pd.DataFrame(out, index=codes.index)
-    df["qc_flagged"] = df[flags].any(axis=1) if flags else False
     info["flags"] = flags
     info["counts"] = {f: int(df[f].sum()) for f in flags + ["qc_flagged"]}
     return df, info

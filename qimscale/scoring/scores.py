@@ -26,17 +26,6 @@ def reverse_key(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return lo + hi - x
 
 
-def _mean_rule(X: np.ndarray, k: int, min_answered: float):
-    """Mean of answered items when answered/k >= min_answered; also n answered."""
-    answered = ~np.isnan(X)
-    n_ans = answered.sum(axis=1)
-    total = np.where(answered, X, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / n_ans
-    ok = (n_ans > 0) & (n_ans >= min_answered * k - 1e-9)
-    return np.where(ok, mean, np.nan), n_ans, ok
-
-
 def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_ANSWERED,
                 sums: bool = False, norms: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """Score validated item codes.
@@ -93,44 +82,96 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     """
     if not (0 < min_answered <= 1):
         raise DataError(f"--min-answered must be a fraction in (0, 1]; got {min_answered}")
-    n = codes.shape[0]
-    recoded: dict[str, np.ndarray] = {}
-    n_reversed = 0
-    for item_id, rule in spec.items.items():
-        x = codes[item_id].to_numpy(dtype=float) if item_id in codes else np.full(n, np.nan)
-        if rule.reverse:
-            x = reverse_key(x, rule.min, rule.max)
-            n_reversed += 1
-        recoded[item_id] = x
+    X, order = item_matrix(codes, spec)
+    n = X.shape[0]
+    pos = {item: j for j, item in enumerate(order)}
+    rev_cols = np.array([pos[i] for i, r in spec.items.items() if r.reverse], dtype=int)
+    rev_lo = np.array([spec.items[order[j]].min for j in rev_cols], dtype=float)
+    rev_hi = np.array([spec.items[order[j]].max for j in rev_cols], dtype=float)
+    scale_idx = {sc.id: np.array([pos[i] for i in sc.items], dtype=int) for sc in spec.scales}
+    sums_ = {sc.id: np.empty(n) for sc in spec.scales}
+    nans_ = {sc.id: np.empty(n, dtype=np.int32) for sc in spec.scales}
+    # when each scale's items are consecutive columns, sum blocks with one reduceat per chunk
+    flat = np.concatenate([scale_idx[sc.id] for sc in spec.scales]) if spec.scales else np.array([], int)
+    contiguous = len(flat) == X.shape[1] and np.array_equal(flat, np.arange(X.shape[1]))
+    starts = np.cumsum([0] + [len(scale_idx[sc.id]) for sc in spec.scales])[:-1]
+    for a, chunk in row_chunks(X):
+        b = a + len(chunk)
+        if len(rev_cols):
+            chunk[:, rev_cols] = rev_lo + rev_hi - chunk[:, rev_cols]  # reverse keying: min + max - x
+        answered = ~np.isnan(chunk)
+        np.copyto(chunk, 0.0, where=~answered)
+        if contiguous:
+            tot = np.add.reduceat(chunk, starts, axis=1)
+            cnt = np.add.reduceat(answered, starts, axis=1, dtype=np.int32)
+            for j, sc in enumerate(spec.scales):
+                sums_[sc.id][a:b] = tot[:, j]
+                nans_[sc.id][a:b] = cnt[:, j]
+        else:
+            for sid, idx in scale_idx.items():
+                sums_[sid][a:b] = chunk[:, idx].sum(axis=1)
+                nans_[sid][a:b] = answered[:, idx].sum(axis=1)
     out: dict[str, np.ndarray] = {}
     log = {"min_answered": min_answered, "reverse_keyed_items": [i for i, r in spec.items.items() if r.reverse],
            "reverse_rule": "min + max - x", "scales": {}, "domains": {}}
     scale_ids = {sc.id for sc in spec.scales}
     for sc in spec.scales:
-        X = np.column_stack([recoded[i] for i in sc.items])
         k = len(sc.items)
-        mean, n_ans, ok = _mean_rule(X, k, min_answered)
+        mean, ok = _rule(sums_[sc.id], nans_[sc.id], k, min_answered)
         out[sc.id] = mean
         if sums:
             out[f"{sc.id}_sum"] = mean * k
         log["scales"][sc.id] = {
             "items": list(sc.items), "k": k, "domain": sc.domain, "exploratory": sc.exploratory,
             "min_items_answered": int(math.ceil(min_answered * k - 1e-9)),
-            "n_scored": int(ok.sum()), "n_prorated": int((ok & (n_ans < k)).sum()),
+            "n_scored": int(ok.sum()), "n_prorated": int((ok & (nans_[sc.id] < k)).sum()),
             "n_missing_too_few_items": int((~ok).sum()),
         }
     for dom, sids in spec.domains.items():
-        items = [i for sid in sids for i in next(s for s in spec.scales if s.id == sid).items]
-        X = np.column_stack([recoded[i] for i in items])
-        mean, n_ans, ok = _mean_rule(X, len(items), min_answered)
+        k = sum(len(scale_idx[sid]) for sid in sids)
+        total = np.sum([sums_[sid] for sid in sids], axis=0)
+        n_ans = np.sum([nans_[sid] for sid in sids], axis=0)
+        mean, ok = _rule(total, n_ans, k, min_answered)
         name = f"{dom}_domain" if dom in scale_ids else dom
         out[name] = mean
-        log["domains"][name] = {"scales": sids, "k": len(items), "n_scored": int(ok.sum()),
-                                "n_prorated": int((ok & (n_ans < len(items))).sum())}
+        log["domains"][name] = {"scales": sids, "k": k, "n_scored": int(ok.sum()),
+                                "n_prorated": int((ok & (n_ans < k)).sum())}
     scores = pd.DataFrame(out, index=codes.index)
     if norms is not None:
         scores, log["norms"] = _apply_norms(scores, norms)
     return scores, log
+
+
+def _rule(total: np.ndarray, n_ans: np.ndarray, k: int, min_answered: float):
+    """Mean of answered items when answered/k >= min_answered (else NaN), and the mask."""
+    ok = (n_ans > 0) & (n_ans >= min_answered * k - 1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, total / n_ans, np.nan), ok
+
+
+#: rows processed at a time by the vectorised row-wise computations (bounds temporary memory)
+CHUNK_ROWS = 65536
+
+
+def row_chunks(X: np.ndarray, size: int = CHUNK_ROWS):
+    """Yield ``(start, contiguous copy of X[start:start+size])``: bounded temporaries, no per-row loop."""
+    for a in range(0, X.shape[0], size):
+        yield a, np.array(X[a:a + size], dtype=float, order="C")
+
+
+def item_matrix(codes: pd.DataFrame, spec) -> tuple[np.ndarray, list]:
+    """The ``n x k`` float matrix of the spec's items (no copy when ``codes`` already is one block).
+
+    Items missing from ``codes`` are all-missing columns.
+    """
+    order = list(spec.items)
+    if list(codes.columns) == order:
+        return codes.to_numpy(dtype=float), order
+    n = codes.shape[0]
+    X = np.empty((n, len(order)), order="F")
+    for j, item in enumerate(order):
+        X[:, j] = codes[item].to_numpy(dtype=float) if item in codes else np.nan
+    return X, order
 
 
 def _apply_norms(scores: pd.DataFrame, norms: pd.DataFrame):

@@ -192,20 +192,21 @@ def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
     df = survey.data
     n = df.shape[0]
     frames: list[pd.DataFrame] = []
-    codes = {}
+    matrix = np.empty((n, len(spec.items)), order="F")  # the item matrix, one column per item
     counts = {}
     item_cols = colmap.item_columns(spec)
-    for item_id, rule in spec.items.items():
+    for j, (item_id, rule) in enumerate(spec.items.items()):
         col = item_cols.get(item_id)
         if col is None:
-            codes[item_id] = np.full(n, np.nan)
+            matrix[:, j] = np.nan
             frames.append(pd.DataFrame({"row": [None], "column": [None], "item": [item_id], "value": [None],
                                         "problem": [f"item absent from the file (scale '{rule.scale}')"]}))
             counts[item_id] = {"absent": True}
             continue
         vals, fr, c = _check_column(survey, col, item_id, rule.codes, rule.na_code, rule.labels,
                                     survey.user_missing.get(col), "item")
-        codes[item_id] = vals
+        matrix[:, j] = vals
+        del vals
         frames += fr
         counts[item_id] = c
     background = {}
@@ -229,8 +230,8 @@ def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
                 else pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}))
     problems = problems[PROBLEM_COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
-    return Validation(pd.DataFrame(codes, index=df.index), pd.DataFrame(background, index=df.index),
-                      problems, counts)
+    codes = pd.DataFrame(matrix, columns=list(spec.items), index=df.index, copy=False)
+    return Validation(codes, pd.DataFrame(background, index=df.index), problems, counts)
 
 
 def _duplicate_ids(survey, id_columns) -> list[pd.DataFrame]:

@@ -1,0 +1,97 @@
+"""Scoring a million respondents: CSV in, validated and scored, Parquet out.
+
+The CSV (1,000,000 respondents x every scored item of the bundled instrument,
+codes 1-5 with some 9 = not applicable and some blanks, plus an id column) is
+generated in a temporary folder at benchmark time. In the same run it is read
+once with a bare ``pyarrow.csv.read_csv`` (the peer) and once scored end to end
+by :func:`qimscale.scoring.score_file` (read, map, validate, reverse-key, score
+scales and domains, quality flags) and written as Parquet. The target ratio is
+1.5. Peak memory (resident set growth of a fresh process during the run) is
+reported against the float64 item matrix (n x k x 8 bytes); the target is below 3x.
+
+Run: ``python -m benchmarks scoring`` (``QIM_BENCH_N`` overrides the row count).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._harness import row
+
+N = int(os.environ.get("QIM_BENCH_N", "1000000"))
+
+
+def make_csv(path: Path, n: int, seed: int = 1) -> int:
+    """Write the benchmark CSV; returns the number of items."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from qimscale.instrument import load_instrument
+
+    items = [it.id for it in load_instrument().scored_items()]
+    rng = np.random.default_rng(seed)
+    trait = rng.normal(size=n).astype(np.float32)
+    cols = {"respondent": pa.array(np.arange(1, n + 1))}
+    for it in items:
+        x = np.clip(np.rint(3 + trait + rng.normal(scale=0.9, size=n).astype(np.float32)), 1, 5).astype(np.int8)
+        x[rng.random(n) < 0.01] = 9
+        arr = pa.array(x, mask=rng.random(n) < 0.02)
+        cols[it] = arr
+    pcsv.write_csv(pa.table(cols), path, pcsv.WriteOptions(include_header=True))
+    return len(items)
+
+
+_CHILD = r"""
+import json, resource, sys, time
+mode, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
+import numpy, pandas, pyarrow, pyarrow.csv, pyarrow.parquet, scipy.special
+from qimscale.scoring import score_file
+import qimscale.instrument; qimscale.instrument.load_instrument()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+if mode == "peer":
+    t = pyarrow.csv.read_csv(src)
+else:
+    res = score_file(src)
+    res.table.to_parquet(out, index=False)
+dt = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": dt, "peak_growth_mb": (peak - base) / 1024}))
+"""
+
+
+def _child(mode: str, src: Path, out: Path) -> dict:
+    res = subprocess.run([sys.executable, "-c", _CHILD, mode, str(src), str(out)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def run() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "responses.csv"
+        t0 = time.perf_counter()
+        k = make_csv(src, N)
+        gen = time.perf_counter() - t0
+        size_mb = src.stat().st_size / 1024**2
+        matrix_mb = N * k * 8 / 1024**2
+        peer = min((_child("peer", src, Path(tmp) / "x") for _ in range(2)), key=lambda r: r["seconds"])
+        ours = min((_child("score", src, Path(tmp) / "scores.parquet") for _ in range(2)),
+                   key=lambda r: r["seconds"])
+        note = (f"{N} rows x {k} items, CSV {size_mb:.0f} MB (generated in {gen:.1f} s); peak memory growth "
+                f"{ours['peak_growth_mb']:.0f} MB = {ours['peak_growth_mb'] / matrix_mb:.2f}x the float64 item "
+                f"matrix ({matrix_mb:.0f} MB; target < 3x); pyarrow read alone grew {peer['peak_growth_mb']:.0f} MB")
+        return [row(f"score {N:,} x {k} CSV -> parquet", ours["seconds"], "pyarrow.csv.read_csv", peer["seconds"],
+                    target=1.5, note=note)]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from benchmarks._harness import render
+
+    print(render(run()))
