@@ -122,7 +122,7 @@ def test_empty_category_in_group(ref, data):
                                         r"item 'y2' in group 'C': category 1 is empty.*collapse"):
         fit_wlsmv(d, "f1 =~ y1 + y2 + y3", ordered="all", group="group")
     counts = category_counts(d, ["y2", "y3"], "group")
-    assert counts.empty.sum() == 2 and set(counts.columns) >= {"item", "group", "category", "count"}
+    assert counts["is_empty"].sum() == 2 and set(counts.columns) >= {"item", "group", "category", "count"}
     d = data[~((data.group == "C") & (data.y2 == 1))]
     res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4", ordered="all", group="group",
                     collapse={"y2": {1: 2}})

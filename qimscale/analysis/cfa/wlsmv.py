@@ -660,7 +660,7 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     -------
     DataFrame
         One row per item, group and category (the sorted levels observed over
-        all groups): ``item, group, category, count, empty, sparse`` (``sparse``:
+        all groups): ``item, group, category, count, is_empty, is_sparse`` (``is_sparse``:
         fewer than :data:`~.ordinal_stage1.SPARSE_CATEGORY_COUNT` responses).
 
     Raises
@@ -677,7 +677,7 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
             cnt = np.bincount(codes[:, j], minlength=len(levels[it]))
             for c, (lv, n) in enumerate(zip(levels[it], cnt)):
                 recs.append({"item": it, "group": lab, "category": lv, "count": int(n),
-                             "empty": bool(n == 0), "sparse": bool(0 < n < SPARSE_CATEGORY_COUNT)})
+                             "is_empty": bool(n == 0), "is_sparse": bool(0 < n < SPARSE_CATEGORY_COUNT)})
     return pd.DataFrame.from_records(recs)
 
 
