@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
 from qimscale.errors import DataError, ModelError
@@ -55,6 +55,23 @@ __all__ = [
 METHODS = ("minres", "ml", "pa")
 SCORE_METHODS = ("regression", "bartlett", "tenberge")
 _EPS = np.finfo(float).eps
+
+
+def _small_blas():
+    """Limit BLAS to one thread while working on small matrices.
+
+    Thread start-up dominates BLAS calls on 20 x 20 matrices (and scipy's
+    L-BFGS-B) and, on a busy machine, makes them several times slower. The
+    limit is scoped to the ``with`` block; without ``threadpoolctl`` nothing
+    changes.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_choice(name: str, value, choices) -> None:
@@ -317,6 +334,11 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
     >>> np.round(L[:, 0], 4).tolist()
     [0.8, 0.7, 0.6, 0.5]
     """
+    with _small_blas():
+        return _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, warn)
+
+
+def _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, warn):
     R = np.asarray(corr, dtype=float)
     _check_choice("method", method, METHODS)
     p = R.shape[0]
@@ -511,7 +533,7 @@ def _smooth(R: np.ndarray) -> np.ndarray:
 def _rmsea_bound(chisq: float, dof: float, n: float, prob: float) -> float:
     """RMSEA bound: the noncentrality with ``P(X <= chisq | ncp) = prob``, as psych's ``uniroot`` search."""
     hi = max(n, chisq) + 2 * n
-    g = lambda ncp: stats.ncx2.cdf(chisq, dof, ncp) - prob if ncp > 0 else stats.chi2.cdf(chisq, dof) - prob  # noqa: E731
+    g = lambda ncp: special.chndtr(chisq, dof, ncp) - prob if ncp > 0 else special.chdtr(dof, chisq) - prob  # noqa: E731
     try:
         root = optimize.brentq(g, 0.0, hi, xtol=1e-12)
     except ValueError:
@@ -604,14 +626,15 @@ def fit_statistics(R, loadings, phi=None, n_obs=None, np_obs=None, alpha: float 
         out["null_chisq"] = null_obj * ((n - 1) - (2 * p + 5) / 6)
         m0 = null_obj * 2 / (p * (p - 1))
         if dof > 0:
-            out["pvalue"] = float(stats.chi2.sf(chisq, dof))
+            out["pvalue"] = float(special.chdtrc(dof, chisq))
             out["tli"] = float((m0 - objective / dof) / (m0 - 1 / nm))
             rmsea = float(np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0)))
             tail = alpha / 2
             upper = lower = 0.0
-            if stats.chi2.cdf(chisq, dof) > tail:
+            cdf0 = float(special.chdtr(dof, chisq))
+            if cdf0 > tail:
                 upper = _rmsea_bound(chisq, dof, n, tail)
-            if stats.chi2.cdf(chisq, dof) > 1 - tail:
+            if cdf0 > 1 - tail:
                 lower = _rmsea_bound(chisq, dof, n, 1 - tail)
             out["rmsea"] = rmsea
             out["rmsea_ci_lower"] = lower if not lower > rmsea else nan
@@ -902,6 +925,10 @@ class EFA:
         self
         """
         self._validate()
+        with _small_blas():
+            return self._fit(X, n_obs)
+
+    def _fit(self, X, n_obs):
         R, n, np_obs, items, raw = _as_correlation(X, n_obs, self.cor, self.correct)
         nf = self.n_factors
         pa_res = None
@@ -917,7 +944,7 @@ class EFA:
         p = R.shape[0]
         if not 1 <= nf < p:
             raise ModelError(f"n_factors must be between 1 and {p - 1} for {p} items; got {nf}")
-        L0, _u, info = fit_factors(R, nf, self.method, n, max_iter=self.max_iter, min_err=self.min_err)
+        L0, _u, info = _fit_factors(R, nf, self.method, n, self.max_iter, self.min_err, True, True)
         rot = rotate(L0, self.rotation if nf > 1 else "none", target=self.target, n_starts=self.n_starts,
                      random_state=self.random_state, **(self.rotation_kwargs or {}))
         L, phi, rotmat, _order, _signs = align_factors(rot.loadings, rot.phi, rot.rotmat)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qimscale.analysis.efa import _as_correlation, _check_choice, fit_factors
+from qimscale.analysis.efa import _as_correlation, _check_choice, _fit_factors, _small_blas, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -190,7 +190,7 @@ def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
         out[conv] = vals[conv]
         todo = ~conv
     for b in np.flatnonzero(todo):
-        _L, _u, info = fit_factors(R[b], 1, method, smc_start=False, warn=False)
+        _L, _u, info = _fit_factors(R[b], 1, method, None, 50, 0.001, False, False)
         out[b] = info["common_eigenvalues"]
     return out
 
@@ -374,14 +374,15 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
     want_fa = fa != "pc"
     pc_values = eigenvalues(R)
     if want_fa:
-        fa_values = fit_factors(R, 1, method)[2]["common_eigenvalues"]
+        fa_values = _fit_factors(R, 1, method, None, 50, 0.001, True, True)[2]["common_eigenvalues"]
     else:
         fa_values = np.full(p, np.nan)
     nan = np.full(p, np.nan)
 
     def summarise(Rs):
-        pcv = np.linalg.eigvalsh(Rs)[:, ::-1]
-        fav = _fa_values(Rs, method) if want_fa else np.full_like(pcv, np.nan)
+        with _small_blas():  # many tiny decompositions: threads only add overhead
+            pcv = np.linalg.eigvalsh(Rs)[:, ::-1]
+            fav = _fa_values(Rs, method) if want_fa else np.full_like(pcv, np.nan)
         return (pcv.mean(axis=0), np.quantile(pcv, quant, axis=0),
                 fav.mean(axis=0), np.quantile(fav, quant, axis=0))
 
