@@ -287,6 +287,11 @@ def smc(r: np.ndarray) -> np.ndarray:
 
 def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
     """psych's internal ``alpha.1``: the alpha family of one covariance matrix."""
+    with np.errstate(divide="ignore", invalid="ignore"):   # a zero total variance gives inf/NaN, as in R
+        return _alpha1_unguarded(c, r)
+
+
+def _alpha1_unguarded(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
     k = c.shape[0]
     tr_c, sum_c = np.trace(c), c.sum()
     raw = (1.0 - tr_c / sum_c) * k / (k - 1)
