@@ -121,3 +121,14 @@ def test_boundary_correlation_warns():
         res = polychoric(df, smooth=False)
     # psych::polychoric gives 0.999959 (optimize's tolerance at the end of (-1, 1))
     assert res.corr.loc["a", "b"] == pytest.approx(0.999959, abs=1e-4)
+
+
+def test_pairwise_thresholds_degenerate_pair_is_nan(items):
+    # a and b overlap only where b == 1, so the trimmed a x b table has a single column
+    items.loc[items["b"] != 1, "a"] = np.nan
+    with pytest.warns(PolychoricWarning) as rec:
+        res = polychoric(items, global_thresholds=False)
+    assert np.isnan(res.corr.loc["a", "b"])
+    assert any("'a' and 'b': with pairwise thresholds" in str(w.message) for w in rec)
+    with pytest.raises(DataError, match="'max_categories' parameter"):
+        polychoric(items, max_categories=1)

@@ -812,7 +812,7 @@ def _as_frame(data) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"V{i + 1}" for i in range(arr.shape[1])])
 
 
-def _validate(df: pd.DataFrame, max_categories: int) -> tuple[np.ndarray, list[str]]:
+def _validate(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Numeric float matrix of the items after the checks every item must pass."""
     names = [str(c) for c in df.columns]
     if len(names) < 2:
@@ -995,10 +995,15 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     if global_thresholds not in (True, False, "auto"):
         raise DataError(f"The 'global_thresholds' parameter of polychoric must be one of [True, False, 'auto']. "
                         f"Got {global_thresholds!r} instead.")
+    if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) or max_categories < 2:
+        raise DataError(f"The 'max_categories' parameter of polychoric must be an integer >= 2. "
+                        f"Got {max_categories!r} instead.")
+    if not np.isfinite(zero_add_2x2) or zero_add_2x2 < 0:
+        raise DataError(f"The 'zero_add_2x2' parameter of polychoric must be >= 0. Got {zero_add_2x2!r} instead.")
     if not np.isfinite(correct) or correct < 0:
         raise DataError(f"The 'correct' parameter of polychoric must be >= 0. Got {correct!r} instead.")
     df = _as_frame(data)
-    x, names = _validate(df, max_categories)
+    x, names = _validate(df)
     msgs: list[str] = []
 
     def warn(msg: str) -> None:
@@ -1081,6 +1086,10 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         warn(f"the polychoric correlation of '{names[iu[k]]}' and '{names[ju[k]]}' is at the boundary "
              f"({rho[k]:.4f}): their table has (almost) no responses off one diagonal; consider "
              f"merging the items or collapsing sparse categories")
+    for k in np.flatnonzero(~fit & (npair > 0)):
+        warn(f"items '{names[iu[k]]}' and '{names[ju[k]]}': with pairwise thresholds their table keeps fewer "
+             f"than 2 non-empty rows or columns (or its corrected margins exceed 1), so their correlation "
+             f"is NaN as in psych; use global_thresholds=True")
     for k in np.flatnonzero(npair == 0):
         warn(f"items '{names[iu[k]]}' and '{names[ju[k]]}' have no complete pairs; their correlation is NaN")
 
