@@ -23,7 +23,10 @@ For MLR the robust versions use the Yuan–Bentler scaling factor ``c``
 (:mod:`.mlr`): ``chisq_scaled = X2 / c``; ``cfi_robust``, ``tli_robust`` and
 ``rmsea_robust`` replace ``df`` by ``c df`` (Brosseau-Liard & Savalei 2014,
 doi:10.1080/00273171.2014.933697; Brosseau-Liard, Savalei & Li 2012,
-doi:10.1080/00273171.2012.715252).
+doi:10.1080/00273171.2012.715252). After FIML, ``cfi_robust``, ``tli_robust``
+and ``rmsea_robust`` (also for plain ML) are Zhang & Savalei's corrected
+indices (doi:10.1037/met0000445): the complete-data ML statistic of the FIML
+estimates at the EM moments, with its own scaling constant.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from qimscale.errors import ModelError
 from .fiml import FIMLObjective, fiml_loglik
 from .ml import MLObjective
 from .mlr import casewise_scores, yuan_bentler_trace
-from .model import RAMModel
+from .ml import expected_information_normal as _expected_info
+from .model import RAMModel, vech_indices
 from .partable import ParTable
 
 __all__ = ["CFAResult", "numerical_hessian", "rmsea_ci"]
@@ -318,20 +322,82 @@ class CFAResult:
                                              x_index=self._x_index())
         return trace / df if df > 0 else math.nan, trace
 
-    def _fiml_h1_trace(self):
-        if getattr(self, "_h1_trace", None) is None:
-            total = 0.0
+    def _fiml_h1_info(self):
+        """Per group ``(Wm, Jm)``: observed and first-order information of the saturated FIML model.
+
+        Parameters are ordered as ``model.vech_indices`` then the means.
+        """
+        if getattr(self, "_h1_info", None) is None:
+            out = []
             for pat, gd in zip(self.patterns_, self.groups_):
-                spt = _saturated_partable(self.partable_.ov, 1)
-                smod = RAMModel(spt)
+                smod = RAMModel(_saturated_partable(self.partable_.ov, 1))
                 sobj = FIMLObjective(smod, [pat])
                 th = np.concatenate([_vech_rowwise(gd.cov), gd.mean])
-                A1 = numerical_hessian(sobj, th)
                 sc = sobj.casewise_scores(th)[0]
-                B1 = sc.T @ sc / gd.n
-                total += float(np.sum(B1 * np.linalg.inv(A1).T))
-            self._h1_trace = total
-        return self._h1_trace
+                out.append((numerical_hessian(sobj, th), sc.T @ sc / gd.n))
+            self._h1_info = out
+        return self._h1_info
+
+    def _fiml_h1_trace(self):
+        return sum(float(np.sum(B1 * np.linalg.inv(A1).T)) for A1, B1 in self._fiml_h1_info())
+
+    def _fiml_corrected(self, scaled: bool):
+        """Zhang & Savalei (2023) corrected ingredients for robust RMSEA/CFI after FIML.
+
+        Returns ``(XX3, c3, XX3_null, c3_null)``: the complete-data ML statistic
+        of the FIML estimates evaluated at the EM (saturated) moments and its
+        scaling constant (``V3`` when the test is scaled, ``V6`` otherwise), as
+        lavaan's ``lav_fit_fiml_corrected``.
+        """
+        from scipy.linalg import block_diag
+
+        from .mlr import saturated_basis
+
+        N = self.ntotal_
+        fg = np.array([gd.n / N for gd in self.groups_])
+        p = self.model_.p
+        r, c = vech_indices(p)
+        info = self._fiml_h1_info()
+        Wm = [w * A for w, (A, _) in zip(fg, info)]
+        Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
+        dS_b, dm_b = saturated_basis(p, True)
+        order = np.concatenate([np.lexsort((np.tril_indices(p)[0], np.tril_indices(p)[1])),
+                                np.arange(len(r), len(r) + p)])
+        dS_b, dm_b = dS_b[order], dm_b[order]
+        Wc = [w * _expected_info(gd.cov, dS_b, dm_b) for w, gd in zip(fg, self.groups_)]
+        Wm_all, Wmi_all, Wc_all = block_diag(*Wm), block_diag(*Wmi), block_diag(*Wc)
+        Gamma_all = block_diag(*[np.linalg.inv(A) @ B @ np.linalg.inv(A) / w for w, (A, B) in zip(fg, info)])
+
+        def k_trace(model, theta):
+            # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1")
+            Delta = block_diag(*[np.hstack([dS[:, r, c], dm]).T for dS, dm in model.jacobian(theta)])
+            Delta = _collapse_groups(Delta, model)
+            E_inv = np.linalg.inv(Delta.T @ Wm_all @ Delta)
+            U = Wm_all - Wm_all @ Delta @ E_inv @ Delta.T @ Wm_all
+            if scaled:
+                return float(np.trace(U @ Wmi_all @ Wc_all @ Wmi_all @ U @ Gamma_all))
+            return float(np.trace(Wc_all @ Wmi_all @ U @ Wmi_all))
+
+        def complete_chisq(model, theta):
+            x2 = 0.0
+            for gd, (Sig, mu) in zip(self.groups_, model.implied(theta)):
+                Si = np.linalg.inv(Sig)
+                d = gd.mean - mu
+                x2 += gd.n * (np.linalg.slogdet(Sig)[1] + np.sum(Si * gd.cov) - np.linalg.slogdet(gd.cov)[1]
+                              - p + d @ Si @ d)
+            return x2
+
+        df = self.df_
+        XX3 = complete_chisq(self.model_, self.theta_)
+        c3 = k_trace(self.model_, self.theta_) / df
+        bpt = _independence_partable(self.partable_, self.groups_)
+        bmod = RAMModel(bpt)
+        thb = np.concatenate([np.concatenate([np.nanvar(pt.X, axis=0), np.nanmean(pt.X, axis=0)])
+                              for pt in self.patterns_])
+        df_b = self.partable_.ngroups * p * (p - 1) // 2
+        XX3_b = complete_chisq(bmod, thb)
+        c3_b = k_trace(bmod, thb) / df_b
+        return XX3, c3, XX3_b, c3_b
 
     # ------------------------------------------------------------------ fit measures
     @_blas1
@@ -387,8 +453,10 @@ class CFAResult:
             if not self.fiml_:
                 out["cfi_robust"] = _cfi(X2, df, X2b, df_b, c, cb)
                 out["tli_robust"] = _tli(X2, df, X2b, df_b, c, cb)
-            else:
-                out["cfi_robust"] = out["tli_robust"] = math.nan
+        if self.fiml_:
+            corr = self._fiml_corrected(scaled=self.estimator == "MLR")
+            out["cfi_robust"] = _cfi(corr[0], df, corr[2], df_b, corr[1], corr[3])
+            out["tli_robust"] = _tli(corr[0], df, corr[2], df_b, corr[1], corr[3])
         out["nnfi"] = out["tli"]
         out["rfi"] = (1.0 if (X2b / df_b - X2 / df) < 0 else (X2b / df_b - X2 / df) / (X2b / df_b)) if df > 0 else 1.0
         out["nfi"] = (X2b - X2) / X2b if df > 0 else 1.0
@@ -410,8 +478,10 @@ class CFAResult:
                 out["rmsea_robust"] = _rmsea(X2, df, N, G, c)
                 lo, hi = rmsea_ci(X2 / c, df, N, G, c_hat=c)
                 out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
-            else:
-                out["rmsea_robust"] = out["rmsea_ci_lower_robust"] = out["rmsea_ci_upper_robust"] = math.nan
+        if self.fiml_:
+            out["rmsea_robust"] = _rmsea(corr[0], df, N, G, corr[1])
+            lo, hi = rmsea_ci(corr[0] / corr[1], df, N, G, c_hat=corr[1])
+            out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
         srmr, srmr_nomean = self._srmr()
         out.update({"srmr": srmr, "srmr_bentler": srmr, "srmr_bentler_nomean": srmr_nomean})
         self._fit = out
@@ -899,6 +969,16 @@ class CFAResult:
                 "converged": bool(self.converged_), "fit": self.fit_measures(),
                 "estimates": pe.to_dict(orient="records"), "reliability": rel,
                 "warnings": list(self.warnings_)}
+
+
+def _collapse_groups(Delta_bd, model):
+    """Turn a block-diagonal per-group Jacobian (each block npar wide) into one with shared columns."""
+    G, k = model.ngroups, model.npar
+    rows = Delta_bd.shape[0]
+    out = np.zeros((rows, k))
+    for g in range(G):
+        out += Delta_bd[:, g * k:(g + 1) * k]
+    return out
 
 
 def _vech_rowwise(S):
