@@ -98,3 +98,32 @@ def test_missing_rows_are_dropped_and_counted(data):
 def test_unknown_column_is_an_error(data):
     with pytest.raises(DataError, match="not found"):
         prepare_ordinal_data(data, ["y1", "nope"])
+
+
+def test_binary_items_with_an_empty_2x2_cell():
+    # lavaan adds 0.5 to the empty cell (keeping the margins) before estimating rho
+    ref = json.loads((REF / "wlsmv_binary.json").read_text())
+    d = pd.read_csv(REF / "data" / "wlsmv_binary.csv")
+    items = list(d.columns)
+    codes, lv = encode_ordinal(d, items)
+    st = ordinal_stage1(codes, [2] * len(items), items)
+    np.testing.assert_allclose(st.cor, np.array(ref["cor"]), atol=1e-6)
+    G = np.array(ref["gamma"])
+    np.testing.assert_allclose(st.gamma, G, rtol=1e-5, atol=1e-6 * np.abs(G).max())
+
+    from qimscale.analysis.cfa.wlsmv import fit_wlsmv
+
+    res = fit_wlsmv(d, "f =~ b1 + b2 + b3 + b4 + b5", ordered="all")
+    for k in ("chisq", "df", "chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"):
+        assert res.fit[k] == pytest.approx(ref["fit"][k.replace("_", ".")], rel=2e-5, abs=1e-8), k
+
+
+def test_text_categories_need_an_order(data):
+    d = data[["y1", "y2"]].head(50).astype({"y1": str})
+    with pytest.raises(DataError, match=r"'y1' is not numeric \(e.g. value '"):
+        encode_ordinal(d, ["y1", "y2"])
+    lab = ["never", "rarely", "sometimes", "often", "always"]
+    d = data[["y1", "y2"]].head(200).copy()
+    d["y1"] = pd.Categorical.from_codes(d.y1 - 1, lab, ordered=True)
+    codes, lv = encode_ordinal(d, ["y1", "y2"])
+    assert lv["y1"] == lab and (codes[:, 0] == data.y1.head(200) - 1).all()

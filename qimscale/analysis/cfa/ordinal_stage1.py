@@ -140,8 +140,13 @@ def encode_ordinal(data: pd.DataFrame, items: list, levels: dict | None = None):
         if it not in levels:
             if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered:
                 levels[it] = list(col.cat.categories)
-            else:
+            elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
                 levels[it] = sorted(pd.unique(col.dropna()).tolist())
+            else:
+                bad = next((v for v in col.dropna() if not isinstance(v, (int, float))), None)
+                raise DataError(f"ordered item '{it}' is not numeric (e.g. value {bad!r}); the "
+                                "order of text categories is unknown. Recode it to numbers or "
+                                "pass an ordered pandas Categorical.")
         lv = levels[it]
         if len(lv) < 2:
             raise DataError(f"ordered item '{it}' has {len(lv)} distinct value(s) "
@@ -160,6 +165,25 @@ def encode_ordinal(data: pd.DataFrame, items: list, levels: dict | None = None):
                                 f"the levels {lv}") from None
         codes[:, j] = out
     return codes, levels
+
+
+def _adjust_2x2(tab, k1, k2, names, where, add=0.5):
+    """lavaan's ``zero.add = 0.5`` with ``zero.keep.margins = TRUE`` for 2 x 2 tables."""
+    out = tab
+    for m in range(tab.shape[0]):
+        if k1[m] != 2 or k2[m] != 2:
+            continue
+        t = tab[m, :2, :2]
+        zero = np.flatnonzero(t.ravel() == 0)
+        if zero.size == 2:
+            raise DataError(f"items {names[m]}{where}: two empty cells in their 2 x 2 table, so "
+                            "the tetrachoric correlation is +-1; drop or combine one of the items")
+        if zero.size == 1:
+            if out is tab:
+                out = tab.copy()
+            sign = 1.0 if zero[0] in (0, 3) else -1.0
+            out[m, :2, :2] += sign * add * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    return out
 
 
 def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
@@ -276,9 +300,12 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         rho = np.array([polychoric(tab[m], t1[m], t2[m]) for m in range(pstar)])
     elif pstar:
         # two-step ML with the thresholds fixed, all pairs at once (the
-        # polychoric engine's solver; lavaan adds nothing to empty cells of
-        # tables larger than 2 x 2)
-        rho, _ll, conv, _it = _fit_rho(tab, t1, t2, _start_values(tab))
+        # polychoric engine's solver). As lavaan: nothing is added to empty
+        # cells of tables larger than 2 x 2; a 2 x 2 table with one empty cell
+        # gets 0.5 there, compensated so that the margins are kept.
+        fit_tab = _adjust_2x2(tab, [n_levels[i] for i in ii], [n_levels[j] for j in jj],
+                              [f"{items[i]}-{items[j]}" for i, j in zip(ii, jj)], where)
+        rho, _ll, conv, _it = _fit_rho(fit_tab, t1, t2, _start_values(fit_tab))
         if not np.all(conv):
             bad = [f"{items[ii[m]]}-{items[jj[m]]}" for m in np.flatnonzero(~conv)]
             warnings.warn(f"polychoric correlation did not converge{where} for {bad}", stacklevel=2)
