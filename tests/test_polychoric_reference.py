@@ -82,7 +82,7 @@ def test_sim_matches_lavaan(ref, sim):
 def test_reverse_keyed_item_flips_sign(ref, sim):
     res = run(sim)
     rev = sim.copy()
-    rev["i9"] = 6 - rev["i9"]
+    rev["i9"] = 6 - rev["i9"]  # the keyed (scored) version of the reverse-keyed item
     res_r = run(rev)
     assert_rho(res_r, ref["sim_reversed"]["psych"], PSYCH_TOL)
     flip = np.ones(len(sim.columns))

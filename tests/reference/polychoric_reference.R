@@ -28,21 +28,20 @@ write_data <- function(x, name) write.csv(x, file.path(datadir, name), row.names
 set.seed(20261126)
 n <- 500; p <- 9
 f <- rnorm(n)
-lam <- c(.8, .75, .7, .65, .6, .55, .5, .45, -.7)  # i9 loads negatively (reverse keyed)
+lam <- c(.8, .75, .7, .65, .6, .55, .5, .45, -.7)  # i9 is reverse keyed: negatively related to i1-i8
 z <- sapply(lam, function(l) l * f + sqrt(1 - l^2) * rnorm(n))
 cuts <- list(c(-1.5, -.5, .4, 1.3), c(-1.2, -.3, .6, 1.5), c(-2, -1, 0, 1), c(-.8, 0, .8, 1.6),
              c(-1.6, -.7, .2, 1.1), c(-1, -.2, .5, 1.2), c(-1.8, -.9, .1, .9), c(-1.3, -.4, .3, 1.8),
              c(-1.4, -.6, .3, 1.2))
 sim <- as.data.frame(sapply(1:p, function(j) findInterval(z[, j], cuts[[j]]) + 1))
 names(sim) <- paste0("i", 1:p)
-sim$i9 <- 6 - sim$i9  # stored reverse keyed: high = disagree (still negatively related)
 miss <- matrix(runif(n * p) < .05, n, p)
 sim[miss] <- NA
 sim[c(17, 300), ] <- NA  # two all-missing rows
 write_data(sim, "polychoric_sim.csv")
 out$sim <- list(psych = psych_poly(sim), psych_raw = psych_poly(sim, smooth = FALSE),
                 lavaan = lavaan_poly(sim))
-# reverse-keyed version (6 - i9) must give the same matrix with the i9 row/column sign flipped
+# keyed version (6 - i9) must give the same matrix with the i9 row/column sign flipped
 sim_r <- sim; sim_r$i9 <- 6 - sim_r$i9
 out$sim_reversed <- list(psych = psych_poly(sim_r))
 
