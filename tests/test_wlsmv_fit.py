@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -143,3 +144,12 @@ def test_std_lv_is_an_equivalent_model(single, ref, data):
     a = res.parameter_estimates().query("op == '=~'").std_all.to_numpy()
     b = single.parameter_estimates().query("op == '=~'").std_all.to_numpy()
     np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_categorical_omega_per_group(constrained):
+    ref = json.loads((Path(__file__).parent / "reference" / "wlsmv_omega_groups.json").read_text())
+    for g, row in enumerate(ref["omega"].values()):
+        assert constrained.group_labels[g] == row["group"]
+        rel = constrained.reliability(group=g)
+        for f in ("f1", "f2", "f3"):
+            assert rel.loc[f, "omega"] == pytest.approx(row[f], abs=2e-6), (g, f)
