@@ -920,8 +920,7 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         no responses; a pair that did not converge; a correlation at the
         boundary (``|rho| > 0.999``, lavaan's bound; the likelihood is then
         nearly flat and psych, lavaan and qimscale may differ in the 4th
-        decimal). Each message is also in
-        ``result.warnings``.
+        decimal). Each message is also in ``result.warnings``.
 
     Notes
     -----
@@ -964,7 +963,7 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     for binary items also pass ``zero_add_2x2=0.5`` (lavaan's 2 x 2 rule).
     lavaan returns exactly +-1 for a 2 x 2 table with two empty cells and
     bounds rho to [-0.999, 0.999] elsewhere; qimscale returns the unbounded
-    ML estimate (within 1e-9 of +-1 there) with a boundary warning.
+    ML estimate, which approaches +-1 on such tables, with a boundary warning.
 
     Matches ``psych::polychoric(x)`` (``$rho``, ``$tau``).
 
