@@ -535,6 +535,8 @@ class AlphaResult:
         Percentile and BCa bootstrap intervals.
     ci_method : str
         Which interval :attr:`alpha_ci` reports.
+    keys : list of str
+        Items that were reverse-keyed.
     item_stats : pandas.DataFrame
         One row per item: ``item``, ``n``, ``raw_r``, ``std_r``, ``r_cor``,
         ``r_drop``, ``mean``, ``sd`` (psych's ``item.stats``).
@@ -567,6 +569,7 @@ class AlphaResult:
     boot: np.ndarray | None = None
     boot_percentile: tuple[float, float] | None = None
     boot_bca: tuple[float, float] | None = None
+    keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -591,7 +594,7 @@ class AlphaResult:
             "boot_ci_percentile": None if self.boot_percentile is None else list(self.boot_percentile),
             "boot_ci_bca": None if self.boot_bca is None else list(self.boot_bca),
             "n_boot": None if self.boot is None else int(self.boot.size),
-            "missing": self.missing,
+            "missing": self.missing, "reverse": list(self.keys),
             "items": [
                 {"item": it, "r_drop": float(st.at[it, "r_drop"]),
                  "alpha_if_deleted": float(drop.at[it, "raw_alpha"]),
@@ -633,8 +636,9 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     keys : sequence of str, optional
         Items to reverse-key as ``min + max - x``.
     key_range : (min, max), optional
-        Response range used to reverse-key. Default: the smallest and largest
-        value observed over *all* the items (psych's convention).
+        Response range used to reverse-key; when given, a value outside it is
+        an error. Default: the smallest and largest value observed over *all*
+        the items (psych's convention).
     missing : {"pairwise", "listwise"}, default "pairwise"
         ``"pairwise"`` uses pairwise-complete covariances as psych does;
         ``"listwise"`` first drops every row with a missing answer.
@@ -784,7 +788,7 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
         ase=_sqrt(tot["q"] / n), mean=float(np.mean(total)), sd=float(np.std(total, ddof=1)),
         median_r=tot["median_r"], var_r=tot["var_r"], feldt=feldt_ci(tot["raw_alpha"], n, k, conf_level=conf_level),
         item_stats=item_stats, alpha_drop=alpha_drop, missing=missing, conf_level=conf_level,
-        ci_method="bca" if ci == "bootstrap" else ci, warnings=msgs,
+        ci_method="bca" if ci == "bootstrap" else ci, keys=list(keys or []), warnings=msgs,
     )
     if ci != "feldt":
         if n_boot < 2:
@@ -856,7 +860,7 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                             ci=ci, n_boot=n_boot, seed=seed, conf_level=conf_level)
             except DataError as exc:
                 raise DataError(f"scale '{name}': {exc}") from None
-        entry = {"scale": name, **res.to_dict(), "reverse": list(reverse.get(name) or [])}
+        entry = {"scale": name, **res.to_dict()}
         entry["warnings"] = [w.replace("alpha:", f"scale '{name}':", 1) for w in entry["warnings"]]
         entry["omega_total"] = None
         if omega and res.k >= 3:
