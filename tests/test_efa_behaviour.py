@@ -93,3 +93,11 @@ def test_geomin_random_starts_through_efa_reproducible():
     a = EFA(3, rotation="geomin", n_starts=3, random_state=7).fit(x).loadings_
     b = EFA(3, rotation="geomin", n_starts=3, random_state=7).fit(x).loadings_
     np.testing.assert_array_equal(a, b)
+
+
+def test_transform_defaults_to_fitted_data():
+    x = pd.read_csv(REF_DIR / "data" / "efa_d3.csv")
+    e = EFA(3).fit(x)
+    np.testing.assert_allclose(e.transform(), e.results_.scores(x).to_numpy())
+    with pytest.raises(ModelError, match="raw data"):
+        EFA(3).fit(x.corr().to_numpy(), n_obs=800).transform()

@@ -104,8 +104,7 @@ def test_factor_scores(fitted, dn, method):
     nf = e.n_factors_
     w = e.results_.score_weights(method.lower()).to_numpy()
     np.testing.assert_allclose(w, _mat(ref["weights"], nf), atol=1e-6)
-    s = e.transform(_data(dn).iloc[:10], method=method.lower()) if False else e.results_.scores(
-        _data(dn), method.lower()).to_numpy()[:10]
+    s = e.results_.scores(_data(dn), method.lower()).to_numpy()[:10]
     np.testing.assert_allclose(s, _mat(ref["head"], nf), atol=1e-6)
 
 

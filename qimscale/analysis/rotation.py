@@ -21,22 +21,23 @@ positive, then columns ordered by the variance they explain).
 
 Supported methods (``psych::fa(rotate=...)`` names in brackets):
 
-=============  ==========  ====================================================
-method         type        criterion
-=============  ==========  ====================================================
-``none``       --          no rotation
-``varimax``    orthogonal  ``stats::varimax`` (Kaiser normalised) [varimax]
-``quartimax``  orthogonal  ``GPArotation::quartimax`` [quartimax]
-``bifactor``   orthogonal  psych's ``bifactor`` (biquartimin criterion,
-                           orthogonal GPA) [bifactor]
-``targetT``    orthogonal  ``GPArotation::targetT``
-``promax``     oblique     psych's ``kaiser(rotate="Promax")``, power 4 [promax]
-``oblimin``    oblique     ``GPArotation::oblimin(gam=0)`` [oblimin]
-``quartimin``  oblique     ``GPArotation::quartimin`` [quartimin]
-``geomin``     oblique     ``GPArotation::geominQ(delta=0.01)`` [geominQ]
-``biquartimin`` oblique    psych's ``biquartimin`` [biquartimin]
-``target``     oblique     ``GPArotation::targetQ`` (needs ``target=``)
-=============  ==========  ====================================================
+===============  ==========  ==================================================
+method           type        criterion
+===============  ==========  ==================================================
+``none``         --          no rotation
+``varimax``      orthogonal  ``stats::varimax`` (Kaiser normalised) [varimax]
+``quartimax``    orthogonal  ``GPArotation::quartimax`` [quartimax]
+``bifactor``     orthogonal  psych's ``bifactor`` (biquartimin criterion,
+                             orthogonal GPA) [bifactor]
+``targetT``      orthogonal  ``GPArotation::targetT``
+``promax``       oblique     psych's ``kaiser(rotate="Promax")``, power 4
+                             [promax]
+``oblimin``      oblique     ``GPArotation::oblimin(gam=0)`` [oblimin]
+``quartimin``    oblique     ``GPArotation::quartimin`` [quartimin]
+``geomin``       oblique     ``GPArotation::geominQ(delta=0.01)`` [geominQ]
+``biquartimin``  oblique     psych's ``biquartimin`` [biquartimin]
+``target``       oblique     ``GPArotation::targetQ`` (needs ``target=``)
+===============  ==========  ==================================================
 
 References
 ----------
