@@ -153,3 +153,20 @@ def test_categorical_omega_per_group(constrained):
         rel = constrained.reliability(group=g)
         for f in ("f1", "f2", "f3"):
             assert rel.loc[f, "omega"] == pytest.approx(row[f], abs=2e-6), (g, f)
+
+
+def test_cli_json_multigroup(tmp_path):
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    model = "f1 =~ y1 + y2 + y3 + y4 + y5 + y6"
+    args = ["cfa", str(Path(__file__).parent / "reference" / "data" / "wlsmv_ordinal.csv"),
+            "--model", model, "--estimator", "WLSMV", "--ordered", "all", "--group", "group",
+            "--equal", "thresholds,loadings", "--json"]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    res = json.loads(out.output)
+    assert res["estimator"] == "WLSMV" and res["fit"]["df"] > 0
+    assert set(res["reliability"]["f1"]) == {"omega", "ave"}
+    assert set(res["reliability_by_group"]) == {"A", "B", "C"}

@@ -298,25 +298,29 @@ class WLSMVResult:
         return out["chisq_diff"], out["df_diff"]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``fit``, ``estimates``, ``reliability``, ``warnings``, ``converged``."""
+        """JSON-ready dict: ``fit``, ``estimates``, ``reliability`` (first group;
+        ``reliability_by_group`` for several groups), ``categories`` (counts per
+        item and group), ``warnings``, ``converged``."""
         pe = self.parameter_estimates()
-        rel = {}
+        by_group = []
         for g in range(self.model.ngroups):
             r = self.reliability(group=g)
-            d = {f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])} for f in r.index}
-            if self.model.ngroups == 1:
-                rel = d
-            else:
-                rel[str(self.group_labels[g])] = d
-        return {"estimator": "WLSMV", "missing": "listwise", "ntotal": self.ntotal_,
-                "groups": [None if g is None else str(g) for g in self.group_labels],
-                "converged": True, "fit": self.fit_measures(),
-                "estimates": pe.to_dict(orient="records"), "reliability": rel,
-                "categories": {it: [int(c) for c in cnt] for it, cnt in
-                               zip(self.model.ov, self.stats[0].counts)} if self.model.ngroups == 1
-                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
-                      for lab, st in zip(self.group_labels, self.stats)},
-                "warnings": list(self.warnings_)}
+            by_group.append({f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])}
+                             for f in r.index})
+        out = {"estimator": "WLSMV", "missing": "listwise", "ntotal": self.ntotal_,
+               "groups": [None if g is None else str(g) for g in self.group_labels],
+               "converged": True, "fit": self.fit_measures(),
+               "estimates": pe.to_dict(orient="records"),
+               # the first group, as CFAResult.to_dict(); every group below
+               "reliability": by_group[0],
+               "categories": {it: [int(c) for c in cnt] for it, cnt in
+                              zip(self.model.ov, self.stats[0].counts)} if self.model.ngroups == 1
+               else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
+                     for lab, st in zip(self.group_labels, self.stats)},
+               "warnings": list(self.warnings_)}
+        if self.model.ngroups > 1:
+            out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels, by_group)}
+        return out
 
     # -- lavaan-like accessors -------------------------------------------
     def fit_measures(self) -> dict:
