@@ -172,8 +172,9 @@ class FIMLObjective:
                 E = pats.X[pt["rows"]][:, o] - mu[o]
                 W = E @ Si
                 dSo = dS[:, o][:, :, o]
-                c = np.einsum("ab,kab->k", Si, dSo)
-                quad = np.einsum("ia,kab,ib->ik", W, dSo, W)
+                po = len(o)
+                c = dSo.reshape(len(dSo), -1) @ Si.ravel()
+                quad = (W[:, :, None] * W[:, None, :]).reshape(W.shape[0], po * po) @ dSo.reshape(len(dSo), -1).T
                 sc[pt["rows"]] = -0.5 * (c[None, :] - quad) + W @ dm[:, o].T
             out.append(sc)
         return out

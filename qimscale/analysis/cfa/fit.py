@@ -197,13 +197,15 @@ class CFA:
                 raise DataError(f"group column {self.group!r} not found in the data")
             gcol = data[self.group]
             keep = gcol.notna().to_numpy()
+            dropped_group = int((~keep).sum())
             labels = list(pd.unique(gcol[keep]))
             gidx = [np.flatnonzero((gcol == lab).to_numpy()) for lab in labels]
         else:
             labels = [None]
             gidx = [np.arange(len(data))]
+            dropped_group = 0
         out = []
-        dropped = 0
+        dropped = dropped_group
         for lab, idx in zip(labels, gidx):
             Xg = X[idx]
             if self.missing == "listwise":

@@ -30,8 +30,10 @@ def casewise_scores(X, Sig, mu, dS, dm, *, meanstructure=True):
     Si = np.linalg.inv(Sig)
     E = X - mu
     W = E @ Si
-    c = np.einsum("ab,kab->k", Si, dS)
-    quad = np.einsum("ia,kab,ib->ik", W, dS, W)
+    k, p = dS.shape[0], dS.shape[1]
+    c = dS.reshape(k, -1) @ Si.ravel()
+    # w_i' dS_k w_i for all cases and parameters, as one matrix product
+    quad = (W[:, :, None] * W[:, None, :]).reshape(W.shape[0], p * p) @ dS.reshape(k, p * p).T
     s = -0.5 * (c[None, :] - quad)
     if meanstructure:
         s = s + W @ dm.T

@@ -317,9 +317,12 @@ class CFAResult:
         if self.fiml_:
             trace = self._fiml_h1_trace() - sum(fg * float(np.sum(b * E_inv.T)) for fg, b in zip(weights, B0))
         else:
-            h1 = [(gd.cov, gd.mean) for gd in self.groups_]
-            trace, _, _ = yuan_bentler_trace(self.groups_, h1, B0, E_inv, model.meanstructure, weights,
-                                             x_index=self._x_index())
+            if getattr(self, "_h1_trace_complete", None) is None:
+                h1 = [(gd.cov, gd.mean) for gd in self.groups_]
+                zero = [np.zeros_like(b) for b in B0]
+                self._h1_trace_complete, _, _ = yuan_bentler_trace(
+                    self.groups_, h1, zero, E_inv, model.meanstructure, weights, x_index=self._x_index())
+            trace = self._h1_trace_complete - sum(fg * float(np.sum(b * E_inv.T)) for fg, b in zip(weights, B0))
         return trace / df if df > 0 else math.nan, trace
 
     def _fiml_h1_info(self):

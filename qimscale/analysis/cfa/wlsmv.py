@@ -13,8 +13,9 @@
 3. **Robust SEs**: with :math:`f_g = n_g/N`,
    :math:`E = \\sum_g f_g \\Delta_g^\\top W_g \\Delta_g` and
    :math:`B = \\sum_g f_g \\Delta_g^\\top W_g \\Gamma_g W_g \\Delta_g`,
-   :math:`\\operatorname{Var}(\\hat\\theta) = E^{-1} B E^{-1} / N`
-   (``se = "robust.sem"``).
+   :math:`\\operatorname{Var}(\\hat\\theta) = E^{-1} B E^{-1} / (N - G)`
+   (``se = "robust.sem"``; lavaan divides by :math:`N - G` for categorical
+   data, as it does for RMSEA).
 4. **Scaled-shifted test** (Asparouhov & Muthén, 2010): with
    :math:`U = V - V\\Delta E^{-1}\\Delta^\\top V`, :math:`V = \\oplus_g f_g W_g`
    and :math:`\\Gamma = \\oplus_g \\Gamma_g / f_g`,
@@ -25,7 +26,12 @@
 5. **Fit indices**: the baseline model keeps the thresholds and sets every
    polychoric correlation to zero; ``cfi_scaled``, ``tli_scaled`` and
    ``rmsea_scaled`` use the scaled-shifted statistics of the model and the
-   baseline, and ``srmr`` is Bentler's SRMR on the correlation residuals.
+   baseline (:math:`\\mathrm{RMSEA} = \\sqrt{G}\\sqrt{\\max(T/(N-G)/df - 1/(N-G), 0)}`),
+   and ``srmr`` is Bentler's SRMR on the correlation residuals
+   (:math:`\\sum_g f_g\\sqrt{\\sum_{i>j} r_{ij}^2 / (p(p+1)/2)}`).
+
+Lavaan's ``zero.add`` rule (0.5 added to a single empty cell of a 2 x 2
+table, margins kept) is applied; larger tables are used as observed.
 
 References
 ----------
@@ -34,7 +40,7 @@ weighted least squares and quadratic estimating equations in latent variable
 modeling with categorical and continuous outcomes. Technical report.
 
 Asparouhov, T., & Muthén, B. (2010). Simple second order chi-square
-correction. Mplus technical appendix.
+correction. Mplus technical appendix. https://www.statmodel.com/download/WLSMV_new_chi21.pdf
 
 Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 *Journal of Statistical Software*, 48(2), 1–36. https://doi.org/10.18637/jss.v048.i02
@@ -53,7 +59,7 @@ from scipy import stats
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import OrdinalStats, encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -330,7 +336,7 @@ class WLSMVResult:
     def _std_factors(self, g):
         """Per group: sd of latent responses (1/delta) and latent sds."""
         M = self.model.matrices(self.theta, g)
-        L, P, d = M["lambda"], M["psi"], M["delta"]
+        P, d = M["psi"], M["delta"]
         sd_y = 1.0 / d
         sd_f = np.sqrt(np.diag(P))
         return M, sd_y, sd_f
