@@ -170,3 +170,14 @@ def test_cli_json_multigroup(tmp_path):
     assert res["estimator"] == "WLSMV" and res["fit"]["df"] > 0
     assert set(res["reliability"]["f1"]) == {"omega", "ave"}
     assert set(res["reliability_by_group"]) == {"A", "B", "C"}
+
+
+def test_heywood_case_is_reported():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=400)
+    y = {"a": f + rng.normal(scale=0.05, size=400), "b": 0.5 * f + rng.normal(size=400),
+         "c": 0.5 * f + rng.normal(size=400)}
+    y["e"] = y["a"] + rng.normal(scale=0.02, size=400)
+    d = pd.DataFrame({k: np.digitize(v, [-1, 0, 1]) + 1 for k, v in y.items()})
+    res = fit_wlsmv(d, "F =~ a + b + c + e")
+    assert any("Heywood" in w and "'e'" in w for w in res.warnings_)

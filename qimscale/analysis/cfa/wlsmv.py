@@ -842,10 +842,24 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     fit.update(extra or {})
     test = {"chisq": chisq, "chisq_group": chisq_group, "df": df, "trace_ugamma": tr1,
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
+    notes = []
+    for g in range(G):
+        M = om.matrices(theta, g)
+        L, P, d = M["lambda"], M["psi"], M["delta"]
+        resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, P, L)
+        bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
+        if bad:
+            where = f" in group '{labels[g]}'" if G > 1 else ""
+            notes.append(f"negative residual variance of the latent response of {bad}{where} "
+                         "(Heywood case): the model may be misspecified")
+        if np.any(np.linalg.eigvalsh(P) < 0):
+            notes.append("the factor covariance matrix is not positive definite"
+                         + (f" in group '{labels[g]}'" if G > 1 else ""))
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,
                        group_labels=labels, fit=fit, test=test, n_dropped=n_dropped,
                        iterations=iters, extra={"E_inv": E_inv, "deltas": deltas,
-                                                "w": w_list, "fg": fg})
+                                                "w": w_list, "fg": fg},
+                       warnings_=notes)
 
 
 def fit(spec, data: pd.DataFrame) -> WLSMVResult:
