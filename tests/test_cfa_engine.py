@@ -220,3 +220,21 @@ def test_cli_bootstrap_key():
     assert out.exit_code == 0, out.output
     boot = json.loads(out.output)["bootstrap"]
     assert boot[-1]["lhs"] == "ab" and boot[-1]["n_boot"] + boot[-1]["n_failed"] == 5
+
+
+def test_non_convergence_is_reported(hs, monkeypatch):
+    from qimscale.analysis.cfa import fit as fitmod
+    from qimscale.analysis.cfa.ml import OptimResult
+
+    real = fitmod.minimize
+
+    def stalled(objective, theta0, **kw):
+        res = real(objective, theta0, **kw)
+        return OptimResult(res.theta, res.fmin, res.grad, 500, False, "iteration limit reached")
+
+    monkeypatch.setattr(fitmod, "minimize", stalled)
+    res = cfa(HS, hs)
+    assert not res.converged_
+    assert any("did not converge" in w for w in res.to_dict()["warnings"])
+    out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939.csv"), "--model", HS.replace("\n", ";")])
+    assert "Warning: the optimizer did not converge" in out.output

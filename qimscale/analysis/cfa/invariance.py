@@ -51,8 +51,10 @@ class InvarianceResult:
     levels : DataFrame
         One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea,
         srmr, aic, bic`` (+ ``chisq_scaled, cfi_robust, tli_robust,
-        rmsea_robust`` for MLR), ``delta_cfi, delta_rmsea, delta_srmr,
-        chisq_diff, df_diff, chisq_diff_p, held``.
+        rmsea_robust`` for MLR), ``cfi_used, rmsea_used`` (the values the
+        decision uses: robust for MLR, standard otherwise), ``delta_cfi,
+        delta_rmsea`` (differences of ``cfi_used``/``rmsea_used``),
+        ``delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``.
     highest_level_held : str
     fits : dict of level -> CFAResult
     latent_means : DataFrame
