@@ -11,7 +11,7 @@ from qimscale.analysis.cfa import measurement_invariance
 from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance, wu_estabrook_partable
 from qimscale.errors import DataError, ModelError
 
-from test_wlsmv_stage1 import data, ref  # noqa: F401  (shared fixtures)
+from test_wlsmv_stage1 import REF, data, ref  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,19 @@ def test_chisq_difference_method(ref, data):
                   group_equal=["thresholds", "loadings"])
     stat, ddf = b.chisq_difference(a)
     assert ddf == b.fit["df"] - a.fit["df"] and stat > 0
+
+
+def test_cli_invariance_json():
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    args = ["invariance", str(REF / "data" / "wlsmv_ordinal.csv"), "--model",
+            "f1 =~ y1 + y2 + y3 + y4 + y5 + y6", "--group", "group", "--estimator", "WLSMV",
+            "--ordered", "all", "--json"]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    res = json.loads(out.output)
+    assert [r["level"] for r in res["levels"]] == ["configural", "thresholds", "metric", "scalar"]
+    assert res["highest_level_held"] in ("configural", "thresholds", "metric", "scalar")
+    assert res["levels"][0]["chisq_diff_p"] is None  # NaN -> null
