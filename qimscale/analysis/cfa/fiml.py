@@ -43,24 +43,50 @@ class Patterns:
             o = np.flatnonzero(key)
             self.pats.append({"idx": o, "ix": np.ix_(o, o), "n": n, "mean": mean, "cov": Xc.T @ Xc / n,
                               "rows": np.flatnonzero(inv == k)})
+        # patterns stacked by number of observed variables, for batched linear algebra
+        self.batches = []
+        for size in sorted({len(pt["idx"]) for pt in self.pats}):
+            if size == 0:
+                continue
+            sel = [pt for pt in self.pats if len(pt["idx"]) == size]
+            idx = np.array([pt["idx"] for pt in sel])
+            self.batches.append({"idx": idx, "r": idx[:, :, None], "c": idx[:, None, :],
+                                 "n": np.array([pt["n"] for pt in sel], dtype=float),
+                                 "mean": np.array([pt["mean"] for pt in sel]),
+                                 "cov": np.array([pt["cov"] for pt in sel])})
+
+
+def _batch_terms(pats: Patterns, Sig, mu, *, grad: bool):
+    """-logl (times 1) and optionally the gradient wrt Sigma (G) and mu (gm), batched by pattern size."""
+    f = 0.0
+    G = np.zeros_like(Sig) if grad else None
+    gm = np.zeros_like(mu) if grad else None
+    for b in pats.batches:
+        S = Sig[b["r"], b["c"]]
+        L = np.linalg.cholesky(S)  # raises LinAlgError when a block is not PD
+        Li = np.linalg.inv(L)
+        Si = np.swapaxes(Li, 1, 2) @ Li
+        d = b["mean"] - mu[b["idx"]]
+        Sid = np.einsum("bij,bj->bi", Si, d)
+        ld = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+        tr = np.einsum("bij,bji->b", Si, b["cov"])
+        size = b["idx"].shape[1]
+        f += float(0.5 * b["n"] @ (size * LOG2PI + ld + tr + np.einsum("bi,bi->b", d, Sid)))
+        if grad:
+            A = b["cov"] + d[:, :, None] * d[:, None, :]
+            Gb = 0.5 * b["n"][:, None, None] * (Si - Si @ A @ Si)
+            np.add.at(G, (b["r"], b["c"]), Gb)
+            np.add.at(gm, b["idx"], -b["n"][:, None] * Sid)
+    return f, G, gm
 
 
 def fiml_loglik(pats: Patterns, Sig, mu) -> float:
     """Observed-data log-likelihood of one group (``-inf`` when a block is not PD)."""
-    ll = 0.0
-    for pt in pats.pats:
-        o = pt["idx"]
-        S = Sig[pt["ix"]]
-        try:
-            L = np.linalg.cholesky(S)
-        except np.linalg.LinAlgError:
-            return -np.inf
-        Li = np.linalg.inv(L)
-        Si = Li.T @ Li
-        d = pt["mean"] - mu[o]
-        ld = 2 * np.log(np.diag(L)).sum()
-        ll += -0.5 * pt["n"] * (len(o) * LOG2PI + ld + np.sum(Si * pt["cov"]) + d @ Si @ d)
-    return ll
+    try:
+        f, _, _ = _batch_terms(pats, Sig, mu, grad=False)
+    except np.linalg.LinAlgError:
+        return -np.inf
+    return -f
 
 
 def em_saturated(pats: Patterns, *, tol: float = 1e-12, maxiter: int = 10000):
@@ -124,23 +150,12 @@ class FIMLObjective:
         grad = np.zeros(self.model.npar)
         for pats, (Sig, mu), (dS, dm) in zip(self.patterns, self.model.implied(theta),
                                              self.model.jacobian(theta)):
-            G = np.zeros_like(Sig)
-            gm = np.zeros_like(mu)
-            for pt in pats.pats:
-                o = pt["idx"]
-                try:
-                    L = np.linalg.cholesky(Sig[pt["ix"]])
-                except np.linalg.LinAlgError:
-                    return np.inf, grad
-                Li = np.linalg.inv(L)
-                Si = Li.T @ Li
-                d = pt["mean"] - mu[o]
-                n = pt["n"]
-                f += 0.5 * n * (len(o) * LOG2PI + 2 * np.log(np.diag(L)).sum()
-                                + np.sum(Si * pt["cov"]) + d @ Si @ d)
-                G[pt["ix"]] += 0.5 * n * (Si - Si @ (pt["cov"] + np.outer(d, d)) @ Si)
-                gm[o] -= n * (Si @ d)
-            grad += np.einsum("kab,ab->k", dS, G) + dm @ gm
+            try:
+                fg, G, gm = _batch_terms(pats, Sig, mu, grad=True)
+            except np.linalg.LinAlgError:
+                return np.inf, grad
+            f += fg
+            grad += dS.reshape(dS.shape[0], -1) @ G.ravel() + dm @ gm
         return f / self.ntotal, grad / self.ntotal
 
     def information(self, theta):
@@ -178,3 +193,46 @@ class FIMLObjective:
                 sc[pt["rows"]] = -0.5 * (c[None, :] - quad) + W @ dm[:, o].T
             out.append(sc)
         return out
+
+
+def saturated_hessian(pats: Patterns, Sig, mu) -> np.ndarray:
+    """Analytic Hessian of ``-logl / n`` of the saturated model wrt ``(vech Sigma, mu)``.
+
+    Parameters are ordered as :func:`~.model.vech_indices` (column-major lower
+    triangle) followed by the means. Per pattern ``o`` (``K = Sigma_oo^-1``,
+    ``A = S_o + d d'``, ``E_a`` the symmetric unit matrix of ``sigma_a``)::
+
+        d2/dsigma_a dsigma_b = n/2 [-tr(K E_a K E_b) + 2 tr(K E_a K E_b K A)]   (symmetrised)
+        d2/dsigma_a dmu      = n K E_a K d,     d2/dmu dmu' = n K
+    """
+    from .model import vech_indices
+
+    p = pats.p
+    r, c = vech_indices(p)
+    ks = len(r)
+    H = np.zeros((ks + p, ks + p))
+    for pt in pats.pats:
+        o = pt["idx"]
+        po = len(o)
+        loc = -np.ones(p, dtype=int)
+        loc[o] = np.arange(po)
+        sel = np.flatnonzero((loc[r] >= 0) & (loc[c] >= 0))
+        E = np.zeros((sel.size, po, po))
+        E[np.arange(sel.size), loc[r[sel]], loc[c[sel]]] = 1.0
+        E[np.arange(sel.size), loc[c[sel]], loc[r[sel]]] = 1.0
+        K = np.linalg.inv(Sig[pt["ix"]])
+        d = pt["mean"] - mu[o]
+        A = pt["cov"] + np.outer(d, d)
+        n = pt["n"]
+        M = K @ E @ K                                   # K E_a K
+        t1 = M.reshape(sel.size, -1) @ E.reshape(sel.size, -1).T
+        N = E @ (K @ A)                                 # E_b K A
+        t2 = M.reshape(sel.size, -1) @ N.transpose(0, 2, 1).reshape(sel.size, -1).T
+        Hss = 0.5 * n * (-t1 + t2 + t2.T)
+        H[np.ix_(sel, sel)] += Hss
+        cross = n * (M @ d)                             # (k_o, po)
+        mi = ks + o
+        H[np.ix_(sel, mi)] += cross
+        H[np.ix_(mi, sel)] += cross.T
+        H[np.ix_(mi, mi)] += n * K
+    return H / pats.n

@@ -40,7 +40,7 @@ from scipy import optimize, stats
 
 from qimscale.errors import ModelError
 
-from .fiml import FIMLObjective, fiml_loglik
+from .fiml import FIMLObjective, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .mlr import casewise_scores, yuan_bentler_trace
 from .ml import expected_information_normal as _expected_info
@@ -337,7 +337,7 @@ class CFAResult:
                 sobj = FIMLObjective(smod, [pat])
                 th = np.concatenate([_vech_rowwise(gd.cov), gd.mean])
                 sc = sobj.casewise_scores(th)[0]
-                out.append((numerical_hessian(sobj, th), sc.T @ sc / gd.n))
+                out.append((saturated_hessian(pat, gd.cov, gd.mean), sc.T @ sc / gd.n))
             self._h1_info = out
         return self._h1_info
 
