@@ -60,6 +60,8 @@ def test_pairwise_covariance_matches_pandas(frac):
     X = rng.normal(size=(50, 4))
     X[rng.random(X.shape) < frac] = np.nan
     np.testing.assert_allclose(pairwise_cov(X, chunk=7)[0], pd.DataFrame(X).cov().to_numpy(), atol=1e-12)
+    codes = np.rint(np.clip(X * 1.5 + 3, 1, 5))  # integer codes: the exact single-precision path
+    np.testing.assert_allclose(pairwise_cov(codes, chunk=7)[0], pd.DataFrame(codes).cov().to_numpy(), atol=1e-12)
 
 
 def test_indices_match_r(r_ref):

@@ -44,14 +44,15 @@ def reference():
     return codes, independent_scores(codes)
 
 
-@pytest.mark.parametrize("fixture", ["codes.csv", "qualtrics_current_matrix_choicetext.csv", "redcap_labels.csv",
+@pytest.mark.parametrize("fixture", ["codes.csv", "qualtrics_current_matrix_choicetext.csv",
+                                     "qualtrics_current_numeric_txtexport.csv", "redcap_labels.csv",
                                      "limesurvey_codes.csv", "kobo_groups.csv"])
 def test_every_platform_fixture_scores_like_the_independent_computation(fixture, reference):
     codes, expected = reference
     res = score_file(SYN / fixture)
     assert res.log["mapping"]["absent_items"] == []
     got = res.table[expected.columns]
-    if fixture.startswith("qualtrics"):
+    if fixture == "qualtrics_current_matrix_choicetext.csv":
         # the fixture answers row 7, item 5 with '  strongly AGREE ' (code 5)
         codes = codes.copy()
         codes.iloc[7, 4] = "5"
@@ -79,6 +80,14 @@ def test_planted_problems_are_all_found():
     assert ls["row"].tolist() == [12] and "row 4" in ls["problem"].iloc[0]
     k = score_file(SYN / "kobo_groups.csv").problems
     assert k[["row", "value"]].values.tolist() == [[8, "3.5"]]
+
+
+def test_qualtrics_txt_export_columns_and_na_code():
+    res = score_file(SYN / "qualtrics_current_numeric_txtexport.csv")
+    assert res.log["mapping"]["columns"]["lead_sys_2"] == "lead_systems_2"
+    assert res.log["validation"]["not_applicable_set_missing"] == 2  # one 6, one 9
+    assert res.log["validation"]["qualtrics_txt_na_codes"]["lead_sys_2"] == [6]
+    assert len(res.problems) == 0
 
 
 def test_mapping_methods_per_platform():

@@ -9,7 +9,8 @@ form was exported by qimscale, because every platform keeps the ids:
   path (``grp/lead_sys_1``, ``grp-lead_sys_1``, ``grp.lead_sys_1``), the
   subquestion code of a LimeSurvey ``Q[SQ]``, ``Q_SQ`` or SGQA name, the tag
   after ``Q3_`` in a 2016 Qualtrics export, or the LimeSurvey code of the id
-  (the id without underscores);
+  (the id without underscores); the Qualtrics matrix column ``<scale>_<row>``
+  that qimscale's Qualtrics export produces (the row-th item of the scale);
 - the question text of a full-text header (LimeSurvey ``Question [Subquestion]``,
   Qualtrics row 2 ``Question - Statement``, REDCap label headers) equals an
   item text in any form and language (case- and whitespace-insensitive).
@@ -146,7 +147,8 @@ def map_columns(survey, spec: ScoringSpec, mapping: dict | None = None) -> Colum
     keys: dict[str, str] = {}
     for t in targets:
         keys.setdefault(t.casefold(), t)
-        for alias in getattr(spec.items.get(t), "aliases", []) or []:
+        rule = spec.items.get(t) or spec.background.get(t)
+        for alias in getattr(rule, "aliases", []) or []:
             keys.setdefault(alias.casefold(), t)
     texts: dict[str, str] = {}
     for t in targets:

@@ -149,7 +149,12 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if missing:
             raise DataError(f"{path}: id column {missing[0]!r} is not in the file")
     colmap = map_columns(survey, spec, mapping)
-    val = validate(survey, spec, colmap, id_columns=id_columns)
+    extra_na = {}
+    if survey.format == "qualtrics":
+        # qimscale's Qualtrics TXT export: answers arrive numbered 1..n, so "not applicable" is max + 1
+        extra_na = {i: [r.qualtrics_na_code] for i, r in spec.items.items()
+                    if r.qualtrics_na_code is not None and colmap.columns.get(i) == r.qualtrics_column}
+    val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na)
     if strict and len(val.problems):
         raise strict_error(val.problems, str(path))
     scores, score_log = score_codes(val.codes, spec, min_answered=min_answered, sums=sums,
@@ -208,6 +213,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
             "user_missing_set_missing": int(sum(c.get("user_missing", 0) for c in val.counts.values())),
             "labels_converted_to_codes": int(sum(c.get("from_labels", 0) for c in val.counts.values())),
             "items": val.counts,
+            "qualtrics_txt_na_codes": ({i: v for i, v in extra_na.items()} if extra_na else {}),
             "row_numbers": "spreadsheet rows: 1-based, header rows counted (first data row = header_rows + 1)",
         },
         "scoring": score_log,

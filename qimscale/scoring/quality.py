@@ -81,11 +81,73 @@ def irv(X: np.ndarray) -> np.ndarray:
 def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
     """Covariance with pairwise-complete observations (R ``cov(x, use = "pairwise")``) and column means.
 
-    Accumulated over row chunks with matrix products on the observed-value
-    masks (for each pair, sums over the rows where both are observed), after
-    centring each column at its mean; returns ``(S, means)``.
+    For each pair of columns the sums run over the rows where both are
+    observed: :math:`s_{jk} = (\\sum x_j x_k - \\sum x_j \\sum x_k / n_{jk}) / (n_{jk} - 1)`,
+    accumulated over row chunks with matrix products on the observed-value
+    masks. Integer-valued data (response codes) use single-precision products,
+    which are exact for integers while every partial sum stays below
+    :math:`2^{24}`; other data are centred first and use double precision.
+    Returns ``(S, means)``.
     """
     X = np.asarray(X)
+    k = X.shape[1]
+    exact = _exact_sums(X, chunk)
+    if exact is None:
+        exact = _centred_sums(X, chunk)
+    n, sx, sxy, mu = exact
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sxy - sx * sx.T / n) / (n - 1), mu
+
+
+def _exact_sums(X, chunk):
+    """Raw pairwise sums in float32 arithmetic that is exact for small integers, or None."""
+    k = X.shape[1]
+    n, sx, sxy = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
+    tot, cnt = np.zeros(k), np.zeros(k)
+    for a in range(0, X.shape[0], chunk):
+        c = np.array(X[a:a + chunk], dtype=np.float32, order="C")
+        miss = np.isnan(c)
+        np.copyto(c, 0.0, where=miss)
+        big = float(np.abs(c).max(initial=0.0))
+        if big * big * c.shape[0] >= 2.0 ** 24 or not np.array_equal(c, np.rint(c)):
+            return None
+        sxy += c.T @ c
+        colsum = c.sum(axis=0, dtype=np.float64)
+        _add_pair_counts(n, sx, c, miss, colsum)
+        tot += colsum
+        cnt += c.shape[0] - miss.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n, sx, sxy, tot / cnt
+
+
+def _add_pair_counts(n, sx, c, miss, colsum) -> None:
+    """Add joint-observation counts ``n[j,k]`` and sums ``sx[j,k]`` (of column j where k observed).
+
+    ``c`` holds zeros where ``miss``. Sparse missingness (the usual case) is
+    handled with a sparse indicator of the missing cells, dense with matrix
+    products of the observed mask.
+    """
+    rows = c.shape[0]
+    n_miss = miss.sum(axis=0)
+    total = int(n_miss.sum())
+    if total == 0:
+        n += rows
+        sx += colsum[:, None]
+    elif total < 0.2 * miss.size:
+        from scipy.sparse import csr_matrix
+
+        r, q = np.nonzero(miss.T)
+        S = csr_matrix((np.ones(len(r)), (r, q)), shape=(miss.shape[1], rows))  # k x rows
+        sx += colsum[:, None] - (S @ c.astype(np.float64, copy=False)).T
+        n += rows - n_miss[:, None] - n_miss[None, :] + (S @ S.T).toarray()
+    else:
+        m = (~miss).astype(c.dtype)
+        n += m.T @ m
+        sx += c.T @ m
+
+
+def _centred_sums(X, chunk):
+    """Pairwise sums of the data centred at the column means, in double precision."""
     k = X.shape[1]
     tot, cnt = np.zeros(k), np.zeros(k)
     for a in range(0, X.shape[0], chunk):
@@ -95,36 +157,15 @@ def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndar
         cnt += ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = tot / cnt
-    n = np.zeros((k, k))
-    sx = np.zeros((k, k))
-    sxy = np.zeros((k, k))
+    n, sx, sxy = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
     for a in range(0, X.shape[0], chunk):
         c = np.array(X[a:a + chunk], dtype=float, order="C")
         c -= mu
         miss = np.isnan(c)
-        rows = c.shape[0]
-        colsum = None
-        if miss.any():
-            c[miss] = 0.0
-        colsum = c.sum(axis=0)
-        n_miss = miss.sum(axis=0)
-        if not n_miss.any():
-            n += rows
-            sx += colsum[:, None]
-        elif n_miss.sum() < 0.2 * miss.size:
-            # sparse missingness: sums over rows where k is missing, via a sparse indicator
-            from scipy.sparse import csr_matrix
-
-            S = csr_matrix(miss.T.astype(float))  # k x rows
-            sx += colsum[:, None] - (S @ c).T
-            n += rows - n_miss[:, None] - n_miss[None, :] + (S @ S.T).toarray()
-        else:
-            m = (~miss).astype(float)
-            n += m.T @ m
-            sx += c.T @ m
+        np.copyto(c, 0.0, where=miss)
         sxy += c.T @ c
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (sxy - sx * sx.T / n) / (n - 1), mu
+        _add_pair_counts(n, sx, c, miss, c.sum(axis=0))
+    return n, sx, sxy, mu
 
 
 def mahalanobis(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:

@@ -50,6 +50,8 @@ class ItemRule:
     texts: list = field(default_factory=list)
     aliases: list = field(default_factory=list)
     value_labels: dict = field(default_factory=dict)
+    qualtrics_column: str | None = None
+    qualtrics_na_code: int | None = None
 
     @property
     def min(self) -> int:
@@ -79,6 +81,7 @@ class BackgroundRule:
     labels: dict = field(default_factory=dict)
     identifying: bool = False
     texts: list = field(default_factory=list)
+    aliases: list = field(default_factory=list)
 
 
 @dataclass
@@ -156,9 +159,13 @@ class ScoringSpec:
                     labels[normalise_label(text)] = opt.code
             texts = [t for per_form in it.text.values() for t in per_form.values() if t]
             alias = inst.limesurvey_code(it.id) if hasattr(inst, "limesurvey_code") else it.id.replace("_", "")
+            position = [x.id for x in inst.scale_items(it.scale)].index(it.id) + 1
+            qcol = f"{it.scale}_{position}"  # Qualtrics matrix column <scale>_<row> of the qimscale export
             items[it.id] = ItemRule(it.id, it.scale, bool(it.reverse), list(rs.codes), rs.na_code, labels,
-                                    texts, [alias] if alias != it.id else [],
-                                    {opt.code: opt.label_for(inst.default_language) for opt in rs.all_options()})
+                                    texts, ([alias] if alias != it.id else []) + [qcol],
+                                    {opt.code: opt.label_for(inst.default_language) for opt in rs.all_options()},
+                                    qualtrics_column=qcol,
+                                    qualtrics_na_code=len(rs.options) + 1 if rs.na_code is not None else None)
         scales = []
         for sc in inst.scales:
             if sc.exploratory and not include_exploratory:
@@ -173,7 +180,9 @@ class ScoringSpec:
             codes = [c.code for c in b.choices]
             labels = {normalise_label(t): c.code for c in b.choices for t in c.labels.values()}
             texts = [t for per_form in b.text.values() for t in per_form.values() if t]
-            background[b.id] = BackgroundRule(b.id, codes, labels, bool(b.identifying), texts)
+            ls = b.id.replace("_", "")
+            background[b.id] = BackgroundRule(b.id, codes, labels, bool(b.identifying), texts,
+                                              [ls] if ls != b.id else [])
         checks = [AttentionCheck(str(getattr(a, "item", getattr(a, "id", ""))),
                                  list(getattr(a, "passing", getattr(a, "correct", []))))
                   for a in (getattr(inst, "attention_checks", None) or [])]

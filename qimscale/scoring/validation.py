@@ -138,7 +138,8 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
     counts["user_missing"] = int(um.sum())
     vals = np.where(um, np.nan, vals)
-    na = (vals == na_code) if na_code is not None else np.zeros(len(vals), bool)
+    na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
+    na = np.isin(vals, np.asarray(na_codes, dtype=float)) if na_codes else np.zeros(len(vals), bool)
     counts["not_applicable"] = int(na.sum())
     vals = np.where(na, np.nan, vals)
     valid = np.isin(vals, np.asarray(codes, dtype=float)) if codes else ~np.isnan(vals)
@@ -164,6 +165,8 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
 
 
 def _describe(codes, na_code) -> str:
+    if isinstance(na_code, (list, tuple)):
+        na_code = " or ".join(str(c) for c in na_code)
     if not codes:
         return "any number"
     cs = sorted(int(c) for c in codes)
@@ -171,7 +174,7 @@ def _describe(codes, na_code) -> str:
     return text + (f" or {na_code} (not applicable)" if na_code is not None else "")
 
 
-def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
+def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validation:
     """Validate the mapped columns of ``survey`` against ``spec``.
 
     Parameters
@@ -182,6 +185,9 @@ def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
         From :func:`~qimscale.scoring.mapping.map_columns`.
     id_columns : list of str, optional
         Columns that identify a respondent (default: the platform's).
+    extra_na : dict, optional
+        Item -> further codes that mean "not applicable" in this file (the
+        Qualtrics TXT import numbers the not-applicable answer ``max + 1``).
 
     Returns
     -------
@@ -203,7 +209,8 @@ def validate(survey, spec, colmap, *, id_columns=None) -> Validation:
                                         "problem": [f"item absent from the file (scale '{rule.scale}')"]}))
             counts[item_id] = {"absent": True}
             continue
-        vals, fr, c = _check_column(survey, col, item_id, rule.codes, rule.na_code, rule.labels,
+        na = rule.na_code if item_id not in (extra_na or {}) else [rule.na_code] + list(extra_na[item_id])
+        vals, fr, c = _check_column(survey, col, item_id, rule.codes, na, rule.labels,
                                     survey.user_missing.get(col), "item")
         matrix[:, j] = vals
         del vals

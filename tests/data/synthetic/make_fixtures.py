@@ -83,6 +83,40 @@ def qualtrics(inst, items, X):
             w.writerow(row)
 
 
+def qualtrics_numeric_txt(inst, items, X):
+    """Qualtrics numeric export of the form imported from qimscale's Advanced-Format TXT.
+
+    Matrix columns are <scale>_<row>; the TXT import numbers answers 1..n, so the
+    not-applicable answer arrives as 6 (one respondent's was recoded to 9 after import).
+    """
+    meta = ["StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+            "ResponseId", "DistributionChannel", "UserLanguage"]
+    imp = ["startDate", "endDate", "status", "progress", "duration", "finished", "recordedDate", "_recordId",
+           "distributionChannel", "userLanguage"]
+    cols, texts, ids = list(meta), list(meta), [json.dumps({"ImportId": i}) for i in imp]
+    for q, sc in enumerate(inst.scales, start=1):
+        for k, it in enumerate(inst.scale_items(sc.id), start=1):
+            cols.append(f"{sc.id}_{k}")
+            texts.append(f"{inst.scale_stem(sc.id, 'self')} - {it.text['self']['en']}")
+            ids.append(json.dumps({"ImportId": f"QID{q}_{k}"}))
+    order = [f"{inst.get_item(i).scale}_{[x.id for x in inst.scale_items(inst.get_item(i).scale)].index(i) + 1}"
+             for i in items]
+    pos = {c: j for j, c in enumerate(order)}
+    with open(HERE / "qualtrics_current_numeric_txtexport.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerow(texts)
+        w.writerow(ids)
+        for i in range(N):
+            row = ["2026-11-05 10:00:00", "2026-11-05 10:08:00", "0", "100", str(480 + i), "1",
+                   "2026-11-05 10:08:00", f"R_num{i:04d}", "anonymous", "EN"]
+            vals = []
+            for c in cols[len(meta):]:
+                v = X[i][pos[c]]
+                vals.append("" if v == "" else ("6" if v == 9 and i != 3 else str(v)))
+            w.writerow(row + vals)
+
+
 def redcap_label(inst, items, X):
     """REDCap label export: label headers, choice labels as values, repeated 'Complete?'."""
     lab = labels(inst)
@@ -134,6 +168,7 @@ def main():
     inst = load_instrument()
     items, X = responses(inst)
     qualtrics(inst, items, X)
+    qualtrics_numeric_txt(inst, items, X)
     redcap_label(inst, items, X)
     limesurvey_codes(inst, items, X)
     kobo(inst, items, X)
