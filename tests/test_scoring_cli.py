@@ -156,3 +156,24 @@ def test_redcap_dictionary_option(tmp_path):
     res = run("score", p, "--dictionary", d, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["identifiers_dropped"] == ["email"]
+
+
+def test_csv_from_stdin():
+    data = (SYN / "codes.csv").read_text()
+    res = CliRunner().invoke(main, ["score", "-", "--json"], input=data)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["n_rows"] == 12 and out["source_format"] == "csv"
+
+
+def test_attention_checks_declared_in_the_spec(tmp_path):
+    from qimscale.scoring.spec import AttentionCheck, ScoringSpec
+
+    spec = ScoringSpec.simple({"s1": ["a", "b"], "s2": ["c", "d"], "s3": ["e", "f"]})
+    spec.attention_checks = [AttentionCheck("attn_1", [2])]
+    p = tmp_path / "d.csv"
+    p.write_text("a,b,c,d,e,f,attn_1\n1,2,3,4,5,4,2\n2,2,3,3,4,4,5\n3,4,3,4,3,4,\n")
+    res = score_file(p, instrument=spec)
+    assert res.table["qc_attention_failed"].tolist() == [0, 1, 1]
+    assert res.table["qc_attention_flag"].tolist() == [False, True, True]
+    assert res.log["quality"]["counts"]["qc_attention_flag"] == 2

@@ -8,7 +8,6 @@ instrument to these formats belongs to :mod:`qimscale.instrument`.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -38,12 +37,9 @@ def read_qsf(path) -> list[dict]:
     DataError
         Not JSON, or no ``SurveyElements``.
     """
-    try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not a Qualtrics .qsf file (invalid JSON: {exc})") from None
+    from qimscale.io.survey import load_json
+
+    obj = load_json(path, "a Qualtrics .qsf file")
     elements = obj.get("SurveyElements") if isinstance(obj, dict) else None
     if not isinstance(elements, list):
         raise DataError(f"{path}: not a Qualtrics .qsf file (no SurveyElements)")

@@ -233,14 +233,19 @@ def _add_generic_hints(survey: SurveyData) -> None:
         survey.item_hints.setdefault(str(col), [str(col)])
 
 
-def records_from_json(path: str | Path) -> list:
-    """Load a JSON export and return its list of records (helper for Kobo/ODK JSON)."""
+def load_json(path: str | Path, what: str = "JSON"):
+    """Parse a JSON file (BOM allowed), raising :class:`DataError` that names ``what`` it should be."""
     try:
-        obj = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc})") from None
+        raise DataError(f"{path}: not {what} (invalid JSON: {exc})") from None
+
+
+def records_from_json(path: str | Path) -> list:
+    """Load a JSON export and return its list of records (helper for Kobo/ODK JSON)."""
+    obj = load_json(path, "a JSON export")
     if isinstance(obj, dict):
         for key in ("submissions", "results", "data"):
             if isinstance(obj.get(key), list):

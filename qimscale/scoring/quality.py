@@ -90,7 +90,6 @@ def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndar
     Returns ``(S, means)``.
     """
     X = np.asarray(X)
-    k = X.shape[1]
     exact = _exact_sums(X, chunk)
     if exact is None:
         exact = _centred_sums(X, chunk)
