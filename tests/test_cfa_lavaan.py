@@ -70,6 +70,9 @@ def fitted(case):
         return cfa(HS, data("hs1939_missing"), missing="fiml")
     if case == "hs_fiml_mlr":
         return cfa(HS, data("hs1939_missing"), missing="fiml", estimator="MLR")
+    if case == "hs_fiml_mlr_scalar":
+        return cfa(HS, data("hs1939_missing"), group="school", group_equal=["loadings", "intercepts"],
+                   missing="fiml", estimator="MLR")
     if case == "pd_sem":
         return sem(PD, data("poldem"))
     if case == "hs_sem_x":
@@ -128,7 +131,7 @@ def check_estimates(res, ref):
 
 
 CASES = ["sim_ml", "sim_ml_stdlv", "sim_mlr", "hs_ml", "hs_ml_means", "hs_mlr", "hs_ml_observed", "hs_partial",
-         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "pd_sem", "hs_sem_x", "hs_sem_x_mlr", "hs_sem_x_groups"]
+         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "hs_fiml_mlr_scalar", "pd_sem", "hs_sem_x", "hs_sem_x_mlr", "hs_sem_x_groups"]
 
 
 @pytest.mark.parametrize("case", CASES)

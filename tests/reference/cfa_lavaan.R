@@ -118,6 +118,9 @@ res$hs_fiml <- summ(f3)
 f3r <- cfa(m_hs, data = hsm, missing = "fiml", estimator = "MLR")
 res$hs_fiml_mlr <- summ(f3r)
 
+res$hs_fiml_mlr_scalar <- summ(cfa(m_hs, data = hsm, group = "school", group.equal = c("loadings", "intercepts"),
+                                   missing = "fiml", estimator = "MLR"))
+
 f4 <- sem(m_pd, data = pd)
 res$pd_sem <- summ(f4)
 
