@@ -181,3 +181,8 @@ def test_heywood_case_is_reported():
     d = pd.DataFrame({k: np.digitize(v, [-1, 0, 1]) + 1 for k, v in y.items()})
     res = fit_wlsmv(d, "F =~ a + b + c + e")
     assert any("Heywood" in w and "'e'" in w for w in res.warnings_)
+
+
+def test_wlsmv_without_ordered_is_an_error(ref, data):
+    with pytest.raises(ModelError, match="ordered='all'"):
+        CFA(ref["model"], estimator="WLSMV").fit(data)

@@ -879,7 +879,8 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     Raises
     ------
     ModelError
-        ``missing="fiml"`` (not available with WLSMV) or no ordered items.
+        ``missing="fiml"`` (not available with WLSMV) or no ordered items
+        (``ordered=None``: the items are never taken as ordered silently).
     """
     from .fit import read_model_text as _read_model
 
@@ -889,8 +890,11 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data must be a pandas DataFrame with one column per observed variable")
     ordered = spec.ordered
-    if ordered is None:
-        ordered = "all"
+    if ordered is None or (not isinstance(ordered, str) and len(ordered) == 0):
+        # lavaan would run continuous DWLS here; qimscale's WLSMV is the ordinal
+        # estimator, so say so instead of treating the items as ordered silently
+        raise ModelError("estimator 'WLSMV' needs the ordered items: pass ordered='all' "
+                         "(CLI: --ordered all) or list them")
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
