@@ -7,6 +7,7 @@ import pandas as pd
 
 from qimscale.errors import DataError, ModelError
 
+from ._threads import single_thread_blas
 from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
@@ -38,24 +39,6 @@ def read_model_text(model: str) -> str:
             return path.read_text(encoding="utf-8")
         raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
     return model
-
-
-_CONTROLLER = []
-
-
-def single_thread_blas():
-    """Context manager limiting BLAS to one thread (no-op without threadpoolctl)."""
-    import contextlib
-
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (pingouin)
-            _CONTROLLER.append(None)
-    ctl = _CONTROLLER[0]
-    return contextlib.nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
 class CFA:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ml import expected_information_normal
+from .model import vech_indices
 
 __all__ = ["casewise_scores", "saturated_basis", "yuan_bentler_trace"]
 
@@ -41,8 +42,11 @@ def casewise_scores(X, Sig, mu, dS, dm, *, meanstructure=True):
 
 
 def saturated_basis(p: int, meanstructure: bool):
-    """Jacobian of the saturated model: one unit matrix per vech element (and mean)."""
-    r, c = np.tril_indices(p)
+    """Jacobian of the saturated model: one unit matrix per vech element (and mean).
+
+    Elements follow :func:`~.model.vech_indices` (column-major lower triangle), then the means.
+    """
+    r, c = vech_indices(p)
     ks = len(r)
     k = ks + (p if meanstructure else 0)
     dS = np.zeros((k, p, p))
@@ -67,7 +71,7 @@ def yuan_bentler_trace(groups, h1_moments, B0_groups, E_inv, meanstructure, weig
         p = S1.shape[0]
         dS, dm = saturated_basis(p, meanstructure)
         if xs:
-            r, c = np.tril_indices(p)
+            r, c = vech_indices(p)
             keep = [not (a in xs and b in xs) for a, b in zip(r, c)]
             if meanstructure:
                 keep += [i not in xs for i in range(p)]

@@ -40,28 +40,19 @@ from scipy import optimize, stats
 
 from qimscale.errors import ModelError
 
+from ._threads import blas1
 from .fiml import FIMLObjective, fiml_loglik, saturated_hessian
 from .ml import MLObjective
+from .bootstrap import BootstrapMixin
+from .modindices import ModificationIndicesMixin
 from .mlr import casewise_scores, yuan_bentler_trace
 from .ml import expected_information_normal as _expected_info
 from .model import RAMModel, vech_indices
 from .partable import ParTable
+from .validity import ValidityMixin
 
 __all__ = ["CFAResult", "numerical_hessian", "rmsea_ci"]
 
-
-def _blas1(method):
-    """Run a result method with single-threaded BLAS (small matrices; see ``CFA.fit``)."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        from .fit import single_thread_blas
-
-        with single_thread_blas():
-            return method(*args, **kwargs)
-
-    return wrapper
 
 LOG2PI = math.log(2 * math.pi)
 Z975 = stats.norm.ppf(0.975)
@@ -148,7 +139,7 @@ def _saturated_partable(p_names, ngroups) -> ParTable:
     return ParTable(rows=rows, ov=list(p_names), lv=[], ngroups=ngroups, meanstructure=True)
 
 
-class CFAResult:
+class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
     """A fitted CFA/SEM model (returned by :meth:`CFA.fit`).
 
     Attributes
@@ -364,9 +355,6 @@ class CFAResult:
         Wm = [w * A for w, (A, _) in zip(fg, info)]
         Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
         dS_b, dm_b = saturated_basis(p, True)
-        order = np.concatenate([np.lexsort((np.tril_indices(p)[0], np.tril_indices(p)[1])),
-                                np.arange(len(r), len(r) + p)])
-        dS_b, dm_b = dS_b[order], dm_b[order]
         Wc = [w * _expected_info(gd.cov, dS_b, dm_b) for w, gd in zip(fg, self.groups_)]
         Wm_all, Wmi_all, Wc_all = block_diag(*Wm), block_diag(*Wmi), block_diag(*Wc)
         Gamma_all = block_diag(*[np.linalg.inv(A) @ B @ np.linalg.inv(A) / w for w, (A, B) in zip(fg, info)])
@@ -403,7 +391,7 @@ class CFAResult:
         return XX3, c3, XX3_b, c3_b
 
     # ------------------------------------------------------------------ fit measures
-    @_blas1
+    @blas1
     def fit_measures(self) -> dict:
         """Fit measures with lavaan's names (``.`` → ``_``).
 
@@ -541,8 +529,8 @@ class CFAResult:
                 sd = np.sqrt(np.clip(np.diag(C), 0, None))
                 if kind == "lv":
                     sd = np.where(np.arange(len(sd)) < model.p, 1.0, sd)
-                cache[g] = (sd, np.diag(S), np.diag(C))
-            sd, sdiag, cdiag = cache[g]
+                cache[g] = (sd, np.diag(S))
+            sd, sdiag = cache[g]
             pos = model.pos
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             if op == "=~":
@@ -554,10 +542,9 @@ class CFAResult:
                 if i1 == i2:
                     v = e / sd[i1] ** 2
                 elif kind == "all" or (i1 >= model.p and i2 >= model.p):
-                    denom = math.sqrt(sdiag[i1] * sdiag[i2]) if sdiag[i1] > 0 and sdiag[i2] > 0 else math.nan
-                    if kind == "lv":
-                        denom = math.sqrt(sdiag[i1] * sdiag[i2]) if sdiag[i1] > 0 and sdiag[i2] > 0 else math.nan
-                    v = e / denom
+                    # covariances are scaled by the (residual) variances of the same matrix, as lavaan
+                    ok = sdiag[i1] > 0 and sdiag[i2] > 0
+                    v = e / math.sqrt(sdiag[i1] * sdiag[i2]) if ok else math.nan
                 else:
                     v = e
             elif op == "~1":
@@ -566,9 +553,6 @@ class CFAResult:
                 v = math.nan
             out[i] = v
         return out
-
-    def _std_all_rows(self):
-        return self._std_values(self.theta_, "all")
 
     # ------------------------------------------------------------------ defined parameters
     def _defined_evaluator(self):
@@ -624,79 +608,8 @@ class CFAResult:
         sall = at(self.theta_, "all")
         return [(n, e_, a, b, c, d) for (n, e_, _), a, b, c, d in zip(compiled, est, se, slv, sall)]
 
-    # ------------------------------------------------------------------ bootstrap
-    @_blas1
-    def bootstrap(self, n_boot: int = 1000, *, seed=None, level: float = 0.95) -> pd.DataFrame:
-        """Nonparametric bootstrap of the free and defined parameters.
-
-        Cases are resampled with replacement within each group and the model
-        is refitted from the estimates; replicates that fail to converge are
-        dropped (their number is in ``n_failed``).
-
-        Parameters
-        ----------
-        n_boot : int
-            Number of bootstrap replicates.
-        seed : int or numpy Generator, optional
-        level : float
-            Coverage of the percentile intervals.
-
-        Returns
-        -------
-        DataFrame
-            One row per free parameter (first row of each equality set) and
-            per ``:=`` definition: ``lhs, op, rhs, group, est, boot_se,
-            ci_lower, ci_upper, n_boot, n_failed`` (percentile intervals).
-
-        Notes
-        -----
-        Matches ``lavaan::parameterEstimates(sem(..., se = "bootstrap"),
-        boot.ci.type = "perc")`` up to Monte Carlo error (Efron & Tibshirani
-        1993; for indirect effects Preacher & Hayes 2008,
-        doi:10.3758/BRM.40.3.879).
-        """
-        from .fiml import Patterns
-        from .ml import group_data, minimize
-
-        rng = np.random.default_rng(seed)
-        compiled, at = self._defined_evaluator() if self.partable_.defined else ([], None)
-        draws = []
-        failed = 0
-        for _ in range(int(n_boot)):
-            if self.fiml_:
-                pats = [Patterns(p.X[rng.integers(0, p.n, p.n)]) for p in self.patterns_]
-                obj = FIMLObjective(self.model_, pats)
-            else:
-                gds = [group_data(g.X[rng.integers(0, g.n, g.n)]) for g in self.groups_]
-                obj = MLObjective(self.model_, gds)
-            try:
-                opt = minimize(obj, self.theta_)
-            except (np.linalg.LinAlgError, ValueError):
-                failed += 1
-                continue
-            if not opt.converged:
-                failed += 1
-                continue
-            vals = list(opt.theta)
-            if at is not None:
-                vals += list(at(opt.theta))
-            draws.append(vals)
-        draws = np.array(draws)
-        alpha = (1 - level) / 2
-        est = list(self.theta_) + (list(at(self.theta_)) if at is not None else [])
-        names = [(r["lhs"], r["op"], r["rhs"], r["group"]) for r in self.partable_.free_rows()]
-        names += [(n, ":=", "".join(e.split()), 1) for n, e, _ in compiled]
-        recs = []
-        for j, (lhs, op, rhs, g) in enumerate(names):
-            col = draws[:, j] if len(draws) else np.array([math.nan])
-            recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g, "est": est[j],
-                         "boot_se": float(np.std(col, ddof=1)) if len(col) > 1 else math.nan,
-                         "ci_lower": float(np.quantile(col, alpha)), "ci_upper": float(np.quantile(col, 1 - alpha)),
-                         "n_boot": len(draws), "n_failed": failed})
-        return pd.DataFrame.from_records(recs)
-
     # ------------------------------------------------------------------ tables
-    @_blas1
+    @blas1
     def parameter_estimates(self, *, level: float = 0.95) -> pd.DataFrame:
         """All parameters with SEs, tests, CIs and standardised values.
 
@@ -767,195 +680,6 @@ class CFAResult:
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
-
-    # ------------------------------------------------------------------ reliability and validity
-    def _loadings(self, g=0):
-        est = self._row_estimates()
-        lam = {}
-        for r, e in zip(self.partable_.rows, est):
-            if r["op"] == "=~" and r["group"] == g + 1 and r["rhs"] in self.model_.pos and r["rhs"] in self.partable_.ov:
-                lam.setdefault(r["lhs"], {})[r["rhs"]] = e
-        return lam
-
-    def reliability(self, group: int = 0) -> pd.DataFrame:
-        """Composite reliability (ω) and AVE per factor.
-
-        Returns
-        -------
-        DataFrame
-            Index: factors; columns ``omega`` (``(Σλ)² ψ / 1'S1`` over the
-            factor's indicators, with ``S`` the observed covariance matrix) and
-            ``ave`` (``Σ λ² ψ / Σ s_ii``).
-
-        Notes
-        -----
-        Matches ``semTools::compRelSEM(fit)`` and ``semTools::AVE(fit)``
-        (``obs.var = TRUE``). Raykov (1997), doi:10.1177/01466216970212006;
-        Fornell & Larcker (1981), doi:10.1177/002224378101800104.
-        """
-        C, _ = self.model_.total_moments(self.theta_, group)
-        S = self.groups_[group].cov
-        ovpos = {v: i for i, v in enumerate(self.partable_.ov)}
-        recs = {}
-        for f, lam in self._loadings(group).items():
-            idx = [ovpos[v] for v in lam]
-            lv = np.array(list(lam.values()))
-            psi = C[self.model_.pos[f], self.model_.pos[f]]
-            sub = S[np.ix_(idx, idx)]
-            recs[f] = {"omega": lv.sum() ** 2 * psi / sub.sum(), "ave": np.sum(lv ** 2) * psi / np.trace(sub)}
-        return pd.DataFrame.from_dict(recs, orient="index")
-
-    def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
-        """Factor correlations with √AVE on the diagonal (Fornell & Larcker 1981)."""
-        C, _ = self.model_.total_moments(self.theta_, group)
-        lv = [f for f in self.partable_.lv]
-        idx = [self.model_.pos[f] for f in lv]
-        sub = C[np.ix_(idx, idx)]
-        sd = np.sqrt(np.diag(sub))
-        R = sub / np.outer(sd, sd)
-        ave = self.reliability(group)["ave"]
-        for i, f in enumerate(lv):
-            R[i, i] = math.sqrt(ave[f]) if f in ave and ave[f] >= 0 else math.nan
-        return pd.DataFrame(R, index=lv, columns=lv)
-
-    def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
-        """Heterotrait–monotrait ratio of correlations between factors.
-
-        Parameters
-        ----------
-        group : int
-            0-based group index.
-        geometric : bool
-            Use geometric means (HTMT2, Roemer, Schuberth & Henseler 2021,
-            doi:10.1108/IMDS-02-2021-0082; semTools' default ``htmt2 = TRUE``)
-            instead of arithmetic means (the original HTMT).
-
-        Returns
-        -------
-        DataFrame
-            Factors × factors; 1 on the diagonal.
-
-        Notes
-        -----
-        ``HTMT_ij = m(|r_ab|; a in i, b in j) / sqrt(m(|r_aa'|; i) m(|r_bb'|; j))``
-        over the sample correlations of the indicators, ``m`` the (geometric)
-        mean over distinct pairs (Henseler, Ringle & Sarstedt 2015,
-        doi:10.1007/s11747-014-0403-8). Matches ``semTools::htmt(model, data)``.
-        """
-        gd = self.groups_[group]
-        sd = np.sqrt(np.diag(gd.cov))
-        R = np.abs(gd.cov / np.outer(sd, sd))
-        ovpos = {v: i for i, v in enumerate(self.partable_.ov)}
-        lam = self._loadings(group)
-        facs = [f for f in self.partable_.lv if f in lam]
-        idx = {f: [ovpos[v] for v in lam[f]] for f in facs}
-
-        def mean(x):
-            x = np.asarray(x, dtype=float).ravel()
-            return float(np.exp(np.mean(np.log(x)))) if geometric else float(np.mean(x))
-
-        mono = {}
-        for f in facs:
-            k = len(idx[f])
-            sub = R[np.ix_(idx[f], idx[f])]
-            mono[f] = mean(sub[np.tril_indices(k, -1)]) if k > 1 else math.nan
-        out = np.eye(len(facs))
-        for i, a in enumerate(facs):
-            for j, b in enumerate(facs):
-                if i != j:
-                    out[i, j] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
-        return pd.DataFrame(out, index=facs, columns=facs)
-
-    # ------------------------------------------------------------------ modification indices
-    @_blas1
-    def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
-        """Score tests for fixed parameters (cross-loadings, residual covariances, fixed rows).
-
-        Returns
-        -------
-        DataFrame
-            Columns ``lhs, op, rhs, group, mi, epc, sepc_all``, sorted by ``mi``
-            (descending).
-
-        Notes
-        -----
-        ``mi = N d² / (I22 - I21 I11^-1 I12)`` with ``d`` the gradient of
-        ``fmin`` and ``I`` the expected information of the model extended by
-        the candidate parameters; ``epc = -d / (I22 - ...)`` (Sörbom 1989,
-        doi:10.1007/BF02294448). Matches ``lavaan::modindices(fit)`` for ML.
-        """
-        pt = self.partable_
-        if self.fiml_:
-            raise ModelError("modification indices are implemented for complete data only")
-        existing = {(r["group"], r["lhs"], r["op"], r["rhs"]) for r in pt.rows}
-        existing |= {(r["group"], r["rhs"], r["op"], r["lhs"]) for r in pt.rows if r["op"] == "~~"}
-        cand = []
-        for g in range(1, pt.ngroups + 1):
-            for f in pt.lv:
-                for v in pt.ov:
-                    if (g, f, "=~", v) not in existing:
-                        cand.append((g, f, "=~", v))
-            for i, a in enumerate(pt.ov):
-                for b in pt.ov[i + 1:]:
-                    if (g, a, "~~", b) not in existing:
-                        cand.append((g, a, "~~", b))
-        rows = [dict(r) for r in pt.rows]
-        k0 = pt.npar
-        fixed_rows = []
-        for r in rows:
-            if r["free"] == 0 and r["op"] in ("=~", "~~", "~") and not np.isnan(r["ustart"]) and r["lhs"] != r["rhs"]:
-                fixed_rows.append(r)
-        nxt = k0
-        for r in fixed_rows:
-            nxt += 1
-            r["free"] = nxt
-            r["_cand"] = True
-        for g, lhs, op, rhs in cand:
-            nxt += 1
-            rows.append({"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g,
-                         "free": nxt, "ustart": 0.0, "label": "", "plabel": "", "exo": 0, "_cand": True})
-        ext = ParTable(rows=rows, ov=pt.ov, lv=pt.lv, ngroups=pt.ngroups, meanstructure=pt.meanstructure)
-        emod = RAMModel(ext)
-        theta = np.zeros(nxt)
-        theta[:k0] = self.theta_
-        for r in rows:
-            if r.get("_cand"):
-                theta[r["free"] - 1] = r["ustart"]
-        eobj = MLObjective(emod, self.groups_)
-        _, grad = eobj.value_grad(theta)
-        info = eobj.information(theta)
-        I11 = info[:k0, :k0]
-        I12 = info[:k0, k0:]
-        I22 = info[k0:, k0:]
-        V = np.diag(I22) - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
-        d = grad[k0:]
-        N = self.ntotal_
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mi = N * d ** 2 / V
-            epc = -d / V
-        recs = []
-        cand_rows = [r for r in rows if r.get("_cand")]
-        sds = {}
-        for r in cand_rows:
-            j = r["free"] - 1 - k0
-            g = r["group"] - 1
-            if g not in sds:
-                C, _ = self.model_.total_moments(self.theta_, g)
-                A, S, M = self.model_.matrices(self.theta_, g)
-                sds[g] = (np.sqrt(np.diag(C)), np.diag(S))
-            sd, sdiag = sds[g]
-            pos = self.model_.pos
-            if r["op"] == "=~":
-                sepc = epc[j] * sd[pos[r["lhs"]]] / sd[pos[r["rhs"]]]
-            elif r["op"] == "~":
-                sepc = epc[j] * sd[pos[r["rhs"]]] / sd[pos[r["lhs"]]]
-            else:
-                sepc = epc[j] / math.sqrt(sdiag[pos[r["lhs"]]] * sdiag[pos[r["rhs"]]])
-            recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
-                         "mi": mi[j], "epc": epc[j], "sepc_all": sepc})
-        out = pd.DataFrame.from_records(recs)
-        out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
-        return out
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``fit``, ``estimates``, ``reliability``, ``warnings``, ``converged``."""
