@@ -682,19 +682,33 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: ``fit``, ``estimates``, ``reliability``, ``warnings``, ``converged``."""
+        """JSON-ready dict of the fit (what ``qimscale cfa --json`` prints).
+
+        Returns
+        -------
+        dict
+            ``estimator, missing, ntotal, n_dropped, groups, converged, fit``
+            (:meth:`fit_measures`), ``estimates`` (:meth:`parameter_estimates`
+            records), ``reliability`` (``{factor: {omega, ave}}``, first group),
+            ``validity`` (``htmt`` and ``fornell_larcker`` as nested
+            ``{factor: {factor: value}}``, when there are two or more factors)
+            and ``warnings``.
+        """
         pe = self.parameter_estimates()
-        rel = {}
+        rel, validity = {}, {}
         if self.partable_.lv:
             try:
                 r = self.reliability()
                 rel = {f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])} for f in r.index}
-            except Exception as exc:  # pragma: no cover - reported, not swallowed silently
-                self.warnings_.append(f"reliability could not be computed: {exc}")
+                if len(r.index) >= 2:
+                    validity = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
+            except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+                self.warnings_.append(f"reliability/validity could not be computed: {exc}")
         return {"estimator": self.estimator, "missing": "fiml" if self.fiml_ else "listwise",
-                "ntotal": self.ntotal_, "n_dropped": self.n_dropped_, "groups": [None if g is None else str(g) for g in self.group_labels_],
+                "ntotal": self.ntotal_, "n_dropped": self.n_dropped_,
+                "groups": [None if g is None else str(g) for g in self.group_labels_],
                 "converged": bool(self.converged_), "fit": self.fit_measures(),
-                "estimates": pe.to_dict(orient="records"), "reliability": rel,
+                "estimates": pe.to_dict(orient="records"), "reliability": rel, "validity": validity,
                 "warnings": list(self.warnings_)}
 
 
