@@ -9,7 +9,7 @@ import pytest
 
 from qimscale.analysis.cfa.ordinal_stage1 import encode_ordinal, ordinal_stage1
 from qimscale.analysis.cfa.wlsmv import collapse_categories, prepare_ordinal_data
-from qimscale.errors import DataError
+from qimscale.errors import DataError, ModelError
 
 REF = Path(__file__).parent / "reference"
 
@@ -127,3 +127,29 @@ def test_text_categories_need_an_order(data):
     d["y1"] = pd.Categorical.from_codes(d.y1 - 1, lab, ordered=True)
     codes, lv = encode_ordinal(d, ["y1", "y2"])
     assert lv["y1"] == lab and (codes[:, 0] == data.y1.head(200) - 1).all()
+
+
+@pytest.fixture(scope="module")
+def pairwise_ref():
+    return json.loads((REF / "wlsmv_pairwise.json").read_text())
+
+
+def test_pairwise_missing_matches_lavaan(pairwise_ref):
+    from qimscale.analysis.cfa.wlsmv import fit_wlsmv
+
+    ref = pairwise_ref
+    d = pd.read_csv(REF / "data" / "wlsmv_pairwise.csv")
+    res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4 + y5 + y6", ordered="all", missing="pairwise")
+    st = res.stats[0]
+    np.testing.assert_allclose(np.concatenate(st.thresholds), ref["single"]["th"], atol=1e-10)
+    np.testing.assert_allclose(st.cor, np.array(ref["single"]["cor"]), atol=1e-6)
+    G = np.array(ref["single"]["gamma"])
+    np.testing.assert_allclose(st.gamma, G, rtol=1e-5, atol=1e-6 * np.abs(G).max())
+    for k, v in ref["single"]["fit"].items():
+        assert res.fit[k.replace(".", "_")] == pytest.approx(v, rel=1e-5, abs=1e-8), k
+    res = fit_wlsmv(d, "f1 =~ y1 + y2 + y3 + y4 + y5 + y6", ordered="all", missing="pairwise",
+                    group="group", group_equal=["thresholds", "loadings"])
+    for k, v in ref["group"]["fit"].items():
+        assert res.fit[k.replace(".", "_")] == pytest.approx(v, rel=1e-5, abs=1e-8), k
+    with pytest.raises(ModelError, match="missing"):
+        fit_wlsmv(d, "f1 =~ y1 + y2 + y3", ordered="all", missing="fiml")

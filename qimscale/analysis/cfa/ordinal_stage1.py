@@ -232,7 +232,11 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     Parameters
     ----------
     codes : ndarray of int (n x p)
-        Complete responses coded ``0 .. K_i - 1`` (see :func:`encode_ordinal`).
+        Responses coded ``0 .. K_i - 1`` (see :func:`encode_ordinal`); ``-1``
+        marks a missing response (lavaan's ``missing = "pairwise"``: each
+        threshold uses the item's available cases, each polychoric its
+        pairwise-complete cases, and missing cases contribute zero scores to
+        :math:`\\Gamma`; :math:`\\Gamma` is scaled by the number of rows).
     n_levels : list of int
         Number of categories :math:`K_i` of each item (over all groups).
     items : list of str
@@ -258,9 +262,10 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     n, p = codes.shape
     where = f" in group '{group_label}'" if group_label is not None else ""
     counts, ths = [], []
+    obs = codes >= 0
     for j in range(p):
         k = n_levels[j]
-        cnt = np.bincount(codes[:, j], minlength=k)
+        cnt = np.bincount(codes[obs[:, j], j], minlength=k)
         counts.append(cnt)
         empty = np.flatnonzero(cnt == 0)
         if empty.size:
@@ -274,7 +279,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
                           f"{', '.join(str(e + 1) for e in sparse)} has fewer than "
                           f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
                           "may be unstable", stacklevel=2)
-        ths.append(ndtri(np.cumsum(cnt)[:-1] / n))
+        ths.append(ndtri(np.cumsum(cnt)[:-1] / cnt.sum()))
 
     nth = [len(t) for t in ths]
     th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(int)
@@ -289,9 +294,10 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     # a padded table of size kmax x kmax with zero rows/cols for missing categories
     ii = np.array([q[0] for q in pairs], dtype=int)
     jj = np.array([q[1] for q in pairs], dtype=int)
-    flat = codes[:, ii] * kmax + codes[:, jj]  # (n, pstar)
+    both = obs[:, ii] & obs[:, jj]  # (n, pstar) pairwise-complete cases
+    flat = np.where(both, codes[:, ii] * kmax + codes[:, jj], 0)  # (n, pstar)
     tab = np.zeros((pstar, kmax * kmax))
-    np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), 1.0)
+    np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), both.astype(float))
     tab = tab.reshape(pstar, kmax, kmax)
     t1 = np.stack([pad[i] for i in ii]) if pstar else np.zeros((0, kmax + 1))
     t2 = np.stack([pad[j] for j in jj]) if pstar else np.zeros((0, kmax + 1))
@@ -330,7 +336,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         phi = _dnorm(t[1:-1])  # (K-1,)
         c = codes[:, j]
         rows = np.arange(n)
-        up = c < nth[j]
+        up = (c < nth[j]) & (c >= 0)
         sc_th[rows[up], th_start[j] + c[up]] += phi[c[up]] / pc[c[up]]
         lo = c > 0
         sc_th[rows[lo], th_start[j] + c[lo] - 1] -= phi[c[lo] - 1] / pc[c[lo]]
@@ -338,7 +344,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     parts = _cell_parts(t1, t2, rho)
     pcell = np.maximum(parts["p"], 1e-300)
     g_rho = parts["dp"] / pcell  # (pstar, K, K)
-    sc_cor = g_rho.reshape(pstar, -1)[np.arange(pstar)[None, :], flat]  # (n, pstar)
+    sc_cor = g_rho.reshape(pstar, -1)[np.arange(pstar)[None, :], flat] * both  # (n, pstar)
     # d log P_ab / d t1_k: d1[k=a, b] for k == a, minus d1[a-1, b] for k == a-1
     a21 = np.zeros((pstar, n_th))
     # weight of each cell: count * g_rho / P

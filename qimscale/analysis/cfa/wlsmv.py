@@ -98,7 +98,7 @@ def collapse_categories(data: pd.DataFrame, collapse: dict) -> pd.DataFrame:
 
 
 def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = None,
-                         *, collapse: dict | None = None):
+                         *, collapse: dict | None = None, missing: str = "listwise"):
     """Encode the ordered items and split them by group (listwise deletion).
 
     Parameters
@@ -110,6 +110,11 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
         Grouping column.
     collapse : dict, optional
         Explicit category merges, see :func:`collapse_categories`.
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` drops every row with a missing item (lavaan's default);
+        ``"pairwise"`` keeps rows with at least one observed item (missing
+        responses are coded ``-1``). Rows without a group value are always
+        dropped.
 
     Returns
     -------
@@ -117,7 +122,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     group_labels : list
     levels : dict of item -> list of levels (over all groups)
     n_dropped : int
-        Rows dropped because of a missing value in an item or the group.
+        Rows dropped (see ``missing``).
 
     Raises
     ------
@@ -127,10 +132,18 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     if collapse:
         data = collapse_categories(data, collapse)
     cols = list(items) + ([group] if group else [])
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise DataError(f"column(s) {missing} not found in the data; available: {list(data.columns)}")
-    complete = data[cols].notna().all(axis=1).to_numpy()
+    absent = [c for c in cols if c not in data.columns]
+    if absent:
+        raise DataError(f"column(s) {absent} not found in the data; available: {list(data.columns)}")
+    if missing not in ("listwise", "pairwise"):
+        raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
+                         f"Got {missing!r} instead.")
+    if missing == "listwise":
+        complete = data[cols].notna().all(axis=1).to_numpy()
+    else:
+        complete = data[list(items)].notna().any(axis=1).to_numpy()
+        if group:
+            complete = complete & data[group].notna().to_numpy()
     n_dropped = int((~complete).sum())
     d = data.loc[complete]
     codes, levels = encode_ordinal(d, list(items))
@@ -313,7 +326,8 @@ class WLSMVResult:
             r = self.reliability(group=g)
             by_group.append({f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])}
                              for f in r.index})
-        out = {"estimator": "WLSMV", "missing": "listwise", "ntotal": self.ntotal_,
+        out = {"estimator": "WLSMV", "missing": self.fit.get("missing", "listwise"),
+               "ntotal": self.ntotal_,
                "groups": [None if g is None else str(g) for g in self.group_labels],
                "converged": True, "fit": self.fit_measures(),
                "estimates": pe.to_dict(orient="records"),
@@ -546,7 +560,7 @@ def _infer_ordered(ordered, ov):
 
 def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = None,
               group_equal=(), group_partial=(), std_lv: bool = False, collapse: dict | None = None,
-              partable=None, prepared=None) -> WLSMVResult:
+              missing: str = "listwise", partable=None, prepared=None) -> WLSMVResult:
     """Fit an ordinal CFA by WLSMV.
 
     Matches ``lavaan::cfa(model, data, ordered = ordered, estimator = "WLSMV",
@@ -570,6 +584,8 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     collapse : dict, optional
         Explicit category merges ``{item: {old: new}}``; recorded in
         ``fit_measures()["collapsed"]``. Categories are never merged silently.
+    missing : {"listwise", "pairwise"}
+        As lavaan's ``missing=`` for WLSMV (see :func:`prepare_ordinal_data`).
     partable : ParTable, optional
         A ready parameter table (used by the invariance routine).
     prepared : tuple, optional
@@ -603,7 +619,7 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         warnings.simplefilter("always")
         res = _fit_wlsmv(data, model, ordered=ordered, group=group, group_equal=group_equal,
                          group_partial=group_partial, std_lv=std_lv, collapse=collapse,
-                         partable=partable, prepared=prepared)
+                         partable=partable, prepared=prepared, missing=missing)
     for w in caught:
         res.warnings_.append(str(w.message))
         warnings.warn(w.message, w.category, stacklevel=2)
@@ -611,7 +627,7 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
 
 
 def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
-               partable, prepared):
+               partable, prepared, missing):
     if partable is None:
         from .syntax import parse_model
 
@@ -626,7 +642,8 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         ov = list(partable.ov)
     if prepared is None:
         stats_list, labels, levels, n_dropped = ordinal_stage1_groups(data, ov, group,
-                                                                      collapse=collapse)
+                                                                      collapse=collapse,
+                                                                      missing=missing)
     else:
         stats_list, labels, levels, n_dropped = prepared
     nth = {v: len(levels[v]) - 1 for v in ov}
@@ -647,10 +664,12 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         renumber_free(partable)
     om = OrdinalModel(partable, nth)
     res = _fit_stage2(om, partable, stats_list, labels, n_dropped,
-                      extra={"collapsed": collapse or {}})
+                      extra={"collapsed": collapse or {}, "missing": missing})
     if n_dropped:
-        res.warnings_.append(f"{n_dropped} row(s) with a missing item or group value were "
-                             "dropped (listwise deletion, as lavaan's WLSMV default)")
+        why = ("with a missing item or group value were dropped (listwise deletion, lavaan's "
+               "WLSMV default)" if missing == "listwise" else
+               "without any observed item or without a group value were dropped")
+        res.warnings_.append(f"{n_dropped} row(s) {why}")
     return res
 
 
@@ -684,7 +703,7 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     recs = []
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
-            cnt = np.bincount(codes[:, j], minlength=len(levels[it]))
+            cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
             for c, (lv, n) in enumerate(zip(levels[it], cnt)):
                 recs.append({"item": it, "group": lab, "category": lv, "count": int(n),
                              "is_empty": bool(n == 0), "is_sparse": bool(0 < n < SPARSE_CATEGORY_COUNT)})
@@ -692,7 +711,7 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
 
 
 def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = None,
-                          *, collapse: dict | None = None):
+                          *, collapse: dict | None = None, missing: str = "listwise"):
     """Stage 1 for every group, after checking all categories at once.
 
     Returns
@@ -707,11 +726,12 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     DataError
         Listing *every* empty category (item, group, category) with the fix.
     """
-    by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse)
+    by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse,
+                                                         missing=missing)
     empty = []
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
-            cnt = np.bincount(codes[:, j], minlength=len(levels[it]))
+            cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
             for c in np.flatnonzero(cnt == 0):
                 where = f" in group '{lab}'" if lab is not None else ""
                 empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
@@ -884,9 +904,11 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     """
     from .fit import read_model_text as _read_model
 
-    if getattr(spec, "missing", "listwise") not in ("listwise", None):
-        raise ModelError("missing='fiml' is not available with estimator WLSMV; use "
-                         "missing='listwise' (rows with a missing item are dropped and counted)")
+    spec_missing = getattr(spec, "missing", None) or "listwise"
+    if spec_missing not in ("listwise", "pairwise"):
+        raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
+                         "'listwise' (rows with a missing item are dropped and counted) or "
+                         "'pairwise'")
     if not isinstance(data, pd.DataFrame):
         raise DataError("data must be a pandas DataFrame with one column per observed variable")
     ordered = spec.ordered
@@ -900,4 +922,4 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
                else list(spec.group_partial or ()))
     return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
                      group_equal=geq if spec.group else (), group_partial=partial,
-                     std_lv=bool(spec.std_lv))
+                     std_lv=bool(spec.std_lv), missing=spec_missing)

@@ -194,7 +194,7 @@ def lrt_satorra2000(fit1, fit0) -> dict:
 
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
-                       criteria: str = "chen2007"):
+                       criteria: str = "chen2007", missing: str = "listwise"):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -225,6 +225,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         ``"cheung_rensvold"`` — non-invariance if ΔCFI < −.010; ``"chisq"`` —
         non-invariance if the scaled-shifted difference test has p < .05.
         A level holds only if the previous level held.
+    missing : {"listwise", "pairwise"}
+        As lavaan's ``missing=`` (see :func:`~.wlsmv.prepare_ordinal_data`).
 
     Returns
     -------
@@ -269,7 +271,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         stats_list, labels, lvls, n_dropped = ordinal_stage1_groups(data, ov, group,
-                                                                    collapse=collapse)
+                                                                    collapse=collapse,
+                                                                    missing=missing)
     if len(labels) < 2:
         raise DataError(f"group column '{group}' has only {len(labels)} distinct value(s); "
                         "invariance needs at least two groups")
