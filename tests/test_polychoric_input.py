@@ -132,3 +132,18 @@ def test_pairwise_thresholds_degenerate_pair_is_nan(items):
     assert any("'a' and 'b': with pairwise thresholds" in str(w.message) for w in rec)
     with pytest.raises(DataError, match="'max_categories' parameter"):
         polychoric(items, max_categories=1)
+
+
+def test_flat_likelihood_at_boundary_warns():
+    # 2 x 2 table [[0, 4], [5, 80]]: the ML estimate is -1 and the likelihood is flat below about -0.9
+    # (psych::polychoric gives -0.943, polycor::polychor -0.934)
+    x = np.r_[np.zeros(4), np.ones(85)]
+    y = np.r_[np.ones(4), np.zeros(5), np.ones(80)]
+    z = (np.arange(89) % 3 == 0).astype(float)  # all four x-z cells are filled
+    df = pd.DataFrame({"x": x, "y": y, "z": z})
+    with pytest.warns(PolychoricWarning) as rec:
+        res = polychoric(df, smooth=False)
+    msgs = [str(w.message) for w in rec]
+    assert any("'x' and 'y' is at the boundary" in m and "as high at -1" in m for m in msgs)
+    assert not any("'x' and 'z' is at the boundary" in m for m in msgs)
+    assert -1 < res.corr.loc["x", "y"] < -0.85

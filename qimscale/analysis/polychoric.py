@@ -918,9 +918,10 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         Smoothing applied; a pair without complete cases (NaN, smoothing off);
         psych's switch to pairwise thresholds; zero cells corrected; rows with
         no responses; a pair that did not converge; a correlation at the
-        boundary (``|rho| > 0.999``, lavaan's bound; the likelihood is then
-        nearly flat and psych, lavaan and qimscale may differ in the 4th
-        decimal). Each message is also in ``result.warnings``.
+        boundary: ``|rho| > 0.999`` (lavaan's bound) or a likelihood as high
+        at :math:`\\pm 1` as at the estimate (e.g. a 2 x 2 table with one empty
+        cell, where the supremum is at the boundary and the likelihood is
+        flat, so psych, polycor and qimscale stop at different values). Each message is also in ``result.warnings``.
 
     Notes
     -----
@@ -1075,16 +1076,23 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
         if n_fixed and correct > 0:
             warn(f"{n_fixed} pair table(s) had empty cells that were set to {correct:g} counts (psych's "
                  f"correction for continuity); examine sparse categories carefully")
+    at_edge = np.zeros(m, dtype=bool)
     if fit.any():
-        r, _, c, _ = _fit_rho(w[fit], bx[fit], by[fit], _start_values(w[fit]))
+        r, ll_hat, c, _ = _fit_rho(w[fit], bx[fit], by[fit], _start_values(w[fit]))
         rho[fit], conv[fit] = r, c
+        # is the likelihood as high at rho = +-1 (supremum on the boundary, flat tail)?
+        edge = np.where(r < 0, -1.0, 1.0)
+        ll_edge = _loglik(w[fit], _grid_terms(bx[fit], by[fit], edge, 0)[0])
+        at_edge[fit] = (np.abs(r) > 0.999) | (ll_edge >= ll_hat - 1e-9 * np.maximum(1.0, np.abs(ll_hat)))
     for k in np.flatnonzero(fit & ~conv):
         warn(f"the polychoric correlation of '{names[iu[k]]}' and '{names[ju[k]]}' did not converge "
              f"(last value {rho[k]:.4f})")
-    for k in np.flatnonzero(fit & (np.abs(rho) > 0.999)):
+    for k in np.flatnonzero(at_edge):
         warn(f"the polychoric correlation of '{names[iu[k]]}' and '{names[ju[k]]}' is at the boundary "
-             f"({rho[k]:.4f}): their table has (almost) no responses off one diagonal; consider "
-             f"merging the items or collapsing sparse categories")
+             f"({rho[k]:.4f}; the likelihood is as high at {np.sign(rho[k]):+.0f}): their table has (almost) "
+             f"no responses off one diagonal, e.g. a 2 x 2 table with an empty cell, so the value is not "
+             f"well determined and psych, polycor and lavaan differ; collapse sparse categories, merge the "
+             f"items, or for binary items use zero_add_2x2=0.5 (lavaan's rule)")
     for k in np.flatnonzero(~fit & (npair > 0)):
         warn(f"items '{names[iu[k]]}' and '{names[ju[k]]}': with pairwise thresholds their table keeps fewer "
              f"than 2 non-empty rows or columns (or its corrected margins exceed 1), so their correlation "
