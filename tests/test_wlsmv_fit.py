@@ -186,3 +186,15 @@ def test_heywood_case_is_reported():
 def test_wlsmv_without_ordered_is_an_error(ref, data):
     with pytest.raises(ModelError, match="ordered='all'"):
         CFA(ref["model"], estimator="WLSMV").fit(data)
+
+
+def test_cross_loading_and_residual_covariance():
+    ref = json.loads((Path(__file__).parent / "reference" / "wlsmv_respecified.json").read_text())
+    d = pd.read_csv(Path(__file__).parent / "reference" / "data" / "wlsmv_ordinal.csv")
+    res = fit_wlsmv(d, ref["model"], ordered="all")
+    for k, v in ref["fit"].items():
+        assert res.fit[k.replace(".", "_")] == pytest.approx(v, rel=1e-5, abs=1e-7), k
+    m = merged(res, ref["estimates"])
+    np.testing.assert_allclose(m.est_p, m.est_r, atol=2e-5)
+    np.testing.assert_allclose(m.se_p, m.se_r, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(m.std_all, m["std.all"], atol=2e-5)

@@ -399,7 +399,10 @@ class WLSMVResult:
                     elif op == "~~" and lhs in lvi:
                         std = est / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
                     elif op == "~~":
-                        std = est * d[ovi[lhs]] * d[ovi[rhs]]
+                        # residual covariance of latent responses: a residual correlation
+                        i, j = ovi[lhs], ovi[rhs]
+                        rv = 1.0 / d ** 2 - np.diag(C)
+                        std = est / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
                     elif op == "|":
                         std = est / sd_y[ovi[lhs]]
                     elif op == "~1" and lhs in lvi:
