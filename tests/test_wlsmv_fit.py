@@ -198,3 +198,11 @@ def test_cross_loading_and_residual_covariance():
     np.testing.assert_allclose(m.est_p, m.est_r, atol=2e-5)
     np.testing.assert_allclose(m.se_p, m.se_r, rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(m.std_all, m["std.all"], atol=2e-5)
+
+
+def test_labels_constrain_and_defined_parameters_are_refused(data):
+    res = fit_wlsmv(data, "f =~ y1 + a*y2 + a*y3 + y4", ordered="all")
+    pe = res.parameter_estimates().query("op == '=~'").set_index("rhs")
+    assert pe.loc["y2", "est"] == pe.loc["y3", "est"] and res.fit["df"] == 3
+    with pytest.raises(ModelError, match=":="):
+        fit_wlsmv(data, "f =~ y1 + a*y2 + a*y3 + y4\nd := a*2", ordered="all")

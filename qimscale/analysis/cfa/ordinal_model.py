@@ -71,6 +71,10 @@ class OrdinalModel:
         self.npar = partable.npar
         p, m = len(self.ov), len(self.lv)
         self.p, self.m = p, m
+        if getattr(partable, "defined", None):
+            names = ", ".join(name for name, _ in partable.defined)
+            raise ModelError(f"defined parameters (:=) are not available with WLSMV yet ({names}); "
+                             "remove them from the model")
         cont = [v for v in self.ov if v not in n_thresholds]
         if cont:
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
