@@ -199,3 +199,8 @@ def test_negatively_correlated_item_warns_and_gives_nan_not_crash():
     with pytest.warns(UserWarning):
         res = alpha(flat)
     assert np.isnan(res.item_stats["r_drop"]).any() or np.isfinite(res.item_stats["r_drop"]).all()
+
+
+def test_item_listed_twice_is_an_error():
+    with pytest.raises(DataError, match="listed more than once"):
+        alpha(SIM_R, ["i01", "i02", "i01"])

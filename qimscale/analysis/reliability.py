@@ -166,6 +166,9 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     if items is None:
         items = list(data.columns)
     items = list(items)
+    twice = sorted({str(i) for i in items if items.count(i) > 1})
+    if twice:
+        raise DataError(f"{context}: item(s) {', '.join(map(repr, twice))} listed more than once; list each item once")
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise DataError(f"{context}: column(s) {', '.join(map(repr, absent))} not found in the data")
