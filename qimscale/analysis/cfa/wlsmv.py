@@ -478,14 +478,23 @@ class WLSMVResult:
         return pd.DataFrame.from_dict(out, orient="index")
 
     def summary(self) -> str:
-        """A short text summary."""
+        """A lavaan-like text summary: fit measures, then estimates."""
         f = self.fit
-        lines = ["WLSMV (delta parameterisation, robust SEs, scaled-shifted test)",
-                 f"n = {f['ntotal']}  npar = {f['npar']}",
-                 f"chisq = {f['chisq']:.3f}  df = {f['df']}  chisq_scaled = {f['chisq_scaled']:.3f}"
-                 f"  p = {f['pvalue_scaled']:.4f}",
-                 f"cfi_scaled = {f['cfi_scaled']:.3f}  tli_scaled = {f['tli_scaled']:.3f}  "
-                 f"rmsea_scaled = {f['rmsea_scaled']:.3f}  srmr = {f['srmr']:.3f}"]
+        lines = [f"qimscale CFA (WLSMV, delta parameterisation, missing = {f.get('missing', 'listwise')}); "
+                 f"converged after {self.iterations} Gauss-Newton iterations",
+                 f"N = {f['ntotal']}, groups = {f['ngroups']}, free parameters = {f['npar']}",
+                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, p = {f['pvalue']:.4g}",
+                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, p = {f['pvalue_scaled']:.4g} "
+                 f"(scaling factor {f['chisq_scaling_factor']:.4f}, shift {f['chisq_shift_parameter']:.3f})",
+                 f"CFI (scaled) = {f['cfi_scaled']:.3f}, TLI (scaled) = {f['tli_scaled']:.3f}, "
+                 f"RMSEA (scaled) = {f['rmsea_scaled']:.3f} [{f['rmsea_ci_lower_scaled']:.3f}, "
+                 f"{f['rmsea_ci_upper_scaled']:.3f}], SRMR = {f['srmr']:.3f}"]
+        for w in self.warnings_:
+            lines.append(f"WARNING: {w}")
+        pe = self.parameter_estimates()
+        lines.append("")
+        lines.append(pe.drop(columns=["ci_lower", "ci_upper", "free"]).to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
 
 
