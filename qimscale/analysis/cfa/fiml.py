@@ -51,6 +51,7 @@ class Patterns:
             sel = [pt for pt in self.pats if len(pt["idx"]) == size]
             idx = np.array([pt["idx"] for pt in sel])
             self.batches.append({"idx": idx, "r": idx[:, :, None], "c": idx[:, None, :],
+                                 "flat": (idx[:, :, None] * self.p + idx[:, None, :]).ravel(),
                                  "n": np.array([pt["n"] for pt in sel], dtype=float),
                                  "mean": np.array([pt["mean"] for pt in sel]),
                                  "cov": np.array([pt["cov"] for pt in sel])})
@@ -75,8 +76,8 @@ def _batch_terms(pats: Patterns, Sig, mu, *, grad: bool):
         if grad:
             A = b["cov"] + d[:, :, None] * d[:, None, :]
             Gb = 0.5 * b["n"][:, None, None] * (Si - Si @ A @ Si)
-            np.add.at(G, (b["r"], b["c"]), Gb)
-            np.add.at(gm, b["idx"], -b["n"][:, None] * Sid)
+            G += np.bincount(b["flat"], weights=Gb.ravel(), minlength=G.size).reshape(G.shape)
+            gm -= np.bincount(b["idx"].ravel(), weights=(b["n"][:, None] * Sid).ravel(), minlength=gm.size)
     return f, G, gm
 
 
@@ -163,16 +164,17 @@ class FIMLObjective:
         H = np.zeros((k, k))
         for pats, (Sig, mu), (dS, dm) in zip(self.patterns, self.model.implied(theta),
                                              self.model.jacobian(theta)):
-            for pt in pats.pats:
-                o = pt["idx"]
+            for bt in pats.batches:
                 try:
-                    L = np.linalg.cholesky(Sig[pt["ix"]])
+                    L = np.linalg.cholesky(Sig[bt["r"], bt["c"]])
                 except np.linalg.LinAlgError:
                     return np.eye(k)
-                Li = np.linalg.inv(L)
-                W = np.einsum("ab,kbc,dc->kad", Li, dS[:, o][:, :, o], Li).reshape(k, -1)
-                Z = dm[:, o] @ Li.T
-                H += pt["n"] * (0.5 * W @ W.T + Z @ Z.T)
+                Li = np.linalg.inv(L)                                 # (B, s, s)
+                w = np.sqrt(bt["n"])[None, :, None, None]
+                W = Li[None] @ dS[:, bt["r"], bt["c"]] @ np.swapaxes(Li, 1, 2)[None] * w
+                Wf = W.reshape(k, -1)
+                Z = (np.einsum("bij,kbj->kbi", Li, dm[:, bt["idx"]]) * w[..., 0]).reshape(k, -1)
+                H += 0.5 * Wf @ Wf.T + Z @ Z.T
         return H / self.ntotal
 
     def casewise_scores(self, theta):
