@@ -100,6 +100,11 @@ def test_partable_labels_make_equal_and_ordinal_rows():
     assert list(scale.free == 0) == [True, False]
 
 
+def test_unknown_group_partial():
+    with pytest.raises(ModelError, match="x99 ~1"):
+        build_partable(HS, ngroups=2, meanstructure=True, group_equal=["intercepts"], group_partial=["x99 ~ 1"])
+
+
 def test_unknown_group_equal():
     with pytest.raises(ModelError, match="group_equal"):
         build_partable(HS, ngroups=2, group_equal=["loading"])

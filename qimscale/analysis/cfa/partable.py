@@ -308,6 +308,13 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
                 return "residuals" if lhs == rhs else "residual.covariances"
         return None
 
+    if partial:
+        known = {_key(r["lhs"], r["op"], r["rhs"]) for r in rows}
+        unknown = [" ".join(k).strip() for k in partial if k not in known]
+        if unknown:
+            raise ModelError(f"group_partial names parameter(s) not in the model: {', '.join(unknown)}; "
+                             "write them like 'x3 ~ 1' or 'F =~ x2'")
+
     keymap: dict = {}
     counter = 0
     first_plabel: dict = {}
