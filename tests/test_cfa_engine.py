@@ -142,6 +142,15 @@ def test_not_identified_names_parameter(hs):
         cfa("F =~ NA*x1 + x2 + x3 + x4", hs)
 
 
+def test_scale_of_variables_does_not_matter(hs):
+    # an item on a scale 10^4 times larger: same standardised solution, no false identification error
+    big = hs.assign(x1=hs.x1 * 1e4)
+    a = cfa(HS, hs).parameter_estimates()
+    b = cfa(HS, big).parameter_estimates()
+    np.testing.assert_allclose(a.std_all, b.std_all, atol=1e-6)
+    np.testing.assert_allclose(a.z.fillna(0), b.z.fillna(0), atol=1e-4)
+
+
 def test_heywood_case_is_reported():
     # r_ab = r_ac = .8, r_bc = .5 implies a loading of sqrt(1.28) for a: negative residual variance
     R = np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])

@@ -207,12 +207,24 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         return self
 
     def _check_identification(self, H):
-        w, V = np.linalg.eigh(0.5 * (H + H.T))
-        if w.size and w[0] < 1e-9 * max(w[-1], 1e-300):
+        """ModelError when the information matrix is (numerically) singular.
+
+        The check runs on the information rescaled to unit diagonal, so that
+        variables on very different scales do not look unidentified.
+        """
+        H = 0.5 * (H + H.T)
+        d = np.sqrt(np.clip(np.diag(H), 0, None))
+        zero = np.flatnonzero(d <= 1e-300)
+        if zero.size:
+            k = int(zero[0])
+        else:
+            w, V = np.linalg.eigh(H / np.outer(d, d))
+            if not (w.size and w[0] < 1e-10):
+                return
             k = int(np.argmax(np.abs(V[:, 0])))
-            raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
-                             "(and the parameters it trades off with) cannot be estimated uniquely; fix a "
-                             "loading or a factor variance to set the scale, or add constraints")
+        raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
+                         "(and the parameters it trades off with) cannot be estimated uniquely; fix a "
+                         "loading or a factor variance to set the scale, or add constraints")
 
     def _casewise_scores(self, model, objective, theta):
         if isinstance(objective, FIMLObjective):
