@@ -207,3 +207,21 @@ def test_absent_items_and_background_checks(tmp_path):
     bg = res.problems.dropna(subset=["row"])
     assert bg[["row", "column", "value"]].values.tolist() == [[3, "org_type", "7"]]
     assert "outside the field's categories" in bg["problem"].iloc[0]
+
+
+def test_compact_integer_fast_path_equals_general_path(tmp_path):
+    from qimscale.io import read_survey
+    from qimscale.scoring import validate
+
+    p = tmp_path / "ints.csv"
+    p.write_text("id,a,b\n1,1,5\n2,9,0\n3,,7\n4,-99,3\n5,127,-128\n6,4,\n")
+    spec = ScoringSpec.simple({"s": ["a", "b"]}, na_code=9)
+    fast = read_survey(p, compact=True)
+    slow = read_survey(p)
+    assert str(fast.data["a"].dtype) == "Int8" and str(slow.data["a"].dtype) == "float64"
+    vf = validate(fast, spec, map_columns(fast, spec))
+    vs = validate(slow, spec, map_columns(slow, spec))
+    pd.testing.assert_frame_equal(vf.codes, vs.codes)
+    pd.testing.assert_frame_equal(vf.problems, vs.problems)
+    assert vf.counts == vs.counts
+    assert vf.problems["value"].tolist() == ["-99", "127", "0", "7", "-128"]

@@ -143,7 +143,8 @@ def detect_platform(head: list[list[str]]) -> str | None:
 
 
 def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - CLI vocabulary
-                dictionary: str | Path | None = None, compact: bool = False) -> SurveyData:
+                dictionary: str | Path | None = None, compact: bool = False,
+                na_markers: bool = False) -> SurveyData:
     """Read a data file or survey-platform export.
 
     Parameters
@@ -162,6 +163,10 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
     compact : bool
         Store integer CSV columns in the smallest nullable integer dtype
         (``Int8`` for response codes) to save memory; values are unchanged.
+    na_markers : bool
+        Also read ``NA``, ``N/A``, ``NULL``, ``NaN`` and ``#N/A`` cells of text
+        files as missing (default: only empty cells are missing, so that
+        scoring can report such cells).
 
     Returns
     -------
@@ -193,6 +198,7 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
         container = format if format in CONTAINERS else detect_format(path)
         raw = open_table(path, container=container)
         raw.compact = compact
+        raw.na_markers = na_markers
         platform = format if format in PLATFORMS else (None if format in CONTAINERS else detect_platform(raw.head))
         if platform is None:
             survey = _plain(raw)

@@ -97,6 +97,8 @@ class RawTable:
     user_missing: dict = field(default_factory=dict)
     #: parse integer columns into compact nullable integer dtypes (see :func:`arrow_to_pandas`)
     compact: bool = False
+    #: also read the usual missing-value markers (``NA``, ``N/A``, ``NULL``, ...) as missing
+    na_markers: bool = False
 
     @property
     def has_header_rows(self) -> bool:
@@ -163,15 +165,20 @@ def _open_text(raw: bytes, source: str, container: str) -> RawTable:
     raw_table = RawTable(source, container, head, None, encoding=encoding, delimiter=delimiter)
 
     def loader(n_header: int, names: list[str]):
-        return _parse_delimited(data, source, delimiter, n_header, names, compact=raw_table.compact)
+        return _parse_delimited(data, source, delimiter, n_header, names, compact=raw_table.compact,
+                                na_markers=raw_table.na_markers)
 
     raw_table.loader = loader
     return raw_table
 
 
+#: markers read as missing by :func:`read_data` (R's ``NA`` and the usual spreadsheet spellings)
+NA_MARKERS = ["NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", "-NaN", "-nan"]
+
+
 def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, names: list[str],
-                     compact: bool = False):
-    """Parse UTF-8 ``data`` with pyarrow; only empty cells are missing.
+                     compact: bool = False, na_markers: bool = False):
+    """Parse UTF-8 ``data`` with pyarrow; only empty cells are missing unless ``na_markers``.
 
     Quoted cells may hold line breaks; when the file has no quote character at
     all, pyarrow's faster parallel parsing without that allowance is used.
@@ -181,11 +188,12 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
 
     read = pcsv.ReadOptions(column_names=list(names), skip_rows=n_header)
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=data.find(b'"') >= 0)
-    conv = pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
+    conv = pcsv.ConvertOptions(null_values=[""] + (NA_MARKERS if na_markers else []), strings_can_be_null=True,
                                quoted_strings_can_be_null=True, true_values=[], false_values=[])
     try:
+        # the system allocator hands freed buffers back to the OS, which keeps peak memory down
         table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
-                              convert_options=conv)
+                              convert_options=conv, memory_pool=pa.system_memory_pool())
     except pa.ArrowInvalid as exc:
         msg = str(exc).splitlines()[0]
         if "Empty CSV file" in msg:
@@ -194,7 +202,20 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
                         f"{len(names)} fields separated by {delimiter!r}") from None
     if table.num_rows == 0:
         raise DataError(f"{source}: the file has a header but no data rows")
-    return arrow_to_pandas(table, compact=compact)
+    df = arrow_to_pandas(table, compact=compact)
+    del table
+    _release_freed_memory()
+    return df
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed by the CSV parser back to the OS (glibc keeps it otherwise)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def arrow_to_pandas(table, *, compact: bool = False):
@@ -213,17 +234,16 @@ def arrow_to_pandas(table, *, compact: bool = False):
         import numpy as np
         import pandas as pd
 
-        cols, mapper = [], {}
-        for name, col in zip(table.column_names, table.columns):
+        pool = pa.system_memory_pool()
+        for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
             if pa.types.is_integer(col.type) and col.null_count < len(col):
-                mm = pc.min_max(col).as_py()
+                mm = pc.min_max(col, memory_pool=pool).as_py()
                 for t, info in ((pa.int8(), np.iinfo(np.int8)), (pa.int16(), np.iinfo(np.int16)),
                                 (pa.int32(), np.iinfo(np.int32))):
                     if info.min <= mm["min"] and mm["max"] <= info.max:
-                        col = col.cast(t)
+                        table = table.set_column(i, name, pc.cast(col, t, memory_pool=pool))
                         break
-            cols.append(col)
-        table = pa.table(cols, names=table.column_names)
+            del col
         mapper = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                   pa.int64(): pd.Int64Dtype()}
         return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
@@ -382,8 +402,12 @@ def read_data(path: str | Path, *, format: str | None = None):  # noqa: A002 - C
     Returns
     -------
     pandas.DataFrame
-        One row per respondent, columns as in the file. Only empty cells are
-        missing; SPSS/Stata user-missing codes are kept as their codes.
+        One row per respondent, columns as in the file. In text files, empty
+        cells and the usual missing-value markers (``NA`` as R writes it,
+        ``N/A``, ``NULL``, ``NaN``, ``#N/A``) are missing, as in R and pandas;
+        ``qimscale score`` instead reports such markers (see
+        :func:`qimscale.io.read_survey`). SPSS/Stata user-missing codes are kept
+        as their codes.
 
     Raises
     ------
@@ -401,4 +425,4 @@ def read_data(path: str | Path, *, format: str | None = None):  # noqa: A002 - C
     """
     from qimscale.io.survey import read_survey
 
-    return read_survey(path, format=format).data
+    return read_survey(path, format=format, na_markers=True).data

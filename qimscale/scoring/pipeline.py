@@ -190,7 +190,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         put(c, scores[c].to_numpy())
     for c in flags.columns:
         put(c, flags[c].to_numpy())
-    table = pd.DataFrame(cols, index=df.index)
+    table = pd.DataFrame(cols, index=df.index, copy=False)
     del cols
     rows_seen = survey.row_number(np.arange(df.shape[0]))
     excluded = []

@@ -48,11 +48,13 @@ def longstring(X: np.ndarray) -> np.ndarray:
     n, k = X.shape
     if k == 0:
         return np.full(n, np.nan)
-    run = np.where(np.isnan(X[:, 0]), 1.0, 1.0)
-    best = run.copy()
+    run = np.ones(n)
+    best = np.ones(n)
+    same = np.empty(n, dtype=bool)
     for j in range(1, k):  # loop over items (columns), vectorised over rows
-        same = X[:, j] == X[:, j - 1]
-        run = np.where(same, run + 1, 1.0)
+        np.equal(X[:, j], X[:, j - 1], out=same)
+        run *= same  # a change (or a missing answer) restarts the run
+        run += 1
         np.maximum(best, run, out=best)
     best[np.isnan(X).all(axis=1)] = np.nan
     return best
@@ -68,14 +70,15 @@ def irv(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X, dtype=float)
     ok = ~np.isnan(X)
-    m = ok.sum(axis=1)
-    x0 = np.where(ok, X, 0.0)
+    return _irv(np.where(ok, X, 0.0), ok.sum(axis=1))
+
+
+def _irv(x0: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """IRV from the answers with missing set to 0 and the number answered per row."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = x0.sum(axis=1) / m
-        x0 -= mean[:, None]
-        x0[~ok] = 0.0
-        ss = np.einsum("ij,ij->i", x0, x0)
-        return np.where(m > 1, np.sqrt(ss / (m - 1)), np.nan)
+        s1 = x0.sum(axis=1)
+        ss = np.einsum("ij,ij->i", x0, x0) - s1 * s1 / m
+        return np.where(m > 1, np.sqrt(np.maximum(ss, 0.0) / (m - 1)), np.nan)
 
 
 def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
@@ -216,39 +219,39 @@ def evenodd(X: np.ndarray, factors: list[int]) -> np.ndarray:
     -1 and negated. Matches ``careless::evenodd(x, factors)`` (version >= 1.2).
     """
     X = np.asarray(X, dtype=float)
-    n = X.shape[0]
-    E, O = [], []
+    ok = ~np.isnan(X)
+    sel_e, sel_o = _evenodd_selectors(factors, list(range(X.shape[1])), X.shape[1])
+    return _evenodd(np.where(ok, X, 0.0), ok.astype(float), sel_e, sel_o)
+
+
+def _evenodd_selectors(factors, order, k):
+    """0/1 matrices sending data column ``order[i]`` to the even or odd half of its scale."""
+    sel_e, sel_o = np.zeros((k, len(factors))), np.zeros((k, len(factors)))
     start = 0
-    for k in factors:
-        block = X[:, start:start + k]
-        start += k
-        with np.errstate(invalid="ignore"), _quiet():
-            E.append(np.nanmean(block[:, 1::2], axis=1) if k > 1 else np.full(n, np.nan))
-            O.append(np.nanmean(block[:, 0::2], axis=1))
-    E, O = np.column_stack(E), np.column_stack(O)
-    ok = ~np.isnan(E) & ~np.isnan(O)
-    m = ok.sum(axis=1)
-    e0, o0 = np.where(ok, E, 0.0), np.where(ok, O, 0.0)
+    for f, size in enumerate(factors):
+        for pos in range(size):  # position 1, 2, ... within the scale
+            (sel_e if (pos + 1) % 2 == 0 else sel_o)[order[start + pos], f] = 1.0
+        start += size
+    return sel_e, sel_o
+
+
+def _evenodd(x0, okf, sel_e, sel_o):
     with np.errstate(invalid="ignore", divide="ignore"):
-        me, mo = e0.sum(1) / m, o0.sum(1) / m
-        de, do = np.where(ok, E - me[:, None], 0.0), np.where(ok, O - mo[:, None], 0.0)
-        r = (de * do).sum(1) / np.sqrt((de ** 2).sum(1) * (do ** 2).sum(1))
+        E = (x0 @ sel_e) / (okf @ sel_e)  # mean of the answered even items of each scale
+        O = (x0 @ sel_o) / (okf @ sel_o)
+        both = ~np.isnan(E) & ~np.isnan(O)
+        m = both.sum(axis=1)
+        np.copyto(E, 0.0, where=~both)
+        np.copyto(O, 0.0, where=~both)
+        E -= (E.sum(1) / m)[:, None]
+        O -= (O.sum(1) / m)[:, None]
+        np.copyto(E, 0.0, where=~both)
+        np.copyto(O, 0.0, where=~both)
+        r = np.einsum("ij,ij->i", E, O) / np.sqrt(np.einsum("ij,ij->i", E, E) * np.einsum("ij,ij->i", O, O))
         sb = 2 * r / (1 + r)
     sb = np.where(m >= 2, sb, np.nan)
     sb = np.where(~np.isnan(sb) & (sb < -1), -1.0, sb)
     return -sb
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *a):
-        return self._w.__exit__(*a)
 
 
 def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: float | None = None,
@@ -281,6 +284,16 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
     info : dict
         Thresholds and counts, for the scoring log.
     """
+    from threadpoolctl import threadpool_limits
+
+    # The products here are tall and thin (rows x items times items x items) and run
+    # chunk by chunk: single-threaded BLAS is as fast on them and does not spin
+    # against other processes the way a multi-threaded pool does on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _quality_flags(codes, spec, duration, min_seconds, attention)
+
+
+def _quality_flags(codes, spec, duration, min_seconds, attention):
     from scipy.special import chdtri
 
     from qimscale.scoring.scores import item_matrix, row_chunks
@@ -305,13 +318,18 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
         out["qc_irv"] = np.empty(n)
         if do_eo:
             out["qc_evenodd"] = np.empty(n)
+        if do_eo:
+            sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
         for a, c in row_chunks(X):
             b = a + c.shape[0]
-            out["qc_n_answered"][a:b] = (~np.isnan(c)).sum(axis=1)
-            out["qc_longstring"][a:b] = longstring(c)
-            out["qc_irv"][a:b] = irv(c)
+            out["qc_longstring"][a:b] = longstring(X[a:b])  # column-major slice: contiguous columns
+            ok = ~np.isnan(c)
+            np.copyto(c, 0.0, where=~ok)  # the chunk is a copy: answers with missing as 0
+            m = ok.sum(axis=1)
+            out["qc_n_answered"][a:b] = m
+            out["qc_irv"][a:b] = _irv(c, m)
             if do_eo:
-                out["qc_evenodd"][a:b] = evenodd(c[:, eo_order], factors)
+                out["qc_evenodd"][a:b] = _evenodd(c, ok.astype(float), sel_e, sel_o)
         out["qc_longstring_flag"] = out["qc_longstring"] >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         flags.append("qc_longstring_flag")
         try:
@@ -351,7 +369,7 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
     for f in flags:
         any_flag |= out[f]
     out["qc_flagged"] = any_flag
-    df = pd.DataFrame(out, index=codes.index)
+    df = pd.DataFrame(out, index=codes.index, copy=False)
     info["flags"] = flags
     info["counts"] = {f: int(df[f].sum()) for f in flags + ["qc_flagged"]}
     return df, info

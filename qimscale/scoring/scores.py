@@ -136,7 +136,8 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
         out[name] = mean
         log["domains"][name] = {"scales": sids, "k": k, "n_scored": int(ok.sum()),
                                 "n_prorated": int((ok & (n_ans < k)).sum())}
-    scores = pd.DataFrame(out, index=codes.index)
+    del sums_, nans_
+    scores = pd.DataFrame(out, index=codes.index, copy=False)
     if norms is not None:
         scores, log["norms"] = _apply_norms(scores, norms)
     return scores, log

@@ -130,15 +130,57 @@ def _problem_frame(survey, positions: np.ndarray, column: str, item: str, values
                          "value": vals.to_numpy(), "problem": problem})
 
 
+def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing):
+    """Vectorised check of an 8-bit nullable integer column with lookup tables, or None.
+
+    Returns ``(values, out_of_range_mask, n_not_applicable)`` where values are
+    float codes with missing, not-applicable and invalid cells set to NaN.
+    """
+    if user_missing or not isinstance(s.dtype, pd.Int8Dtype) or not codes:
+        return None
+    arr = s.array
+    try:
+        raw, missing = np.asarray(arr._data), np.asarray(arr._mask)
+    except AttributeError:  # pragma: no cover - pandas internals changed: use the general path
+        return None
+    data = raw.view(np.uint8)
+    valid = np.zeros(256, dtype=bool)
+    na = np.zeros(256, dtype=bool)
+    for c in codes:
+        if -128 <= c <= 127:
+            valid[int(c) + 128] = True
+    for c in na_codes:
+        if -128 <= c <= 127:
+            na[int(c) + 128] = True
+    idx = data ^ 0x80  # two's complement int8 -> code + 128, which indexes the tables
+    is_na = na[idx] & ~missing
+    bad = ~valid[idx] & ~na[idx] & ~missing
+    vals = raw.astype(float)
+    vals[missing | is_na | bad] = np.nan
+    return vals, bad, int(is_na.sum())
+
+
 def _check_column(survey, col: str, target: str, codes: list, na_code, labels: dict, user_missing,
                   what: str) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
     s = survey.data[col]
+    na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
+    fast = _small_int_fast_path(s, codes, na_codes, user_missing)
+    if fast is not None:
+        vals, bad, n_na = fast
+        frames = []
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            frames.append(_problem_frame(survey, pos, col, target, s.to_numpy(dtype=object)[pos],
+                                         f"out of range: not one of the codes {_describe(codes, na_code)}"))
+        n_bad = int(bad.sum())
+        answered = int((~np.isnan(vals)).sum())
+        return vals, frames, {"from_labels": 0, "user_missing": 0, "not_applicable": n_na, "invalid": n_bad,
+                              "answered": answered, "missing": len(vals) - answered}
     vals, unparsed, from_label = _as_codes(s, labels)
     counts = {"from_labels": int(from_label.sum())}
     um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
     counts["user_missing"] = int(um.sum())
     vals = np.where(um, np.nan, vals)
-    na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
     na = np.isin(vals, np.asarray(na_codes, dtype=float)) if na_codes else np.zeros(len(vals), bool)
     counts["not_applicable"] = int(na.sum())
     vals = np.where(na, np.nan, vals)
