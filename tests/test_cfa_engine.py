@@ -56,6 +56,11 @@ def test_parse_errors_name_line_and_caret(text, where):
     assert "^" in str(exc.value)
 
 
+def test_statement_continues_after_operator():
+    st = parse_model("F =~\n  x1 + x2\n  + x3\nG =~ x4 +\n x5")
+    assert [[t.name for t in s.rhs] for s in st] == [["x1", "x2", "x3"], ["x4", "x5"]]
+
+
 def test_empty_model():
     with pytest.raises(ModelError, match="empty"):
         parse_model("  \n# nothing")

@@ -8,8 +8,8 @@ Supported operators: ``=~`` (measured by), ``~`` (regressed on), ``~~``
 (free a parameter that would be fixed by default), ``c(a, b)*x`` /
 ``c(1, NA)*x`` (one modifier per group), and several modifiers in a row
 (``NA*a*x``). Comments start with ``#`` or ``!``; statements end at a newline
-or ``;`` and continue on the next line when a line ends with ``+`` or ``*``
-or the next line has no operator.
+or ``;`` and continue on the next line when a line ends with an operator
+(``+``, ``*``, ``=~``, ``~``, ``~~``, ``:=``) or the next line starts with ``+``.
 
 Errors raise :class:`~qimscale.errors.ModelError` showing the line and a
 caret ``^`` under the fault, as lavaan's parser does.
@@ -141,7 +141,8 @@ def _logical_statements(model: str):
     stmts = []
     for no, line, piece, col in pieces:
         op, _ = _find_operator(piece)
-        if stmts and (stmts[-1][2].rstrip().endswith(("+", "*")) or piece.startswith(("+", "*"))):
+        if stmts and (stmts[-1][2].rstrip().endswith(("+", "*", "~", ":=", "|"))
+                      or piece.startswith(("+", "*"))):
             prev = stmts[-1]
             stmts[-1] = (prev[0], prev[1], prev[2] + " " + piece, prev[3])
             continue
