@@ -37,7 +37,9 @@ ABS_FIT = ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "n
 REL_FIT = ("chisq", "baseline_chisq", "aic", "bic", "bic2", "logl", "unrestricted_logl", "fmin")
 SCALED = ("chisq_scaled", "chisq_scaling_factor", "baseline_chisq_scaled", "baseline_chisq_scaling_factor",
           "cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust", "rmsea_scaled", "rmsea_robust",
-          "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "pvalue_scaled")
+          "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "pvalue_scaled", "rmsea_ci_lower_scaled",
+          "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled", "rmsea_notclose_pvalue_scaled", "rmsea_pvalue_robust",
+          "rmsea_notclose_pvalue_robust", "rmsea_notclose_pvalue")
 
 
 @lru_cache(maxsize=None)

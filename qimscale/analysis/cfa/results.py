@@ -418,7 +418,10 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             srmr_bentler_nomean``; for MLR also ``chisq_scaled, df_scaled,
             pvalue_scaled, chisq_scaling_factor, baseline_chisq_scaled, ...,
             cfi_scaled, tli_scaled, cfi_robust, tli_robust, rmsea_scaled,
-            rmsea_robust, rmsea_ci_lower_robust, rmsea_ci_upper_robust``.
+            rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled,
+            rmsea_robust, rmsea_ci_lower_robust, rmsea_ci_upper_robust,
+            rmsea_pvalue_robust``; after FIML the ``*_robust`` indices are
+            always given (Zhang & Savalei 2023).
 
         Notes
         -----
@@ -476,15 +479,24 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         out["rmsea_notclose_pvalue"] = float(stats.ncx2.cdf(X2, df, N * df * 0.08 ** 2 / G)) if df > 0 else math.nan
         out["rmsea_notclose_h0"] = 0.08
         if self.estimator == "MLR":
+            # "scaled": the unscaled X2 against df2 = c df (lavaan's lav_fit_rmsea_lavobject)
             out["rmsea_scaled"] = _rmsea(X2, c * df, N, G)
-            if not self.fiml_:
-                out["rmsea_robust"] = _rmsea(X2, df, N, G, c)
-                lo, hi = rmsea_ci(X2 / c, df, N, G, c_hat=c)
-                out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
+            lo, hi = rmsea_ci(X2, c * df, N, G)
+            out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = lo, hi
+            out["rmsea_pvalue_scaled"] = _rmsea_close(X2, c * df, N, G, 1.0, 0.05)
+            out["rmsea_notclose_pvalue_scaled"] = 1 - _rmsea_close(X2, c * df, N, G, 1.0, 0.08)
+        robust = None
         if self.fiml_:
-            out["rmsea_robust"] = _rmsea(corr[0], df, N, G, corr[1])
-            lo, hi = rmsea_ci(corr[0] / corr[1], df, N, G, c_hat=corr[1])
+            robust = (corr[0], corr[1])
+        elif self.estimator == "MLR":
+            robust = (X2, c)
+        if robust is not None:
+            x3, c3 = robust
+            out["rmsea_robust"] = _rmsea(x3, df, N, G, c3)
+            lo, hi = rmsea_ci(x3 / c3, df, N, G, c_hat=c3)
             out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
+            out["rmsea_pvalue_robust"] = _rmsea_close(x3 / c3, df, N, G, c3, 0.05)
+            out["rmsea_notclose_pvalue_robust"] = 1 - _rmsea_close(x3 / c3, df, N, G, c3, 0.08)
         srmr, srmr_nomean = self._srmr()
         out.update({"srmr": srmr, "srmr_bentler": srmr, "srmr_bentler_nomean": srmr_nomean})
         self._fit = out
@@ -754,6 +766,13 @@ def _tli(X2, df, X2b, dfb, c=1.0, cb=1.0):
     if df > 0 and abs(t2) > 0:
         return 1 - t1 / t2
     return 1.0
+
+
+def _rmsea_close(X2, df, N, G, c_hat, h0):
+    """P(chi2 >= X2) under RMSEA = h0 (lavaan's ``lav_fit_rmsea_closefit``)."""
+    if not df > 0:
+        return math.nan
+    return float(stats.ncx2.sf(X2, df, N * df / c_hat * h0 ** 2 / G))
 
 
 def _rmsea(X2, df, N, G=1, c=1.0):
