@@ -497,8 +497,14 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
             out["rmsea_pvalue_robust"] = _rmsea_close(x3 / c3, df, N, G, c3, 0.05)
             out["rmsea_notclose_pvalue_robust"] = 1 - _rmsea_close(x3 / c3, df, N, G, c3, 0.08)
-        srmr, srmr_nomean = self._srmr()
-        out.update({"srmr": srmr, "srmr_bentler": srmr, "srmr_bentler_nomean": srmr_nomean})
+        srmr, srmr_nm, rmr, rmr_nm, crmr, crmr_nm = self._residual_indices()
+        out.update({"rmr": rmr, "rmr_nomean": rmr_nm, "srmr": srmr, "srmr_bentler": srmr,
+                    "srmr_bentler_nomean": srmr_nm, "crmr": crmr, "crmr_nomean": crmr_nm})
+        if df > 0 and X2 > 0:
+            out["cn_05"] = float(stats.chi2.ppf(0.95, df) / (X2 / N) + 1)
+            out["cn_01"] = float(stats.chi2.ppf(0.99, df) / (X2 / N) + 1)
+        out["mfi"] = math.exp(-0.5 * (X2 - df) / N)
+        out["ecvi"] = X2 / N + 2 * npar / N
         self._fit = out
         return dict(out)
 
@@ -522,22 +528,38 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
         return self._scaling(bmod, bobj, theta, df_b)
 
-    def _srmr(self):
-        vals, vals_nm, w = [], [], []
+    def _residual_indices(self):
+        """(srmr, srmr_nomean, rmr, rmr_nomean, crmr, crmr_nomean), each weighted by ``n_g / N``.
+
+        ``srmr``: residuals ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower
+        triangle with the diagonal; ``rmr``: raw residuals; ``crmr``: residual
+        correlations ``r_ij - rho_ij`` without the diagonal. With a mean
+        structure the mean residuals (standardised by ``sqrt(s_ii)`` for srmr
+        and crmr, raw for rmr) are included.
+        """
+        out = np.zeros(6)
+        ms = self.model_.meanstructure
         for gd, (Sig, mu) in zip(self.groups_, self.model_.implied(self.theta_)):
+            w = gd.n / self.ntotal_
+            p = len(mu)
             sd = np.sqrt(np.diag(gd.cov))
-            R = (gd.cov - Sig) / np.outer(sd, sd)
-            r, c = np.tril_indices(len(sd))
-            sq = np.sum(R[r, c] ** 2)
-            nel = len(r)
-            vals_nm.append(math.sqrt(sq / nel))
-            if self.model_.meanstructure:
-                dm = (gd.mean - mu) / sd
-                vals.append(math.sqrt((sq + np.sum(dm ** 2)) / (nel + len(sd))))
-            else:
-                vals.append(vals_nm[-1])
-            w.append(gd.n / self.ntotal_)
-        return float(np.dot(w, vals)), float(np.dot(w, vals_nm))
+            sdi = np.sqrt(np.diag(Sig))
+            r, c = np.tril_indices(p)
+            off = r != c
+            res = gd.cov - Sig
+            dm = gd.mean - mu
+            pieces = [
+                ((res / np.outer(sd, sd))[r, c], dm / sd),
+                (res[r, c], dm),
+                ((gd.cov / np.outer(sd, sd) - Sig / np.outer(sdi, sdi))[r[off], c[off]], dm / sd),
+            ]
+            for j, (cov_part, mean_part) in enumerate(pieces):
+                nomean = math.sqrt(np.mean(cov_part ** 2))
+                withmean = math.sqrt((np.sum(cov_part ** 2) + np.sum(mean_part ** 2)) / (len(cov_part) + p)) \
+                    if ms else nomean
+                out[2 * j] += w * withmean
+                out[2 * j + 1] += w * nomean
+        return tuple(float(v) for v in out)
 
     # ------------------------------------------------------------------ standardised solutions
     def _std_values(self, theta, kind):
