@@ -138,3 +138,12 @@ def test_cli_invariance_json():
     assert [r["level"] for r in res["levels"]] == ["configural", "thresholds", "metric", "scalar"]
     assert res["highest_level_held"] in ("configural", "thresholds", "metric", "scalar")
     assert res["levels"][0]["chisq_diff_p"] is None  # NaN -> null
+
+
+def test_difference_test_needs_same_data(data):
+    from qimscale.analysis.cfa.wlsmv_invariance import lrt_satorra2000
+
+    a = fit_wlsmv(data, "f1 =~ y1 + y2 + y3 + y4", ordered="all")
+    b = fit_wlsmv(data.head(600), "f1 =~ y1 + y2 + y3 + y4", ordered="all")
+    with pytest.raises(ModelError, match="same data"):
+        lrt_satorra2000(a, b)

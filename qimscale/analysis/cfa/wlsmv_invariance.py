@@ -150,12 +150,23 @@ def lrt_satorra2000(fit1, fit0) -> dict:
     fit1, fit0 : WLSMVResult
         The less and the more restricted model, fitted to the same data.
 
+    Raises
+    ------
+    ModelError
+        If the fits were made on different data.
+
     Returns
     -------
     dict
         ``chisq_diff`` (the scaled-shifted difference statistic), ``df_diff``,
         ``pvalue``, ``a``, ``b``, ``trace_ugamma``, ``trace_ugamma2``.
     """
+    same = (len(fit1.stats) == len(fit0.stats)
+            and all(a.s.shape == b.s.shape and np.allclose(a.s, b.s)
+                    for a, b in zip(fit1.stats, fit0.stats)))
+    if not same:
+        raise ModelError("the two WLSMV fits do not use the same data (sample statistics "
+                         "differ); a difference test needs nested models fitted to the same data")
     T1, r1 = fit1.test["chisq"], fit1.test["df"]
     T0, r0 = fit0.test["chisq"], fit0.test["df"]
     m = r0 - r1
