@@ -34,7 +34,7 @@ LEVELS = {"configural": [], "metric": ["loadings"], "scalar": ["loadings", "inte
 # issue 6 tolerances
 ABS_FIT = ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "nnfi", "rni", "nfi",
            "rfi", "ifi", "pnfi", "rmsea_pvalue", "srmr_bentler", "srmr_bentler_nomean", "rmr", "rmr_nomean",
-           "crmr", "crmr_nomean", "mfi", "ecvi")
+           "crmr", "crmr_nomean", "mfi", "ecvi", "gfi", "agfi", "pgfi")
 REL_FIT = ("chisq", "baseline_chisq", "aic", "bic", "bic2", "logl", "unrestricted_logl", "fmin", "cn_05", "cn_01")
 SCALED = ("chisq_scaled", "chisq_scaling_factor", "baseline_chisq_scaled", "baseline_chisq_scaling_factor",
           "cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust", "rmsea_scaled", "rmsea_robust",

@@ -421,7 +421,9 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             rmsea_ci_lower_scaled, rmsea_ci_upper_scaled, rmsea_pvalue_scaled,
             rmsea_robust, rmsea_ci_lower_robust, rmsea_ci_upper_robust,
             rmsea_pvalue_robust``; after FIML the ``*_robust`` indices are
-            always given (Zhang & Savalei 2023).
+            always given (Zhang & Savalei 2023). Also ``rmr, crmr, gfi, agfi,
+            pgfi, cn_05, cn_01, mfi, ecvi`` (GFI family only for complete data
+            without fixed exogenous covariates).
 
         Notes
         -----
@@ -503,6 +505,11 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         if df > 0 and X2 > 0:
             out["cn_05"] = float(stats.chi2.ppf(0.95, df) / (X2 / N) + 1)
             out["cn_01"] = float(stats.chi2.ppf(0.99, df) / (X2 / N) + 1)
+        if not self.fiml_ and not self.partable_.ov_x:  # lavaan's GFI for FIML / fixed.x differs: omitted
+            gfi = self._gfi()
+            nel = df + npar
+            out.update({"gfi": gfi, "agfi": 1 - (nel / df) * (1 - gfi) if df > 0 else math.nan,
+                        "pgfi": (df / nel) * gfi})
         out["mfi"] = math.exp(-0.5 * (X2 - df) / N)
         out["ecvi"] = X2 / N + 2 * npar / N
         self._fit = out
@@ -527,6 +534,25 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         p, nx = self.model_.p, len(self.partable_.ov_x)
         df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
         return self._scaling(bmod, bobj, theta, df_b)
+
+    def _gfi(self):
+        """GFI with the normal-theory weight at the implied moments, weighted by ``n_g / N``.
+
+        ``1 - [0.5 tr((Sigma^-1 (S - Sigma))^2) + d' Sigma^-1 d] / [0.5 tr((Sigma^-1 S)^2) + ybar' Sigma^-1 ybar]``
+        (mean terms only with a mean structure; Jöreskog & Sörbom 1984).
+        """
+        total = 0.0
+        for gd, (Sig, mu) in zip(self.groups_, self.model_.implied(self.theta_)):
+            W = np.linalg.inv(Sig)
+            E = W @ (gd.cov - Sig)
+            F = W @ gd.cov
+            num, den = 0.5 * np.sum(E * E.T), 0.5 * np.sum(F * F.T)
+            if self.model_.meanstructure:
+                d = gd.mean - mu
+                num += d @ W @ d
+                den += gd.mean @ W @ gd.mean
+            total += gd.n / self.ntotal_ * (1 - num / den)
+        return float(total)
 
     def _residual_indices(self):
         """(srmr, srmr_nomean, rmr, rmr_nomean, crmr, crmr_nomean), each weighted by ``n_g / N``.
