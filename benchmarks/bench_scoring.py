@@ -5,7 +5,8 @@ codes 1-5 with some 9 = not applicable and some blanks, plus an id column) is
 generated in a temporary folder at benchmark time. In the same run it is read
 once with a bare ``pyarrow.csv.read_csv`` (the peer) and once scored end to end
 by :func:`qimscale.scoring.score_file` (read, map, validate, reverse-key, score
-scales and domains, quality flags) and written as Parquet. The target ratio is
+scales and domains, quality flags) and written with :meth:`ScoreResult.write`
+(the Parquet scores plus the problems CSV and the JSON scoring log, atomically). The target ratio is
 1.5. Peak memory (resident set growth of a fresh process during the run) is
 reported against the float64 item matrix (n x k x 8 bytes); the target is below 3x.
 
@@ -60,7 +61,7 @@ if mode == "peer":
     t = pyarrow.csv.read_csv(src)
 else:
     res = score_file(src)
-    res.table.to_parquet(out, index=False)
+    res.write(out)
 dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": dt, "peak_growth_mb": (peak - base) / 1024}))

@@ -225,3 +225,26 @@ def test_compact_integer_fast_path_equals_general_path(tmp_path):
     pd.testing.assert_frame_equal(vf.problems, vs.problems)
     assert vf.counts == vs.counts
     assert vf.problems["value"].tolist() == ["-99", "127", "0", "7", "-128"]
+
+
+def test_limesurvey_sq001_codes_with_map_and_full_headings(tmp_path):
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument()
+    items = [it.id for it in inst.scale_items("lead_systems")]
+    p = tmp_path / "ls.csv"
+    head = ["id", "submitdate", "lastpage", "startlanguage"] + [f"G7[SQ00{k}]" for k in range(1, len(items) + 1)]
+    p.write_text(",".join(head) + "\n" + "1,2026-01-01,2,en," + ",".join(["4"] * len(items)) + "\n")
+    m = tmp_path / "map.csv"
+    m.write_text("column,item\n" + "".join(f"G7[SQ00{k}],{i}\n" for k, i in enumerate(items, start=1)))
+    res = score_file(p, mapping=m)
+    assert res.table["lead_systems"].tolist() == [4.0 if not any(inst.get_item(i).reverse for i in items) else
+                                                   np.mean([2.0 if inst.get_item(i).reverse else 4.0 for i in items])]
+    # full headings: "Question [Subquestion text]" matched on the item text, case/space-insensitively
+    f = tmp_path / "full.csv"
+    cols = ["Response ID", "Date submitted", "Last page", "Start language"] + [
+        f'"Stem text [{inst.item_text(i, "self").upper()}]"' for i in items]
+    f.write_text(",".join(cols) + "\n" + "1,2026-01-01,2,en," + ",".join(["5"] * len(items)) + "\n")
+    res = score_file(f)
+    assert set(res.log["mapping"]["how"][i] for i in items) == {"text"}
+    assert res.log["read"]["variant"] == "full"
