@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from qimscale.analysis.bivariate_normal import bvn_cdf_dh
 from qimscale.analysis.polychoric import _fit_rho, _grid_terms, _start_values
 from qimscale.errors import DataError
 
@@ -202,19 +203,9 @@ def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     a = t1[:, :, None]
     b = t2[:, None, :]
     p, dp = _grid_terms(t1, t2, rho, 1)
-    s = np.sqrt(1.0 - r * r)
-    with np.errstate(invalid="ignore"):
-        # d Phi2(a, b)/da = phi(a) Phi((b - r a)/s); zero when a is infinite
-        z1 = ndtr((b - r * a) / s)
-        z1 = np.where(np.isfinite(a), z1, 0.0)
-        z1 = np.where(np.isposinf(b) & np.isfinite(a), 1.0, z1)
-        z1 = np.where(np.isneginf(b), 0.0, z1)
-        f1 = _dnorm(a) * z1  # (m, K1+1, K2+1)
-        z2 = ndtr((a - r * b) / s)
-        z2 = np.where(np.isfinite(b), z2, 0.0)
-        z2 = np.where(np.isposinf(a) & np.isfinite(b), 1.0, z2)
-        z2 = np.where(np.isneginf(a), 0.0, z2)
-        f2 = _dnorm(b) * z2
+    # d Phi2(a, b)/da = phi(a) Phi((b - r a)/s), zero when a is infinite
+    f1 = bvn_cdf_dh(a, b, r)  # (m, K1+1, K2+1)
+    f2 = bvn_cdf_dh(b, a, r)  # derivative with respect to b
     d1 = f1[:, :, 1:] - f1[:, :, :-1]  # (m, K1+1, K2)
     d2 = f2[:, 1:, :] - f2[:, :-1, :]  # (m, K1, K2+1)
     return {"p": p, "dp": dp, "d1": d1, "d2": d2}
