@@ -252,3 +252,16 @@ def test_model_shapes_match_lavaan(entry):
     assert res.converged_ and not res.warnings_
     check_estimates(res, entry)
     check_fit(res, entry)
+
+
+def test_release_tests_match_lavtestscore():
+    ref = pd.DataFrame(REF["hs_scalar_score"])
+    inv = invariance("ML")
+    got = inv.release_tests
+    assert set(got.level) == {"scalar"}
+    got = got.set_index(["lhs", "op", "rhs", "group"])
+    assert len(got) == len(ref)
+    for _, r in ref.iterrows():
+        row = got.loc[(r.lhs, r.op, r.rhs if isinstance(r.rhs, str) else "", r.group)]
+        assert row["x2"] == pytest.approx(r.x2, rel=1e-4, abs=1e-6)
+    assert list(got.index[:2].get_level_values("lhs")) == ["x3", "x7"]

@@ -107,6 +107,12 @@ for (est in c("ML", "MLR")) {
   inv[[est]] <- list(fits = lapply(fits, summ), lrt = lrt)
 }
 res$hs_invariance <- inv
+# score tests for releasing each equality constraint of the scalar model (partial invariance search)
+sc <- lavTestScore(cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts")))
+pts <- parTable(cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts")))
+ix <- match(sc$uni$rhs, pts$plabel)
+res$hs_scalar_score <- data.frame(lhs = pts$lhs[ix], op = pts$op[ix], rhs = pts$rhs[ix], group = pts$group[ix],
+                                  x2 = sc$uni$X2, df = sc$uni$df, p = sc$uni$p.value)
 fp <- cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
           group.partial = c("x3 ~ 1", "x7 ~ 1"))
 res$hs_partial <- summ(fp)

@@ -60,10 +60,16 @@ class InvarianceResult:
     latent_means : DataFrame
         Latent mean differences (groups 2.. vs group 1) from the highest held
         level at or above ``scalar``; empty when scalar invariance fails.
+    release_tests : DataFrame
+        For the first level that does not hold: score tests for freeing each
+        of its equality constraints (``CFAResult.release_tests``; ``level``
+        column added), the usual guide to a partial-invariance model. Empty
+        when every level holds.
     """
 
-    def __init__(self, levels, highest, fits, latent_means, criteria, estimator):
+    def __init__(self, levels, highest, fits, latent_means, criteria, estimator, release_tests=None):
         self.levels = levels
+        self.release_tests = release_tests if release_tests is not None else pd.DataFrame()
         self.highest_level_held = highest
         self.fits = fits
         self.latent_means = latent_means
@@ -77,6 +83,7 @@ class InvarianceResult:
                 "levels": self.levels.to_dict(orient="records"),
                 "highest_level_held": self.highest_level_held,
                 "latent_means": self.latent_means.to_dict(orient="records"),
+                "release_tests": self.release_tests.to_dict(orient="records"),
                 "warnings": warnings}
 
 
@@ -211,4 +218,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
                                "reference_group": str(labels[0]), "factor": sel.lhs.to_numpy(),
                                "est": sel.est.to_numpy(), "se": sel.se.to_numpy(), "z": sel.z.to_numpy(),
                                "pvalue": sel.pvalue.to_numpy(), "std_all": sel.std_all.to_numpy()})
-    return InvarianceResult(table, highest, fits, latent, criteria, est)
+    failed = [lev for lev, held in zip(table.level, table.held) if not held]
+    release = pd.DataFrame()
+    if failed and not fits[failed[0]].fiml_:
+        release = fits[failed[0]].release_tests()
+        release.insert(0, "level", failed[0])
+    return InvarianceResult(table, highest, fits, latent, criteria, est, release)
