@@ -107,5 +107,10 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
     if len(res.latent_means):
         click.echo("\nLatent mean differences (vs the first group):")
         click.echo(res.latent_means.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    rel = getattr(res, "release_tests", None)
+    if rel is not None and len(rel):
+        click.echo(f"\nLargest score tests for freeing a constraint of the '{rel['level'].iloc[0]}' model "
+                   "(candidates for partial invariance; pass them with --partial):")
+        click.echo(rel.head(8).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     for lev, ws in out["warnings"].items():
         _warn(f"{lev}: {w}" for w in ws)

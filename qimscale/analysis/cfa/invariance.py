@@ -16,6 +16,10 @@ the previous level held:
 - ``"cheung_rensvold"`` (Cheung & Rensvold 2002, doi:10.1207/S15328007SEM0902_5):
   non-invariance if ΔCFI < −.010.
 
+For the first level that fails, score tests for freeing each of its
+equality constraints (``lavaan::lavTestScore``) point to the parameters to
+release for a partial-invariance model (``group_partial``).
+
 The configural model is the baseline and is reported with its fit; it is
 taken as held (judge its absolute fit from ``cfi``/``rmsea``/``srmr``).
 For MLR the robust CFI and RMSEA (when available) drive the decision.
