@@ -257,3 +257,17 @@ def test_non_convergence_is_reported(hs, monkeypatch):
     assert any("did not converge" in w for w in res.to_dict()["warnings"])
     out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939.csv"), "--model", HS.replace("\n", ";")])
     assert "Warning: the optimizer did not converge" in out.output
+
+
+def test_cli_multigroup_mlr_fiml_options():
+    out = CliRunner().invoke(main, ["cfa", str(DATA / "cfa_hs1939_missing.csv"), "--model", HS.replace("\n", ";"),
+                                    "--group", "school", "--equal", "loadings,intercepts", "--partial", "x3~1",
+                                    "--estimator", "MLR", "--missing", "fiml", "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    assert got["missing"] == "fiml" and got["groups"] == ["Pasteur", "Grant-White"]
+    for key in ("chisq_scaled", "df_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust",
+                "tli_robust", "rmsea_robust"):
+        assert isinstance(got["fit"][key], float), key
+    x3 = [e for e in got["estimates"] if e["lhs"] == "x3" and e["op"] == "~1"]
+    assert x3[0]["est"] != x3[1]["est"]
