@@ -146,7 +146,8 @@ battery <- list(
   eqlab = "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + b*x5 + b*x6\nx2 ~~ x3",
   mimic = "visual =~ x1 + x2 + x3\nvisual ~ ageyr\nx1 ~ sex",
   stdlv_reg = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual",
-  fixedload = "visual =~ x1 + 0.5*x2 + x3\ntextual =~ NA*x4 + x5 + x6\ntextual ~~ 1*textual\nvisual ~~ 0*textual"
+  fixedload = "visual =~ x1 + 0.5*x2 + x3\ntextual =~ NA*x4 + x5 + x6\ntextual ~~ 1*textual\nvisual ~~ 0*textual",
+  outcomes = "x4 ~ x1\nx5 ~ x1\nvisual =~ x7 + x8 + x9\nF2 =~ x2 + x3 + x6\nvisual ~ x1\nF2 ~ x1"
 )
 res$battery <- lapply(names(battery), function(n) {
   f <- sem(battery[[n]], data = hs, std.lv = (n == "stdlv_reg"))

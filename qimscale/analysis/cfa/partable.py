@@ -142,8 +142,8 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
     ordered : dict, optional
         Ordered item -> number of thresholds.
     auto_cov_y : bool
-        Free residual covariances among dependent latent variables that
-        predict nothing (``lavaan::sem()`` default).
+        Free residual covariances among dependent (latent or observed)
+        variables that predict nothing (``lavaan::sem()`` default).
     fixed_x : bool
         Observed exogenous covariates (predictors in ``~`` that are neither
         dependent nor indicators) have their variances, covariances and means
@@ -209,7 +209,9 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
     reg_rhs = {t.name for st in stmts if st.op == "~" for t in st.rhs}
     indicators = {t.name for st in stmts if st.op == "=~" for t in st.rhs}
     lv_x = [f for f in lv if f not in reg_lhs and f not in indicators]
-    lv_y_pure = [f for f in lv if f in reg_lhs and f not in reg_rhs]
+    # dependent variables that predict nothing: their residuals covary (lavaan's auto.cov.y)
+    y_pure = ([f for f in lv if f in reg_lhs and f not in reg_rhs and f not in indicators]
+              + [v for v in ov if v in reg_lhs and v not in reg_rhs and v not in indicators])
     ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators]
 
     rows: list[dict] = []
@@ -263,8 +265,8 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
             for b in lv_x[i + 1:]:
                 add(a, "~~", b, g)
         if auto_cov_y:
-            for i, a in enumerate(lv_y_pure):
-                for b in lv_y_pure[i + 1:]:
+            for i, a in enumerate(y_pure):
+                for b in y_pure[i + 1:]:
                     add(a, "~~", b, g)
         for i, a in enumerate(ov_x):
             for b in ov_x[i + 1:]:

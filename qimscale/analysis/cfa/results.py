@@ -613,12 +613,12 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
                 i1, i2 = pos[lhs], pos[rhs]
                 if i1 == i2:
                     v = e / sd[i1] ** 2
-                elif kind == "all" or (i1 >= model.p and i2 >= model.p):
-                    # covariances are scaled by the (residual) variances of the same matrix, as lavaan
-                    ok = sdiag[i1] > 0 and sdiag[i2] > 0
-                    v = e / math.sqrt(sdiag[i1] * sdiag[i2]) if ok else math.nan
                 else:
-                    v = e
+                    # covariances are scaled by the (residual) variances of the same matrix, as lavaan;
+                    # std_lv leaves observed variables unscaled
+                    s1 = sdiag[i1] if (kind == "all" or i1 >= model.p) else 1.0
+                    s2 = sdiag[i2] if (kind == "all" or i2 >= model.p) else 1.0
+                    v = e / math.sqrt(s1 * s2) if s1 > 0 and s2 > 0 else math.nan
             elif op == "~1":
                 v = e / sd[pos[lhs]]
             else:
