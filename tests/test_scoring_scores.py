@@ -248,3 +248,19 @@ def test_limesurvey_sq001_codes_with_map_and_full_headings(tmp_path):
     res = score_file(f)
     assert set(res.log["mapping"]["how"][i] for i in items) == {"text"}
     assert res.log["read"]["variant"] == "full"
+
+
+def test_qualtrics_export_as_xlsx_scores_and_numbers_rows_the_same(tmp_path):
+    import csv
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in csv.reader(open(SYN / "qualtrics_current_matrix_choicetext.csv", encoding="utf-8")):
+        wb.active.append(r)
+    wb.save(tmp_path / "q.xlsx")
+    x = score_file(tmp_path / "q.xlsx")
+    c = score_file(SYN / "qualtrics_current_matrix_choicetext.csv")
+    assert x.log["read"]["format"] == "qualtrics" and x.log["read"]["header_rows"] == 3
+    pd.testing.assert_frame_equal(x.problems, c.problems)
+    np.testing.assert_allclose(x.table["lead_systems"], c.table["lead_systems"])
