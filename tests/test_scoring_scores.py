@@ -264,3 +264,16 @@ def test_qualtrics_export_as_xlsx_scores_and_numbers_rows_the_same(tmp_path):
     assert x.log["read"]["format"] == "qualtrics" and x.log["read"]["header_rows"] == 3
     pd.testing.assert_frame_equal(x.problems, c.problems)
     np.testing.assert_allclose(x.table["lead_systems"], c.table["lead_systems"])
+
+
+def test_duplicate_ids_in_plain_files_and_redcap_id_heuristic(tmp_path):
+    p = tmp_path / "plain.csv"
+    p.write_text("respondent_id,exp_meth_1,exp_meth_2\nA,4,5\nB,3,3\nA,2,2\n")
+    probs = score_file(p).problems.dropna(subset=["row"])
+    assert probs[["row", "column", "value"]].values.tolist() == [[4, "respondent_id", "A"]]
+    assert "row 2" in probs["problem"].iloc[0]
+    q = tmp_path / "redcapish.csv"  # a '_complete' column makes it REDCap, but column 1 is no record id
+    q.write_text("exp_meth_1,exp_meth_2,qim_complete\n4,5,2\n4,3,2\n")
+    res = score_file(q)
+    assert res.log["read"]["format"] == "redcap" and res.log["read"]["id_columns"] == []
+    assert res.problems.dropna(subset=["row"]).empty

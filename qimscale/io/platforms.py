@@ -143,6 +143,12 @@ class Qualtrics:
         return s
 
 
+def _looks_like_id(name: str) -> bool:
+    """A record-id column name: ``id``, ``record_id``, ``study_id``, ``participant_id``, ``RecordID`` ..."""
+    key = name.strip().casefold().replace(" ", "_")
+    return key in ("id", "record", "respondent", "responseid", "recordid", "case") or key.endswith("_id")
+
+
 # =========================================================================== REDCap
 
 class REDCap:
@@ -184,7 +190,8 @@ class REDCap:
         if variant == "raw":
             meta = [n for n in names if n in cls.RAW_META or n.endswith("_complete") or n.endswith("_timestamp")]
             stamps = [n for n in names if n.endswith("_timestamp")]
-            s.id_columns = [names[0]] + [n for n in cls.RAW_META[:3] if n in names]
+            s.id_columns = ([names[0]] if _looks_like_id(names[0]) else []) + [
+                n for n in cls.RAW_META[:3] if n in names]
         else:
             meta = [n for n in names if n.split("__")[0] in cls.LABEL_META]
             stamps = [n for n in names if n.split("__")[0] == "Survey Timestamp"]

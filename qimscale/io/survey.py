@@ -220,10 +220,17 @@ def _plain(raw: RawTable) -> SurveyData:
     df = raw.load(1 if raw.has_header_rows else 0, names + dropped)
     if dropped:
         df = df.drop(columns=dropped)
+    ids = [names[0]] if names[0].strip().casefold() in PLAIN_ID_NAMES else []
     return SurveyData(df, raw.source, raw.container, raw.container,
                       header_rows=1 if raw.has_header_rows else 0,
                       column_labels=dict(raw.column_labels), value_labels=dict(raw.value_labels),
-                      user_missing=dict(raw.user_missing), encoding=raw.encoding, delimiter=raw.delimiter)
+                      user_missing=dict(raw.user_missing), encoding=raw.encoding, delimiter=raw.delimiter,
+                      id_columns=ids)
+
+
+#: first-column names taken as the respondent id of a plain file (checked for duplicates)
+PLAIN_ID_NAMES = ("id", "respondent", "respondent_id", "response_id", "responseid", "record_id",
+                  "participant_id", "case_id", "caseid")
 
 
 def _drop_trailing_blank(names: list[str]) -> tuple[list[str], list[str]]:
