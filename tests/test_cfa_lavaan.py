@@ -265,3 +265,13 @@ def test_release_tests_match_lavtestscore():
         row = got.loc[(r.lhs, r.op, r.rhs if isinstance(r.rhs, str) else "", r.group)]
         assert row["x2"] == pytest.approx(r.x2, rel=1e-4, abs=1e-6)
     assert list(got.index[:2].get_level_values("lhs")) == ["x3", "x7"]
+
+
+@pytest.mark.parametrize("entry", REF["battery_mg"], ids=[b["name"] for b in REF["battery_mg"]])
+def test_multigroup_shapes_match_lavaan(entry):
+    res = sem(entry["model"], data("hs1939"), group="school", group_equal=entry["equal"], std_lv=entry["std_lv"])
+    assert res.converged_ and not res.warnings_
+    ref = dict(entry)
+    ref["estimates"] = [dict(r, group=max(r["group"], 1)) for r in entry["estimates"]]
+    check_estimates(res, ref)
+    check_fit(res, entry)

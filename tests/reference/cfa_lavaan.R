@@ -154,6 +154,19 @@ res$battery <- lapply(names(battery), function(n) {
   c(list(name = n, model = battery[[n]]), summ(f))
 })
 
+# multi-group shapes (group.equal variants, per-group labels, := across groups)
+battery_mg <- list(
+  mg_means = list(model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx1 ~~ x4", equal = c("loadings", "intercepts", "means"), std_lv = FALSE),
+  mg_lvvar = list(model = "visual =~ x1 + x2 + x3 + x4\ntextual =~ x4 + x5 + x6", equal = c("loadings", "lv.variances"), std_lv = TRUE),
+  mg_labels = list(model = "visual =~ x1 + c(a,a)*x2 + x3\ntextual =~ x4 + x5 + x6\nx1 ~ c(i1, i1)*1\ntextual ~ c(b1, b2)*visual\ndiff := b1 - b2", equal = "", std_lv = FALSE),
+  mg_resid = list(model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nx7 ~~ x8", equal = c("loadings", "intercepts", "residuals", "residual.covariances", "lv.covariances"), std_lv = FALSE)
+)
+res$battery_mg <- lapply(names(battery_mg), function(n) {
+  b <- battery_mg[[n]]
+  f <- sem(b$model, data = hs, group = "school", group.equal = b$equal, std.lv = b$std_lv)
+  c(list(name = n, model = b$model, equal = as.list(setdiff(b$equal, "")), std_lv = b$std_lv), summ(f))
+})
+
 writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
            file.path(here, "cfa_lavaan.json"))
 cat("wrote", file.path(here, "cfa_lavaan.json"), "\n")
