@@ -64,6 +64,7 @@ def test_outputs_every_format_identifiers_dropped(tmp_path, suffix):
         assert meta.variable_value_labels["exp_meth_1"][5.0] == "Strongly agree"
         assert meta.variable_value_labels["exp_meth_1"][9.0] == "Not applicable / can't judge"
         assert meta.column_names_to_labels["exp_meth_1"].endswith("(for example a certificate, diploma or degree).")
+        assert meta.variable_value_labels["org_type"][1.0] == "Metropolitan"
 
 
 def test_scoring_log_records_rules(tmp_path):

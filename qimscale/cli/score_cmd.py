@@ -17,7 +17,8 @@ _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap"
 @click.option("--min-answered", type=float, default=0.8, show_default=True,
               help="Fraction of a scale's items that must be answered for a score (else missing).")
 @click.option("--out", type=click.Path(), metavar="FILE",
-              help="Write scores (.csv, .xlsx, .sav, .dta, .parquet), plus FILE.problems.csv and FILE.log.json.")
+              help="Write scores (.csv, .xlsx, .sav, .dta, .parquet), plus <stem>.problems.csv and "
+                   "<stem>.log.json beside it.")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format auto-detection.")
 @click.option("--strict", is_flag=True, help="Exit 1 on any problem instead of setting invalid cells missing.")
 @click.option("--keep-identifiers", is_flag=True, help="Keep direct identifiers (dropped by default).")
@@ -32,9 +33,35 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
           norms, min_seconds, dictionary, id_cols, as_json):
     """Score DATA (a survey export) with the instrument's scales.
 
-    Every bad cell is listed (row, column, value, problem) and set missing;
-    rows are spreadsheet rows (header rows counted). Direct identifiers are
-    dropped from the output unless --keep-identifiers is given.
+    \b
+    DATA: CSV/TSV (any encoding and delimiter), xlsx, SPSS .sav, Stata .dta,
+    Parquet, Kobo JSON, or '-' for CSV on standard input. Qualtrics, REDCap,
+    LimeSurvey and Kobo/ODK exports are recognised (or name one with --format).
+
+    \b
+    Columns map to items by id (and by each platform's naming of the ids,
+    or by exact item text); otherwise pass --map. Response labels in any
+    language of the instrument are accepted, case- and space-insensitively.
+    "Not applicable" (code 9) and SPSS user-missing codes become missing and
+    are counted.
+
+    \b
+    Every bad cell is listed (row, column, item, value, problem) and set
+    missing; rows are spreadsheet rows, header rows counted (the first data
+    row of a plain CSV is row 2, of a Qualtrics export row 4). --strict
+    stops instead.
+
+    \b
+    Scale score = mean of the answered items (reverse-keyed as min+max-x)
+    when at least --min-answered of the scale's items are answered.
+    Quality flags (qc_*: longstring, IRV, Mahalanobis D2, even-odd,
+    completion time) are added as columns; rows are removed only with
+    --exclude-flagged. Direct identifiers (IP address, names, e-mail,
+    location, ...) are dropped unless --keep-identifiers is given.
+
+    \b
+    --out scores.parquet also writes scores.problems.csv and scores.log.json
+    (every rule applied, with counts) beside it, all or nothing.
     """
     from qimscale.scoring import score_file
 

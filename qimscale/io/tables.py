@@ -149,7 +149,7 @@ def open_table(path: str | Path, *, container: str | None = None) -> RawTable:
 # --------------------------------------------------------------------------- text
 
 def _open_text(raw: bytes, source: str, container: str) -> RawTable:
-    if not raw.strip():
+    if not raw[:4096].strip() and not raw.strip():  # the full scan only for a blank start
         raise DataError(f"{source}: the file is empty")
     _text.check_not_binary(raw, source)
     text, encoding = _text.decode(raw, source)

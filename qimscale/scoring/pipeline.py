@@ -182,7 +182,8 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
 
     for b in val.background.columns:
         if colmap.columns[b] not in dropped:
-            put(b, val.background[b].to_numpy())
+            v = val.background[b]
+            put(b, _compact_codes(v.to_numpy()) if v.dtype == float else v.to_numpy())
     X = val.codes.to_numpy()
     for j, item in enumerate(val.codes.columns):
         put(item, _compact_codes(X[:, j]))
@@ -231,6 +232,9 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
             labels[item_id] = survey.column_labels[col]
         if rule.value_labels:
             value_labels[item_id] = dict(rule.value_labels)
+    for bid, rule in spec.background.items():
+        if rule.value_labels and bid in table.columns:
+            value_labels[bid] = dict(rule.value_labels)
     return ScoreResult(table, val.problems, log, dropped, labels, value_labels, str(path))
 
 

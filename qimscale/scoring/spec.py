@@ -82,6 +82,7 @@ class BackgroundRule:
     identifying: bool = False
     texts: list = field(default_factory=list)
     aliases: list = field(default_factory=list)
+    value_labels: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -182,7 +183,8 @@ class ScoringSpec:
             texts = [t for per_form in b.text.values() for t in per_form.values() if t]
             ls = b.id.replace("_", "")
             background[b.id] = BackgroundRule(b.id, codes, labels, bool(b.identifying), texts,
-                                              [ls] if ls != b.id else [])
+                                              [ls] if ls != b.id else [],
+                                              {c.code: c.label_for(inst.default_language) for c in b.choices})
         checks = [AttentionCheck(str(getattr(a, "item", getattr(a, "id", ""))),
                                  list(getattr(a, "passing", getattr(a, "correct", []))))
                   for a in (getattr(inst, "attention_checks", None) or [])]
