@@ -82,6 +82,8 @@ def fitted(case):
         return sem(SEMX, data("hs1939"))
     if case == "hs_sem_x_mlr":
         return sem(SEMX, data("hs1939"), estimator="MLR")
+    if case == "hs_sem_x_fiml":
+        return sem(SEMX, data("hs1939_missing"), missing="fiml")
     if case == "hs_sem_x_groups":
         return sem(SEMX, data("hs1939"), group="school", group_equal=["loadings"])
     raise KeyError(case)
@@ -134,7 +136,8 @@ def check_estimates(res, ref):
 
 
 CASES = ["sim_ml", "sim_ml_stdlv", "sim_mlr", "hs_ml", "hs_ml_means", "hs_mlr", "hs_ml_observed", "hs_partial",
-         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "hs_fiml_mlr_scalar", "pd_sem", "hs_sem_x", "hs_sem_x_mlr", "hs_sem_x_groups"]
+         "hs_scalar_stdlv", "hs_fiml", "hs_fiml_mlr", "hs_fiml_mlr_scalar", "pd_sem", "hs_sem_x", "hs_sem_x_mlr", "hs_sem_x_groups",
+         "hs_sem_x_fiml"]
 
 
 @pytest.mark.parametrize("case", CASES)

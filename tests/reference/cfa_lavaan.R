@@ -138,6 +138,7 @@ textual ~ ageyr"
 res$hs_sem_x <- summ(sem(m_x, data = hs))
 res$hs_sem_x_mlr <- summ(sem(m_x, data = hs, estimator = "MLR"))
 res$hs_sem_x_groups <- summ(sem(m_x, data = hs, group = "school", group.equal = "loadings"))
+res$hs_sem_x_fiml <- summ(sem(m_x, data = hsm, missing = "fiml"))
 
 # assorted model shapes (higher order, path model, labels, MIMIC, std.lv with regressions, fixed values)
 battery <- list(

@@ -41,7 +41,7 @@ from scipy import optimize, stats
 from qimscale.errors import ModelError
 
 from ._threads import blas1
-from .fiml import FIMLObjective, fiml_loglik, saturated_hessian
+from .fiml import FIMLObjective, Patterns, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .bootstrap import BootstrapMixin
 from .modindices import ModificationIndicesMixin
@@ -283,12 +283,22 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             ll_g = [fiml_loglik(p, S, m) for p, (S, m) in zip(self.patterns_, imp)]
             h1_g = [fiml_loglik(p, g.cov, g.mean) for p, g in zip(self.patterns_, self.groups_)]
             b_g = []
-            for p in self.patterns_:
-                X = p.X
+            xi = self._x_index()
+            yi = np.setdiff1d(np.arange(self.model_.p), xi)
+            for p, g in zip(self.patterns_, self.groups_):
+                X = p.X[:, yi]
                 mu = np.nanmean(X, axis=0)
                 var = np.nanvar(X, axis=0)
                 ok = ~np.isnan(X)
-                b_g.append(float(np.sum(np.where(ok, -0.5 * (LOG2PI + np.log(var) + (X - mu) ** 2 / var), 0.0))))
+                b = float(np.sum(np.where(ok, -0.5 * (LOG2PI + np.log(var) + (X - mu) ** 2 / var), 0.0)))
+                if xi.size:  # fixed.x: the covariates keep their joint (saturated) distribution
+                    b += fiml_loglik(Patterns(p.X[:, xi]), g.cov[np.ix_(xi, xi)], g.mean[xi])
+                b_g.append(b)
+            if xi.size:  # fixed.x: lavaan reports the likelihood conditional on the covariates
+                lx = sum(fiml_loglik(Patterns(p.X[:, xi]), g.cov[np.ix_(xi, xi)], g.mean[xi])
+                         for p, g in zip(self.patterns_, self.groups_))
+                return (sum(ll_g) - lx, sum(h1_g) - lx, sum(b_g) - lx,
+                        [2 * (h - l) for h, l in zip(h1_g, ll_g)])
             return sum(ll_g), sum(h1_g), sum(b_g), [2 * (h - l) for h, l in zip(h1_g, ll_g)]
         ll = h1 = bl = 0.0
         chis = []
@@ -363,17 +373,20 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         fg = np.array([gd.n / N for gd in self.groups_])
         p = self.model_.p
         r, c = vech_indices(p)
-        info = self._fiml_h1_info()
+        xs = set(int(i) for i in self._x_index())
+        keep = np.array([not (a in xs and b in xs) for a, b in zip(r, c)] + [i not in xs for i in range(p)])
+        info = [(A[np.ix_(keep, keep)], B[np.ix_(keep, keep)]) for A, B in self._fiml_h1_info()]
         Wm = [w * A for w, (A, _) in zip(fg, info)]
         Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
         dS_b, dm_b = saturated_basis(p, True)
+        dS_b, dm_b = dS_b[keep], dm_b[keep]
         Wc = [w * _expected_info(gd.cov, dS_b, dm_b) for w, gd in zip(fg, self.groups_)]
         Wm_all, Wmi_all, Wc_all = block_diag(*Wm), block_diag(*Wmi), block_diag(*Wc)
         Gamma_all = block_diag(*[np.linalg.inv(A) @ B @ np.linalg.inv(A) / w for w, (A, B) in zip(fg, info)])
 
         def k_trace(model, theta):
             # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1")
-            Delta = block_diag(*[np.hstack([dS[:, r, c], dm]).T for dS, dm in model.jacobian(theta)])
+            Delta = block_diag(*[np.hstack([dS[:, r, c], dm]).T[keep] for dS, dm in model.jacobian(theta)])
             Delta = _collapse_groups(Delta, model)
             E_inv = np.linalg.inv(Delta.T @ Wm_all @ Delta)
             U = Wm_all - Wm_all @ Delta @ E_inv @ Delta.T @ Wm_all
@@ -395,9 +408,11 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         c3 = k_trace(self.model_, self.theta_) / df
         bpt = _independence_partable(self.partable_, self.groups_)
         bmod = RAMModel(bpt)
-        thb = np.concatenate([np.concatenate([np.nanvar(pt.X, axis=0), np.nanmean(pt.X, axis=0)])
+        keep_b = np.array([v not in set(self.partable_.ov_x) for v in self.partable_.ov])
+        thb = np.concatenate([np.concatenate([np.nanvar(pt.X, axis=0)[keep_b], np.nanmean(pt.X, axis=0)[keep_b]])
                               for pt in self.patterns_])
-        df_b = self.partable_.ngroups * p * (p - 1) // 2
+        nx = len(self.partable_.ov_x)
+        df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
         XX3_b = complete_chisq(bmod, thb)
         c3_b = k_trace(bmod, thb) / df_b
         return XX3, c3, XX3_b, c3_b
