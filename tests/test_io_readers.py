@@ -241,12 +241,14 @@ def test_delimiter_sniffing(tmp_path, sep):
     assert s.delimiter == sep and list(s.data.columns) == ["a", "b", "c, d; e"]
 
 
-def test_only_empty_cells_are_missing(tmp_path):
+def test_missing_markers(tmp_path):
     p = tmp_path / "na.csv"
     p.write_text("a,b\nNA,1\nN/A,\n-99,3\n")
-    df = read_data(p)
+    df = read_survey(p).data  # scoring: only empty cells are missing, markers are reported later
     assert df["a"].tolist() == ["NA", "N/A", "-99"]
     assert df["b"].isna().tolist() == [False, True, False]
+    df = read_data(p)  # analysis: R's NA and the usual markers are missing too
+    assert df["a"].isna().tolist() == [True, True, False] and df["b"].isna().tolist() == [False, True, False]
 
 
 def test_multiline_quoted_cells(tmp_path):
