@@ -180,6 +180,8 @@ def test_invariance_decision():
         abs=1e-4)
     assert len(inv.latent_means) == 0
     assert inv.to_dict()["highest_level_held"] == "metric"
+    strict_chisq = measurement_invariance(HS, data("hs1939"), group="school", criteria="chisq")
+    assert strict_chisq.highest_level_held == "metric"  # metric p = .22, scalar p < .001
 
 
 def test_latent_means_reported_when_scalar_holds():

@@ -84,7 +84,7 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
 @click.command("invariance")
 @_shared
 @click.option("--group", required=True, help="Grouping column.")
-@click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold"]), default="chen2007",
+@click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
               show_default=True, help="Rule deciding whether a level holds.")
 def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, criteria):
     """Measurement invariance across groups: configural, metric, scalar, strict."""

@@ -14,7 +14,8 @@ the previous level held:
   non-invariance if ΔCFI ≤ −.010 together with ΔRMSEA ≥ .015 or ΔSRMR ≥ .030
   (metric) / ΔSRMR ≥ .010 (scalar, strict);
 - ``"cheung_rensvold"`` (Cheung & Rensvold 2002, doi:10.1207/S15328007SEM0902_5):
-  non-invariance if ΔCFI < −.010.
+  non-invariance if ΔCFI < −.010;
+- ``"chisq"``: non-invariance if the (scaled) χ² difference test has p < .05.
 
 For the first level that fails, score tests for freeing each of its
 equality constraints (``lavaan::lavTestScore``) point to the parameters to
@@ -44,7 +45,7 @@ LEVELS = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
-CRITERIA = ("chen2007", "cheung_rensvold")
+CRITERIA = ("chen2007", "cheung_rensvold", "chisq")
 
 
 class InvarianceResult:
@@ -120,7 +121,7 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
         e.g. ``["x3 ~ 1"]``.
     levels : sequence of str
         Subset and order of ``configural, metric, scalar, strict``.
-    criteria : {"chen2007", "cheung_rensvold"}
+    criteria : {"chen2007", "cheung_rensvold", "chisq"}
     ordered : sequence of str or "all", optional
         Ordinal items: with these (or ``estimator="WLSMV"``) the call is handed
         to :func:`~.wlsmv_invariance.ordinal_invariance` (configural →
@@ -195,6 +196,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
             if criteria == "chen2007":
                 srmr_cut = 0.030 if lev == "metric" else 0.010
                 non_inv = worse_cfi and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= srmr_cut)
+            elif criteria == "chisq":
+                non_inv = bool(rec["chisq_diff_p"] < 0.05)
             else:
                 non_inv = worse_cfi
             held = prev_held and not non_inv and res.converged_
