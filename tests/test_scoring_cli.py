@@ -178,3 +178,12 @@ def test_attention_checks_declared_in_the_spec(tmp_path):
     assert res.table["qc_attention_failed"].tolist() == [0, 1, 1]
     assert res.table["qc_attention_flag"].tolist() == [False, True, True]
     assert res.log["quality"]["counts"]["qc_attention_flag"] == 2
+
+
+def test_no_quality_flags(tmp_path):
+    res = run("score", QUALTRICS, "--no-quality-flags", "--out", tmp_path / "s.csv")
+    assert res.exit_code == 0, res.output
+    cols = pd.read_csv(tmp_path / "s.csv").columns
+    assert not [c for c in cols if c.startswith("qc_")] and "lead_systems" in cols
+    res = run("score", QUALTRICS, "--no-quality-flags", "--exclude-flagged")
+    assert res.exit_code == 1 and "needs the quality flags" in res.stderr

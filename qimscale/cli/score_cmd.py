@@ -23,14 +23,16 @@ _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap"
 @click.option("--strict", is_flag=True, help="Exit 1 on any problem instead of setting invalid cells missing.")
 @click.option("--keep-identifiers", is_flag=True, help="Keep direct identifiers (dropped by default).")
 @click.option("--exclude-flagged", is_flag=True, help="Remove rows with any data-quality flag.")
+@click.option("--quality-flags/--no-quality-flags", default=True, show_default=True,
+              help="Add the qc_* data-quality columns.")
 @click.option("--sums", is_flag=True, help="Add pro-rated sum scores <scale>_sum.")
 @click.option("--norms", type=click.Path(), metavar="CSV", help="Norms (scale,mean,sd) for T-scores and percentiles.")
 @click.option("--min-seconds", type=float, help="Too-fast threshold in seconds (default 2 s per item).")
 @click.option("--dictionary", type=click.Path(), metavar="CSV", help="REDCap data dictionary (identifiers, labels).")
 @click.option("--id", "id_cols", metavar="COLS", help="Respondent-id column(s) for the duplicate check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_identifiers, exclude_flagged, sums,
-          norms, min_seconds, dictionary, id_cols, as_json):
+def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_identifiers, exclude_flagged,
+          quality_flags, sums, norms, min_seconds, dictionary, id_cols, as_json):
     """Score DATA (a survey export) with the instrument's scales.
 
     \b
@@ -68,7 +70,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     result = score_file(data, instrument=instrument, mapping=map_file, min_answered=min_answered, format=fmt,
                         strict=strict, keep_identifiers=keep_identifiers, exclude_flagged=exclude_flagged,
                         sums=sums, norms=norms, min_seconds=min_seconds, dictionary=dictionary,
-                        id_columns=split_list(id_cols))
+                        id_columns=split_list(id_cols), quality=quality_flags)
     written = result.write(out, protect=[data]) if out else {}
     if result.identifiers_dropped:
         click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)

@@ -91,7 +91,8 @@ def _f(x) -> float | None:
 def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEFAULT_MIN_ANSWERED,
                format: str | None = None, strict: bool = False, keep_identifiers: bool = False,  # noqa: A002
                exclude_flagged: bool = False, sums: bool = False, norms=None, min_seconds=None,
-               dictionary=None, id_columns=None, include_exploratory: bool = True) -> ScoreResult:
+               dictionary=None, id_columns=None, include_exploratory: bool = True,
+               quality: bool = True) -> ScoreResult:
     """Read, validate and score a survey export.
 
     Parameters
@@ -122,6 +123,11 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         REDCap data dictionary (identifiers, labels).
     id_columns : list of str, optional
         Respondent-id columns for the duplicate check (default: the platform's).
+    include_exploratory : bool
+        Score exploratory scales too (default); they never enter domain scores.
+    quality : bool
+        Compute the ``qc_*`` data-quality columns (default). Without them
+        ``exclude_flagged`` is not available.
 
     Returns
     -------
@@ -163,8 +169,13 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     if spec.attention_checks:
         cols = {c.column: colmap.columns.get(c.column, c.column) for c in spec.attention_checks}
         attention = pd.DataFrame({k: survey.data[v] for k, v in cols.items() if v in survey.data})
-    flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds, min_seconds=min_seconds,
-                                   attention=attention)
+    if quality:
+        flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds,
+                                       min_seconds=min_seconds, attention=attention)
+    else:
+        if exclude_flagged:
+            raise DataError("--exclude-flagged needs the quality flags; drop --no-quality-flags")
+        flags, qc_info = pd.DataFrame(index=survey.data.index), {"skipped": "quality flags not computed"}
 
     # assemble the output table: file columns (identifiers dropped), items and background by id
     df = survey.data
