@@ -1,4 +1,5 @@
-"""Write the bad-input corpus in this folder (deterministic; re-run from the repository root).
+"""Write the bad-input corpus in this folder (re-run from the repository root; the xlsx bytes differ
+between runs only by zip timestamps).
 
 Every file must make `qimscale score FILE` print one line `Error: ...` and exit 1.
 """
