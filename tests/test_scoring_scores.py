@@ -277,3 +277,16 @@ def test_duplicate_ids_in_plain_files_and_redcap_id_heuristic(tmp_path):
     res = score_file(q)
     assert res.log["read"]["format"] == "redcap" and res.log["read"]["id_columns"] == []
     assert res.problems.dropna(subset=["row"]).empty
+
+
+def test_stata_extended_missing_is_user_missing(tmp_path):
+    import pyreadstat
+
+    df = pd.DataFrame({"a": [1.0, 2.0, "a", 4.0], "b": [5.0, 4.0, 3.0, 2.0]}, dtype=object)
+    df["b"] = df["b"].astype(float)
+    p = tmp_path / "m.dta"
+    pyreadstat.write_dta(df, str(p), missing_user_values={"a": ["a"]})
+    res = score_file(p, instrument=ScoringSpec.simple({"s": ["a", "b"]}), min_answered=0.5)
+    assert len(res.problems) == 0
+    assert res.log["validation"]["items"]["a"]["user_missing"] == 1
+    np.testing.assert_allclose(res.table["s"], [3.0, 3.0, 3.0, 3.0])

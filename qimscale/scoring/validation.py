@@ -63,6 +63,8 @@ def _in_ranges(values: np.ndarray, defs) -> np.ndarray:
     """Mask of values inside SPSS user-missing definitions (codes or lo/hi ranges)."""
     mask = np.zeros(values.shape, dtype=bool)
     for d in defs or []:
+        if isinstance(d, str):
+            continue  # Stata letter codes are handled on the raw cells
         if isinstance(d, dict):
             mask |= (values >= float(d["lo"])) & (values <= float(d["hi"]))
         else:
@@ -164,6 +166,12 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
                   what: str) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
     s = survey.data[col]
     na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
+    # Stata extended missing values (.a-.z) arrive as the letters 'a'-'z' (user_missing=True)
+    str_missing = [d for d in user_missing or [] if isinstance(d, str)]
+    um_text = None
+    if str_missing and not pd.api.types.is_numeric_dtype(s.dtype):
+        um_text = s.isin(str_missing).to_numpy()
+        s = s.where(~um_text, None)
     fast = _small_int_fast_path(s, codes, na_codes, user_missing)
     if fast is not None:
         vals, bad, n_na = fast
@@ -179,7 +187,7 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     vals, unparsed, from_label = _as_codes(s, labels)
     counts = {"from_labels": int(from_label.sum())}
     um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
-    counts["user_missing"] = int(um.sum())
+    counts["user_missing"] = int(um.sum()) + (int(um_text.sum()) if um_text is not None else 0)
     vals = np.where(um, np.nan, vals)
     na = np.isin(vals, np.asarray(na_codes, dtype=float)) if na_codes else np.zeros(len(vals), bool)
     counts["not_applicable"] = int(na.sum())
