@@ -187,3 +187,9 @@ def test_no_quality_flags(tmp_path):
     assert not [c for c in cols if c.startswith("qc_")] and "lead_systems" in cols
     res = run("score", QUALTRICS, "--no-quality-flags", "--exclude-flagged")
     assert res.exit_code == 1 and "needs the quality flags" in res.stderr
+
+
+@pytest.mark.parametrize("name, message", [("s.txt", "cannot write .txt"), ("nodir/s.csv", "does not exist")])
+def test_bad_output_path_fails_before_scoring(tmp_path, name, message):
+    res = run("score", QUALTRICS, "--out", tmp_path / name)
+    assert res.exit_code == 1 and message in res.stderr and res.stdout == ""

@@ -65,8 +65,11 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     --out scores.parquet also writes scores.problems.csv and scores.log.json
     (every rule applied, with counts) beside it, all or nothing.
     """
+    from qimscale.io.writers import check_output_path
     from qimscale.scoring import score_file
 
+    if out:
+        check_output_path(out)
     result = score_file(data, instrument=instrument, mapping=map_file, min_answered=min_answered, format=fmt,
                         strict=strict, keep_identifiers=keep_identifiers, exclude_flagged=exclude_flagged,
                         sums=sums, norms=norms, min_seconds=min_seconds, dictionary=dictionary,

@@ -32,6 +32,21 @@ def output_format(path: str | Path) -> str:
                         f"{', '.join(OUTPUT_FORMATS)}") from None
 
 
+def check_output_path(path) -> Path:
+    """Fail early (before any work) on an output path that cannot be written.
+
+    >>> check_output_path("scores.csv").name
+    'scores.csv'
+    """
+    path = Path(path)
+    output_format(path)
+    if not path.parent.is_dir():
+        raise DataError(f"{path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; choose a file name for --out")
+    return path
+
+
 def _for_readstat(df):
     """pyreadstat wants plain object columns for text."""
     import pandas as pd
