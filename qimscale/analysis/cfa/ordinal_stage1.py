@@ -52,7 +52,8 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from qimscale.analysis.bivariate_normal import bvn_cdf_dh
-from qimscale.analysis.polychoric import _fit_rho, _grid_terms, _start_values
+from qimscale.analysis.polychoric import (fit_polychoric_tables, stacked_cell_probabilities,
+                                         threshold_bounds)
 from qimscale.errors import DataError
 
 __all__ = ["OrdinalStats", "ordinal_stage1", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
@@ -202,7 +203,7 @@ def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     r = rho[:, None, None]
     a = t1[:, :, None]
     b = t2[:, None, :]
-    p, dp = _grid_terms(t1, t2, rho, 1)
+    p, dp = stacked_cell_probabilities(t1, t2, rho, 1)
     # d Phi2(a, b)/da = phi(a) Phi((b - r a)/s), zero when a is infinite
     f1 = bvn_cdf_dh(a, b, r)  # (m, K1+1, K2+1)
     f2 = bvn_cdf_dh(b, a, r)  # derivative with respect to b
@@ -281,7 +282,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
     pstar = len(pairs)
     kmax = max(n_levels)
-    pad = [np.concatenate([[-np.inf], t, np.full(kmax - len(t), np.inf)]) for t in ths]
+    pad = threshold_bounds(ths, kmax)  # (p, kmax + 1): [-inf, tau..., +inf, +inf...]
     # a padded table of size kmax x kmax with zero rows/cols for missing categories
     ii = np.array([q[0] for q in pairs], dtype=int)
     jj = np.array([q[1] for q in pairs], dtype=int)
@@ -290,8 +291,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     tab = np.zeros((pstar, kmax * kmax))
     np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), both.astype(float))
     tab = tab.reshape(pstar, kmax, kmax)
-    t1 = np.stack([pad[i] for i in ii]) if pstar else np.zeros((0, kmax + 1))
-    t2 = np.stack([pad[j] for j in jj]) if pstar else np.zeros((0, kmax + 1))
+    t1, t2 = pad[ii], pad[jj]
 
     if polychoric is not None:
         rho = np.array([polychoric(tab[m], t1[m], t2[m]) for m in range(pstar)])
@@ -302,7 +302,8 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         # gets 0.5 there, compensated so that the margins are kept.
         fit_tab = _adjust_2x2(tab, [n_levels[i] for i in ii], [n_levels[j] for j in jj],
                               [f"{items[i]}-{items[j]}" for i, j in zip(ii, jj)], where)
-        rho, _ll, conv, _it = _fit_rho(fit_tab, t1, t2, _start_values(fit_tab))
+        fit = fit_polychoric_tables(fit_tab, t1, t2)
+        rho, conv = fit.rho, fit.converged
         if not np.all(conv):
             bad = [f"{items[ii[m]]}-{items[jj[m]]}" for m in np.flatnonzero(~conv)]
             warnings.warn(f"polychoric correlation did not converge{where} for {bad}", stacklevel=2)
