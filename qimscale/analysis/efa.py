@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
 from qimscale.errors import DataError, ModelError
 
@@ -55,23 +56,6 @@ __all__ = [
 METHODS = ("minres", "ml", "pa")
 SCORE_METHODS = ("regression", "bartlett", "tenberge")
 _EPS = np.finfo(float).eps
-
-
-def _small_blas():
-    """Limit BLAS to one thread while working on small matrices.
-
-    Thread start-up dominates BLAS calls on 20 x 20 matrices (and scipy's
-    L-BFGS-B) and, on a busy machine, makes them several times slower. The
-    limit is scoped to the ``with`` block; without ``threadpoolctl`` nothing
-    changes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_choice(name: str, value, choices) -> None:
@@ -334,7 +318,7 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
     >>> np.round(L[:, 0], 4).tolist()
     [0.8, 0.7, 0.6, 0.5]
     """
-    with _small_blas():
+    with single_thread_blas():
         return _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, warn)
 
 
@@ -925,7 +909,7 @@ class EFA:
         self
         """
         self._validate()
-        with _small_blas():
+        with single_thread_blas():
             return self._fit(X, n_obs)
 
     def _fit(self, X, n_obs):

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qimscale.analysis.efa import _as_correlation, _check_choice, _fit_factors, _small_blas, fit_factors
+from qimscale.analysis._threads import single_thread_blas
+from qimscale.analysis.efa import _as_correlation, _check_choice, _fit_factors, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -380,7 +381,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
     nan = np.full(p, np.nan)
 
     def summarise(Rs):
-        with _small_blas():  # many tiny decompositions: threads only add overhead
+        with single_thread_blas():  # many tiny decompositions: threads only add overhead
             pcv = np.linalg.eigvalsh(Rs)[:, ::-1]
             fav = _fa_values(Rs, method) if want_fa else np.full_like(pcv, np.nan)
         return (pcv.mean(axis=0), np.quantile(pcv, quant, axis=0),

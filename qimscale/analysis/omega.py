@@ -232,7 +232,8 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     >>> round(res.omega_total, 3)
     0.783
     """
-    from qimscale.analysis.reliability import item_matrix, single_threaded_blas, smc
+    from qimscale.analysis._threads import single_thread_blas
+    from qimscale.analysis.reliability import item_matrix, smc
 
     if option not in ("equal", "first", "second"):
         raise DataError(f"option must be 'equal', 'first' or 'second'; got {option!r}")
@@ -253,7 +254,7 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
         msgs.append("omega: with 2 group factors the general factor is not identified; its loadings on "
                     f"the two factors were set by option='{option}' (psych's rule). Prefer 3 or more.")
     r = _correlation(x, names, poly, msgs)
-    with single_threaded_blas():
+    with single_thread_blas():
         g, grp, h2, phi = _schmid(r, int(n_factors), option)
     u2 = 1.0 - h2
 

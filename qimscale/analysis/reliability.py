@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale.analysis._threads import single_thread_blas
 from qimscale.errors import DataError
 
 __all__ = [
@@ -60,27 +61,6 @@ __all__ = [
 _MISSING = ("pairwise", "listwise")
 _MOMENT_CELLS = 4_000_000   # largest block of per-row moment columns held at once (32 MB)
 _CI = ("feldt", "bootstrap", "bca", "percentile")
-
-
-# --------------------------------------------------------------------------- BLAS threads
-
-def single_threaded_blas():
-    """Context manager limiting BLAS to one thread while it is open (restored afterwards).
-
-    The matrices here are small or tall-and-thin (k ≤ a few dozen); measured
-    on 2 cores, OpenBLAS's thread start-up and spinning made these products
-    about 2x slower with threads than without, and far slower when other
-    processes compete for the cores. Uses ``threadpoolctl`` when it is
-    installed (it comes with scikit-learn, a pingouin dependency) and does
-    nothing otherwise.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------- input checks
@@ -755,7 +735,7 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
         raise DataError(f"ci must be one of {', '.join(_CI)}; got {ci!r}")
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
-    with single_threaded_blas():
+    with single_thread_blas():
         res = _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level)
     for m in res.warnings:
         _warnings.warn(m, UserWarning, stacklevel=2)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from qimscale.errors import DataError, ModelError
 
-from ._threads import single_thread_blas
+from .._threads import single_thread_blas
 from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._threads import blas1
+from .._threads import blas1
 from qimscale.errors import ModelError
 
 from .ml import MLObjective

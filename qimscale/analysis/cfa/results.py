@@ -40,7 +40,7 @@ from scipy import optimize, stats
 
 from qimscale.errors import ModelError
 
-from ._threads import blas1
+from .._threads import blas1
 from .fiml import FIMLObjective, Patterns, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .bootstrap import BootstrapMixin

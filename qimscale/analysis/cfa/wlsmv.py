@@ -58,6 +58,7 @@ from scipy import stats
 
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
+from .._threads import single_thread_blas
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
@@ -775,18 +776,6 @@ def renumber_free(partable) -> None:
             k += 1
             mapping[key] = k
         r["free"] = mapping[key]
-
-
-def single_thread_blas():
-    """Limit BLAS to one thread: the matrices here are small, and threaded
-    OpenBLAS is many times slower on them when cores are busy."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):

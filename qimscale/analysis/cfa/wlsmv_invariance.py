@@ -62,11 +62,11 @@ from scipy import stats
 
 from qimscale.errors import DataError, ModelError
 
+from .._threads import single_thread_blas
 from .ordinal_model import OrdinalModel
 from .partable import build_partable
 from .syntax import parse_model
-from .wlsmv import (_fit_stage2, _infer_ordered, ordinal_stage1_groups, renumber_free,
-                    single_thread_blas)
+from .wlsmv import _fit_stage2, _infer_ordered, ordinal_stage1_groups, renumber_free
 
 __all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
 
