@@ -10,8 +10,7 @@ from __future__ import annotations
 import click
 
 from qimscale.cli._common import emit_json, split_list
-
-_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
+from qimscale.cli.reliability_cmd import Reporter, format_option, json_option, read_table, source_name
 
 
 def _ordered(value, df):
@@ -22,25 +21,25 @@ def _ordered(value, df):
     return split_list(value)
 
 
-def _warn(messages):
-    for m in messages:
-        click.echo(f"Warning: {m}", err=True)
-
-
 def _shared(func):
     opts = [
-        click.argument("data"),
+        click.argument("data", type=click.Path(allow_dash=True)),
         click.option("--model", "model", required=True, metavar="FILE_OR_TEXT",
-                     help="lavaan model syntax, or a file holding it."),
+                     help="lavaan model syntax, or a file holding it (required)."),
         click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
-                     default="ML", show_default=True, help="Estimator (MLR: robust SEs and scaled test)."),
-        click.option("--ordered", help="Ordinal items for WLSMV: 'all' or a comma-separated list."),
+                     default="ML", show_default=True,
+                     help="Estimator (MLR: robust SEs and scaled test; WLSMV: ordinal items)."),
+        click.option("--ordered", default=None,
+                     help="Ordinal items for WLSMV: 'all' or a comma-separated list (default: none, "
+                          "all items continuous)."),
         click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
                      help="Missing-data handling."),
-        click.option("--partial", help="Parameters freed across groups, e.g. 'x3~1,F=~x2'."),
-        click.option("--std-lv", is_flag=True, help="Identify factors by unit variances."),
-        click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format detection."),
-        click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object."),
+        click.option("--partial", default=None,
+                     help="Parameters freed across groups, e.g. 'x3~1,F=~x2' (default: none)."),
+        click.option("--std-lv", is_flag=True, default=False, show_default=True,
+                     help="Identify factors by unit variances (default: first loading fixed to 1)."),
+        format_option,
+        json_option,
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -49,22 +48,43 @@ def _shared(func):
 
 @click.command("cfa")
 @_shared
-@click.option("--group", help="Grouping column for a multi-group model.")
-@click.option("--equal", help="Equal across groups: loadings,intercepts,thresholds,residuals,lv.variances,means.")
+@click.option("--group", default=None,
+              help="Grouping column for a multi-group model (default: none, one group).")
+@click.option("--equal", default=None,
+              help="Equal across groups: loadings,intercepts,thresholds,residuals,lv.variances,means "
+                   "(default: none).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=2), default=None,
-              help="Bootstrap replicates for percentile CIs of the free and ':=' parameters.")
-@click.option("--seed", type=int, default=None, help="Random seed for --bootstrap.")
+              help="Bootstrap replicates for percentile CIs of the free and ':=' parameters "
+                   "(default: no bootstrap).")
+@click.option("--seed", type=int, default=None,
+              help="Random seed for --bootstrap (default: none, so the intervals vary from run to run).")
 def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, equal, n_boot, seed):
-    """Confirmatory factor analysis / SEM on DATA (lavaan syntax; matches lavaan::cfa)."""
-    from qimscale.analysis.cfa import CFA
-    from qimscale.io import read_data
+    """Confirmatory factor analysis / SEM of DATA with a model in lavaan syntax.
 
-    df = read_data(data, format=fmt)
-    res = CFA(model, estimator=estimator.upper(), missing=missing, group=group,
-              group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
-              ordered=_ordered(ordered, df)).fit(df)
-    out = res.to_dict()
-    boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
+    DATA is a file in any readable format, or '-' for CSV on standard input.
+    --model is the model text (for example "F1 =~ x1 + x2 + x3") or a file
+    holding it. Estimates, fit measures (lavaan's fitMeasures() names with
+    '.' replaced by '_') and composite reliability match lavaan::cfa(model,
+    data, estimator=..., missing=..., group=..., group.equal=...) and
+    semTools::compRelSEM.
+
+    \b
+    Examples:
+      qimscale cfa hs.csv --model "visual =~ x1 + x2 + x3" --estimator MLR --json
+      qimscale cfa survey.csv --model model.lav --estimator WLSMV --ordered all --group site
+    """
+    from qimscale.analysis.cfa import CFA
+
+    source = source_name(data)
+    df = read_table(data, fmt)
+    report = Reporter(source)
+    with report.call():
+        res = CFA(model, estimator=estimator.upper(), missing=missing, group=group,
+                  group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
+                  ordered=_ordered(ordered, df)).fit(df)
+        out = res.to_dict()
+        boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
+    report.warn(res.warnings_)
     if boot is not None:
         out["bootstrap"] = boot.to_dict(orient="records")
     if as_json:
@@ -78,24 +98,38 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
         click.echo("\nReliability (compRelSEM omega, AVE):")
         for f, v in out["reliability"].items():
             click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
-    _warn(res.warnings_)
 
 
 @click.command("invariance")
 @_shared
-@click.option("--group", required=True, help="Grouping column.")
+@click.option("--group", required=True, help="Grouping column (required).")
 @click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
               show_default=True, help="Rule deciding whether a level holds.")
 def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, criteria):
-    """Measurement invariance across groups: configural, metric, scalar, strict."""
-    from qimscale.analysis.cfa import measurement_invariance
-    from qimscale.io import read_data
+    """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
-    df = read_data(data, format=fmt)
-    res = measurement_invariance(model, df, group=group, estimator=estimator.upper(),
-                                 missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
-                                 criteria=criteria, ordered=_ordered(ordered, df))
-    out = res.to_dict()
+    Fits the sequence of multi-group models of --model (lavaan syntax, or a
+    file) with more and more parameters equal across the --group column, as
+    semTools::measurementInvariance / lavaan's group.equal, and reports each
+    level's fit, the changes in CFI/RMSEA/SRMR, the chi-square difference test
+    and the highest level that holds under --criteria.
+
+    \b
+    Example:
+      qimscale invariance survey.csv --model model.lav --group qim_type --estimator MLR --json
+    """
+    from qimscale.analysis.cfa import measurement_invariance
+
+    source = source_name(data)
+    df = read_table(data, fmt)
+    report = Reporter(source)
+    with report.call():
+        res = measurement_invariance(model, df, group=group, estimator=estimator.upper(),
+                                     missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
+                                     criteria=criteria, ordered=_ordered(ordered, df))
+        out = res.to_dict()
+    for lev, ws in out["warnings"].items():
+        report.warn(f"{lev}: {w}" for w in ws)
     if as_json:
         emit_json(out)
         return
@@ -112,5 +146,3 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
         click.echo(f"\nLargest score tests for freeing a constraint of the '{rel['level'].iloc[0]}' model "
                    "(candidates for partial invariance; pass them with --partial):")
         click.echo(rel.head(8).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    for lev, ws in out["warnings"].items():
-        _warn(f"{lev}: {w}" for w in ws)

@@ -11,35 +11,30 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, item_options, resolve_scales
+from qimscale.cli._common import emit_json, item_options
+from qimscale.cli.reliability_cmd import Reporter, format_option, json_option, load_items
 
-_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
 _ROTATIONS = ["none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "bifactor",
               "biquartimin"]
 
 
 def _items_frame(data, fmt, items, scales, min_, max_, instrument):
-    """Read DATA and return the selected items (reverse-keyed ones recoded), all scales flattened."""
+    """Read DATA and return ``(items, source)``: the selected items as one frame, all scales
+    flattened, reverse-keyed items recoded as ``min + max - x``."""
     import pandas as pd
 
-    from qimscale.io import read_data
-
-    df = read_data(data, format=fmt)
-    specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
-                           instrument=instrument, source=str(data))
+    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     parts, seen = [], set()
     for spec in specs:
         sub = spec.recoded(df)
         keep = [c for c in sub.columns if c not in seen]
         seen.update(keep)
         parts.append(sub[keep])
-    return pd.concat(parts, axis=1)
+    return pd.concat(parts, axis=1), source
 
 
 def _common(func):
-    func = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(func)
-    func = click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format detection.")(func)
-    return func
+    return json_option(format_option(func))
 
 
 def _cor_options(func):
@@ -47,13 +42,10 @@ def _cor_options(func):
                         show_default=True, help="Correlations to analyse (pairwise deletion).")(func)
     func = click.option("--n-iter", type=click.IntRange(min=1), default=20, show_default=True,
                         help="Parallel-analysis replications (psych's n.iter).")(func)
-    func = click.option("--seed", type=int, default=None, help="Seed for reproducible parallel analysis.")(func)
+    func = click.option("--seed", type=int, default=None,
+                        help="Seed for reproducible parallel analysis (default: none, so the simulated "
+                             "eigenvalues vary from run to run).")(func)
     return func
-
-
-def _show_warnings(caught):
-    for w in caught:
-        click.echo(f"Warning: {w.message}", err=True)
 
 
 @click.command("factorability")
@@ -63,13 +55,21 @@ def _show_warnings(caught):
 def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
     """KMO (overall and per item) and Bartlett's test of sphericity for the items in DATA.
 
-    Numbers match psych::KMO(r) and psych::cortest.bartlett(r, n) with
-    pairwise correlations.
+    All selected items are analysed together; without --items or --scale they
+    are the items of every complete scale of the bundled QIM instrument,
+    reverse-keyed items recoded. Numbers match psych::KMO(r) and
+    psych::cortest.bartlett(r, n) with pairwise correlations.
+
+    \b
+    Example:
+      qimscale factorability responses.csv --items q1,q2,q3,q4,q5,q6 --json
     """
     from qimscale.analysis.factorability import factorability as run
 
-    res = run(_items_frame(data, fmt, items, scales, min_, max_, instrument))
-    out = res.to_dict()
+    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
+    report = Reporter(source)
+    with report.call():
+        out = run(df).to_dict()
     if as_json:
         emit_json(out)
         return
@@ -92,12 +92,21 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
 def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, quant, method):
     """How many factors? Parallel analysis, Velicer's MAP and the scree eigenvalues of DATA.
 
-    Numbers follow psych::fa.parallel(x, n.iter, cor) and psych::vss(x)$map.
+    All selected items are analysed together (by default the items of every
+    complete scale of the bundled QIM instrument). Numbers follow
+    psych::fa.parallel(x, n.iter, cor) and psych::vss(x)$map; give --seed for
+    a reproducible parallel analysis.
+
+    \b
+    Example:
+      qimscale nfactors responses.csv --items q1,q2,q3,q4,q5,q6 --n-iter 50 --seed 1 --json
     """
     from qimscale.analysis.nfactors import number_of_factors
 
-    df = _items_frame(data, fmt, items, scales, min_, max_, instrument)
-    res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed)
+    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
+    report = Reporter(source)
+    with report.call():
+        res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed)
     if as_json:
         emit_json(res.to_dict())
         return
@@ -110,8 +119,7 @@ def _n_factors(value):
     try:
         k = int(value)
     except ValueError:
-        raise click.BadParameter(f"expected a positive integer or 'parallel'; got {value!r}",
-                                 param_hint="--n-factors") from None
+        k = 0
     if k < 1:
         raise click.BadParameter(f"expected a positive integer or 'parallel'; got {value!r}",
                                  param_hint="--n-factors")
@@ -135,21 +143,26 @@ def efa(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, 
         rotation, n_starts):
     """Exploratory factor analysis of the items in DATA.
 
-    Numbers match psych::fa(x, nfactors, fm=method, rotate=rotation, cor=...)
-    with pairwise correlations.
-    """
-    import warnings
+    All selected items are analysed together (by default the items of every
+    complete scale of the bundled QIM instrument, reverse-keyed items
+    recoded). Numbers match psych::fa(x, nfactors, fm=method,
+    rotate=rotation, cor=...) with pairwise correlations; --n-factors
+    parallel takes the number of factors from parallel analysis (--n-iter,
+    --seed).
 
+    \b
+    Example:
+      qimscale efa responses.csv --items q1,q2,q3,q4,q5,q6 --n-factors 2 --rotation promax --json
+    """
     from qimscale.analysis.efa import EFA
 
-    df = _items_frame(data, fmt, items, scales, min_, max_, instrument)
-    est = EFA(_n_factors(n_factors), method=method, rotation=rotation, cor=cor, n_iter=n_iter,
-              random_state=seed, n_starts=n_starts)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est.fit(df)
-    _show_warnings(caught)
-    res = est.results_
+    k = _n_factors(n_factors)
+    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
+    est = EFA(k, method=method, rotation=rotation, cor=cor, n_iter=n_iter, random_state=seed,
+              n_starts=n_starts)
+    report = Reporter(source)
+    with report.call():
+        res = est.fit(df).results_
     if as_json:
         emit_json(res.to_dict())
         return

@@ -3,25 +3,121 @@
 Thin click commands: parse the options, resolve the items, make one library
 call (:mod:`qimscale.analysis.reliability`, :mod:`qimscale.analysis.omega`,
 :mod:`qimscale.analysis.correlation`) and render its result.
+
+This module also holds the helpers every data command shares (reading DATA,
+checking the items, reporting warnings once); see the section below.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
-from qimscale.cli._common import emit_json, item_options, resolve_scales, split_list
+from qimscale.cli._common import ScaleSpec, emit_json, item_options, resolve_scales, split_list
 
-_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
+# --------------------------------------------------------------------------- shared command helpers
+# Used by every data command (reliability_cmd, efa_cmd, cfa_cmd). Proposed for
+# qimscale.cli._common; they live here until the lead moves them.
+
+FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
 
 
-def _load(data, fmt, items, scales, min_, max_, instrument):
+def source_name(data) -> str:
+    """How error messages name DATA (``-`` is standard input)."""
+    return "standard input" if str(data) == "-" else str(data)
+
+
+def read_table(data, fmt=None):
+    """Read DATA (``-`` is CSV on standard input) with :func:`qimscale.io.read_data`."""
     from qimscale.io import read_data
 
-    df = read_data(data, format=fmt)
-    specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
-                           instrument=instrument, source=str(data))
-    return df, specs
+    return read_data(data, format=fmt)
 
+
+def check_numeric(df, items, source) -> None:
+    """Raise a :class:`~qimscale.errors.DataError` naming the file, row, column and value of the
+    first answer that is not a number (checked before any reverse keying)."""
+    import pandas as pd
+
+    from qimscale.errors import DataError
+
+    for it in items:
+        col = df[it]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            continue
+        filled = col.notna().to_numpy()
+        if not filled.any():
+            continue
+        pos = int(filled.argmax())
+        raise DataError(f"{source}: column '{it}' is not numeric: data row {pos + 1} holds "
+                        f"{col.iloc[pos]!r}. Recode the answers to numbers (for example with "
+                        "'qimscale score') or leave this column out of the item list.")
+
+
+class Reporter:
+    """Run the library call of a command and report its warnings once each.
+
+    Python warnings raised inside :meth:`call` and the messages a result lists
+    (``res.warnings``) are printed as ``Warning: ...`` lines on stderr, each
+    distinct message once. A :class:`~qimscale.errors.DataError` leaving
+    :meth:`call` gets the data source put in front of its message, so the
+    ``Error:`` line names the file.
+    """
+
+    def __init__(self, source=None):
+        self.source = source
+        self._seen: set[str] = set()
+
+    def warn(self, messages) -> None:
+        for m in messages:
+            text = " ".join(str(m).split())
+            if text and text not in self._seen:
+                self._seen.add(text)
+                click.echo(f"Warning: {text}", err=True)
+
+    @contextlib.contextmanager
+    def call(self):
+        import warnings
+
+        from qimscale.errors import DataError
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield self
+            except DataError as exc:
+                if self.source and exc.args and self.source not in str(exc):
+                    exc.args = (f"{self.source}: {exc.args[0]}",) + exc.args[1:]
+                raise
+        self.warn(w.message for w in caught)
+
+
+def json_option(func):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the result as one JSON object on stdout (warnings go to stderr).")(func)
+
+
+def format_option(func):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                        help="Read DATA as this format (default: detected from the file name and "
+                             "contents; '-' is read as CSV).")(func)
+
+
+def load_items(data, fmt, items, scales, min_, max_, instrument):
+    """Read DATA, resolve the item options into scales and check that every item is numeric.
+
+    Returns ``(df, specs, source)``.
+    """
+    source = source_name(data)
+    df = read_table(data, fmt)
+    specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
+                           instrument=instrument, source=source)
+    check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
+    return df, specs, source
+
+
+# --------------------------------------------------------------------------- reliability commands
 
 def _range(spec, reverse):
     """The response range (checked against the data, used to reverse-key), if known.
@@ -47,19 +143,12 @@ def _merge(specs, extra_reverse=()):
     reverse += [i for i in (extra_reverse or []) if i not in reverse]
     lo = next((s.min for s in specs if s.min is not None), None)
     hi = next((s.max for s in specs if s.max is not None), None)
-    from qimscale.cli._common import ScaleSpec
-
     return ScaleSpec(specs[0].name if len(specs) == 1 else "items", items, reverse, lo, hi)
 
 
-def _warn(messages):
-    for m in messages:
-        click.echo(f"Warning: {m}", err=True)
-
-
 def _common_options(func):
-    func = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(func)
-    func = click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format detection.")(func)
+    func = json_option(func)
+    func = format_option(func)
     func = click.option("--missing", type=click.Choice(["pairwise", "listwise"]), default="pairwise",
                         show_default=True, help="Pairwise-complete covariances (psych's default) or "
                                                 "complete rows only.")(func)
@@ -74,80 +163,96 @@ def _common_options(func):
               show_default=True, help="Interval for alpha: Feldt, or bootstrap (BCa; 'percentile' for the "
                                       "plain percentile interval).")
 @click.option("--n-boot", type=click.IntRange(min=2), default=1000, show_default=True,
-              help="Bootstrap replicates.")
-@click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible intervals).")
+              help="Bootstrap replicates (with --ci bootstrap/bca/percentile).")
+@click.option("--seed", type=int, default=None,
+              help="Seed for the bootstrap (default: none, so intervals vary from run to run).")
 @click.option("--conf-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True)
-@click.option("--split-half", "split", is_flag=True, help="Also report split-half coefficients and λ4.")
-@click.option("--icc", "icc_cols", metavar="t1,t2,...",
+              show_default=True, help="Confidence level of the intervals.")
+@click.option("--split-half", "split", is_flag=True, default=False, show_default=True,
+              help="Also report split-half coefficients and lambda 4.")
+@click.option("--icc", "icc_cols", metavar="t1,t2,...", default=None,
               help="Test-retest / inter-rater ICCs instead of alpha: the columns holding each occasion "
-                   "(wide data, one row per subject).")
-@click.option("--icc-long", metavar="SUBJECT,OCCASION,VALUE",
-              help="Test-retest ICCs from long data: the subject, occasion (or rater) and score columns.")
+                   "(wide data, one row per subject). Default: not used.")
+@click.option("--icc-long", metavar="SUBJECT,OCCASION,VALUE", default=None,
+              help="Test-retest ICCs from long data: the subject, occasion (or rater) and score columns. "
+                   "Default: not used.")
 def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missing, ci, n_boot, seed,
                 conf_level, split, icc_cols, icc_long):
-    """Cronbach's alpha (with psych's item analysis) and ω total for each scale in DATA.
+    """Cronbach's alpha, with psych's item analysis, and omega total for each scale in DATA.
 
-    Numbers match psych::alpha(x, keys, check.keys=FALSE) and
-    psych::omega(x, nfactors=1)$omega.tot. With --icc or --icc-long, prints
-    the six Shrout-Fleiss ICCs with F tests and confidence intervals instead,
-    matching psych::ICC(x, lmer=FALSE); --json then prints
-    {"n_subjects", "n_raters", "icc": [{"type", "icc", "f", "df1", "df2", "p", "lower", "upper"}]}.
+    DATA is a file in any readable format, or '-' for CSV on standard input.
+    Without --items or --scale, every scale of the bundled QIM instrument
+    whose items are all in DATA is analysed, with the instrument's reverse
+    keys. Numbers match psych::alpha(x, keys, check.keys=FALSE) and
+    psych::omega(x, nfactors=1)$omega.tot. With --icc or --icc-long the
+    command prints the six Shrout-Fleiss ICCs with F tests and confidence
+    intervals instead (psych::ICC(x, lmer=FALSE)); --json then prints
+    {"n_subjects", "n_raters", "icc": [...]}.
+
+    \b
+    Examples:
+      qimscale reliability responses.csv --json
+      qimscale reliability responses.csv --scale lead=l1,l2,-l3 --min 1 --max 5 --ci bootstrap --seed 1
     """
     if icc_cols or icc_long:
         _icc(data, fmt, icc_cols, icc_long, conf_level, as_json)
         return
     from qimscale.analysis.reliability import scale_reliability
 
-    df, specs = _load(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     ranges = {s.name: _range(s, s.reverse) for s in specs}
-    result = scale_reliability(
-        df, {s.name: s.items for s in specs}, reverse={s.name: s.reverse for s in specs},
-        ranges={k: v for k, v in ranges.items() if v is not None}, missing=missing,
-        ci="bca" if ci == "bootstrap" else ci, n_boot=n_boot, seed=seed, conf_level=conf_level,
-        split_half=split,
-    )
+    report = Reporter(source)
+    with report.call():
+        result = scale_reliability(
+            df, {s.name: s.items for s in specs}, reverse={s.name: s.reverse for s in specs},
+            ranges={k: v for k, v in ranges.items() if v is not None}, missing=missing,
+            ci="bca" if ci == "bootstrap" else ci, n_boot=n_boot, seed=seed, conf_level=conf_level,
+            split_half=split,
+        )
     for sc in result["scales"]:
-        _warn(sc["warnings"])
+        report.warn(sc["warnings"])
     if as_json:
         emit_json(result)
         return
+    f3 = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
     for sc in result["scales"]:
         lo, hi = sc["alpha_ci"]
-        om = "-" if sc["omega_total"] is None else f"{sc['omega_total']:.3f}"
-        click.echo(f"{sc['scale']}: n={sc['n']} k={sc['k']} alpha={sc['alpha']:.3f} "
-                   f"[{lo:.3f}, {hi:.3f}] ({sc['ci_method']}) std_alpha={sc['std_alpha']:.3f} "
-                   f"G6={sc['g6']:.3f} average_r={sc['average_r']:.3f} omega_total={om}")
+        click.echo(f"{sc['scale']}: n={sc['n']} k={sc['k']} alpha={f3(sc['alpha'])} "
+                   f"[{f3(lo)}, {f3(hi)}] ({sc['ci_method']}) std_alpha={f3(sc['std_alpha'])} "
+                   f"G6={f3(sc['g6'])} average_r={f3(sc['average_r'])} omega_total={f3(sc['omega_total'])}")
         if "split_half" in sc:
             sh = sc["split_half"]
-            click.echo(f"  split-half: lambda4={sh['lambda4']:.3f} mean={sh['mean_split']:.3f} "
-                       f"odd-even Spearman-Brown={sh['odd_even_sb']:.3f}")
+            click.echo(f"  split-half: lambda4={f3(sh['lambda4'])} mean={f3(sh['mean_split'])} "
+                       f"odd-even Spearman-Brown={f3(sh['odd_even_sb'])}")
         click.echo(f"  {'item':20s} {'r_drop':>8s} {'alpha_if_deleted':>17s}")
         for it in sc["items"]:
-            click.echo(f"  {it['item']:20s} {it['r_drop']:8.3f} {it['alpha_if_deleted']:17.3f}")
+            click.echo(f"  {it['item']:20s} {f3(it['r_drop']):>8s} {f3(it['alpha_if_deleted']):>17s}")
 
 
 def _icc(data, fmt, icc_cols, icc_long, conf_level, as_json):
     from qimscale.analysis.icc import icc
-    from qimscale.io import read_data
 
     if icc_cols and icc_long:
         raise click.UsageError("give either --icc (wide data) or --icc-long (long data), not both")
-    df = read_data(data, format=fmt)
+    source = source_name(data)
+    df = read_table(data, fmt)
     if icc_long:
         parts = split_list(icc_long) or []
         if len(parts) != 3:
             raise click.BadParameter("expected SUBJECT,OCCASION,VALUE", param_hint="--icc-long")
-        res = icc(df, subject=parts[0], rater=parts[1], value=parts[2], conf_level=conf_level)
+        args, kwargs = (df,), dict(subject=parts[0], rater=parts[1], value=parts[2])
     else:
         cols = split_list(icc_cols) or []
         absent = [c for c in cols if c not in df.columns]
         if absent:
             from qimscale.errors import DataError
 
-            raise DataError(f"{data}: column(s) {', '.join(map(repr, absent))} not found")
-        res = icc(df, cols, conf_level=conf_level)
-    _warn(res.warnings)
+            raise DataError(f"{source}: column(s) {', '.join(map(repr, absent))} not found")
+        args, kwargs = (df, cols), {}
+    report = Reporter(source)
+    with report.call():
+        res = icc(*args, conf_level=conf_level, **kwargs)
+    report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
         return
@@ -159,24 +264,34 @@ def _icc(data, fmt, icc_cols, icc_long, conf_level, as_json):
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common_options
-@click.option("--reverse", metavar="a,b", help="Comma-separated items to reverse-key (needs --min/--max "
-                                               "or an instrument).")
+@click.option("--reverse", metavar="a,b", default=None,
+              help="Comma-separated items to reverse-key (needs --min/--max or an instrument). "
+                   "Default: none beyond the instrument's or --scale's reverse keys.")
 @click.option("--n-factors", type=click.IntRange(min=1), default=3, show_default=True,
               help="Number of group factors.")
-@click.option("--poly", is_flag=True, help="Ordinal ω on the polychoric correlation matrix.")
+@click.option("--poly", is_flag=True, default=False, show_default=True,
+              help="Ordinal omega on the polychoric correlation matrix.")
 def omega(data, items, scales, min_, max_, instrument, as_json, fmt, missing, reverse, n_factors, poly):
-    """ω hierarchical and ω total (Schmid–Leiman) of the selected items in DATA.
+    """Omega hierarchical and omega total (Schmid-Leiman) of the selected items in DATA.
 
-    Numbers match psych::omega(x, nfactors, fm="minres", rotate="oblimin")
-    (poly=TRUE with --poly). All selected scales are analysed together.
+    All selected scales are analysed together as one item set; without
+    --items or --scale that is every complete scale of the bundled QIM
+    instrument, with its reverse keys. Numbers match psych::omega(x, nfactors,
+    fm="minres", rotate="oblimin") (poly=TRUE with --poly).
+
+    \b
+    Example:
+      qimscale omega responses.csv --items q1,q2,q3,q4,q5,q6,q7,q8,q9 --n-factors 3 --json
     """
     from qimscale.analysis.omega import omega as omega_fn
 
-    df, specs = _load(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs, split_list(reverse))
-    res = omega_fn(df, spec.items, keys=spec.reverse, key_range=_range(spec, spec.reverse),
-                   n_factors=n_factors, poly=poly, missing=missing)
-    _warn(res.warnings)
+    report = Reporter(source)
+    with report.call():
+        res = omega_fn(df, spec.items, keys=spec.reverse, key_range=_range(spec, spec.reverse),
+                       n_factors=n_factors, poly=poly, missing=missing)
+    report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
         return
@@ -188,20 +303,28 @@ def omega(data, items, scales, min_, max_, instrument, as_json, fmt, missing, re
 @item_options
 @_common_options
 @click.option("--method", type=click.Choice(["pearson", "spearman", "polychoric"]), default="pearson",
-              show_default=True)
+              show_default=True, help="Correlation coefficient.")
 def corr(data, items, scales, min_, max_, instrument, as_json, fmt, missing, method):
     """Correlation matrix of the selected items in DATA (pairwise-complete rows by default).
 
-    Pearson and Spearman match R's cor(x, use="pairwise"); polychoric
-    matches psych::polychoric(x) and also prints the thresholds.
+    All selected scales are correlated together; reverse-keyed items are
+    recoded first. Pearson and Spearman match R's cor(x, use="pairwise");
+    polychoric matches psych::polychoric(x), and its thresholds are printed
+    too (the "thresholds" key of --json).
+
+    \b
+    Example:
+      qimscale corr responses.csv --items q1,q2,q3 --method polychoric --json
     """
     from qimscale.analysis.correlation import correlation
 
-    df, specs = _load(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs)
-    res = correlation(df, spec.items, method=method, keys=spec.reverse,
-                      key_range=_range(spec, spec.reverse), missing=missing)
-    _warn(res.warnings)
+    report = Reporter(source)
+    with report.call():
+        res = correlation(df, spec.items, method=method, keys=spec.reverse,
+                          key_range=_range(spec, spec.reverse), missing=missing)
+    report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
         return
