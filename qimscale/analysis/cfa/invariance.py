@@ -37,7 +37,8 @@ from qimscale.errors import ModelError
 
 from .fit import CFA
 
-__all__ = ["measurement_invariance", "InvarianceResult", "LEVELS"]
+__all__ = ["measurement_invariance", "InvarianceResult", "LEVELS", "CRITERIA", "check_criteria",
+           "non_invariant", "mark_held"]
 
 LEVELS = {
     "configural": (),
@@ -46,6 +47,86 @@ LEVELS = {
     "strict": ("loadings", "intercepts", "residuals"),
 }
 CRITERIA = ("chen2007", "cheung_rensvold", "chisq")
+
+
+def check_criteria(criteria: str) -> None:
+    """Raise :class:`ModelError` unless ``criteria`` is one of :data:`CRITERIA`."""
+    if criteria not in CRITERIA:
+        raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. "
+                         f"Got {criteria!r} instead.")
+
+
+def non_invariant(rec: dict, level: str, criteria: str) -> bool:
+    """Whether the change from the previous level signals non-invariance.
+
+    Parameters
+    ----------
+    rec : dict
+        The level's comparison with the previous level: ``delta_cfi``,
+        ``delta_rmsea``, ``delta_srmr`` and ``chisq_diff_p``.
+    level : str
+        The level being judged (``"metric"`` uses the looser ΔSRMR cut).
+    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+
+    Returns
+    -------
+    bool
+        ``"chen2007"``: ΔCFI ≤ −.010 and (ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 for
+        metric, ≥ .010 otherwise) (Chen, 2007,
+        https://doi.org/10.1080/10705510701301834); ``"cheung_rensvold"``:
+        ΔCFI < −.010 (Cheung & Rensvold, 2002,
+        https://doi.org/10.1207/S15328007SEM0902_5); ``"chisq"``: the χ²
+        difference test has p < .05 (a NaN p-value is not a failure).
+
+    Examples
+    --------
+    >>> non_invariant({"delta_cfi": -0.012, "delta_rmsea": 0.004, "delta_srmr": 0.02,
+    ...                "chisq_diff_p": 0.2}, "metric", "chen2007")
+    False
+    >>> non_invariant({"delta_cfi": -0.012, "delta_rmsea": 0.004, "delta_srmr": 0.02,
+    ...                "chisq_diff_p": 0.2}, "scalar", "chen2007")
+    True
+    """
+    if criteria == "chen2007":
+        srmr_cut = 0.030 if level == "metric" else 0.010
+        return bool(rec["delta_cfi"] <= -0.010
+                    and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= srmr_cut))
+    if criteria == "chisq":
+        return bool(rec["chisq_diff_p"] < 0.05)
+    return bool(rec["delta_cfi"] < -0.010)
+
+
+def mark_held(recs: list, criteria: str, converged=None) -> str | None:
+    """Decide, level by level, whether invariance holds; set ``rec["held"]``.
+
+    The first level is the baseline and is taken as held. Each later level
+    holds when the previous one held, :func:`non_invariant` finds no
+    worsening, and its model converged.
+
+    Parameters
+    ----------
+    recs : list of dict
+        One comparison record per level, in fitting order (see
+        :func:`non_invariant`; each needs a ``level`` key).
+    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+    converged : sequence of bool, optional
+        Convergence of each level's fit (default: all converged).
+
+    Returns
+    -------
+    str or None
+        The last level that holds.
+    """
+    converged = [True] * len(recs) if converged is None else list(converged)
+    prev_held, highest = True, None
+    for i, rec in enumerate(recs):
+        held = i == 0 or (prev_held and converged[i]
+                          and not non_invariant(rec, rec["level"], criteria))
+        rec["held"] = bool(held)
+        if held:
+            highest = rec["level"]
+        prev_held = held
+    return highest
 
 
 class InvarianceResult:
@@ -155,13 +236,10 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
         raise ModelError(f"invariance levels must be among {', '.join(LEVELS)}; got {', '.join(bad)}")
-    if criteria not in CRITERIA:
-        raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. Got {criteria!r} instead.")
+    check_criteria(criteria)
     fits = {}
     recs = []
     prev = None
-    prev_held = True
-    highest = None
     for lev in levels:
         res = CFA(model, estimator=est, missing=missing, group=group, group_equal=list(LEVELS[lev]),
                   group_partial=group_partial, std_lv=std_lv).fit(data)
@@ -179,7 +257,6 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
         if prev is None:
             rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
                         "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
-            held = True
         else:
             pfm = fits[prev].fit_measures()
             rec["delta_cfi"] = rec["cfi_used"] - recs[-1]["cfi_used"]
@@ -192,21 +269,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
             rec["chisq_diff"] = diff
             rec["df_diff"] = ddf
             rec["chisq_diff_p"] = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan
-            worse_cfi = rec["delta_cfi"] <= -0.010 if criteria == "chen2007" else rec["delta_cfi"] < -0.010
-            if criteria == "chen2007":
-                srmr_cut = 0.030 if lev == "metric" else 0.010
-                non_inv = worse_cfi and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= srmr_cut)
-            elif criteria == "chisq":
-                non_inv = bool(rec["chisq_diff_p"] < 0.05)
-            else:
-                non_inv = worse_cfi
-            held = prev_held and not non_inv and res.converged_
-        rec["held"] = bool(held)
-        if held:
-            highest = lev
-        prev_held = held
         prev = lev
         recs.append(rec)
+    highest = mark_held(recs, criteria, [fits[lev].converged_ for lev in levels])
     table = pd.DataFrame.from_records(recs)
     lm_level = None
     for lev in ("strict", "scalar"):

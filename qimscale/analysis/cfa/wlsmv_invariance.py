@@ -259,7 +259,7 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     ModelError
         Unknown level or criteria, items that are not ordered.
     """
-    from .invariance import InvarianceResult
+    from .invariance import InvarianceResult, check_criteria, mark_held
 
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
@@ -268,9 +268,7 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                 "parameters under the delta parameterisation)" if "strict" in bad else "")
         raise ModelError(f"The 'levels' parameter must contain only {list(LEVELS)}. "
                          f"Got {bad} instead{hint}.")
-    if criteria not in ("chen2007", "cheung_rensvold", "chisq"):
-        raise ModelError("The 'criteria' parameter must be one of ['chen2007', 'cheung_rensvold', "
-                         f"'chisq']. Got {criteria!r} instead.")
+    check_criteria(criteria)
     levels = [lv for lv in LEVELS if lv in levels]
     stmts = parse_model(model)
     tmp = build_partable(stmts, ngroups=1)
@@ -293,8 +291,6 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     nth = {v: len(lvls[v]) - 1 for v in ov}
     recs, fits = [], {}
     prev = None
-    prev_held = True
-    highest = None
     for lv in levels:
         pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
         om = OrdinalModel(pt, nth)
@@ -312,7 +308,6 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         if prev is None:
             rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
                         "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
-            held = True
         else:
             pf = fits[prev].fit
             lrt = lrt_satorra2000(fits[prev], fit)
@@ -322,21 +317,9 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
             rec["chisq_diff"] = lrt["chisq_diff"]
             rec["df_diff"] = lrt["df_diff"]
             rec["chisq_diff_p"] = lrt["pvalue"]
-            if criteria == "chen2007":
-                cut = 0.030 if lv == "metric" else 0.010
-                non_inv = rec["delta_cfi"] <= -0.010 and (rec["delta_rmsea"] >= 0.015
-                                                         or rec["delta_srmr"] >= cut)
-            elif criteria == "cheung_rensvold":
-                non_inv = rec["delta_cfi"] < -0.010
-            else:
-                non_inv = bool(rec["chisq_diff_p"] < 0.05)
-            held = prev_held and not non_inv
-        rec["held"] = bool(held)
-        if held:
-            highest = lv
-        prev_held = held
         prev = lv
         recs.append(rec)
+    highest = mark_held(recs, criteria)
     table = pd.DataFrame.from_records(recs)
     cols = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue", "std_all"]
     latent = pd.DataFrame(columns=cols)
