@@ -225,6 +225,10 @@ def test_compact_integer_fast_path_equals_general_path(tmp_path):
     pd.testing.assert_frame_equal(vf.problems, vs.problems)
     assert vf.counts == vs.counts
     assert vf.problems["value"].tolist() == ["-99", "127", "0", "7", "-128"]
+    from qimscale.scoring.pipeline import _compact_codes
+
+    for item in ("a", "b"):  # the output codes of the fast path equal those built from the float codes
+        assert vf.compact[item].tolist() == list(_compact_codes(vs.codes[item].to_numpy()))
 
 
 def test_limesurvey_sq001_codes_with_map_and_full_headings(tmp_path):

@@ -197,7 +197,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
             put(b, _compact_codes(v.to_numpy()) if v.dtype == float else v.to_numpy())
     X = val.codes.to_numpy()
     for j, item in enumerate(val.codes.columns):
-        put(item, _compact_codes(X[:, j]))
+        put(item, val.compact[item] if item in val.compact else _compact_codes(X[:, j]))
     for c in scores.columns:
         put(c, scores[c].to_numpy())
     for c in flags.columns:

@@ -94,32 +94,59 @@ def pairwise_cov(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndar
     """
     X = np.asarray(X)
     exact = _exact_sums(X, chunk)
-    if exact is None:
-        exact = _centred_sums(X, chunk)
-    n, sx, sxy, mu = exact
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (sxy - sx * sx.T / n) / (n - 1), mu
+    return _cov_from_sums(exact if exact is not None else _centred_sums(X, chunk))
+
+
+class _ExactPairSums:
+    """Accumulates raw pairwise sums chunk by chunk in float32 arithmetic.
+
+    The products are exact while the data are integers whose squares, summed
+    over a chunk, stay below :math:`2^{24}`; ``ok`` turns False otherwise and
+    the caller falls back to :func:`_centred_sums`.
+    """
+
+    def __init__(self, k: int):
+        self.n, self.sx, self.sxy = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
+        self.tot, self.cnt = np.zeros(k), np.zeros(k)
+        self.ok = True
+
+    def add(self, c: np.ndarray, miss: np.ndarray) -> None:
+        """Add a chunk ``c`` (zeros where ``miss``)."""
+        if not self.ok:
+            return
+        c = c.astype(np.float32)
+        big = float(np.abs(c).max(initial=0.0))
+        if big * big * c.shape[0] >= 2.0 ** 24 or not np.array_equal(c, np.rint(c)):
+            self.ok = False
+            return
+        self.sxy += c.T @ c
+        colsum = c.sum(axis=0, dtype=np.float64)
+        _add_pair_counts(self.n, self.sx, c, miss, colsum)
+        self.tot += colsum
+        self.cnt += c.shape[0] - miss.sum(axis=0)
+
+    def sums(self):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.n, self.sx, self.sxy, self.tot / self.cnt
 
 
 def _exact_sums(X, chunk):
-    """Raw pairwise sums in float32 arithmetic that is exact for small integers, or None."""
-    k = X.shape[1]
-    n, sx, sxy = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
-    tot, cnt = np.zeros(k), np.zeros(k)
+    """Raw pairwise sums exact for small integer data, or None."""
+    acc = _ExactPairSums(X.shape[1])
     for a in range(0, X.shape[0], chunk):
-        c = np.array(X[a:a + chunk], dtype=np.float32, order="C")
+        c = np.array(X[a:a + chunk], dtype=float, order="C")
         miss = np.isnan(c)
         np.copyto(c, 0.0, where=miss)
-        big = float(np.abs(c).max(initial=0.0))
-        if big * big * c.shape[0] >= 2.0 ** 24 or not np.array_equal(c, np.rint(c)):
+        acc.add(c, miss)
+        if not acc.ok:
             return None
-        sxy += c.T @ c
-        colsum = c.sum(axis=0, dtype=np.float64)
-        _add_pair_counts(n, sx, c, miss, colsum)
-        tot += colsum
-        cnt += c.shape[0] - miss.sum(axis=0)
+    return acc.sums()
+
+
+def _cov_from_sums(sums):
+    n, sx, sxy, mu = sums
     with np.errstate(invalid="ignore", divide="ignore"):
-        return n, sx, sxy, tot / cnt
+        return (sxy - sx * sx.T / n) / (n - 1), mu
 
 
 def _add_pair_counts(n, sx, c, miss, colsum) -> None:
@@ -188,10 +215,15 @@ def mahalanobis(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
     -----
     :math:`D^2_i = (x_i - \\bar x)^\\top S^{-1} (x_i - \\bar x)`.
     """
-    from scipy.special import chdtrc
-
     X = np.asarray(X)
     S, mu = pairwise_cov(X, chunk)
+    return _mahalanobis_from(X, S, mu, chunk)
+
+
+def _mahalanobis_from(X, S, mu, chunk: int = 65536):
+    """:math:`D^2` and p-values given the pairwise covariance ``S`` and the column means ``mu``."""
+    from scipy.special import chdtrc
+
     if not np.all(np.isfinite(S)):
         raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
     if np.linalg.cond(S) > 1e12:
@@ -296,7 +328,7 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
 def _quality_flags(codes, spec, duration, min_seconds, attention):
     from scipy.special import chdtri
 
-    from qimscale.scoring.scores import item_matrix, row_chunks
+    from qimscale.scoring.scores import CHUNK_ROWS, item_matrix, row_chunks
 
     X_all, order = item_matrix(codes, spec)
     keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]
@@ -320,11 +352,13 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
             out["qc_evenodd"] = np.empty(n)
         if do_eo:
             sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
+        pair_sums = _ExactPairSums(k)  # for the Mahalanobis covariance, in the same pass
         for a, c in row_chunks(X):
             b = a + c.shape[0]
             out["qc_longstring"][a:b] = longstring(X[a:b])  # column-major slice: contiguous columns
             ok = ~np.isnan(c)
             np.copyto(c, 0.0, where=~ok)  # the chunk is a copy: answers with missing as 0
+            pair_sums.add(c, ~ok)
             m = ok.sum(axis=1)
             out["qc_n_answered"][a:b] = m
             out["qc_irv"][a:b] = _irv(c, m)
@@ -335,7 +369,8 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
         try:
             if n <= k:
                 raise np.linalg.LinAlgError(f"{n} rows for {k} items")
-            d2, p = mahalanobis(X)
+            S, mu = _cov_from_sums(pair_sums.sums() if pair_sums.ok else _centred_sums(X, CHUNK_ROWS))
+            d2, p = _mahalanobis_from(X, S, mu)
         except np.linalg.LinAlgError as exc:
             info["mahad_skipped"] = f"Mahalanobis D2 not computed: {exc}"
         else:

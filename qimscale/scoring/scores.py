@@ -85,32 +85,24 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     X, order = item_matrix(codes, spec)
     n = X.shape[0]
     pos = {item: j for j, item in enumerate(order)}
-    rev_cols = np.array([pos[i] for i, r in spec.items.items() if r.reverse], dtype=int)
-    rev_lo = np.array([spec.items[order[j]].min for j in rev_cols], dtype=float)
-    rev_hi = np.array([spec.items[order[j]].max for j in rev_cols], dtype=float)
-    scale_idx = {sc.id: np.array([pos[i] for i in sc.items], dtype=int) for sc in spec.scales}
-    sums_ = {sc.id: np.empty(n) for sc in spec.scales}
-    nans_ = {sc.id: np.empty(n, dtype=np.int32) for sc in spec.scales}
-    # when each scale's items are consecutive columns, sum blocks with one reduceat per chunk
-    flat = np.concatenate([scale_idx[sc.id] for sc in spec.scales]) if spec.scales else np.array([], int)
-    contiguous = len(flat) == X.shape[1] and np.array_equal(flat, np.arange(X.shape[1]))
-    starts = np.cumsum([0] + [len(scale_idx[sc.id]) for sc in spec.scales])[:-1]
-    for a, chunk in row_chunks(X):
-        b = a + len(chunk)
-        if len(rev_cols):
-            chunk[:, rev_cols] = rev_lo + rev_hi - chunk[:, rev_cols]  # reverse keying: min + max - x
-        answered = ~np.isnan(chunk)
-        np.copyto(chunk, 0.0, where=~answered)
-        if contiguous:
-            tot = np.add.reduceat(chunk, starts, axis=1)
-            cnt = np.add.reduceat(answered, starts, axis=1, dtype=np.int32)
-            for j, sc in enumerate(spec.scales):
-                sums_[sc.id][a:b] = tot[:, j]
-                nans_[sc.id][a:b] = cnt[:, j]
-        else:
-            for sid, idx in scale_idx.items():
-                sums_[sid][a:b] = chunk[:, idx].sum(axis=1)
-                nans_[sid][a:b] = answered[:, idx].sum(axis=1)
+    sums_ = {}
+    nans_ = {}
+    ok = np.empty(n, dtype=bool)
+    for sc in spec.scales:
+        # accumulate one item column at a time (columns are contiguous in the item matrix)
+        tot = np.zeros(n)
+        cnt = np.zeros(n, dtype=np.int32)
+        for item in sc.items:
+            col = X[:, pos[item]]
+            np.isnan(col, out=ok)
+            np.logical_not(ok, out=ok)
+            rule = spec.items[item]
+            if rule.reverse:
+                np.add(tot, (rule.min + rule.max) - col, out=tot, where=ok)  # reverse keying: min + max - x
+            else:
+                np.add(tot, col, out=tot, where=ok)
+            cnt += ok
+        sums_[sc.id], nans_[sc.id] = tot, cnt
     out: dict[str, np.ndarray] = {}
     log = {"min_answered": min_answered, "reverse_keyed_items": [i for i, r in spec.items.items() if r.reverse],
            "reverse_rule": "min + max - x", "scales": {}, "domains": {}}
@@ -128,7 +120,7 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
             "n_missing_too_few_items": int((~ok).sum()),
         }
     for dom, sids in spec.domains.items():
-        k = sum(len(scale_idx[sid]) for sid in sids)
+        k = sum(len(sc.items) for sc in spec.scales if sc.id in sids)
         total = np.sum([sums_[sid] for sid in sids], axis=0)
         n_ans = np.sum([nans_[sid] for sid in sids], axis=0)
         mean, ok = _rule(total, n_ans, k, min_answered)

@@ -51,12 +51,16 @@ class Validation:
     counts : dict
         Per item: ``answered``, ``missing``, ``not_applicable``,
         ``user_missing``, ``invalid``, ``from_labels``.
+    compact : dict
+        Item -> validated raw codes as a nullable ``Int8`` array, for the
+        items read as 8-bit integer columns (the others are built from ``codes``).
     """
 
     codes: pd.DataFrame
     background: pd.DataFrame
     problems: pd.DataFrame
     counts: dict = field(default_factory=dict)
+    compact: dict = field(default_factory=dict)
 
 
 def _in_ranges(values: np.ndarray, defs) -> np.ndarray:
@@ -132,11 +136,13 @@ def _problem_frame(survey, positions: np.ndarray, column: str, item: str, values
                          "value": vals.to_numpy(), "problem": problem})
 
 
-def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing):
+def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, out=None):
     """Vectorised check of an 8-bit nullable integer column with lookup tables, or None.
 
-    Returns ``(values, out_of_range_mask, n_not_applicable)`` where values are
-    float codes with missing, not-applicable and invalid cells set to NaN.
+    Returns ``(values, out_of_range_mask, n_not_applicable, compact)``: float
+    codes with missing, not-applicable and invalid cells set to NaN; the mask
+    of invalid cells; the not-applicable count; and the validated raw codes as
+    a nullable ``Int8`` array (for the output).
     """
     if user_missing or not isinstance(s.dtype, pd.Int8Dtype) or not codes:
         return None
@@ -145,25 +151,30 @@ def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing):
         raw, missing = np.asarray(arr._data), np.asarray(arr._mask)
     except AttributeError:  # pragma: no cover - pandas internals changed: use the general path
         return None
-    data = raw.view(np.uint8)
-    valid = np.zeros(256, dtype=bool)
-    na = np.zeros(256, dtype=bool)
+    # tables indexed by code + 128: the value to score, "not applicable", "invalid"
+    lut_val = np.full(256, np.nan)
+    lut_na = np.zeros(256, dtype=bool)
     for c in codes:
         if -128 <= c <= 127:
-            valid[int(c) + 128] = True
+            lut_val[int(c) + 128] = float(c)
     for c in na_codes:
         if -128 <= c <= 127:
-            na[int(c) + 128] = True
-    idx = data ^ 0x80  # two's complement int8 -> code + 128, which indexes the tables
-    is_na = na[idx] & ~missing
-    bad = ~valid[idx] & ~na[idx] & ~missing
-    vals = raw.astype(float)
-    vals[missing | is_na | bad] = np.nan
-    return vals, bad, int(is_na.sum())
+            lut_na[int(c) + 128] = True
+            lut_val[int(c) + 128] = np.nan
+    lut_bad = np.isnan(lut_val) & ~lut_na
+    idx = raw.view(np.uint8) ^ 0x80  # two's complement int8 -> code + 128
+    vals = np.take(lut_val, idx, out=out)  # written straight into the item matrix when given
+    np.copyto(vals, np.nan, where=missing)
+    is_na = lut_na[idx]
+    is_na &= ~missing
+    bad = lut_bad[idx]
+    bad &= ~missing
+    compact = pd.arrays.IntegerArray(raw.copy(), np.isnan(vals))
+    return vals, bad, int(is_na.sum()), compact
 
 
 def _check_column(survey, col: str, target: str, codes: list, na_code, labels: dict, user_missing,
-                  what: str) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
+                  what: str, out=None) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
     s = survey.data[col]
     na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
     # Stata extended missing values (.a-.z) arrive as the letters 'a'-'z' (user_missing=True)
@@ -172,9 +183,9 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     if str_missing and not pd.api.types.is_numeric_dtype(s.dtype):
         um_text = s.isin(str_missing).to_numpy()
         s = s.where(~um_text, None)
-    fast = _small_int_fast_path(s, codes, na_codes, user_missing)
+    fast = _small_int_fast_path(s, codes, na_codes, user_missing, out=out)
     if fast is not None:
-        vals, bad, n_na = fast
+        vals, bad, n_na, compact = fast
         frames = []
         if bad.any():
             pos = np.flatnonzero(bad)
@@ -183,7 +194,7 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
         n_bad = int(bad.sum())
         answered = int((~np.isnan(vals)).sum())
         return vals, frames, {"from_labels": 0, "user_missing": 0, "not_applicable": n_na, "invalid": n_bad,
-                              "answered": answered, "missing": len(vals) - answered}
+                              "answered": answered, "missing": len(vals) - answered, "_compact": compact}
     vals, unparsed, from_label = _as_codes(s, labels)
     counts = {"from_labels": int(from_label.sum())}
     um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
@@ -250,6 +261,7 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
     frames: list[pd.DataFrame] = []
     matrix = np.empty((n, len(spec.items)), order="F")  # the item matrix, one column per item
     counts = {}
+    compact = {}
     item_cols = colmap.item_columns(spec)
     for j, (item_id, rule) in enumerate(spec.items.items()):
         col = item_cols.get(item_id)
@@ -261,10 +273,13 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
             continue
         na = rule.na_code if item_id not in (extra_na or {}) else [rule.na_code] + list(extra_na[item_id])
         vals, fr, c = _check_column(survey, col, item_id, rule.codes, na, rule.labels,
-                                    survey.user_missing.get(col), "item")
-        matrix[:, j] = vals
+                                    survey.user_missing.get(col), "item", out=matrix[:, j])
+        if vals is not matrix[:, j] and not np.shares_memory(vals, matrix[:, j]):
+            matrix[:, j] = vals
         del vals
         frames += fr
+        if "_compact" in c:
+            compact[item_id] = c.pop("_compact")
         counts[item_id] = c
     background = {}
     for bid, rule in spec.background.items():
@@ -288,7 +303,7 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
     problems = problems[PROBLEM_COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
     codes = pd.DataFrame(matrix, columns=list(spec.items), index=df.index, copy=False)
-    return Validation(codes, pd.DataFrame(background, index=df.index), problems, counts)
+    return Validation(codes, pd.DataFrame(background, index=df.index), problems, counts, compact)
 
 
 def _duplicate_ids(survey, id_columns) -> list[pd.DataFrame]:
