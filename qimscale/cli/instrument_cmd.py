@@ -31,8 +31,10 @@ def instrument() -> None:
 
 @instrument.command("validate")
 @click.argument("file", required=False, metavar="[FILE]")
-@click.option("--allow-warnings", is_flag=True, help="Exit 0 when only warnings are found.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the problems.")
+@click.option("--allow-warnings", is_flag=True, default=False,
+              help="Exit 0 when only warnings are found (default: warnings fail too).")
+@click.option("--json", "as_json", is_flag=True, default=False,
+              help="Print one JSON object with the problems on stdout (default: one line per problem).")
 def validate_cmd(file: str | None, allow_warnings: bool, as_json: bool) -> None:
     """Check an instrument FILE (default: the bundled instrument).
 
@@ -40,6 +42,11 @@ def validate_cmd(file: str | None, allow_warnings: bool, as_json: bool) -> None:
     survey platform rejects, scales with fewer than 3 items and missing
     translations. Exits 1 if any problem is found (warnings too, unless
     --allow-warnings).
+
+    \b
+    Examples:
+      qimscale instrument validate
+      qimscale instrument validate my-instrument.yaml --allow-warnings --json
     """
     from qimscale.errors import InstrumentError
     from qimscale.instrument import load_instrument, validate_instrument
@@ -74,9 +81,14 @@ def validate_cmd(file: str | None, allow_warnings: bool, as_json: bool) -> None:
               help="Output file ('-' for standard output with text formats); a folder with --format all.")
 @click.option("--instrument", "spec", default=None, metavar="SPEC",
               help="Instrument YAML (default: the bundled QIM instrument).")
-@click.option("--json", "as_json", is_flag=True, help="Print the files written as one JSON object.")
+@click.option("--json", "as_json", is_flag=True, default=False,
+              help="Print the files written as one JSON object (default: one path per line).")
 def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str | None, as_json: bool) -> None:
     """Export the instrument for a survey platform, on paper, or as a codebook.
+
+    Writes one file in the --format below (or, with --format all, every
+    format into the --out folder); files are written atomically, so a failed
+    run leaves nothing behind.
 
     \b
     redcap      REDCap data dictionary (CSV; one matrix group per scale)
@@ -86,6 +98,11 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
     markdown    paper form, Markdown
     html        paper form, self-contained printable HTML
     codebook    CSV: item, scale, domain, reverse, min, max, text, platform names
+
+    \b
+    Examples:
+      qimscale instrument export --format redcap --form self --out qim_redcap.csv
+      qimscale instrument export --format codebook --out -
     """
     from qimscale.instrument import load_instrument
     from qimscale.instrument import exporters as ex
@@ -111,16 +128,22 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
 
 
 @instrument.command("translate")
-@click.option("--template", "template", is_flag=True, help="Write a translation worksheet for --lang.")
+@click.option("--template", "template", is_flag=True, default=False,
+              help="Write a translation worksheet for --lang (give this or --merge).")
 @click.option("--merge", "merge", type=click.Path(dir_okay=False), default=None,
-              help="Merge a filled worksheet into the instrument.")
-@click.option("--lang", default=None, help="Target language code (ISO 639, e.g. mi).")
-@click.option("--name", default=None, help="Language name (e.g. 'Te reo Maori'); with --template.")
+              help="Merge a filled worksheet into the instrument (give this or --template).")
+@click.option("--lang", default=None,
+              help="Target language code (ISO 639, e.g. mi); required with --template; with --merge "
+                   "optional (default: the worksheet's language; checked against it when given).")
+@click.option("--name", default=None,
+              help="Language name (e.g. 'Te reo Maori'); with --template (default: the declared name, "
+                   "else the code).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Worksheet to write (--template) or instrument file to write (--merge; default: in place).")
 @click.option("--instrument", "spec", default=None, metavar="SPEC",
               help="Instrument YAML (default: the bundled QIM instrument).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("--json", "as_json", is_flag=True, default=False,
+              help="Print a JSON summary (default: one line of text).")
 def translate_cmd(template: bool, merge: str | None, lang: str | None, name: str | None, out: str | None,
                   spec: str | None, as_json: bool) -> None:
     """Translation workflow: write a worksheet, then merge the reviewed translation.
@@ -129,6 +152,11 @@ def translate_cmd(template: bool, merge: str | None, lang: str | None, name: str
     back_translation, status). Status must be forward, back-translated or
     reviewed for every translated row. Merging declares the language in the
     instrument and records each text's status; exports then accept --lang.
+
+    \b
+    Examples:
+      qimscale instrument translate --template --lang mi --out mi.xlsx
+      qimscale instrument translate --merge mi.xlsx --instrument my.yaml
     """
     from qimscale.instrument import translation
 
@@ -155,9 +183,15 @@ def translate_cmd(template: bool, merge: str | None, lang: str | None, name: str
 @instrument.command("info")
 @click.option("--instrument", "spec", default=None, metavar="SPEC",
               help="Instrument YAML (default: the bundled QIM instrument).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, default=False,
+              help="Print one JSON object (default: a table of scales).")
 def info_cmd(spec: str | None, as_json: bool) -> None:
-    """Show the instrument's version, scales, items and languages."""
+    """Show the instrument's version, scales, items and languages.
+
+    \b
+    Example:
+      qimscale instrument info --json
+    """
     from qimscale.instrument import load_instrument
 
     inst = load_instrument(spec)
