@@ -18,7 +18,7 @@ from .syntax import parse_model
 __all__ = ["CFA", "cfa", "sem", "read_model_text"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
-MISSING = ("listwise", "fiml")
+MISSING = ("listwise", "fiml", "pairwise")
 
 
 def read_model_text(model: str) -> str:
@@ -52,8 +52,11 @@ class CFA:
         ``"MLR"``: ML estimates with Huber–White SEs and the Yuan–Bentler
         (Mplus variant) scaled test. ``"WLSMV"`` is provided by the ordinal
         module (``qimscale.analysis.cfa.wlsmv``).
-    missing : {"listwise", "fiml"}
-        ``"fiml"`` uses every observed value (casewise ML).
+    missing : {"listwise", "fiml", "pairwise"}
+        ``"fiml"`` uses every observed value (casewise ML; ML/MLR only).
+        ``"pairwise"`` is for WLSMV only (ordered items: thresholds and
+        polychorics from the available cases, as lavaan's
+        ``missing = "pairwise"``).
     group : str, optional
         Column defining the groups of a multi-group model.
     group_equal : sequence of str
@@ -149,6 +152,9 @@ class CFA:
         if self.missing not in MISSING:
             raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
                              f"Got {self.missing!r} instead.")
+        if self.missing == "pairwise" and est != "WLSMV" and not self.ordered:
+            raise ModelError(f"missing='pairwise' is only available with estimator 'WLSMV' (ordered "
+                             f"items); with estimator {est!r} use 'listwise' or 'fiml'.")
         geq = [self.group_equal] if isinstance(self.group_equal, str) else list(self.group_equal)
         bad = [g for g in geq if g not in GROUP_EQUAL_TYPES]
         if bad:

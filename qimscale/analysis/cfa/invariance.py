@@ -184,7 +184,8 @@ def _sb2001(fit0, fit1):
 
 def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str = "ML",
                            missing: str = "listwise", std_lv: bool = False, group_partial=(),
-                           levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None) -> InvarianceResult:
+                           levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None,
+                           collapse: dict | None = None) -> InvarianceResult:
     """Fit configural, metric, scalar and strict models and compare them.
 
     Parameters
@@ -195,7 +196,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     group : str
         Grouping column.
     estimator : {"ML", "MLR", "WLSMV"}
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
+        ``"fiml"`` for ML/MLR; ``"pairwise"`` for WLSMV (ordered items).
     std_lv : bool
     group_partial : sequence of str
         Parameters left free across groups at every level (partial invariance),
@@ -207,6 +209,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
         Ordinal items: with these (or ``estimator="WLSMV"``) the call is handed
         to :func:`~.wlsmv_invariance.ordinal_invariance` (configural →
         thresholds → metric → scalar, Wu & Estabrook 2016).
+    collapse : dict, optional
+        Ordered items only: explicit category merges ``{item: {old: new}}``
+        (see :func:`~.wlsmv.collapse_categories`).
 
     Returns
     -------
@@ -215,7 +220,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     Raises
     ------
     ModelError
-        Unknown levels or criteria.
+        Unknown levels or criteria; ``missing`` not available with the
+        estimator; ``collapse`` without ordered items.
 
     Notes
     -----
@@ -231,8 +237,11 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
         from .fit import read_model_text
 
         return ordinal_invariance(data, read_model_text(model), group, ordered=ordered or "all",
-                                  group_partial=group_partial,
-                                  criteria=criteria, **kwargs)
+                                  group_partial=group_partial, collapse=collapse,
+                                  criteria=criteria, missing=missing, **kwargs)
+    if collapse:
+        raise ModelError("collapse= merges categories of ordered items; it needs estimator='WLSMV' "
+                         "or ordered=... (continuous items are not recoded)")
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
         raise ModelError(f"invariance levels must be among {', '.join(LEVELS)}; got {', '.join(bad)}")
