@@ -131,7 +131,7 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
 @click.option("--template", "template", is_flag=True, default=False,
               help="Write a translation worksheet for --lang (give this or --merge).")
 @click.option("--merge", "merge", type=click.Path(dir_okay=False), default=None,
-              help="Merge a filled worksheet into the instrument (give this or --template).")
+              help="Merge a filled worksheet into the instrument (give this or --template; default: none).")
 @click.option("--lang", default=None,
               help="Target language code (ISO 639, e.g. mi); required with --template; with --merge "
                    "optional (default: the worksheet's language; checked against it when given).")

@@ -49,7 +49,9 @@ def check_numeric(df, items, source) -> None:
         filled = col.notna().to_numpy()
         if not filled.any():
             continue
-        pos = int(filled.argmax())
+        # the first answer that is not a number (numbers stored as text are not converted either)
+        bad = filled & pd.to_numeric(col, errors="coerce").isna().to_numpy()
+        pos = int((bad if bad.any() else filled).argmax())
         raise DataError(f"{source}: column '{it}' is not numeric: data row {pos + 1} holds "
                         f"{col.iloc[pos]!r}. Recode the answers to numbers (for example with "
                         "'qimscale score') or leave this column out of the item list.")
@@ -114,6 +116,8 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
                            instrument=instrument, source=source)
     check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
+    for spec in specs:
+        _range(spec, spec.reverse)
     return df, specs, source
 
 
@@ -129,8 +133,8 @@ def _range(spec, reverse):
     if reverse:
         from qimscale.errors import DataError
 
-        raise DataError(f"scale '{spec.name}': reverse-keyed item(s) {', '.join(reverse)} need the response "
-                        "range; pass --min and --max (or use --instrument)")
+        raise DataError(f"scale '{spec.name}': reverse-keyed item(s) {', '.join(map(repr, reverse))} need the "
+                        "response range; pass --min and --max (or use --instrument)")
     return None
 
 
@@ -287,10 +291,11 @@ def omega(data, items, scales, min_, max_, instrument, as_json, fmt, missing, re
 
     df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs, split_list(reverse))
+    key_range = _range(spec, spec.reverse)
     report = Reporter(source)
     with report.call():
-        res = omega_fn(df, spec.items, keys=spec.reverse, key_range=_range(spec, spec.reverse),
-                       n_factors=n_factors, poly=poly, missing=missing)
+        res = omega_fn(df, spec.items, keys=spec.reverse, key_range=key_range, n_factors=n_factors,
+                       poly=poly, missing=missing)
     report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
@@ -320,10 +325,11 @@ def corr(data, items, scales, min_, max_, instrument, as_json, fmt, missing, met
 
     df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs)
+    key_range = _range(spec, spec.reverse)
     report = Reporter(source)
     with report.call():
-        res = correlation(df, spec.items, method=method, keys=spec.reverse,
-                          key_range=_range(spec, spec.reverse), missing=missing)
+        res = correlation(df, spec.items, method=method, keys=spec.reverse, key_range=key_range,
+                          missing=missing)
     report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
