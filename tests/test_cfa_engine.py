@@ -95,7 +95,9 @@ def test_partable_std_lv_and_group_equal():
 
 
 def test_partable_labels_make_equal_and_ordinal_rows():
-    pt = build_partable("F =~ x1 + a*x2 + a*x3", ordered={"x1": 2}, meanstructure=True, ngroups=2)
+    # scale factors are free beyond group 1 only with equal thresholds (as lavaan)
+    pt = build_partable("F =~ x1 + a*x2 + a*x3", ordered={"x1": 2}, meanstructure=True, ngroups=2,
+                        group_equal=["thresholds"])
     df = pt.to_frame()
     lam = df[(df.op == "=~") & (df.rhs != "x1")]
     assert lam.free.nunique() == 1

@@ -19,8 +19,8 @@ Interface for other estimators (ordinal WLSMV)
 *Parameter table.* ``build_partable(model, ngroups=, std_lv=, meanstructure=,
 group_equal=, group_partial=, ordered={item: n_thresholds})`` adds, for
 ordered items, threshold rows (``op == "|"``, ``rhs == "t1", "t2", ...``),
-delta-parameterisation scale rows (``op == "~*~"``, fixed to 1 in group 1,
-free in later groups), intercepts fixed to 0 and residual variances as fixed
+delta-parameterisation scale rows (``op == "~*~"``, fixed to 1 in group 1;
+free in later groups only with equal thresholds, as lavaan), intercepts fixed to 0 and residual variances as fixed
 rows with ``ustart = nan`` (to be computed as ``1 - explained variance``).
 ``group_equal`` accepts ``"thresholds"`` (latent means are then freed beyond
 group 1). Rows sharing a ``free`` index are equal; ``free`` is 1-based

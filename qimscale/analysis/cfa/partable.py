@@ -16,8 +16,10 @@ group but the first; with ``std_lv`` and equal loadings the latent variances
 are free in every group but the first.
 
 Ordinal items (``ordered``) get threshold rows ``x | t1, t2, ...`` (op ``"|"``)
-and delta-parameterisation scale rows ``x ~*~ x`` (fixed to 1 in the first
-group); their intercepts are fixed to 0 and their residual variances are
+and, with several groups, delta-parameterisation scale rows ``x ~*~ x``
+(fixed to 1, except in groups 2, 3, ... when ``group_equal`` holds the
+thresholds equal, as lavaan; binary items included); their
+intercepts are fixed to 0 and their residual variances are
 fixed rows with ``ustart = nan`` (computed by the ordinal estimator).
 """
 
@@ -276,7 +278,10 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
             for k in range(1, nthr + 1):
                 add(v, "|", f"t{k}", g)
             if ngroups > 1:
-                add(v, "~*~", v, g, free=g > 0, ustart=1.0 if g == 0 else math.nan)
+                # as lavaan: free beyond group 1 only when the thresholds are held
+                # equal (binary items too)
+                free_delta = g > 0 and "thresholds" in group_equal
+                add(v, "~*~", v, g, free=free_delta, ustart=math.nan if free_delta else 1.0)
         if meanstructure:
             for v in ov:
                 if v in ordered:

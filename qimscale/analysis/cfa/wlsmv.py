@@ -664,17 +664,6 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                                   group_equal=group_equal, group_partial=group_partial,
                                   ordered=nth)
-        # lavaan frees the scale factors of groups 2.. only with equal thresholds
-        # (and never for binary items)
-        free_delta = "thresholds" in group_equal
-        for r in partable.rows:
-            if r["op"] == "~*~" and r["group"] > 1 and not r["user"]:
-                if free_delta and nth[r["lhs"]] > 1:
-                    if r["free"] == 0:
-                        r["free"], r["ustart"] = -1, math.nan
-                else:
-                    r["free"], r["ustart"] = 0, 1.0
-        renumber_free(partable)
     om = OrdinalModel(partable, nth)
     res = _fit_stage2(om, partable, stats_list, labels, n_dropped,
                       extra={"collapsed": collapse or {}, "missing": missing})
