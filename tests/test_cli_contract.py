@@ -429,24 +429,53 @@ def test_warnings_once_in_text_mode_too(tmp_path, d3):
     assert len(_warning_lines(res.stderr)) == 1 and "q1" in res.stdout
 
 
-def test_efa_python_warnings_become_warning_lines(d3):
-    # 5 items, 3 factors: an under-identified solution that warns (Heywood case / rotation)
-    res = run("efa", D3, "--items", "q1,q2,q3,q4,q5", "--n-factors", "3", "--method", "ml", "--json")
+def _heywood_csv(path, r):
+    """500 rows whose sample correlations are exactly ``r`` (a Heywood case for one factor)."""
+    r = np.array(r)
+    z = np.random.default_rng(3).normal(size=(500, 3))
+    z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True))).T
+    pd.DataFrame(z @ np.linalg.cholesky(r).T, columns=["a", "b", "c"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_efa_python_warnings_become_warning_lines(tmp_path, as_json):
+    path = _heywood_csv(tmp_path / "heywood.csv", [[1, .9, .9], [.9, 1, .7], [.9, .7, 1]])
+    res = run("efa", path, "--items", "a,b,c", "--n-factors", "1", *(["--json"] if as_json else []))
+    assert res.exit_code == 0, res.stderr
+    if as_json:
+        assert _one_json_object(res.stdout)["heywood"] == ["a"]
+    lines = _warning_lines(res.stderr)
+    assert len([w for w in lines if w.startswith("Warning: Heywood case: item(s) a ")]) == 1
+    assert "HeywoodWarning" not in res.stderr and "warnings.warn" not in res.stderr
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_cfa_warnings_go_to_stderr_once(tmp_path, as_json):
+    path = _heywood_csv(tmp_path / "heywood.csv", [[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])
+    res = run("cfa", path, "--model", "F =~ a + b + c", *(["--json"] if as_json else []))
+    assert res.exit_code == 0, res.stderr
+    lines = _warning_lines(res.stderr)
+    assert len([w for w in lines if "Heywood" in w and "a ~~ a" in w]) == 1
+    if as_json:
+        assert len(_one_json_object(res.stdout)["warnings"]) == len(lines)
+
+
+def test_invariance_warnings_once_not_per_level(tmp_path):
+    # 80 answers per group leave some categories with < 5 answers: each warning is printed once,
+    # not once per invariance level (it used to be repeated for every level)
+    d = pd.read_csv(REF / "data" / "wlsmv_ordinal.csv")
+    path = tmp_path / "sparse.csv"
+    pd.concat([g.head(80) for _, g in d.groupby("group")]).to_csv(path, index=False)
+    res = run("invariance", path, "--model", "F =~ y1 + y2 + y3 + y4", "--group", "group",
+              "--estimator", "WLSMV", "--ordered", "all", "--json")
     assert res.exit_code == 0, res.stderr
     out = _one_json_object(res.stdout)
     lines = _warning_lines(res.stderr)
-    if out["heywood"]:
-        assert any("Heywood" in w for w in lines)
-
-
-def test_cfa_warnings_go_to_stderr_with_json(hs):
-    # a negative residual variance (Heywood case) is reported as a warning, also with --json
-    model = "F =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9\nx4 ~~ x5"
-    res = run("cfa", HS, "--model", model, "--json")
-    assert res.exit_code == 0, res.stderr
-    out = _one_json_object(res.stdout)
-    lines = _warning_lines(res.stderr)
-    assert len(lines) >= len(set(" ".join(w.split()) for w in out["warnings"]))
+    sparse = [w for w in lines if "fewer than 5 responses" in w]
+    assert sparse and all(w.startswith("Warning: item '") for w in sparse)
+    every_level = set.intersection(*(set(ws) for ws in out["warnings"].values()))
+    assert len(sparse) == len({w for w in every_level if "fewer than 5" in w})
 
 
 # --------------------------------------------------------------------------- --help

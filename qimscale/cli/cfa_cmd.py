@@ -128,8 +128,7 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
                                      missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
                                      criteria=criteria, ordered=_ordered(ordered, df))
         out = res.to_dict()
-    for lev, ws in out["warnings"].items():
-        report.warn(f"{lev}: {w}" for w in ws)
+    report.warn_by_part(out["warnings"])
     if as_json:
         emit_json(out)
         return

@@ -78,6 +78,16 @@ class Reporter:
                 self._seen.add(text)
                 click.echo(f"Warning: {text}", err=True)
 
+    def warn_by_part(self, by_part) -> None:
+        """Report ``{part: [message, ...]}`` (e.g. per invariance level) with each message once:
+        bare when it was already reported or concerns every part, else led by the parts it concerns."""
+        parts_of: dict[str, list] = {}
+        for part, messages in by_part.items():
+            for m in messages:
+                parts_of.setdefault(" ".join(str(m).split()), []).append(str(part))
+        self.warn(m if m in self._seen or len(parts) == len(by_part) else f"{', '.join(parts)}: {m}"
+                  for m, parts in parts_of.items())
+
     @contextlib.contextmanager
     def call(self):
         import warnings
