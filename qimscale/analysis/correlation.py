@@ -11,9 +11,69 @@ import pandas as pd
 
 from qimscale.errors import DataError
 
-__all__ = ["CorrelationResult", "correlation", "pairwise_correlation"]
+__all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
 
 METHODS = ("pearson", "spearman", "polychoric")
+
+
+def item_correlations(x: np.ndarray, names: Sequence[str], method: str = "pearson", *,
+                      context: str = "corr") -> tuple[np.ndarray, dict, list[str]]:
+    """Item correlation matrix from pairwise-complete rows, checked to be defined.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, k)
+        Item scores, NaN for missing.
+    names : sequence of str
+        Item names (for messages and the thresholds).
+    method : {"pearson", "spearman", "polychoric"}
+        ``"polychoric"``: :func:`~qimscale.analysis.polychoric.polychoric`
+        with ``correct=0.5``, ``smooth=True``, ``missing="pairwise"``
+        (``psych::polychoric`` defaults); otherwise
+        :func:`pairwise_correlation`.
+    context : str
+        Command name that starts the error message.
+
+    Returns
+    -------
+    r : ndarray of shape (k, k)
+    thresholds : dict
+        Item -> thresholds (polychoric only; empty otherwise).
+    warnings : list of str
+        The polychoric routine's warnings, returned instead of emitted.
+
+    Raises
+    ------
+    DataError
+        A correlation is undefined (e.g. a pair of items never answered together).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r, th, notes = item_correlations(np.array([[1, 2], [2, 1], [3, 4.]]), ["a", "b"])
+    >>> round(float(r[0, 1]), 4), th, notes
+    (0.6547, {}, [])
+    """
+    thresholds: dict = {}
+    notes: list[str] = []
+    if method == "polychoric":
+        from qimscale.analysis.polychoric import polychoric
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            pc = polychoric(pd.DataFrame(x, columns=list(names)), correct=0.5, smooth=True,
+                            missing="pairwise")
+        notes.extend(pc.warnings)
+        r = np.asarray(pc.corr, dtype=float)
+        thresholds = {k: np.asarray(v, dtype=float) for k, v in pc.thresholds.items()}
+    else:
+        r = pairwise_correlation(x, method)
+    if not np.all(np.isfinite(r)):
+        i, j = np.argwhere(~np.isfinite(r))[0]
+        both = int(np.sum(~np.isnan(x[:, i]) & ~np.isnan(x[:, j])))
+        raise DataError(f"{context}: the correlation of items '{names[i]}' and '{names[j]}' is undefined "
+                        f"({both} rows answer both); drop one of them")
+    return r, thresholds, notes
 
 
 def pairwise_correlation(x: np.ndarray, method: str = "pearson") -> np.ndarray:
@@ -136,22 +196,8 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
     msgs = list(mat.warnings)
     m = (~np.isnan(x)).astype(float)
     n_pairs = m.T @ m
-    thresholds: dict = {}
-    if method == "polychoric":
-        from qimscale.analysis.polychoric import polychoric
-
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            pc = polychoric(pd.DataFrame(x, columns=names), correct=0.5, smooth=True, missing="pairwise")
-        msgs.extend(pc.warnings)
-        r = np.asarray(pc.corr, dtype=float)
-        thresholds = {k: np.asarray(v, dtype=float) for k, v in pc.thresholds.items()}
-    else:
-        r = pairwise_correlation(x, method)
-    if not np.all(np.isfinite(r)):
-        i, j = np.argwhere(~np.isfinite(r))[0]
-        raise DataError(f"corr: the correlation of items '{names[i]}' and '{names[j]}' is undefined "
-                        f"({int(n_pairs[i, j])} rows answer both); drop one of them")
+    r, thresholds, notes = item_correlations(x, names, method, context="corr")
+    msgs.extend(notes)
     for w in msgs:
         _warnings.warn(w, UserWarning, stacklevel=2)
     return CorrelationResult(names, r, method, thresholds, n_pairs, list(keys or []), msgs)

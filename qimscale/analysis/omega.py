@@ -92,26 +92,6 @@ class OmegaResult:
         return head + "\n" + self.sl.to_string(float_format=lambda v: f"{v:.2f}")
 
 
-def _correlation(x: np.ndarray, items: list[str], poly: bool, msgs: list[str]) -> np.ndarray:
-    if poly:
-        from qimscale.analysis.polychoric import polychoric
-
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            pc = polychoric(pd.DataFrame(x, columns=items), correct=0.5, smooth=True, missing="pairwise")
-        msgs.extend(pc.warnings)
-        r = np.asarray(pc.corr, dtype=float)
-    else:
-        from qimscale.analysis.correlation import pairwise_correlation
-
-        r = pairwise_correlation(x)
-    if not np.all(np.isfinite(r)):
-        i, j = np.argwhere(~np.isfinite(r))[0]
-        raise DataError(f"omega: the correlation of items '{items[i]}' and '{items[j]}' is undefined "
-                        "(too few rows answer both); drop one of them")
-    return r
-
-
 def _schmid(r: np.ndarray, n_factors: int, option: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """psych::schmid: returns (g loadings, group loadings, h2, phi)."""
     from qimscale.analysis.efa import fit_factors
@@ -233,6 +213,7 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     0.783
     """
     from qimscale.analysis._threads import single_thread_blas
+    from qimscale.analysis.correlation import item_correlations
     from qimscale.analysis.reliability import item_matrix, smc
 
     if option not in ("equal", "first", "second"):
@@ -253,7 +234,9 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     if n_factors == 2:
         msgs.append("omega: with 2 group factors the general factor is not identified; its loadings on "
                     f"the two factors were set by option='{option}' (psych's rule). Prefer 3 or more.")
-    r = _correlation(x, names, poly, msgs)
+    r, _thresholds, notes = item_correlations(x, names, "polychoric" if poly else "pearson",
+                                              context="omega")
+    msgs.extend(notes)
     with single_thread_blas():
         g, grp, h2, phi = _schmid(r, int(n_factors), option)
     u2 = 1.0 - h2
