@@ -65,3 +65,15 @@ def test_scale_reverse_needs_range():
         spec.recoded(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))
     spec.min, spec.max = 1, 5
     assert spec.recoded(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))["b"].tolist() == [3, 2]
+
+
+def test_multiline_error_keeps_one_error_line_and_context(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("x1,x2,x3\n1,2,3\n2,3,4\n3,4,5\n")
+    res = CliRunner().invoke(main, ["cfa", str(csv), "--model", "f =~ x1 + + x3"])
+    assert res.exit_code == 1
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith("Error: model syntax error on line 1")
+    assert sum(line.startswith("Error:") for line in lines) == 1
+    assert lines[-1].strip() == "^"
+    assert "Traceback" not in res.stderr

@@ -86,8 +86,17 @@ class LazyGroup(click.Group):
 
 
 def _fail(message: str) -> None:
-    message = " ".join(str(message).split()) or "unknown error"
-    click.echo(f"Error: {message}", err=True)
+    """Print ``Error: <first line>`` and exit 1.
+
+    The first line of the message is the one-line error. Any further lines are
+    context that only makes sense laid out as written -- a model-syntax line
+    with a caret under the fault -- and are printed verbatim beneath it.
+    """
+    first, _, context = str(message).partition("\n")
+    first = " ".join(first.split()) or "unknown error"
+    click.echo(f"Error: {first}", err=True)
+    if context.strip():
+        click.echo(context.rstrip(), err=True)
     sys.exit(1)
 
 
