@@ -38,7 +38,7 @@ from qimscale.errors import ModelError
 from .fit import CFA
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVELS", "CRITERIA", "check_criteria",
-           "non_invariant", "mark_held"]
+           "non_invariant", "mark_held", "latent_mean_differences", "LATENT_MEAN_COLUMNS"]
 
 LEVELS = {
     "configural": (),
@@ -173,6 +173,38 @@ class InvarianceResult:
                 "warnings": warnings}
 
 
+LATENT_MEAN_COLUMNS = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue",
+                       "std_all"]
+
+
+def latent_mean_differences(estimates: pd.DataFrame, factors, group_labels, level: str) -> pd.DataFrame:
+    """Latent means of groups 2, 3, ... (differences from the first group, whose means are 0).
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        ``parameter_estimates()`` of a fit with free latent means beyond group 1
+        (columns ``lhs, op, group, est, se, z, pvalue, std_all``).
+    factors : collection of str
+        Latent variable names.
+    group_labels : sequence
+        Group labels, in group order.
+    level : str
+        Invariance level the fit belongs to (copied to the ``level`` column).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`LATENT_MEAN_COLUMNS`.
+    """
+    sel = estimates[(estimates.op == "~1") & estimates.lhs.isin(set(factors)) & (estimates.group > 1)]
+    return pd.DataFrame({"level": level, "group": [str(group_labels[g - 1]) for g in sel.group],
+                         "reference_group": str(group_labels[0]), "factor": sel.lhs.to_numpy(),
+                         "est": sel.est.to_numpy(), "se": sel.se.to_numpy(), "z": sel.z.to_numpy(),
+                         "pvalue": sel.pvalue.to_numpy(), "std_all": sel.std_all.to_numpy()},
+                        columns=LATENT_MEAN_COLUMNS)
+
+
 def _sb2001(fit0, fit1):
     """Scaled chi-square difference (Satorra & Bentler 2001)."""
     f0, f1 = fit0.fit_measures(), fit1.fit_measures()
@@ -288,17 +320,11 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
             lm_level = lev
             break
     if lm_level is None:
-        latent = pd.DataFrame(columns=["level", "group", "factor", "est", "se", "z", "pvalue", "std_all"])
+        latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
     else:
         res = fits[lm_level]
-        pe = res.parameter_estimates()
-        lv = set(res.partable_.lv)
-        sel = pe[(pe.op == "~1") & pe.lhs.isin(lv) & (pe.group > 1)]
-        labels = res.group_labels_
-        latent = pd.DataFrame({"level": lm_level, "group": [str(labels[g - 1]) for g in sel.group],
-                               "reference_group": str(labels[0]), "factor": sel.lhs.to_numpy(),
-                               "est": sel.est.to_numpy(), "se": sel.se.to_numpy(), "z": sel.z.to_numpy(),
-                               "pvalue": sel.pvalue.to_numpy(), "std_all": sel.std_all.to_numpy()})
+        latent = latent_mean_differences(res.parameter_estimates(), res.partable_.lv,
+                                         res.group_labels_, lm_level)
     failed = [lev for lev, held in zip(table.level, table.held) if not held]
     release = pd.DataFrame()
     if failed and not fits[failed[0]].fiml_:

@@ -259,7 +259,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     ModelError
         Unknown level or criteria, items that are not ordered.
     """
-    from .invariance import InvarianceResult, check_criteria, mark_held
+    from .invariance import (LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria,
+                             latent_mean_differences, mark_held)
 
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
@@ -321,14 +322,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         recs.append(rec)
     highest = mark_held(recs, criteria)
     table = pd.DataFrame.from_records(recs)
-    cols = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue", "std_all"]
-    latent = pd.DataFrame(columns=cols)
+    latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
     if "scalar" in fits and bool(table.loc[table.level == "scalar", "held"].any()):
-        pe = fits["scalar"].parameter_estimates()
-        sel = pe[(pe.op == "~1") & pe.lhs.isin(fits["scalar"].model.lv) & (pe.group > 1)]
-        latent = pd.DataFrame({"level": "scalar", "group": [str(labels[g - 1]) for g in sel.group],
-                               "reference_group": str(labels[0]), "factor": sel.lhs.to_numpy(),
-                               "est": sel.est.to_numpy(), "se": sel.se.to_numpy(),
-                               "z": sel.z.to_numpy(), "pvalue": sel.pvalue.to_numpy(),
-                               "std_all": sel.std_all.to_numpy()})
+        latent = latent_mean_differences(fits["scalar"].parameter_estimates(),
+                                         fits["scalar"].model.lv, labels, "scalar")
     return InvarianceResult(table, highest, fits, latent, criteria, "WLSMV")
