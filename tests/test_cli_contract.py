@@ -174,6 +174,11 @@ def test_corr_json(d3, method):
         assert all(isinstance(v, list) and all(is_num(x) for x in v) for v in out["thresholds"].values())
 
 
+def test_corr_polychoric_text_shows_thresholds():
+    res = run("corr", D3, "--items", "q1,q2", "--method", "polychoric")
+    assert res.exit_code == 0 and "Thresholds:" in res.stdout and "-1.422" in res.stdout
+
+
 def test_factorability_json(d3):
     from qimscale.analysis.factorability import factorability
 
@@ -329,6 +334,27 @@ def test_bad_input_one_error_line(bad, cmd, case):
     assert "Traceback" not in res.stderr
 
 
+@pytest.mark.parametrize("cmd", ITEM_COMMANDS)
+def test_value_outside_the_response_range(cmd):
+    # q4 holds 5s: reverse keying with --max 4 would turn them into 0 (silently, before this check)
+    res = run(cmd, D3, "--scale", "s=q1,q2,q3,-q4,q5", "--min", "1", "--max", "4", *FAST.get(cmd, []))
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith(f"Error: {D3}: ")
+    assert "outside the response range 1-4" in res.stderr and "data row 7 holds 5" in res.stderr
+
+
+def test_instrument_missing_code_is_an_error(qim, tmp_path):
+    _, df = qim
+    df = df.copy()
+    df.loc[10, "exp_ctx_4"] = 9  # the instrument's "not applicable" code left in the data
+    path = tmp_path / "with_na_code.csv"
+    df.to_csv(path, index=False)
+    for cmd in ("reliability", "efa"):
+        res = run(cmd, path, *FAST.get(cmd, []))
+        assert res.exit_code == 1 and res.stderr.count("\n") == 1
+        assert "column 'exp_ctx_4' data row 11 holds 9" in res.stderr and "1-5" in res.stderr
+
+
 def test_non_numeric_reverse_keyed_item_is_a_data_error(bad):
     # reverse keying must not hit the text before the check (it used to be an internal TypeError)
     for cmd in ("efa", "reliability"):
@@ -360,6 +386,7 @@ def test_debug_prints_a_traceback(bad):
     ["efa", D3, "--method", "uls"],
     ["efa", D3, "--rotation", "varmax"],
     ["efa", D3, "--n-factors", "zero"],
+    ["efa", D3, "--scale", "s=q1,q2,-q3", "--min", "5", "--max", "1"],
     ["cfa", HS, "--model", "F =~ x1 + x2 + x3", "--estimator", "GLS"],
     ["cfa", HS],
     ["invariance", HS, "--model", "F =~ x1 + x2 + x3"],

@@ -53,8 +53,28 @@ def check_numeric(df, items, source) -> None:
         bad = filled & pd.to_numeric(col, errors="coerce").isna().to_numpy()
         pos = int((bad if bad.any() else filled).argmax())
         raise DataError(f"{source}: column '{it}' is not numeric: data row {pos + 1} holds "
-                        f"{col.iloc[pos]!r}. Recode the answers to numbers (for example with "
-                        "'qimscale score') or leave this column out of the item list.")
+                        f"{col.iloc[pos]!r}{'' if bad.any() else ' (a number stored as text)'}. Recode the "
+                        "answers to numbers (for example with 'qimscale score') or leave this column out of "
+                        "the item list.")
+
+
+def check_range(df, spec, source) -> None:
+    """Raise a :class:`~qimscale.errors.DataError` listing values outside the scale's known
+    response range (they would be reverse-keyed into nonsense)."""
+    import numpy as np
+
+    from qimscale.errors import DataError
+
+    if spec.min is None or spec.max is None:
+        return
+    x = df[spec.items].to_numpy(dtype=float, na_value=np.nan)
+    rows, cols = np.nonzero((x < spec.min) | (x > spec.max))
+    if rows.size:
+        shown = "; ".join(f"column '{spec.items[c]}' data row {r + 1} holds {x[r, c]:g}"
+                          for r, c in list(zip(rows, cols))[:5])
+        raise DataError(f"{source}: scale '{spec.name}': {rows.size} value(s) lie outside the response range "
+                        f"{spec.min:g}-{spec.max:g} ({shown}{' ...' if rows.size > 5 else ''}). Recode "
+                        "missing-value codes to empty cells (qimscale score does this) or correct --min/--max.")
 
 
 class Reporter:
@@ -121,6 +141,8 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
 
     Returns ``(df, specs, source)``.
     """
+    if min_ is not None and max_ is not None and min_ >= max_:
+        raise click.BadParameter(f"--min ({min_:g}) must be below --max ({max_:g})", param_hint="--min/--max")
     source = source_name(data)
     df = read_table(data, fmt)
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
@@ -128,6 +150,7 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
     for spec in specs:
         _range(spec, spec.reverse)
+        check_range(df, spec, source)
     return df, specs, source
 
 
@@ -345,3 +368,7 @@ def corr(data, items, scales, min_, max_, instrument, as_json, fmt, missing, met
         emit_json(res.to_dict())
         return
     click.echo(res.to_frame().to_string(float_format=lambda v: f"{v:.3f}"))
+    if res.thresholds:
+        click.echo("\nThresholds:")
+        for item, tau in res.thresholds.items():
+            click.echo(f"  {item:20s} " + " ".join(f"{t:7.3f}" for t in tau))
