@@ -45,6 +45,8 @@ __all__ = [
     "METHODS",
     "HeywoodWarning",
     "correlation_matrix",
+    "as_correlation",
+    "check_choice",
     "smc",
     "fit_factors",
     "factor_scores",
@@ -58,8 +60,14 @@ SCORE_METHODS = ("regression", "bartlett", "tenberge")
 _EPS = np.finfo(float).eps
 
 
-def _check_choice(name: str, value, choices) -> None:
-    """Raise the house-style error when ``value`` is not one of ``choices``."""
+def check_choice(name: str, value, choices) -> None:
+    """Raise the house-style error when ``value`` is not one of ``choices``.
+
+    Raises
+    ------
+    ModelError
+        ``The 'name' parameter of efa must be one of {...}. Got 'value' instead.``
+    """
     if value not in choices:
         raise ModelError(f"The {name!r} parameter of efa must be one of {{{', '.join(choices)}}}. "
                          f"Got {value!r} instead.")
@@ -148,7 +156,7 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
 
         R = np.array(polychoric(x, correct=correct).corr, dtype=float)
     else:
-        _check_choice("cor", cor, ("pearson", "polychoric"))
+        check_choice("cor", cor, ("pearson", "polychoric"))
     if np.any(~np.isfinite(R)):
         i, j = np.argwhere(~np.isfinite(R))[0]
         raise DataError(f"the correlation of items {names[i]!r} and {names[j]!r} is undefined "
@@ -157,8 +165,40 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     return R, n, np_obs, names
 
 
-def _as_correlation(X, n_obs=None, cor="pearson", correct=0.5):
-    """Return ``(R, n_obs, np_obs, items, data_or_None)`` from data or a correlation/covariance matrix."""
+def as_correlation(X, n_obs=None, cor="pearson", correct=0.5):
+    """Correlation matrix from raw responses or from a correlation/covariance matrix.
+
+    Parameters
+    ----------
+    X : DataFrame or array_like
+        Raw item responses, or a square correlation or covariance matrix
+        (psych's ``isCorrelation``/``isCovariance`` tests tell them apart).
+    n_obs : int, optional
+        Sample size; overrides the row count of raw data.
+    cor : {"pearson", "polychoric"}
+        Correlation type for raw data (see :func:`correlation_matrix`).
+    correct : float
+        Polychoric continuity correction.
+
+    Returns
+    -------
+    tuple
+        ``(R, n_obs, np_obs, items, raw)``: the correlation matrix, the
+        sample size (``n_obs`` or the row count; ``None`` for a matrix input
+        without ``n_obs``), the pairwise counts (``None`` for a matrix
+        input), the item names and the raw data (``None`` for a matrix input).
+
+    Raises
+    ------
+    DataError
+        As :func:`correlation_matrix`.
+
+    Examples
+    --------
+    >>> R, n, np_obs, items, raw = as_correlation(np.array([[4.0, 2.0], [2.0, 4.0]]))
+    >>> R.tolist(), items, raw is None
+    ([[1.0, 0.5], [0.5, 1.0]], ['V1', 'V2'], True)
+    """
     names = None
     if isinstance(X, pd.DataFrame):
         arr = X.to_numpy(dtype=float, na_value=np.nan) if all(
@@ -324,7 +364,7 @@ def fit_factors(corr, n_factors: int, method: str = "minres", n_obs=None, *, max
 
 def _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, warn):
     R = np.asarray(corr, dtype=float)
-    _check_choice("method", method, METHODS)
+    check_choice("method", method, METHODS)
     p = R.shape[0]
     if not isinstance(n_factors, (int, np.integer)) or not 1 <= n_factors < p:
         raise ModelError(f"n_factors must be an integer between 1 and {p - 1} for {p} items; got {n_factors!r}")
@@ -453,7 +493,7 @@ def score_weights(R, loadings, phi=None, method: str = "regression") -> np.ndarr
         inv_r = np.linalg.inv(R)
         C = r5 @ L @ _inv_mat_sqrt(L.T @ inv_r @ L)
         return r5 @ C @ _mat_sqrt(phi)
-    _check_choice("scores", method, SCORE_METHODS)
+    check_choice("scores", method, SCORE_METHODS)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -885,9 +925,9 @@ class EFA:
         self.rotation_kwargs = rotation_kwargs
 
     def _validate(self):
-        _check_choice("method", self.method, METHODS)
-        _check_choice("rotation", self.rotation, ROTATIONS)
-        _check_choice("cor", self.cor, ("pearson", "polychoric"))
+        check_choice("method", self.method, METHODS)
+        check_choice("rotation", self.rotation, ROTATIONS)
+        check_choice("cor", self.cor, ("pearson", "polychoric"))
         if not (self.n_factors == "parallel" or (isinstance(self.n_factors, (int, np.integer))
                                                    and not isinstance(self.n_factors, bool))):
             raise ModelError(f"n_factors must be a positive integer or 'parallel'; got {self.n_factors!r}")
@@ -913,7 +953,7 @@ class EFA:
             return self._fit(X, n_obs)
 
     def _fit(self, X, n_obs):
-        R, n, np_obs, items, raw = _as_correlation(X, n_obs, self.cor, self.correct)
+        R, n, np_obs, items, raw = as_correlation(X, n_obs, self.cor, self.correct)
         nf = self.n_factors
         pa_res = None
         if nf == "parallel":

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qimscale.analysis.efa import _as_correlation
+from qimscale.analysis.efa import as_correlation
 from qimscale.errors import DataError
 
 __all__ = ["KMOResult", "BartlettResult", "FactorabilityResult", "kmo", "bartlett_sphericity", "factorability"]
@@ -119,7 +119,7 @@ def kmo(data) -> KMOResult:
     >>> round(kmo(R).overall, 4)
     0.6279
     """
-    R, _n, _np, items, _raw = _as_correlation(data)
+    R, _n, _np, items, _raw = as_correlation(data)
     try:
         if np.linalg.cond(R) > 1e12:
             raise np.linalg.LinAlgError("singular")
@@ -177,7 +177,7 @@ def bartlett_sphericity(data, n_obs=None) -> BartlettResult:
     >>> round(res.chisq, 4), res.df
     (46.4491, 3.0)
     """
-    R, n, _np, _items, _raw = _as_correlation(data, n_obs)
+    R, n, _np, _items, _raw = as_correlation(data, n_obs)
     if n is None:
         raise DataError("Bartlett's test of a correlation matrix needs the sample size (n_obs)")
     p = R.shape[0]

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.analysis._threads import single_thread_blas
-from qimscale.analysis.efa import _as_correlation, _check_choice, _fit_factors, fit_factors
+from qimscale.analysis.efa import as_correlation, check_choice, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -191,7 +191,8 @@ def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
         out[conv] = vals[conv]
         todo = ~conv
     for b in np.flatnonzero(todo):
-        _L, _u, info = _fit_factors(R[b], 1, method, None, 50, 0.001, False, False)
+        _L, _u, info = fit_factors(R[b], 1, method, None, max_iter=50, min_err=0.001,
+                                   smc_start=False, warn=False)
         out[b] = info["common_eigenvalues"]
     return out
 
@@ -351,13 +352,13 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
     >>> res.n_factors, res.n_components
     (2, 2)
     """
-    _check_choice("fa", fa, ("both", "fa", "pc"))
-    _check_choice("method", method, ("minres", "ml", "pa"))
+    check_choice("fa", fa, ("both", "fa", "pc"))
+    check_choice("method", method, ("minres", "ml", "pa"))
     if not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
         raise ModelError(f"n_iter must be a positive integer; got {n_iter!r}")
     if not 0 < quant < 1:
         raise ModelError(f"quant must be between 0 and 1; got {quant!r}")
-    R, n, _np_obs, items, raw = _as_correlation(data, None, cor, correct)
+    R, n, _np_obs, items, raw = as_correlation(data, None, cor, correct)
     if raw is None:
         if n_obs is None:
             raise ModelError("parallel analysis of a correlation matrix needs n_obs (the sample size)")
@@ -375,7 +376,8 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
     want_fa = fa != "pc"
     pc_values = eigenvalues(R)
     if want_fa:
-        fa_values = _fit_factors(R, 1, method, None, 50, 0.001, True, True)[2]["common_eigenvalues"]
+        fa_values = fit_factors(R, 1, method, None, max_iter=50, min_err=0.001, smc_start=True,
+                                warn=True)[2]["common_eigenvalues"]
     else:
         fa_values = np.full(p, np.nan)
     nan = np.full(p, np.nan)
@@ -490,7 +492,7 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
     >>> velicer_map(x).n_factors
     2
     """
-    R = _as_correlation(data, None, cor, correct)[0]
+    R = as_correlation(data, None, cor, correct)[0]
     p = R.shape[0]
     n1 = min(int(n), p - 1) if n < p else p - 1
     vals, vecs = np.linalg.eigh(R)

@@ -54,6 +54,9 @@ __all__ = [
     "alpha",
     "feldt_ci",
     "item_matrix",
+    "pairwise_cov",
+    "cov2cor",
+    "check_pairs_defined",
     "scale_reliability",
     "smc",
 ]
@@ -230,8 +233,26 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     return ItemMatrix(x, items, rows, msgs)
 
 
-def _pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``."""
+def pairwise_cov(x: np.ndarray) -> np.ndarray:
+    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, k)
+        Scores, NaN for missing.
+
+    Returns
+    -------
+    ndarray of shape (k, k)
+        Each entry uses the rows answering both items (its own means); NaN
+        where fewer than 2 rows do.
+
+    Examples
+    --------
+    >>> pairwise_cov(np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])).round(4)
+    array([[1.6667, 1.8333],
+           [1.8333, 2.3333]])
+    """
     m = ~np.isnan(x)
     if m.all():
         return np.cov(x, rowvar=False)
@@ -245,14 +266,38 @@ def _pairwise_cov(x: np.ndarray) -> np.ndarray:
     return c
 
 
-def _cov2cor(c: np.ndarray) -> np.ndarray:
+def cov2cor(c: np.ndarray) -> np.ndarray:
+    """Rescale a covariance matrix to correlations (unit diagonal), as R's ``cov2cor``.
+
+    Examples
+    --------
+    >>> cov2cor(np.array([[4.0, 2.0], [2.0, 9.0]])).round(4)
+    array([[1.    , 0.3333],
+           [0.3333, 1.    ]])
+    """
     d = 1.0 / np.sqrt(np.diag(c))
     r = c * d[:, None] * d[None, :]
     np.fill_diagonal(r, 1.0)
     return r
 
 
-def _check_pairs(c: np.ndarray, items: Sequence[str], context: str) -> None:
+def check_pairs_defined(c: np.ndarray, items: Sequence[str], context: str) -> None:
+    """Raise if a pairwise covariance is undefined (NaN).
+
+    Parameters
+    ----------
+    c : ndarray of shape (k, k)
+        Output of :func:`pairwise_cov`.
+    items : sequence of str
+        Item names, for the message.
+    context : str
+        Command name that starts the message.
+
+    Raises
+    ------
+    DataError
+        Naming the first pair answered together by fewer than 2 respondents.
+    """
     if np.isnan(c).any():
         j, l = np.argwhere(np.isnan(c))[0]
         raise DataError(f"{context}: items '{items[j]}' and '{items[l]}' are answered together by fewer "
@@ -750,9 +795,9 @@ def _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level) 
     if k == 2:
         msgs.append("alpha: only 2 items; alpha equals a 2-item split-half coefficient and the "
                     "item-deleted statistics are undefined (NaN). Use 3 or more items.")
-    c = _pairwise_cov(x) if missing == "pairwise" else np.cov(x, rowvar=False)
-    _check_pairs(c, names, "alpha")
-    r = _cov2cor(c)
+    c = pairwise_cov(x) if missing == "pairwise" else np.cov(x, rowvar=False)
+    check_pairs_defined(c, names, "alpha")
+    r = cov2cor(c)
     tot = _alpha1(c, r)
     # psych's check: items loading negatively on the first principal component
     vec = np.linalg.eigh(r)[1][:, -1]

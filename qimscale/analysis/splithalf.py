@@ -173,15 +173,15 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     >>> res.n_splits, res.lambda4 >= res.mean_split >= res.min_split
     (10, True)
     """
-    from qimscale.analysis.reliability import _check_pairs, _cov2cor, _pairwise_cov, item_matrix, smc
+    from qimscale.analysis.reliability import check_pairs_defined, cov2cor, pairwise_cov, item_matrix, smc
 
     mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="split_half")
     x, names = mat.x, mat.items
     msgs = list(mat.warnings)
-    c = _pairwise_cov(x)
-    _check_pairs(c, names, "split_half")
-    r = _cov2cor(c)
+    c = pairwise_cov(x)
+    check_pairs_defined(c, names, "split_half")
+    r = cov2cor(c)
     k = r.shape[0]
     half = k // 2
     sumr = r.sum()

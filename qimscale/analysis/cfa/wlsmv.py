@@ -64,7 +64,8 @@ from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
-           "category_counts", "ordinal_stage1_groups"]
+           "category_counts", "ordinal_stage1_groups", "fit_stage2", "infer_ordered",
+           "renumber_free"]
 
 
 # ---------------------------------------------------------------------------
@@ -555,7 +556,31 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
     raise ConvergenceError(f"WLSMV did not converge in {maxiter} Gauss-Newton iterations")
 
 
-def _infer_ordered(ordered, ov):
+def infer_ordered(ordered, ov):
+    """The ordered items named by ``ordered`` among the observed variables ``ov``.
+
+    Parameters
+    ----------
+    ordered : "all", True, str or sequence of str
+        ``"all"``/``True``: every variable of ``ov``; a comma-separated string
+        or a list: those items.
+    ov : list of str
+        Observed variables of the model.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ModelError
+        ``ordered`` is None, or names a variable that is not in ``ov``.
+
+    Examples
+    --------
+    >>> infer_ordered("y2, y1", ["y1", "y2", "y3"])
+    ['y2', 'y1']
+    """
     if ordered is None:
         raise ModelError("estimator WLSMV needs ordered items: pass ordered='all' or a list")
     if isinstance(ordered, str):
@@ -646,7 +671,7 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
 
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=1).ov)
-        items = _infer_ordered(ordered, ov)
+        items = infer_ordered(ordered, ov)
         if set(items) != set(ov):
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
                              f"{[v for v in ov if v not in items]} are not. "
@@ -665,7 +690,7 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
                                   group_equal=group_equal, group_partial=group_partial,
                                   ordered=nth)
     om = OrdinalModel(partable, nth)
-    res = _fit_stage2(om, partable, stats_list, labels, n_dropped,
+    res = fit_stage2(om, partable, stats_list, labels, n_dropped,
                       extra={"collapsed": collapse or {}, "missing": missing})
     if n_dropped:
         why = ("with a missing item or group value were dropped (listwise deletion, lavaan's "
@@ -767,7 +792,37 @@ def renumber_free(partable) -> None:
         r["free"] = mapping[key]
 
 
-def _fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
+def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
+    """Stage 2 of WLSMV: fit a prepared ordinal model to stage-1 statistics.
+
+    The building block of :func:`fit_wlsmv` and of the invariance routine,
+    which prepare the parameter table and the sample statistics themselves.
+
+    Parameters
+    ----------
+    om : OrdinalModel
+        Model built from ``partable``.
+    partable : ParTable
+        Parameter table with ordered items.
+    stats_list : list of OrdinalStats
+        Stage-1 statistics per group (:func:`ordinal_stage1_groups`).
+    labels : list
+        Group labels (``[None]`` for one group).
+    n_dropped : int
+        Rows dropped while preparing the data (reported in the result).
+    extra : dict, optional
+        Entries copied into the result's fit measures (``collapsed``,
+        ``missing``).
+
+    Returns
+    -------
+    WLSMVResult
+
+    Raises
+    ------
+    ConvergenceError
+        If the Gauss-Newton iterations do not converge.
+    """
     with single_thread_blas():
         return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra)
 

@@ -66,7 +66,7 @@ from .._threads import single_thread_blas
 from .ordinal_model import OrdinalModel
 from .partable import build_partable
 from .syntax import parse_model
-from .wlsmv import _fit_stage2, _infer_ordered, ordinal_stage1_groups, renumber_free
+from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
 
 __all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
 
@@ -273,7 +273,7 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     levels = [lv for lv in LEVELS if lv in levels]
     stmts = parse_model(model)
     tmp = build_partable(stmts, ngroups=1)
-    items = _infer_ordered(ordered, tmp.ov)
+    items = infer_ordered(ordered, tmp.ov)
     if set(items) != set(tmp.ov):
         raise ModelError(f"WLSMV needs every observed variable to be ordered; "
                          f"{[v for v in tmp.ov if v not in items]} are not")
@@ -295,7 +295,7 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     for lv in levels:
         pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
         om = OrdinalModel(pt, nth)
-        fit = _fit_stage2(om, pt, stats_list, labels, n_dropped)
+        fit = fit_stage2(om, pt, stats_list, labels, n_dropped)
         fit.warnings_.extend(notes)
         fits[lv] = fit
         f = fit.fit
