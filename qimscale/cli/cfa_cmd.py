@@ -21,14 +21,41 @@ def _ordered(value, df):
     return split_list(value)
 
 
+def _estimator(estimator, ordered):
+    """ML by default, WLSMV with --ordered (as lavaan); ML or MLR with ordinal items is a usage error."""
+    if estimator is None:
+        return "WLSMV" if ordered else "ML"
+    est = estimator.upper()
+    if ordered and est != "WLSMV":
+        raise click.BadParameter(f"--ordered items need --estimator WLSMV (or no --estimator); got {estimator}",
+                                 param_hint="--estimator")
+    return est
+
+
+def _group_options(group, equal, partial):
+    """``--equal``/``--partial`` as lists, checked: known constraint types, and only with ``--group``."""
+    from qimscale.analysis.cfa.partable import GROUP_EQUAL_TYPES
+
+    equal, partial = split_list(equal) or [], split_list(partial) or []
+    bad = [e for e in equal if e not in GROUP_EQUAL_TYPES]
+    if bad:
+        raise click.BadParameter(f"{', '.join(map(repr, bad))} not among {', '.join(GROUP_EQUAL_TYPES)}",
+                                 param_hint="--equal")
+    if (equal or partial) and not group:
+        raise click.UsageError(f"{'--equal' if equal else '--partial'} constrains parameters across groups; "
+                               "give the grouping column with --group")
+    return tuple(equal), tuple(partial)
+
+
 def _shared(func):
     opts = [
         click.argument("data", type=click.Path(allow_dash=True)),
         click.option("--model", "model", required=True, metavar="FILE_OR_TEXT",
                      help="lavaan model syntax, or a file holding it (required)."),
         click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
-                     default="ML", show_default=True,
-                     help="Estimator (MLR: robust SEs and scaled test; WLSMV: ordinal items)."),
+                     default=None,
+                     help="Estimator (MLR: robust SEs and scaled test; WLSMV: ordinal items). "
+                          "Default: ML, or WLSMV with --ordered."),
         click.option("--ordered", default=None,
                      help="Ordinal items for WLSMV: 'all' or a comma-separated list (default: none, "
                           "all items continuous)."),
@@ -75,13 +102,14 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
     """
     from qimscale.analysis.cfa import CFA
 
+    estimator = _estimator(estimator, ordered)
+    equal, partial = _group_options(group, equal, partial)
     source = source_name(data)
     df = read_table(data, fmt)
     report = Reporter(source)
     with report.call():
-        res = CFA(model, estimator=estimator.upper(), missing=missing, group=group,
-                  group_equal=split_list(equal) or (), group_partial=split_list(partial) or (), std_lv=std_lv,
-                  ordered=_ordered(ordered, df)).fit(df)
+        res = CFA(model, estimator=estimator, missing=missing, group=group, group_equal=equal,
+                  group_partial=partial, std_lv=std_lv, ordered=_ordered(ordered, df)).fit(df)
         out = res.to_dict()
         boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
     report.warn(res.warnings_)
@@ -120,13 +148,15 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
     """
     from qimscale.analysis.cfa import measurement_invariance
 
+    estimator = _estimator(estimator, ordered)
+    _, partial = _group_options(group, None, partial)
     source = source_name(data)
     df = read_table(data, fmt)
     report = Reporter(source)
     with report.call():
-        res = measurement_invariance(model, df, group=group, estimator=estimator.upper(),
-                                     missing=missing, std_lv=std_lv, group_partial=split_list(partial) or (),
-                                     criteria=criteria, ordered=_ordered(ordered, df))
+        res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
+                                     std_lv=std_lv, group_partial=partial, criteria=criteria,
+                                     ordered=_ordered(ordered, df))
         out = res.to_dict()
     report.warn_by_part(out["warnings"])
     if as_json:
