@@ -416,6 +416,9 @@ def test_debug_prints_a_traceback(bad):
     ["cfa", HS, "--model", "F =~ x1 + x2 + x3", "--group", "school", "--equal", "loadingz"],
     ["instrument", "export", "--format", "pdf", "--out", "x"],
     ["reliability"],
+    ["efa", D3, "--items", "q1,q1,q2,q3"],
+    ["reliability", D3, "--scale", "s=q1,q2,-q2"],
+    ["corr", D3, "--items", "q1,q2", "--scale", "s=q1,q2"],
 ])
 def test_usage_errors_exit_2(args):
     res = run(*args)

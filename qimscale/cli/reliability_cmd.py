@@ -143,10 +143,18 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     """
     if min_ is not None and max_ is not None and min_ >= max_:
         raise click.BadParameter(f"--min ({min_:g}) must be below --max ({max_:g})", param_hint="--min/--max")
+    if items and scales:
+        raise click.UsageError("give either --items or --scale, not both")
     source = source_name(data)
     df = read_table(data, fmt)
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
                            instrument=instrument, source=source)
+    for spec in specs:
+        twice = sorted({i for i in spec.items if spec.items.count(i) > 1})
+        if twice and (items or scales):
+            raise click.BadParameter(f"item(s) {', '.join(map(repr, twice))} listed more than once"
+                                     + (f" in scale '{spec.name}'" if scales else ""),
+                                     param_hint="--scale" if scales else "--items")
     check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
     for spec in specs:
         _range(spec, spec.reverse)
