@@ -492,6 +492,20 @@ def _heywood_csv(path, r):
     return path
 
 
+def test_real_process_stdin_json_and_one_warning(d3):
+    # outside pytest's warning capture: a library UserWarning must not also be printed by Python
+    df = d3[["q1", "q2", "q3"]].head(40).astype(float)
+    df.iloc[4] = np.nan
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    proc = subprocess.run([sys.executable, "-c", "from qimscale.cli import main; main()", "corr", "-", "--items",
+                           "q1,q2,q3", "--json"], input=df.to_csv(index=False), capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.endswith("}\n") and proc.stdout.count("\n") == 1
+    assert json.loads(proc.stdout)["items"] == ["q1", "q2", "q3"]
+    assert proc.stderr.splitlines() == [f"Warning: {json.loads(proc.stdout)['warnings'][0]}"]
+
+
 @pytest.mark.parametrize("as_json", [True, False])
 def test_efa_python_warnings_become_warning_lines(tmp_path, as_json):
     path = _heywood_csv(tmp_path / "heywood.csv", [[1, .9, .9], [.9, 1, .7], [.9, .7, 1]])
