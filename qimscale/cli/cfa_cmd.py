@@ -73,7 +73,7 @@ def _shared(func):
     return func
 
 
-@click.command("cfa")
+@click.command("cfa", short_help="Confirmatory factor analysis / SEM (lavaan syntax).")
 @_shared
 @click.option("--group", default=None,
               help="Grouping column for a multi-group model (default: none, one group).")
@@ -128,7 +128,7 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
             click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
 
 
-@click.command("invariance")
+@click.command("invariance", short_help="Measurement invariance across groups.")
 @_shared
 @click.option("--group", required=True, help="Grouping column (required).")
 @click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",

@@ -48,7 +48,7 @@ def _cor_options(func):
     return func
 
 
-@click.command("factorability")
+@click.command("factorability", short_help="KMO and Bartlett's test of sphericity.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common
@@ -80,7 +80,7 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
                f"p = {out['bartlett_p']:.3g} (n = {out['n_obs']})")
 
 
-@click.command("nfactors")
+@click.command("nfactors", short_help="Parallel analysis, MAP and eigenvalues.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common
@@ -126,7 +126,7 @@ def _n_factors(value):
     return k
 
 
-@click.command("efa")
+@click.command("efa", short_help="Exploratory factor analysis (psych::fa).")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common

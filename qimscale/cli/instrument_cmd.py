@@ -14,7 +14,7 @@ from qimscale.cli._common import emit_json
 FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "all"]
 
 
-@click.group("instrument")
+@click.group("instrument", short_help="Validate, export and translate the instrument.")
 def instrument() -> None:
     """Validate, export and translate the QIM competency instrument.
 

@@ -200,7 +200,7 @@ def _common_options(func):
     return func
 
 
-@click.command("reliability")
+@click.command("reliability", short_help="Alpha, item analysis and omega total per scale.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common_options
@@ -305,7 +305,7 @@ def _icc(data, fmt, icc_cols, icc_long, conf_level, as_json):
     click.echo(res.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
-@click.command("omega")
+@click.command("omega", short_help="Omega hierarchical and total (Schmid-Leiman).")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common_options
@@ -344,7 +344,7 @@ def omega(data, items, scales, min_, max_, instrument, as_json, fmt, missing, re
     click.echo(res.summary())
 
 
-@click.command("corr")
+@click.command("corr", short_help="Pearson, Spearman or polychoric correlations.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common_options
