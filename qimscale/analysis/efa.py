@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from qimscale.analysis._threads import single_thread_blas
+from qimscale.analysis.reliability import smc  # re-exported: psych::smc, also the EFA start
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
 from qimscale.errors import DataError, ModelError
 
@@ -217,25 +218,6 @@ def as_correlation(X, n_obs=None, cor="pearson", correct=0.5):
 
 
 # --------------------------------------------------------------------------- extraction
-
-def smc(R) -> np.ndarray:
-    """Squared multiple correlations, ``1 - 1/diag(R^+)``.
-
-    Matches ``psych::smc(R)`` (pseudo-inverse; values clipped to [0, 1]).
-
-    Parameters
-    ----------
-    R : array_like, shape (p, p)
-        Correlation matrix.
-
-    Returns
-    -------
-    ndarray, shape (p,)
-    """
-    R = np.asarray(R, dtype=float)
-    s = 1.0 - 1.0 / np.diag(np.linalg.pinv(R, hermitian=True))
-    return np.clip(s, 0.0, 1.0)
-
 
 def _top_eig(S: np.ndarray, k: int):
     vals, vecs = np.linalg.eigh(S)
