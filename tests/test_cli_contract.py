@@ -381,9 +381,20 @@ def test_non_numeric_reverse_keyed_item_is_a_data_error(bad):
         assert res.stderr.startswith("Error: ") and "'oops'" in res.stderr and "internal" not in res.stderr
 
 
+@pytest.mark.parametrize("cmd", ITEM_COMMANDS + MODEL_COMMANDS)
+def test_debug_reraises_the_error(bad, cmd):
+    from qimscale.errors import DataError
+
+    args, _ = _bad_args(cmd, "non_numeric", bad)
+    res = run("--debug", *args)
+    assert res.exit_code == 1 and isinstance(res.exception, DataError)
+    assert str(bad / "text.csv") in str(res.exception)
+
+
 def test_debug_prints_a_traceback(bad):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-c", "from qimscale.cli import main; main()", "--debug", "efa", str(bad / "text.csv"), "--items", "a,b,c"]
+    cmd = [sys.executable, "-c", "from qimscale.cli import main; main()", "--debug", "efa", str(bad / "text.csv"),
+           "--items", "a,b,c"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1
     assert "Traceback (most recent call last)" in proc.stderr and "DataError" in proc.stderr
