@@ -453,6 +453,24 @@ def test_stdin_equals_file(cmd, args):
     assert from_stdin == from_file
 
 
+@pytest.mark.parametrize("suffix", ["tsv", "xlsx", "parquet", "sav", "dta"])
+def test_other_formats_equal_csv(tmp_path, d3, suffix):
+    import pyreadstat
+
+    df = d3[["q1", "q2", "q3", "q4"]].head(120)
+    path = tmp_path / f"data.{suffix}"
+    write = {"tsv": lambda p: df.to_csv(p, sep="\t", index=False), "xlsx": lambda p: df.to_excel(p, index=False),
+             "parquet": lambda p: df.to_parquet(p), "sav": lambda p: pyreadstat.write_sav(df, str(p)),
+             "dta": lambda p: df.to_stata(p, write_index=False)}
+    write[suffix](path)
+    df.to_csv(tmp_path / "data.csv", index=False)
+    want = run_json("corr", tmp_path / "data.csv", "--items", "q1,q2,q3,q4")
+    assert run_json("corr", path, "--items", "q1,q2,q3,q4") == want
+    # --format overrides detection from the suffix
+    (tmp_path / "data.txt").write_text((tmp_path / "data.csv").read_text())
+    assert run_json("corr", tmp_path / "data.txt", "--items", "q1,q2,q3,q4", "--format", "csv") == want
+
+
 def test_stdin_cfa_and_errors_name_stdin():
     out = run_json("cfa", "-", "--model", HS_MODEL, input=HS.read_text())
     assert out == run_json("cfa", HS, "--model", HS_MODEL)

@@ -44,7 +44,7 @@ def check_numeric(df, items, source) -> None:
 
     for it in items:
         col = df[it]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        if pd.api.types.is_numeric_dtype(col):  # bool included, as in the library
             continue
         filled = col.notna().to_numpy()
         if not filled.any():
