@@ -650,6 +650,19 @@ def test_efa_commands_default_to_instrument_items(qim):
     assert (L.max(axis=1) > 0.4).all()  # reverse-keyed items load positively after recoding
 
 
+def test_incomplete_instrument_scale_is_reported(qim, tmp_path):
+    _, df = qim
+    path = tmp_path / "no_meth_5.csv"
+    df.drop(columns="exp_meth_5").to_csv(path, index=False)
+    for cmd in ("reliability", "factorability"):
+        res = run(cmd, path, "--json")
+        assert res.exit_code == 0, res.stderr
+        assert res.stderr.splitlines() == ["Warning: scale 'exp_methods' left out: column(s) 'exp_meth_5' not "
+                                           "found (pass --scale to analyse the items that are there)"]
+    out = _one_json_object(res.stdout)
+    assert "exp_meth_1" not in out["kmo_items"] and "exp_ctx_1" in out["kmo_items"]
+
+
 def test_default_items_absent_is_an_error(d3):
     res = run("efa", D3)
     assert res.exit_code == 1 and res.stderr.count("\n") == 1

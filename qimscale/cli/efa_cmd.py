@@ -12,25 +12,25 @@ from __future__ import annotations
 import click
 
 from qimscale.cli._common import emit_json, item_options
-from qimscale.cli.reliability_cmd import Reporter, format_option, json_option, load_items
+from qimscale.cli.reliability_cmd import format_option, json_option, load_items
 
 _ROTATIONS = ["none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "bifactor",
               "biquartimin"]
 
 
 def _items_frame(data, fmt, items, scales, min_, max_, instrument):
-    """Read DATA and return ``(items, source)``: the selected items as one frame, all scales
-    flattened, reverse-keyed items recoded as ``min + max - x``."""
+    """Read DATA and return ``(items, report)``: the selected items as one frame, all scales
+    flattened, reverse-keyed items recoded as ``min + max - x``, and the command's Reporter."""
     import pandas as pd
 
-    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, report = load_items(data, fmt, items, scales, min_, max_, instrument)
     parts, seen = [], set()
     for spec in specs:
         sub = spec.recoded(df)
         keep = [c for c in sub.columns if c not in seen]
         seen.update(keep)
         parts.append(sub[keep])
-    return pd.concat(parts, axis=1), source
+    return pd.concat(parts, axis=1), report
 
 
 def _common(func):
@@ -66,8 +66,7 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
     """
     from qimscale.analysis.factorability import factorability as run
 
-    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
-    report = Reporter(source)
+    df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     with report.call():
         out = run(df).to_dict()
     if as_json:
@@ -103,8 +102,7 @@ def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_i
     """
     from qimscale.analysis.nfactors import number_of_factors
 
-    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
-    report = Reporter(source)
+    df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     with report.call():
         res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed)
     if as_json:
@@ -157,10 +155,9 @@ def efa(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, 
     from qimscale.analysis.efa import EFA
 
     k = _n_factors(n_factors)
-    df, source = _items_frame(data, fmt, items, scales, min_, max_, instrument)
+    df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     est = EFA(k, method=method, rotation=rotation, cor=cor, n_iter=n_iter, random_state=seed,
               n_starts=n_starts)
-    report = Reporter(source)
     with report.call():
         res = est.fit(df).results_
     if as_json:

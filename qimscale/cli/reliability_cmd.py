@@ -137,9 +137,12 @@ def format_option(func):
 
 
 def load_items(data, fmt, items, scales, min_, max_, instrument):
-    """Read DATA, resolve the item options into scales and check that every item is numeric.
+    """Read DATA, resolve the item options into scales and check that every item is numeric
+    and inside the scale's known response range.
 
-    Returns ``(df, specs, source)``.
+    Returns ``(df, specs, report)``: the data, the :class:`~qimscale.cli._common.ScaleSpec`
+    list and the command's :class:`Reporter` (which has already reported instrument scales
+    left out because DATA lacks some of their items).
     """
     if min_ is not None and max_ is not None and min_ >= max_:
         raise click.BadParameter(f"--min ({min_:g}) must be below --max ({max_:g})", param_hint="--min/--max")
@@ -159,7 +162,24 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     for spec in specs:
         _range(spec, spec.reverse)
         check_range(df, spec, source)
-    return df, specs, source
+    report = Reporter(source)
+    if not items and not scales:
+        report.warn(_incomplete_scales(df.columns, specs, instrument))
+    return df, specs, report
+
+
+def _incomplete_scales(columns, specs, instrument):
+    """Messages for the instrument's scales left out because only some of their items are in DATA."""
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    used = {s.name for s in specs}
+    for sc in inst.scales:
+        its = [it.id for it in inst.scale_items(sc.id)]
+        absent = [i for i in its if i not in columns]
+        if sc.id not in used and absent and len(absent) < len(its):
+            yield (f"scale '{sc.id}' left out: column(s) {', '.join(map(repr, absent))} not found "
+                   "(pass --scale to analyse the items that are there)")
 
 
 # --------------------------------------------------------------------------- reliability commands
@@ -244,9 +264,8 @@ def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missi
         return
     from qimscale.analysis.reliability import scale_reliability
 
-    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, report = load_items(data, fmt, items, scales, min_, max_, instrument)
     ranges = {s.name: _range(s, s.reverse) for s in specs}
-    report = Reporter(source)
     with report.call():
         result = scale_reliability(
             df, {s.name: s.items for s in specs}, reverse={s.name: s.reverse for s in specs},
@@ -330,10 +349,9 @@ def omega(data, items, scales, min_, max_, instrument, as_json, fmt, missing, re
     """
     from qimscale.analysis.omega import omega as omega_fn
 
-    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, report = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs, split_list(reverse))
     key_range = _range(spec, spec.reverse)
-    report = Reporter(source)
     with report.call():
         res = omega_fn(df, spec.items, keys=spec.reverse, key_range=key_range, n_factors=n_factors,
                        poly=poly, missing=missing)
@@ -364,10 +382,9 @@ def corr(data, items, scales, min_, max_, instrument, as_json, fmt, missing, met
     """
     from qimscale.analysis.correlation import correlation
 
-    df, specs, source = load_items(data, fmt, items, scales, min_, max_, instrument)
+    df, specs, report = load_items(data, fmt, items, scales, min_, max_, instrument)
     spec = _merge(specs)
     key_range = _range(spec, spec.reverse)
-    report = Reporter(source)
     with report.call():
         res = correlation(df, spec.items, method=method, keys=spec.reverse, key_range=key_range,
                           missing=missing)
