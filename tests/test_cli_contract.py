@@ -650,6 +650,22 @@ def test_efa_commands_default_to_instrument_items(qim):
     assert (L.max(axis=1) > 0.4).all()  # reverse-keyed items load positively after recoding
 
 
+def test_instrument_gives_the_range_for_explicit_scales(qim):
+    # contract: "--min/--max give the response range. The instrument provides them when --instrument is used."
+    from qimscale.analysis.reliability import scale_reliability
+
+    path, df = qim
+    spec = "ctx=exp_ctx_1,exp_ctx_2,exp_ctx_3,-exp_ctx_4"
+    inst = Path(__file__).parents[1] / "instrument" / "qim-competency.yaml"
+    assert run("reliability", path, "--scale", spec).exit_code == 1  # no range known
+    out = run_json("reliability", path, "--scale", spec, "--instrument", inst)
+    lib = scale_reliability(df, {"ctx": SIM_SCALES["exp_context"]}, reverse={"ctx": ["exp_ctx_4"]},
+                            ranges={"ctx": (1, 5)})
+    assert out == lib_json(lib)
+    efa = run_json("efa", path, "--scale", spec, "--instrument", inst, "--n-factors", "1")
+    assert min(row[0] for row in efa["loadings"]) > 0.4  # exp_ctx_4 recoded as 6 - x
+
+
 def test_incomplete_instrument_scale_is_reported(qim, tmp_path):
     _, df = qim
     path = tmp_path / "no_meth_5.csv"

@@ -152,6 +152,8 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     df = read_table(data, fmt)
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
                            instrument=instrument, source=source)
+    if instrument and (items or scales):
+        _instrument_ranges(specs, instrument)
     for spec in specs:
         twice = sorted({i for i in spec.items if spec.items.count(i) > 1})
         if twice and (items or scales):
@@ -166,6 +168,21 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     if not items and not scales:
         report.warn(_incomplete_scales(df.columns, specs, instrument))
     return df, specs, report
+
+
+def _instrument_ranges(specs, instrument) -> None:
+    """``--instrument`` with ``--items``/``--scale``: take the response range the contract says the
+    instrument provides (unless --min/--max are given) when all the scale's items share one."""
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    ids = {it.id for it in inst.items}
+    for spec in specs:
+        ranges = {inst.response_range(i) for i in spec.items if i in ids}
+        if len(ranges) == 1:
+            lo, hi = ranges.pop()
+            spec.min = lo if spec.min is None else spec.min
+            spec.max = hi if spec.max is None else spec.max
 
 
 def _incomplete_scales(columns, specs, instrument):
