@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from qimscale.errors import ModelError
 
@@ -44,6 +44,11 @@ from .._threads import blas1
 from .fiml import FIMLObjective, Patterns, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .bootstrap import BootstrapMixin
+from .fit_indices import cfi as _cfi
+from .fit_indices import rmsea as _rmsea
+from .fit_indices import rmsea_ci
+from .fit_indices import rmsea_close as _rmsea_close
+from .fit_indices import tli as _tli
 from .modindices import ModificationIndicesMixin
 from .mlr import casewise_scores, yuan_bentler_trace
 from .ml import expected_information_normal as _expected_info
@@ -70,29 +75,6 @@ def numerical_hessian(objective, theta, *, h: float = 1e-5) -> np.ndarray:
         _, g2 = objective.value_grad(theta - e)
         H[:, j] = (g1 - g2) / (2 * step)
     return 0.5 * (H + H.T)
-
-
-def rmsea_ci(X2, df, N, G=1, c_hat=1.0, level=0.90):
-    """Lower and upper RMSEA confidence limits (lavaan's ``lav_fit_rmsea_ci``)."""
-    if not (np.isfinite(X2) and df > 0):
-        return math.nan, math.nan
-    up, lo = 1 - (1 - level) / 2, (1 - level) / 2
-
-    def cdf(lam):
-        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
-
-    if cdf(0) - up < 0:
-        lower = 0.0
-    else:
-        lam = optimize.brentq(lambda x: cdf(x) - up, 0, X2, xtol=1e-12)
-        lower = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
-    nr = max(N, X2 * 4)
-    if cdf(nr) - lo > 0 or cdf(0) - lo < 0:
-        upper = 0.0
-    else:
-        lam = optimize.brentq(lambda x: cdf(x) - lo, 0, nr, xtol=1e-12)
-        upper = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
-    return lower, upper
 
 
 def _independence_partable(pt: ParTable, groups) -> ParTable:
@@ -815,31 +797,4 @@ def _vech_rowwise(S):
     return np.array([S[i, j] for j in range(p) for i in range(j, p)])
 
 
-def _cfi(X2, df, X2b, dfb, c=1.0, cb=1.0):
-    t1 = max(X2 - c * df, 0.0)
-    t2 = max(X2 - c * df, X2b - cb * dfb, 0.0)
-    if abs(t1) < 1e-12 and abs(t2) < 1e-12:
-        return 1.0
-    return 1 - t1 / t2
-
-
-def _tli(X2, df, X2b, dfb, c=1.0, cb=1.0):
-    t1 = (X2 - c * df) * dfb
-    t2 = (X2b - cb * dfb) * df
-    if df > 0 and abs(t2) > 0:
-        return 1 - t1 / t2
-    return 1.0
-
-
-def _rmsea_close(X2, df, N, G, c_hat, h0):
-    """P(chi2 >= X2) under RMSEA = h0 (lavaan's ``lav_fit_rmsea_closefit``)."""
-    if not df > 0:
-        return math.nan
-    return float(stats.ncx2.sf(X2, df, N * df / c_hat * h0 ** 2 / G))
-
-
-def _rmsea(X2, df, N, G=1, c=1.0):
-    if df <= 0:
-        return 0.0
-    return math.sqrt(max(X2 / N / df - c / N, 0.0)) * math.sqrt(G)
 

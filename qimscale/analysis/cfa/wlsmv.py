@@ -59,6 +59,7 @@ from scipy import stats
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
+from .fit_indices import cfi, rmsea, rmsea_ci, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
@@ -192,51 +193,6 @@ def _scaled_shifted(chisq, df, tr1, tr2):
     a = math.sqrt(df / tr2)
     b = df - a * tr1
     return dict(stat=chisq * a + b, a=a, shift=b, scaling_factor=1.0 / a)
-
-
-def _cfi(x2, df, x2n, dfn):
-    t1 = max(x2 - df, 0.0)
-    t2 = max(x2 - df, x2n - dfn, 0.0)
-    if math.isclose(t1, 0.0, abs_tol=1.5e-8) and math.isclose(t2, 0.0, abs_tol=1.5e-8):
-        return 1.0
-    return 1.0 - t1 / t2
-
-
-def _tli(x2, df, x2n, dfn):
-    t1 = (x2 - df) * dfn
-    t2 = (x2n - dfn) * df
-    if df > 0 and abs(t2) > 0:
-        return 1.0 - t1 / t2
-    return 1.0
-
-
-def _rmsea(x2, df, n, G):
-    if df <= 0:
-        return 0.0
-    return math.sqrt(max(x2 / n / df - 1.0 / n, 0.0)) * math.sqrt(G)
-
-
-def _rmsea_ci(x2, df, n, G, level=0.90):
-    """lavaan's RMSEA confidence interval (non-central chi-square inversion)."""
-    from scipy.optimize import brentq
-
-    if df <= 0 or not np.isfinite(x2):
-        return math.nan, math.nan
-    lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
-
-    def f(lam, p):
-        return stats.ncx2.cdf(x2, df, lam) - p if lam > 0 else stats.chi2.cdf(x2, df) - p
-
-    def solve(p):
-        if f(0.0, p) < 0:
-            return 0.0
-        hi = max(x2, 1.0)
-        while f(hi, p) > 0:
-            hi *= 2
-        return brentq(lambda lam: f(lam, p), 1e-12, hi, xtol=1e-12)
-
-    lam_lo, lam_hi = solve(lo_p), solve(hi_p)
-    return (math.sqrt(lam_lo / (n * df)) * math.sqrt(G), math.sqrt(lam_hi / (n * df)) * math.sqrt(G))
 
 
 # ---------------------------------------------------------------------------
@@ -884,7 +840,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
 
     x2s = ss["stat"]
     n_rmsea = N - G  # lavaan's lav_utils_get_ntotal() for categorical data
-    ci = _rmsea_ci(x2s, df, n_rmsea, G)
+    ci = rmsea_ci(x2s, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
         "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
@@ -894,12 +850,12 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         "baseline_chisq": base_chisq, "baseline_df": base_df,
         "baseline_chisq_scaled": bss["stat"], "baseline_df_scaled": base_df,
         "baseline_chisq_scaling_factor": bss["scaling_factor"],
-        "cfi": _cfi(chisq, df, base_chisq, base_df),
-        "tli": _tli(chisq, df, base_chisq, base_df),
-        "rmsea": _rmsea(chisq, df, n_rmsea, G),
-        "cfi_scaled": _cfi(x2s, df, bss["stat"], base_df),
-        "tli_scaled": _tli(x2s, df, bss["stat"], base_df),
-        "rmsea_scaled": _rmsea(x2s, df, n_rmsea, G),
+        "cfi": cfi(chisq, df, base_chisq, base_df),
+        "tli": tli(chisq, df, base_chisq, base_df),
+        "rmsea": rmsea(chisq, df, n_rmsea, G),
+        "cfi_scaled": cfi(x2s, df, bss["stat"], base_df),
+        "tli_scaled": tli(x2s, df, bss["stat"], base_df),
+        "rmsea_scaled": rmsea(x2s, df, n_rmsea, G),
         "rmsea_ci_lower_scaled": ci[0], "rmsea_ci_upper_scaled": ci[1],
         "srmr": srmr,
         "n_dropped": n_dropped,
