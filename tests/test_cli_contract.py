@@ -430,6 +430,7 @@ def test_debug_prints_a_traceback(bad):
     ["efa", D3, "--items", "q1,q1,q2,q3"],
     ["reliability", D3, "--scale", "s=q1,q2,-q2"],
     ["corr", D3, "--items", "q1,q2", "--scale", "s=q1,q2"],
+    ["reliability", D3, "--items", "q1,q2", "--icc", "q1,q2"],
 ])
 def test_usage_errors_exit_2(args):
     res = run(*args)

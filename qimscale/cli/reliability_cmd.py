@@ -277,6 +277,8 @@ def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missi
       qimscale reliability responses.csv --scale lead=l1,l2,-l3 --min 1 --max 5 --ci bootstrap --seed 1
     """
     if icc_cols or icc_long:
+        if items or scales:
+            raise click.UsageError("--icc/--icc-long name their own columns; leave out --items/--scale")
         _icc(data, fmt, icc_cols, icc_long, conf_level, as_json)
         return
     from qimscale.analysis.reliability import scale_reliability
