@@ -144,7 +144,7 @@ def detect_platform(head: list[list[str]]) -> str | None:
 
 def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - CLI vocabulary
                 dictionary: str | Path | None = None, compact: bool = False,
-                na_markers: bool = False) -> SurveyData:
+                na_markers: bool = False, int8_hint=None) -> SurveyData:
     """Read a data file or survey-platform export.
 
     Parameters
@@ -167,6 +167,10 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
         Also read ``NA``, ``N/A``, ``NULL``, ``NaN`` and ``#N/A`` cells of text
         files as missing (default: only empty cells are missing, so that
         scoring can report such cells).
+    int8_hint : callable, optional
+        ``column name -> bool``: text columns worth parsing straight into
+        8-bit integers (response codes; faster and smaller). Only a hint: a
+        column whose cells do not all fit is read as without it.
 
     Returns
     -------
@@ -199,6 +203,7 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
         raw = open_table(path, container=container)
         raw.compact = compact
         raw.na_markers = na_markers
+        raw.int8_hint = int8_hint
         platform = format if format in PLATFORMS else (None if format in CONTAINERS else detect_platform(raw.head))
         if platform is None:
             survey = _plain(raw)

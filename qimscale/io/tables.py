@@ -15,6 +15,7 @@ and reported, not turned into system-missing.
 
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -99,6 +100,9 @@ class RawTable:
     compact: bool = False
     #: also read the usual missing-value markers (``NA``, ``N/A``, ``NULL``, ...) as missing
     na_markers: bool = False
+    #: text containers: ``name -> bool``, columns to parse straight into 8-bit integers when the
+    #: first data rows allow it (a read that then fails is repeated without; see :func:`_int8_columns`)
+    int8_hint: Callable[[str], bool] | None = None
 
     @property
     def has_header_rows(self) -> bool:
@@ -152,21 +156,29 @@ def _open_text(raw: bytes, source: str, container: str) -> RawTable:
     if not raw[:4096].strip() and not raw.strip():  # the full scan only for a blank start
         raise DataError(f"{source}: the file is empty")
     _text.check_not_binary(raw, source)
-    text, encoding = _text.decode(raw, source)
-    delimiter = "\t" if container == "tsv" else _text.sniff_delimiter(text)
-    _text.check_quotes(text, delimiter, source)
+    if raw.isascii():  # valid UTF-8 as it is: decode only the head (a full decode costs ~1 ns/byte)
+        text, encoding = raw[: 1 << 20].decode("ascii"), "utf-8"
+        delimiter = "\t" if container == "tsv" else _text.sniff_delimiter(text)
+        if raw.count(b'"') % 2:
+            _text.check_quotes(raw.decode("ascii"), delimiter, source)
+    else:
+        text, encoding = _text.decode(raw, source)
+        delimiter = "\t" if container == "tsv" else _text.sniff_delimiter(text)
+        _text.check_quotes(text, delimiter, source)
     head = _text.head_records(text, delimiter)
     head = [r for r in head if any(c.strip() for c in r)] or [[]]
     if not any(c.strip() for c in head[0]):
         raise DataError(f"{source}: the file has no header row")
     data = text.encode("utf-8") if encoding != "utf-8" else raw
     del text
+    head_rows = head
 
     raw_table = RawTable(source, container, head, None, encoding=encoding, delimiter=delimiter)
 
     def loader(n_header: int, names: list[str]):
+        int8 = _int8_columns(names, head_rows[n_header:], raw_table.int8_hint)
         return _parse_delimited(data, source, delimiter, n_header, names, compact=raw_table.compact,
-                                na_markers=raw_table.na_markers)
+                                na_markers=raw_table.na_markers, int8=int8)
 
     raw_table.loader = loader
     return raw_table
@@ -176,24 +188,89 @@ def _open_text(raw: bytes, source: str, container: str) -> RawTable:
 NA_MARKERS = ["NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", "-NaN", "-nan"]
 
 
+_INT_TEXT = re.compile(r"\s*[+-]?\d{1,4}\s*")
+
+
+def _int8_columns(names: list[str], sample: list[list[str]], hint) -> list[str]:
+    """Columns ``hint`` names whose sampled cells are all empty or integers in -128..127."""
+    if hint is None:
+        return []
+    out = []
+    for j, name in enumerate(names):
+        if not hint(name):
+            continue
+        cells = [r[j] for r in sample if j < len(r) and r[j].strip()]
+        if all(_INT_TEXT.fullmatch(c) and -128 <= int(c) <= 127 for c in cells):
+            out.append(name)
+    return out
+
+
+def has_quoted_newline(data: bytes, block: int = 1 << 23) -> bool:
+    """True when a line break of ``data`` lies inside a quoted field.
+
+    A line break is inside quotes exactly when an odd number of ``"`` precede
+    it (an escaped quote is doubled, so it does not change the parity). The
+    scan runs over blocks of the bytes with numpy, carrying the parity.
+
+    >>> has_quoted_newline(b'a,b\\n"x\\ny",1\\n'), has_quoted_newline(b'"a","b"\\n1,2\\n')
+    (True, False)
+    """
+    import numpy as np
+
+    if data.find(b'"') < 0:
+        return False
+    buf = np.frombuffer(data, dtype=np.uint8)
+    odd = False
+    for a in range(0, len(buf), block):
+        c = buf[a:a + block]
+        q = np.flatnonzero(c == 34)
+        if len(q) == 0:
+            if odd and (np.any(c == 10) or np.any(c == 13)):
+                return True
+            continue
+        nl = np.flatnonzero((c == 10) | (c == 13))
+        if len(nl):
+            before = np.searchsorted(q, nl) + odd  # quotes before each line break (with the carry)
+            if np.any(before & 1):
+                return True
+        odd = bool((len(q) + odd) & 1)
+    return False
+
+
 def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, names: list[str],
-                     compact: bool = False, na_markers: bool = False):
+                     compact: bool = False, na_markers: bool = False, int8=()):
     """Parse UTF-8 ``data`` with pyarrow; only empty cells are missing unless ``na_markers``.
 
-    Quoted cells may hold line breaks; when the file has no quote character at
-    all, pyarrow's faster parallel parsing without that allowance is used.
+    Quoted cells may hold line breaks; only when one does (see
+    :func:`has_quoted_newline`) is pyarrow told so, which costs it its fast
+    parallel chunking. Columns in ``int8`` are parsed straight into 8-bit
+    integers; when a later cell does not fit, the file is parsed again with
+    the types inferred, so the values read never depend on this shortcut.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     read = pcsv.ReadOptions(column_names=list(names), skip_rows=n_header)
-    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=data.find(b'"') >= 0)
-    conv = pcsv.ConvertOptions(null_values=[""] + (NA_MARKERS if na_markers else []), strings_can_be_null=True,
-                               quoted_strings_can_be_null=True, true_values=[], false_values=[])
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=has_quoted_newline(data))
+    nulls = [""] + (NA_MARKERS if na_markers else [])
+
+    def conv(types):
+        return pcsv.ConvertOptions(null_values=nulls, strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                   true_values=[], false_values=[], column_types=types)
+
+    table = None
     try:
         # the system allocator hands freed buffers back to the OS, which keeps peak memory down
-        table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
-                              convert_options=conv, memory_pool=pa.system_memory_pool())
+        if int8:
+            try:
+                table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                                      convert_options=conv({c: pa.int8() for c in int8}),
+                                      memory_pool=pa.system_memory_pool())
+            except pa.ArrowInvalid:
+                table = None  # a cell that is not an 8-bit integer: infer the types instead
+        if table is None:
+            table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                                  convert_options=conv(None), memory_pool=pa.system_memory_pool())
     except pa.ArrowInvalid as exc:
         msg = str(exc).splitlines()[0]
         if "Empty CSV file" in msg:
@@ -236,7 +313,7 @@ def arrow_to_pandas(table, *, compact: bool = False):
 
         pool = pa.system_memory_pool()
         for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
-            if pa.types.is_integer(col.type) and col.null_count < len(col):
+            if pa.types.is_integer(col.type) and col.type != pa.int8() and col.null_count < len(col):
                 mm = pc.min_max(col, memory_pool=pool).as_py()
                 for t, info in ((pa.int8(), np.iinfo(np.int8)), (pa.int16(), np.iinfo(np.int16)),
                                 (pa.int32(), np.iinfo(np.int32))):

@@ -99,7 +99,7 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
             raise DataError(f"{path}: {df.shape[0]} rows do not fit in an Excel sheet; write .csv or .parquet")
         df.to_excel(path, index=False, engine="openpyxl")
     elif fmt == "parquet":
-        df.to_parquet(path, index=False)
+        _write_parquet(df, path)
     elif fmt in ("sav", "dta"):
         import pyreadstat
 
@@ -119,6 +119,21 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
                                  variable_value_labels=vlabels or None)
     else:  # pragma: no cover - guarded by output_format
         raise DataError(f"{path}: unknown output format {fmt!r}")
+
+
+def _write_parquet(df, path: Path) -> None:
+    """Parquet via Arrow: snappy pages, dictionary encoding only for text columns.
+
+    Dictionary-encoding millions of numbers (scores, codes) costs more time than
+    it saves space; text columns (ids, categories) keep it.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    text = [f.name for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, compression="snappy", use_dictionary=text or False)
 
 
 def _temp_beside(path: Path) -> Path:

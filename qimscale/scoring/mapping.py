@@ -52,6 +52,29 @@ class ColumnMap:
         return {k: v for k, v in self.columns.items() if k in spec.items}
 
 
+def code_column_hint(spec: ScoringSpec, mapping: dict | None = None):
+    """``column name -> bool``: columns that probably hold an item's response codes.
+
+    True for a column named like an item (its id or an alias, case-insensitively,
+    also as the last segment of a group path or a ``Q[SQ]`` name) or mapped to
+    one. Only a hint for the reader (see :func:`qimscale.io.read_survey`).
+
+    >>> hint = code_column_hint(ScoringSpec.simple({"a": ["a1"]}))
+    >>> hint("grp/A1"), hint("age")
+    (True, False)
+    """
+    keys = {k.casefold() for i, r in spec.items.items() for k in [i, *r.aliases]}
+    mapped = {str(c) for c, t in (mapping or {}).items() if t in spec.items}
+
+    def hint(name: str) -> bool:
+        if name in mapped:
+            return True
+        parts = re.split(r"[/.\-\[\]]", str(name).casefold())
+        return any(p in keys for p in (str(name).casefold(), *parts) if p)
+
+    return hint
+
+
 def read_map_file(path) -> dict:
     """Read a column -> item mapping from CSV (``column,item``) or YAML (``{column: item}``).
 

@@ -140,16 +140,17 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         or any problem when ``strict`` is set.
     """
     from qimscale.io import read_survey
-    from qimscale.scoring.mapping import map_columns, read_map_file
+    from qimscale.scoring.mapping import code_column_hint, map_columns, read_map_file
     from qimscale.scoring.quality import quality_flags
     from qimscale.scoring.scores import read_norms, score_codes
     from qimscale.scoring.spec import ScoringSpec
     from qimscale.scoring.validation import strict_error, validate
 
     spec = instrument if isinstance(instrument, ScoringSpec) else _spec(instrument, include_exploratory)
-    survey = read_survey(path, format=format, dictionary=dictionary, compact=True)
     if isinstance(mapping, (str, Path)):
         mapping = read_map_file(mapping)
+    survey = read_survey(path, format=format, dictionary=dictionary, compact=True,
+                         int8_hint=code_column_hint(spec, mapping))
     if id_columns:
         missing = [c for c in id_columns if c not in survey.data.columns]
         if missing:

@@ -44,7 +44,11 @@ def longstring(X: np.ndarray) -> np.ndarray:
     >>> longstring(np.array([[1, 1, 2, 2, 2], [3, np.nan, 3, 3, 1.]])).tolist()
     [3.0, 2.0]
     """
-    X = np.asarray(X, dtype=float)
+    return _longstring(np.asarray(X, dtype=float))
+
+
+def _longstring(X: np.ndarray) -> np.ndarray:
+    """:func:`longstring` on a float matrix of any precision (no copy)."""
     n, k = X.shape
     if k == 0:
         return np.full(n, np.nan)
@@ -76,8 +80,8 @@ def irv(X: np.ndarray) -> np.ndarray:
 def _irv(x0: np.ndarray, m: np.ndarray) -> np.ndarray:
     """IRV from the answers with missing set to 0 and the number answered per row."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        s1 = x0.sum(axis=1)
-        ss = np.einsum("ij,ij->i", x0, x0) - s1 * s1 / m
+        s1 = x0.sum(axis=1).astype(np.float64)  # exact in single precision for response codes
+        ss = np.einsum("ij,ij->i", x0, x0).astype(np.float64) - s1 * s1 / m
         return np.where(m > 1, np.sqrt(np.maximum(ss, 0.0) / (m - 1)), np.nan)
 
 
@@ -110,18 +114,31 @@ class _ExactPairSums:
         self.tot, self.cnt = np.zeros(k), np.zeros(k)
         self.ok = True
 
-    def add(self, c: np.ndarray, miss: np.ndarray) -> None:
-        """Add a chunk ``c`` (zeros where ``miss``)."""
+    def add(self, c: np.ndarray, miss: np.ndarray, *, exact: bool | None = None, okf=None) -> None:
+        """Add a chunk ``c`` (zeros where ``miss``).
+
+        ``exact`` (known to the caller) skips the integer check; ``okf`` is the
+        answered mask as ``float32``, when the caller has it.
+        """
         if not self.ok:
             return
-        c = c.astype(np.float32)
-        big = float(np.abs(c).max(initial=0.0))
-        if big * big * c.shape[0] >= 2.0 ** 24 or not np.array_equal(c, np.rint(c)):
+        if exact is None:
+            big = float(np.abs(c).max(initial=0.0))
+            exact = big * big * c.shape[0] < 2.0 ** 24 and bool(np.array_equal(c, np.rint(c)))
+        if not exact:
             self.ok = False
             return
+        c = c.astype(np.float32, copy=False)
         self.sxy += c.T @ c
         colsum = c.sum(axis=0, dtype=np.float64)
-        _add_pair_counts(self.n, self.sx, c, miss, colsum)
+        if okf is None and miss.any():
+            okf = (~miss).astype(np.float32)
+        if okf is None:
+            self.n += c.shape[0]
+            self.sx += colsum[:, None]
+        else:  # joint-answer counts and sums, as products with the answered mask (dense BLAS)
+            self.n += okf.T @ okf
+            self.sx += c.T @ okf
         self.tot += colsum
         self.cnt += c.shape[0] - miss.sum(axis=0)
 
@@ -228,15 +245,21 @@ def _mahalanobis_from(X, S, mu, chunk: int = 65536):
         raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
     if np.linalg.cond(S) > 1e12:
         raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
-    Sinv = np.linalg.inv(S)
+    try:  # S = L L': D2 = |L^-1 (x - mean)|^2, one triangular factor applied per block of rows
+        W = np.linalg.inv(np.linalg.cholesky(S)).T
+        square = True
+    except np.linalg.LinAlgError:  # a pairwise covariance need not be positive definite: use S^-1
+        W = np.linalg.inv(S)
+        square = False
     d2 = np.empty(X.shape[0])
     for a in range(0, X.shape[0], chunk):
-        c = np.array(X[a:a + chunk], dtype=float, order="C")
+        c = np.array(X[a:a + chunk], dtype=np.float64, order="K")
         c -= mu
-        empty = np.isnan(c).all(axis=1)
-        np.nan_to_num(c, copy=False, nan=0.0)
-        d = np.einsum("ij,ij->i", c @ Sinv, c)
-        d[empty] = np.nan
+        miss = np.isnan(c)
+        np.copyto(c, 0.0, where=miss)
+        z = c @ W
+        d = np.einsum("ij,ij->i", z, z) if square else np.einsum("ij,ij->i", z, c)
+        d[miss.all(axis=1)] = np.nan
         d2[a:a + chunk] = d
     return d2, chdtrc(X.shape[1], d2)
 
@@ -268,9 +291,15 @@ def _evenodd_selectors(factors, order, k):
 
 
 def _evenodd(x0, okf, sel_e, sel_o):
+    dt = x0.dtype  # single precision for response codes: these sums are exact
+    sel = np.hstack([sel_e, sel_o]).astype(dt)
+    okf = okf.astype(dt, copy=False)
+    f = sel_e.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        E = (x0 @ sel_e) / (okf @ sel_e)  # mean of the answered even items of each scale
-        O = (x0 @ sel_o) / (okf @ sel_o)
+        # mean of the answered even (odd) items of each scale
+        EO = (x0 @ sel).astype(np.float64)
+        EO /= okf @ sel
+        E, O = EO[:, :f], EO[:, f:]
         both = ~np.isnan(E) & ~np.isnan(O)
         m = both.sum(axis=1)
         np.copyto(E, 0.0, where=~both)
@@ -328,7 +357,7 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
 def _quality_flags(codes, spec, duration, min_seconds, attention):
     from scipy.special import chdtri
 
-    from qimscale.scoring.scores import CHUNK_ROWS, item_matrix, row_chunks
+    from qimscale.scoring.scores import CHUNK_ROWS, item_matrix, known_codes, masked_chunks
 
     X_all, order = item_matrix(codes, spec)
     keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]
@@ -353,17 +382,15 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
         if do_eo:
             sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
         pair_sums = _ExactPairSums(k)  # for the Mahalanobis covariance, in the same pass
-        for a, c in row_chunks(X):
-            b = a + c.shape[0]
-            out["qc_longstring"][a:b] = longstring(X[a:b])  # column-major slice: contiguous columns
-            ok = ~np.isnan(c)
-            np.copyto(c, 0.0, where=~ok)  # the chunk is a copy: answers with missing as 0
-            pair_sums.add(c, ~ok)
+        for a, b, c, ok, exact in masked_chunks(X, values=known_codes(codes)):  # c: answers with missing as 0
+            out["qc_longstring"][a:b] = _longstring(X[a:b])  # column-major slice: contiguous columns
+            okf = ok.astype(c.dtype)
+            pair_sums.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
             m = ok.sum(axis=1)
             out["qc_n_answered"][a:b] = m
             out["qc_irv"][a:b] = _irv(c, m)
             if do_eo:
-                out["qc_evenodd"][a:b] = _evenodd(c, ok.astype(float), sel_e, sel_o)
+                out["qc_evenodd"][a:b] = _evenodd(c, okf, sel_e, sel_o)
         out["qc_longstring_flag"] = out["qc_longstring"] >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         flags.append("qc_longstring_flag")
         try:

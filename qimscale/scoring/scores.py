@@ -85,24 +85,31 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     X, order = item_matrix(codes, spec)
     n = X.shape[0]
     pos = {item: j for j, item in enumerate(order)}
-    sums_ = {}
-    nans_ = {}
-    ok = np.empty(n, dtype=bool)
-    for sc in spec.scales:
-        # accumulate one item column at a time (columns are contiguous in the item matrix)
-        tot = np.zeros(n)
-        cnt = np.zeros(n, dtype=np.int32)
+    # one pass over row chunks: every scale's total and count as products with 0/+-1 weights
+    # (reverse keying: min + max - x = -x + (min + max) for each answered reverse item)
+    n_s = len(spec.scales)
+    sign, const, member = (np.zeros((len(order), n_s)) for _ in range(3))
+    for s_, sc in enumerate(spec.scales):
         for item in sc.items:
-            col = X[:, pos[item]]
-            np.isnan(col, out=ok)
-            np.logical_not(ok, out=ok)
             rule = spec.items[item]
-            if rule.reverse:
-                np.add(tot, (rule.min + rule.max) - col, out=tot, where=ok)  # reverse keying: min + max - x
-            else:
-                np.add(tot, col, out=tot, where=ok)
-            cnt += ok
-        sums_[sc.id], nans_[sc.id] = tot, cnt
+            member[pos[item], s_] = 1.0
+            sign[pos[item], s_] = -1.0 if rule.reverse else 1.0
+            const[pos[item], s_] = (rule.min + rule.max) if rule.reverse else 0.0
+    const_member = np.hstack([const, member])
+    totals = np.empty((n, n_s), order="F")  # one contiguous column per scale
+    counts = np.empty((n, n_s), dtype=np.int32, order="F")
+    from threadpoolctl import threadpool_limits
+
+    # tall-and-thin products chunk by chunk: one BLAS thread is as fast and does not spin
+    # against other processes on a busy machine (as in quality_flags)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for a, b, c0, ok, exact in masked_chunks(X, values=known_codes(codes)):
+            dt = c0.dtype if exact else np.float64  # integer codes: products exact in single precision
+            cm = ok.astype(dt) @ const_member.astype(dt)
+            totals[a:b] = c0.astype(dt, copy=False) @ sign.astype(dt) + cm[:, :n_s]
+            counts[a:b] = cm[:, n_s:]
+    sums_ = {sc.id: totals[:, s_] for s_, sc in enumerate(spec.scales)}
+    nans_ = {sc.id: counts[:, s_] for s_, sc in enumerate(spec.scales)}
     out: dict[str, np.ndarray] = {}
     log = {"min_answered": min_answered, "reverse_keyed_items": [i for i, r in spec.items.items() if r.reverse],
            "reverse_rule": "min + max - x", "scales": {}, "domains": {}}
@@ -146,20 +153,57 @@ def _rule(total: np.ndarray, n_ans: np.ndarray, k: int, min_answered: float):
 CHUNK_ROWS = 65536
 
 
-def row_chunks(X: np.ndarray, size: int = CHUNK_ROWS):
-    """Yield ``(start, contiguous copy of X[start:start+size])``: bounded temporaries, no per-row loop."""
-    for a in range(0, X.shape[0], size):
-        yield a, np.array(X[a:a + size], dtype=float, order="C")
+#: integers whose products, summed over a chunk, stay below this are exact in single precision
+_EXACT_F32 = 2.0 ** 24
+
+
+def known_codes(codes: pd.DataFrame):
+    """The values the validated item matrix can hold (set by :func:`~qimscale.scoring.validation.validate`), or None."""
+    return codes.attrs.get("qimscale_codes")
+
+
+def masked_chunks(X: np.ndarray, size: int = CHUNK_ROWS, values=None):
+    """Yield ``(start, stop, c0, ok, exact)`` for row chunks of the item matrix ``X``.
+
+    ``c0`` is a copy of the chunk with missing answers set to 0 (same dtype
+    and memory order as ``X``), ``ok`` the answered mask, and ``exact`` True
+    when the chunk holds integers small enough that sums of products over its
+    rows are exact in single precision (response codes). ``values``, when
+    given, lists every value ``X`` can hold (validated codes), which spares
+    checking each chunk. Bounded temporaries, no per-row loop.
+    """
+    n, k = X.shape
+    known = None
+    if values is not None:
+        vals = np.asarray(list(values), dtype=np.float64)
+        known = (float(np.abs(vals).max(initial=0.0)), bool(np.all(vals == np.rint(vals))))
+    zero = X.dtype.type(0)
+    for a in range(0, n, size):
+        b = min(a + size, n)
+        ok = ~np.isnan(X[a:b])
+        c0 = np.where(ok, X[a:b], zero)
+        if known is None:
+            big = float(np.abs(c0).max(initial=0.0))
+            integer = bool(np.array_equal(c0, np.rint(c0)))
+        else:
+            big, integer = known
+        exact = integer and big * big * max(b - a, k) < _EXACT_F32
+        if not exact and c0.dtype != np.float64:
+            c0 = c0.astype(np.float64)
+        yield a, b, c0, ok, exact
 
 
 def item_matrix(codes: pd.DataFrame, spec) -> tuple[np.ndarray, list]:
     """The ``n x k`` float matrix of the spec's items (no copy when ``codes`` already is one block).
 
-    Items missing from ``codes`` are all-missing columns.
+    Single-precision codes (as :func:`~qimscale.scoring.validation.validate`
+    returns them) stay single precision. Items missing from ``codes`` are
+    all-missing columns.
     """
     order = list(spec.items)
     if list(codes.columns) == order:
-        return codes.to_numpy(dtype=float), order
+        X = codes.to_numpy()
+        return (X if X.dtype in (np.float32, np.float64) else codes.to_numpy(dtype=float)), order
     n = codes.shape[0]
     X = np.empty((n, len(order)), order="F")
     for j, item in enumerate(order):

@@ -42,7 +42,7 @@ class Validation:
     Attributes
     ----------
     codes : pandas.DataFrame
-        Item id -> float codes (missing where empty, not applicable,
+        Item id -> ``float32`` codes (missing where empty, not applicable,
         user-missing or invalid), same index as the data.
     background : pandas.DataFrame
         Background field id -> validated values.
@@ -151,25 +151,38 @@ def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, out=None):
         raw, missing = np.asarray(arr._data), np.asarray(arr._mask)
     except AttributeError:  # pragma: no cover - pandas internals changed: use the general path
         return None
-    # tables indexed by code + 128: the value to score, "not applicable", "invalid"
-    lut_val = np.full(256, np.nan)
-    lut_na = np.zeros(256, dtype=bool)
+    # which byte values occur (counted over all cells, then the missing ones taken out)
+    idx = raw.view(np.uint8)
+    seen = np.bincount(idx, minlength=256)
+    if missing.any():
+        seen -= np.bincount(idx[missing], minlength=256)
+    ok_val = np.zeros(256, dtype=bool)  # indexed by the code's byte (two's complement)
     for c in codes:
-        if -128 <= c <= 127:
-            lut_val[int(c) + 128] = float(c)
+        if -128 <= c <= 127 and float(c).is_integer():
+            ok_val[int(c) & 0xFF] = True
+    is_na_val = np.zeros(256, dtype=bool)
     for c in na_codes:
-        if -128 <= c <= 127:
-            lut_na[int(c) + 128] = True
-            lut_val[int(c) + 128] = np.nan
-    lut_bad = np.isnan(lut_val) & ~lut_na
-    idx = raw.view(np.uint8) ^ 0x80  # two's complement int8 -> code + 128
-    vals = np.take(lut_val, idx, out=out)  # written straight into the item matrix when given
-    np.copyto(vals, np.nan, where=missing)
-    is_na = lut_na[idx]
-    is_na &= ~missing
-    bad = lut_bad[idx]
-    bad &= ~missing
-    compact = pd.arrays.IntegerArray(raw.copy(), np.isnan(vals))
+        if -128 <= c <= 127 and float(c).is_integer():
+            is_na_val[int(c) & 0xFF] = True
+    ok_val &= ~is_na_val
+    bad_val = ~ok_val & ~is_na_val
+    drop = missing.copy()  # cells not scored: missing, not applicable, invalid
+    is_na = np.zeros(len(raw), dtype=bool)
+    for byte in np.flatnonzero(is_na_val & (seen > 0)):
+        is_na |= idx == byte
+    drop |= is_na
+    if np.any(seen[bad_val]):
+        bad = bad_val[idx]
+        bad &= ~missing
+        drop |= bad
+    else:
+        bad = np.zeros(len(raw), dtype=bool)
+    if out is None:
+        out = np.empty(len(raw))
+    out[:] = raw  # written straight into the item matrix when given
+    np.copyto(out, np.nan, where=drop)
+    vals = out
+    compact = pd.arrays.IntegerArray(raw.copy(), drop)
     return vals, bad, int(is_na.sum()), compact
 
 
@@ -259,7 +272,8 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
     df = survey.data
     n = df.shape[0]
     frames: list[pd.DataFrame] = []
-    matrix = np.empty((n, len(spec.items)), order="F")  # the item matrix, one column per item
+    # the item matrix, one column per item; single precision holds every code exactly (|code| < 2**24)
+    matrix = np.empty((n, len(spec.items)), dtype=np.float32, order="F")
     counts = {}
     compact = {}
     item_cols = colmap.item_columns(spec)
@@ -303,6 +317,9 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
     problems = problems[PROBLEM_COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
     codes = pd.DataFrame(matrix, columns=list(spec.items), index=df.index, copy=False)
+    # every value the matrix can hold: the scored codes (for exact single-precision sums downstream)
+    if all(r.codes for r in spec.items.values()):
+        codes.attrs["qimscale_codes"] = sorted({float(c) for r in spec.items.values() for c in r.codes})
     return Validation(codes, pd.DataFrame(background, index=df.index), problems, counts, compact)
 
 
