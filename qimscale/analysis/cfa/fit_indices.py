@@ -84,14 +84,18 @@ def rmsea_ci(X2, df, N, G=1, c_hat=1.0, level=0.90):
     The limits invert the non-central :math:`\\chi^2` distribution: the
     non-centrality :math:`\\lambda` with :math:`F(X^2; df, \\lambda)` equal to
     :math:`(1 \\pm \\text{level})/2` gives :math:`\\sqrt{G\\,c\\,\\lambda/(N\\,df)}`.
+    Both limits are 0 when ``df < 1`` (a saturated model); NaN when ``X2``
+    or ``df`` is not finite.
 
     Examples
     --------
     >>> [round(v, 4) for v in rmsea_ci(30.0, 10, 300)]
     [0.049, 0.1161]
     """
-    if not (np.isfinite(X2) and df > 0):
+    if not (np.isfinite(X2) and np.isfinite(df)):
         return math.nan, math.nan
+    if df < 1:  # saturated model: both limits 0, as lavaan
+        return 0.0, 0.0
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam):

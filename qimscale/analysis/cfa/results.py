@@ -387,7 +387,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
 
         df = self.df_
         XX3 = complete_chisq(self.model_, self.theta_)
-        c3 = k_trace(self.model_, self.theta_) / df
+        c3 = k_trace(self.model_, self.theta_) / df if df > 0 else math.nan  # saturated: undefined
         bpt = _independence_partable(self.partable_, self.groups_)
         bmod = RAMModel(bpt)
         keep_b = np.array([v not in set(self.partable_.ov_x) for v in self.partable_.ov])
@@ -443,8 +443,12 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             c, trace = self._scaling(self.model_, self.objective_, self.theta_, df,
                                      self._H if self.information_ == "observed" else None)
             cb, trace_b = self._baseline_scaling()
-            out.update({"chisq_scaled": X2 / c, "df_scaled": df, "pvalue_scaled": float(stats.chi2.sf(X2 / c, df)),
-                        "chisq_scaling_factor": c})
+            # a saturated model (df = 0) has no scaling factor; lavaan reports the
+            # standard statistic as the scaled one
+            X2s = X2 / c if df > 0 else X2
+            out.update({"chisq_scaled": X2s, "df_scaled": df,
+                        "pvalue_scaled": float(stats.chi2.sf(X2s, df)) if df > 0 else math.nan,
+                        "chisq_scaling_factor": c if df > 0 else math.nan})
         out.update({"baseline_chisq": X2b, "baseline_df": df_b, "baseline_pvalue": float(stats.chi2.sf(X2b, df_b))})
         if self.estimator == "MLR":
             out.update({"baseline_chisq_scaled": X2b / cb, "baseline_df_scaled": df_b,
@@ -453,15 +457,19 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         out["cfi"] = _cfi(X2, df, X2b, df_b)
         out["tli"] = _tli(X2, df, X2b, df_b)
         if self.estimator == "MLR":
-            out["cfi_scaled"] = _cfi(X2 / c, df, X2b / cb, df_b)
-            out["tli_scaled"] = _tli(X2 / c, df, X2b / cb, df_b)
+            out["cfi_scaled"] = _cfi(X2s, df, X2b / cb, df_b)
+            out["tli_scaled"] = _tli(X2s, df, X2b / cb, df_b)
             if not self.fiml_:
-                out["cfi_robust"] = _cfi(X2, df, X2b, df_b, c, cb)
-                out["tli_robust"] = _tli(X2, df, X2b, df_b, c, cb)
+                # lavaan: NA for a saturated model (no scaling factor)
+                out["cfi_robust"] = _cfi(X2, df, X2b, df_b, c, cb) if df > 0 else math.nan
+                out["tli_robust"] = _tli(X2, df, X2b, df_b, c, cb) if df > 0 else math.nan
         if self.fiml_:
             corr = self._fiml_corrected(scaled=self.estimator == "MLR")
-            out["cfi_robust"] = _cfi(corr[0], df, corr[2], df_b, corr[1], corr[3])
-            out["tli_robust"] = _tli(corr[0], df, corr[2], df_b, corr[1], corr[3])
+            if df > 0:
+                out["cfi_robust"] = _cfi(corr[0], df, corr[2], df_b, corr[1], corr[3])
+                out["tli_robust"] = _tli(corr[0], df, corr[2], df_b, corr[1], corr[3])
+            else:  # saturated: perfect fit, as lavaan
+                out["cfi_robust"] = out["tli_robust"] = 1.0
         out["nnfi"] = out["tli"]
         out["rfi"] = (1.0 if (X2b / df_b - X2 / df) < 0 else (X2b / df_b - X2 / df) / (X2b / df_b)) if df > 0 else 1.0
         out["nfi"] = (X2b - X2) / X2b if df > 0 else 1.0
@@ -492,7 +500,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         if robust is not None:
             x3, c3 = robust
             out["rmsea_robust"] = _rmsea(x3, df, N, G, c3)
-            lo, hi = rmsea_ci(x3 / c3, df, N, G, c_hat=c3)
+            lo, hi = rmsea_ci(x3 / c3, df, N, G, c_hat=c3) if df > 0 else (0.0, 0.0)
             out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
             out["rmsea_pvalue_robust"] = _rmsea_close(x3 / c3, df, N, G, c3, 0.05)
             out["rmsea_notclose_pvalue_robust"] = 1 - _rmsea_close(x3 / c3, df, N, G, c3, 0.08)
