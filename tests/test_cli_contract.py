@@ -264,12 +264,12 @@ def test_cfa_ordered_defaults_to_wlsmv():
     assert {"chisq_scaled", "cfi_scaled", "rmsea_scaled"} <= set(out["fit"])
 
 
-@pytest.mark.xfail(reason="analysis bug: FIML fit measures divide by df = 0 for a saturated model "
-                          "(cfa/results.py _fiml_corrected); the CLI shows 'internal error: ZeroDivisionError'")
-def test_cfa_fiml_saturated_model():
-    res = run("cfa", REF / "data" / "cfa_hs1939_missing.csv", "--model", "F =~ x1 + x2 + x3", "--missing", "fiml",
-              "--json")
-    assert res.exit_code == 0, res.stderr
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_cfa_fiml_saturated_model(estimator):
+    # df = 0 used to end in 'internal error: ZeroDivisionError' (FIML-corrected fit measures)
+    out = run_json("cfa", REF / "data" / "cfa_hs1939_missing.csv", "--model", "F =~ x1 + x2 + x3", "--missing",
+                   "fiml", "--estimator", estimator)
+    assert out["missing"] == "fiml" and out["fit"]["df"] == 0 and out["ntotal"] == 301
 
 
 def test_instrument_export_codebook_stdout_equals_library():
