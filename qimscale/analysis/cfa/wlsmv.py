@@ -188,7 +188,9 @@ def _ug_traces(deltas, wdiag, gammas, fg, E_inv):
 
 
 def _scaled_shifted(chisq, df, tr1, tr2):
-    if df <= 0 or tr2 <= 0:
+    if df <= 0:  # saturated: no correction; lavaan reports the standard statistic
+        return dict(stat=chisq, a=math.nan, shift=math.nan, scaling_factor=math.nan)
+    if tr2 <= 0:
         return dict(stat=math.nan, a=math.nan, shift=math.nan, scaling_factor=math.nan)
     a = math.sqrt(df / tr2)
     b = df - a * tr1
