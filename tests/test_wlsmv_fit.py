@@ -166,7 +166,7 @@ def test_cli_json_multigroup(tmp_path):
             "--equal", "thresholds,loadings", "--json"]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
-    res = json.loads(out.output)
+    res = json.loads(out.stdout)
     assert res["estimator"] == "WLSMV" and res["fit"]["df"] > 0
     assert set(res["reliability"]["f1"]) == {"omega", "ave"}
     assert set(res["reliability_by_group"]) == {"A", "B", "C"}

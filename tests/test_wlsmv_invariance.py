@@ -134,7 +134,7 @@ def test_cli_invariance_json():
             "--ordered", "all", "--json"]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
-    res = json.loads(out.output)
+    res = json.loads(out.stdout)
     assert [r["level"] for r in res["levels"]] == ["configural", "thresholds", "metric", "scalar"]
     assert res["highest_level_held"] in ("configural", "thresholds", "metric", "scalar")
     assert res["levels"][0]["chisq_diff_p"] is None  # NaN -> null

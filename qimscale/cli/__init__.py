@@ -74,6 +74,13 @@ class LazyGroup(click.Group):
             if debug:
                 raise
             _fail(str(exc))
+        except BrokenPipeError:
+            # stdout closed early (e.g. piped into `head`): stop quietly, as Unix tools do.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             if debug:
                 raise

@@ -5,6 +5,7 @@ Kept free of heavy imports at module level so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from typing import Any
@@ -142,11 +143,15 @@ class ScaleSpec:
 def item_options(func):
     """Add the contract's item-selection options: --items, --scale, --min, --max, --instrument."""
     opts = [
-        click.option("--items", help="Comma-separated item columns to analyse."),
+        click.option("--items", help="Comma-separated item columns to analyse; a leading '-' marks a "
+                     "reverse-keyed item (default: the instrument's scales found in DATA)."),
         click.option("--scale", "scales", multiple=True, metavar="NAME=a,b,-c",
-                     help="Define a scale; a leading '-' marks a reverse-keyed item. Repeatable."),
-        click.option("--min", "min_", type=float, help="Lowest response code (for reverse keying)."),
-        click.option("--max", "max_", type=float, help="Highest response code (for reverse keying)."),
+                     help="Define a scale; a leading '-' marks a reverse-keyed item. Repeatable "
+                          "(default: the instrument's scales found in DATA)."),
+        click.option("--min", "min_", type=float, help="Lowest response code, for reverse keying (default: from the instrument; none with "
+                          "--items/--scale unless --instrument is given)."),
+        click.option("--max", "max_", type=float, help="Highest response code, for reverse keying (default: from the instrument; none with "
+                          "--items/--scale unless --instrument is given)."),
         click.option("--instrument", "instrument", metavar="SPEC",
                      help="Instrument YAML whose scales to use (default: the bundled QIM instrument "
                           "when no items are given)."),
@@ -204,3 +209,201 @@ def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, inst
                 f"available columns: {', '.join(columns[:30])}{' ...' if len(columns) > 30 else ''}"
             )
     return specs
+
+
+# --------------------------------------------------------------------------- data-command helpers
+# Used by every data command (reliability_cmd, efa_cmd, cfa_cmd): read DATA,
+# check the items, report warnings once.
+
+FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet"]
+
+
+def source_name(data) -> str:
+    """How error messages name DATA (``-`` is standard input)."""
+    return "standard input" if str(data) == "-" else str(data)
+
+
+def read_table(data, fmt=None):
+    """Read DATA (``-`` is CSV on standard input) with :func:`qimscale.io.read_data`."""
+    from qimscale.io import read_data
+
+    return read_data(data, format=fmt)
+
+
+def check_numeric(df, items, source) -> None:
+    """Raise a :class:`~qimscale.errors.DataError` naming the file, row, column and value of the
+    first answer that is not a number (checked before any reverse keying)."""
+    import pandas as pd
+
+    from qimscale.errors import DataError
+
+    for it in items:
+        col = df[it]
+        if pd.api.types.is_numeric_dtype(col):  # bool included, as in the library
+            continue
+        filled = col.notna().to_numpy()
+        if not filled.any():
+            continue
+        # the first answer that is not a number (numbers stored as text are not converted either)
+        bad = filled & pd.to_numeric(col, errors="coerce").isna().to_numpy()
+        pos = int((bad if bad.any() else filled).argmax())
+        raise DataError(f"{source}: column '{it}' is not numeric: data row {pos + 1} holds "
+                        f"{col.iloc[pos]!r}{'' if bad.any() else ' (a number stored as text)'}. Recode the "
+                        "answers to numbers (for example with 'qimscale score') or leave this column out of "
+                        "the item list.")
+
+
+def check_range(df, spec, source) -> None:
+    """Raise a :class:`~qimscale.errors.DataError` listing values outside the scale's known
+    response range (they would be reverse-keyed into nonsense)."""
+    import numpy as np
+
+    from qimscale.errors import DataError
+
+    if spec.min is None or spec.max is None:
+        return
+    x = df[spec.items].to_numpy(dtype=float, na_value=np.nan)
+    rows, cols = np.nonzero((x < spec.min) | (x > spec.max))
+    if rows.size:
+        shown = "; ".join(f"column '{spec.items[c]}' data row {r + 1} holds {x[r, c]:g}"
+                          for r, c in list(zip(rows, cols))[:5])
+        raise DataError(f"{source}: scale '{spec.name}': {rows.size} value(s) lie outside the response range "
+                        f"{spec.min:g}-{spec.max:g} ({shown}{' ...' if rows.size > 5 else ''}). Recode "
+                        "missing-value codes to empty cells (qimscale score does this) or correct --min/--max.")
+
+
+class Reporter:
+    """Run the library call of a command and report its warnings once each.
+
+    Python warnings raised inside :meth:`call` and the messages a result lists
+    (``res.warnings``) are printed as ``Warning: ...`` lines on stderr, each
+    distinct message once. A :class:`~qimscale.errors.DataError` leaving
+    :meth:`call` gets the data source put in front of its message, so the
+    ``Error:`` line names the file.
+    """
+
+    def __init__(self, source=None):
+        self.source = source
+        self._seen: set[str] = set()
+
+    def warn(self, messages) -> None:
+        for m in messages:
+            text = " ".join(str(m).split())
+            if text and text not in self._seen:
+                self._seen.add(text)
+                click.echo(f"Warning: {text}", err=True)
+
+    def warn_by_part(self, by_part) -> None:
+        """Report ``{part: [message, ...]}`` (e.g. per invariance level) with each message once:
+        bare when it was already reported or concerns every part, else led by the parts it concerns."""
+        parts_of: dict[str, list] = {}
+        for part, messages in by_part.items():
+            for m in messages:
+                parts_of.setdefault(" ".join(str(m).split()), []).append(str(part))
+        self.warn(m if m in self._seen or len(parts) == len(by_part) else f"{', '.join(parts)}: {m}"
+                  for m, parts in parts_of.items())
+
+    @contextlib.contextmanager
+    def call(self):
+        import warnings
+
+        from qimscale.errors import DataError
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield self
+            except DataError as exc:
+                if self.source and exc.args and self.source not in str(exc):
+                    exc.args = (f"{self.source}: {exc.args[0]}",) + exc.args[1:]
+                raise
+        self.warn(w.message for w in caught)
+
+
+def json_option(func):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the result as one JSON object on stdout (warnings go to stderr).")(func)
+
+
+def format_option(func):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                        help="Read DATA as this format (default: detected from the file name and "
+                             "contents; '-' is read as CSV).")(func)
+
+
+def load_items(data, fmt, items, scales, min_, max_, instrument):
+    """Read DATA, resolve the item options into scales and check that every item is numeric
+    and inside the scale's known response range.
+
+    Returns ``(df, specs, report)``: the data, the :class:`~qimscale.cli._common.ScaleSpec`
+    list and the command's :class:`Reporter` (which has already reported instrument scales
+    left out because DATA lacks some of their items).
+    """
+    if min_ is not None and max_ is not None and min_ >= max_:
+        raise click.BadParameter(f"--min ({min_:g}) must be below --max ({max_:g})", param_hint="--min/--max")
+    if items and scales:
+        raise click.UsageError("give either --items or --scale, not both")
+    source = source_name(data)
+    df = read_table(data, fmt)
+    specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
+                           instrument=instrument, source=source)
+    if instrument and (items or scales):
+        _instrument_ranges(specs, instrument)
+    for spec in specs:
+        twice = sorted({i for i in spec.items if spec.items.count(i) > 1})
+        if twice and (items or scales):
+            raise click.BadParameter(f"item(s) {', '.join(map(repr, twice))} listed more than once"
+                                     + (f" in scale '{spec.name}'" if scales else ""),
+                                     param_hint="--scale" if scales else "--items")
+    check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
+    for spec in specs:
+        _range(spec, spec.reverse)
+        check_range(df, spec, source)
+    report = Reporter(source)
+    if not items and not scales:
+        report.warn(_incomplete_scales(df.columns, specs, instrument))
+    return df, specs, report
+
+
+def _instrument_ranges(specs, instrument) -> None:
+    """``--instrument`` with ``--items``/``--scale``: take the response range the contract says the
+    instrument provides (unless --min/--max are given) when all the scale's items share one."""
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    ids = {it.id for it in inst.items}
+    for spec in specs:
+        ranges = {inst.response_range(i) for i in spec.items if i in ids}
+        if len(ranges) == 1:
+            lo, hi = ranges.pop()
+            spec.min = lo if spec.min is None else spec.min
+            spec.max = hi if spec.max is None else spec.max
+
+
+def _incomplete_scales(columns, specs, instrument):
+    """Messages for the instrument's scales left out because only some of their items are in DATA."""
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    used = {s.name for s in specs}
+    for sc in inst.scales:
+        its = [it.id for it in inst.scale_items(sc.id)]
+        absent = [i for i in its if i not in columns]
+        if sc.id not in used and absent and len(absent) < len(its):
+            yield (f"scale '{sc.id}' left out: column(s) {', '.join(map(repr, absent))} not found "
+                   "(pass --scale to analyse the items that are there)")
+
+
+def _range(spec, reverse):
+    """The response range (checked against the data, used to reverse-key), if known.
+
+    Reverse keying without a known range is an error, as the CLI contract requires.
+    """
+    if spec.min is not None and spec.max is not None:
+        return (spec.min, spec.max)
+    if reverse:
+        from qimscale.errors import DataError
+
+        raise DataError(f"scale '{spec.name}': reverse-keyed item(s) {', '.join(map(repr, reverse))} need the "
+                        "response range; pass --min and --max (or use --instrument)")
+    return None

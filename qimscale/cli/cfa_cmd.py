@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from qimscale.cli._common import emit_json, split_list
-from qimscale.cli.reliability_cmd import Reporter, format_option, json_option, read_table, source_name
+from qimscale.cli._common import Reporter, format_option, json_option, read_table, source_name
 
 
 def _ordered(value, df):
@@ -30,6 +30,27 @@ def _estimator(estimator, ordered):
         raise click.BadParameter(f"--ordered items need --estimator WLSMV (or no --estimator); got {estimator}",
                                  param_hint="--estimator")
     return est
+
+
+def _collapse(specs):
+    """``--collapse ITEM:OLD=NEW[,OLD=NEW]`` (repeatable) as ``{item: {old: new}}``.
+
+    >>> _collapse(("y4:1=2", "y5:5=4,4=3"))
+    {'y4': {1.0: 2.0}, 'y5': {5.0: 4.0, 4.0: 3.0}}
+    """
+    out: dict = {}
+    for spec in specs or ():
+        item, sep, rest = spec.partition(":")
+        pairs = [p.partition("=") for p in (split_list(rest) or [])]
+        try:
+            mapping = {float(a): float(b) for a, eq, b in pairs if eq}
+        except ValueError:
+            mapping = {}
+        if not sep or not item.strip() or not mapping or len(mapping) != len(pairs):
+            raise click.BadParameter(f"expected ITEM:OLD=NEW[,OLD=NEW], e.g. y4:1=2; got {spec!r}",
+                                     param_hint="--collapse")
+        out.setdefault(item.strip(), {}).update(mapping)
+    return out
 
 
 def _group_options(group, equal, partial):
@@ -59,8 +80,13 @@ def _shared(func):
         click.option("--ordered", default=None,
                      help="Ordinal items for WLSMV: 'all' or a comma-separated list (default: none, "
                           "all items continuous)."),
-        click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
-                     help="Missing-data handling."),
+        click.option("--missing", type=click.Choice(["listwise", "fiml", "pairwise"]), default="listwise",
+                     show_default=True,
+                     help="Missing-data handling: listwise deletion, FIML (ML/MLR), or pairwise "
+                          "(WLSMV, as lavaan's missing='pairwise')."),
+        click.option("--collapse", "collapse", multiple=True, metavar="ITEM:OLD=NEW[,OLD=NEW]",
+                     help="Merge categories of an ordinal item explicitly, e.g. 'y4:1=2' puts category 1 "
+                          "of y4 into 2 (WLSMV; repeatable; default: none, empty categories are an error)."),
         click.option("--partial", default=None,
                      help="Parameters freed across groups, e.g. 'x3~1,F=~x2' (default: none)."),
         click.option("--std-lv", is_flag=True, default=False, show_default=True,
@@ -85,7 +111,8 @@ def _shared(func):
                    "(default: no bootstrap).")
 @click.option("--seed", type=int, default=None,
               help="Random seed for --bootstrap (default: none, so the intervals vary from run to run).")
-def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, equal, n_boot, seed):
+def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, group, equal, n_boot,
+        seed):
     """Confirmatory factor analysis / SEM of DATA with a model in lavaan syntax.
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
@@ -104,13 +131,23 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
 
     estimator = _estimator(estimator, ordered)
     equal, partial = _group_options(group, equal, partial)
+    merge = _collapse(collapse)
+    if merge and estimator != "WLSMV":
+        raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
     source = source_name(data)
     df = read_table(data, fmt)
     report = Reporter(source)
     with report.call():
+        if merge:
+            from qimscale.analysis.cfa.wlsmv import collapse_categories
+
+            df = collapse_categories(df, merge)
+            report.warn([f"categories merged as asked: {merge}"])
         res = CFA(model, estimator=estimator, missing=missing, group=group, group_equal=equal,
                   group_partial=partial, std_lv=std_lv, ordered=_ordered(ordered, df)).fit(df)
         out = res.to_dict()
+        if merge:
+            out["collapsed"] = {item: {str(k): v for k, v in m.items()} for item, m in merge.items()}
         boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
     report.warn(res.warnings_)
     if boot is not None:
@@ -133,7 +170,7 @@ def cfa(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json,
 @click.option("--group", required=True, help="Grouping column (required).")
 @click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
               show_default=True, help="Rule deciding whether a level holds.")
-def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, as_json, group, criteria):
+def invariance(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, group, criteria):
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
@@ -150,13 +187,16 @@ def invariance(data, model, estimator, ordered, missing, partial, std_lv, fmt, a
 
     estimator = _estimator(estimator, ordered)
     _, partial = _group_options(group, None, partial)
+    merge = _collapse(collapse)
+    if merge and estimator != "WLSMV":
+        raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
     source = source_name(data)
     df = read_table(data, fmt)
     report = Reporter(source)
     with report.call():
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
-                                     ordered=_ordered(ordered, df))
+                                     ordered=_ordered(ordered, df), collapse=merge or None)
         out = res.to_dict()
     report.warn_by_part(out["warnings"])
     if as_json:

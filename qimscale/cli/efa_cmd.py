@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from qimscale.cli._common import emit_json, item_options
-from qimscale.cli.reliability_cmd import format_option, json_option, load_items
+from qimscale.cli._common import format_option, json_option, load_items
 
 _ROTATIONS = ["none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "bifactor",
               "biquartimin"]

@@ -723,7 +723,7 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     if empty:
         raise DataError("thresholds are not identified for empty categories: "
                         + "; ".join(empty) + ". Merge categories explicitly with "
-                        "collapse={item: {old_value: new_value}} (CLI: recode the data), "
+                        "collapse={item: {old_value: new_value}} (CLI: --collapse ITEM:OLD=NEW), "
                         "or drop the item.")
     with single_thread_blas():
         stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab)

@@ -1,0 +1,75 @@
+"""CLI options of ``cfa``/``invariance`` for ordinal data: ``--collapse`` and ``--missing pairwise``."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qimscale.cli import main
+from qimscale.cli.cfa_cmd import _collapse
+
+DATA = Path(__file__).parent / "reference" / "data" / "wlsmv_ordinal.csv"
+MODEL = "f1 =~ y1 + y2 + y3 + y4 + y5 + y6"
+
+
+@pytest.fixture(scope="module")
+def empty_cat(tmp_path_factory):
+    df = pd.read_csv(DATA)[["y1", "y2", "y3", "y4", "y5", "y6", "group"]]
+    df = df[df["group"].isin(["A", "B"])].copy()
+    df.loc[(df["group"] == "A") & (df["y4"] == 1), "y4"] = 2  # category 1 of y4 is empty in group A
+    path = tmp_path_factory.mktemp("cat") / "d.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_empty_category_error_names_item_and_fix(empty_cat):
+    res = run("cfa", empty_cat, "--model", MODEL, "--ordered", "all", "--group", "group")
+    assert res.exit_code == 1
+    assert "y4" in res.stderr and "--collapse" in res.stderr
+
+
+def test_collapse_merges_categories_and_is_recorded(empty_cat):
+    res = run("cfa", empty_cat, "--model", MODEL, "--ordered", "all", "--group", "group",
+              "--collapse", "y4:1=2", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["collapsed"] == {"y4": {"1.0": 2.0}}
+    assert "merged" in res.stderr
+    n_thr = sum(1 for e in out["estimates"] if e["lhs"] == "y4" and e["op"] == "|" and e["group"] == 1)
+    assert n_thr == 3
+
+
+def test_collapse_in_invariance(empty_cat):
+    res = run("invariance", empty_cat, "--model", MODEL, "--ordered", "all", "--group", "group",
+              "--collapse", "y4:1=2", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["levels"][0]["level"] == "configural"
+
+
+def test_collapse_needs_wlsmv_and_good_syntax(empty_cat):
+    assert run("cfa", empty_cat, "--model", MODEL, "--collapse", "y4:1=2").exit_code == 2
+    assert run("cfa", empty_cat, "--model", MODEL, "--ordered", "all", "--collapse", "y4").exit_code == 2
+    assert run("cfa", empty_cat, "--model", MODEL, "--ordered", "all", "--collapse", "y4:a=b").exit_code == 2
+
+
+def test_collapse_parser():
+    assert _collapse(("y4:1=2", "y4:5=4")) == {"y4": {1.0: 2.0, 5.0: 4.0}}
+
+
+def test_missing_pairwise_reaches_wlsmv(tmp_path):
+    df = pd.read_csv(DATA)[["y1", "y2", "y3", "y4", "y5", "y6"]].astype(float)
+    rng = np.random.default_rng(1)
+    df = df.mask(rng.random(df.shape) < 0.05)
+    path = tmp_path / "m.csv"
+    df.to_csv(path, index=False)
+    res = run("cfa", path, "--model", MODEL, "--ordered", "all", "--missing", "pairwise", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["fit"]["df"] == 9
+    assert run("cfa", path, "--model", MODEL, "--missing", "pairwise").exit_code == 1
