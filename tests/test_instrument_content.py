@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from qimscale.instrument.loader import dump_yaml, parse_yaml
+from qimscale.instrument.loader import parse_yaml
 
 from qimscale.instrument import load_instrument, validate_instrument
 from qimscale.instrument.loader import bundled_dir
