@@ -9,6 +9,10 @@ scales and domains, quality flags) and written with :meth:`ScoreResult.write`
 (the Parquet scores plus the problems CSV and the JSON scoring log, atomically). The target ratio is
 1.5. Peak memory (resident set growth of a fresh process during the run) is
 reported against the float64 item matrix (n x k x 8 bytes); the target is below 3x.
+Each of ``QIM_BENCH_ROUNDS`` (default 3) rounds runs the peer and both
+pipelines back to back in fresh processes; the ratio is taken within a round,
+and the round with the median ratio is shown with the best and median ratios
+(timings on a shared machine are noisy).
 
 Run: ``python -m benchmarks scoring`` (``QIM_BENCH_N`` overrides the row count).
 """
@@ -74,6 +78,16 @@ def _child(mode: str, src: Path, out: Path) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+ROUNDS = int(os.environ.get("QIM_BENCH_ROUNDS", "3"))
+
+
+def _ratios(rounds: list[dict], mode: str) -> tuple[dict, float, float]:
+    """The round with the median ratio ``mode / peer``, and the best and median ratios."""
+    ratios = sorted((r[mode]["seconds"] / r["peer"]["seconds"], i) for i, r in enumerate(rounds))
+    med = ratios[(len(ratios) - 1) // 2]
+    return rounds[med[1]], ratios[0][0], med[0]
+
+
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "responses.csv"
@@ -82,18 +96,25 @@ def run() -> list[dict]:
         gen = time.perf_counter() - t0
         size_mb = src.stat().st_size / 1024**2
         matrix_mb = N * k * 8 / 1024**2
-        peer = min((_child("peer", src, Path(tmp) / "x") for _ in range(2)), key=lambda r: r["seconds"])
-        ours = min((_child("score", src, Path(tmp) / "scores.parquet") for _ in range(2)),
-                   key=lambda r: r["seconds"])
-        bare = min((_child("score-noqc", src, Path(tmp) / "scores.parquet") for _ in range(2)),
-                   key=lambda r: r["seconds"])
-        note = (f"{N} rows x {k} items, CSV {size_mb:.0f} MB (generated in {gen:.1f} s); peak memory growth "
-                f"{ours['peak_growth_mb']:.0f} MB = {ours['peak_growth_mb'] / matrix_mb:.2f}x the float64 item "
-                f"matrix ({matrix_mb:.0f} MB; target < 3x); pyarrow read alone grew {peer['peak_growth_mb']:.0f} MB")
-        return [row(f"score {N:,} x {k} CSV -> parquet", ours["seconds"], "pyarrow.csv.read_csv", peer["seconds"],
-                    target=1.5, note=note),
-                row("same, --no-quality-flags", bare["seconds"], "pyarrow.csv.read_csv", peer["seconds"],
-                    target=1.5, note=f"peak memory growth {bare['peak_growth_mb']:.0f} MB")]
+        # the machine may be shared: each round times the peer and both pipelines back to back,
+        # and ratios are taken within a round (median and best over the rounds are reported)
+        rounds = []
+        for _ in range(max(ROUNDS, 1)):
+            rounds.append({"peer": _child("peer", src, Path(tmp) / "x"),
+                           "score": _child("score", src, Path(tmp) / "scores.parquet"),
+                           "score-noqc": _child("score-noqc", src, Path(tmp) / "scores.parquet")})
+        rows = []
+        for mode, name in (("score", f"score {N:,} x {k} CSV -> parquet"), ("score-noqc", "same, --no-quality-flags")):
+            r, best, med = _ratios(rounds, mode)
+            ours, peer = r[mode], r["peer"]
+            note = (f"median-ratio round of {len(rounds)}; ratio best {best:.2f}, median {med:.2f}; peak memory "
+                    f"growth {ours['peak_growth_mb']:.0f} MB = {ours['peak_growth_mb'] / matrix_mb:.2f}x the float64 "
+                    f"item matrix ({matrix_mb:.0f} MB; target < 3x)")
+            if mode == "score":
+                note += (f"; {N} rows x {k} items, CSV {size_mb:.0f} MB (generated in {gen:.1f} s); pyarrow read "
+                         f"alone grew {peer['peak_growth_mb']:.0f} MB")
+            rows.append(row(name, ours["seconds"], "pyarrow.csv.read_csv", peer["seconds"], target=1.5, note=note))
+        return rows
 
 
 if __name__ == "__main__":  # pragma: no cover

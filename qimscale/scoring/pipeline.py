@@ -164,18 +164,27 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na)
     if strict and len(val.problems):
         raise strict_error(val.problems, str(path))
-    scores, score_log = score_codes(val.codes, spec, min_answered=min_answered, sums=sums,
-                                    norms=read_norms(norms) if isinstance(norms, (str, Path)) else norms)
+    if exclude_flagged and not quality:
+        raise DataError("--exclude-flagged needs the quality flags; drop --no-quality-flags")
+    norms = read_norms(norms) if isinstance(norms, (str, Path)) else norms
     attention = None
     if spec.attention_checks:
         cols = {c.column: colmap.columns.get(c.column, c.column) for c in spec.attention_checks}
         attention = pd.DataFrame({k: survey.data[v] for k, v in cols.items() if v in survey.data})
     if quality:
-        flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds,
-                                       min_seconds=min_seconds, attention=attention)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        # scores and quality flags both read the validated codes only: compute them side by side
+        # (numpy releases the GIL), with single-threaded BLAS in both
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(score_codes, val.codes, spec, min_answered=min_answered, sums=sums, norms=norms)
+            flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds,
+                                           min_seconds=min_seconds, attention=attention)
+            scores, score_log = fut.result()
     else:
-        if exclude_flagged:
-            raise DataError("--exclude-flagged needs the quality flags; drop --no-quality-flags")
+        scores, score_log = score_codes(val.codes, spec, min_answered=min_answered, sums=sums, norms=norms)
         flags, qc_info = pd.DataFrame(index=survey.data.index), {"skipped": "quality flags not computed"}
 
     # assemble the output table: file columns (identifiers dropped), items and background by id

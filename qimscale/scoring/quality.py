@@ -252,7 +252,8 @@ def _mahalanobis_from(X, S, mu, chunk: int = 65536):
         W = np.linalg.inv(S)
         square = False
     d2 = np.empty(X.shape[0])
-    for a in range(0, X.shape[0], chunk):
+
+    def block(a):
         c = np.array(X[a:a + chunk], dtype=np.float64, order="K")
         c -= mu
         miss = np.isnan(c)
@@ -261,7 +262,31 @@ def _mahalanobis_from(X, S, mu, chunk: int = 65536):
         d = np.einsum("ij,ij->i", z, z) if square else np.einsum("ij,ij->i", z, c)
         d[miss.all(axis=1)] = np.nan
         d2[a:a + chunk] = d
+
+    in_threads(block, range(0, X.shape[0], chunk))
     return d2, chdtrc(X.shape[1], d2)
+
+
+def in_threads(fn, starts) -> None:
+    """Run ``fn(start)`` for every row-block start, on up to two threads when there are several blocks.
+
+    numpy and BLAS release the GIL, so blocks proceed in parallel; each block
+    writes its own rows of the output, and BLAS itself stays single-threaded
+    (see :func:`quality_flags`).
+    """
+    import os
+
+    starts = list(starts)
+    workers = min(2, os.cpu_count() or 1, len(starts))
+    if workers < 2:
+        for a in starts:
+            fn(a)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as ex:
+        for _ in ex.map(fn, starts):
+            pass
 
 
 def evenodd(X: np.ndarray, factors: list[int]) -> np.ndarray:
