@@ -28,7 +28,9 @@ _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap"
 @click.option("--sums", is_flag=True, help="Add pro-rated sum scores <scale>_sum.")
 @click.option("--norms", type=click.Path(), metavar="CSV", help="Norms (scale,mean,sd) for T-scores and percentiles.")
 @click.option("--min-seconds", type=float, help="Too-fast threshold in seconds (default 2 s per item).")
-@click.option("--dictionary", type=click.Path(), metavar="CSV", help="REDCap data dictionary (identifiers, labels).")
+@click.option("--dictionary", type=click.Path(), metavar="FILE",
+              help="REDCap data dictionary CSV (identifiers, labels), or a Qualtrics .qsf (recode values are "
+                   "mapped back to the instrument's codes).")
 @click.option("--id", "id_cols", metavar="COLS", help="Respondent-id column(s) for the duplicate check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_identifiers, exclude_flagged,

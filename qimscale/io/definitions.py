@@ -76,6 +76,45 @@ def qsf_value_labels(questions: list[dict]) -> dict:
     return out
 
 
+def qsf_columns(questions: list[dict]) -> dict:
+    """Export column names (and ImportIds) of each row of the QSF's questions with answers.
+
+    A matrix row ``c`` of a question tagged ``T`` is exported as ``T_c``, as
+    ``T_<tag>`` or ``<tag>`` when the row has a ChoiceDataExportTag, and has
+    the ImportId ``QIDn_c`` (``QIDn-c`` in 2016 exports); a single-answer
+    question is exported as ``T`` (ImportId ``QIDn``). Returns ``{name:
+    question}`` for every name; a name two questions could produce is left out.
+
+    >>> q = {"qid": "QID5", "tag": "Q4", "type": "Matrix", "choices": {"1": "a"}, "answers": {"1": "Low"},
+    ...      "export_tags": {}}
+    >>> sorted(qsf_columns([q]))
+    ['Q4_1', 'QID5-1', 'QID5_1']
+    """
+    out: dict[str, dict] = {}
+    clash: set[str] = set()
+
+    def put(name, q):
+        if name in out and out[name] is not q:
+            clash.add(name)
+        out[name] = q
+
+    for q in questions:
+        if not q.get("answers"):
+            continue
+        if q.get("choices") and q.get("type") == "Matrix":
+            for c in q["choices"]:
+                names = [f"{q['tag']}_{c}", f"{q['qid']}_{c}", f"{q['qid']}-{c}"]
+                tag = q.get("export_tags", {}).get(c)
+                if tag:
+                    names += [f"{q['tag']}_{tag}", tag]
+                for name in names:
+                    put(name, q)
+        else:
+            put(q["tag"], q)
+            put(q["qid"], q)
+    return {k: v for k, v in out.items() if k not in clash}
+
+
 def read_limesurvey_structure(path):
     """A LimeSurvey tab-separated survey structure (``.txt``) as a tidy table.
 

@@ -209,3 +209,79 @@ def map_columns(survey, spec: ScoringSpec, mapping: dict | None = None) -> Colum
         raise DataError(f"{survey.source}: no column matches any item of the instrument ({spec.name or 'instrument'}); "
                         "check that this is the right file, or map columns to items with --map map.csv")
     return result
+
+
+def qsf_recodes(questions: list[dict], survey, spec: ScoringSpec, colmap: ColumnMap, source: str = "") -> tuple[dict, dict]:
+    """Exported value -> instrument code for each mapped item whose column a Qualtrics ``.qsf`` describes.
+
+    Qualtrics exports a scale point as its *recode value* (``RecodeValues``;
+    e.g. answers 1..4 exported as 10..13) or, without one, as its answer id.
+    The answer is then matched to the item's response options by position:
+    the question's answers in survey order against the item's scored codes
+    followed by its not-applicable code. When the counts differ, the answer
+    id itself is taken as the code (and validation judges it).
+
+    Parameters
+    ----------
+    questions : list of dict
+        From :func:`qimscale.io.definitions.read_qsf`.
+    survey : qimscale.io.SurveyData
+    spec : ScoringSpec
+    colmap : ColumnMap
+    source : str
+        The ``.qsf`` path, for the log.
+
+    Returns
+    -------
+    recodes : dict
+        Item id -> ``{exported value: code}`` (floats).
+    log : dict
+        Item id -> ``column``, ``question``, ``rule`` and the value map, for the scoring log.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from qimscale.io import SurveyData
+    >>> q = {"qid": "QID5", "tag": "Q4", "type": "Matrix", "choices": {"1": "s"}, "export_tags": {},
+    ...      "answers": {"1": "a", "2": "b", "3": "c", "4": "d"}, "recodes": {"1": "10", "2": "11", "3": "12", "4": "13"}}
+    >>> s = SurveyData(pd.DataFrame({"Q4_1": [10, 13]}), "x.csv", "qualtrics", "csv")
+    >>> spec = ScoringSpec.simple({"a": ["a1"]}, codes=(1, 2, 3, 4))
+    >>> qsf_recodes([q], s, spec, ColumnMap({"a1": "Q4_1"}))[0]
+    {'a1': {10.0: 1.0, 11.0: 2.0, 12.0: 3.0, 13.0: 4.0}}
+    """
+    from qimscale.io.definitions import qsf_columns
+
+    by_name = qsf_columns(questions)
+    recodes, log = {}, {}
+    for item, col in colmap.item_columns(spec).items():
+        q = by_name.get(col)
+        if q is None:
+            iid = survey.import_ids.get(col)
+            q = by_name.get(iid) if iid else None
+        if q is None:
+            continue
+        rule = spec.items[item]
+        targets = list(rule.codes) + ([rule.na_code] if rule.na_code is not None else [])
+        answers = list(q["answers"])
+        by_position = len(answers) == len(targets)
+        vmap = {}
+        for pos, a in enumerate(answers):
+            exported = q.get("recodes", {}).get(a, a)
+            try:
+                key, code = float(exported), float(targets[pos] if by_position else a)
+            except ValueError:
+                raise DataError(f"{source}: question {q['tag']!r} answer {a!r}: recode value {exported!r} "
+                                "is not a number") from None
+            if key in vmap and vmap[key] != code:
+                raise DataError(f"{source}: question {q['tag']!r}: two answers share the recode value {exported!r}")
+            vmap[key] = code
+        recodes[item] = vmap
+        log[item] = {"column": col, "question": q["tag"],
+                     "rule": ("answers in order -> the item's codes" if by_position else
+                              f"answer id = code ({len(answers)} answers for {len(targets)} response options)"),
+                     "values": {_num(k): _num(v) for k, v in vmap.items()}}
+    return recodes, log
+
+
+def _num(x: float):
+    return int(x) if float(x).is_integer() else x

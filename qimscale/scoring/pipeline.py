@@ -120,7 +120,10 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     min_seconds : float, optional
         Too-fast threshold (default 2 s per item).
     dictionary : str or Path, optional
-        REDCap data dictionary (identifiers, labels).
+        REDCap data dictionary (identifiers, labels), or a Qualtrics ``.qsf``
+        survey file: its recode values (e.g. answers 1..4 exported as 10..13)
+        are turned back into the instrument's codes (see
+        :func:`~qimscale.scoring.mapping.qsf_recodes`).
     id_columns : list of str, optional
         Respondent-id columns for the duplicate check (default: the platform's).
     include_exploratory : bool
@@ -149,6 +152,11 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     spec = instrument if isinstance(instrument, ScoringSpec) else _spec(instrument, include_exploratory)
     if isinstance(mapping, (str, Path)):
         mapping = read_map_file(mapping)
+    qsf, qsf_path = None, dictionary
+    if dictionary is not None and str(dictionary).lower().endswith(".qsf"):
+        from qimscale.io.definitions import read_qsf
+
+        qsf, dictionary = read_qsf(dictionary), None
     survey = read_survey(path, format=format, dictionary=dictionary, compact=True,
                          int8_hint=code_column_hint(spec, mapping))
     if id_columns:
@@ -156,12 +164,18 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if missing:
             raise DataError(f"{path}: id column {missing[0]!r} is not in the file")
     colmap = map_columns(survey, spec, mapping)
+    recodes, recode_log = ({}, {})
+    if qsf is not None:
+        from qimscale.scoring.mapping import qsf_recodes
+
+        recodes, recode_log = qsf_recodes(qsf, survey, spec, colmap, source=str(qsf_path))
     extra_na = {}
     if survey.format == "qualtrics":
         # qimscale's Qualtrics TXT export: answers arrive numbered 1..n, so "not applicable" is max + 1
         extra_na = {i: [r.qualtrics_na_code] for i, r in spec.items.items()
-                    if r.qualtrics_na_code is not None and colmap.columns.get(i) == r.qualtrics_column}
-    val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na)
+                    if r.qualtrics_na_code is not None and colmap.columns.get(i) == r.qualtrics_column
+                    and i not in recodes}
+    val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na, recodes=recodes)
     if strict and len(val.problems):
         raise strict_error(val.problems, str(path))
     if exclude_flagged and not quality:
@@ -236,6 +250,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
             "labels_converted_to_codes": int(sum(c.get("from_labels", 0) for c in val.counts.values())),
             "items": val.counts,
             "qualtrics_txt_na_codes": ({i: v for i, v in extra_na.items()} if extra_na else {}),
+            "qualtrics_recodes": ({"qsf": str(qsf_path), "items": recode_log} if qsf is not None else {}),
             "row_numbers": "spreadsheet rows: 1-based, header rows counted (first data row = header_rows + 1)",
         },
         "scoring": score_log,

@@ -186,8 +186,25 @@ def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, out=None):
     return vals, bad, int(is_na.sum()), compact
 
 
+def _apply_recodes(vals: np.ndarray, from_label: np.ndarray, recode: dict):
+    """Exported values -> codes; returns ``(values, unmapped mask, n recoded)``.
+
+    Cells converted from a response label already hold codes and are left alone.
+    """
+    num = ~np.isnan(vals) & ~from_label
+    new = vals.copy()
+    hit = np.zeros(len(vals), dtype=bool)
+    for exported, code in recode.items():
+        m = num & (vals == exported)
+        new[m] = code
+        hit |= m
+    unmapped = num & ~hit
+    new[unmapped] = np.nan
+    return new, unmapped, int(hit.sum())
+
+
 def _check_column(survey, col: str, target: str, codes: list, na_code, labels: dict, user_missing,
-                  what: str, out=None) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
+                  what: str, out=None, recode=None) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
     s = survey.data[col]
     na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
     # Stata extended missing values (.a-.z) arrive as the letters 'a'-'z' (user_missing=True)
@@ -196,7 +213,7 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     if str_missing and not pd.api.types.is_numeric_dtype(s.dtype):
         um_text = s.isin(str_missing).to_numpy()
         s = s.where(~um_text, None)
-    fast = _small_int_fast_path(s, codes, na_codes, user_missing, out=out)
+    fast = None if recode else _small_int_fast_path(s, codes, na_codes, user_missing, out=out)
     if fast is not None:
         vals, bad, n_na, compact = fast
         frames = []
@@ -210,6 +227,9 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
                               "answered": answered, "missing": len(vals) - answered, "_compact": compact}
     vals, unparsed, from_label = _as_codes(s, labels)
     counts = {"from_labels": int(from_label.sum())}
+    unmapped = None
+    if recode:
+        vals, unmapped, counts["recoded"] = _apply_recodes(vals, from_label, recode)
     um = _in_ranges(vals, user_missing) & ~np.isnan(vals)
     counts["user_missing"] = int(um.sum()) + (int(um_text.sum()) if um_text is not None else 0)
     vals = np.where(um, np.nan, vals)
@@ -219,7 +239,14 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     valid = np.isin(vals, np.asarray(codes, dtype=float)) if codes else ~np.isnan(vals)
     out_of_range = ~np.isnan(vals) & ~valid
     frames = []
-    raw = s.to_numpy(dtype=object) if (unparsed.any() or out_of_range.any()) else None
+    bad_export = unmapped is not None and unmapped.any()
+    raw = s.to_numpy(dtype=object) if (unparsed.any() or out_of_range.any() or bad_export) else None
+    if bad_export:
+        pos = np.flatnonzero(unmapped)
+        exported = ", ".join(str(_num_text(v)) for v in recode)
+        frames.append(_problem_frame(survey, pos, col, target, raw[pos],
+                                     f"out of range: not one of the exported values {exported} "
+                                     "(Qualtrics recode values from the .qsf)"))
     if unparsed.any():
         pos = np.flatnonzero(unparsed)
         kind = "unknown label" if counts["from_labels"] else "non-numeric text"
@@ -232,10 +259,14 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
         frames.append(_problem_frame(survey, pos, col, target, raw[pos],
                                      f"out of range: not one of the codes {_describe(codes, na_code)}"))
     vals = np.where(out_of_range, np.nan, vals)
-    counts["invalid"] = int(unparsed.sum() + out_of_range.sum())
+    counts["invalid"] = int(unparsed.sum() + out_of_range.sum() + (unmapped.sum() if bad_export else 0))
     counts["answered"] = int((~np.isnan(vals)).sum())
     counts["missing"] = int(len(vals) - counts["answered"])
     return vals, frames, counts
+
+
+def _num_text(v) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
 
 
 def _describe(codes, na_code) -> str:
@@ -248,7 +279,7 @@ def _describe(codes, na_code) -> str:
     return text + (f" or {na_code} (not applicable)" if na_code is not None else "")
 
 
-def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validation:
+def validate(survey, spec, colmap, *, id_columns=None, extra_na=None, recodes=None) -> Validation:
     """Validate the mapped columns of ``survey`` against ``spec``.
 
     Parameters
@@ -262,6 +293,11 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
     extra_na : dict, optional
         Item -> further codes that mean "not applicable" in this file (the
         Qualtrics TXT import numbers the not-applicable answer ``max + 1``).
+    recodes : dict, optional
+        Item -> ``{exported value: code}`` (Qualtrics recode values, see
+        :func:`~qimscale.scoring.mapping.qsf_recodes`): numbers in the column
+        are exported values, turned into codes before the checks; a number
+        that is not an exported value is a problem.
 
     Returns
     -------
@@ -287,7 +323,8 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None) -> Validat
             continue
         na = rule.na_code if item_id not in (extra_na or {}) else [rule.na_code] + list(extra_na[item_id])
         vals, fr, c = _check_column(survey, col, item_id, rule.codes, na, rule.labels,
-                                    survey.user_missing.get(col), "item", out=matrix[:, j])
+                                    survey.user_missing.get(col), "item", out=matrix[:, j],
+                                    recode=(recodes or {}).get(item_id))
         if vals is not matrix[:, j] and not np.shares_memory(vals, matrix[:, j]):
             matrix[:, j] = vals
         del vals
