@@ -382,7 +382,12 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
 def _quality_flags(codes, spec, duration, min_seconds, attention):
     from scipy.special import chdtri
 
-    from qimscale.scoring.scores import CHUNK_ROWS, item_matrix, known_codes, masked_chunks
+    from qimscale.scoring.scores import (
+        CHUNK_ROWS,
+        item_matrix,
+        known_codes,
+        masked_chunks,
+    )
 
     X_all, order = item_matrix(codes, spec)
     keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]

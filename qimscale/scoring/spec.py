@@ -7,6 +7,7 @@ so the rest of :mod:`qimscale.scoring` works on any set of items and scales
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 
@@ -30,6 +31,8 @@ class ItemRule:
         Reverse-keyed: recoded as ``min + max - x``.
     codes : list of int
         Valid scored codes.
+    min, max : int
+        Lowest and highest scored code (default: from ``codes``).
     na_code : int or None
         The "not applicable" code: a valid answer that is never scored.
     labels : dict
@@ -52,14 +55,16 @@ class ItemRule:
     value_labels: dict = field(default_factory=dict)
     qualtrics_column: str | None = None
     qualtrics_na_code: int | None = None
+    #: lowest and highest scored code (the reverse-keying range); from the instrument's
+    #: ``response_range`` in :meth:`ScoringSpec.from_instrument`, else from ``codes``
+    min: int | None = None
+    max: int | None = None
 
-    @property
-    def min(self) -> int:
-        return min(self.codes)
-
-    @property
-    def max(self) -> int:
-        return max(self.codes)
+    def __post_init__(self):
+        if self.codes and self.min is None:
+            self.min = builtins.min(self.codes)
+        if self.codes and self.max is None:
+            self.max = builtins.max(self.codes)
 
 
 @dataclass
@@ -131,7 +136,7 @@ class ScoringSpec:
 
     @classmethod
     def simple(cls, scales: dict, *, codes=(1, 2, 3, 4, 5), reverse=(), na_code=None, labels=None,
-               domains=None) -> "ScoringSpec":
+               domains=None) -> ScoringSpec:
         """Build a spec from ``{scale: [items]}`` (for tests and ad-hoc scales).
 
         >>> spec = ScoringSpec.simple({"a": ["a1", "a2"]}, reverse=["a2"])
@@ -149,11 +154,14 @@ class ScoringSpec:
         return cls(items, rules)
 
     @classmethod
-    def from_instrument(cls, inst, *, include_exploratory: bool = True) -> "ScoringSpec":
+    def from_instrument(cls, inst, *, include_exploratory: bool = True) -> ScoringSpec:
         """Extract the scoring rules from a loaded :class:`~qimscale.instrument.Instrument`."""
+        from qimscale.instrument.exporters.qualtrics import qualtrics_na_code
+
         items: dict[str, ItemRule] = {}
         for it in inst.items:
             rs = inst.response_scale(it.id)
+            lo, hi = inst.response_range(it.id)  # the instrument's reverse-keying range
             labels = {}
             for opt in rs.all_options():
                 for text in opt.labels.values():
@@ -166,7 +174,9 @@ class ScoringSpec:
                                     texts, ([alias] if alias != it.id else []) + [qcol],
                                     {opt.code: opt.label_for(inst.default_language) for opt in rs.all_options()},
                                     qualtrics_column=qcol,
-                                    qualtrics_na_code=len(rs.options) + 1 if rs.na_code is not None else None)
+                                    qualtrics_na_code=(qualtrics_na_code(inst, it.id) if rs.na_code is not None
+                                                       else None),
+                                    min=lo, max=hi)
         scales = []
         for sc in inst.scales:
             if sc.exploratory and not include_exploratory:
