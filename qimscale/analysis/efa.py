@@ -914,7 +914,7 @@ class EFA:
                                                    and not isinstance(self.n_factors, bool))):
             raise ModelError(f"n_factors must be a positive integer or 'parallel'; got {self.n_factors!r}")
 
-    def fit(self, X, n_obs=None):
+    def fit(self, X, n_obs=None, *, progress=None):
         """Fit the model.
 
         Parameters
@@ -925,6 +925,10 @@ class EFA:
         n_obs : int, optional
             Sample size when ``X`` is a matrix (needed for chi-square fit
             statistics and parallel analysis).
+        progress : callable, optional
+            ``progress(done, total)`` for the parallel analysis run when
+            ``n_factors="parallel"`` (see
+            :func:`~qimscale.analysis.nfactors.parallel_analysis`); not called otherwise.
 
         Returns
         -------
@@ -932,9 +936,9 @@ class EFA:
         """
         self._validate()
         with single_thread_blas():
-            return self._fit(X, n_obs)
+            return self._fit(X, n_obs, progress)
 
-    def _fit(self, X, n_obs):
+    def _fit(self, X, n_obs, progress=None):
         R, n, np_obs, items, raw = as_correlation(X, n_obs, self.cor, self.correct)
         nf = self.n_factors
         pa_res = None
@@ -945,7 +949,7 @@ class EFA:
                 raise ModelError("n_factors='parallel' on a correlation matrix needs n_obs")
             pa_res = parallel_analysis(raw if raw is not None else R, n_obs=n, n_iter=self.n_iter,
                                        cor=self.cor, correct=self.correct, random_state=self.random_state,
-                                       fa="fa")
+                                       fa="fa", progress=progress)
             nf = max(int(pa_res.n_factors), 1)
         p = R.shape[0]
         if not 1 <= nf < p:

@@ -275,6 +275,21 @@ class ParallelResult:
         return out
 
 
+_CHUNK = 250  # replications summarised per progress report
+
+
+class _Ticker:
+    """Counts finished work and passes ``(done, total)`` to an optional progress callback."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress, int(total), 0
+
+    def __call__(self, n: int) -> None:
+        if self.progress is not None and n:
+            self.done += int(n)
+            self.progress(self.done, self.total)
+
+
 def _n_above(values: np.ndarray, ref: np.ndarray) -> int:
     """psych's ``which(!(values > ref))[1] - 1``: leading values above the reference."""
     above = values > ref
@@ -283,7 +298,7 @@ def _n_above(values: np.ndarray, ref: np.ndarray) -> int:
 
 def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", method: str = "minres",
                       quant: float = 0.95, sim: bool = True, cor: str = "pearson", correct: float = 0.5,
-                      random_state=None) -> ParallelResult:
+                      random_state=None, progress=None) -> ParallelResult:
     """Horn's parallel analysis.
 
     Matches ``psych::fa.parallel(x, n.obs, fm=method, fa=fa, n.iter=n_iter,
@@ -317,6 +332,10 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         Polychoric continuity correction.
     random_state : int or numpy.random.Generator, optional
         Seed for reproducible results.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications are summarised
+        (per chunk of matrices, ending with ``done == total``; ``total`` counts
+        resampled plus simulated data sets). It does not change any number.
 
     Returns
     -------
@@ -382,10 +401,21 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         fa_values = np.full(p, np.nan)
     nan = np.full(p, np.nan)
 
+    # work units: each data set summarised, plus each polychoric matrix of a resampled set
+    total = n_iter * (int(resample) * (1 + int(cor != "pearson")) + int(sim))
+    tick = _Ticker(progress, total)
+
     def summarise(Rs):
+        # in chunks only to report progress: every matrix is solved on its own, so the
+        # values do not depend on the chunking
+        pcs, fas = [], []
         with single_thread_blas():  # many tiny decompositions: threads only add overhead
-            pcv = np.linalg.eigvalsh(Rs)[:, ::-1]
-            fav = _fa_values(Rs, method) if want_fa else np.full_like(pcv, np.nan)
+            for s in range(0, len(Rs), _CHUNK):
+                part = Rs[s:s + _CHUNK]
+                pcs.append(np.linalg.eigvalsh(part)[:, ::-1])
+                fas.append(_fa_values(part, method) if want_fa else np.full_like(pcs[-1], np.nan))
+                tick(len(part))
+        pcv, fav = np.concatenate(pcs), np.concatenate(fas)
         return (pcv.mean(axis=0), np.quantile(pcv, quant, axis=0),
                 fav.mean(axis=0), np.quantile(fav, quant, axis=0))
 
@@ -399,13 +429,17 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         else:
             from qimscale.analysis.polychoric import polychoric
 
-            Rs = np.stack([np.asarray(polychoric(Xs[b], correct=correct).corr, dtype=float)
-                           for b in range(n_iter)])
+            polys = []
+            for b in range(n_iter):
+                polys.append(np.asarray(polychoric(Xs[b], correct=correct).corr, dtype=float))
+                tick(1)
+            Rs = np.stack(polys)
         bad = ~np.isfinite(Rs).all(axis=(1, 2))
         if bad.all():
             raise DataError("parallel analysis: every resampled data set has an undefined correlation; "
                             "items with very few answers should be dropped")
         pc_r, pc_rq, fa_r, fa_rq = summarise(Rs[~bad])
+        tick(int(bad.sum()))  # data sets left out still count as done
     pc_s = pc_sq = fa_s = fa_sq = nan
     if sim:
         Z = rng.standard_normal((n_iter, n, p))
@@ -549,7 +583,7 @@ class NFactorsResult:
 
 def number_of_factors(data, *, n_iter: int = 20, cor: str = "pearson", correct: float = 0.5,
                       method: str = "minres", quant: float = 0.95, n_map: int = 8, n_obs=None,
-                      random_state=None) -> NFactorsResult:
+                      random_state=None, progress=None) -> NFactorsResult:
     """Parallel analysis (factors and components), Velicer's MAP and the eigenvalues in one call.
 
     Matches ``psych::fa.parallel(x, fa="both", n.iter, quant, cor)`` and
@@ -560,7 +594,7 @@ def number_of_factors(data, *, n_iter: int = 20, cor: str = "pearson", correct: 
     ----------
     data : DataFrame or array_like
         Raw responses or a correlation matrix (then ``n_obs`` is required).
-    n_iter, cor, correct, method, quant, n_obs, random_state
+    n_iter, cor, correct, method, quant, n_obs, random_state, progress
         As :func:`parallel_analysis`.
     n_map : int
         Largest number of components for MAP.
@@ -570,5 +604,5 @@ def number_of_factors(data, *, n_iter: int = 20, cor: str = "pearson", correct: 
     NFactorsResult
     """
     pa = parallel_analysis(data, n_obs=n_obs, n_iter=n_iter, fa="both", method=method, quant=quant, cor=cor,
-                           correct=correct, random_state=random_state)
+                           correct=correct, random_state=random_state, progress=progress)
     return NFactorsResult(pa, velicer_map(pa.extra["correlation"], n=n_map))

@@ -522,7 +522,7 @@ class _AlphaMoments:
         return out
 
 
-def _bootstrap_alpha(x: np.ndarray, n_boot: int, seed) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap_alpha(x: np.ndarray, n_boot: int, seed, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap replicates of raw alpha and the jackknife values (for BCa).
 
     Resampling rows with replacement is done as integer frequency weights, so
@@ -539,6 +539,8 @@ def _bootstrap_alpha(x: np.ndarray, n_boot: int, seed) -> tuple[np.ndarray, np.n
         idx = rng.integers(0, n, size=(b, n))
         w = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n).reshape(b, n)
         out[s:s + b] = mom.weighted(w.astype(float))
+        if progress is not None:
+            progress(s + b, n_boot)
     return out, mom.jackknife()
 
 
@@ -670,7 +672,7 @@ class AlphaResult:
 
 def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | None = None,
           key_range: tuple[float, float] | None = None, missing: str = "pairwise", ci: str = "feldt",
-          n_boot: int = 1000, seed=None, conf_level: float = 0.95) -> AlphaResult:
+          n_boot: int = 1000, seed=None, conf_level: float = 0.95, progress=None) -> AlphaResult:
     """Cronbach's alpha, standardized alpha, Guttman's λ6 and psych's item analysis.
 
     Matches ``psych::alpha(x, keys=keys, check.keys=FALSE)`` (``use="pairwise"``,
@@ -700,6 +702,9 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     seed : int or numpy.random.Generator, optional
         Seed for the bootstrap; the same seed gives the same interval.
     conf_level : float, default 0.95
+    progress : callable, optional
+        ``progress(done, total)``, called after each chunk of bootstrap
+        replicates (ending with ``done == n_boot``); it does not change any number.
 
     Returns
     -------
@@ -781,13 +786,13 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
     with single_thread_blas():
-        res = _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level)
+        res = _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level, progress)
     for m in res.warnings:
         _warnings.warn(m, UserWarning, stacklevel=2)
     return res
 
 
-def _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level) -> AlphaResult:
+def _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level, progress=None) -> AlphaResult:
     mat = item_matrix(data, items, missing=missing, keys=keys, key_range=key_range, context="alpha")
     x, names = mat.x, mat.items
     msgs = list(mat.warnings)
@@ -850,7 +855,7 @@ def _alpha(data, items, keys, key_range, missing, ci, n_boot, seed, conf_level) 
     if ci != "feldt":
         if n_boot < 2:
             raise DataError(f"n_boot must be at least 2 for a bootstrap interval; got {n_boot}")
-        boot, jack = _bootstrap_alpha(x, int(n_boot), seed)
+        boot, jack = _bootstrap_alpha(x, int(n_boot), seed, progress)
         res.boot = boot
         ok = boot[np.isfinite(boot)]
         q = np.quantile(ok, [(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
@@ -865,7 +870,8 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                       reverse: Mapping[str, Sequence[str]] | None = None,
                       ranges: Mapping[str, tuple[float, float]] | None = None,
                       missing: str = "pairwise", ci: str = "feldt", n_boot: int = 1000, seed=None,
-                      conf_level: float = 0.95, omega: bool = True, split_half: bool = False) -> dict:
+                      conf_level: float = 0.95, omega: bool = True, split_half: bool = False,
+                      progress=None) -> dict:
     """Alpha (and one-factor ω total) for each of several scales.
 
     The library call behind ``qimscale reliability``. Matches, per scale,
@@ -885,6 +891,9 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
     missing, ci, n_boot, seed, conf_level
         As in :func:`alpha`. Each scale's bootstrap uses ``seed`` afresh, so
         a scale's interval does not depend on which other scales are listed.
+    progress : callable, optional
+        ``progress(done, total)`` over the bootstrap replicates of all scales
+        (``total = len(scales) * n_boot``); only called for a bootstrap ``ci``.
     omega : bool, default True
         Also compute one-factor ω total (:func:`qimscale.analysis.omega.omega_total`).
     split_half : bool, default False
@@ -907,12 +916,17 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
     out = []
     reverse = dict(reverse or {})
     ranges = dict(ranges or {})
-    for name, its in scales.items():
+    boot_total = len(scales) * int(n_boot)
+    for i, (name, its) in enumerate(scales.items()):
+        scale_progress = None
+        if progress is not None and ci != "feldt":
+            def scale_progress(done, _total, _before=i * int(n_boot)):
+                progress(_before + done, boot_total)
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
             try:
                 res = alpha(data, its, keys=reverse.get(name), key_range=ranges.get(name), missing=missing,
-                            ci=ci, n_boot=n_boot, seed=seed, conf_level=conf_level)
+                            ci=ci, n_boot=n_boot, seed=seed, conf_level=conf_level, progress=scale_progress)
             except DataError as exc:
                 raise DataError(f"scale '{name}': {exc}") from None
         entry = {"scale": name, **res.to_dict()}

@@ -407,3 +407,60 @@ def _range(spec, reverse):
         raise DataError(f"scale '{spec.name}': reverse-keyed item(s) {', '.join(map(repr, reverse))} need the "
                         "response range; pass --min and --max (or use --instrument)")
     return None
+
+
+# --------------------------------------------------------------------------- progress bars
+# Long library calls accept ``progress(done, total)``; these helpers back it with a tqdm bar
+# on stderr for people watching a terminal, and stay silent for pipes, files and --json.
+
+def progress_option(func):
+    """Add ``--no-progress`` (the bar is shown only on a terminal and never with --json)."""
+    return click.option("--no-progress", "no_progress", is_flag=True,
+                        help="Do not show a progress bar on stderr (default: shown when stderr is a "
+                             "terminal and --json is not given).")(func)
+
+
+def progress_enabled(as_json=False, no_progress=False, stream=None) -> bool:
+    """Whether to draw a progress bar: stderr (or ``stream``) is a terminal, no --json, no --no-progress."""
+    import sys
+
+    if as_json or no_progress:
+        return False
+    stream = sys.stderr if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # closed or unusual streams
+        return False
+
+
+@contextlib.contextmanager
+def progress_bar(desc: str, enabled: bool, *, file=None):
+    """Context manager yielding a ``progress(done, total)`` callable for a library call.
+
+    When ``enabled`` it drives a tqdm bar on ``file`` (default stderr), created at the first
+    call (when the total is known) and removed when the block ends; otherwise the callable
+    does nothing.
+    """
+    if not enabled:
+        yield lambda done, total: None
+        return
+    import sys
+
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, file=sys.stderr if file is None else file, leave=False,
+                       dynamic_ncols=True, unit="")
+        if total != bar.total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()

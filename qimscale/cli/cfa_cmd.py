@@ -11,6 +11,7 @@ import click
 
 from qimscale.cli._common import emit_json, split_list
 from qimscale.cli._common import Reporter, format_option, json_option, read_table, source_name
+from qimscale.cli._common import progress_bar, progress_enabled, progress_option
 
 
 def _ordered(value, df):
@@ -93,6 +94,7 @@ def _shared(func):
                      help="Identify factors by unit variances (default: first loading fixed to 1)."),
         format_option,
         json_option,
+        progress_option,
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -111,8 +113,8 @@ def _shared(func):
                    "(default: no bootstrap).")
 @click.option("--seed", type=int, default=None,
               help="Random seed for --bootstrap (default: none, so the intervals vary from run to run).")
-def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, group, equal, n_boot,
-        seed):
+def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, no_progress, group,
+        equal, n_boot, seed):
     """Confirmatory factor analysis / SEM of DATA with a model in lavaan syntax.
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
@@ -148,7 +150,10 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
         out = res.to_dict()
         if merge:
             out["collapsed"] = {item: {str(k): v for k, v in m.items()} for item, m in merge.items()}
-        boot = res.bootstrap(n_boot, seed=seed) if n_boot else None
+        boot = None
+        if n_boot:
+            with progress_bar("bootstrap", progress_enabled(as_json, no_progress)) as tick:
+                boot = res.bootstrap(n_boot, seed=seed, progress=tick)
     report.warn(res.warnings_)
     if boot is not None:
         out["bootstrap"] = boot.to_dict(orient="records")
@@ -170,7 +175,8 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 @click.option("--group", required=True, help="Grouping column (required).")
 @click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
               show_default=True, help="Rule deciding whether a level holds.")
-def invariance(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, group, criteria):
+def invariance(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, no_progress,
+               group, criteria):
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
@@ -193,10 +199,10 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     source = source_name(data)
     df = read_table(data, fmt)
     report = Reporter(source)
-    with report.call():
+    with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
-                                     ordered=_ordered(ordered, df), collapse=merge or None)
+                                     ordered=_ordered(ordered, df), collapse=merge or None, progress=tick)
         out = res.to_dict()
     report.warn_by_part(out["warnings"])
     if as_json:

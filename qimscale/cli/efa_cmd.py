@@ -13,6 +13,7 @@ import click
 
 from qimscale.cli._common import emit_json, item_options
 from qimscale.cli._common import format_option, json_option, load_items
+from qimscale.cli._common import progress_bar, progress_enabled, progress_option
 
 _ROTATIONS = ["none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "bifactor",
               "biquartimin"]
@@ -88,7 +89,9 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
               show_default=True, help="Quantile of the simulated eigenvalues to beat.")
 @click.option("--method", type=click.Choice(["minres", "ml", "pa"]), default="minres", show_default=True,
               help="Extraction for the factor eigenvalues.")
-def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, quant, method):
+@progress_option
+def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, quant, method,
+             no_progress):
     """How many factors? Parallel analysis, Velicer's MAP and the scree eigenvalues of DATA.
 
     All selected items are analysed together (by default the items of every
@@ -103,8 +106,9 @@ def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_i
     from qimscale.analysis.nfactors import number_of_factors
 
     df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
-    with report.call():
-        res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed)
+    with report.call(), progress_bar("parallel analysis", progress_enabled(as_json, no_progress)) as tick:
+        res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed,
+                                progress=tick)
     if as_json:
         emit_json(res.to_dict())
         return
@@ -137,8 +141,9 @@ def _n_factors(value):
               help="Rotation (psych's rotate; geomin is geominQ).")
 @click.option("--n-starts", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra random starts for the GPA rotations (the best criterion is kept).")
+@progress_option
 def efa(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, n_factors, method,
-        rotation, n_starts):
+        rotation, n_starts, no_progress):
     """Exploratory factor analysis of the items in DATA.
 
     All selected items are analysed together (by default the items of every
@@ -158,8 +163,9 @@ def efa(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, 
     df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     est = EFA(k, method=method, rotation=rotation, cor=cor, n_iter=n_iter, random_state=seed,
               n_starts=n_starts)
-    with report.call():
-        res = est.fit(df).results_
+    show = k == "parallel" and progress_enabled(as_json, no_progress)
+    with report.call(), progress_bar("parallel analysis", show) as tick:
+        res = est.fit(df, progress=tick).results_
     if as_json:
         emit_json(res.to_dict())
         return

@@ -19,6 +19,9 @@ from qimscale.cli._common import (
     item_options,
     json_option,
     load_items,
+    progress_bar,
+    progress_enabled,
+    progress_option,
     read_table,
     source_name,
     split_list,
@@ -68,8 +71,9 @@ def _common_options(func):
 @click.option("--icc-long", metavar="SUBJECT,OCCASION,VALUE", default=None,
               help="Test-retest ICCs from long data: the subject, occasion (or rater) and score columns. "
                    "Default: not used.")
+@progress_option
 def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missing, ci, n_boot, seed,
-                conf_level, split, icc_cols, icc_long):
+                conf_level, split, icc_cols, icc_long, no_progress):
     """Cronbach's alpha, with psych's item analysis, and omega total for each scale in DATA.
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
@@ -95,12 +99,12 @@ def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missi
 
     df, specs, report = load_items(data, fmt, items, scales, min_, max_, instrument)
     ranges = {s.name: _range(s, s.reverse) for s in specs}
-    with report.call():
+    with report.call(), progress_bar("bootstrap", ci != "feldt" and progress_enabled(as_json, no_progress)) as tick:
         result = scale_reliability(
             df, {s.name: s.items for s in specs}, reverse={s.name: s.reverse for s in specs},
             ranges={k: v for k, v in ranges.items() if v is not None}, missing=missing,
             ci="bca" if ci == "bootstrap" else ci, n_boot=n_boot, seed=seed, conf_level=conf_level,
-            split_half=split,
+            split_half=split, progress=tick,
         )
     for sc in result["scales"]:
         report.warn(sc["warnings"])

@@ -18,7 +18,7 @@ class BootstrapMixin:
     """Adds :meth:`bootstrap` to :class:`~.results.CFAResult`."""
 
     @blas1
-    def bootstrap(self, n_boot: int = 1000, *, seed=None, level: float = 0.95) -> pd.DataFrame:
+    def bootstrap(self, n_boot: int = 1000, *, seed=None, level: float = 0.95, progress=None) -> pd.DataFrame:
         """Nonparametric bootstrap of the free and defined parameters.
 
         Cases are resampled with replacement within each group and the model
@@ -32,6 +32,9 @@ class BootstrapMixin:
         seed : int or numpy Generator, optional
         level : float
             Coverage of the percentile intervals.
+        progress : callable, optional
+            ``progress(done, total)``, called after each replicate (failed ones
+            included), ending with ``done == n_boot``; it does not change any number.
 
         Returns
         -------
@@ -54,7 +57,9 @@ class BootstrapMixin:
         compiled, at = self._defined_evaluator() if self.partable_.defined else ([], None)
         draws = []
         failed = 0
-        for _ in range(int(n_boot)):
+        for b in range(int(n_boot)):
+            if progress is not None and b:
+                progress(b, int(n_boot))
             if self.fiml_:
                 pats = [Patterns(p.X[rng.integers(0, p.n, p.n)]) for p in self.patterns_]
                 obj = FIMLObjective(self.model_, pats)
@@ -73,6 +78,8 @@ class BootstrapMixin:
             if at is not None:
                 vals += list(at(opt.theta))
             draws.append(vals)
+        if progress is not None:
+            progress(int(n_boot), int(n_boot))
         draws = np.array(draws)
         alpha = (1 - level) / 2
         est = list(self.theta_) + (list(at(self.theta_)) if at is not None else [])

@@ -217,7 +217,7 @@ def _sb2001(fit0, fit1):
 def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str = "ML",
                            missing: str = "listwise", std_lv: bool = False, group_partial=(),
                            levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None,
-                           collapse: dict | None = None) -> InvarianceResult:
+                           collapse: dict | None = None, progress=None) -> InvarianceResult:
     """Fit configural, metric, scalar and strict models and compare them.
 
     Parameters
@@ -244,6 +244,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     collapse : dict, optional
         Ordered items only: explicit category merges ``{item: {old: new}}``
         (see :func:`~.wlsmv.collapse_categories`).
+    progress : callable, optional
+        ``progress(done, total)``, called after each level is fitted
+        (``total = len(levels)``); it does not change any number.
 
     Returns
     -------
@@ -270,7 +273,7 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
 
         return ordinal_invariance(data, read_model_text(model), group, ordered=ordered or "all",
                                   group_partial=group_partial, collapse=collapse,
-                                  criteria=criteria, missing=missing, **kwargs)
+                                  criteria=criteria, missing=missing, progress=progress, **kwargs)
     if collapse:
         raise ModelError("collapse= merges categories of ordered items; it needs estimator='WLSMV' "
                          "or ordered=... (continuous items are not recoded)")
@@ -281,7 +284,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     fits = {}
     recs = []
     prev = None
-    for lev in levels:
+    for i, lev in enumerate(levels):
+        if progress is not None and i:
+            progress(i, len(levels))
         res = CFA(model, estimator=est, missing=missing, group=group, group_equal=list(LEVELS[lev]),
                   group_partial=group_partial, std_lv=std_lv).fit(data)
         fits[lev] = res
@@ -312,6 +317,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
             rec["chisq_diff_p"] = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan
         prev = lev
         recs.append(rec)
+    if progress is not None:
+        progress(len(levels), len(levels))
     highest = mark_held(recs, criteria, [fits[lev].converged_ for lev in levels])
     table = pd.DataFrame.from_records(recs)
     lm_level = None

@@ -205,7 +205,7 @@ def lrt_satorra2000(fit1, fit0) -> dict:
 
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
-                       criteria: str = "chen2007", missing: str = "listwise"):
+                       criteria: str = "chen2007", missing: str = "listwise", progress=None):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -238,6 +238,9 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         A level holds only if the previous level held.
     missing : {"listwise", "pairwise"}
         As lavaan's ``missing=`` (see :func:`~.wlsmv.prepare_ordinal_data`).
+    progress : callable, optional
+        ``progress(done, total)``, called after each level is fitted
+        (``total`` = the number of levels); it does not change any number.
 
     Returns
     -------
@@ -292,7 +295,9 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     nth = {v: len(lvls[v]) - 1 for v in ov}
     recs, fits = [], {}
     prev = None
-    for lv in levels:
+    for i, lv in enumerate(levels):
+        if progress is not None and i:
+            progress(i, len(levels))
         pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
         om = OrdinalModel(pt, nth)
         fit = fit_stage2(om, pt, stats_list, labels, n_dropped)
@@ -320,6 +325,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
             rec["chisq_diff_p"] = lrt["pvalue"]
         prev = lv
         recs.append(rec)
+    if progress is not None:
+        progress(len(levels), len(levels))
     highest = mark_held(recs, criteria)
     table = pd.DataFrame.from_records(recs)
     latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
