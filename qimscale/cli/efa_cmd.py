@@ -38,6 +38,9 @@ def _common(func):
     return json_option(format_option(func))
 
 
+_FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
 def _cor_options(func):
     func = click.option("--cor", type=click.Choice(["pearson", "polychoric"]), default="pearson",
                         show_default=True, help="Correlations to analyse (pairwise deletion).")(func)
@@ -89,8 +92,11 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
               show_default=True, help="Quantile of the simulated eigenvalues to beat.")
 @click.option("--method", type=click.Choice(["minres", "ml", "pa"]), default="minres", show_default=True,
               help="Extraction for the factor eigenvalues.")
+@click.option("--plot", "plot", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Also write a scree plot (observed vs parallel-analysis eigenvalues) to FILE; "
+                   ".png, .svg or .pdf by suffix (default: no plot).")
 @progress_option
-def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, quant, method,
+def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_iter, seed, quant, method, plot,
              no_progress):
     """How many factors? Parallel analysis, Velicer's MAP and the scree eigenvalues of DATA.
 
@@ -100,15 +106,29 @@ def nfactors(data, items, scales, min_, max_, instrument, as_json, fmt, cor, n_i
     a reproducible parallel analysis.
 
     \b
-    Example:
+    Examples:
       qimscale nfactors responses.csv --items q1,q2,q3,q4,q5,q6 --n-iter 50 --seed 1 --json
+      qimscale nfactors responses.csv --n-iter 100 --seed 1 --plot scree.png
     """
     from qimscale.analysis.nfactors import number_of_factors
 
+    if plot is not None and not str(plot).lower().endswith(_FIGURE_SUFFIXES):
+        raise click.BadParameter(f"the plot file must end in {', '.join(_FIGURE_SUFFIXES)}; got {plot!r}",
+                                 param_hint="--plot")
+    if plot is not None:
+        import os
+
+        folder = os.path.dirname(os.path.abspath(plot))
+        if not os.path.isdir(folder):  # fail before a long parallel analysis, not after it
+            raise click.BadParameter(f"folder {folder!r} does not exist", param_hint="--plot")
     df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     with report.call(), progress_bar("parallel analysis", progress_enabled(as_json, no_progress)) as tick:
         res = number_of_factors(df, n_iter=n_iter, cor=cor, method=method, quant=quant, random_state=seed,
                                 progress=tick)
+    if plot is not None:
+        from qimscale.report.figures import scree_plot
+
+        scree_plot(res, plot)
     if as_json:
         emit_json(res.to_dict())
         return
