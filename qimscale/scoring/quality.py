@@ -142,6 +142,19 @@ class _ExactPairSums:
         self.tot += colsum
         self.cnt += c.shape[0] - miss.sum(axis=0)
 
+    @classmethod
+    def merge(cls, parts, k: int) -> _ExactPairSums:
+        """One accumulator holding the sums of ``parts`` (integer-valued, so the order does not matter)."""
+        out = cls(k)
+        for p in parts:
+            out.ok &= p.ok
+            out.n += p.n
+            out.sx += p.sx
+            out.sxy += p.sxy
+            out.tot += p.tot
+            out.cnt += p.cnt
+        return out
+
     def sums(self):
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.n, self.sx, self.sxy, self.tot / self.cnt
@@ -317,22 +330,26 @@ def _evenodd_selectors(factors, order, k):
 
 def _evenodd(x0, okf, sel_e, sel_o):
     dt = x0.dtype  # single precision for response codes: these sums are exact
-    sel = np.hstack([sel_e, sel_o]).astype(dt)
-    okf = okf.astype(dt, copy=False)
     f = sel_e.shape[1]
+    okf = okf.astype(dt, copy=False)
+    # per scale, the sum and count of the answered even (odd) items: column by column (each item
+    # belongs to one half of one scale), contiguous columns for the column-major chunks
+    tot = np.zeros((x0.shape[0], 2 * f), dtype=dt, order="F")
+    cnt = np.zeros((x0.shape[0], 2 * f), dtype=dt, order="F")
+    for j, g in zip(*np.nonzero(np.hstack([sel_e, sel_o]))):
+        tot[:, g] += x0[:, j]
+        cnt[:, g] += okf[:, j]
+    both = (cnt[:, :f] > 0) & (cnt[:, f:] > 0)  # scales with an even and an odd mean
+    nb = ~both
+    m = both.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        # mean of the answered even (odd) items of each scale
-        EO = (x0 @ sel).astype(np.float64)
-        EO /= okf @ sel
-        E, O = EO[:, :f], EO[:, f:]
-        both = ~np.isnan(E) & ~np.isnan(O)
-        m = both.sum(axis=1)
-        np.copyto(E, 0.0, where=~both)
-        np.copyto(O, 0.0, where=~both)
+        # means of the answered even (odd) items, 0 where a scale lacks either half
+        E = np.where(both, tot[:, :f].astype(np.float64) / cnt[:, :f], 0.0)
+        O = np.where(both, tot[:, f:].astype(np.float64) / cnt[:, f:], 0.0)
         E -= (E.sum(1) / m)[:, None]
         O -= (O.sum(1) / m)[:, None]
-        np.copyto(E, 0.0, where=~both)
-        np.copyto(O, 0.0, where=~both)
+        np.copyto(E, 0.0, where=nb)
+        np.copyto(O, 0.0, where=nb)
         r = np.einsum("ij,ij->i", E, O) / np.sqrt(np.einsum("ij,ij->i", E, E) * np.einsum("ij,ij->i", O, O))
         sb = 2 * r / (1 + r)
     sb = np.where(m >= 2, sb, np.nan)
@@ -384,9 +401,10 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
 
     from qimscale.scoring.scores import (
         CHUNK_ROWS,
+        code_bounds,
         item_matrix,
         known_codes,
-        masked_chunks,
+        masked_chunk,
     )
 
     X_all, order = item_matrix(codes, spec)
@@ -411,16 +429,25 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
             out["qc_evenodd"] = np.empty(n)
         if do_eo:
             sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
-        pair_sums = _ExactPairSums(k)  # for the Mahalanobis covariance, in the same pass
-        for a, b, c, ok, exact in masked_chunks(X, values=known_codes(codes)):  # c: answers with missing as 0
+        known = code_bounds(known_codes(codes))
+        parts = []  # pair sums per block, for the Mahalanobis covariance (same pass)
+
+        def block(a):
+            b = min(a + CHUNK_ROWS, n)
+            c, ok, exact = masked_chunk(X, a, b, known)  # c: answers with missing as 0
             out["qc_longstring"][a:b] = _longstring(X[a:b])  # column-major slice: contiguous columns
             okf = ok.astype(c.dtype)
-            pair_sums.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
+            acc = _ExactPairSums(k)
+            acc.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
+            parts.append(acc)
             m = ok.sum(axis=1)
             out["qc_n_answered"][a:b] = m
             out["qc_irv"][a:b] = _irv(c, m)
             if do_eo:
                 out["qc_evenodd"][a:b] = _evenodd(c, okf, sel_e, sel_o)
+
+        in_threads(block, range(0, n, CHUNK_ROWS))  # each block writes its own rows
+        pair_sums = _ExactPairSums.merge(parts, k)
         out["qc_longstring_flag"] = out["qc_longstring"] >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         flags.append("qc_longstring_flag")
         try:

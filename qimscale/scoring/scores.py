@@ -85,29 +85,28 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     X, order = item_matrix(codes, spec)
     n = X.shape[0]
     pos = {item: j for j, item in enumerate(order)}
-    # one pass over row chunks: every scale's total and count as products with 0/+-1 weights
-    # (reverse keying: min + max - x = -x + (min + max) for each answered reverse item)
+    # one pass over row chunks; in each, every scale's total and count accumulate item column by
+    # item column (contiguous in the item matrix; no BLAS needed). Reverse keying: an answered
+    # reverse item adds min + max - x.
     n_s = len(spec.scales)
-    sign, const, member = (np.zeros((len(order), n_s)) for _ in range(3))
-    for s_, sc in enumerate(spec.scales):
-        for item in sc.items:
-            rule = spec.items[item]
-            member[pos[item], s_] = 1.0
-            sign[pos[item], s_] = -1.0 if rule.reverse else 1.0
-            const[pos[item], s_] = (rule.min + rule.max) if rule.reverse else 0.0
-    const_member = np.hstack([const, member])
+    terms = [(pos[item], s_, spec.items[item]) for s_, sc in enumerate(spec.scales) for item in sc.items]
     totals = np.empty((n, n_s), order="F")  # one contiguous column per scale
     counts = np.empty((n, n_s), dtype=np.int32, order="F")
-    from threadpoolctl import threadpool_limits
-
-    # tall-and-thin products chunk by chunk: one BLAS thread is as fast and does not spin
-    # against other processes on a busy machine (as in quality_flags)
-    with threadpool_limits(limits=1, user_api="blas"):
-        for a, b, c0, ok, exact in masked_chunks(X, values=known_codes(codes)):
-            dt = c0.dtype if exact else np.float64  # integer codes: products exact in single precision
-            cm = ok.astype(dt) @ const_member.astype(dt)
-            totals[a:b] = c0.astype(dt, copy=False) @ sign.astype(dt) + cm[:, :n_s]
-            counts[a:b] = cm[:, n_s:]
+    for a, b, c0, ok, exact in masked_chunks(X, values=known_codes(codes)):
+        dt = c0.dtype if exact else np.float64  # integer codes: sums exact in single precision
+        c0 = c0.astype(dt, copy=False)
+        okf = ok.astype(dt)
+        tot = np.zeros((b - a, n_s), dtype=dt, order="F")
+        cnt = np.zeros((b - a, n_s), dtype=dt, order="F")
+        for j, s_, rule in terms:
+            if rule.reverse:
+                tot[:, s_] += okf[:, j] * (rule.min + rule.max)
+                tot[:, s_] -= c0[:, j]
+            else:
+                tot[:, s_] += c0[:, j]
+            cnt[:, s_] += okf[:, j]
+        totals[a:b] = tot
+        counts[a:b] = cnt
     sums_ = {sc.id: totals[:, s_] for s_, sc in enumerate(spec.scales)}
     nans_ = {sc.id: counts[:, s_] for s_, sc in enumerate(spec.scales)}
     out: dict[str, np.ndarray] = {}
@@ -162,6 +161,30 @@ def known_codes(codes: pd.DataFrame):
     return codes.attrs.get("qimscale_codes")
 
 
+def code_bounds(values):
+    """``(largest |value|, all integers)`` of the values an item matrix can hold, or None when unknown."""
+    if values is None:
+        return None
+    vals = np.asarray(list(values), dtype=np.float64)
+    return float(np.abs(vals).max(initial=0.0)), bool(np.all(vals == np.rint(vals)))
+
+
+def masked_chunk(X: np.ndarray, a: int, b: int, known=None):
+    """Rows ``a:b`` of the item matrix as ``(c0, ok, exact)``; see :func:`masked_chunks`."""
+    k = X.shape[1]
+    ok = ~np.isnan(X[a:b])
+    c0 = np.where(ok, X[a:b], X.dtype.type(0))
+    if known is None:
+        big = float(np.abs(c0).max(initial=0.0))
+        integer = bool(np.array_equal(c0, np.rint(c0)))
+    else:
+        big, integer = known
+    exact = integer and big * big * max(b - a, k) < _EXACT_F32
+    if not exact and c0.dtype != np.float64:
+        c0 = c0.astype(np.float64)
+    return c0, ok, exact
+
+
 def masked_chunks(X: np.ndarray, size: int = CHUNK_ROWS, values=None):
     """Yield ``(start, stop, c0, ok, exact)`` for row chunks of the item matrix ``X``.
 
@@ -172,25 +195,10 @@ def masked_chunks(X: np.ndarray, size: int = CHUNK_ROWS, values=None):
     given, lists every value ``X`` can hold (validated codes), which spares
     checking each chunk. Bounded temporaries, no per-row loop.
     """
-    n, k = X.shape
-    known = None
-    if values is not None:
-        vals = np.asarray(list(values), dtype=np.float64)
-        known = (float(np.abs(vals).max(initial=0.0)), bool(np.all(vals == np.rint(vals))))
-    zero = X.dtype.type(0)
-    for a in range(0, n, size):
-        b = min(a + size, n)
-        ok = ~np.isnan(X[a:b])
-        c0 = np.where(ok, X[a:b], zero)
-        if known is None:
-            big = float(np.abs(c0).max(initial=0.0))
-            integer = bool(np.array_equal(c0, np.rint(c0)))
-        else:
-            big, integer = known
-        exact = integer and big * big * max(b - a, k) < _EXACT_F32
-        if not exact and c0.dtype != np.float64:
-            c0 = c0.astype(np.float64)
-        yield a, b, c0, ok, exact
+    known = code_bounds(values)
+    for a in range(0, X.shape[0], size):
+        b = min(a + size, X.shape[0])
+        yield (a, b, *masked_chunk(X, a, b, known))
 
 
 def item_matrix(codes: pd.DataFrame, spec) -> tuple[np.ndarray, list]:
