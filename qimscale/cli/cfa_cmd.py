@@ -22,15 +22,28 @@ def _ordered(value, df):
     return split_list(value)
 
 
-def _estimator(estimator, ordered):
-    """ML by default, WLSMV with --ordered (as lavaan); ML or MLR with ordinal items is a usage error."""
+def _estimator(estimator, ordered, collapse=()):
+    """The estimator and the ``--collapse`` merges, checked together.
+
+    ML by default, WLSMV with --ordered (as lavaan); ML or MLR with ordinal
+    items, or category merges without WLSMV, are usage errors.
+    """
     if estimator is None:
-        return "WLSMV" if ordered else "ML"
-    est = estimator.upper()
-    if ordered and est != "WLSMV":
-        raise click.BadParameter(f"--ordered items need --estimator WLSMV (or no --estimator); got {estimator}",
-                                 param_hint="--estimator")
-    return est
+        est = "WLSMV" if ordered else "ML"
+    else:
+        est = estimator.upper()
+        if ordered and est != "WLSMV":
+            raise click.BadParameter(f"--ordered items need --estimator WLSMV (or no --estimator); "
+                                     f"got {estimator}", param_hint="--estimator")
+    merge = _collapse(collapse)
+    if merge and est != "WLSMV":
+        raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
+    return est, merge
+
+
+def _read(data, fmt):
+    """DATA as a DataFrame and the command's warning reporter (which names the file)."""
+    return read_table(data, fmt), Reporter(source_name(data))
 
 
 def _collapse(specs):
@@ -131,14 +144,9 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
     """
     from qimscale.analysis.cfa import CFA
 
-    estimator = _estimator(estimator, ordered)
+    estimator, merge = _estimator(estimator, ordered, collapse)
     equal, partial = _group_options(group, equal, partial)
-    merge = _collapse(collapse)
-    if merge and estimator != "WLSMV":
-        raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
-    source = source_name(data)
-    df = read_table(data, fmt)
-    report = Reporter(source)
+    df, report = _read(data, fmt)
     with report.call():
         if merge:
             from qimscale.analysis.cfa.wlsmv import collapse_categories
@@ -191,14 +199,9 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     """
     from qimscale.analysis.cfa import measurement_invariance
 
-    estimator = _estimator(estimator, ordered)
+    estimator, merge = _estimator(estimator, ordered, collapse)
     _, partial = _group_options(group, None, partial)
-    merge = _collapse(collapse)
-    if merge and estimator != "WLSMV":
-        raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
-    source = source_name(data)
-    df = read_table(data, fmt)
-    report = Reporter(source)
+    df, report = _read(data, fmt)
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
