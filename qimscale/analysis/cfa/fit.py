@@ -166,7 +166,13 @@ class CFA:
         partial = [self.group_partial] if isinstance(self.group_partial, str) else list(self.group_partial)
         return est, geq, partial
 
-    def _prepare_data(self, data: pd.DataFrame, ov: list[str]):
+    def _prepare_data(self, data: pd.DataFrame, ov: list[str], ov_x=()):
+        """Per-group data matrices of ``ov``: ``(labels, [X_g], n_dropped)``.
+
+        Listwise deletion drops cases with any missing value; FIML drops empty
+        cases and, as lavaan with ``fixed.x = TRUE``, cases missing a fixed
+        exogenous covariate (``ov_x``).
+        """
         if not isinstance(data, pd.DataFrame):
             raise DataError("data must be a pandas DataFrame with one column per observed variable")
         missing_cols = [v for v in ov if v not in data.columns]
@@ -193,18 +199,28 @@ class CFA:
             labels = [None]
             gidx = [np.arange(len(data))]
             dropped_group = 0
+        labels = [lab.item() if isinstance(lab, np.generic) else lab for lab in labels]
+        xcols = np.array([ov.index(v) for v in ov_x], dtype=int)
         out = []
         dropped = dropped_group
         for lab, idx in zip(labels, gidx):
             Xg = X[idx]
+            where = "" if lab is None else f" in group {lab}"
             if self.missing == "listwise":
                 ok = ~np.isnan(Xg).any(axis=1)
             else:
                 ok = ~np.isnan(Xg).all(axis=1)
+                if xcols.size:
+                    ok &= ~np.isnan(Xg[:, xcols]).any(axis=1)
             dropped += int((~ok).sum())
             Xg = Xg[ok]
             if Xg.shape[0] < 2:
-                raise DataError(f"group {lab!r} has fewer than 2 usable cases")
+                raise DataError(f"fewer than 2 usable cases{where} ({Xg.shape[0]} left after dropping "
+                                "cases with missing values)")
+            empty = [v for v, seen in zip(ov, (~np.isnan(Xg)).any(axis=0)) if not seen]
+            if empty:
+                raise DataError(f"variable(s) {', '.join(map(repr, empty))} have no observed values{where}; "
+                                "drop them from the model or check the data")
             out.append(Xg)
         return labels, out, dropped
 
@@ -237,8 +253,8 @@ class CFA:
                                  "which is not available") from exc
             return wlsmv.fit(self, data)
         has_means = any(st.op == "~1" for st in stmts)
-        probe = build_partable(stmts)
-        labels, Xs, dropped = self._prepare_data(data, probe.ov)
+        probe = build_partable(stmts, ngroups=None)
+        labels, Xs, dropped = self._prepare_data(data, probe.ov, probe.ov_x)
         ngroups = len(labels)
         if self.meanstructure is None:
             meanstructure = ngroups > 1 or self.missing == "fiml" or has_means

@@ -120,7 +120,7 @@ def _normalise_partial(spec: str) -> tuple:
     raise ModelError(f"cannot read the group_partial entry {spec!r}; write it like 'x3 ~ 1' or 'F =~ x2'")
 
 
-def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructure: bool = False,
+def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, meanstructure: bool = False,
                    group_equal=(), group_partial=(), ordered: dict | None = None,
                    auto_cov_y: bool = True, fixed_x: bool = True) -> ParTable:
     """Build the parameter table of a lavaan-syntax model.
@@ -129,8 +129,11 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
     ----------
     model : str or list of Statement
         lavaan model syntax (or its parse).
-    ngroups : int
-        Number of groups; every parameter gets one row per group.
+    ngroups : int or None
+        Number of groups; every parameter gets one row per group. ``None``
+        builds a one-group layout when the number of groups is not known yet
+        (to learn the variables), without checking that ``c(...)`` modifiers
+        give one value per group.
     std_lv : bool
         Identify factors by fixing their variances to 1 (instead of fixing the
         first loading), as ``lavaan::cfa(std.lv = TRUE)``.
@@ -177,6 +180,15 @@ def build_partable(model, *, ngroups: int = 1, std_lv: bool = False, meanstructu
         raise ModelError(f"group_equal must be among {', '.join(GROUP_EQUAL_TYPES)}; got {', '.join(bad)}")
     partial = {_normalise_partial(s) for s in group_partial}
 
+    probe = ngroups is None
+    ngroups = 1 if probe else ngroups
+    for st in [] if probe else stmts:  # c(...): one value per group (lavaan: "wrong number of arguments")
+        for t in st.rhs:
+            for m in t.modifiers:
+                if len(m.values) > 1 and len(m.values) != ngroups:
+                    raise ModelError(f"line {st.line}: the modifier c({', '.join('NA' if v is None else str(v) for v in m.values)}) of "
+                                     f"{t.name!r} has {len(m.values)} values but the model has {ngroups} "
+                                     f"group(s); give one value per group")
     lv: list[str] = []
     for st in stmts:
         if st.op == "=~":

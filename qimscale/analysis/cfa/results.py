@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -638,9 +639,16 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         funcs = {n: getattr(math, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "atan", "asin",
                                                   "acos", "fabs")}
         funcs["abs"] = abs
+        # lavaan names may contain dots ("a.1", "ind.eff"): give those Python-safe aliases
+        names = {r["label"] for r in self.partable_.rows if r["label"]} | {n for n, _ in defs}
+        alias = {n: f"_dot{i}_" for i, n in enumerate(sorted(n for n in names if "." in n))}
+
+        def python_name(m):
+            return alias.get(m.group(0), m.group(0))
+
         compiled = []
         for name, expr in defs:
-            py = expr.replace("^", "**")
+            py = re.sub(r"(?<![A-Za-z0-9_.])[A-Za-z_.][A-Za-z0-9_.]*", python_name, expr.replace("^", "**"))
             try:
                 tree = ast.parse(py, mode="eval")
             except SyntaxError as exc:
@@ -649,15 +657,17 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
 
         def evaluate(values_by_label):
             env = dict(funcs)
-            env.update(values_by_label)
+            env.update({alias.get(k, k): v for k, v in values_by_label.items()})
             out = []
             for name, expr, code in compiled:
                 try:
                     val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - restricted namespace
-                except NameError as exc:
-                    raise ModelError(f"defined parameter {name} := {expr} uses an unknown label "
-                                     f"({exc}); label the parameters with 'a*x'") from exc
-                env[name] = val
+                except (NameError, AttributeError) as exc:  # AttributeError: unknown "b.x" with a label "b"
+                    known = sorted(names)
+                    raise ModelError(f"defined parameter {name} := {expr} uses an unknown label; label the "
+                                     f"parameters with 'a*x' (known labels and definitions: "
+                                     f"{', '.join(known) or 'none'})") from exc
+                env[alias.get(name, name)] = val
                 out.append(val)
             return np.array(out)
 

@@ -628,7 +628,7 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         from .syntax import parse_model
 
         stmts = parse_model(model) if isinstance(model, str) else model
-        ov = list(build_partable(stmts, ngroups=1).ov)
+        ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
         if set(items) != set(ov):
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "

@@ -275,7 +275,7 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     check_criteria(criteria)
     levels = [lv for lv in LEVELS if lv in levels]
     stmts = parse_model(model)
-    tmp = build_partable(stmts, ngroups=1)
+    tmp = build_partable(stmts, ngroups=None)
     items = infer_ordered(ordered, tmp.ov)
     if set(items) != set(tmp.ov):
         raise ModelError(f"WLSMV needs every observed variable to be ordered; "

@@ -1,0 +1,30 @@
+# Reference values for review fixes of the CFA/SEM engine (tests/test_cfa_review_edges.py).
+# Run from the repository root:  Rscript tests/reference/cfa_review_edges.R
+# Reads tests/reference/data/cfa_hs1939*.csv (written by cfa_lavaan.R); writes
+# tests/reference/data/cfa_review_agemiss.csv and tests/reference/cfa_review_edges.json.
+suppressMessages({library(lavaan); library(jsonlite)})
+here <- "tests/reference"
+hs <- read.csv(file.path(here, "data", "cfa_hs1939.csv"))
+hsm <- read.csv(file.path(here, "data", "cfa_hs1939_missing.csv"))
+out <- list(lavaan_version = as.character(packageVersion("lavaan")))
+
+# (1) FIML with missing values in a fixed exogenous covariate: lavaan (fixed.x = TRUE)
+#     deletes the cases with a missing covariate
+set.seed(3)
+d <- hsm
+d$ageyr[runif(nrow(d)) < .1] <- NA
+write.csv(d, file.path(here, "data", "cfa_review_agemiss.csv"), row.names = FALSE, na = "")
+mx <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr + sex\ntextual ~ ageyr"
+f <- sem(mx, data = d, missing = "fiml")
+out$fiml_x <- list(ntotal = lavInspect(f, "ntotal"),
+                   fit = as.list(fitMeasures(f, c("chisq", "df", "logl", "cfi", "rmsea"))),
+                   est = parameterEstimates(f)[, c("lhs", "op", "rhs", "est", "se")])
+
+# (2) labels and defined parameters whose names contain dots
+md <- "visual =~ x1 + a.1*x2 + b*x3\nd := a.1*b\ne.x := d + 1\nff := e.x*2"
+f <- cfa(md, data = hs)
+pe <- parameterEstimates(f, standardized = TRUE)
+out$dotted <- pe[pe$op == ":=", c("lhs", "est", "se", "std.all")]
+
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"), file.path(here, "cfa_review_edges.json"))
+cat("done\n")

@@ -1,0 +1,81 @@
+"""Edge cases found in review of the CFA/SEM engine (tests/reference/cfa_review_edges.R)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.cfa import CFA, build_partable, cfa, sem
+from qimscale.errors import DataError, ModelError
+
+REF_DIR = Path(__file__).parent / "reference"
+REF = json.loads((REF_DIR / "cfa_review_edges.json").read_text())
+DATA = REF_DIR / "data"
+TWO = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+
+
+def _hs(missing=False):
+    return pd.read_csv(DATA / ("cfa_hs1939_missing.csv" if missing else "cfa_hs1939.csv"))
+
+
+def test_fiml_drops_cases_with_missing_fixed_covariate_as_lavaan():
+    ref = REF["fiml_x"]
+    d = pd.read_csv(DATA / "cfa_review_agemiss.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr + sex\ntextual ~ ageyr"
+    res = sem(model, d, missing="fiml")
+    assert res.ntotal_ == ref["ntotal"]
+    assert res.n_dropped_ == len(d) - ref["ntotal"]
+    fm = res.fit_measures()
+    assert fm["df"] == ref["fit"]["df"]
+    for k in ("chisq", "logl"):
+        assert fm[k] == pytest.approx(ref["fit"][k], rel=1e-5)
+    for k in ("cfi", "rmsea"):
+        assert fm[k] == pytest.approx(ref["fit"][k], abs=1e-5)
+    pe = res.parameter_estimates()
+    for row in ref["est"]:
+        got = pe[(pe.lhs == row["lhs"]) & (pe.op == row["op"]) & (pe.rhs == row["rhs"])]
+        assert got["est"].iloc[0] == pytest.approx(row["est"], abs=1e-4)
+        assert got["se"].iloc[0] == pytest.approx(row["se"], abs=1e-4)
+
+
+@pytest.mark.parametrize("group", [None, "school"])
+def test_fiml_variable_without_any_value_is_a_data_error(group):
+    d = _hs(missing=True)
+    sel = d.school == "Pasteur" if group else slice(None)
+    d.loc[sel, "x3"] = np.nan
+    with pytest.raises(DataError, match="x3"):
+        CFA(TWO, missing="fiml", group=group).fit(d)
+
+
+@pytest.mark.parametrize("model, group", [("visual =~ x1 + c(a,b)*x2 + x3", None),
+                                          ("visual =~ x1 + c(a,b,c)*x2 + x3", "school"),
+                                          ("visual =~ x1 + c(1,NA,1)*x2 + x3", "school")])
+def test_modifier_with_wrong_number_of_group_values_is_a_model_error(model, group):
+    with pytest.raises(ModelError, match="2 values|3 values"):
+        CFA(model, group=group).fit(_hs())
+
+
+def test_partable_checks_modifier_length_against_ngroups():
+    with pytest.raises(ModelError, match="one value per group"):
+        build_partable("F =~ x1 + c(a,b)*x2 + x3", ngroups=3)
+    build_partable("F =~ x1 + c(a,b)*x2 + x3", ngroups=2)
+
+
+def test_defined_parameters_with_dotted_names_as_lavaan():
+    ref = {r["lhs"]: r for r in REF["dotted"]}
+    res = cfa("visual =~ x1 + a.1*x2 + b*x3\nd := a.1*b\ne.x := d + 1\nff := e.x*2", _hs())
+    pe = res.parameter_estimates().set_index("lhs")
+    for name, r in ref.items():
+        assert pe.loc[name, "est"] == pytest.approx(r["est"], abs=1e-5)
+        assert pe.loc[name, "se"] == pytest.approx(r["se"], abs=1e-4)
+        assert pe.loc[name, "std_all"] == pytest.approx(r["std.all"], abs=1e-5)
+
+
+@pytest.mark.parametrize("expr", ["a*q", "a*b.x", "a.1*zz"])
+def test_defined_parameter_with_unknown_name_is_a_model_error(expr):
+    with pytest.raises(ModelError, match="unknown label.*a.1, b"):
+        cfa(f"visual =~ x1 + a.1*x2 + b*x3\nd := {expr}", _hs()).parameter_estimates()
