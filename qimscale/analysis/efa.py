@@ -128,7 +128,7 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     Raises
     ------
     DataError
-        Non-numeric columns, constant items, or pairs of items never answered
+        Non-numeric columns, infinite values, constant items, or pairs of items never answered
         together (the correlation would be undefined).
     """
     if isinstance(data, pd.DataFrame):
@@ -143,6 +143,10 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
         names = list(items) if items is not None else [f"V{i + 1}" for i in range(x.shape[1])]
     if x.ndim != 2 or x.shape[1] < 2:
         raise DataError(f"EFA needs at least 2 item columns; got shape {x.shape}")
+    if np.isinf(x).any():
+        r, c = np.argwhere(np.isinf(x))[0]
+        raise DataError(f"item {names[c]!r}, data row {r + 1} holds an infinite value ({x[r, c]:g}); "
+                        "use an empty cell (NaN) for a missing answer")
     n = x.shape[0]
     np_obs = _pairwise_counts(x)
     sd = np.nanstd(x, axis=0)

@@ -58,8 +58,12 @@ class ICCResult:
 
 def _wide(data, subject, rater, value, columns):
     if subject is None and rater is None and value is None:
-        df = data if columns is None else data[list(columns)]
-        return df, []
+        if columns is None:
+            return data, []
+        absent = [c for c in columns if c not in data.columns]
+        if absent:
+            raise DataError(f"icc: column(s) {', '.join(map(repr, absent))} not found in the data")
+        return data[list(columns)], []
     if subject is None or rater is None or value is None:
         raise DataError("icc: long input needs all of subject=, rater= (or occasion) and value=")
     for col in (subject, rater, value):
@@ -103,7 +107,8 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     Raises
     ------
     DataError
-        Non-numeric scores, fewer than 2 raters or 2 subjects, duplicated
+        Non-numeric or infinite scores, a column not found, fewer than 2
+        raters or 2 subjects, duplicated
         ratings in long input, or nothing left after dropping incomplete
         subjects.
 
@@ -151,6 +156,10 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
                 raise DataError(f"icc: column '{col}' is not numeric: row {pos + 1} holds "
                                 f"{wide[col].iloc[pos]!r}; recode it as a number")
     x = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(x).any():
+        r, c = np.argwhere(np.isinf(x))[0]
+        raise DataError(f"icc: column '{wide.columns[c]}' row {r + 1} holds an infinite value; "
+                        "use an empty cell for a missing rating")
     incomplete = np.isnan(x).any(axis=1)
     if incomplete.any():
         msgs.append(f"icc: {int(incomplete.sum())} subject(s) with a missing rating were dropped "

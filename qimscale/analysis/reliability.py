@@ -129,8 +129,8 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     DataError
         A column that is not numeric (naming the first offending row and
         value), a column not found, fewer than ``min_items`` usable items, or
-        no rows left, a reverse-keyed item that is not among the items, or a
-        value outside ``key_range``.
+        no rows left, a reverse-keyed item that is not among the items, an
+        infinite value, or a value outside ``key_range``.
 
     Examples
     --------
@@ -171,6 +171,10 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
             col = conv
         cols.append(col.to_numpy(dtype=float, na_value=np.nan))
     x = np.column_stack(cols) if cols else np.empty((len(data), 0))
+    if np.isinf(x).any():
+        r, c = np.argwhere(np.isinf(x))[0]
+        raise DataError(f"{context}: column '{items[c]}' data row {r + 1} holds an infinite value ({x[r, c]:g}); "
+                        "use an empty cell for a missing answer")
     if key_range is not None:
         lo, hi = key_range
         bad = (x < lo) | (x > hi)

@@ -1,0 +1,47 @@
+"""Input edge cases found in review: non-finite values, pandas dtypes, indexes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.correlation import correlation
+from qimscale.analysis.omega import omega_total
+from qimscale.analysis.reliability import alpha, item_matrix
+from qimscale.analysis.splithalf import split_half
+from qimscale.errors import DataError
+
+RNG = np.random.default_rng(7)
+_Z = RNG.multivariate_normal(np.zeros(5), 0.5 * np.eye(5) + 0.5, size=120)
+DATA = pd.DataFrame(np.digitize(_Z, [-1, -0.3, 0.3, 1]) + 1, columns=list("abcde"))
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("func", [item_matrix, alpha, omega_total, split_half, correlation])
+def test_infinite_value_is_an_error_naming_column_and_row(func, value):
+    bad = DATA.astype(float)
+    bad.loc[4, "c"] = value
+    with pytest.raises(DataError, match=r"column 'c'.*row 5.*inf"):
+        func(bad)
+
+
+def test_infinite_in_whole_column_is_not_mistaken_for_a_constant_item():
+    bad = DATA.astype(float).assign(a=np.inf)
+    with pytest.raises(DataError, match=r"column 'a'.*inf"):
+        alpha(bad)
+
+
+ICC_DF = pd.DataFrame({"t1": [1, 2, 3, 4, 5.0], "t2": [2, 2, 4, 5, 5], "t3": [1, 3, 3, 4, 6]})
+
+
+def test_icc_unknown_column_is_a_data_error_not_a_key_error():
+    from qimscale.analysis.icc import icc
+
+    with pytest.raises(DataError, match=r"icc: column\(s\) 'zz' not found"):
+        icc(ICC_DF, ["t1", "zz"])
+
+
+def test_icc_infinite_rating_is_an_error_not_nan():
+    from qimscale.analysis.icc import icc
+
+    with pytest.raises(DataError, match=r"icc: column 't2'.*row 2.*infinite"):
+        icc(ICC_DF.assign(t2=[2, np.inf, 4, 5, 5]))
