@@ -167,7 +167,11 @@ class AtomicOutputs:
             raise DataError(f"{path}: the folder {path.parent} does not exist")
         if path.is_dir():
             raise DataError(f"{path}: is a folder; choose a file name for --out")
-        tmp = _temp_beside(path)
+        try:
+            tmp = _temp_beside(path)
+        except OSError as exc:
+            raise DataError(f"{path}: cannot write in {path.parent} ({exc.strerror or exc}); "
+                            "choose a folder you can write to") from None
         self._pending.append((tmp, path))
         return tmp, path
 
@@ -188,21 +192,32 @@ class AtomicOutputs:
         from qimscale.cli._common import to_jsonable
 
         tmp, path = self._claim(path)
-        tmp.write_text(json.dumps(to_jsonable(obj), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
+        try:
+            tmp.write_text(json.dumps(to_jsonable(obj), indent=2, allow_nan=False, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"{path}: cannot write json: {exc.strerror or exc}") from None
         return path
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            for tmp, final in self._pending:
-                os.replace(tmp, final)
-        else:
-            for tmp, _ in self._pending:
+        pending, self._pending = self._pending, []
+        if exc_type is not None:
+            for tmp, _ in pending:
                 tmp.unlink(missing_ok=True)
-        self._pending = []
+            return False
+        for k, (tmp, final) in enumerate(pending):
+            try:
+                os.replace(tmp, final)
+            except OSError as err:
+                # all or nothing: drop the files already moved into place and the remaining temporaries
+                for _, done in pending[:k]:
+                    done.unlink(missing_ok=True)
+                for left, _ in pending[k:]:
+                    left.unlink(missing_ok=True)
+                raise DataError(f"{final}: cannot write: {err.strerror or err}") from None
         return False
 
 

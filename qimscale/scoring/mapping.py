@@ -86,25 +86,41 @@ def read_map_file(path) -> dict:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{path}: no such mapping file")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the mapping "
+                        "file as UTF-8") from None
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
         try:
-            obj = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+            obj = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise DataError(f"{path}: not valid YAML ({exc})") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise DataError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
         if isinstance(obj, dict) and isinstance(obj.get("columns"), dict):
             obj = obj["columns"]
         if not isinstance(obj, dict) or not obj:
             raise DataError(f"{path}: the mapping must be a YAML mapping 'export column: item id'")
         return {str(k): str(v) for k, v in obj.items()}
     import csv
+    import io
 
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows or not {"column", "item"} <= set(rows[0]):
         raise DataError(f"{path}: a mapping CSV needs the header 'column,item' and one row per column")
-    return {r["column"]: r["item"].strip() for r in rows if (r.get("item") or "").strip()}
+    out: dict[str, str] = {}
+    for k, r in enumerate(rows, start=2):
+        item = (r.get("item") or "").strip()
+        if not item:
+            continue
+        if r["column"] in out:
+            raise DataError(f"{path}: row {k}: column {r['column']!r} is mapped twice (to {out[r['column']]!r} "
+                            f"and {item!r}); keep one row per column")
+        out[r["column"]] = item
+    return out
 
 
 def _label_texts(label: str) -> list[str]:

@@ -1,0 +1,87 @@
+"""Output paths that cannot be written, bad --map files: one-line ``Error:``, nothing left behind."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qimscale.cli import main
+
+CODES = Path(__file__).resolve().parent / "data" / "synthetic" / "codes.csv"
+
+
+def _unwritable(monkeypatch):
+    """Make every temporary file in an output folder fail as in a read-only folder (root ignores chmod)."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(kwargs.get("dir", "")))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+
+
+def _run(args):
+    return CliRunner().invoke(main, args)
+
+
+def _one_line_error(res):
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith("Error: ")
+    assert "internal error" not in res.output
+    assert res.output.count("\n") == 1, res.output
+
+
+def test_score_into_read_only_folder_is_a_data_error(tmp_path, monkeypatch):
+    _unwritable(monkeypatch)
+    res = _run(["score", str(CODES), "--out", str(tmp_path / "s.csv")])
+    _one_line_error(res)
+    assert "cannot write" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_score_json_log_write_failure_leaves_nothing(tmp_path, monkeypatch):
+    real = Path.write_text
+
+    def fail(self, *a, **k):
+        if self.name.endswith(".json"):
+            raise OSError(28, "No space left on device")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", fail)
+    res = _run(["score", str(CODES), "--out", str(tmp_path / "s.csv")])
+    _one_line_error(res)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_score_rename_failure_leaves_nothing(tmp_path, monkeypatch):
+    import os
+
+    real, calls = os.replace, []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    res = _run(["score", str(CODES), "--out", str(tmp_path / "s.csv")])
+    _one_line_error(res)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("map.csv", b"\xff\xfe\x00column,item\n", ["map.csv", "UTF-8"]),
+    ("map.yaml", b"a: [1, 2\n", ["map.yaml", "line 2"]),
+    ("map.csv", b"column,item\nexp_meth_1,exp_meth_1\nexp_meth_1,exp_meth_2\n", ["row 3", "exp_meth_1", "twice"]),
+])
+def test_bad_map_file_is_a_one_line_data_error(tmp_path, name, content, expected):
+    """Not UTF-8, a YAML syntax error (was a multi-line message), a column mapped twice (was: last row won)."""
+    m = tmp_path / name
+    m.write_bytes(content)
+    res = _run(["score", str(CODES), "--map", str(m)])
+    _one_line_error(res)
+    for text in expected:
+        assert text in res.output
