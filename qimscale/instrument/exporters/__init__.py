@@ -65,11 +65,12 @@ def write_export(inst, fmt: str, out, *, form: str = "self", lang: str | None = 
 def export_all(inst, outdir, *, forms=("self", "observer"), lang: str | None = None) -> list[Path]:
     """Write every format for every form into ``outdir`` (created if needed).
 
-    Everything is rendered first and only then written, so an error while
-    rendering leaves the folder untouched. The codebook (which is the same for
+    Everything is rendered first and then written all together or not at
+    all, so an error leaves the folder as it was (a folder created for the
+    export is removed again). The codebook (which is the same for
     both forms apart from the text column) is written once, for the first form.
     """
-    from qimscale.instrument.exporters._common import atomic_write
+    from qimscale.instrument.exporters._common import atomic_write_all
 
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
@@ -78,5 +79,17 @@ def export_all(inst, outdir, *, forms=("self", "observer"), lang: str | None = N
     for fmt, (_, _, per_form) in FORMATS.items():
         for form in (forms if per_form else forms[:1]):
             rendered.append((outdir / default_filename(inst, fmt, form, lang), export(inst, fmt, form=form, lang=lang)))
-    outdir.mkdir(parents=True, exist_ok=True)
-    return [atomic_write(p, data) for p, data in rendered]
+    created = not outdir.exists()
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InstrumentError(f"{outdir}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        return atomic_write_all(rendered)
+    except BaseException:
+        if created:
+            try:
+                outdir.rmdir()
+            except OSError:
+                pass
+        raise

@@ -67,25 +67,55 @@ def atomic_write(path, data) -> Path:
     A failure leaves no partial file behind. Text is written as UTF-8 with ``\\n``
     line endings (the exporters put explicit line endings where a format needs them).
     """
-    path = Path(path)
-    if path.exists() and path.is_dir():
-        raise InstrumentError(f"{path}: is a directory; give a file name for --out")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        raise InstrumentError(f"{path}: folder '{parent}' does not exist")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    return atomic_write_all([(path, data)])[0]
+
+
+def atomic_write_all(files) -> list[Path]:
+    """Write several ``(path, data)`` pairs so that all appear together or none does.
+
+    Each is written to a temporary file beside its destination; only when all
+    are written are they moved into place with ``os.replace``.
+
+    Raises
+    ------
+    InstrumentError
+        A destination that is a folder or whose folder is missing, or any
+        operating-system error while writing (read-only folder, full disk).
+    """
+    staged: list[tuple[str, Path]] = []
+    done: list[Path] = []
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
+        for path, data in files:
+            path = Path(path)
+            if path.exists() and path.is_dir():
+                raise InstrumentError(f"{path}: is a directory; give a file name for --out")
+            parent = path.parent if str(path.parent) else Path(".")
+            if not parent.exists():
+                raise InstrumentError(f"{path}: folder '{parent}' does not exist")
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+                staged.append((tmp, path))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+            except OSError as exc:
+                raise InstrumentError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise InstrumentError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            done.append(path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        for path in done:
+            path.unlink(missing_ok=True)
         raise
-    return path
+    return done

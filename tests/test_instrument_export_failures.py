@@ -1,0 +1,54 @@
+"""instrument export into folders that cannot be written: one-line ``Error:``, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from click.testing import CliRunner
+
+from qimscale.cli import main
+
+
+def _one_line_error(res):
+    assert res.exit_code == 1, res.output
+    assert res.output.startswith("Error: ")
+    assert "internal error" not in res.output
+    assert res.output.count("\n") == 1, res.output
+
+
+def test_export_into_read_only_folder(tmp_path, monkeypatch):
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", "redcap", "--out", str(tmp_path / "r.csv")])
+    _one_line_error(res)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_all_folder_cannot_be_created(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    def refuse(self, *a, **k):
+        raise PermissionError(1, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", "all", "--out", str(tmp_path / "x")])
+    _one_line_error(res)
+
+
+def test_export_all_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    real, calls = os.replace, []
+
+    def fail_fifth(src, dst):
+        calls.append(dst)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_fifth)
+    out = tmp_path / "x"
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", "all", "--out", str(out)])
+    _one_line_error(res)
+    assert not out.exists() or list(out.iterdir()) == []
