@@ -48,7 +48,8 @@ class CFA:
     ----------
     model : str
         lavaan model syntax (``=~``, ``~``, ``~~``, ``~1``, ``:=``, modifiers).
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "WLSMV"}, optional
+        Default: ``"WLSMV"`` with ``ordered`` items, else ``"ML"`` (as lavaan).
         ``"MLR"``: ML estimates with Huber–White SEs and the Yuan–Bentler
         (Mplus variant) scaled test. ``"WLSMV"`` is provided by the ordinal
         module (``qimscale.analysis.cfa.wlsmv``).
@@ -127,7 +128,7 @@ class CFA:
     2
     """
 
-    def __init__(self, model: str, *, estimator: str = "ML", missing: str = "listwise",
+    def __init__(self, model: str, *, estimator: str | None = None, missing: str = "listwise",
                  group: str | None = None, group_equal=(), group_partial=(), std_lv: bool = False,
                  ordered=None, meanstructure: bool | None = None, information: str | None = None,
                  kind: str = "cfa"):
@@ -145,10 +146,13 @@ class CFA:
 
     # ------------------------------------------------------------------ validation
     def _validate(self):
-        est = str(self.estimator).upper()
+        est = ("WLSMV" if self.ordered else "ML") if self.estimator is None else str(self.estimator).upper()
         if est not in ESTIMATORS:
             raise ModelError(f"The 'estimator' parameter of CFA must be one of {', '.join(ESTIMATORS)}. "
                              f"Got {self.estimator!r} instead.")
+        if self.ordered and est != "WLSMV":
+            raise ModelError(f"ordered items need estimator 'WLSMV' (or no estimator); estimator {est!r} "
+                             "treats items as continuous: drop ordered= to do that")
         if self.missing not in MISSING:
             raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
                              f"Got {self.missing!r} instead.")
@@ -245,7 +249,7 @@ class CFA:
         est, geq, partial = self._validate()
         text = read_model_text(self.model)
         stmts = parse_model(text)
-        if est == "WLSMV" or self.ordered:
+        if est == "WLSMV":
             try:
                 from . import wlsmv
             except ImportError as exc:  # pragma: no cover - depends on the ordinal module

@@ -214,7 +214,7 @@ def _sb2001(fit0, fit1):
     return (f0["chisq"] - f1["chisq"]) / cd, d_df
 
 
-def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str = "ML",
+def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str | None = None,
                            missing: str = "listwise", std_lv: bool = False, group_partial=(),
                            levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None,
                            collapse: dict | None = None, progress=None) -> InvarianceResult:
@@ -227,7 +227,8 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     data : DataFrame
     group : str
         Grouping column.
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "WLSMV"}, optional
+        Default: ``"WLSMV"`` with ``ordered`` items, else ``"ML"``.
     missing : {"listwise", "fiml", "pairwise"}
         ``"fiml"`` for ML/MLR; ``"pairwise"`` for WLSMV (ordered items).
     std_lv : bool
@@ -256,15 +257,19 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     ------
     ModelError
         Unknown levels or criteria; ``missing`` not available with the
-        estimator; ``collapse`` without ordered items.
+        estimator; ``collapse`` without ordered items; ``ordered`` with
+        estimator ML or MLR.
 
     Notes
     -----
     Each level matches ``lavaan::cfa(model, data, group = group,
     group.equal = ...)``; the tests match ``lavaan::lavTestLRT``.
     """
-    est = str(estimator).upper()
-    if est == "WLSMV" or ordered:
+    est = ("WLSMV" if ordered else "ML") if estimator is None else str(estimator).upper()
+    if ordered and est != "WLSMV":
+        raise ModelError(f"ordered items need estimator 'WLSMV' (or no estimator); estimator {est!r} "
+                         "treats items as continuous: drop ordered= to do that")
+    if est == "WLSMV":
         # ordinal items: Wu & Estabrook (2016) sequence, owned by the WLSMV module
         from .wlsmv_invariance import ordinal_invariance
 

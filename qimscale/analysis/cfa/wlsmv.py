@@ -130,7 +130,8 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     Raises
     ------
     DataError
-        Missing columns, items with fewer than two categories.
+        Missing columns, items with fewer than two categories, a group (or the
+        data) with fewer than two usable rows.
     """
     if collapse:
         data = collapse_categories(data, collapse)
@@ -152,11 +153,18 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     codes, levels = encode_ordinal(d, list(items))
     if group:
         gv = d[group].to_numpy()
-        labels = list(pd.unique(gv))
+        # labels from every row with a group value: a group that deletion empties is an error, not dropped
+        labels = [lab.item() if isinstance(lab, np.generic) else lab
+                  for lab in pd.unique(data[group].dropna().to_numpy())]
         by = [codes[gv == lab] for lab in labels]
     else:
         labels = [None]
         by = [codes]
+    short = [("" if lab is None else f"group {lab!r}: ") + f"{len(c)} case(s)" for c, lab in zip(by, labels)
+             if len(c) < 2]
+    if short:
+        raise DataError(f"too few usable cases after dropping rows ({missing} deletion): {'; '.join(short)}; "
+                        "check which items are missing there, or use missing='pairwise'")
     return by, labels, levels, n_dropped
 
 
@@ -717,8 +725,11 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
             cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
+            where = f" in group '{lab}'" if lab is not None else ""
+            if not cnt.any():
+                empty.append(f"item '{it}'{where} has no observed values")
+                continue
             for c in np.flatnonzero(cnt == 0):
-                where = f" in group '{lab}'" if lab is not None else ""
                 empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
     if empty:
         raise DataError("thresholds are not identified for empty categories: "

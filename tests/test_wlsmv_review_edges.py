@@ -1,0 +1,46 @@
+"""Edge cases found in review of the WLSMV front end (groups emptied by deletion, estimator choice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.cfa import CFA, measurement_invariance
+from qimscale.errors import DataError, ModelError
+
+DATA = Path(__file__).parent / "reference" / "data"
+MODEL = "F1 =~ y1 + y2 + y3 + y4 + y5 + y6\nF2 =~ y7 + y8 + y9 + y10 + y11 + y12"
+
+
+@pytest.fixture(scope="module")
+def ordinal():
+    return pd.read_csv(DATA / "wlsmv_ordinal.csv")
+
+
+def test_group_emptied_by_listwise_deletion_is_an_error_not_dropped(ordinal):
+    d = ordinal.copy()
+    d.loc[d.group == "A", "y3"] = np.nan
+    with pytest.raises(DataError, match="group 'A': 0 case"):
+        CFA(MODEL, ordered="all", group="group").fit(d)
+
+
+def test_item_without_values_in_a_group_named_under_pairwise(ordinal):
+    d = ordinal.copy()
+    d.loc[d.group == "A", "y3"] = np.nan
+    with pytest.raises(DataError, match="item 'y3' in group 'A' has no observed values"):
+        CFA(MODEL, ordered="all", group="group", missing="pairwise").fit(d)
+
+
+def test_ordered_without_estimator_is_wlsmv(ordinal):
+    assert CFA(MODEL, ordered="all").fit(ordinal).estimator == "WLSMV"
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR", "mlr"])
+def test_ordered_with_a_continuous_estimator_is_a_model_error(ordinal, estimator):
+    with pytest.raises(ModelError, match="ordered items need estimator 'WLSMV'"):
+        CFA(MODEL, ordered="all", estimator=estimator).fit(ordinal)
+    with pytest.raises(ModelError, match="ordered items need estimator 'WLSMV'"):
+        measurement_invariance(MODEL, ordinal, group="group", ordered="all", estimator=estimator)
