@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale.errors import DataError
+
 #: seconds per scored item below which a completion counts as too fast (Huang et al. 2012)
 SECONDS_PER_ITEM = 2.0
 #: Mahalanobis flag: D^2 above the chi-square quantile at this confidence (careless::mahad default)
@@ -386,8 +388,16 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
         (number of failed checks); ``qc_flagged`` (any flag).
     info : dict
         Thresholds and counts, for the scoring log.
+
+    Raises
+    ------
+    DataError
+        ``min_seconds`` negative or not a finite number.
     """
     from threadpoolctl import threadpool_limits
+
+    if min_seconds is not None and not (np.isfinite(min_seconds) and min_seconds >= 0):
+        raise DataError(f"--min-seconds must be a number of seconds >= 0; got {min_seconds}")
 
     # The products here are tall and thin (rows x items times items x items) and run
     # chunk by chunk: single-threaded BLAS is as fast on them and does not spin

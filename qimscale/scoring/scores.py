@@ -231,7 +231,13 @@ def _apply_norms(scores: pd.DataFrame, norms: pd.DataFrame):
         if name not in scores:
             raise DataError(f"norms file: {name!r} is not a scale or domain score; scores are "
                             f"{', '.join(c for c in scores.columns if not c.endswith('_sum'))}")
-        mu, sd = float(r.mean), float(r.sd)
+        if name in applied:
+            raise DataError(f"norms file: scale {name!r} is listed twice; keep one row per scale")
+        try:
+            mu, sd = float(r.mean), float(r.sd)
+        except (TypeError, ValueError):
+            raise DataError(f"norms file: scale {name!r}: mean and sd must be numbers; got {r.mean!r}, "
+                            f"{r.sd!r}") from None
         if not (np.isfinite(mu) and np.isfinite(sd) and sd > 0):
             raise DataError(f"norms file: scale {name!r}: mean must be a number and sd positive; got {mu}, {sd}")
         z = (scores[name].to_numpy() - mu) / sd
