@@ -19,3 +19,31 @@ def test_infinite_value_is_an_error_naming_column_and_row(fit):
     bad.loc[9, "d"] = np.inf
     with pytest.raises(DataError, match=r"'d'.*row 10.*infinite"):
         fit(bad)
+
+
+def test_scores_work_on_the_fitted_frame_when_column_names_are_not_strings():
+    data = DATA.set_axis(range(6), axis=1)
+    res = EFA(n_factors=1).fit(data).results_
+    by_int = res.scores(data)
+    by_str = EFA(n_factors=1).fit(DATA).results_.scores(DATA)
+    np.testing.assert_allclose(by_int.to_numpy(), by_str.to_numpy(), atol=1e-12)
+
+
+def test_scores_reject_an_array_of_the_wrong_width():
+    res = EFA(n_factors=1).fit(DATA).results_
+    with pytest.raises(DataError, match=r"6 item columns.*got shape \(150, 4\)"):
+        res.scores(DATA.to_numpy()[:, :4])
+
+
+def test_scores_do_not_silently_convert_text_columns():
+    res = EFA(n_factors=1).fit(DATA).results_
+    with pytest.raises(DataError, match="not numeric"):
+        res.scores(DATA.astype(str))
+
+
+@pytest.mark.parametrize("n", [0, -2])
+def test_map_needs_at_least_one_component(n):
+    from qimscale.analysis.nfactors import velicer_map
+
+    with pytest.raises(DataError, match=r"'n' parameter of velicer_map"):
+        velicer_map(DATA, n=n)

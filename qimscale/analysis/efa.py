@@ -753,14 +753,23 @@ class EFAResult:
     def scores(self, data, method: str = "regression") -> pd.DataFrame:
         """Factor scores of ``data`` (columns named as the items), see :func:`factor_scores`."""
         if isinstance(data, pd.DataFrame):
-            missing = [i for i in self.items if i not in data.columns]
+            by_name = {str(c): c for c in data.columns}   # the fitted item names are str(column)
+            missing = [i for i in self.items if i not in by_name]
             if missing:
                 raise DataError(f"scores: column(s) {', '.join(map(repr, missing))} not in the data")
+            cols = data[[by_name[i] for i in self.items]]
+            text = [str(c) for c in cols.columns if not pd.api.types.is_numeric_dtype(cols[c])]
+            if text:
+                raise DataError(f"scores: column(s) {', '.join(map(repr, text))} are not numeric; "
+                                "score or recode them first")
             idx = data.index
-            x = data[self.items].to_numpy(dtype=float, na_value=np.nan)
+            x = cols.to_numpy(dtype=float, na_value=np.nan)
         else:
             x = np.asarray(data, dtype=float)
             idx = None
+            if x.ndim != 2 or x.shape[1] != len(self.items):
+                raise DataError(f"scores: the data need {len(self.items)} item columns "
+                                f"({', '.join(self.items)}); got shape {x.shape}")
         s = factor_scores(x, self.correlation, self.loadings.to_numpy(), self.phi.to_numpy(), method)
         return pd.DataFrame(s, index=idx, columns=self.factor_names)
 

@@ -526,9 +526,11 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
     >>> velicer_map(x).n_factors
     2
     """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise DataError(f"The 'n' parameter of velicer_map must be a positive integer. Got {n!r} instead.")
     R = as_correlation(data, None, cor, correct)[0]
     p = R.shape[0]
-    n1 = min(int(n), p - 1) if n < p else p - 1
+    n1 = min(int(n), p - 1)
     vals, vecs = np.linalg.eigh(R)
     vals, vecs = vals[::-1], vecs[:, ::-1]
     with np.errstate(invalid="ignore"):

@@ -583,6 +583,19 @@ def fit_polychoric_tables(tables, bounds_x, bounds_y, *, start=None, tol: float 
 # --------------------------------------------------------------------------------------
 # One pair
 # --------------------------------------------------------------------------------------
+def _paired_vectors(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Two equally long 1-d float vectors without infinite values (NaN = missing)."""
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise DataError(f"x and y must have the same length; got {x.size} and {y.size}")
+    for name, v in (("x", x), ("y", y)):
+        if np.isinf(v).any():
+            pos = int(np.flatnonzero(np.isinf(v))[0]) + 1
+            raise DataError(f"{name} holds an infinite value at position {pos}; use NaN for a missing value")
+    return x, y
+
+
 def polychoric_pair(x, y, tau_x=None, tau_y=None, correct: float = 0.0) -> PolychoricPair:
     """ML polychoric correlation of one pair with thresholds held fixed.
 
@@ -608,8 +621,8 @@ def polychoric_pair(x, y, tau_x=None, tau_y=None, correct: float = 0.0) -> Polyc
     Raises
     ------
     DataError
-        If ``x`` and ``y`` differ in length, a variable has fewer than two
-        categories, or a threshold vector has the wrong length.
+        If ``x`` and ``y`` differ in length, a value is infinite, a variable
+        has fewer than two categories, or a threshold vector has the wrong length.
 
     Notes
     -----
@@ -634,10 +647,7 @@ def polychoric_pair(x, y, tau_x=None, tau_y=None, correct: float = 0.0) -> Polyc
     >>> round(polychoric_pair(x, y).rho, 4)  # polycor::polychor(x, y): 0.9007671
     0.9008
     """
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
-    if x.shape != y.shape:
-        raise DataError(f"x and y must have the same length; got {x.size} and {y.size}")
+    x, y = _paired_vectors(x, y)
     cx, catx = ordinal_codes(x)
     cy, caty = ordinal_codes(y)
     tx = univariate_thresholds(x) if tau_x is None else np.asarray(tau_x, dtype=float).ravel()
@@ -1217,8 +1227,8 @@ def polyserial(x, y, *, ml: bool = False) -> float:
     Raises
     ------
     DataError
-        If lengths differ, fewer than 3 complete cases, ``x`` is constant or
-        ``y`` has fewer than 2 observed categories.
+        If lengths differ, a value is infinite, fewer than 3 complete cases,
+        ``x`` is constant or ``y`` has fewer than 2 observed categories.
 
     Notes
     -----
@@ -1253,10 +1263,7 @@ def polyserial(x, y, *, ml: bool = False) -> float:
     """
     from scipy.optimize import minimize_scalar
 
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
-    if x.shape != y.shape:
-        raise DataError(f"x and y must have the same length; got {x.size} and {y.size}")
+    x, y = _paired_vectors(x, y)
     ok = ~np.isnan(x) & ~np.isnan(y)
     x, y = x[ok], y[ok]
     if x.size < 3:
