@@ -205,4 +205,6 @@ def factorability(data, n_obs=None) -> FactorabilityResult:
     -------
     FactorabilityResult
     """
-    return FactorabilityResult(kmo(data), bartlett_sphericity(data, n_obs))
+    R, n, _np, items, _raw = as_correlation(data, n_obs)   # once, not once per test
+    R = pd.DataFrame(R, index=items, columns=items)
+    return FactorabilityResult(kmo(R), bartlett_sphericity(R, n))
