@@ -79,3 +79,41 @@ def test_defined_parameters_with_dotted_names_as_lavaan():
 def test_defined_parameter_with_unknown_name_is_a_model_error(expr):
     with pytest.raises(ModelError, match="unknown label.*a.1, b"):
         cfa(f"visual =~ x1 + a.1*x2 + b*x3\nd := {expr}", _hs()).parameter_estimates()
+
+
+def _compare_rows(pe, ref_rows, cols, tol):
+    pe = pe.copy()
+    if "group" not in ref_rows[0]:
+        pe = pe[pe.group == 1]
+    for row in ref_rows:
+        sel = (pe.lhs == row["lhs"]) & (pe.op == row["op"]) & (pe.rhs == (row["rhs"] or ""))
+        if "group" in row:
+            sel &= pe.group == row["group"]
+        got = pe[sel]
+        assert len(got) == 1, row
+        for ref_col, col in cols:
+            assert got[col].iloc[0] == pytest.approx(row[ref_col], abs=tol), (row, col)
+
+
+def test_mlr_fiml_groups_with_fixed_covariate_scaling_as_lavaan():
+    ref = REF["fiml_mlr_x_groups"]
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + sex\nx2 ~~ x5"
+    res = sem(model, _hs(missing=True), group="school", group_equal=["loadings", "intercepts"],
+              missing="fiml", estimator="MLR")
+    fm = res.fit_measures()
+    for k in ("chisq", "chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+              "baseline.chisq.scaling.factor"):
+        assert fm[k.replace(".", "_")] == pytest.approx(ref["fit"][k], rel=1e-5), k
+    for k in ("cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+              "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_pvalue_scaled"):
+        assert fm[k] == pytest.approx(ref["fit"][k.replace("_", ".")], abs=1e-5), k
+    _compare_rows(res.parameter_estimates(), ref["est"], [("est", "est"), ("se", "se"), ("std.all", "std_all")],
+                  1e-4)
+
+
+def test_latent_regressions_with_covariate_standardized_as_lavaan():
+    model = ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+             "textual ~ visual + ageyr\nspeed ~ visual + ageyr\nx1 ~~ x4")
+    res = sem(model, _hs(), estimator="MLR")
+    _compare_rows(res.parameter_estimates(), REF["sem_x_std"],
+                  [("est", "est"), ("se", "se"), ("std.lv", "std_lv"), ("std.all", "std_all")], 1e-4)

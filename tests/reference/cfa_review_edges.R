@@ -26,5 +26,21 @@ f <- cfa(md, data = hs)
 pe <- parameterEstimates(f, standardized = TRUE)
 out$dotted <- pe[pe$op == ":=", c("lhs", "est", "se", "std.all")]
 
+# (3) MLR + FIML + several groups + a fixed exogenous covariate: the scaling factor
+#     leaves the covariate moments out of the saturated (h1) information
+mb <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + sex\nx2 ~~ x5"
+f <- sem(mb, data = hsm, group = "school", group.equal = c("loadings", "intercepts"),
+         missing = "fiml", estimator = "MLR")
+pe <- parameterEstimates(f, standardized = TRUE)
+out$fiml_mlr_x_groups <- list(fit = as.list(fitMeasures(f)),
+                              est = pe[, c("lhs", "op", "rhs", "group", "est", "se", "std.all")])
+
+# (4) latent regressions with a covariate, two endogenous factors (their residuals covary)
+#     and a residual covariance: standardized values
+ma <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9
+textual ~ visual + ageyr\nspeed ~ visual + ageyr\nx1 ~~ x4"
+pe <- parameterEstimates(sem(ma, data = hs, estimator = "MLR"), standardized = TRUE)
+out$sem_x_std <- pe[, c("lhs", "op", "rhs", "est", "se", "std.lv", "std.all")]
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"), file.path(here, "cfa_review_edges.json"))
 cat("done\n")

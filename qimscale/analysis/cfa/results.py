@@ -337,8 +337,16 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             self._h1_info = out
         return self._h1_info
 
+    def _h1_keep(self):
+        """Mask of the saturated moments (vech, then means) that are not fixed-x covariate moments."""
+        p = self.model_.p
+        r, c = vech_indices(p)
+        xs = set(int(i) for i in self._x_index())
+        return np.array([not (a in xs and b in xs) for a, b in zip(r, c)] + [i not in xs for i in range(p)])
+
     def _fiml_h1_trace(self):
-        return sum(float(np.sum(B1 * np.linalg.inv(A1).T)) for A1, B1 in self._fiml_h1_info())
+        keep = np.ix_(self._h1_keep(), self._h1_keep())
+        return sum(float(np.sum(B1[keep] * np.linalg.inv(A1[keep]).T)) for A1, B1 in self._fiml_h1_info())
 
     def _fiml_corrected(self, scaled: bool):
         """Zhang & Savalei (2023) corrected ingredients for robust RMSEA/CFI after FIML.
@@ -356,8 +364,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         fg = np.array([gd.n / N for gd in self.groups_])
         p = self.model_.p
         r, c = vech_indices(p)
-        xs = set(int(i) for i in self._x_index())
-        keep = np.array([not (a in xs and b in xs) for a, b in zip(r, c)] + [i not in xs for i in range(p)])
+        keep = self._h1_keep()
         info = [(A[np.ix_(keep, keep)], B[np.ix_(keep, keep)]) for A, B in self._fiml_h1_info()]
         Wm = [w * A for w, (A, _) in zip(fg, info)]
         Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
