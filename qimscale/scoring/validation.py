@@ -24,6 +24,7 @@ problems too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,9 @@ from qimscale.errors import DataError
 from qimscale.scoring.spec import normalise_label
 
 PROBLEM_COLUMNS = ["row", "column", "item", "value", "problem"]
+
+#: a number as written in an export: ASCII digits only (float() alone would also take '0_4' or other scripts' digits)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 @dataclass
@@ -106,14 +110,12 @@ def _as_codes(series: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray, 
         text = str(u).strip()
         if not text:
             continue
-        try:
+        if _NUMBER.fullmatch(text):
             uvals[k] = float(text)
-            if not np.isfinite(uvals[k]):
+            if not np.isfinite(uvals[k]):  # overflow, e.g. 1e999
                 uvals[k] = np.nan
                 ubad[k] = True
             continue
-        except ValueError:
-            pass
         key = normalise_label(text)
         if key in labels:
             uvals[k] = float(labels[key])
