@@ -47,3 +47,24 @@ def test_map_needs_at_least_one_component(n):
 
     with pytest.raises(DataError, match=r"'n' parameter of velicer_map"):
         velicer_map(DATA, n=n)
+
+
+@pytest.mark.parametrize("n_obs", [0, -5, 2, 2.5, "100", True])
+def test_bad_sample_size_is_an_error_not_a_silent_fit(n_obs):
+    from qimscale.analysis.factorability import bartlett_sphericity
+    from qimscale.analysis.nfactors import parallel_analysis
+    from qimscale.errors import ModelError
+
+    R = DATA.corr()
+    for call in (lambda: EFA(n_factors=1).fit(R, n_obs=n_obs),
+                 lambda: bartlett_sphericity(R, n_obs=n_obs),
+                 lambda: parallel_analysis(R, n_obs=n_obs, n_iter=2)):
+        with pytest.raises(ModelError, match=r"'n_obs' parameter.*integer >= 3"):
+            call()
+
+
+def test_integral_float_sample_size_is_accepted():
+    R = DATA.corr()
+    a = EFA(n_factors=1, method="ml").fit(R, n_obs=150.0).results_.to_dict()
+    b = EFA(n_factors=1, method="ml").fit(R, n_obs=150).results_.to_dict()
+    assert a == b

@@ -74,6 +74,24 @@ def check_choice(name: str, value, choices) -> None:
                          f"Got {value!r} instead.")
 
 
+def check_n_obs(n_obs) -> int | None:
+    """Validate a sample size given by the caller; return it as an int (``None`` passes through).
+
+    Raises
+    ------
+    ModelError
+        ``n_obs`` is not a whole number of at least 3 (a bool, text, 0, negative, 2.5).
+    """
+    if n_obs is None:
+        return None
+    ok = (not isinstance(n_obs, bool) and isinstance(n_obs, (int, float, np.integer, np.floating))
+          and np.isfinite(n_obs) and float(n_obs).is_integer() and n_obs >= 3)
+    if not ok:
+        raise ModelError(f"The 'n_obs' parameter must be an integer >= 3 (the number of respondents). "
+                         f"Got {n_obs!r} instead.")
+    return int(n_obs)
+
+
 class HeywoodWarning(UserWarning):
     """A uniqueness reached its lower bound or a communality reached 1."""
 
@@ -197,6 +215,8 @@ def as_correlation(X, n_obs=None, cor="pearson", correct=0.5):
     ------
     DataError
         As :func:`correlation_matrix`.
+    ModelError
+        ``n_obs`` is not an integer >= 3.
 
     Examples
     --------
@@ -204,6 +224,7 @@ def as_correlation(X, n_obs=None, cor="pearson", correct=0.5):
     >>> R.tolist(), items, raw is None
     ([[1.0, 0.5], [0.5, 1.0]], ['V1', 'V2'], True)
     """
+    n_obs = check_n_obs(n_obs)
     names = None
     if isinstance(X, pd.DataFrame):
         arr = X.to_numpy(dtype=float, na_value=np.nan) if all(

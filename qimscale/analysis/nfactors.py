@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.analysis._threads import single_thread_blas
-from qimscale.analysis.efa import as_correlation, check_choice, fit_factors
+from qimscale.analysis.efa import as_correlation, check_choice, check_n_obs, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -377,6 +377,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         raise ModelError(f"n_iter must be a positive integer; got {n_iter!r}")
     if not 0 < quant < 1:
         raise ModelError(f"quant must be between 0 and 1; got {quant!r}")
+    n_obs = check_n_obs(n_obs)
     R, n, _np_obs, items, raw = as_correlation(data, None, cor, correct)
     if raw is None:
         if n_obs is None:
