@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from qimscale.errors import DataError
-from qimscale.io.survey import SurveyData, _drop_trailing_blank, records_from_json
+from qimscale.io.survey import SurveyData, _drop_trailing_blank, load_without_trailing_blank, records_from_json
 from qimscale.io.tables import RawTable, check_unique
 
 
@@ -113,9 +113,7 @@ class Qualtrics:
             n_header = 0
         names, trailing = _drop_trailing_blank(names)
         names, notes = _dedupe(names, raw.source, lambda n: variant != "numeric-header")
-        df = raw.load(n_header, names + trailing)
-        if trailing:
-            df = df.drop(columns=trailing)
+        df = load_without_trailing_blank(raw, n_header, names, trailing)
         s = SurveyData(df, raw.source, "qualtrics", raw.container, header_rows=n_header, variant=variant,
                        encoding=raw.encoding, delimiter=raw.delimiter, notes=notes,
                        value_labels=dict(raw.value_labels), user_missing=dict(raw.user_missing))

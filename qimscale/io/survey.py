@@ -222,9 +222,7 @@ def _plain(raw: RawTable) -> SurveyData:
     blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
     if blank:
         raise DataError(f"{raw.source}: column {blank[0]} has no name; give every column a header")
-    df = raw.load(1 if raw.has_header_rows else 0, names + dropped)
-    if dropped:
-        df = df.drop(columns=dropped)
+    df = load_without_trailing_blank(raw, 1 if raw.has_header_rows else 0, names, dropped)
     ids = [names[0]] if names[0].strip().casefold() in PLAIN_ID_NAMES else []
     return SurveyData(df, raw.source, raw.container, raw.container,
                       header_rows=1 if raw.has_header_rows else 0,
@@ -243,6 +241,32 @@ def _drop_trailing_blank(names: list[str]) -> tuple[list[str], list[str]]:
     if len(names) > 1 and names[-1].strip() == "":
         return names[:-1], ["__trailing_blank__"]
     return names, []
+
+
+def load_without_trailing_blank(raw: RawTable, n_header: int, names: list[str], dropped: list[str]):
+    """Load ``raw`` and drop the unnamed trailing column set aside by :func:`_drop_trailing_blank`.
+
+    Raises
+    ------
+    DataError
+        The unnamed column holds a value (it would otherwise be lost silently).
+    """
+    import pandas as pd
+
+    df = raw.load(n_header, names + dropped)
+    if not dropped:
+        return df
+    col = df[dropped[0]]
+    filled = col.notna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(col.dtype):
+        filled = filled & col.astype("string").str.strip().fillna("").ne("").to_numpy()
+    if filled.any():
+        first = int(filled.argmax())
+        value = col.iloc[first]
+        value = int(value) if isinstance(value, float) and value.is_integer() else value
+        raise DataError(f"{raw.source}: row {first + n_header + 1}, column {len(names) + 1} has no name but holds "
+                        f"the value {str(value)!r}; give the column a header or remove the value")
+    return df.drop(columns=dropped)
 
 
 def _add_generic_hints(survey: SurveyData) -> None:

@@ -1,0 +1,31 @@
+"""A trailing delimiter gives an unnamed last column: dropped when empty, an error when it holds values."""
+
+from __future__ import annotations
+
+import pytest
+
+from qimscale.errors import DataError
+from qimscale.io import read_survey
+
+
+def test_empty_trailing_column_is_dropped(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("a,b,\n1,2,\n3,4,\n", encoding="utf-8")
+    assert list(read_survey(p).data.columns) == ["a", "b"]
+
+
+def test_trailing_column_with_a_value_is_an_error(tmp_path):
+    """The value in the unnamed column was dropped silently."""
+    p = tmp_path / "d.csv"
+    p.write_text("a,b,\n1,2,\n3,4,7\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 3, column 3 has no name but holds the value '7'"):
+        read_survey(p)
+
+
+def test_qualtrics_trailing_column_with_a_value_is_an_error(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text('StartDate,EndDate,Q1,\nStart Date,End Date,Question 1,\n'
+                 '{"ImportId":"startDate"},{"ImportId":"endDate"},{"ImportId":"QID1"},\n'
+                 '2024-01-01,2024-01-01,3,\n2024-01-01,2024-01-01,4,oops\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 5, column 4 .* 'oops'"):
+        read_survey(p)
