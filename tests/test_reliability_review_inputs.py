@@ -45,3 +45,24 @@ def test_icc_infinite_rating_is_an_error_not_nan():
 
     with pytest.raises(DataError, match=r"icc: column 't2'.*row 2.*infinite"):
         icc(ICC_DF.assign(t2=[2, np.inf, 4, 5, 5]))
+
+
+def test_scale_reliability_split_half_with_a_dropped_reverse_keyed_item():
+    # alpha leaves out the constant item 'd' (with a warning); ω and split-half must do the same
+    # instead of failing on "reverse-keyed item(s) d are not among the items"
+    from qimscale.analysis.reliability import scale_reliability
+
+    data = DATA.assign(d=3)
+    ref = split_half(DATA[["a", "b", "c", "e"]])
+    out = scale_reliability(data, {"s": ["a", "b", "c", "d", "e"]}, reverse={"s": ["d"]},
+                            ranges={"s": (1, 5)}, split_half=True)["scales"][0]
+    assert out["k"] == 4
+    assert out["split_half"]["lambda4"] == pytest.approx(ref.lambda4, abs=1e-12)
+    assert out["omega_total"] == pytest.approx(omega_total(DATA[["a", "b", "c", "e"]]), abs=1e-12)
+
+
+def test_icc_duplicated_column_names_are_a_data_error():
+    from qimscale.analysis.icc import icc
+
+    with pytest.raises(DataError, match=r"icc: column\(s\) 't1' appear more than once"):
+        icc(ICC_DF.set_axis(["t1", "t2", "t1"], axis=1))

@@ -936,11 +936,11 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
         entry = {"scale": name, **res.to_dict()}
         entry["warnings"] = [w.replace("alpha:", f"scale '{name}':", 1) for w in entry["warnings"]]
         entry["omega_total"] = None
+        keys = [kk for kk in (reverse.get(name) or []) if kk in res.items]   # alpha may have dropped some
         if omega and res.k >= 3:
             from qimscale.analysis.omega import omega_total
 
             try:
-                keys = [kk for kk in (reverse.get(name) or []) if kk in res.items]
                 sub = item_matrix(data, res.items, drop_constant=False, keys=keys, key_range=ranges.get(name),
                                   context="omega")
                 entry["omega_total"] = omega_total(pd.DataFrame(sub.x, columns=res.items), missing=missing)
@@ -951,7 +951,8 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
 
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
-                sh = _split_half(data, res.items, keys=reverse.get(name), missing=missing, seed=seed)
+                sh = _split_half(data, res.items, keys=keys, key_range=ranges.get(name), missing=missing,
+                                 seed=seed)
             entry["split_half"] = {kk: getattr(sh, kk) for kk in (
                 "lambda4", "min_split", "mean_split", "lambda2", "lambda6", "odd_even_r", "odd_even_sb",
                 "n_splits", "exhaustive")}
