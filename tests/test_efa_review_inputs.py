@@ -68,3 +68,9 @@ def test_integral_float_sample_size_is_accepted():
     a = EFA(n_factors=1, method="ml").fit(R, n_obs=150.0).results_.to_dict()
     b = EFA(n_factors=1, method="ml").fit(R, n_obs=150).results_.to_dict()
     assert a == b
+
+
+def test_duplicated_column_names_are_named_not_called_non_numeric():
+    data = DATA.set_axis(["a", "b", "c", "d", "e", "a"], axis=1)
+    with pytest.raises(DataError, match=r"column name\(s\) 'a' appear more than once"):
+        EFA(n_factors=1).fit(data)

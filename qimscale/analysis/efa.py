@@ -146,11 +146,15 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     Raises
     ------
     DataError
-        Non-numeric columns, infinite values, constant items, or pairs of items never answered
-        together (the correlation would be undefined).
+        Non-numeric or duplicated columns, infinite values, constant items,
+        or pairs of items never answered together (the correlation would be undefined).
     """
     if isinstance(data, pd.DataFrame):
         names = [str(c) for c in data.columns] if items is None else list(items)
+        twice = sorted({nm for nm in names if names.count(nm) > 1})
+        if twice:
+            raise DataError(f"column name(s) {', '.join(map(repr, twice))} appear more than once; "
+                            "give every item its own name")
         bad = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
         if bad:
             raise DataError(f"EFA needs numeric item responses; column(s) {', '.join(map(repr, bad))} "

@@ -107,7 +107,7 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     Raises
     ------
     DataError
-        Non-numeric or infinite scores, a column not found, fewer than 2
+        Non-numeric or infinite scores, a column not found or named twice, fewer than 2
         raters or 2 subjects, duplicated
         ratings in long input, or nothing left after dropping incomplete
         subjects.
@@ -147,6 +147,10 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
     wide, msgs = _wide(data, subject, rater, value, columns)
+    twice = sorted({str(c) for c in wide.columns[wide.columns.duplicated()]})
+    if twice:
+        raise DataError(f"icc: column(s) {', '.join(map(repr, twice))} appear more than once; "
+                        "give every rater/occasion its own column")
     for col in wide.columns:
         if not pd.api.types.is_numeric_dtype(wide[col]):
             conv = pd.to_numeric(wide[col], errors="coerce")
