@@ -42,5 +42,18 @@ textual ~ visual + ageyr\nspeed ~ visual + ageyr\nx1 ~~ x4"
 pe <- parameterEstimates(sem(ma, data = hs, estimator = "MLR"), standardized = TRUE)
 out$sem_x_std <- pe[, c("lhs", "op", "rhs", "est", "se", "std.lv", "std.all")]
 
+# (5) modification indices with fixed-x covariates and regressions: lavaan's candidate set
+#     (no loadings on or covariances with covariates, factor covariances, regressions
+#     among structural variables; markers and other non-identified candidates dropped)
+mis <- list(
+  sem_x = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr",
+  outcomes = "x4 ~ x1\nx5 ~ x1\nvisual =~ x7 + x8 + x9\nF2 =~ x2 + x3 + x6\nvisual ~ x1\nF2 ~ x1",
+  fixed_cov = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual\nvisual ~~ 0*textual"
+)
+out$modindices <- lapply(mis, function(m) {
+  mi <- modindices(sem(m, data = hs))
+  list(model = m, mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")])
+})
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"), file.path(here, "cfa_review_edges.json"))
 cat("done\n")

@@ -17,6 +17,27 @@ from .partable import ParTable
 __all__ = ["ModificationIndicesMixin"]
 
 
+def _candidates(pt: ParTable):
+    """Parameters lavaan's ``modindices`` adds (``lav_partable_full`` with fixed.x).
+
+    Loadings of every factor on every observed variable that is neither a
+    fixed-x covariate nor a dependent variable of a regression; covariances
+    among indicators and among factors; regressions among the variables of
+    the structural part (not of an indicator on a factor, not of a covariate).
+    """
+    stmts = [r for r in pt.rows if r["group"] == 1]
+    xs = set(pt.ov_x)
+    ind = [v for v in pt.ov if any(r["op"] == "=~" and r["rhs"] == v for r in stmts)]
+    eqs_y = [n for n in dict.fromkeys(r["lhs"] for r in stmts if r["op"] == "~")]
+    eqs = list(dict.fromkeys(eqs_y + [r["rhs"] for r in stmts if r["op"] == "~"]))
+    out = [(f, "=~", v) for f in pt.lv for v in pt.ov if v not in xs and v not in eqs_y]
+    out += [(a, "~~", b) for i, a in enumerate(ind) for b in ind[i + 1:]]
+    out += [(a, "~~", b) for i, a in enumerate(pt.lv) for b in pt.lv[i + 1:]]
+    out += [(a, "~", b) for a in eqs for b in eqs
+            if a != b and a not in xs and not (a in ind and b in pt.lv)]
+    return out
+
+
 class ModificationIndicesMixin:
     """Adds :meth:`modification_indices` to :class:`~.results.CFAResult`."""
 
@@ -35,7 +56,10 @@ class ModificationIndicesMixin:
         ``mi = N d² / (I22 - I21 I11^-1 I12)`` with ``d`` the gradient of
         ``fmin`` and ``I`` the expected information of the model extended by
         the candidate parameters; ``epc = -d / (I22 - ...)`` (Sörbom 1989,
-        doi:10.1007/BF02294448). Matches ``lavaan::modindices(fit)`` for ML.
+        doi:10.1007/BF02294448). Candidates are lavaan's (see :func:`_candidates`)
+        plus the model's fixed rows; parameters that would not be identified if
+        freed (``I22 - ... < eps^(1/3)``, e.g. marker loadings) are dropped.
+        Matches ``lavaan::modindices(fit)`` for ML.
         """
         pt = self.partable_
         if self.fiml_:
@@ -44,14 +68,8 @@ class ModificationIndicesMixin:
         existing |= {(r["group"], r["rhs"], r["op"], r["lhs"]) for r in pt.rows if r["op"] == "~~"}
         cand = []
         for g in range(1, pt.ngroups + 1):
-            for f in pt.lv:
-                for v in pt.ov:
-                    if (g, f, "=~", v) not in existing:
-                        cand.append((g, f, "=~", v))
-            for i, a in enumerate(pt.ov):
-                for b in pt.ov[i + 1:]:
-                    if (g, a, "~~", b) not in existing:
-                        cand.append((g, a, "~~", b))
+            cand += [(g, lhs, op, rhs) for lhs, op, rhs in _candidates(pt)
+                     if (g, lhs, op, rhs) not in existing]
         rows = [dict(r) for r in pt.rows]
         k0 = pt.npar
         fixed_rows = []
@@ -83,9 +101,11 @@ class ModificationIndicesMixin:
         V = np.diag(I22) - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
         d = grad[k0:]
         N = self.ntotal_
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mi = N * d ** 2 / V
-            epc = -d / V
+        # as lavaan: a parameter that would not be identified if freed (e.g. a marker
+        # loading) has V ~ 0 and no index (NA, then dropped)
+        V = np.where(V < np.finfo(float).eps ** (1 / 3), np.nan, V)
+        mi = N * d ** 2 / V
+        epc = -d / V
         recs = []
         cand_rows = [r for r in rows if r.get("_cand")]
         sds = {}
@@ -106,7 +126,7 @@ class ModificationIndicesMixin:
                 sepc = epc[j] / math.sqrt(sdiag[pos[r["lhs"]]] * sdiag[pos[r["rhs"]]])
             recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
                          "mi": mi[j], "epc": epc[j], "sepc_all": sepc})
-        out = pd.DataFrame.from_records(recs)
+        out = pd.DataFrame.from_records(recs, columns=["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"])
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
         return out
 
