@@ -449,6 +449,12 @@ def _open_parquet(path: Path, source: str) -> RawTable:
         raise DataError(f"{source}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
     if table.num_rows == 0:
         raise DataError(f"{source}: the file has columns but no rows")
+    import pyarrow as pa
+
+    for f in table.schema:
+        if pa.types.is_nested(f.type):
+            raise DataError(f"{source}: column {f.name!r} holds {f.type} values (lists or records), not one "
+                            "answer per cell; flatten it before scoring")
     names = [str(c) for c in table.column_names]
 
     def loader(n_header: int, cols: list[str]):

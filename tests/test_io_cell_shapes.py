@@ -1,4 +1,4 @@
-"""A trailing delimiter gives an unnamed last column: dropped when empty, an error when it holds values."""
+"""Cells a reader must not drop or choke on: an unnamed trailing column, nested Parquet columns."""
 
 from __future__ import annotations
 
@@ -28,4 +28,14 @@ def test_qualtrics_trailing_column_with_a_value_is_an_error(tmp_path):
                  '{"ImportId":"startDate"},{"ImportId":"endDate"},{"ImportId":"QID1"},\n'
                  '2024-01-01,2024-01-01,3,\n2024-01-01,2024-01-01,4,oops\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"row 5, column 4 .* 'oops'"):
+        read_survey(p)
+
+
+def test_parquet_with_a_nested_column_is_an_error(tmp_path):
+    """A list column reached pandas.factorize and ended in an internal error (unhashable ndarray)."""
+    import pandas as pd
+
+    p = tmp_path / "n.parquet"
+    pd.DataFrame({"exp_meth_1": [1, 2], "exp_meth_2": [[1], [2]]}).to_parquet(p)
+    with pytest.raises(DataError, match=r"column 'exp_meth_2' holds list<.*not one answer per cell"):
         read_survey(p)
