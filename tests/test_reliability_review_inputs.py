@@ -66,3 +66,10 @@ def test_icc_duplicated_column_names_are_a_data_error():
 
     with pytest.raises(DataError, match=r"icc: column\(s\) 't1' appear more than once"):
         icc(ICC_DF.set_axis(["t1", "t2", "t1"], axis=1))
+
+
+@pytest.mark.parametrize("n_sample", [0, -1, 2.5, True])
+def test_split_half_bad_n_sample_is_a_data_error(n_sample):
+    wide = pd.concat([DATA, DATA.add_suffix("2"), DATA.add_suffix("3")], axis=1)  # 15 items: sampled
+    with pytest.raises(DataError, match=r"n_sample must be a positive integer"):
+        split_half(wide, n_sample=n_sample)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qimscale.errors import DataError
 
 __all__ = ["SplitHalfResult", "spearman_brown", "split_half"]
 
@@ -138,7 +139,8 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     Raises
     ------
     DataError
-        Fewer than 3 usable items or unusable data.
+        Fewer than 3 usable items, unusable data, or ``n_sample`` not a
+        positive integer.
 
     Notes
     -----
@@ -175,6 +177,8 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     """
     from qimscale.analysis.reliability import check_pairs_defined, cov2cor, pairwise_cov, item_matrix, smc
 
+    if isinstance(n_sample, bool) or not isinstance(n_sample, (int, np.integer)) or n_sample < 1:
+        raise DataError(f"split_half: n_sample must be a positive integer; got {n_sample!r}")
     mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="split_half")
     x, names = mat.x, mat.items
