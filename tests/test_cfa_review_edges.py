@@ -133,3 +133,35 @@ def test_modification_indices_candidate_set_as_lavaan(name):
         assert row["mi"] == pytest.approx(r.mi, rel=6e-3, abs=1e-4)
         assert row["sepc_all"] == pytest.approx(r[5], rel=3e-3, abs=1e-4)
     assert np.isfinite(mi["mi"]).all()
+
+
+@pytest.mark.parametrize("missing", ["listwise", "fiml"])
+def test_bootstrap_replicate_equals_a_fit_to_the_resampled_cases(missing):
+    # with fixed-x covariates too: the replicate keeps the original covariate moments, which
+    # does not change the estimates (the likelihood factors as f(y | x) f(x))
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr + sex\ntextual ~ ageyr"
+    d = _hs(missing=missing == "fiml")
+    res = sem(model, d, missing=missing)
+    boot = res.bootstrap(1, seed=11)
+    X = res.groups_[0].X
+    idx = np.random.default_rng(11).integers(0, len(X), len(X))
+    refit = sem(model, pd.DataFrame(X[idx], columns=res.partable_.ov), missing=missing)
+    pe = refit.parameter_estimates()
+    for r in boot.itertuples(index=False):
+        want = pe[(pe.lhs == r.lhs) & (pe.op == r.op) & (pe.rhs == r.rhs)]["est"].iloc[0]
+        assert r.ci_lower == pytest.approx(want, abs=2e-5), (r.lhs, r.op, r.rhs)
+
+
+def test_cases_without_a_group_value_are_dropped_with_a_warning():
+    d = _hs()
+    d["g"] = d["school"].map({"Pasteur": 1.0, "Grant-White": 2.0})
+    d.loc[:5, "g"] = np.nan
+    res = cfa(TWO, d, group="g")
+    assert res.n_dropped_ == 6
+    assert res.group_labels_ == [1.0, 2.0]
+    assert any("6 case(s) without a value in the group column 'g'" in w for w in res.warnings_)
+    ref = REF["group_na"]  # lavaan drops those rows too (with a warning)
+    fm = res.fit_measures()
+    assert res.ntotal_ == ref["ntotal"] and fm["df"] == ref["fit"]["df"]
+    assert fm["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
+    assert fm["cfi"] == pytest.approx(ref["fit"]["cfi"], abs=1e-6)

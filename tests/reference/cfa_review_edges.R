@@ -55,5 +55,12 @@ out$modindices <- lapply(mis, function(m) {
   list(model = m, mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")])
 })
 
+# (6) a numeric group column with missing values: lavaan drops those rows (with a warning)
+d <- hs
+d$g <- ifelse(d$school == "Pasteur", 1, 2)
+d$g[1:6] <- NA
+f <- cfa("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", data = d, group = "g")
+out$group_na <- list(ntotal = lavInspect(f, "ntotal"), fit = as.list(fitMeasures(f, c("chisq", "df", "cfi"))))
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"), file.path(here, "cfa_review_edges.json"))
 cat("done\n")

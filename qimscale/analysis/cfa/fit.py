@@ -171,7 +171,7 @@ class CFA:
         return est, geq, partial
 
     def _prepare_data(self, data: pd.DataFrame, ov: list[str], ov_x=()):
-        """Per-group data matrices of ``ov``: ``(labels, [X_g], n_dropped)``.
+        """Per-group data matrices of ``ov``: ``(labels, [X_g], n_dropped, n_without_group)``.
 
         Listwise deletion drops cases with any missing value; FIML drops empty
         cases and, as lavaan with ``fixed.x = TRUE``, cases missing a fixed
@@ -226,7 +226,7 @@ class CFA:
                 raise DataError(f"variable(s) {', '.join(map(repr, empty))} have no observed values{where}; "
                                 "drop them from the model or check the data")
             out.append(Xg)
-        return labels, out, dropped
+        return labels, out, dropped, dropped_group
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: pd.DataFrame):
@@ -258,7 +258,7 @@ class CFA:
             return wlsmv.fit(self, data)
         has_means = any(st.op == "~1" for st in stmts)
         probe = build_partable(stmts, ngroups=None)
-        labels, Xs, dropped = self._prepare_data(data, probe.ov, probe.ov_x)
+        labels, Xs, dropped, no_group = self._prepare_data(data, probe.ov, probe.ov_x)
         ngroups = len(labels)
         if self.meanstructure is None:
             meanstructure = ngroups > 1 or self.missing == "fiml" or has_means
@@ -292,8 +292,12 @@ class CFA:
         opt = minimize(objective, theta0)
         from .results import CFAResult
 
-        return CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
-                                   patterns, dropped, text)
+        res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
+                                  patterns, dropped, text)
+        if no_group:  # as lavaan's "group variable contains missing values"
+            res.warnings_.append(f"{no_group} case(s) without a value in the group column {self.group!r} "
+                                 "were dropped")
+        return res
 
 
 def _check_sample_cov(gd, names, label):
