@@ -176,6 +176,10 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
                     if r.qualtrics_na_code is not None and colmap.columns.get(i) == r.qualtrics_column
                     and i not in recodes}
     val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na, recodes=recodes)
+    identifying = list(dict.fromkeys(list(survey.identifiers)
+                                     + [colmap.columns[b] for b in spec.identifying if b in colmap.columns]))
+    dropped = [] if keep_identifiers else identifying
+    _withhold_identifiers(val.problems, dropped, id_columns if id_columns is not None else survey.id_columns)
     if strict and len(val.problems):
         raise strict_error(val.problems, str(path))
     if exclude_flagged and not quality:
@@ -203,9 +207,6 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
 
     # assemble the output table: file columns (identifiers dropped), items and background by id
     df = survey.data
-    identifying = list(dict.fromkeys(list(survey.identifiers)
-                                     + [colmap.columns[b] for b in spec.identifying if b in colmap.columns]))
-    dropped = [] if keep_identifiers else identifying
     rename = {col: tid for tid, col in colmap.columns.items()}
     cols: dict[str, object] = {c: df[c] for c in df.columns if c not in dropped and c not in rename}
 
@@ -272,6 +273,21 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if rule.value_labels and bid in table.columns:
             value_labels[bid] = dict(rule.value_labels)
     return ScoreResult(table, val.problems, log, dropped, labels, value_labels, str(path))
+
+
+#: what the problems table shows instead of the value of a dropped direct identifier
+WITHHELD = "(identifier withheld)"
+
+
+def _withhold_identifiers(problems: pd.DataFrame, dropped: list, id_columns) -> None:
+    """Blank the values of dropped identifiers in ``problems`` (in place): problems of such a column,
+    and duplicate-id problems when an id column is an identifier (``--id RecipientEmail``)."""
+    if not dropped or not len(problems):
+        return
+    hide = problems["column"].isin(dropped)
+    if set(id_columns or []) & set(dropped):
+        hide |= problems["column"] == " + ".join(id_columns)
+    problems.loc[hide & problems["value"].notna(), "value"] = WITHHELD
 
 
 def _compact_codes(x: np.ndarray):
