@@ -74,3 +74,12 @@ def test_duplicated_column_names_are_named_not_called_non_numeric():
     data = DATA.set_axis(["a", "b", "c", "d", "e", "a"], axis=1)
     with pytest.raises(DataError, match=r"column name\(s\) 'a' appear more than once"):
         EFA(n_factors=1).fit(data)
+
+
+@pytest.mark.parametrize("as_array", [False, True])
+def test_correlation_matrix_item_names_must_match_the_columns(as_array):
+    from qimscale.analysis.efa import correlation_matrix
+
+    data = DATA.to_numpy() if as_array else DATA
+    with pytest.raises(DataError, match=r"2 item name\(s\) for 6 columns"):
+        correlation_matrix(data, items=["a", "b"])

@@ -165,6 +165,8 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
         names = list(items) if items is not None else [f"V{i + 1}" for i in range(x.shape[1])]
     if x.ndim != 2 or x.shape[1] < 2:
         raise DataError(f"EFA needs at least 2 item columns; got shape {x.shape}")
+    if len(names) != x.shape[1]:
+        raise DataError(f"{len(names)} item name(s) for {x.shape[1]} columns; give one name per column")
     if np.isinf(x).any():
         r, c = np.argwhere(np.isinf(x))[0]
         raise DataError(f"item {names[c]!r}, data row {r + 1} holds an infinite value ({x[r, c]:g}); "
