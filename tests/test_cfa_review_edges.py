@@ -165,3 +165,23 @@ def test_cases_without_a_group_value_are_dropped_with_a_warning():
     assert res.ntotal_ == ref["ntotal"] and fm["df"] == ref["fit"]["df"]
     assert fm["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
     assert fm["cfi"] == pytest.approx(ref["fit"]["cfi"], abs=1e-6)
+
+
+def test_infinite_value_is_a_data_error_naming_the_cell():
+    d = _hs()
+    d.loc[3, "x2"] = np.inf
+    for missing in ("listwise", "fiml"):
+        with pytest.raises(DataError, match=r"column 'x2' has an infinite value \(row 4"):
+            cfa(TWO, d, missing=missing)
+
+
+@pytest.mark.parametrize("col, group", [("x1", None), ("school", "school")])
+def test_duplicated_column_is_a_data_error(col, group):
+    d = pd.concat([_hs(), _hs()[[col]]], axis=1)
+    with pytest.raises(DataError, match=f"'{col}' appear more than once"):
+        cfa(TWO, d, group=group)
+
+
+def test_fiml_with_fewer_cases_than_variables_is_a_data_error():
+    with pytest.raises(DataError, match="saturated .EM. covariance matrix is singular"):
+        cfa(TWO, _hs(missing=True).iloc[:5], missing="fiml")

@@ -44,3 +44,15 @@ def test_ordered_with_a_continuous_estimator_is_a_model_error(ordinal, estimator
         CFA(MODEL, ordered="all", estimator=estimator).fit(ordinal)
     with pytest.raises(ModelError, match="ordered items need estimator 'WLSMV'"):
         measurement_invariance(MODEL, ordinal, group="group", ordered="all", estimator=estimator)
+
+
+def test_ordered_true_means_all_items_as_lavaan(ordinal):
+    a = CFA(MODEL, ordered=True).fit(ordinal).fit_measures()
+    b = CFA(MODEL, ordered="all").fit(ordinal).fit_measures()
+    assert a["chisq"] == b["chisq"] and a["df"] == b["df"]
+
+
+def test_duplicated_item_column_is_a_data_error(ordinal):
+    d = pd.concat([ordinal, ordinal[["y2"]]], axis=1)
+    with pytest.raises(DataError, match="'y2'.*appear more than once"):
+        CFA(MODEL, ordered="all").fit(d)

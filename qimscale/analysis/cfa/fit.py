@@ -183,6 +183,10 @@ class CFA:
         if missing_cols:
             raise DataError(f"model variable(s) {', '.join(map(repr, missing_cols))} not found in the data; "
                             f"available columns: {', '.join(map(str, list(data.columns)[:30]))}")
+        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(ov + [self.group]))
+        if dup:
+            raise DataError(f"column(s) {', '.join(map(repr, dup))} appear more than once in the data; "
+                            "rename or drop the duplicates")
         sub = data[ov]
         for v in ov:
             if not pd.api.types.is_numeric_dtype(sub[v]):
@@ -191,6 +195,10 @@ class CFA:
                 raise DataError(f"column {v!r} is not numeric (row {row + 1}: value {sub[v].iloc[row]!r}); "
                                 "recode it to numbers before fitting")
         X = sub.to_numpy(dtype=float)
+        if np.isinf(X).any():
+            row, col = np.argwhere(np.isinf(X))[0]
+            raise DataError(f"column {ov[col]!r} has an infinite value (row {row + 1}: {X[row, col]}); "
+                            "recode it or set it missing")
         if self.group is not None:
             if self.group not in data.columns:
                 raise DataError(f"group column {self.group!r} not found in the data")
@@ -268,7 +276,12 @@ class CFA:
                             group_equal=geq if ngroups > 1 else (), group_partial=partial)
         if self.missing == "fiml" and any(np.isnan(X).any() for X in Xs):
             patterns = [Patterns(X) for X in Xs]
-            h1 = [em_saturated(pat) for pat in patterns]
+            try:
+                h1 = [em_saturated(pat) for pat in patterns]
+            except np.linalg.LinAlgError as exc:
+                raise DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
+                                "number of variables, or variables that are linear combinations of "
+                                f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)") from exc
             groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
             fiml = True
         else:

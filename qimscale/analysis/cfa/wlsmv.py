@@ -139,6 +139,9 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     absent = [c for c in cols if c not in data.columns]
     if absent:
         raise DataError(f"column(s) {absent} not found in the data; available: {list(data.columns)}")
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(cols))
+    if dup:
+        raise DataError(f"column(s) {dup} appear more than once in the data; rename or drop the duplicates")
     if missing not in ("listwise", "pairwise"):
         raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
                          f"Got {missing!r} instead.")
@@ -926,7 +929,7 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     if not isinstance(data, pd.DataFrame):
         raise DataError("data must be a pandas DataFrame with one column per observed variable")
     ordered = spec.ordered
-    if ordered is None or (not isinstance(ordered, str) and len(ordered) == 0):
+    if ordered is None or ordered is False or (isinstance(ordered, (list, tuple, set)) and len(ordered) == 0):
         # lavaan would run continuous DWLS here; qimscale's WLSMV is the ordinal
         # estimator, so say so instead of treating the items as ordered silently
         raise ModelError("estimator 'WLSMV' needs the ordered items: pass ordered='all' "
