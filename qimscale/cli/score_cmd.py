@@ -70,13 +70,15 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     from qimscale.io.writers import check_output_path
     from qimscale.scoring import score_file
 
+    # every file the run reads (data, --map, --norms, --dictionary) is an input: never overwritten
+    inputs = [p for p in (data, map_file, norms, dictionary) if p]
     if out:
-        check_output_path(out)
+        check_output_path(out, protect=inputs)
     result = score_file(data, instrument=instrument, mapping=map_file, min_answered=min_answered, format=fmt,
                         strict=strict, keep_identifiers=keep_identifiers, exclude_flagged=exclude_flagged,
                         sums=sums, norms=norms, min_seconds=min_seconds, dictionary=dictionary,
                         id_columns=split_list(id_cols), quality=quality_flags)
-    written = result.write(out, protect=[data]) if out else {}
+    written = result.write(out, protect=inputs) if out else {}
     if result.identifiers_dropped:
         click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)
                    + " (use --keep-identifiers to keep them)", err=True)

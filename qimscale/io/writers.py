@@ -32,14 +32,18 @@ def output_format(path: str | Path) -> str:
                         f"{', '.join(OUTPUT_FORMATS)}") from None
 
 
-def check_output_path(path) -> Path:
+def check_output_path(path, *, protect=()) -> Path:
     """Fail early (before any work) on an output path that cannot be written.
+
+    ``protect`` lists input files that must not be overwritten.
 
     >>> check_output_path("scores.csv").name
     'scores.csv'
     """
     path = Path(path)
     output_format(path)
+    if any(str(p) != "-" and Path(p).resolve() == path.resolve() for p in protect):
+        raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
     if not path.parent.is_dir():
         raise DataError(f"{path}: the folder {path.parent} does not exist")
     if path.is_dir():
