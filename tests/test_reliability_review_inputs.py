@@ -73,3 +73,12 @@ def test_split_half_bad_n_sample_is_a_data_error(n_sample):
     wide = pd.concat([DATA, DATA.add_suffix("2"), DATA.add_suffix("3")], axis=1)  # 15 items: sampled
     with pytest.raises(DataError, match=r"n_sample must be a positive integer"):
         split_half(wide, n_sample=n_sample)
+
+
+@pytest.mark.parametrize("n_factors", [True, 2.0, 0])
+def test_omega_n_factors_must_be_a_positive_integer_not_a_bool(n_factors):
+    from qimscale.analysis.omega import omega
+    from qimscale.errors import ModelError
+
+    with pytest.raises(ModelError, match="n_factors must be a positive integer"):
+        omega(DATA, n_factors=n_factors)

@@ -223,7 +223,7 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     x, names = mat.x, list(mat.items)
     msgs = list(mat.warnings)
     k = x.shape[1]
-    if not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
+    if isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
         raise ModelError(f"omega: n_factors must be a positive integer; got {n_factors!r}")
     if n_factors >= k:
         raise ModelError(f"omega: {n_factors} group factors need more than {n_factors} items; got {k}. "
