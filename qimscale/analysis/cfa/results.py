@@ -401,8 +401,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         keep_b = np.array([v not in set(self.partable_.ov_x) for v in self.partable_.ov])
         thb = np.concatenate([np.concatenate([np.nanvar(pt.X, axis=0)[keep_b], np.nanmean(pt.X, axis=0)[keep_b]])
                               for pt in self.patterns_])
-        nx = len(self.partable_.ov_x)
-        df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
+        df_b = self._baseline_df()
         XX3_b = complete_chisq(bmod, thb)
         c3_b = k_trace(bmod, thb) / df_b
         return XX3, c3, XX3_b, c3_b
@@ -441,9 +440,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         df = self.df_
         ll, h1, bl, chis = self._logliks()
         X2 = max(2 * (h1 - ll), 0.0) if df > 0 else 2 * (h1 - ll)
-        p = self.model_.p
-        nx = len(self.partable_.ov_x)
-        df_b = G * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
+        df_b = self._baseline_df()
         X2b = 2 * (h1 - bl)
         out = {"npar": npar, "fmin": X2 / (2 * N), "chisq": X2, "df": df,
                "pvalue": float(stats.chi2.sf(X2, df)) if df > 0 else math.nan}
@@ -528,6 +525,11 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         self._fit = out
         return dict(out)
 
+    def _baseline_df(self) -> int:
+        """df of the independence model: covariances among non-covariates, per group."""
+        p, nx = self.model_.p, len(self.partable_.ov_x)
+        return self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
+
     def _baseline_scaling(self):
         bpt = _independence_partable(self.partable_, self.groups_)
         bmod = RAMModel(bpt)
@@ -544,9 +546,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             bobj = FIMLObjective(bmod, self.patterns_)
         else:
             bobj = MLObjective(bmod, self.groups_)
-        p, nx = self.model_.p, len(self.partable_.ov_x)
-        df_b = self.partable_.ngroups * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
-        return self._scaling(bmod, bobj, theta, df_b)
+        return self._scaling(bmod, bobj, theta, self._baseline_df())
 
     def _gfi(self):
         """GFI with the normal-theory weight at the implied moments, weighted by ``n_g / N``.
