@@ -82,3 +82,10 @@ def test_omega_n_factors_must_be_a_positive_integer_not_a_bool(n_factors):
 
     with pytest.raises(ModelError, match="n_factors must be a positive integer"):
         omega(DATA, n_factors=n_factors)
+
+
+@pytest.mark.parametrize("func", [alpha, omega_total, split_half, correlation])
+@pytest.mark.parametrize("n_rows", [1, 2])
+def test_too_few_rows_say_so_instead_of_calling_every_item_constant(func, n_rows):
+    with pytest.raises(DataError, match=rf"only {n_rows} usable row\(s\); at least 3 respondents"):
+        func(DATA.iloc[:n_rows])

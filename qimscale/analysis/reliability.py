@@ -189,6 +189,9 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
             )
     msgs: list[str] = []
     rows = np.arange(x.shape[0])
+    n_answering = int(np.sum(~np.all(np.isnan(x), axis=1)))
+    if x.shape[1] and n_answering < 3:   # before the per-item checks, which would call every item constant
+        raise DataError(f"{context}: only {n_answering} usable row(s); at least 3 respondents are needed")
 
     keep = np.ones(x.shape[1], dtype=bool)
     for j, it in enumerate(items):
