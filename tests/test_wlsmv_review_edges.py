@@ -56,3 +56,10 @@ def test_duplicated_item_column_is_a_data_error(ordinal):
     d = pd.concat([ordinal, ordinal[["y2"]]], axis=1)
     with pytest.raises(DataError, match="'y2'.*appear more than once"):
         CFA(MODEL, ordered="all").fit(d)
+
+
+@pytest.mark.parametrize("thr", ["t0", "q1", "tx"])
+def test_badly_named_threshold_is_a_model_error_saying_so(ordinal, thr):
+    # was "the model is not identified" (t0, q1) or a ValueError from int() (tx)
+    with pytest.raises(ModelError, match="thresholds are named t1, t2"):
+        CFA(f"F1 =~ y1 + y2 + y3 + y4\ny1 | {thr}", ordered="all").fit(ordinal)

@@ -113,6 +113,9 @@ class OrdinalModel:
                 a, b = ovi[lhs], ovi[rhs]
                 slot = ("theta", max(a, b), min(a, b))
             elif op == "|":
+                if not (rhs[:1] == "t" and rhs[1:].isdigit() and int(rhs[1:]) >= 1):
+                    raise ModelError(f"threshold {lhs}|{rhs}: thresholds are named t1, t2, ... "
+                                     f"(write e.g. '{lhs} | t1')")
                 k = int(rhs[1:]) - 1
                 if k >= self.nth[ovi[lhs]]:
                     raise ModelError(f"threshold {lhs}|{rhs}: item {lhs!r} has only "
