@@ -118,6 +118,8 @@ def write_template(spec, lang: str, out, *, name: str | None = None) -> Path:
     from qimscale.instrument.exporters._common import atomic_write
     from qimscale.instrument.loader import load_instrument, read_raw, resolve_spec
 
+    if Path(out).suffix.lower() != ".xlsx":
+        raise InstrumentError(f"{out}: the translation worksheet is an Excel workbook; give --out a .xlsx name")
     inst = load_instrument(spec)
     path, display = resolve_spec(spec)
     raw = read_raw(path, display)
@@ -218,6 +220,10 @@ def merge_translation(spec, sheet, *, out=None, lang: str | None = None) -> dict
         if display == BUNDLED_DISPLAY:
             raise InstrumentError("merging into the bundled instrument needs --out (a copy to write)")
         out = path
+    elif Path(out).suffix.lower() not in (".yaml", ".yml"):
+        raise InstrumentError(f"{out}: the merged instrument is YAML; give --out a .yaml name")
+    if Path(out).resolve() == Path(sheet).resolve():
+        raise InstrumentError(f"{out}: refusing to overwrite the worksheet; choose another --out")
     raw = read_raw(path, display)
     meta, rows = read_sheet(sheet)
     target = meta.get("target_language", "")
