@@ -185,3 +185,12 @@ def test_duplicated_column_is_a_data_error(col, group):
 def test_fiml_with_fewer_cases_than_variables_is_a_data_error():
     with pytest.raises(DataError, match="saturated .EM. covariance matrix is singular"):
         cfa(TWO, _hs(missing=True).iloc[:5], missing="fiml")
+
+
+@pytest.mark.parametrize("missing", ["listwise", "fiml"])
+def test_variable_constant_in_one_group_is_named(missing):
+    d = _hs(missing=True)
+    sel = d.school == "Pasteur"
+    d.loc[sel, "x2"] = np.where(d.loc[sel, "x2"].notna(), 5.0, np.nan)
+    with pytest.raises(DataError, match="'x2' have no variance in group 'Pasteur'"):
+        cfa(TWO, d, group="school", missing=missing)

@@ -275,6 +275,8 @@ class CFA:
         pt = build_partable(stmts, ngroups=ngroups, std_lv=self.std_lv, meanstructure=meanstructure,
                             group_equal=geq if ngroups > 1 else (), group_partial=partial)
         if self.missing == "fiml" and any(np.isnan(X).any() for X in Xs):
+            for lab, X in zip(labels, Xs):
+                _check_variances(np.nanvar(X, axis=0), probe.ov, lab)
             patterns = [Patterns(X) for X in Xs]
             try:
                 h1 = [em_saturated(pat) for pat in patterns]
@@ -316,14 +318,20 @@ class CFA:
 def _check_sample_cov(gd, names, label):
     """DataError when the sample covariance matrix cannot be inverted (constant or collinear items)."""
     where = "" if label is None else f" in group {label!r}"
-    const = [n for n, v in zip(names, np.diag(gd.cov)) if v <= 0]
-    if const:
-        raise DataError(f"variable(s) {', '.join(map(repr, const))} have no variance{where}; drop them from "
-                        "the model")
+    _check_variances(np.diag(gd.cov), names, label)
     w = np.linalg.eigvalsh(gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov))))
     if w[0] < 1e-10:
         raise DataError(f"the sample covariance matrix{where} is not positive definite (N = {gd.n}): some "
                         "items are linear combinations of others, or there are fewer cases than items")
+
+
+def _check_variances(variances, names, label):
+    """DataError naming the variables without variance (in a group)."""
+    const = [n for n, v in zip(names, variances) if not v > 0]
+    if const:
+        where = "" if label is None else f" in group {label!r}"
+        raise DataError(f"variable(s) {', '.join(map(repr, const))} have no variance{where}; drop them from "
+                        "the model")
 
 
 def _fill_fixed_x(pt, groups):
