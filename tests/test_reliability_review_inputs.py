@@ -89,3 +89,13 @@ def test_omega_n_factors_must_be_a_positive_integer_not_a_bool(n_factors):
 def test_too_few_rows_say_so_instead_of_calling_every_item_constant(func, n_rows):
     with pytest.raises(DataError, match=rf"only {n_rows} usable row\(s\); at least 3 respondents"):
         func(DATA.iloc[:n_rows])
+
+
+def test_icc_long_input_names_the_data_row_of_a_non_numeric_rating():
+    from qimscale.analysis.icc import icc
+
+    long = ICC_DF.assign(id=range(5)).melt(id_vars="id", var_name="occ", value_name="y")
+    long["y"] = long["y"].astype(object)
+    long.loc[7, "y"] = "x"          # subject 2, occasion t2
+    with pytest.raises(DataError, match=r"icc: column 'y' is not numeric: data row 8 holds 'x'"):
+        icc(long, subject="id", rater="occ", value="y")

@@ -56,6 +56,15 @@ class ICCResult:
                 "warnings": list(self.warnings)}
 
 
+def _check_numeric(col: pd.Series, name, where: str) -> None:
+    if not pd.api.types.is_numeric_dtype(col):
+        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"icc: column '{name}' is not numeric: {where} {pos + 1} holds "
+                            f"{col.iloc[pos]!r}; recode it as a number")
+
+
 def _wide(data, subject, rater, value, columns):
     if subject is None and rater is None and value is None:
         if columns is None:
@@ -69,6 +78,7 @@ def _wide(data, subject, rater, value, columns):
     for col in (subject, rater, value):
         if col not in data.columns:
             raise DataError(f"icc: column '{col}' not found in the data")
+    _check_numeric(data[value], value, "data row")
     dup = data.duplicated([subject, rater], keep=False)
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
@@ -152,13 +162,7 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
         raise DataError(f"icc: column(s) {', '.join(map(repr, twice))} appear more than once; "
                         "give every rater/occasion its own column")
     for col in wide.columns:
-        if not pd.api.types.is_numeric_dtype(wide[col]):
-            conv = pd.to_numeric(wide[col], errors="coerce")
-            bad = conv.isna() & wide[col].notna()
-            if bad.any():
-                pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"icc: column '{col}' is not numeric: row {pos + 1} holds "
-                                f"{wide[col].iloc[pos]!r}; recode it as a number")
+        _check_numeric(wide[col], col, "row")
     x = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(x).any():
         r, c = np.argwhere(np.isinf(x))[0]
