@@ -39,7 +39,8 @@ maps their free indices itself.
 and ``ntotal``; ``ml.minimize(objective, theta0)`` optimises it. DWLS fits
 ``F = (s - sigma(theta))' W (s - sigma(theta))`` with the Jacobian above.
 
-*Dispatch.* ``CFA.fit`` hands ``estimator="WLSMV"`` or ``ordered=...`` to
+*Dispatch.* ``CFA.fit`` hands ``estimator="WLSMV"`` (the default when
+``ordered=...`` is given; ordered items with ML/MLR are a ``ModelError``) to
 ``qimscale.analysis.cfa.wlsmv.fit(spec, data)`` (owned by the ordinal module),
 which receives the :class:`CFA` object with its options and must return a
 result with the ``CFAResult`` API (``fit_measures``, ``parameter_estimates``,
