@@ -1,10 +1,12 @@
-"""instrument export into folders that cannot be written: one-line ``Error:``, nothing left behind."""
+"""instrument export into folders that cannot be written or to a suffix that does not suit the format:
+one-line ``Error:``, nothing left behind."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 
+import pytest
 from click.testing import CliRunner
 
 from qimscale.cli import main
@@ -52,3 +54,20 @@ def test_export_all_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     res = CliRunner().invoke(main, ["instrument", "export", "--format", "all", "--out", str(out)])
     _one_line_error(res)
     assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("redcap", "x.xlsx"), ("xlsform", "x.csv"), ("codebook", "x.sav"),
+                                           ("html", "x.md")])
+def test_export_suffix_must_suit_the_format(tmp_path, fmt, name):
+    """--format redcap --out x.xlsx wrote CSV text into a file named .xlsx."""
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", fmt, "--out", str(tmp_path / name)])
+    _one_line_error(res)
+    assert f"--format {fmt} writes" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("limesurvey", "x.tsv"), ("markdown", "x.txt"), ("html", "x.HTM")])
+def test_export_other_usual_suffixes_are_accepted(tmp_path, fmt, name):
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", fmt, "--out", str(tmp_path / name)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / name).stat().st_size > 1000

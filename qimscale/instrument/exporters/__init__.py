@@ -28,6 +28,22 @@ FORMATS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+#: further file suffixes a format may be written to (besides its own in FORMATS)
+OTHER_SUFFIXES: dict[str, tuple[str, ...]] = {"limesurvey": (".tsv",), "markdown": (".markdown", ".txt"),
+                                              "html": (".htm",)}
+
+
+def check_suffix(fmt: str, out) -> None:
+    """Raise unless ``out``'s suffix suits ``fmt`` (a REDCap CSV is not written into ``x.xlsx``).
+
+    >>> check_suffix("redcap", "dict.csv")
+    """
+    allowed = (FORMATS[fmt][1],) + OTHER_SUFFIXES.get(fmt, ())
+    if Path(out).suffix.lower() not in allowed:
+        raise InstrumentError(f"{out}: --format {fmt} writes {' or '.join(allowed)} files; "
+                              f"give --out a name ending in {allowed[0]}")
+
+
 def _module(fmt: str):
     if fmt not in FORMATS:
         raise InstrumentError(f"unknown export format '{fmt}'; formats: {', '.join(FORMATS)}")
@@ -55,9 +71,18 @@ def default_filename(inst, fmt: str, form: str = "self", lang: str | None = None
 
 
 def write_export(inst, fmt: str, out, *, form: str = "self", lang: str | None = None) -> Path:
-    """Render and write one export atomically; returns the path written."""
+    """Render and write one export atomically; returns the path written.
+
+    Raises
+    ------
+    InstrumentError
+        An unknown format, or a suffix of ``out`` that does not suit it
+        (see :func:`check_suffix`), before anything is rendered.
+    """
     from qimscale.instrument.exporters._common import atomic_write
 
+    _module(fmt)
+    check_suffix(fmt, out)
     data = export(inst, fmt, form=form, lang=lang)
     return atomic_write(out, data)
 
