@@ -194,3 +194,8 @@ def test_variable_constant_in_one_group_is_named(missing):
     d.loc[sel, "x2"] = np.where(d.loc[sel, "x2"].notna(), 5.0, np.nan)
     with pytest.raises(DataError, match="'x2' have no variance in group 'Pasteur'"):
         cfa(TWO, d, group="school", missing=missing)
+
+
+def test_group_column_that_is_a_model_variable_is_a_model_error():
+    with pytest.raises(ModelError, match="group column 'x1' is also a variable of the model"):
+        cfa(TWO, _hs(), group="x1")

@@ -63,3 +63,8 @@ def test_badly_named_threshold_is_a_model_error_saying_so(ordinal, thr):
     # was "the model is not identified" (t0, q1) or a ValueError from int() (tx)
     with pytest.raises(ModelError, match="thresholds are named t1, t2"):
         CFA(f"F1 =~ y1 + y2 + y3 + y4\ny1 | {thr}", ordered="all").fit(ordinal)
+
+
+def test_group_column_that_is_an_item_is_a_model_error(ordinal):
+    with pytest.raises(ModelError, match="group column 'y1' is also a variable of the model"):
+        CFA(MODEL, ordered="all", group="y1").fit(ordinal)

@@ -202,6 +202,9 @@ class CFA:
         if self.group is not None:
             if self.group not in data.columns:
                 raise DataError(f"group column {self.group!r} not found in the data")
+            if self.group in ov:
+                raise ModelError(f"the group column {self.group!r} is also a variable of the model; "
+                                 "group by another column or drop it from the model")
             gcol = data[self.group]
             keep = gcol.notna().to_numpy()
             dropped_group = int((~keep).sum())

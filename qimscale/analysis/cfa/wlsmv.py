@@ -135,6 +135,9 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     """
     if collapse:
         data = collapse_categories(data, collapse)
+    if group and group in items:
+        raise ModelError(f"the group column {group!r} is also a variable of the model; group by another "
+                         "column or drop it from the model")
     cols = list(items) + ([group] if group else [])
     absent = [c for c in cols if c not in data.columns]
     if absent:
