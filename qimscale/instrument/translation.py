@@ -46,10 +46,6 @@ class TString:
     texts: dict
 
 
-def _by_id(seq, key="id"):
-    return {str(x[key]): x for x in seq or []}
-
-
 def _slots(raw: dict):
     """Yield ``(key, context, container)`` where ``container`` is the ``{lang: text}`` dict (or None)."""
     yield "title", "Questionnaire title", raw.get("title")

@@ -364,12 +364,9 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None, recodes=No
 
 def _duplicate_ids(survey, id_columns) -> list[pd.DataFrame]:
     df = survey.data
-    id_columns = [c for c in id_columns or [] if c in df.columns]
+    id_columns = [c for c in id_columns or [] if c in df.columns]  # score_file checks --id columns exist
     if not id_columns:
         return []
-    missing = [c for c in id_columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{survey.source}: id column {missing[0]!r} not found")
     key = df[id_columns[0]] if len(id_columns) == 1 else df[id_columns].astype("string").fillna("").agg("|".join, axis=1)
     present = df[id_columns[0]].notna().to_numpy()
     codes, _ = pd.factorize(key, use_na_sentinel=True)
