@@ -85,3 +85,21 @@ def test_bad_map_file_is_a_one_line_data_error(tmp_path, name, content, expected
     _one_line_error(res)
     for text in expected:
         assert text in res.output
+
+
+def test_xlsx_output_keeps_text_starting_with_equals_as_text(tmp_path):
+    """openpyxl stored the answer '=1+1' as a formula: Excel showed 2."""
+    import openpyxl
+    import pandas as pd
+
+    d = pd.read_csv(CODES)
+    d.insert(0, "comment", ["=1+1", "=HYPERLINK(\"http://x\")", "-2"] + ["ok"] * (len(d) - 3))
+    src = tmp_path / "in.csv"
+    d.to_csv(src, index=False)
+    res = _run(["score", str(src), "--out", str(tmp_path / "s.xlsx")])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx").active
+    assert ws.cell(1, 1).value == "comment"
+    assert [(ws.cell(r, 1).value, ws.cell(r, 1).data_type) for r in (2, 3, 4)] == [
+        ("=1+1", "s"), ("=HYPERLINK(\"http://x\")", "s"), ("-2", "s")]
+    assert pd.read_excel(tmp_path / "s.xlsx")["comment"].tolist()[:3] == ["=1+1", "=HYPERLINK(\"http://x\")", "-2"]

@@ -101,7 +101,7 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
     elif fmt == "xlsx":
         if df.shape[0] > 1_048_575:
             raise DataError(f"{path}: {df.shape[0]} rows do not fit in an Excel sheet; write .csv or .parquet")
-        df.to_excel(path, index=False, engine="openpyxl")
+        _write_xlsx(df, path)
     elif fmt == "parquet":
         _write_parquet(df, path)
     elif fmt in ("sav", "dta"):
@@ -123,6 +123,23 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
                                  variable_value_labels=vlabels or None)
     else:  # pragma: no cover - guarded by output_format
         raise DataError(f"{path}: unknown output format {fmt!r}")
+
+
+def _write_xlsx(df, path: Path) -> None:
+    """xlsx via openpyxl, text kept as text: openpyxl stores any string starting with ``=`` as a formula,
+    so an answer such as ``=1+1`` would come back as 2 (and could run as a formula in Excel)."""
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        df.to_excel(xw, index=False)
+        ws = next(iter(xw.sheets.values()))
+        for j, col in enumerate(df.columns, start=1):
+            s = df[col]
+            if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+                continue
+            hits = s.astype("string").str.startswith("=").fillna(False).to_numpy()
+            for i in hits.nonzero()[0]:
+                ws.cell(row=int(i) + 2, column=j).data_type = "s"
 
 
 def _write_parquet(df, path: Path) -> None:
