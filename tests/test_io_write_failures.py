@@ -103,3 +103,25 @@ def test_xlsx_output_keeps_text_starting_with_equals_as_text(tmp_path):
     assert [(ws.cell(r, 1).value, ws.cell(r, 1).data_type) for r in (2, 3, 4)] == [
         ("=1+1", "s"), ("=HYPERLINK(\"http://x\")", "s"), ("-2", "s")]
     assert pd.read_excel(tmp_path / "s.xlsx")["comment"].tolist()[:3] == ["=1+1", "=HYPERLINK(\"http://x\")", "-2"]
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_reserved_column_names_are_renamed_for_spss_and_stata(tmp_path, suffix):
+    """A file column named 'in' or 'BY' made the .dta/.sav writer fail (ReadstatError: reserved word)."""
+    import json
+
+    import pandas as pd
+    import pyreadstat
+
+    d = pd.read_csv(CODES)
+    d.insert(0, "in", range(len(d)))
+    d.insert(0, "BY", range(len(d)))
+    src = tmp_path / "in.csv"
+    d.to_csv(src, index=False)
+    res = _run(["score", str(src), "--out", str(tmp_path / f"s{suffix}")])
+    assert res.exit_code == 0, res.output
+    back = (pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta)(str(tmp_path / f"s{suffix}"))[0]
+    renamed = json.loads((tmp_path / "s.log.json").read_text(encoding="utf-8"))["outputs"]["renamed_columns"]
+    assert back[renamed.get("in", "in")].tolist() == list(range(len(d)))
+    assert back[renamed.get("BY", "BY")].tolist() == list(range(len(d)))
+    assert ("in" in renamed) == (suffix == ".dta") and ("BY" in renamed) == (suffix == ".sav")

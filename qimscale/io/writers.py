@@ -67,14 +67,23 @@ def _for_readstat(df):
     return out
 
 
+#: names SPSS and Stata reserve (compared case-insensitively); a column with one of them gets a ``_`` suffix
+RESERVED_NAMES = {
+    "sav": frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}),
+    "dta": frozenset({"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
+                      "_n", "_pi", "_pred", "_rc", "_skip", "strl", "using", "with"}),
+}
+
+
 def safe_names(columns, fmt: str) -> dict:
     """Renames that make column names valid SPSS (64 bytes) or Stata (32 characters) names.
 
     Characters other than letters, digits and ``_`` become ``_``; a name not
-    starting with a letter gets a ``v`` prefix; clashes get ``_2``, ``_3``.
+    starting with a letter gets a ``v`` prefix; a reserved word (``BY``,
+    ``in``, ...) gets a ``_`` suffix; clashes get ``_2``, ``_3``.
 
-    >>> safe_names(["Duration (in seconds)", "l1", "1st"], "sav")
-    {'Duration (in seconds)': 'Duration__in_seconds_', '1st': 'v1st'}
+    >>> safe_names(["Duration (in seconds)", "l1", "1st", "by"], "sav")
+    {'Duration (in seconds)': 'Duration__in_seconds_', '1st': 'v1st', 'by': 'by_'}
     """
     import re
 
@@ -84,6 +93,8 @@ def safe_names(columns, fmt: str) -> dict:
         name = re.sub(r"[^A-Za-z0-9_]", "_", str(col))
         if not name or not name[0].isalpha():
             name = "v" + name
+        if name.lower() in RESERVED_NAMES[fmt]:
+            name += "_"
         name = name[:limit]
         base, k = name, 1
         while name.lower() in taken:
