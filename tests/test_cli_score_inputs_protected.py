@@ -1,4 +1,4 @@
-"""``score --out`` never overwrites any file the run reads: data, --map, --norms, --dictionary."""
+"""``score``: --out never overwrites a file the run reads (data, --map, --norms, --dictionary); text output."""
 
 from __future__ import annotations
 
@@ -41,3 +41,13 @@ def test_side_file_onto_an_input_is_refused(tmp_path):
     assert res.exit_code == 1 and "refusing to overwrite the input" in res.stderr
     assert norms.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.problems.csv"]
+
+
+def test_text_output_of_an_absent_item_shows_no_value(tmp_path):
+    """An item absent from the file was listed as "row -, exp_meth_2: None: item absent ..."."""
+    src = tmp_path / "d.csv"
+    src.write_text("exp_meth_1\n3\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["score", str(src)])
+    assert res.exit_code == 0, res.output
+    assert "  row -, exp_meth_2: item absent from the file (scale 'exp_methods')" in res.stdout
+    assert "None" not in res.stdout

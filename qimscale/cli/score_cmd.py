@@ -95,7 +95,8 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
         click.echo(f"{summary['n_problems']} problem(s); invalid cells were set missing"
                    + (f"; see {written['problems']}" if written else "; use --out or --json to list them"))
         for p in summary["problems"][:5]:
+            value = "" if p["value"] is None else f"{p['value']!r}: "
             click.echo(f"  row {p['row'] if p['row'] is not None else '-'}, {p['column'] or p['item']}: "
-                       f"{p['value']!r}: {p['problem']}")
+                       f"{value}{p['problem']}")
     if written:
         click.echo(f"wrote {written['scores']}, {written['problems']}, {written['log']}")
