@@ -71,3 +71,9 @@ def test_export_other_usual_suffixes_are_accepted(tmp_path, fmt, name):
     res = CliRunner().invoke(main, ["instrument", "export", "--format", fmt, "--out", str(tmp_path / name)])
     assert res.exit_code == 0, res.output
     assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_export_to_stdout_with_json_is_a_usage_error():
+    """--out - --json printed the CSV, not the one JSON object --json promises."""
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", "codebook", "--out", "-", "--json"])
+    assert res.exit_code == 2 and res.stdout == ""

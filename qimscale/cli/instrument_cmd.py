@@ -112,6 +112,8 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
         forms = (form,) if form else ("self", "observer")
         written = [str(p) for p in ex.export_all(inst, out, forms=forms, lang=lang)]
     elif out == "-":
+        if as_json:
+            raise click.UsageError("--json prints the files written; with --out - the export itself is printed")
         data = ex.export(inst, fmt, form=form or "self", lang=lang)
         if isinstance(data, bytes):
             raise click.UsageError(f"--format {fmt} writes a binary file; give a file name for --out")
