@@ -1,4 +1,5 @@
-"""Cells a reader must not drop or choke on: an unnamed trailing column, nested Parquet columns."""
+"""Input shapes a reader must not drop or choke on: an unnamed trailing column, nested Parquet columns,
+malformed .qsf elements."""
 
 from __future__ import annotations
 
@@ -39,3 +40,16 @@ def test_parquet_with_a_nested_column_is_an_error(tmp_path):
     pd.DataFrame({"exp_meth_1": [1, 2], "exp_meth_2": [[1], [2]]}).to_parquet(p)
     with pytest.raises(DataError, match=r"column 'exp_meth_2' holds list<.*not one answer per cell"):
         read_survey(p)
+
+
+@pytest.mark.parametrize("payload", ['{"SurveyElements": [{"Element": "SQ", "Payload": 5}]}',
+                                     '{"SurveyElements": [{"Element": "SQ", "Payload": {"Choices": 5}}]}',
+                                     '{"SurveyElements": [7]}'])
+def test_qsf_with_a_malformed_element_is_a_data_error(tmp_path, payload):
+    """A question payload that is not an object ended in an internal error (AttributeError)."""
+    from qimscale.io.definitions import read_qsf
+
+    p = tmp_path / "s.qsf"
+    p.write_text(payload, encoding="utf-8")
+    with pytest.raises(DataError, match=r"not a Qualtrics .qsf file \(SurveyElements\[0\]"):
+        read_qsf(p)

@@ -44,23 +44,34 @@ def read_qsf(path) -> list[dict]:
     if not isinstance(elements, list):
         raise DataError(f"{path}: not a Qualtrics .qsf file (no SurveyElements)")
     out = []
-    for el in elements:
-        if el.get("Element") != "SQ":
-            continue
-        p = el.get("Payload") or {}
-        tags = p.get("ChoiceDataExportTags") or {}
-        out.append({
-            "qid": p.get("QuestionID", el.get("PrimaryAttribute")),
-            "tag": p.get("DataExportTag"),
-            "type": p.get("QuestionType"),
-            "selector": p.get("Selector"),
-            "text": _html_to_text(p.get("QuestionText")),
-            "choices": {str(k): _html_to_text(v.get("Display")) for k, v in (p.get("Choices") or {}).items()},
-            "answers": {str(k): _html_to_text(v.get("Display")) for k, v in (p.get("Answers") or {}).items()},
-            "recodes": {str(k): str(v) for k, v in (p.get("RecodeValues") or {}).items()},
-            "export_tags": {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
-        })
+    for k, el in enumerate(elements):
+        try:
+            q = _qsf_question(el)
+        except (AttributeError, TypeError):
+            raise DataError(f"{path}: not a Qualtrics .qsf file (SurveyElements[{k}] does not have the structure of "
+                            "a survey element or question)") from None
+        if q is not None:
+            out.append(q)
     return out
+
+
+def _qsf_question(el) -> dict | None:
+    """One ``SQ`` survey element as a question dict (None for other elements)."""
+    if el.get("Element") != "SQ":
+        return None
+    p = el.get("Payload") or {}
+    tags = p.get("ChoiceDataExportTags") or {}
+    return {
+        "qid": p.get("QuestionID", el.get("PrimaryAttribute")),
+        "tag": p.get("DataExportTag"),
+        "type": p.get("QuestionType"),
+        "selector": p.get("Selector"),
+        "text": _html_to_text(p.get("QuestionText")),
+        "choices": {str(k): _html_to_text(v.get("Display")) for k, v in (p.get("Choices") or {}).items()},
+        "answers": {str(k): _html_to_text(v.get("Display")) for k, v in (p.get("Answers") or {}).items()},
+        "recodes": {str(k): str(v) for k, v in (p.get("RecodeValues") or {}).items()},
+        "export_tags": {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
+    }
 
 
 def qsf_value_labels(questions: list[dict]) -> dict:
