@@ -184,7 +184,9 @@ def _save_atomic(fig, path: Path, fmt: str) -> None:
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # full disk, a folder in the way, ...
+            raise QimscaleError(f"cannot write the figure '{path}': {exc.strerror or exc}") from None
         raise
