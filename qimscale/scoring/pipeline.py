@@ -197,12 +197,12 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         # scores and quality flags both read the validated codes only: compute them side by side
         # (numpy releases the GIL), with single-threaded BLAS in both
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(1) as ex:
-            fut = ex.submit(score_codes, val.codes, spec, min_answered=min_answered, sums=sums, norms=norms)
-            flags, qc_info = quality_flags(val.codes, spec, duration=survey.duration_seconds,
+            fut = ex.submit(score_codes, val.matrix, spec, min_answered=min_answered, sums=sums, norms=norms)
+            flags, qc_info = quality_flags(val.matrix, spec, duration=survey.duration_seconds,
                                            min_seconds=min_seconds, attention=attention)
             scores, score_log = fut.result()
     else:
-        scores, score_log = score_codes(val.codes, spec, min_answered=min_answered, sums=sums, norms=norms)
+        scores, score_log = score_codes(val.matrix, spec, min_answered=min_answered, sums=sums, norms=norms)
         flags, qc_info = pd.DataFrame(index=survey.data.index), {"skipped": "quality flags not computed"}
 
     # assemble the output table: file columns (identifiers dropped), items and background by id
@@ -220,9 +220,9 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if colmap.columns[b] not in dropped:
             v = val.background[b]
             put(b, _compact_codes(v.to_numpy()) if v.dtype == float else v.to_numpy())
-    X = val.codes.to_numpy()
-    for j, item in enumerate(val.codes.columns):
-        put(item, val.compact[item] if item in val.compact else _compact_codes(X[:, j]))
+    for j, item in enumerate(spec.items):
+        col = val.output_column(j)
+        put(item, col if isinstance(col, pd.api.extensions.ExtensionArray) else _compact_codes(col))
     for c in scores.columns:
         put(c, scores[c].to_numpy())
     for c in flags.columns:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
 #: seconds per scored item below which a completion counts as too fast (Huang et al. 2012)
 SECONDS_PER_ITEM = 2.0
@@ -252,20 +253,24 @@ def mahalanobis(X: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarr
     return _mahalanobis_from(X, S, mu, chunk)
 
 
-def _mahalanobis_from(X, S, mu, chunk: int = 65536):
-    """:math:`D^2` and p-values given the pairwise covariance ``S`` and the column means ``mu``."""
-    from scipy.special import chdtrc
+def _whitener(S):
+    """``(W, square)`` with :math:`D^2 = |(x - \\bar x) W|^2` (``square``) or :math:`(x - \\bar x) W (x - \\bar x)'`.
 
+    Raises numpy.linalg.LinAlgError when ``S`` has missing entries or is (nearly) singular.
+    """
     if not np.all(np.isfinite(S)):
         raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
     if np.linalg.cond(S) > 1e12:
         raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
     try:  # S = L L': D2 = |L^-1 (x - mean)|^2, one triangular factor applied per block of rows
-        W = np.linalg.inv(np.linalg.cholesky(S)).T
-        square = True
+        return np.linalg.inv(np.linalg.cholesky(S)).T, True
     except np.linalg.LinAlgError:  # a pairwise covariance need not be positive definite: use S^-1
-        W = np.linalg.inv(S)
-        square = False
+        return np.linalg.inv(S), False
+
+
+def _mahalanobis_from(X, S, mu, chunk: int = 65536):
+    """:math:`D^2` and p-values given the pairwise covariance ``S`` and the column means ``mu``."""
+    W, square = _whitener(S)
     d2 = np.empty(X.shape[0])
 
     def block(a):
@@ -279,7 +284,53 @@ def _mahalanobis_from(X, S, mu, chunk: int = 65536):
         d2[a:a + chunk] = d
 
     in_threads(block, range(0, X.shape[0], chunk))
-    return d2, chdtrc(X.shape[1], d2)
+    return d2, chi2_sf(X.shape[1], d2)
+
+
+def chi2_sf(k: int, x: np.ndarray) -> np.ndarray:
+    """Upper tail :math:`P(\\chi^2_k > x)` for a whole number of degrees of freedom ``k``.
+
+    R's ``pchisq(x, k, lower.tail = FALSE)`` (``scipy.special.chdtrc``), from
+    the closed form for integer ``k`` (Abramowitz & Stegun 26.4.4-5): with
+    :math:`h = x/2`, :math:`e^{-h}\\sum_{i<k/2} h^i/i!` for even ``k`` and
+    :math:`\\operatorname{erfc}\\sqrt h + e^{-h}\\sum_{i=1}^{(k-1)/2} h^{i-1/2}/\\Gamma(i+1/2)`
+    for odd ``k`` -- a few multiplications per value instead of an incomplete
+    gamma function. Values where :math:`e^{-h}` would underflow (and very
+    large ``k``) use ``chdtrc``.
+
+    >>> from scipy.special import chdtrc
+    >>> x = np.array([0.0, 0.5, 3.0, 40.0, np.nan])
+    >>> bool(np.allclose(chi2_sf(5, x), chdtrc(5, x), rtol=1e-13, equal_nan=True))
+    True
+    """
+    from scipy.special import chdtrc, erfc
+
+    x = np.asarray(x, dtype=np.float64)
+    if k < 1 or k > 200 or int(k) != k:
+        return chdtrc(k, x)
+    k = int(k)
+    h = 0.5 * np.maximum(x, 0.0)
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        m = k // 2 if k % 2 == 0 else (k - 1) // 2
+        acc = np.ones_like(h)
+        if k % 2 == 0:  # Horner: 1 + h/1 (1 + h/2 (1 + ... h/(m-1)))
+            for i in range(m - 1, 0, -1):
+                acc *= h
+                acc *= 1.0 / i
+                acc += 1.0
+            out = np.exp(-h) * acc
+        else:  # sum_{i=1}^{m} h^(i-1/2)/Gamma(i+1/2) = 2 sqrt(h/pi) (1 + h/1.5 (1 + h/2.5 (...)))
+            for i in range(m - 1, 0, -1):
+                acc *= h
+                acc *= 1.0 / (i + 0.5)
+                acc += 1.0
+            out = erfc(np.sqrt(h)) + np.exp(-h) * (2.0 * np.sqrt(h / np.pi)) * acc if m else erfc(np.sqrt(h))
+    out = np.where(x <= 0, 1.0, out)
+    out[np.isnan(x)] = np.nan
+    far = h > 700.0  # e^-h underflows: the incomplete gamma function keeps the tiny tail
+    if far.any():
+        out[far] = chdtrc(k, x[far])
+    return out
 
 
 def in_threads(fn, starts) -> None:
@@ -341,6 +392,12 @@ def _evenodd(x0, okf, sel_e, sel_o):
     for j, g in zip(*np.nonzero(np.hstack([sel_e, sel_o]))):
         tot[:, g] += x0[:, j]
         cnt[:, g] += okf[:, j]
+    return _evenodd_from_halves(tot, cnt)
+
+
+def _evenodd_from_halves(tot, cnt):
+    """The (negated) even-odd index from each scale's even and odd half: totals and counts, ``n x 2f``."""
+    f = tot.shape[1] // 2
     both = (cnt[:, :f] > 0) & (cnt[:, f:] > 0)  # scales with an even and an odd mean
     nb = ~both
     m = both.sum(axis=1)
@@ -409,19 +466,23 @@ def quality_flags(codes: pd.DataFrame, spec, *, duration=None, min_seconds: floa
 def _quality_flags(codes, spec, duration, min_seconds, attention):
     from scipy.special import chdtri
 
-    from qimscale.scoring.scores import (
-        CHUNK_ROWS,
-        code_bounds,
-        item_matrix,
-        known_codes,
-        masked_chunk,
-    )
+    from qimscale.scoring.scores import CHUNK_ROWS, item_matrix, known_codes
 
-    X_all, order = item_matrix(codes, spec)
-    keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]
-    present = [order[j] for j in keep]
-    X = X_all if len(keep) == len(order) else X_all[:, keep]
-    n, k = X.shape
+    order = list(spec.items)
+    small = codes if isinstance(codes, ItemCodes) else ItemCodes.from_frame(codes, order, known_codes(codes))
+    if small is not None:
+        pos = {item: j for j, item in enumerate(small.items)}
+        cols = [pos[i] for i in order if i in pos and small.answered[:, pos[i]].any()]
+        present = [small.items[j] for j in cols]
+        n, k = small.shape[0], len(cols)
+        index = small.index
+    else:
+        X_all, order = item_matrix(codes, spec)
+        keep = [j for j, it in enumerate(order) if not np.isnan(X_all[:, j]).all()]
+        present = [order[j] for j in keep]
+        X = X_all if len(keep) == len(order) else X_all[:, keep]
+        n, k = X.shape
+        index = codes.index
     info = {"items_used": len(present), "references": "Curran 2016 doi:10.1016/j.jesp.2015.07.006; R careless"}
     out = {"qc_n_answered": np.empty(n, dtype=np.int32)}
     flags = []
@@ -437,34 +498,24 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
         out["qc_irv"] = np.empty(n)
         if do_eo:
             out["qc_evenodd"] = np.empty(n)
-        if do_eo:
-            sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
-        known = code_bounds(known_codes(codes))
-        parts = []  # pair sums per block, for the Mahalanobis covariance (same pass)
-
-        def block(a):
-            b = min(a + CHUNK_ROWS, n)
-            c, ok, exact = masked_chunk(X, a, b, known)  # c: answers with missing as 0
-            out["qc_longstring"][a:b] = _longstring(X[a:b])  # column-major slice: contiguous columns
-            okf = ok.astype(c.dtype)
-            acc = _ExactPairSums(k)
-            acc.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
-            parts.append(acc)
-            m = ok.sum(axis=1)
-            out["qc_n_answered"][a:b] = m
-            out["qc_irv"][a:b] = _irv(c, m)
-            if do_eo:
-                out["qc_evenodd"][a:b] = _evenodd(c, okf, sel_e, sel_o)
-
-        in_threads(block, range(0, n, CHUNK_ROWS))  # each block writes its own rows
-        pair_sums = _ExactPairSums.merge(parts, k)
+        sel_e, sel_o = _evenodd_selectors(factors, eo_order, k)
+        if small is not None:
+            pair_sums = _row_indices_small(small, cols, out, np.hstack([sel_e, sel_o]) if do_eo else None)
+            X = None
+        else:
+            pair_sums = _row_indices_float(X, known_codes(codes), out, (sel_e, sel_o) if do_eo else None)
         out["qc_longstring_flag"] = out["qc_longstring"] >= np.maximum(out["qc_n_answered"] / 2.0, 2)
         flags.append("qc_longstring_flag")
         try:
             if n <= k:
                 raise np.linalg.LinAlgError(f"{n} rows for {k} items")
+            if not pair_sums.ok and X is None:  # codes too large for exact single-precision sums
+                X = small.select(cols).to_frame(np.float64).to_numpy()
             S, mu = _cov_from_sums(pair_sums.sums() if pair_sums.ok else _centred_sums(X, CHUNK_ROWS))
-            d2, p = _mahalanobis_from(X, S, mu)
+            if X is None:
+                d2, p = _mahalanobis_small(small, cols, S, mu, out["qc_n_answered"])
+            else:
+                d2, p = _mahalanobis_from(X, S, mu)
         except np.linalg.LinAlgError as exc:
             info["mahad_skipped"] = f"Mahalanobis D2 not computed: {exc}"
         else:
@@ -498,7 +549,124 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
     for f in flags:
         any_flag |= out[f]
     out["qc_flagged"] = any_flag
-    df = pd.DataFrame(out, index=codes.index, copy=False)
+    df = pd.DataFrame(out, index=index, copy=False)
     info["flags"] = flags
     info["counts"] = {f: int(df[f].sum()) for f in flags + ["qc_flagged"]}
     return df, info
+
+
+def _row_indices_float(X, known, out, eo) -> _ExactPairSums:
+    """Longstring, IRV, even-odd and the number answered from a float item matrix, block by block,
+    into ``out``; returns the pair sums for the Mahalanobis covariance (same pass)."""
+    from qimscale.scoring.scores import CHUNK_ROWS, code_bounds, masked_chunk
+
+    n, k = X.shape
+    bounds = code_bounds(known)
+    parts = []
+
+    def block(a):
+        b = min(a + CHUNK_ROWS, n)
+        c, ok, exact = masked_chunk(X, a, b, bounds)  # c: answers with missing as 0
+        out["qc_longstring"][a:b] = _longstring(X[a:b])  # column-major slice: contiguous columns
+        okf = ok.astype(c.dtype)
+        acc = _ExactPairSums(k)
+        acc.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
+        parts.append(acc)
+        m = ok.sum(axis=1)
+        out["qc_n_answered"][a:b] = m
+        out["qc_irv"][a:b] = _irv(c, m)
+        if eo is not None:
+            out["qc_evenodd"][a:b] = _evenodd(c, okf, *eo)
+
+    in_threads(block, range(0, n, CHUNK_ROWS))  # each block writes its own rows
+    return _ExactPairSums.merge(parts, k)
+
+
+def _row_indices_small(ic: ItemCodes, cols: list, out, groups) -> _ExactPairSums:
+    """As :func:`_row_indices_float`, from 8-bit codes: item column by item column, integer arithmetic.
+
+    ``cols`` are the positions of the items used (in instrument order);
+    ``groups`` (``k x 2f``, or None) sends each to the even or odd half of its scale.
+    """
+    k = len(cols)
+    n = ic.shape[0]
+    big = ic.largest()
+    exact = big * big * max(BLOCK_ROWS, k) < 2.0 ** 24  # pair sums exact in single precision
+    grp = np.argmax(groups, axis=1) if groups is not None else None
+    f2 = groups.shape[1] if groups is not None else 0
+
+    def work(a, b):
+        m = b - a
+        cnt, s1, sq = (np.zeros(m, dtype=np.int32) for _ in range(3))
+        tmp = np.empty(m, dtype=np.int16)
+        run, best = np.ones(m, dtype=np.int32), np.ones(m, dtype=np.int32)
+        same = np.empty(m, dtype=bool)
+        # codes and answered mask side by side: one symmetric product gives every pair sum
+        B = np.empty((m, 2 * k), dtype=np.float32, order="F") if exact else None
+        if f2:
+            htot = np.zeros((m, f2), dtype=np.int32, order="F")
+            hcnt = np.zeros((m, f2), dtype=np.int32, order="F")
+        prev = None
+        for i, j in enumerate(cols):
+            v, o = ic.values[a:b, j], ic.answered[a:b, j]
+            cnt += o
+            s1 += v
+            np.multiply(v, v, out=tmp, dtype=np.int16)
+            sq += tmp
+            if prev is not None:  # a run continues while consecutive answers are equal (a gap breaks it)
+                np.equal(v, prev[0], out=same)
+                same &= o
+                same &= prev[1]
+                run *= same
+                run += 1
+                np.maximum(best, run, out=best)
+            prev = (v, o)
+            if f2:
+                htot[:, grp[i]] += v
+                hcnt[:, grp[i]] += o
+            if exact:
+                B[:, i] = v
+                B[:, k + i] = o
+        none = cnt == 0
+        ls = best.astype(np.float64)
+        ls[none] = np.nan
+        out["qc_longstring"][a:b] = ls
+        out["qc_n_answered"][a:b] = cnt
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s1f = s1.astype(np.float64)
+            ss = sq.astype(np.float64) - s1f * s1f / cnt
+            out["qc_irv"][a:b] = np.where(cnt > 1, np.sqrt(np.maximum(ss, 0.0) / (cnt - 1)), np.nan)
+        if f2:
+            out["qc_evenodd"][a:b] = _evenodd_from_halves(htot, hcnt)
+        acc = _ExactPairSums(k)
+        if exact:  # B'B = [[sum x_j x_l, sum x_j [l answered]], [.., joint-answer counts]]
+            P = B.T @ B
+            acc.sxy += P[:k, :k]
+            acc.sx += P[:k, k:]
+            acc.n += P[k:, k:]
+            acc.tot += np.diagonal(P[:k, k:])  # sum of x_j where j answered
+            acc.cnt += np.diagonal(P[k:, k:])
+        else:
+            acc.ok = False
+        return acc
+
+    return _ExactPairSums.merge(run_blocks(work, blocks(n)), k)
+
+
+def _mahalanobis_small(ic: ItemCodes, cols: list, S, mu, n_answered):
+    """:math:`D^2` and p-values from 8-bit codes (see :func:`_mahalanobis_from`)."""
+    W, square = _whitener(S)
+    n, k = ic.shape[0], len(cols)
+    d2 = np.empty(n)
+
+    def work(a, b):
+        c = np.empty((b - a, k), order="F")
+        for i, j in enumerate(cols):  # centred answers, 0 where unanswered
+            np.subtract(ic.values[a:b, j], mu[i], out=c[:, i])
+            c[:, i] *= ic.answered[a:b, j]
+        z = c @ W
+        d2[a:b] = np.einsum("ij,ij->i", z, z) if square else np.einsum("ij,ij->i", z, c)
+
+    run_blocks(work, blocks(n))
+    d2[n_answered == 0] = np.nan
+    return d2, chi2_sf(k, d2)

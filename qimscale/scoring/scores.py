@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.scoring.itemcodes import ItemCodes, blocks, run_blocks
 
 #: default for ``--min-answered``: a score needs at least 80 % of the scale's items
 DEFAULT_MIN_ANSWERED = 0.8
@@ -32,9 +33,10 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
 
     Parameters
     ----------
-    codes : pandas.DataFrame
-        Item id -> raw codes (as answered; missing as NaN). Items of the spec
-        absent from ``codes`` count as unanswered.
+    codes : pandas.DataFrame or ItemCodes
+        Item id -> raw codes (as answered; missing as NaN), or the 8-bit item
+        matrix :func:`~qimscale.scoring.validation.validate` builds. Items of
+        the spec absent from ``codes`` count as unanswered.
     spec : ScoringSpec
     min_answered : float
         Fraction (0-1] of a scale's items that must be answered for a score;
@@ -82,31 +84,13 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     """
     if not (0 < min_answered <= 1):
         raise DataError(f"--min-answered must be a fraction in (0, 1]; got {min_answered}")
-    X, order = item_matrix(codes, spec)
-    n = X.shape[0]
-    pos = {item: j for j, item in enumerate(order)}
-    # one pass over row chunks; in each, every scale's total and count accumulate item column by
-    # item column (contiguous in the item matrix; no BLAS needed). Reverse keying: an answered
-    # reverse item adds min + max - x.
-    n_s = len(spec.scales)
-    terms = [(pos[item], s_, spec.items[item]) for s_, sc in enumerate(spec.scales) for item in sc.items]
-    totals = np.empty((n, n_s), order="F")  # one contiguous column per scale
-    counts = np.empty((n, n_s), dtype=np.int32, order="F")
-    for a, b, c0, ok, exact in masked_chunks(X, values=known_codes(codes)):
-        dt = c0.dtype if exact else np.float64  # integer codes: sums exact in single precision
-        c0 = c0.astype(dt, copy=False)
-        okf = ok.astype(dt)
-        tot = np.zeros((b - a, n_s), dtype=dt, order="F")
-        cnt = np.zeros((b - a, n_s), dtype=dt, order="F")
-        for j, s_, rule in terms:
-            if rule.reverse:
-                tot[:, s_] += okf[:, j] * (rule.min + rule.max)
-                tot[:, s_] -= c0[:, j]
-            else:
-                tot[:, s_] += c0[:, j]
-            cnt[:, s_] += okf[:, j]
-        totals[a:b] = tot
-        counts[a:b] = cnt
+    order = list(spec.items)
+    small = codes if isinstance(codes, ItemCodes) else ItemCodes.from_frame(codes, order, known_codes(codes))
+    totals = _totals_small(small, spec) if small is not None else None
+    if totals is None:
+        totals = _totals_float(codes.to_frame() if isinstance(codes, ItemCodes) else codes, spec)
+    totals, counts = totals
+    index = small.index if small is not None else codes.index
     sums_ = {sc.id: totals[:, s_] for s_, sc in enumerate(spec.scales)}
     nans_ = {sc.id: counts[:, s_] for s_, sc in enumerate(spec.scales)}
     out: dict[str, np.ndarray] = {}
@@ -135,10 +119,84 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
         log["domains"][name] = {"scales": sids, "k": k, "n_scored": int(ok.sum()),
                                 "n_prorated": int((ok & (n_ans < k)).sum())}
     del sums_, nans_
-    scores = pd.DataFrame(out, index=codes.index, copy=False)
+    scores = pd.DataFrame(out, index=index, copy=False)
     if norms is not None:
         scores, log["norms"] = _apply_norms(scores, norms)
     return scores, log
+
+
+def _totals_small(ic: ItemCodes, spec):
+    """Per-scale totals (reverse keys applied; ``float64``) and answered counts (``int32``) from 8-bit codes.
+
+    Integer arithmetic, item column by item column over blocks of rows; None
+    when a reverse-keying range is not integral (the float path handles it).
+    """
+    pos = {item: j for j, item in enumerate(ic.items)}
+    terms = []
+    for sc in spec.scales:
+        t = []
+        for item in sc.items:
+            if item not in pos:
+                continue  # absent from the data: never answered
+            rule = spec.items[item]
+            lohi = float(rule.min + rule.max) if rule.reverse else 0.0
+            if not lohi.is_integer():
+                return None
+            t.append((pos[item], rule.reverse, int(lohi)))
+        terms.append(t)
+    n = ic.shape[0]
+    totals = np.zeros((n, len(terms)), order="F")
+    counts = np.zeros((n, len(terms)), dtype=np.int32, order="F")
+
+    def work(a, b):
+        tot, cnt, tmp = (np.empty(b - a, dtype=np.int32) for _ in range(3))
+        for s_, t in enumerate(terms):
+            tot[:] = 0
+            cnt[:] = 0
+            for j, rev, lohi in t:
+                v, o = ic.values[a:b, j], ic.answered[a:b, j]
+                if rev:  # an answered reverse item adds min + max - x (x is 0 where unanswered)
+                    np.multiply(o, lohi, out=tmp)
+                    tot += tmp
+                    tot -= v
+                else:
+                    tot += v
+                cnt += o
+            totals[a:b, s_] = tot
+            counts[a:b, s_] = cnt
+
+    run_blocks(work, blocks(n))
+    return totals, counts
+
+
+def _totals_float(codes: pd.DataFrame, spec):
+    """Per-scale totals and answered counts from a float item matrix (any codes)."""
+    X, order = item_matrix(codes, spec)
+    n = X.shape[0]
+    pos = {item: j for j, item in enumerate(order)}
+    # one pass over row chunks; in each, every scale's total and count accumulate item column by
+    # item column (contiguous in the item matrix; no BLAS needed). Reverse keying: an answered
+    # reverse item adds min + max - x.
+    n_s = len(spec.scales)
+    terms = [(pos[item], s_, spec.items[item]) for s_, sc in enumerate(spec.scales) for item in sc.items]
+    totals = np.empty((n, n_s), order="F")  # one contiguous column per scale
+    counts = np.empty((n, n_s), dtype=np.int32, order="F")
+    for a, b, c0, ok, exact in masked_chunks(X, values=known_codes(codes)):
+        dt = c0.dtype if exact else np.float64  # integer codes: sums exact in single precision
+        c0 = c0.astype(dt, copy=False)
+        okf = ok.astype(dt)
+        tot = np.zeros((b - a, n_s), dtype=dt, order="F")
+        cnt = np.zeros((b - a, n_s), dtype=dt, order="F")
+        for j, s_, rule in terms:
+            if rule.reverse:
+                tot[:, s_] += okf[:, j] * (rule.min + rule.max)
+                tot[:, s_] -= c0[:, j]
+            else:
+                tot[:, s_] += c0[:, j]
+            cnt[:, s_] += okf[:, j]
+        totals[a:b] = tot
+        counts[a:b] = cnt
+    return totals, counts
 
 
 def _rule(total: np.ndarray, n_ans: np.ndarray, k: int, min_answered: float):
@@ -156,8 +214,10 @@ CHUNK_ROWS = 65536
 _EXACT_F32 = 2.0 ** 24
 
 
-def known_codes(codes: pd.DataFrame):
+def known_codes(codes):
     """The values the validated item matrix can hold (set by :func:`~qimscale.scoring.validation.validate`), or None."""
+    if isinstance(codes, ItemCodes):
+        return codes.codes
     return codes.attrs.get("qimscale_codes")
 
 

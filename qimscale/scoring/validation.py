@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.scoring.itemcodes import ItemCodes, small_codes
 from qimscale.scoring.spec import normalise_label
 
 PROBLEM_COLUMNS = ["row", "column", "item", "value", "problem"]
@@ -45,9 +46,6 @@ class Validation:
 
     Attributes
     ----------
-    codes : pandas.DataFrame
-        Item id -> ``float32`` codes (missing where empty, not applicable,
-        user-missing or invalid), same index as the data.
     background : pandas.DataFrame
         Background field id -> validated values.
     problems : pandas.DataFrame
@@ -55,16 +53,38 @@ class Validation:
     counts : dict
         Per item: ``answered``, ``missing``, ``not_applicable``,
         ``user_missing``, ``invalid``, ``from_labels``.
-    compact : dict
-        Item -> validated raw codes as a nullable ``Int8`` array, for the
-        items read as 8-bit integer columns (the others are built from ``codes``).
+    item_codes : ItemCodes or None
+        The item matrix as 8-bit codes and an answered mask, when every
+        item's codes are small integers (Likert codes); else None.
+    codes : pandas.DataFrame
+        Item id -> float codes (missing where empty, not applicable,
+        user-missing or invalid), same index as the data (built from
+        ``item_codes`` on first use).
     """
 
-    codes: pd.DataFrame
     background: pd.DataFrame
     problems: pd.DataFrame
     counts: dict = field(default_factory=dict)
-    compact: dict = field(default_factory=dict)
+    item_codes: ItemCodes | None = None
+    float_codes: pd.DataFrame | None = None
+
+    @property
+    def codes(self) -> pd.DataFrame:
+        if self.float_codes is None:
+            self.float_codes = self.item_codes.to_frame()
+            self.float_codes.attrs["qimscale_codes"] = list(self.item_codes.codes)
+        return self.float_codes
+
+    @property
+    def matrix(self):
+        """What scoring reads: :attr:`item_codes` when there is one, else :attr:`codes`."""
+        return self.item_codes if self.item_codes is not None else self.codes
+
+    def output_column(self, j: int):
+        """Item ``j``'s validated codes for the output table (nullable integers where possible)."""
+        if self.item_codes is not None:
+            return self.item_codes.nullable(j)
+        return self.float_codes.iloc[:, j].to_numpy()
 
 
 def _in_ranges(values: np.ndarray, defs) -> np.ndarray:
@@ -138,13 +158,12 @@ def _problem_frame(survey, positions: np.ndarray, column: str, item: str, values
                          "value": vals.to_numpy(), "problem": problem})
 
 
-def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, out=None):
-    """Vectorised check of an 8-bit nullable integer column with lookup tables, or None.
+def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, values_out, answered_out):
+    """Vectorised check of an 8-bit nullable integer column with a lookup table, or None.
 
-    Returns ``(values, out_of_range_mask, n_not_applicable, compact)``: float
-    codes with missing, not-applicable and invalid cells set to NaN; the mask
-    of invalid cells; the not-applicable count; and the validated raw codes as
-    a nullable ``Int8`` array (for the output).
+    Writes the scored codes (0 elsewhere) into ``values_out`` and the answered
+    mask into ``answered_out``; returns ``(invalid mask or None, n invalid,
+    n not applicable)``.
     """
     if user_missing or not isinstance(s.dtype, pd.Int8Dtype) or not codes:
         return None
@@ -153,39 +172,22 @@ def _small_int_fast_path(s: pd.Series, codes, na_codes, user_missing, out=None):
         raw, missing = np.asarray(arr._data), np.asarray(arr._mask)
     except AttributeError:  # pragma: no cover - pandas internals changed: use the general path
         return None
-    # which byte values occur (counted over all cells, then the missing ones taken out)
-    idx = raw.view(np.uint8)
-    seen = np.bincount(idx, minlength=256)
-    if missing.any():
-        seen -= np.bincount(idx[missing], minlength=256)
-    ok_val = np.zeros(256, dtype=bool)  # indexed by the code's byte (two's complement)
+    # status of each byte value (two's complement): 0 scored code, 1 not applicable, 2 invalid; 3 = empty cell
+    lut = np.full(256, 2, dtype=np.uint8)
     for c in codes:
         if -128 <= c <= 127 and float(c).is_integer():
-            ok_val[int(c) & 0xFF] = True
-    is_na_val = np.zeros(256, dtype=bool)
+            lut[int(c) & 0xFF] = 0
     for c in na_codes:
         if -128 <= c <= 127 and float(c).is_integer():
-            is_na_val[int(c) & 0xFF] = True
-    ok_val &= ~is_na_val
-    bad_val = ~ok_val & ~is_na_val
-    drop = missing.copy()  # cells not scored: missing, not applicable, invalid
-    is_na = np.zeros(len(raw), dtype=bool)
-    for byte in np.flatnonzero(is_na_val & (seen > 0)):
-        is_na |= idx == byte
-    drop |= is_na
-    if np.any(seen[bad_val]):
-        bad = bad_val[idx]
-        bad &= ~missing
-        drop |= bad
-    else:
-        bad = np.zeros(len(raw), dtype=bool)
-    if out is None:
-        out = np.empty(len(raw))
-    out[:] = raw  # written straight into the item matrix when given
-    np.copyto(out, np.nan, where=drop)
-    vals = out
-    compact = pd.arrays.IntegerArray(raw.copy(), drop)
-    return vals, bad, int(is_na.sum()), compact
+            lut[int(c) & 0xFF] = 1
+    st = lut.take(raw.view(np.uint8))
+    np.copyto(st, 3, where=missing)
+    np.equal(st, 0, out=answered_out)
+    np.multiply(raw, answered_out, out=values_out)
+    bad = st == 2
+    n_bad = int(np.count_nonzero(bad))
+    n_na = int(np.count_nonzero(st == 1)) if np.any(lut == 1) else 0
+    return (bad if n_bad else None), n_bad, n_na
 
 
 def _apply_recodes(vals: np.ndarray, from_label: np.ndarray, recode: dict):
@@ -206,7 +208,13 @@ def _apply_recodes(vals: np.ndarray, from_label: np.ndarray, recode: dict):
 
 
 def _check_column(survey, col: str, target: str, codes: list, na_code, labels: dict, user_missing,
-                  what: str, out=None, recode=None) -> tuple[np.ndarray, list[pd.DataFrame], dict]:
+                  what: str, small=None, recode=None) -> tuple[np.ndarray | None, list[pd.DataFrame], dict]:
+    """Check one column; returns ``(float codes, problem frames, counts)``.
+
+    With ``small = (values, answered)`` (the item's columns of an
+    :class:`ItemCodes`), an 8-bit integer column is checked with a lookup
+    table straight into them and the float codes returned are None.
+    """
     s = survey.data[col]
     na_codes = [c for c in (na_code if isinstance(na_code, (list, tuple)) else [na_code]) if c is not None]
     # Stata extended missing values (.a-.z) arrive as the letters 'a'-'z' (user_missing=True)
@@ -215,18 +223,17 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     if str_missing and not pd.api.types.is_numeric_dtype(s.dtype):
         um_text = s.isin(str_missing).to_numpy()
         s = s.where(~um_text, None)
-    fast = None if recode else _small_int_fast_path(s, codes, na_codes, user_missing, out=out)
+    fast = None if recode or small is None else _small_int_fast_path(s, codes, na_codes, user_missing, *small)
     if fast is not None:
-        vals, bad, n_na, compact = fast
+        bad, n_bad, n_na = fast
         frames = []
-        if bad.any():
+        if n_bad:
             pos = np.flatnonzero(bad)
             frames.append(_problem_frame(survey, pos, col, target, s.to_numpy(dtype=object)[pos],
                                          f"out of range: not one of the codes {_describe(codes, na_code)}"))
-        n_bad = int(bad.sum())
-        answered = int((~np.isnan(vals)).sum())
-        return vals, frames, {"from_labels": 0, "user_missing": 0, "not_applicable": n_na, "invalid": n_bad,
-                              "answered": answered, "missing": len(vals) - answered, "_compact": compact}
+        answered = int(np.count_nonzero(small[1]))
+        return None, frames, {"from_labels": 0, "user_missing": 0, "not_applicable": n_na, "invalid": n_bad,
+                              "answered": answered, "missing": len(s) - answered}
     vals, unparsed, from_label = _as_codes(s, labels)
     counts = {"from_labels": int(from_label.sum())}
     unmapped = None
@@ -310,29 +317,39 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None, recodes=No
     df = survey.data
     n = df.shape[0]
     frames: list[pd.DataFrame] = []
-    # the item matrix, one column per item; single precision holds every code exactly (|code| < 2**24)
-    matrix = np.empty((n, len(spec.items)), dtype=np.float32, order="F")
+    items = list(spec.items)
     counts = {}
-    compact = {}
     item_cols = colmap.item_columns(spec)
+    extra_na = extra_na or {}
+    # Likert codes: the item matrix as 8-bit codes + answered mask; other codes: single precision
+    # floats (exact for every |code| < 2**24)
+    all_codes = [c for r in spec.items.values() for c in r.codes] + [c for v in extra_na.values() for c in v]
+    small = all(r.codes for r in spec.items.values()) and small_codes(all_codes)
+    ic = ItemCodes.empty(n, items, df.index, [c for r in spec.items.values() for c in r.codes]) if small else None
+    matrix = None if small else np.empty((n, len(items)), dtype=np.float32, order="F")
     for j, (item_id, rule) in enumerate(spec.items.items()):
         col = item_cols.get(item_id)
         if col is None:
-            matrix[:, j] = np.nan
+            if matrix is not None:
+                matrix[:, j] = np.nan
             frames.append(pd.DataFrame({"row": [None], "column": [None], "item": [item_id], "value": [None],
                                         "problem": [f"item absent from the file (scale '{rule.scale}')"]}))
             counts[item_id] = {"absent": True}
             continue
-        na = rule.na_code if item_id not in (extra_na or {}) else [rule.na_code] + list(extra_na[item_id])
+        na = rule.na_code if item_id not in extra_na else [rule.na_code] + list(extra_na[item_id])
         vals, fr, c = _check_column(survey, col, item_id, rule.codes, na, rule.labels,
-                                    survey.user_missing.get(col), "item", out=matrix[:, j],
+                                    survey.user_missing.get(col), "item",
+                                    small=(ic.values[:, j], ic.answered[:, j]) if small else None,
                                     recode=(recodes or {}).get(item_id))
-        if vals is not matrix[:, j] and not np.shares_memory(vals, matrix[:, j]):
-            matrix[:, j] = vals
+        if vals is not None:
+            if small:
+                ok = ~np.isnan(vals)
+                ic.answered[:, j] = ok
+                ic.values[ok, j] = vals[ok]  # validated: scored codes only, each a small integer
+            else:
+                matrix[:, j] = vals
         del vals
         frames += fr
-        if "_compact" in c:
-            compact[item_id] = c.pop("_compact")
         counts[item_id] = c
     background = {}
     for bid, rule in spec.background.items():
@@ -355,11 +372,13 @@ def validate(survey, spec, colmap, *, id_columns=None, extra_na=None, recodes=No
                 else pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}))
     problems = problems[PROBLEM_COLUMNS]
     problems["row"] = problems["row"].astype("Int64")
-    codes = pd.DataFrame(matrix, columns=list(spec.items), index=df.index, copy=False)
+    if small:
+        return Validation(pd.DataFrame(background, index=df.index), problems, counts, item_codes=ic)
+    codes = pd.DataFrame(matrix, columns=items, index=df.index, copy=False)
     # every value the matrix can hold: the scored codes (for exact single-precision sums downstream)
     if all(r.codes for r in spec.items.values()):
         codes.attrs["qimscale_codes"] = sorted({float(c) for r in spec.items.values() for c in r.codes})
-    return Validation(codes, pd.DataFrame(background, index=df.index), problems, counts, compact)
+    return Validation(pd.DataFrame(background, index=df.index), problems, counts, float_codes=codes)
 
 
 def _duplicate_ids(survey, id_columns) -> list[pd.DataFrame]:
