@@ -9,8 +9,11 @@ scales and domains, quality flags) and written with :meth:`ScoreResult.write`
 (the Parquet scores plus the problems CSV and the JSON scoring log, atomically). The target ratio is
 1.5. Peak memory (resident set growth of a fresh process during the run) is
 reported against the float64 item matrix (n x k x 8 bytes); the target is below 3x.
-Each of ``QIM_BENCH_ROUNDS`` (default 3) rounds runs the peer and both
-pipelines back to back in fresh processes; the ratio is taken within a round,
+A third row times the I/O floor: pyarrow alone reading the CSV (item columns
+as 8-bit integers) and writing a table of the output's shape, no qimscale code,
+so the ratio can be split into I/O and scoring. Each of ``QIM_BENCH_ROUNDS``
+(default 3) rounds runs the peer, the floor and both pipelines back to back in
+fresh processes; the ratio is taken within a round,
 and the round with the median ratio is shown with the best and median ratios
 (timings on a shared machine are noisy).
 
@@ -63,6 +66,19 @@ base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 if mode == "peer":
     t = pyarrow.csv.read_csv(src)
+elif mode == "floor":
+    # the I/O alone: read the CSV with the item columns as 8-bit integers and write the same number of
+    # columns qimscale writes (the items plus float64 stand-ins for the scores and flags), as qimscale does
+    with open(src) as fh:
+        names = [c.strip('"') for c in fh.readline().rstrip("\n").split(",")]
+    t = pyarrow.csv.read_csv(src, convert_options=pyarrow.csv.ConvertOptions(
+        column_types={c: pyarrow.int8() for c in names[1:]}))
+    extra = int(sys.argv[4])
+    cols = dict(zip(t.column_names, t.columns))
+    ramp = numpy.arange(t.num_rows, dtype=float)
+    for j in range(extra):
+        cols[f"x{j}"] = pyarrow.array(ramp / (j + 2))
+    pyarrow.parquet.write_table(pyarrow.table(cols), out, compression="snappy", use_dictionary=False)
 else:
     res = score_file(src, quality=(mode == "score"))
     res.write(out)
@@ -72,9 +88,9 @@ print(json.dumps({"seconds": dt, "peak_growth_mb": (peak - base) / 1024}))
 """
 
 
-def _child(mode: str, src: Path, out: Path) -> dict:
-    res = subprocess.run([sys.executable, "-c", _CHILD, mode, str(src), str(out)], capture_output=True, text=True,
-                         check=True)
+def _child(mode: str, src: Path, out: Path, extra: int = 0) -> dict:
+    res = subprocess.run([sys.executable, "-c", _CHILD, mode, str(src), str(out), str(extra)], capture_output=True,
+                         text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -98,9 +114,11 @@ def run() -> list[dict]:
         matrix_mb = N * k * 8 / 1024**2
         # the machine may be shared: each round times the peer and both pipelines back to back,
         # and ratios are taken within a round (median and best over the rounds are reported)
+        extra = _added_columns(src, Path(tmp))
         rounds = []
         for _ in range(max(ROUNDS, 1)):
             rounds.append({"peer": _child("peer", src, Path(tmp) / "x"),
+                           "floor": _child("floor", src, Path(tmp) / "floor.parquet", extra),
                            "score": _child("score", src, Path(tmp) / "scores.parquet"),
                            "score-noqc": _child("score-noqc", src, Path(tmp) / "scores.parquet")})
         rows = []
@@ -114,7 +132,32 @@ def run() -> list[dict]:
                 note += (f"; {N} rows x {k} items, CSV {size_mb:.0f} MB (generated in {gen:.1f} s); pyarrow read "
                          f"alone grew {peer['peak_growth_mb']:.0f} MB")
             rows.append(row(name, ours["seconds"], "pyarrow.csv.read_csv", peer["seconds"], target=1.5, note=note))
+        r, best, med = _ratios(rounds, "floor")
+        rows.append(row(f"I/O floor: int8 read + write {extra} more columns", r["floor"]["seconds"],
+                        "pyarrow.csv.read_csv", r["peer"]["seconds"],
+                        note=(f"no qimscale code: what reading the CSV and writing a table of the output's shape "
+                              f"costs (median-ratio round; best {best:.2f}, median {med:.2f}); the scoring "
+                              f"pipeline took {r['score']['seconds'] / r['floor']['seconds']:.2f}x this floor in "
+                              "that round")))
         return rows
+
+
+def _added_columns(src: Path, tmp: Path) -> int:
+    """How many columns scoring adds to the file's (scores, domains, flags), from a 1,000-row sample."""
+    import pyarrow.parquet as pq
+
+    from qimscale.scoring import score_file
+
+    sample = tmp / "sample.csv"
+    with open(src, "rb") as fh, open(sample, "wb") as out:
+        for _ in range(1001):
+            out.write(fh.readline())
+    res = score_file(sample)
+    res.write(tmp / "sample.parquet")
+    n_in = len(pq.read_schema(tmp / "sample.parquet").names)
+    with open(sample) as fh:
+        n_file = len(fh.readline().split(","))
+    return n_in - n_file
 
 
 if __name__ == "__main__":  # pragma: no cover
