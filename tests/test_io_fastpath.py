@@ -57,3 +57,24 @@ def test_quoted_ascii_file_with_line_breaks_in_cells(tmp_path):
     df = read_survey(p, int8_hint=lambda c: c == "a1").data
     assert df["note"].tolist() == ["two\nlines", "plain"]
     assert df["a1"].tolist() == [3, 4]
+
+
+def test_int8_columns_converted_from_arrow_buffers_equal_pandas_conversion():
+    import pyarrow as pa
+
+    from qimscale.io.tables import arrow_to_pandas
+
+    a = pa.chunked_array([pa.array([1, None, 5, -128], type=pa.int8()),
+                          pa.array([127, 3, None, 2, 2], type=pa.int8()).slice(1)])  # a chunk with an offset
+    b = pa.chunked_array([pa.array([None, None, None, 4, 4, 1, 2, 3], type=pa.int8()).slice(0, 8)])
+    c = pa.chunked_array([pa.array([1, 2, 3, 4, 5, 6, 7, 8], type=pa.int8())])  # no validity bitmap
+    t = pa.table({"x": ["a", "b", None, "d", "e", "f", "g", "h"], "a": a, "b": b, "c": c,
+                  "n": pa.array(range(8), type=pa.int64())})
+    got = arrow_to_pandas(t, compact=True)
+    want = t.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get)
+    assert list(got.columns) == ["x", "a", "b", "c", "n"]
+    for col in ("a", "b", "c"):
+        assert str(got[col].dtype) == "Int8"
+        pd.testing.assert_series_equal(got[col], want[col])
+    pd.testing.assert_series_equal(got["x"], want["x"])
+    assert got["n"].tolist() == list(range(8)) and str(got["n"].dtype) == "Int8"  # compacted to 8 bits

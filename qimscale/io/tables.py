@@ -323,8 +323,35 @@ def arrow_to_pandas(table, *, compact: bool = False):
             del col
         mapper = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                   pa.int64(): pd.Int64Dtype()}
-        return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
+        names = table.column_names
+        small = [i for i, f in enumerate(table.schema) if f.type == pa.int8()]
+        if not small or len(set(names)) < len(names):
+            return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
+        # 8-bit code columns straight from their Arrow buffers (pandas converts chunk by chunk, ~5x slower)
+        cols = {names[i]: _int8_to_pandas(table.column(i)) for i in small}
+        rest = [i for i in range(len(names)) if i not in set(small)]
+        if rest:
+            other = table.select(rest).to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
+            cols.update({c: other[c] for c in other.columns})
+        return pd.DataFrame({c: cols[c] for c in names}, index=pd.RangeIndex(table.num_rows), copy=False)
     return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def _int8_to_pandas(col):
+    """An Arrow ``int8`` column as a pandas nullable ``Int8`` array (values copied, validity bitmap unpacked)."""
+    import numpy as np
+    import pandas as pd
+
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    n, off = len(arr), arr.offset
+    validity, data = arr.buffers()[:2]
+    values = np.frombuffer(data, dtype=np.int8, count=n, offset=off).copy() if n else np.zeros(0, np.int8)
+    if validity is None or arr.null_count == 0:
+        mask = np.zeros(n, dtype=bool)
+    else:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=n + off, bitorder="little")[off:]
+        mask = bits == 0
+    return pd.arrays.IntegerArray(values, mask)
 
 
 # --------------------------------------------------------------------------- xlsx
