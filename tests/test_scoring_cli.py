@@ -67,6 +67,35 @@ def test_outputs_every_format_identifiers_dropped(tmp_path, suffix):
         assert meta.variable_value_labels["org_type"][1.0] == "Metropolitan"
 
 
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_spss_stata_variable_labels_from_the_instrument(tmp_path, suffix):
+    """A plain CSV has no variable labels: items get their texts, scores and flags their names."""
+    import pyreadstat
+
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument()
+    items = [it.id for it in inst.items]
+    src = tmp_path / "plain.csv"
+    rows = [",".join(["id", "qim_type"] + items)]
+    rng = np.random.default_rng(3)
+    rows += [",".join([str(i), "1"] + [str(c) for c in rng.integers(1, 6, len(items))]) for i in range(1, 120)]
+    src.write_text("\n".join(rows) + "\n")
+    out = tmp_path / f"s{suffix}"
+    res = run("score", src, "--out", out, "--sums")
+    assert res.exit_code == 0, res.output
+    read = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
+    _, meta = read(str(out), metadataonly=True)
+    lab = meta.column_names_to_labels
+    limit = 256 if suffix == ".sav" else 80
+    assert lab["exp_meth_1"] == inst.get_item("exp_meth_1").text_for("self")[:limit]
+    assert lab["lead_systems"] == inst.get_scale("lead_systems").label
+    assert lab["leadership"] == "Leadership"
+    assert lab["lead_systems_sum"] == f"{inst.get_scale('lead_systems').label} (sum score)"
+    assert lab["qc_mahad_flag"].startswith("Flag: D-squared")
+    assert lab["qim_type"]
+
+
 def test_scoring_log_records_rules(tmp_path):
     out = tmp_path / "s.csv"
     assert run("score", QUALTRICS, "--out", out, "--min-answered", "0.5").exit_code == 0

@@ -261,11 +261,11 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         "n_rows": int(df.shape[0]), "n_scored": n_scored,
         "exclude_flagged": bool(exclude_flagged), "excluded_rows": excluded,
     }
-    labels = {}
+    labels = _variable_labels(table.columns, spec)
     value_labels = {}
     for item_id, rule in spec.items.items():
         col = colmap.columns.get(item_id)
-        if col is not None and col in survey.column_labels:
+        if col is not None and col in survey.column_labels:  # the file's own label (its language) first
             labels[item_id] = survey.column_labels[col]
         if rule.value_labels:
             value_labels[item_id] = dict(rule.value_labels)
@@ -273,6 +273,28 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         if rule.value_labels and bid in table.columns:
             value_labels[bid] = dict(rule.value_labels)
     return ScoreResult(table, val.problems, log, dropped, labels, value_labels, str(path))
+
+
+def _variable_labels(columns, spec) -> dict:
+    """Variable labels for the output's columns (SPSS/Stata): instrument texts and labels, flag descriptions."""
+    from qimscale.scoring.quality import QC_LABELS
+
+    base = dict(spec.labels)
+    for dom in spec.domains:
+        if dom in base:
+            base[f"{dom}_domain"] = base[dom]
+    out = {}
+    for c in columns:
+        if c in QC_LABELS:
+            out[c] = QC_LABELS[c]
+        elif c in base:
+            out[c] = base[c]
+        else:
+            for suffix, what in (("_sum", "sum score"), ("_t", "T-score"), ("_pct", "percentile")):
+                if c.endswith(suffix) and c[: -len(suffix)] in base:
+                    out[c] = f"{base[c[: -len(suffix)]]} ({what})"
+                    break
+    return out
 
 
 #: what the problems table shows instead of the value of a dropped direct identifier

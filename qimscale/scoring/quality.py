@@ -38,6 +38,25 @@ MAHAD_CONFIDENCE = 0.99
 EVENODD_CUT = -0.30
 
 
+#: variable labels of the ``qc_*`` columns (SPSS/Stata outputs)
+QC_LABELS = {
+    "qc_n_answered": "Number of scored items answered",
+    "qc_longstring": "Longest run of identical consecutive answers",
+    "qc_longstring_flag": "Flag: longest run covers half the answered items or more",
+    "qc_irv": "Intra-individual response variability (SD of the answers)",
+    "qc_mahad_d2": "Mahalanobis D-squared",
+    "qc_mahad_p": "Mahalanobis D-squared p-value (chi-square)",
+    "qc_mahad_flag": "Flag: D-squared above the .99 chi-square quantile",
+    "qc_evenodd": "Even-odd consistency, negated (higher = less consistent)",
+    "qc_evenodd_flag": "Flag: even-odd consistency below .30",
+    "qc_duration_s": "Completion time (seconds)",
+    "qc_too_fast": "Flag: completed faster than the minimum time",
+    "qc_attention_failed": "Number of attention checks failed",
+    "qc_attention_flag": "Flag: failed an attention check",
+    "qc_flagged": "Flag: any data-quality flag",
+}
+
+
 def longstring(X: np.ndarray) -> np.ndarray:
     """Longest run of identical consecutive answers per row.
 

@@ -112,6 +112,8 @@ class ScoringSpec:
     attention_checks : list of AttentionCheck
     name : str
         Instrument id and version, for the scoring log.
+    labels : dict
+        Output column id -> variable label (item text, scale or domain label).
     """
 
     items: dict
@@ -119,6 +121,9 @@ class ScoringSpec:
     background: dict = field(default_factory=dict)
     attention_checks: list = field(default_factory=list)
     name: str = ""
+    #: output column id (item, scale, domain, background field) -> variable label in the
+    #: instrument's default language (item texts of the self form), for SPSS/Stata outputs
+    labels: dict = field(default_factory=dict)
 
     @property
     def domains(self) -> dict:
@@ -198,4 +203,9 @@ class ScoringSpec:
         checks = [AttentionCheck(str(getattr(a, "item", getattr(a, "id", ""))),
                                  list(getattr(a, "passing", getattr(a, "correct", []))))
                   for a in (getattr(inst, "attention_checks", None) or [])]
-        return cls(items, scales, background, checks, f"{inst.id} {inst.version}")
+        labels = {it.id: it.text_for("self") or it.text_for("observer") for it in inst.items if it.id in items}
+        labels.update({sc.id: sc.label for sc in inst.scales})
+        labels.update({d.id: d.label for d in inst.domains})
+        labels.update({b.id: b.label for b in getattr(inst, "background", []) or []})
+        return cls(items, scales, background, checks, f"{inst.id} {inst.version}",
+                   {k: v for k, v in labels.items() if v})
