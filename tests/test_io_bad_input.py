@@ -31,6 +31,7 @@ CASES = {
     "duplicate_columns.csv": "column name 'exp_meth_1' appears twice",
     "no_items.csv": "no column matches any item",
     "corrupt.sav": "cannot be read as a SPSS .sav file",
+    "short_row.csv": "row 4 has 2 fields where the header has 3 (row text: '3,2')",
 }
 
 
@@ -69,8 +70,12 @@ def test_xlsx_absurd_total_size_refused(tmp_path, monkeypatch):
 def test_ragged_rows_are_an_error(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("a,b\n1,2\n3,4,5\n")
-    with pytest.raises(DataError, match="every row has 2 fields"):
+    with pytest.raises(DataError, match="row 3 has 3 fields where the header has 2.*every row has 2 fields"):
         read_survey(p)
+    q = tmp_path / "q.csv"  # a quoted line break stays in its row: rows are records, not lines
+    q.write_text('a,b\n1,"x\ny"\n3\n')
+    with pytest.raises(DataError, match="row 3 has 1 field where"):
+        read_survey(q)
 
 
 # ------------------------------------------------------------------ fuzzing

@@ -275,6 +275,12 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
         msg = str(exc).splitlines()[0]
         if "Empty CSV file" in msg:
             raise DataError(f"{source}: the file has a header but no data rows") from None
+        bad = _first_bad_row(data, read, parse) if "Expected" in msg else None
+        if bad is not None:
+            got = f"{bad.actual_columns} field" + ("" if bad.actual_columns == 1 else "s")
+            raise DataError(f"{source}: row {bad.number} has {got} where the header has "
+                            f"{bad.expected_columns} (row text: {bad.text[:60]!r}); check that every row has "
+                            f"{len(names)} fields separated by {delimiter!r} and that quotes are balanced") from None
         raise DataError(f"{source}: cannot be parsed as delimited text ({msg}); check that every row has "
                         f"{len(names)} fields separated by {delimiter!r}") from None
     if table.num_rows == 0:
@@ -283,6 +289,32 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
     del table
     _release_freed_memory()
     return df
+
+
+def _first_bad_row(data: bytes, read, parse):
+    """The first row with the wrong number of fields (pyarrow's ``InvalidRow``: number, text, counts), or None.
+
+    Only on the error path: a single-threaded parse numbers the rows
+    (spreadsheet rows, header counted; a quoted line break stays in its row).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    found = []
+
+    def handler(row):
+        found.append(row)
+        return "error"
+
+    opts = pcsv.ReadOptions(column_names=read.column_names, skip_rows=read.skip_rows, use_threads=False)
+    popts = pcsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=parse.newlines_in_values,
+                              invalid_row_handler=handler)
+    try:
+        pcsv.read_csv(pa.BufferReader(data), read_options=opts, parse_options=popts,
+                      convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in read.column_names}))
+    except pa.ArrowInvalid:
+        pass
+    return found[0] if found and found[0].number and found[0].number > 0 else None
 
 
 def _release_freed_memory() -> None:

@@ -24,6 +24,7 @@ def main():
     (HERE / "text_named.xlsx").write_text("exp_meth_1,exp_meth_2\n4,5\n")
     (HERE / "duplicate_columns.csv").write_text("exp_meth_1,exp_meth_2,exp_meth_1\n4,5,3\n")
     (HERE / "no_items.csv").write_text("name,colour\nann,red\nbob,blue\n")
+    (HERE / "short_row.csv").write_text("id,exp_meth_1,exp_meth_2\n1,4,5\n2,3,4\n3,2\n4,5,5\n")
     # a small real workbook, then cut in half
     import openpyxl
 
