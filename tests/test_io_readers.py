@@ -309,3 +309,26 @@ def test_header_rows_counted_in_row_numbers(tmp_path):
     p.write_text("a\n1\n2\n")
     s = read_survey(p)
     assert s.row_number(np.arange(2)).tolist() == [2, 3]
+
+
+def test_xlsx_with_several_sheets_reads_the_first_and_says_so(tmp_path):
+    import openpyxl
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Responses"
+    ws.append(["id", "exp_meth_1", "exp_meth_2"])
+    ws.append([1, 4, 5])
+    wb.create_sheet("Codebook").append(["item", "text"])
+    wb.create_sheet("Notes")
+    p = tmp_path / "two.xlsx"
+    wb.save(p)
+    s = read_survey(p)
+    assert list(s.data.columns) == ["id", "exp_meth_1", "exp_meth_2"]
+    assert s.notes == ["the workbook has 3 sheets; read the first ('Responses'), not 'Codebook', 'Notes' "
+                       "(save the sheet you need first, or as .csv)"]
+    res = CliRunner().invoke(main, ["score", str(p)])
+    assert res.exit_code == 0 and f"Note: {p}: the workbook has 3 sheets" in res.stderr

@@ -79,6 +79,8 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
                         sums=sums, norms=norms, min_seconds=min_seconds, dictionary=dictionary,
                         id_columns=split_list(id_cols), quality=quality_flags)
     written = result.write(out, protect=inputs) if out else {}
+    for note in result.log["read"].get("notes", []):
+        click.echo(f"Note: {data}: {note}", err=True)
     if result.identifiers_dropped:
         click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)
                    + " (use --keep-identifiers to keep them)", err=True)

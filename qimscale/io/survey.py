@@ -209,6 +209,7 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
             survey = _plain(raw)
         else:
             survey = platforms.ADAPTERS[platform].read(raw)
+        survey.notes[:0] = raw.notes
     if dictionary is not None:
         platforms.apply_redcap_dictionary(survey, dictionary)
     _add_generic_hints(survey)

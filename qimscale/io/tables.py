@@ -103,6 +103,8 @@ class RawTable:
     #: text containers: ``name -> bool``, columns to parse straight into 8-bit integers when the
     #: first data rows allow it (a read that then fails is repeated without; see :func:`_int8_columns`)
     int8_hint: Callable[[str], bool] | None = None
+    #: remarks about the read for the user (e.g. which sheet of a workbook was read)
+    notes: list = field(default_factory=list)
 
     @property
     def has_header_rows(self) -> bool:
@@ -423,6 +425,7 @@ def _open_xlsx(path: Path, source: str) -> RawTable:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
+        others = [w.title for w in wb.worksheets[1:]]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
@@ -446,7 +449,9 @@ def _open_xlsx(path: Path, source: str) -> RawTable:
             df[col] = _settle_object_column(df[col])
         return df
 
-    return RawTable(source, "xlsx", head, loader)
+    notes = [f"the workbook has {len(others) + 1} sheets; read the first ({ws.title!r}), not "
+             + ", ".join(repr(t) for t in others) + " (save the sheet you need first, or as .csv)"] if others else []
+    return RawTable(source, "xlsx", head, loader, notes=notes)
 
 
 def _settle_object_column(s):
