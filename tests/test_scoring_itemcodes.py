@@ -133,3 +133,13 @@ def test_chi2_sf_matches_chdtrc(k):
     got, want = chi2_sf(k, x), chdtrc(k, x)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
     assert chi2_sf(300, np.array([310.0]))[0] == chdtrc(300, 310.0)  # very large k: the library function
+
+
+def test_declared_codes_do_not_hide_other_values():
+    """A frame whose attrs list small codes but that holds 300 is scored by the float path (no wrap-around)."""
+    spec = ScoringSpec.simple({"s": ["a", "b"]}, codes=(1, 2, 3, 4, 5))
+    df = pd.DataFrame({"a": [1.0, 300.0], "b": [2.0, 3.0]})
+    df.attrs["qimscale_codes"] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert ItemCodes.from_frame(df, ["a", "b"], df.attrs["qimscale_codes"]) is None
+    scores, _ = score_codes(df, spec)
+    assert scores["s"].tolist() == [1.5, 151.5]

@@ -67,14 +67,14 @@ class ItemCodes:
     def from_frame(cls, codes: pd.DataFrame, items: list, allowed=None) -> ItemCodes | None:
         """The frame's columns ``items`` (absent ones unanswered), or None when some value is not a small integer.
 
-        ``allowed`` lists the codes the frame may hold (known from validation);
-        without it the values are checked.
+        ``allowed`` lists the codes the frame may hold (known from validation):
+        every code a cell *may* hold then sets the exactness bounds downstream.
+        The values themselves are always checked.
         """
         n = codes.shape[0]
-        allowed = list(allowed) if allowed is not None else None
         if allowed is not None and not small_codes(allowed):
             return None
-        out = cls.empty(n, items, codes.index, allowed or [])
+        out = cls.empty(n, items, codes.index, [])
         seen: set = set()
         for j, item in enumerate(items):
             if item not in codes:
@@ -82,14 +82,12 @@ class ItemCodes:
             x = codes[item].to_numpy(dtype=np.float64, na_value=np.nan)
             ok = ~np.isnan(x)
             v = x[ok]
-            if allowed is None:
-                if v.size and not (np.all(v == np.rint(v)) and v.min() >= -128 and v.max() <= 127):
-                    return None
-                seen.update(np.unique(v).tolist())
+            if v.size and not (np.all(v == np.rint(v)) and v.min() >= -128 and v.max() <= 127):
+                return None
+            seen.update(np.unique(v).tolist())
             out.answered[:, j] = ok
             out.values[ok, j] = v.astype(np.int8)
-        if allowed is None:
-            out.codes = sorted(seen)
+        out.codes = sorted(seen | {float(c) for c in (allowed or [])})
         return out
 
     @property
