@@ -274,3 +274,18 @@ def test_cli_multigroup_mlr_fiml_options():
         assert isinstance(got["fit"][key], float), key
     x3 = [e for e in got["estimates"] if e["lhs"] == "x3" and e["op"] == "~1"]
     assert x3[0]["est"] != x3[1]["est"]
+
+
+def test_fiml_on_complete_data_reports_fiml():
+    """missing='fiml' with no gaps is ML with a mean structure (lavaan's missing = "ml"); it is reported as asked."""
+    import numpy as np
+    import pandas as pd
+
+    from qimscale.analysis.cfa import CFA
+
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=300)
+    d = pd.DataFrame({f"x{i}": f + rng.normal(size=300) for i in range(4)})
+    res = CFA("F =~ x0 + x1 + x2 + x3", missing="fiml").fit(d)
+    assert res.to_dict()["missing"] == "fiml" and not res.fiml_
+    assert CFA("F =~ x0 + x1 + x2 + x3").fit(d).to_dict()["missing"] == "listwise"

@@ -155,6 +155,9 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         self.iterations_ = opt.iterations
         self.df_ = df
         self.fiml_ = fiml
+        #: the missing-data option asked for ("fiml" on complete data is ML with a mean structure and
+        #: observed information, as lavaan's missing = "ml"; ``fiml_`` says whether cases had gaps)
+        self.missing_ = "fiml" if (fiml or getattr(spec, "missing", None) == "fiml") else "listwise"
         self.patterns_ = patterns
         self.n_dropped_ = dropped
         self.model_text_ = model_text
@@ -798,7 +801,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
                     validity = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
             except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
                 self.warnings_.append(f"reliability/validity could not be computed: {exc}")
-        return {"estimator": self.estimator, "missing": "fiml" if self.fiml_ else "listwise",
+        return {"estimator": self.estimator, "missing": self.missing_,
                 "ntotal": self.ntotal_, "n_dropped": self.n_dropped_,
                 "groups": [None if g is None else str(g) for g in self.group_labels_],
                 "converged": bool(self.converged_), "fit": self.fit_measures(),
