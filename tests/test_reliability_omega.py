@@ -114,3 +114,23 @@ def test_omega_listwise_matches_psych():
     res, ref = _omega(n_factors=3, missing="listwise"), REF["omega3_listwise"]
     for rk, attr in OMEGA_KEYS.items():
         assert getattr(res, attr) == pytest.approx(ref[rk], abs=1e-6), rk
+
+
+def test_omega_warns_on_a_heywood_case():
+    """Items at the uniqueness bound are named, as efa does (psych's fa warns there too)."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from qimscale.analysis.omega import omega
+
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=400)
+    d = pd.DataFrame({"a": f + 1e-4 * rng.normal(size=400), "b": f + 1e-4 * rng.normal(size=400),
+                      **{f"x{i}": f + rng.normal(size=400) for i in range(5)}})
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = omega(d, n_factors=1)
+    assert any("Heywood case: item(s) a, b" in m for m in res.warnings)
+    assert any("Heywood case" in str(x.message) for x in w)

@@ -240,6 +240,10 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     with single_thread_blas():
         g, grp, h2, phi = _schmid(r, int(n_factors), option)
     u2 = 1.0 - h2
+    heywood = [nm for nm, u in zip(names, u2) if u <= 0.005 + 1e-8]  # as efa: uniqueness at its bound, or below
+    if heywood:
+        msgs.append(f"omega: Heywood case: item(s) {', '.join(heywood)} have a communality at 1 or above "
+                    "(uniqueness at its lower bound 0.005); omega may be inflated, interpret with care")
 
     key = np.sign(g)
     key[key == 0] = 1.0
