@@ -143,3 +143,41 @@ def test_declared_codes_do_not_hide_other_values():
     assert ItemCodes.from_frame(df, ["a", "b"], df.attrs["qimscale_codes"]) is None
     scores, _ = score_codes(df, spec)
     assert scores["s"].tolist() == [1.5, 151.5]
+
+
+def _random_codes(items, n, seed, p_missing=0.1):
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for it in items:
+        x = rng.integers(1, 6, n).astype(float)
+        x[rng.random(n) < p_missing] = np.nan
+        cols[it] = x
+    return pd.DataFrame(cols)
+
+
+def _four_scales(extra_scales=()):
+    from qimscale.scoring.spec import ItemRule, ScaleRule
+
+    items = {f"i{j}": ItemRule(f"i{j}", f"s{j // 3}") for j in range(12)}
+    scales = [ScaleRule(f"s{s}", [f"i{j}" for j in range(3 * s, 3 * s + 3)]) for s in range(4)]
+    return items, scales + list(extra_scales)
+
+
+def test_evenodd_ignores_an_item_of_no_scale(monkeypatch):
+    """An item in no scale takes no part in even-odd (the 8-bit engine added it to the first scale's even half)."""
+    from qimscale.scoring.spec import ItemRule
+
+    items, scales = _four_scales()
+    items["x"] = ItemRule("x", "none")
+    df = _random_codes(list(items), 300, 1)
+    (small, _), (slow, _) = _both(monkeypatch, quality_flags, df, ScoringSpec(items, scales))
+    np.testing.assert_allclose(small["qc_evenodd"], slow["qc_evenodd"], rtol=1e-12, atol=1e-14)
+
+
+def test_evenodd_counts_an_item_in_every_scale_it_belongs_to(monkeypatch):
+    from qimscale.scoring.spec import ScaleRule
+
+    items, scales = _four_scales([ScaleRule("all", ["i0", "i4", "i8"])])
+    df = _random_codes(list(items), 300, 2)
+    (small, _), (slow, _) = _both(monkeypatch, quality_flags, df, ScoringSpec(items, scales))
+    np.testing.assert_allclose(small["qc_evenodd"], slow["qc_evenodd"], rtol=1e-12, atol=1e-14)

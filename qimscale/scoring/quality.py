@@ -611,7 +611,8 @@ def _row_indices_small(ic: ItemCodes, cols: list, out, groups) -> _ExactPairSums
     n = ic.shape[0]
     big = ic.largest()
     exact = big * big * max(BLOCK_ROWS, k) < 2.0 ** 24  # pair sums exact in single precision
-    grp = np.argmax(groups, axis=1) if groups is not None else None
+    # the halves each item adds to: none (an item of no scale), one, or one per scale it belongs to
+    grp = [np.flatnonzero(g).tolist() for g in groups] if groups is not None else None
     f2 = groups.shape[1] if groups is not None else 0
 
     def work(a, b):
@@ -640,9 +641,9 @@ def _row_indices_small(ic: ItemCodes, cols: list, out, groups) -> _ExactPairSums
                 run += 1
                 np.maximum(best, run, out=best)
             prev = (v, o)
-            if f2:
-                htot[:, grp[i]] += v
-                hcnt[:, grp[i]] += o
+            for g in grp[i] if f2 else ():
+                htot[:, g] += v
+                hcnt[:, g] += o
             if exact:
                 B[:, i] = v
                 B[:, k + i] = o
