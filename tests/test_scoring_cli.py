@@ -96,6 +96,29 @@ def test_spss_stata_variable_labels_from_the_instrument(tmp_path, suffix):
     assert lab["qim_type"]
 
 
+def test_variable_labels_when_a_domain_has_the_id_of_a_scale():
+    """The scale keeps its label; the domain's label goes to its column ``<domain>_domain``."""
+    from qimscale.instrument import load_instrument
+    from qimscale.scoring import score_codes
+    from qimscale.scoring.pipeline import _variable_labels
+    from qimscale.scoring.spec import ScoringSpec
+
+    inst = load_instrument()
+    dom = next(d for d in inst.domains if d.id == "performance")
+    dom.id = "qi_performance"  # the domain's one scale has this id
+    for sc in inst.scales:
+        if sc.domain == "performance":
+            sc.domain = "qi_performance"
+    spec = ScoringSpec.from_instrument(inst)
+    scores, _ = score_codes(pd.DataFrame(np.ones((3, len(spec.items))), columns=list(spec.items)), spec,
+                            sums=True)
+    lab = _variable_labels(scores.columns, spec)
+    assert lab["qi_performance"] == inst.get_scale("qi_performance").label
+    assert lab["qi_performance_sum"] == f"{inst.get_scale('qi_performance').label} (sum score)"
+    assert lab["qi_performance_domain"] == dom.label
+    assert lab["leadership"] == "Leadership"
+
+
 def test_scoring_log_records_rules(tmp_path):
     out = tmp_path / "s.csv"
     assert run("score", QUALTRICS, "--out", out, "--min-answered", "0.5").exit_code == 0

@@ -282,7 +282,7 @@ def _variable_labels(columns, spec) -> dict:
     base = dict(spec.labels)
     for dom in spec.domains:
         if dom in base:
-            base[f"{dom}_domain"] = base[dom]
+            base.setdefault(f"{dom}_domain", base[dom])
     out = {}
     for c in columns:
         if c in QC_LABELS:

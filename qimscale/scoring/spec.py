@@ -205,7 +205,8 @@ class ScoringSpec:
                   for a in (getattr(inst, "attention_checks", None) or [])]
         labels = {it.id: it.text_for("self") or it.text_for("observer") for it in inst.items if it.id in items}
         labels.update({sc.id: sc.label for sc in inst.scales})
-        labels.update({d.id: d.label for d in inst.domains})
+        scale_ids = {sc.id for sc in scales}  # a domain with a scale's id is scored as <domain>_domain
+        labels.update({(f"{d.id}_domain" if d.id in scale_ids else d.id): d.label for d in inst.domains})
         labels.update({b.id: b.label for b in getattr(inst, "background", []) or []})
         return cls(items, scales, background, checks, f"{inst.id} {inst.version}",
                    {k: v for k, v in labels.items() if v})
