@@ -64,7 +64,7 @@ from qimscale.errors import DataError, ModelError
 
 from .._threads import single_thread_blas
 from .ordinal_model import OrdinalModel
-from .partable import build_partable
+from .partable import _normalise_partial, build_partable
 from .syntax import parse_model
 from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
 
@@ -114,6 +114,8 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
     first = {(r["lhs"], r["rhs"]): r["free"] for r in pt.rows if r["op"] == "|" and r["group"] == 1}
     anchored = {r["lhs"] for r in pt.rows if r["op"] == "|" and r["group"] > 1
                 and r["free"] > 0 and r["free"] == first.get((r["lhs"], r["rhs"]))}
+    # an intercept named in group_partial stays free at the scalar level (semTools' group.partial)
+    released = {k[0] for k in map(_normalise_partial, group_partial) if k[1] == "~1"}
     for r in pt.rows:
         if r["group"] == 1 or r["user"]:
             continue
@@ -126,7 +128,7 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
             else:
                 r["free"], r["ustart"] = 0, 1.0
         elif op == "~1" and lhs not in lv:
-            if level in ("thresholds", "metric"):
+            if level in ("thresholds", "metric") or lhs in released:
                 r["free"], r["ustart"] = -1, math.nan
             else:
                 r["free"], r["ustart"] = 0, 0.0
@@ -226,7 +228,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         Subset of ``("configural", "thresholds", "metric", "scalar")``, fitted
         in that order.
     group_partial : sequence of str
-        Parameters released from equality (partial invariance), e.g. ``"y4 | t1"``.
+        Parameters released from equality (partial invariance), e.g. ``"y4 | t1"``,
+        or ``"y4 ~ 1"`` (an intercept, freed at the scalar level).
     collapse : dict, optional
         Explicit category merges (see :func:`~.wlsmv.collapse_categories`).
     criteria : {"chen2007", "cheung_rensvold", "chisq"}
