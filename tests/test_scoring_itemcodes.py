@@ -135,6 +135,14 @@ def test_chi2_sf_matches_chdtrc(k):
     assert chi2_sf(300, np.array([310.0]))[0] == chdtrc(300, 310.0)  # very large k: the library function
 
 
+@pytest.mark.parametrize("k", [1, 2, 5, 200, 201, 300])
+def test_chi2_sf_of_a_negative_d2_is_one_for_every_k(k):
+    """A pairwise covariance need not be positive definite, so D2 can be negative: P(chi2_k > D2) = 1
+    (R's pchisq), whether the closed form or the library function (k > 200) computes it."""
+    got = chi2_sf(k, np.array([-3.5, -1e-9, 0.0, np.nan]))
+    assert got[:3].tolist() == [1.0, 1.0, 1.0] and np.isnan(got[3])
+
+
 def test_declared_codes_do_not_hide_other_values():
     """A frame whose attrs list small codes but that holds 300 is scored by the float path (no wrap-around)."""
     spec = ScoringSpec.simple({"s": ["a", "b"]}, codes=(1, 2, 3, 4, 5))

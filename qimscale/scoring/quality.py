@@ -326,7 +326,7 @@ def chi2_sf(k: int, x: np.ndarray) -> np.ndarray:
 
     x = np.asarray(x, dtype=np.float64)
     if k < 1 or k > 200 or int(k) != k:
-        return chdtrc(k, x)
+        return chdtrc(k, np.maximum(x, 0.0))  # x <= 0 (a negative D2): 1, as in the closed form and R
     k = int(k)
     h = 0.5 * np.maximum(x, 0.0)
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
