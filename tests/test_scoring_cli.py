@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import shutil
@@ -103,7 +104,7 @@ def test_variable_labels_when_a_domain_has_the_id_of_a_scale():
     from qimscale.scoring.pipeline import _variable_labels
     from qimscale.scoring.spec import ScoringSpec
 
-    inst = load_instrument()
+    inst = copy.deepcopy(load_instrument())  # the loaded instrument is cached: change a copy
     dom = next(d for d in inst.domains if d.id == "performance")
     dom.id = "qi_performance"  # the domain's one scale has this id
     for sc in inst.scales:
