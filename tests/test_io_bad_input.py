@@ -76,6 +76,10 @@ def test_ragged_rows_are_an_error(tmp_path):
     q.write_text('a,b\n1,"x\ny"\n3\n')
     with pytest.raises(DataError, match="row 3 has 1 field where"):
         read_survey(q)
+    b = tmp_path / "b.csv"  # a blank line still counts as a spreadsheet row
+    b.write_text("a,b\n\n1,2\n3\n")
+    with pytest.raises(DataError, match="row 4 has 1 field where"):
+        read_survey(b)
 
 
 # ------------------------------------------------------------------ fuzzing

@@ -305,12 +305,14 @@ def _first_bad_row(data: bytes, read, parse):
     found = []
 
     def handler(row):
+        if not row.text.strip():  # a blank line: counted as a row, not an error
+            return "skip"
         found.append(row)
         return "error"
 
     opts = pcsv.ReadOptions(column_names=read.column_names, skip_rows=read.skip_rows, use_threads=False)
     popts = pcsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=parse.newlines_in_values,
-                              invalid_row_handler=handler)
+                              invalid_row_handler=handler, ignore_empty_lines=False)
     try:
         pcsv.read_csv(pa.BufferReader(data), read_options=opts, parse_options=popts,
                       convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in read.column_names}))
