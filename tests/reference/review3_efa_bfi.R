@@ -1,5 +1,7 @@
 # Review 3: a five-factor EFA of psych::bfi's 25 items (the usual Big Five
-# exercise), with psych's pairwise-complete correlations over its missing values.
+# exercise), with psych's pairwise-complete correlations over its missing values
+# (and polychoric correlations); KMO, Bartlett's test, MAP and the observed
+# eigenvalues of fa.parallel on the same data.
 # Run from the repository root:  Rscript tests/reference/review3_efa_bfi.R
 # Reads tests/reference/reliability_bfi_data.csv (psych::bfi[, 1:25], written by
 # reliability_psych.R); writes tests/reference/review3_efa_bfi.json beside itself.
@@ -24,7 +26,17 @@ out <- list(versions = list(R = R.version.string, psych = as.character(packageVe
             items = names(x), n = nrow(x),
             fits = list(ml_promax = one("ml", "promax"), ml_oblimin = one("ml", "oblimin"),
                         minres_oblimin = one("minres", "oblimin"), pa_varimax = one("pa", "varimax"),
-                        ml_geominQ = one("ml", "geominQ")))
+                        ml_geominQ = one("ml", "geominQ"),
+                        poly_minres_oblimin = one("minres", "oblimin", cor = "poly")))
+# the checks a researcher runs before the EFA, on the raw data (pairwise correlations)
+k <- KMO(x)
+bt <- suppressWarnings(cortest.bartlett(x))
+v <- suppressWarnings(suppressMessages(vss(x, n = 8, plot = FALSE)))
+pa <- suppressWarnings(suppressMessages(fa.parallel(x, n.iter = 2, plot = FALSE)))
+out$kmo <- list(msa = k$MSA, msai = unname(k$MSAi))
+out$bartlett <- list(chisq = bt$chisq, df = bt$df, p = bt$p.value)
+out$map <- v$map
+out$parallel_observed <- list(fa_values = pa$fa.values, pc_values = pa$pc.values)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", na = "null"),
            file.path(here, "review3_efa_bfi.json"))
 cat("done\n")
