@@ -3,7 +3,8 @@
 Two-factor models on simulated data (N = 500): seven categories with a sparse
 extreme category (one item has a single response in category 1) and a correlated
 residual, the same items with ``std_lv=True``, and eight binary items with an
-equality label and a correlated residual. Checked: every fit measure qimscale
+equality label and a correlated residual, and four of the 7-category items with four
+binary items in one model. Checked: every fit measure qimscale
 reports, thresholds, estimates, robust SEs, z and the standardized solutions.
 
 lavaan lists the scale factors (``~*~``, fixed at 1 in the delta parameterization);
@@ -25,7 +26,7 @@ from qimscale.analysis.cfa import cfa
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "review3_wlsmv_categories.json").read_text())
 DATA = pd.read_csv(REF_DIR / "data" / "review3_wlsmv_categories.csv")
-CASES = ["seven", "seven_stdlv", "binary"]
+CASES = ["seven", "seven_stdlv", "binary", "mixed"]
 EXACT = ("npar", "df", "baseline_df", "ntotal")
 REL = ("chisq", "baseline_chisq")
 SCALED = ("chisq_scaled", "df_scaled", "chisq_scaling_factor", "chisq_shift_parameter", "pvalue_scaled",

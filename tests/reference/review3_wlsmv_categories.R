@@ -1,5 +1,6 @@
 # Review 3: WLSMV with 7-category items (two factors, a correlated residual, std.lv
-# too) and with binary items (two factors, an equality label, a correlated residual).
+# too), with binary items (two factors, an equality label, a correlated residual),
+# and with 7-category and binary items in one model.
 # Run from the repository root:  Rscript tests/reference/review3_wlsmv_categories.R
 # Writes tests/reference/data/review3_wlsmv_categories.csv (simulated, shared with
 # the Python tests) and tests/reference/review3_wlsmv_categories.json beside itself.
@@ -31,7 +32,9 @@ models <- list(
   seven_stdlv = list(model = "F1 =~ y1 + y2 + y3 + y4\nF2 =~ y5 + y6 + y7 + y8", ordered = paste0("y", 1:8),
                      std_lv = TRUE),
   binary = list(model = "F1 =~ b1 + a*b2 + a*b3 + b4\nF2 =~ b5 + b6 + b7 + b8\nb7 ~~ b8", ordered = paste0("b", 1:8),
-                std_lv = FALSE)
+                std_lv = FALSE),
+  mixed = list(model = "F1 =~ y1 + y2 + y3 + y4\nF2 =~ b5 + b6 + b7 + b8", ordered = c(paste0("y", 1:4), paste0("b", 5:8)),
+               std_lv = FALSE)
 )
 out <- list(lavaan_version = as.character(packageVersion("lavaan")),
             categories = lapply(dat, function(v) as.list(table(v))))
