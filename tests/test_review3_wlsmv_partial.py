@@ -3,9 +3,10 @@
 
 Each case releases parameters with ``group_partial`` and carries the release through
 every level (configural → thresholds → metric → scalar), as a semTools user does
-with ``group.partial``: one threshold, two thresholds, all thresholds of an item
-(its scale factor and intercept then go back to 1 and 0), an intercept at the
-scalar level, and a loading at the metric level. Checked: fit measures,
+with ``group.partial``: one, two or three of an item's four thresholds (with a
+single equal threshold left its scale factor stays at 1 until the intercepts are
+equal too), all of them (its scale factor and intercept then go back to 1 and 0),
+an intercept at the scalar level, and a loading at the metric level. Checked: fit measures,
 estimates and SEs of every level, and the scaled-shifted difference tests of
 ``lavTestLRT`` between successive levels.
 """
@@ -44,9 +45,8 @@ def _ref_level(case, level):
     return next(lv for lv in REF["cases"][case]["levels"] if lv["level"] == level)
 
 
-@pytest.mark.parametrize("case,level", CASE_LEVELS)
-def test_fit_measures(case, level):
-    fm, ref = chain(case).fits[level].fit_measures(), _ref_level(case, level)["fit"]
+def assert_fit_matches(fm, ref):
+    """fit_measures() of a WLSMV fit against lavaan's fitMeasures (repository tolerances)."""
     for key, want in ref.items():
         k = key.replace(".", "_")
         if k in EXACT:
@@ -59,23 +59,36 @@ def test_fit_measures(case, level):
             assert fm[k] == pytest.approx(want, abs=1e-4), k
 
 
-@pytest.mark.parametrize("case,level", CASE_LEVELS)
-def test_estimates_and_se(case, level):
-    rp = pd.DataFrame(_ref_level(case, level)["estimates"])
-    pe = chain(case).fits[level].parameter_estimates()
-    m = rp.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", "_p"), how="outer", indicator=True)
+def assert_estimates_match(pe, ref):
+    """Every row of parameter_estimates() against parameterEstimates (est, se)."""
+    m = pd.DataFrame(ref).merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", "_p"), how="outer",
+                                indicator=True)
     assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group", "_merge"]]
     np.testing.assert_allclose(m.est_p, m.est_r, atol=1e-4)
     np.testing.assert_allclose(m.se_p.astype(float), m.se_r.astype(float), atol=1e-4)
 
 
+def assert_lrt_matches(row, lrt):
+    """A row of InvarianceResult.levels against lavTestLRT (scaled-shifted difference)."""
+    assert row["df_diff"] == lrt["df_diff"]
+    assert row["chisq_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-3, abs=1e-6)
+    if lrt["p"] is not None:
+        assert row["chisq_diff_p"] == pytest.approx(lrt["p"], rel=1e-3, abs=1e-6)
+
+
+@pytest.mark.parametrize("case,level", CASE_LEVELS)
+def test_fit_measures(case, level):
+    assert_fit_matches(chain(case).fits[level].fit_measures(), _ref_level(case, level)["fit"])
+
+
+@pytest.mark.parametrize("case,level", CASE_LEVELS)
+def test_estimates_and_se(case, level):
+    assert_estimates_match(chain(case).fits[level].parameter_estimates(), _ref_level(case, level)["estimates"])
+
+
 @pytest.mark.parametrize("case,level", [c for c in CASE_LEVELS if c[1] != "configural"])
 def test_difference_tests(case, level):
-    row = chain(case).levels.set_index("level").loc[level]
-    lrt = _ref_level(case, level)["lrt"]
-    assert row["df_diff"] == lrt["df_diff"]
-    assert row["chisq_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-3)
-    assert row["chisq_diff_p"] == pytest.approx(lrt["p"], rel=1e-3, abs=1e-6)
+    assert_lrt_matches(chain(case).levels.set_index("level").loc[level], _ref_level(case, level)["lrt"])
 
 
 def test_released_intercept_through_measurement_invariance():

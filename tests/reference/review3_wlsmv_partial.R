@@ -1,5 +1,5 @@
 # Review 3: ordinal (WLSMV) invariance in two groups up to scalar, with partial
-# invariance: one or two released thresholds, all thresholds of one item released,
+# invariance: one, two or three released thresholds, all thresholds of one item released,
 # a released intercept and a released loading, each carried through every level
 # (semTools::measEq.syntax, Wu & Estabrook 2016 identification).
 # Run from the repository root:  Rscript tests/reference/review3_wlsmv_partial.R
@@ -49,7 +49,8 @@ levels <- list(configural = "configural", thresholds = "thresholds", metric = c(
                scalar = c("thresholds", "loadings", "intercepts"))
 # each case carries its group.partial through every level, as a partial-invariance chain does
 cases <- list(full = NULL, th1 = c("y3|t1"), th12 = c("y3|t1", "y3|t2"),
-              th_all = c("y3|t1", "y3|t2", "y3|t3", "y3|t4"), int = c("y3~1"), load = c("F=~y3"))
+              th123 = c("y3|t1", "y3|t2", "y3|t3"), th_all = c("y3|t1", "y3|t2", "y3|t3", "y3|t4"),
+              int = c("y3~1"), load = c("F=~y3"))
 res <- list(lavaan_version = as.character(packageVersion("lavaan")),
             semtools_version = as.character(packageVersion("semTools")),
             model = model, group_values = unique(dat$site))

@@ -15,17 +15,26 @@ Identification per level (groups :math:`g = 1..G`, factor variances 1 in
 group 1, latent means 0 in group 1, scale factors :math:`\\delta = 1` and
 intercepts :math:`\\nu = 0` in group 1):
 
-========== ============ ========= ============================ ==================
-level      thresholds   loadings  intercepts ν, scales δ (g>1)  factor var/mean (g>1)
-========== ============ ========= ============================ ==================
-configural free         free      ν = 0, δ = 1                 1 / 0
+========== ============ ========= ============================== =====================
+level      thresholds   loadings  intercepts ν, scales δ (g>1)   factor var/mean (g>1)
+========== ============ ========= ============================== =====================
+configural free         free      ν = 0, δ = 1                   1 / 0
 thresholds equal        free      ν free, δ free (≥3 categories) 1 / 0
-metric     equal        equal     ν free, δ free               free / 0
-scalar     equal        equal     ν = 0, δ free                free / free
-========== ============ ========= ============================ ==================
+metric     equal        equal     ν free, δ free (≥3 categories) free / 0
+scalar     equal        equal     ν = 0, δ free                  free / free
+========== ============ ========= ============================== =====================
 
 The scalar model is the same model as ``lavaan::cfa(..., group.equal =
 c("thresholds", "loadings"))``.
+
+δ and ν of an item follow from how many of its thresholds are equal across groups
+(semTools' rule): ν is free when at least one is equal and the intercepts are not;
+δ is free when two are equal, or one together with the intercepts. So a binary item
+keeps δ = 1 at the thresholds and metric levels and has δ free at the scalar level,
+which makes the scalar model not nested in the metric one when binary items are
+present (as in semTools; the difference test then has ``df_diff`` < 0 and no p
+value). ``group_partial`` thresholds do not count as equal; an intercept in
+``group_partial`` stays free at the scalar level.
 
 The difference test (Satorra, 2000) for nested models :math:`M_0 \\subset
 M_1`: :math:`H = \\Delta_1^{+}\\Delta_0`, :math:`A` spans the orthogonal
@@ -55,6 +64,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -108,30 +118,27 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
                         group_equal=_GROUP_EQUAL[level], group_partial=group_partial,
                         ordered=n_thresholds)
     lv = set(pt.lv)
-    th_eq = level != "configural"
-    # items whose thresholds are all released (group_partial) are identified
-    # as in the configural model: scale factor 1 and intercept 0 in every group
+    # Wu & Estabrook (2016) as semTools applies them, item by item in each later group,
+    # from the number of its thresholds held equal to the first group's (group_partial
+    # releases some): the intercept is free when at least one threshold is equal and the
+    # intercepts are not; the scale factor is free when two thresholds are equal, or one
+    # together with the intercept. Otherwise they stay at 0 and 1 as in the configural model.
     first = {(r["lhs"], r["rhs"]): r["free"] for r in pt.rows if r["op"] == "|" and r["group"] == 1}
-    anchored = {r["lhs"] for r in pt.rows if r["op"] == "|" and r["group"] > 1
-                and r["free"] > 0 and r["free"] == first.get((r["lhs"], r["rhs"]))}
-    # an intercept named in group_partial stays free at the scalar level (semTools' group.partial)
+    n_equal = Counter((r["lhs"], r["group"]) for r in pt.rows if r["op"] == "|" and r["group"] > 1
+                      and r["free"] > 0 and r["free"] == first.get((r["lhs"], r["rhs"])))
     released = {k[0] for k in map(_normalise_partial, group_partial) if k[1] == "~1"}
     for r in pt.rows:
         if r["group"] == 1 or r["user"]:
             continue
         op, lhs = r["op"], r["lhs"]
-        if op in ("~*~", "~1") and lhs not in lv and lhs not in anchored:
-            r["free"], r["ustart"] = 0, (1.0 if op == "~*~" else 0.0)
-        elif op == "~*~":
-            if th_eq and n_thresholds[lhs] > 1:
+        if op in ("~*~", "~1") and lhs not in lv:
+            n_eq = n_equal[(lhs, r["group"])]
+            equal_int = level == "scalar" and lhs not in released
+            free = n_eq >= 2 or (n_eq >= 1 and equal_int) if op == "~*~" else n_eq >= 1 and not equal_int
+            if free:
                 r["free"], r["ustart"] = (-1 if r["free"] == 0 else r["free"]), math.nan
             else:
-                r["free"], r["ustart"] = 0, 1.0
-        elif op == "~1" and lhs not in lv:
-            if level in ("thresholds", "metric") or lhs in released:
-                r["free"], r["ustart"] = -1, math.nan
-            else:
-                r["free"], r["ustart"] = 0, 0.0
+                r["free"], r["ustart"] = 0, (1.0 if op == "~*~" else 0.0)
         elif op == "~1" and lhs in lv:
             if level == "scalar":
                 r["free"], r["ustart"] = (-1 if r["free"] == 0 else r["free"]), math.nan
