@@ -3,8 +3,9 @@
 Three scales with two reverse-keyed items each (C4/C5, E1/E2, O2/O5): psych::alpha
 pairwise and on na.omit(x), with and without an explicit response range; psych::omega
 with three group factors on the 15 items, letting psych flip the reversed items and
-with the items reversed beforehand; and the CLI's ``reliability``/``omega --json``
-for the same keyed scales.
+with the items reversed beforehand (also ``poly=TRUE``, compared at psych's polychoric
+precision, 1e-4); psych::splitHalf of keyed scales of 5 and 10 items; and the CLI's
+``reliability``/``omega --json`` for the same keyed scales.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 
 from qimscale.analysis.omega import omega
 from qimscale.analysis.reliability import alpha
+from qimscale.analysis.splithalf import split_half
 from qimscale.cli import main
 
 REF_DIR = Path(__file__).parent / "reference"
@@ -62,21 +64,35 @@ def test_alpha_with_two_reverse_keys(scale, missing, key_range):
     assert res.feldt == pytest.approx((ref["feldt"]["lower"], ref["feldt"]["upper"]), abs=1e-6)
 
 
-@pytest.mark.parametrize("name,kw", [("omega3_flip", {}),
-                                     ("omega3_keyed", {"keys": KEYS15, "key_range": (1, 6)})])
-def test_omega_three_group_factors(name, kw):
+KEYED = {"keys": KEYS15, "key_range": (1, 6)}
+
+
+@pytest.mark.parametrize("name,kw,tol", [("omega3_flip", {}, 1e-6), ("omega3_keyed", KEYED, 1e-6),
+                                         ("omega3_poly_keyed", {**KEYED, "poly": True}, 1e-4)])
+def test_omega_three_group_factors(name, kw, tol):
     ref = REF[name]
     res = omega(BFI, ITEMS15, n_factors=3, **kw)
     for rk, attr in OMEGA.items():
-        assert getattr(res, attr) == pytest.approx(ref[rk], abs=1e-6), rk
+        assert getattr(res, attr) == pytest.approx(ref[rk], abs=tol), rk
     assert res.items == ref["items"]  # psych's flip marks the reflected items with '-'
     assert list(res.sl.columns) == ref["sl_cols"]
-    np.testing.assert_allclose(res.sl.to_numpy(), np.array(ref["sl"]), atol=1e-6)
-    np.testing.assert_allclose(res.phi, np.array(ref["phi"]), atol=1e-6)
+    np.testing.assert_allclose(res.sl.to_numpy(), np.array(ref["sl"]), atol=tol)
+    np.testing.assert_allclose(res.phi, np.array(ref["phi"]), atol=tol)
     grp = ref["group"]
     assert list(res.group.index) == grp["rows"]
     for col in ("total", "general", "group"):
-        np.testing.assert_allclose(res.group[col], grp[col], atol=1e-6, err_msg=col)
+        np.testing.assert_allclose(res.group[col], grp[col], atol=tol, err_msg=col)
+
+
+@pytest.mark.parametrize("name,scales,n_splits", [("split_C", ["C"], 5), ("split_CE", ["C", "E"], 126)])
+def test_split_half_of_keyed_scales(name, scales, n_splits):
+    items = [i for s in scales for i in SCALES[s]["items"]]
+    keys = [k for s in scales for k in SCALES[s]["keys"]]
+    res, ref = split_half(BFI, items, keys=keys, key_range=(1, 6)), REF[name]
+    assert res.n_splits == n_splits  # psych: all splits, only half of them for an odd number of items
+    for rk, attr in {"maxrb": "lambda4", "minrb": "min_split", "meanr": "mean_split", "av_r": "average_r",
+                     "med_r": "median_r", "alpha": "alpha", "lambda2": "lambda2", "lambda6": "lambda6"}.items():
+        assert getattr(res, attr) == pytest.approx(ref[rk], abs=TOL), rk
 
 
 def _scale_args():

@@ -1,7 +1,8 @@
 # Review 3: reliability of keyed bfi scales with psych's missing values: alpha with
 # two reverse-keyed items per scale (pairwise and listwise), omega with three group
 # factors on Pearson correlations (15 items; psych's own flipping, and items
-# reversed beforehand), and omega total of one keyed scale (what the CLI prints).
+# reversed beforehand; also on polychoric correlations), split-half coefficients,
+# and omega total of one keyed scale (what the CLI prints).
 # Run from the repository root:  Rscript tests/reference/review3_reliability_keys.R
 # Reads tests/reference/reliability_bfi_data.csv (psych::bfi[, 1:25], written by
 # reliability_psych.R); writes tests/reference/review3_reliability_keys.json beside itself.
@@ -45,5 +46,13 @@ out$omega3_flip <- omega_out(suppressWarnings(omega(x15, nfactors = 3, plot = FA
 x15r <- x15
 for (k in keys15) x15r[[k]] <- 7 - x15r[[k]]
 out$omega3_keyed <- omega_out(suppressWarnings(omega(x15r, nfactors = 3, plot = FALSE)))
+out$omega3_poly_keyed <- omega_out(suppressWarnings(suppressMessages(omega(x15r, nfactors = 3, poly = TRUE, plot = FALSE))))
+# split-half coefficients of keyed scales (reversed beforehand; psych's check.keys off)
+split_out <- function(s) {
+  list(maxrb = s$maxrb, minrb = s$minrb, meanr = s$meanr, av_r = s$av.r, med_r = s$med.r,
+       alpha = s$alpha, lambda2 = s$lambda2, lambda6 = s$lambda6)
+}
+out$split_C <- split_out(splitHalf(x15r[, scales$C$items], check.keys = FALSE))
+out$split_CE <- split_out(splitHalf(x15r[, c(scales$C$items, scales$E$items)], check.keys = FALSE))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"), file.path(here, "review3_reliability_keys.json"))
 cat("done\n")
