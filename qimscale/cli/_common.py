@@ -224,10 +224,40 @@ def source_name(data) -> str:
 
 
 def read_table(data, fmt=None):
-    """Read DATA (``-`` is CSV on standard input) with :func:`qimscale.io.read_data`."""
-    from qimscale.io import read_data
+    """Read DATA (``-`` is CSV on standard input) for an analysis.
 
-    return read_data(data, format=fmt)
+    Values the file declares user-missing (SPSS missing codes and ranges) become
+    missing, as in ``haven::read_sav``, and a ``Warning:`` line says how many per
+    column: analysed as answers, a 99 'refused' would silently change every statistic.
+    """
+    from qimscale.io import read_survey
+
+    survey = read_survey(data, format=fmt, na_markers=True)
+    df, counts = survey.data, {}
+    for col, defs in survey.user_missing.items():
+        if col not in df.columns or not _numeric(df[col]):
+            continue
+        mask = False
+        for d in defs or []:
+            if isinstance(d, dict):
+                mask = mask | df[col].between(float(d["lo"]), float(d["hi"]))
+            elif not isinstance(d, str):
+                mask = mask | (df[col] == float(d))
+        n = int(mask.sum()) if mask is not False else 0
+        if n:
+            df[col] = df[col].mask(mask)
+            counts[col] = n
+    if counts:
+        click.echo(f"Warning: {source_name(data)}: {sum(counts.values())} value(s) declared user-missing in the "
+                   "file were treated as missing (" + ", ".join(f"'{c}': {n}" for c, n in counts.items()) + ")",
+                   err=True)
+    return df
+
+
+def _numeric(col) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
 
 
 def check_numeric(df, items, source) -> None:
