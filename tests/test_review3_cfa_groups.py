@@ -105,3 +105,46 @@ def test_modification_indices(case):
     top = mi.sort_values("mi", ascending=False).head(3)
     assert top[["lhs", "op", "rhs", "group"]].values.tolist() == \
         ref.sort_values("mi", ascending=False).head(3)[["lhs", "op", "rhs", "group"]].values.tolist()
+
+
+REL_CASES = ["ml_one", "ml_two_scalar", "mlr_fiml_one", "mlr_fiml_two_scalar"]
+
+
+def _rel_fit(case):
+    if case == "mlr_fiml_one":
+        return cfa(M, MISS, missing="fiml", estimator="MLR")
+    return fitted(case)
+
+
+def _ref_rel_by_group(case):
+    """semTools' compRelSEM/AVE as {group label or None: {factor: (omega, ave)}}."""
+    ref = REF["reliability"][case]
+    if isinstance(ref["omega"], dict):
+        return {None: {f: (ref["omega"][f], ref["ave"][f]) for f in ref["omega"]}}
+    return {o["group"]: {f: (o[f], a[f]) for f in o if f != "group"} for o, a in zip(ref["omega"], ref["ave"])}
+
+
+@pytest.mark.parametrize("case", REL_CASES)
+def test_composite_reliability_per_group(case):
+    res = _rel_fit(case)
+    for g, (label, want) in enumerate(_ref_rel_by_group(case).items()):
+        assert label is None or res.group_labels_[g] == label
+        got = res.reliability(group=g)
+        for f, (om, ave) in want.items():
+            assert got.loc[f, "omega"] == pytest.approx(om, abs=1e-4), (label, f)
+            assert got.loc[f, "ave"] == pytest.approx(ave, abs=1e-4), (label, f)
+
+
+@pytest.mark.parametrize("case", ["ml_two_scalar", "mlr_fiml_two_scalar"])
+def test_cli_json_reports_reliability_of_every_group(case):
+    """The JSON of a multi-group fit keeps ``reliability`` (first group) and adds
+    ``reliability_by_group``, as the WLSMV result does."""
+    out = fitted(case).to_dict()
+    want = _ref_rel_by_group(case)
+    assert set(out["reliability_by_group"]) == set(want)
+    for label, facs in want.items():
+        for f, (om, ave) in facs.items():
+            assert out["reliability_by_group"][label][f]["omega"] == pytest.approx(om, abs=1e-4)
+            assert out["reliability_by_group"][label][f]["ave"] == pytest.approx(ave, abs=1e-4)
+    first = next(iter(want))
+    assert out["reliability"] == out["reliability_by_group"][first]

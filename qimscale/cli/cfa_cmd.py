@@ -172,9 +172,10 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
     if boot is not None:
         click.echo(f"\nBootstrap percentile CIs ({n_boot} replicates):")
         click.echo(boot.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    if out["reliability"]:
-        click.echo("\nReliability (compRelSEM omega, AVE):")
-        for f, v in out["reliability"].items():
+    by_group = out.get("reliability_by_group") or ({None: out["reliability"]} if out["reliability"] else {})
+    for label, rel in by_group.items():
+        click.echo("\nReliability (compRelSEM omega, AVE)" + (f", group {label}:" if label is not None else ":"))
+        for f, v in rel.items():
             click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
 
 

@@ -1,11 +1,12 @@
 # Review 3: CFA of a three-factor, nine-item Likert scale in two sites, as a services
 # researcher fits it: a correlated residual and an equality label in the model,
-# standardized solutions, modification indices (one group, two groups, MLR), and
-# MLR + FIML with two groups and equal loadings and intercepts.
+# standardized solutions, modification indices (one group, two groups, MLR),
+# MLR + FIML with two groups and equal loadings and intercepts, and composite
+# reliability / AVE (semTools) per group.
 # Run from the repository root:  Rscript tests/reference/review3_cfa_groups.R
 # Writes tests/reference/data/review3_cfa_groups.csv (simulated, shared with the
 # Python tests) and tests/reference/review3_cfa_groups.json beside itself.
-suppressMessages({library(lavaan); library(jsonlite)})
+suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
 args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 set.seed(20261130)
@@ -55,6 +56,17 @@ summ <- function(fit, with_mi = FALSE) {
   o
 }
 res <- list(lavaan_version = as.character(packageVersion("lavaan")), model = model, model_plain = model_plain)
+rel <- function(fit) {
+  # semTools gives one row per group for a multi-group fit
+  om <- compRelSEM(fit); av <- AVE(fit)
+  if (is.data.frame(om)) list(omega = om, ave = av) else list(omega = as.list(om), ave = as.list(av))
+}
+res$reliability <- list(ml_one = rel(cfa(model, data = dat)),
+                        ml_two_scalar = rel(cfa(model, data = dat, group = "site", group.equal = c("loadings", "intercepts"))),
+                        mlr_fiml_one = rel(cfa(model, data = dmiss, missing = "fiml", estimator = "MLR")),
+                        mlr_fiml_two_scalar = rel(cfa(model, data = dmiss, group = "site",
+                                                      group.equal = c("loadings", "intercepts"),
+                                                      missing = "fiml", estimator = "MLR")))
 res$ml_one <- summ(cfa(model, data = dat), with_mi = TRUE)
 res$ml_one_stdlv <- summ(cfa(model, data = dat, std.lv = TRUE))
 res$mlr_one <- summ(cfa(model, data = dat, estimator = "MLR"), with_mi = TRUE)

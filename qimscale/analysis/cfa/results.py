@@ -786,27 +786,34 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         dict
             ``estimator, missing, ntotal, n_dropped, groups, converged, fit``
             (:meth:`fit_measures`), ``estimates`` (:meth:`parameter_estimates`
-            records), ``reliability`` (``{factor: {omega, ave}}``, first group),
-            ``validity`` (``htmt`` and ``fornell_larcker`` as nested
-            ``{factor: {factor: value}}``, when there are two or more factors)
-            and ``warnings``.
+            records), ``reliability`` (``{factor: {omega, ave}}``, first group;
+            with several groups also ``reliability_by_group``, ``{group:
+            {factor: {omega, ave}}}``, as ``semTools::compRelSEM`` gives one row
+            per group), ``validity`` (``htmt`` and ``fornell_larcker`` of the
+            first group as nested ``{factor: {factor: value}}``, when there are
+            two or more factors) and ``warnings``.
         """
         pe = self.parameter_estimates()
-        rel, validity = {}, {}
+        by_group, validity = [], {}
         if self.partable_.lv:
             try:
-                r = self.reliability()
-                rel = {f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])} for f in r.index}
+                for g in range(len(self.group_labels_)):
+                    r = self.reliability(group=g)
+                    by_group.append({f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])}
+                                     for f in r.index})
                 if len(r.index) >= 2:
                     validity = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
             except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
                 self.warnings_.append(f"reliability/validity could not be computed: {exc}")
-        return {"estimator": self.estimator, "missing": self.missing_,
-                "ntotal": self.ntotal_, "n_dropped": self.n_dropped_,
-                "groups": [None if g is None else str(g) for g in self.group_labels_],
-                "converged": bool(self.converged_), "fit": self.fit_measures(),
-                "estimates": pe.to_dict(orient="records"), "reliability": rel, "validity": validity,
-                "warnings": list(self.warnings_)}
+        out = {"estimator": self.estimator, "missing": self.missing_,
+               "ntotal": self.ntotal_, "n_dropped": self.n_dropped_,
+               "groups": [None if g is None else str(g) for g in self.group_labels_],
+               "converged": bool(self.converged_), "fit": self.fit_measures(),
+               "estimates": pe.to_dict(orient="records"), "reliability": by_group[0] if by_group else {},
+               "validity": validity, "warnings": list(self.warnings_)}
+        if len(by_group) > 1:
+            out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels_, by_group)}
+        return out
 
 
 def _collapse_groups(Delta_bd, model):
