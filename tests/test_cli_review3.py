@@ -58,3 +58,45 @@ def test_spss_user_missing_in_cfa(sav_with_user_missing):
     res = run("cfa", sav, "--model", model, "--json")
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["ntotal"] == json.loads(run("cfa", csv, "--model", model, "--json").stdout)["ntotal"]
+
+
+@pytest.mark.parametrize("cmd", ["corr", "factorability"])
+def test_unread_sheets_are_noted_by_analysis_commands(tmp_path, cmd):
+    """A workbook with several sheets: the analysis reads the first and says so on stderr, as
+    'qimscale score' does (it said nothing, so a user who meant sheet 2 never knew)."""
+    rng = np.random.default_rng(1)
+    first = pd.DataFrame(rng.integers(1, 6, size=(30, 3)), columns=["a", "b", "c"])
+    path = tmp_path / "wave.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        first.to_excel(xw, sheet_name="wave1", index=False)
+        (6 - first).to_excel(xw, sheet_name="wave2", index=False)
+    res = run(cmd, path, "--items", "a,b,c", "--json")
+    assert res.exit_code == 0, res.stderr
+    json.loads(res.stdout)
+    notes = [ln for ln in res.stderr.splitlines() if "sheets" in ln]
+    assert len(notes) == 1 and notes[0].startswith(f"Note: {path}: ") and "'wave2'" in notes[0]
+
+
+def test_renamed_duplicate_columns_are_noted():
+    """A legacy Qualtrics export repeats 'question_one'; the analysis uses the first and says how the
+    others were renamed (question_one__2, ...) instead of choosing one silently."""
+    sample = "/work/shared/samples/qualtrics/QualtricsTools_Single_Answer_Matrix_legacy.csv"
+    import os
+
+    if not os.path.exists(sample):
+        pytest.skip("shared samples not available")
+    res = run("corr", sample, "--items", "question_one,question_one__2,Q2_2", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert any(ln.startswith("Note: ") and "'question_one__2'" in ln for ln in res.stderr.splitlines())
+
+
+def test_failing_run_prints_only_the_error_line(sav_with_user_missing, tmp_path):
+    """The notes and user-missing counts of the reader wait for the analysis to succeed: a failing
+    run still prints exactly one line, the Error."""
+    sav, _ = sav_with_user_missing
+    res = run("corr", sav, "--items", "a1,a3,zz")
+    assert res.exit_code == 1
+    assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("Error: ")
+    res = run("omega", sav, "--items", "a1,a2,a3", "--n-factors", "3")  # fails in the library call
+    assert res.exit_code == 1
+    assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("Error: ")

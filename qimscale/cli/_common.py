@@ -227,12 +227,17 @@ def read_table(data, fmt=None):
     """Read DATA (``-`` is CSV on standard input) for an analysis.
 
     Values the file declares user-missing (SPSS missing codes and ranges) become
-    missing, as in ``haven::read_sav``, and a ``Warning:`` line says how many per
-    column: analysed as answers, a 99 'refused' would silently change every statistic.
+    missing, as in ``haven::read_sav``: analysed as answers, a 99 'refused' would
+    silently change every statistic. How many per column, and the reader's notes
+    (sheets left unread, repeated columns renamed), are reported as ``Warning:``
+    and ``Note:`` lines once the command's library call succeeds (see
+    :meth:`Reporter.call`), so a failing run still prints one ``Error:`` line.
     """
     from qimscale.io import read_survey
 
     survey = read_survey(data, format=fmt, na_markers=True)
+    source = source_name(data)
+    lines = [f"Note: {source}: {note}" for note in survey.notes]
     df, counts = survey.data, {}
     for col, defs in survey.user_missing.items():
         if col not in df.columns or not _numeric(df[col]):
@@ -248,10 +253,18 @@ def read_table(data, fmt=None):
             df[col] = df[col].mask(mask)
             counts[col] = n
     if counts:
-        click.echo(f"Warning: {source_name(data)}: {sum(counts.values())} value(s) declared user-missing in the "
-                   "file were treated as missing (" + ", ".join(f"'{c}': {n}" for c, n in counts.items()) + ")",
-                   err=True)
+        lines.append(f"Warning: {source}: {sum(counts.values())} value(s) declared user-missing in the file were "
+                     "treated as missing (" + ", ".join(f"'{c}': {n}" for c, n in counts.items()) + ")")
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        for line in lines:
+            click.echo(line, err=True)
+    else:
+        ctx.meta.setdefault(_READ_NOTES, []).extend(lines)
     return df
+
+
+_READ_NOTES = "qimscale.read_notes"
 
 
 def _numeric(col) -> bool:
@@ -347,6 +360,9 @@ class Reporter:
                 if self.source and exc.args and self.source not in str(exc):
                     exc.args = (f"{self.source}: {exc.args[0]}",) + exc.args[1:]
                 raise
+        ctx = click.get_current_context(silent=True)
+        for line in ctx.meta.pop(_READ_NOTES, []) if ctx is not None else []:
+            click.echo(line, err=True)
         self.warn(w.message for w in caught)
 
 
