@@ -60,6 +60,7 @@ __all__ = ["OrdinalStats", "ordinal_stage1", "encode_ordinal", "SPARSE_CATEGORY_
 
 #: A category observed fewer times than this in a group triggers a warning.
 SPARSE_CATEGORY_COUNT = 5
+RHO_BOUND = 0.999  # lavaan's bounds for a two-step polychoric correlation
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 
@@ -307,6 +308,15 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         if not np.all(conv):
             bad = [f"{items[ii[m]]}-{items[jj[m]]}" for m in np.flatnonzero(~conv)]
             warnings.warn(f"polychoric correlation did not converge{where} for {bad}", stacklevel=2)
+        # lavaan's two-step estimator searches rho in [-0.999, 0.999] (nlminb bounds)
+        # and warns above 0.99; the log-likelihood is unimodal in rho, so the
+        # bounded estimate is the clipped one
+        rho = np.clip(rho, -RHO_BOUND, RHO_BOUND)
+        for m in np.flatnonzero(np.abs(rho) > 0.99):
+            warnings.warn(f"the polychoric correlation between '{items[ii[m]]}' and '{items[jj[m]]}'{where} "
+                          f"is (nearly) 1.0 ({rho[m]:.3f}; bounded at +/-{RHO_BOUND} as in lavaan): the two "
+                          "items carry (almost) the same information; consider dropping or merging one",
+                          stacklevel=2)
     else:
         rho = np.zeros(0)
 
