@@ -122,6 +122,17 @@ def test_cli_reliability_json_for_keyed_scales():
         assert [i["n"] for i in s["items"]] == ref["item_stats"]["n"]
 
 
+def test_cli_reliability_json_listwise():
+    res = CliRunner().invoke(main, ["reliability", str(DATA), *_scale_args(), "--min", "1", "--max", "6",
+                                    "--missing", "listwise", "--json"])
+    assert res.exit_code == 0, res.output
+    for s in json.loads(res.stdout)["scales"]:
+        ref = REF[f"alpha_{s['scale']}_listwise"]
+        assert s["missing"] == "listwise" and s["n"] == ref["item_stats"]["n"][0]
+        assert s["alpha"] == pytest.approx(ref["total"]["raw_alpha"], abs=TOL)
+        assert s["omega_total"] == pytest.approx(REF[f"omega1_{s['scale']}_listwise"], abs=1e-6)
+
+
 def test_cli_omega_json_for_keyed_scales():
     res = CliRunner().invoke(main, ["omega", str(DATA), *_scale_args(), "--min", "1", "--max", "6",
                                     "--n-factors", "3", "--json"])

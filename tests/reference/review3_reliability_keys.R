@@ -38,6 +38,8 @@ for (s in names(scales)) {
   xr <- x
   for (k in scales[[s]]$keys) xr[[k]] <- 7 - xr[[k]]
   out[[paste0("omega1_", s)]] <- suppressWarnings(suppressMessages(omega(xr, nfactors = 1, plot = FALSE)))$omega.tot
+  out[[paste0("omega1_", s, "_listwise")]] <- suppressWarnings(suppressMessages(omega(na.omit(xr), nfactors = 1,
+                                                                                   plot = FALSE)))$omega.tot
 }
 items15 <- unlist(lapply(scales, `[[`, "items"), use.names = FALSE)
 keys15 <- unlist(lapply(scales, `[[`, "keys"), use.names = FALSE)
