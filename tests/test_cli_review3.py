@@ -100,3 +100,36 @@ def test_failing_run_prints_only_the_error_line(sav_with_user_missing, tmp_path)
     res = run("omega", sav, "--items", "a1,a2,a3", "--n-factors", "3")  # fails in the library call
     assert res.exit_code == 1
     assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("Error: ")
+
+
+HS = "tests/reference/data/cfa_hs1939.csv"
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+
+
+@pytest.fixture
+def hs_group_codes(tmp_path):
+    """Holzinger-Swineford with an integer site code 1/2, once complete and once with a blank code (so the
+    column is read as floats, as a .dta always is)."""
+    hs = pd.read_csv(HS)[["x1", "x2", "x3", "x4", "x5", "x6"]]
+    hs["site"] = np.where(np.arange(len(hs)) % 2 == 0, 1, 2)
+    complete, blank = tmp_path / "complete.csv", tmp_path / "blank.csv"
+    hs.to_csv(complete, index=False)
+    hs.loc[[3, 4], "site"] = np.nan
+    hs.to_csv(blank, index=False)
+    return complete, blank
+
+
+@pytest.mark.parametrize("cmd", ["cfa", "invariance"])
+def test_integer_group_codes_are_labelled_alike_whatever_the_file_stores(hs_group_codes, cmd):
+    """Group 1 is "1" (as lavaan labels it), not "1.0" because a blank cell (or a .dta) made the column float:
+    the JSON keys of the same groups changed with the storage type."""
+    complete, blank = hs_group_codes
+    args = ["--model", HS_MODEL, "--group", "site", "--json"]
+    want = json.loads(run(cmd, complete, *args).stdout)["groups"]
+    res = run(cmd, blank, *args)
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert want == ["1", "2"] and out["groups"] == want
+    if cmd == "cfa":
+        assert set(out["reliability_by_group"]) == {"1", "2"}
+        assert {e["group"] for e in out["estimates"]} == {1, 2}

@@ -41,9 +41,18 @@ def _estimator(estimator, ordered, collapse=()):
     return est, merge
 
 
-def _read(data, fmt):
-    """DATA as a DataFrame and the command's warning reporter (which names the file)."""
-    return read_table(data, fmt), Reporter(source_name(data))
+def _read(data, fmt, group=None):
+    """DATA as a DataFrame and the command's warning reporter (which names the file).
+
+    Whole-number group codes stored as floats (a column with a blank cell, any .dta)
+    become text without '.0', so group 1 is labelled "1" (as lavaan does) whatever
+    the file stores.
+    """
+    df = read_table(data, fmt)
+    col = df[group] if group is not None and group in df.columns else None
+    if col is not None and col.dtype.kind == "f" and (col.dropna() % 1 == 0).all():
+        df[group] = col.map(lambda v: v if v != v else str(int(v)))
+    return df, Reporter(source_name(data))
 
 
 def _collapse(specs):
@@ -146,7 +155,7 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 
     estimator, merge = _estimator(estimator, ordered, collapse)
     equal, partial = _group_options(group, equal, partial)
-    df, report = _read(data, fmt)
+    df, report = _read(data, fmt, group)
     with report.call():
         if merge:
             from qimscale.analysis.cfa.wlsmv import collapse_categories
@@ -202,7 +211,7 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
 
     estimator, merge = _estimator(estimator, ordered, collapse)
     _, partial = _group_options(group, None, partial)
-    df, report = _read(data, fmt)
+    df, report = _read(data, fmt, group)
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
