@@ -1,7 +1,9 @@
 """Ordinal invariance (WLSMV, two groups) of items with few categories against
 semTools::measEq.syntax (tests/reference/review3_wlsmv_invariance_few.R).
 
-Five binary items, and three binary with three 3-category items, fitted
+Five binary items, and three binary with three 3-category items (two groups), and
+four 5-category items with one binary item in three groups (data of
+wlsmv_delta_groups.R), also with the binary item's intercept released; fitted
 configural → thresholds → metric → scalar with Wu & Estabrook's (2016)
 identification. With one equal threshold (a binary item) the scale factor in the
 other groups is fixed at 1 until the intercepts are equal too; at the scalar level
@@ -31,14 +33,17 @@ from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "review3_wlsmv_invariance_few.json").read_text())
 DATA = pd.read_csv(REF_DIR / "data" / "review3_wlsmv_invariance_few.csv")
-CASE_LEVELS = [(c, lv["level"]) for c in ("binary", "mixed") for lv in REF[c]["levels"]]
+CASES = ("binary", "mixed", "three_groups", "three_groups_int")
+CASE_LEVELS = [(c, lv["level"]) for c in CASES for lv in REF[c]["levels"]]
 
 
 @cache
 def chain(case):
+    ref = REF[case]
+    data = pd.read_csv(REF_DIR / "data" / ref["data"]) if "data" in ref else DATA
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ordinal_invariance(DATA, REF[case]["model"], "group")
+        return ordinal_invariance(data, ref["model"], "group", group_partial=[ref["partial"]] if "partial" in ref else [])
 
 
 def _ref(case, level):

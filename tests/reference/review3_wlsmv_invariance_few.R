@@ -1,5 +1,7 @@
-# Review 3: ordinal (WLSMV) invariance in two groups with items of few categories:
-# five binary items, and a mix of binary and 3-category items, configural ->
+# Review 3: ordinal (WLSMV) invariance with items of few categories (two groups):
+# five binary items, a mix of binary and 3-category items, and (three groups, data of
+# wlsmv_delta_groups.R) four 5-category items with one binary item, also with the
+# binary item's intercept released; configural ->
 # thresholds -> metric -> scalar (semTools::measEq.syntax, Wu & Estabrook 2016
 # identification, which treats binary and 3-category items specially).
 # Run from the repository root:  Rscript tests/reference/review3_wlsmv_invariance_few.R
@@ -24,8 +26,13 @@ for (g in 1:2) {
 }
 write.csv(out, file.path(here, "data", "review3_wlsmv_invariance_few.csv"), row.names = FALSE)
 dat <- read.csv(file.path(here, "data", "review3_wlsmv_invariance_few.csv"))
+three <- read.csv(file.path(here, "data", "wlsmv_delta_groups.csv"))   # written by wlsmv_delta_groups.R
 models <- list(binary = list(model = "F =~ b1 + b2 + b3 + b4 + b5", items = paste0("b", 1:5)),
-               mixed = list(model = "F =~ b1 + b2 + b3 + c4 + c5 + c6", items = c(paste0("b", 1:3), paste0("c", 4:6))))
+               mixed = list(model = "F =~ b1 + b2 + b3 + c4 + c5 + c6", items = c(paste0("b", 1:3), paste0("c", 4:6))),
+               three_groups = list(model = "F =~ y1 + y2 + y3 + y4 + b5", items = c(paste0("y", 1:4), "b5"),
+                                   data = "wlsmv_delta_groups.csv"),
+               three_groups_int = list(model = "F =~ y1 + y2 + y3 + y4 + b5", items = c(paste0("y", 1:4), "b5"),
+                                       data = "wlsmv_delta_groups.csv", partial = "b5 ~ 1"))
 levels <- list(configural = "configural", thresholds = "thresholds", metric = c("thresholds", "loadings"),
                scalar = c("thresholds", "loadings", "intercepts"))
 fm_names <- c("npar", "chisq", "df", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
@@ -34,9 +41,11 @@ res <- list(lavaan_version = as.character(packageVersion("lavaan")),
             semtools_version = as.character(packageVersion("semTools")))
 for (nm in names(models)) {
   m <- models[[nm]]
-  fits <- lapply(levels, function(eq) measEq.syntax(configural.model = m$model, data = dat, ordered = m$items,
+  d <- if (is.null(m$data)) dat else three
+  fits <- lapply(levels, function(eq) measEq.syntax(configural.model = m$model, data = d, ordered = m$items,
                                                     parameterization = "delta", ID.fac = "std.lv",
                                                     ID.cat = "Wu.Estabrook.2016", group = "group", group.equal = eq,
+                                                    group.partial = if (is.null(m$partial)) "" else m$partial,
                                                     estimator = "WLSMV", return.fit = TRUE))
   lv <- lapply(names(levels), function(l) {
     i <- match(l, names(levels))
