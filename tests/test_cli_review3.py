@@ -133,3 +133,14 @@ def test_integer_group_codes_are_labelled_alike_whatever_the_file_stores(hs_grou
     if cmd == "cfa":
         assert set(out["reliability_by_group"]) == {"1", "2"}
         assert {e["group"] for e in out["estimates"]} == {1, 2}
+
+
+@pytest.mark.parametrize("cmd", ["reliability", "corr"])
+def test_two_scales_with_one_name_are_a_usage_error(tmp_path, cmd):
+    """`--scale a=... --scale a=...` reported one scale: the first was silently dropped."""
+    rng = np.random.default_rng(2)
+    path = tmp_path / "d.csv"
+    pd.DataFrame(rng.integers(1, 6, size=(40, 6)), columns=[f"q{i}" for i in range(1, 7)]).to_csv(path, index=False)
+    res = run(cmd, path, "--scale", "a=q1,q2,q3", "--scale", "a=q4,q5,q6")
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    assert "'a'" in res.stderr and "--scale" in res.stderr and res.stdout == ""

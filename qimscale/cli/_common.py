@@ -389,6 +389,11 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
         raise click.BadParameter(f"--min ({min_:g}) must be below --max ({max_:g})", param_hint="--min/--max")
     if items and scales:
         raise click.UsageError("give either --items or --scale, not both")
+    names = [parse_scale_option(s)[0] for s in scales or ()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # results are keyed by scale name: one of the two would be lost
+        raise click.BadParameter(f"scale name(s) {', '.join(map(repr, twice))} given more than once; give each "
+                                 "scale its own name", param_hint="--scale")
     source = source_name(data)
     df = read_table(data, fmt)
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
