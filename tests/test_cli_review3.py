@@ -144,3 +144,13 @@ def test_two_scales_with_one_name_are_a_usage_error(tmp_path, cmd):
     res = run(cmd, path, "--scale", "a=q1,q2,q3", "--scale", "a=q4,q5,q6")
     assert res.exit_code == 2, (res.stdout, res.stderr)
     assert "'a'" in res.stderr and "--scale" in res.stderr and res.stdout == ""
+
+
+@pytest.mark.parametrize("cmd,fmt", [("corr", "xlsx"), ("cfa", "sav"), ("score", "parquet"), ("score", "dta")])
+def test_binary_format_on_stdin_is_a_usage_error(cmd, fmt):
+    """'-' is CSV/TSV on standard input; with --format xlsx/sav/dta/parquet the run ended in
+    'internal error: FileNotFoundError ... '-'' (a bug report request) instead of saying what to do."""
+    sel = {"corr": ["--items", "a,b"], "cfa": ["--model", "F =~ a + b + c"], "score": []}[cmd]
+    res = run(cmd, "-", "--format", fmt, *sel, input=b"PK\x03\x04 not really a workbook")
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    assert "internal error" not in res.stderr and "standard input" in res.stderr and res.stdout == ""

@@ -223,6 +223,13 @@ def source_name(data) -> str:
     return "standard input" if str(data) == "-" else str(data)
 
 
+def check_stdin_format(data, fmt) -> None:
+    """'-' is text on standard input: a binary --format needs the file's name (usage error)."""
+    if str(data) == "-" and fmt in ("xlsx", "sav", "dta", "parquet"):
+        raise click.BadParameter(f"standard input ('-') is read as CSV or TSV; give the name of the {fmt} file "
+                                 "instead of '-'", param_hint="--format")
+
+
 def read_table(data, fmt=None):
     """Read DATA (``-`` is CSV on standard input) for an analysis.
 
@@ -235,6 +242,7 @@ def read_table(data, fmt=None):
     """
     from qimscale.io import read_survey
 
+    check_stdin_format(data, fmt)
     survey = read_survey(data, format=fmt, na_markers=True)
     source = source_name(data)
     lines = [f"Note: {source}: {note}" for note in survey.notes]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, split_list
+from qimscale.cli._common import check_stdin_format, emit_json, split_list
 
 _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap", "limesurvey", "kobo", "odk"]
 
@@ -72,6 +72,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
 
     # every file the run reads (data, --map, --norms, --dictionary) is an input: never overwritten
     inputs = [p for p in (data, map_file, norms, dictionary) if p]
+    check_stdin_format(data, fmt)
     if out:
         check_output_path(out, protect=inputs)
     result = score_file(data, instrument=instrument, mapping=map_file, min_answered=min_answered, format=fmt,
