@@ -154,3 +154,29 @@ def test_binary_format_on_stdin_is_a_usage_error(cmd, fmt):
     res = run(cmd, "-", "--format", fmt, *sel, input=b"PK\x03\x04 not really a workbook")
     assert res.exit_code == 2, (res.stdout, res.stderr)
     assert "internal error" not in res.stderr and "standard input" in res.stderr and res.stdout == ""
+
+
+@pytest.mark.parametrize("cmd", ["cfa", "invariance"])
+def test_model_file_with_a_byte_order_mark(tmp_path, cmd):
+    """A model file saved by Windows Notepad ('UTF-8 with BOM', CRLF) failed: "'\\ufeffvisual' is not a
+    valid variable name"."""
+    hs = pd.read_csv(HS)
+    hs["site"] = np.where(np.arange(len(hs)) % 2 == 0, "a", "b")
+    data = tmp_path / "hs.csv"
+    hs.to_csv(data, index=False)
+    model = tmp_path / "model.lav"
+    model.write_bytes(b"\xef\xbb\xbf" + HS_MODEL.replace("\n", "\r\n").encode() + b"\r\n")
+    res = run(cmd, data, "--model", model, "--group", "site", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout) == json.loads(run(cmd, data, "--model", HS_MODEL, "--group", "site", "--json").stdout)
+
+
+def test_model_file_not_utf8_is_a_one_line_error(tmp_path):
+    """A UTF-16 model file (PowerShell's '>' redirection) was 'internal error: UnicodeDecodeError'."""
+    model = tmp_path / "model.lav"
+    model.write_bytes(HS_MODEL.encode("utf-16"))
+    res = run("cfa", HS, "--model", model)
+    assert res.exit_code == 1
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {model}: ") and "UTF-8" in lines[0]
+    assert "internal error" not in res.stderr

@@ -51,8 +51,28 @@ def _read(data, fmt, group=None):
     df = read_table(data, fmt)
     col = df[group] if group is not None and group in df.columns else None
     if col is not None and col.dtype.kind == "f" and (col.dropna() % 1 == 0).all():
-        df[group] = col.map(lambda v: v if v != v else str(int(v)))
+        df[group] = col.map(lambda v: str(int(v)), na_action="ignore")
     return df, Reporter(source_name(data))
+
+
+def _model_text(ctx, param, model):
+    """``--model``: the text of the file it names (UTF-8, with or without a byte-order mark, as editors
+    on Windows save it), else the syntax itself."""
+    import os
+
+    path = model.strip()
+    if "\n" in model or not os.path.isfile(path):
+        return model
+    from qimscale.errors import DataError
+
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: the model file is not UTF-8 text (byte {exc.start + 1} is "
+                        f"0x{exc.object[exc.start]:02x}); save it as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the model file ({exc.strerror})") from None
 
 
 def _collapse(specs):
@@ -94,7 +114,7 @@ def _group_options(group, equal, partial):
 def _shared(func):
     opts = [
         click.argument("data", type=click.Path(allow_dash=True)),
-        click.option("--model", "model", required=True, metavar="FILE_OR_TEXT",
+        click.option("--model", "model", required=True, metavar="FILE_OR_TEXT", callback=_model_text,
                      help="lavaan model syntax, or a file holding it (required)."),
         click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
                      default=None,
