@@ -180,3 +180,24 @@ def test_model_file_not_utf8_is_a_one_line_error(tmp_path):
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {model}: ") and "UTF-8" in lines[0]
     assert "internal error" not in res.stderr
+
+
+def test_stata_extended_missing_values_are_missing(tmp_path):
+    """Stata's extended missing values (.a 'not applicable', ...) arrive as letters in a number column: the
+    analysis stopped with "column 'a1' is not numeric: data row 3 holds 'a'"."""
+    pyreadstat = pytest.importorskip("pyreadstat")
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=50)
+    df = pd.DataFrame({f"a{j}": np.clip(np.round(3 + f + 0.7 * rng.normal(size=50)), 1, 5) for j in range(1, 4)})
+    coded = df.astype(object)
+    coded.loc[[2, 9], "a1"] = "a"
+    path = tmp_path / "study.dta"
+    pyreadstat.write_dta(coded, str(path), missing_user_values={"a1": ["a"]})
+    clean = df.copy()
+    clean.loc[[2, 9], "a1"] = np.nan
+    csv = tmp_path / "clean.csv"
+    clean.to_csv(csv, index=False)
+    res = run("corr", path, "--items", "a1,a2,a3", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout) == json.loads(run("corr", csv, "--items", "a1,a2,a3", "--json").stdout)
+    assert "2 value(s) declared user-missing" in res.stderr

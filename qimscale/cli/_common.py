@@ -240,6 +240,8 @@ def read_table(data, fmt=None):
     and ``Note:`` lines once the command's library call succeeds (see
     :meth:`Reporter.call`), so a failing run still prints one ``Error:`` line.
     """
+    import pandas as pd
+
     from qimscale.io import read_survey
 
     check_stdin_format(data, fmt)
@@ -248,18 +250,23 @@ def read_table(data, fmt=None):
     lines = [f"Note: {source}: {note}" for note in survey.notes]
     df, counts = survey.data, {}
     for col, defs in survey.user_missing.items():
-        if col not in df.columns or not _numeric(df[col]):
+        if col not in df.columns:
             continue
-        mask = False
-        for d in defs or []:
+        s = df[col]
+        letters = [d for d in defs or [] if isinstance(d, str)]  # Stata's .a-.z arrive as letters
+        mask = s.isin(letters)
+        for d in (defs or []) if _numeric(s) else []:  # SPSS codes and lo-hi ranges
             if isinstance(d, dict):
-                mask = mask | df[col].between(float(d["lo"]), float(d["hi"]))
+                mask = mask | s.between(float(d["lo"]), float(d["hi"]))
             elif not isinstance(d, str):
-                mask = mask | (df[col] == float(d))
-        n = int(mask.sum()) if mask is not False else 0
-        if n:
-            df[col] = df[col].mask(mask)
-            counts[col] = n
+                mask = mask | (s == float(d))
+        if mask.any():
+            s = s.mask(mask)
+            if letters and not _numeric(s):
+                with contextlib.suppress(ValueError, TypeError):
+                    s = pd.to_numeric(s)
+            df[col] = s
+            counts[col] = int(mask.sum())
     if counts:
         lines.append(f"Warning: {source}: {sum(counts.values())} value(s) declared user-missing in the file were "
                      "treated as missing (" + ", ".join(f"'{c}': {n}" for c, n in counts.items()) + ")")
