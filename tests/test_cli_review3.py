@@ -201,3 +201,18 @@ def test_stata_extended_missing_values_are_missing(tmp_path):
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout) == json.loads(run("corr", csv, "--items", "a1,a2,a3", "--json").stdout)
     assert "2 value(s) declared user-missing" in res.stderr
+
+
+@pytest.mark.parametrize("cmd", ["cfa", "invariance"])
+def test_nullable_integer_group_column_with_a_blank(hs_group_codes, tmp_path, cmd):
+    """`score --out scores.parquet` stores codes as nullable Int8; a blank group code then made
+    `cfa --group` end in 'internal error: TypeError: boolean value of NA is ambiguous'."""
+    complete, blank = hs_group_codes
+    df = pd.read_csv(blank)
+    df["site"] = df["site"].astype("Int8")
+    path = tmp_path / "scores.parquet"
+    df.to_parquet(path)
+    args = ["--model", HS_MODEL, "--group", "site", "--json"]
+    res = run(cmd, path, *args)
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout) == json.loads(run(cmd, blank, *args).stdout)

@@ -45,13 +45,16 @@ def _read(data, fmt, group=None):
     """DATA as a DataFrame and the command's warning reporter (which names the file).
 
     Whole-number group codes stored as floats (a column with a blank cell, any .dta)
-    become text without '.0', so group 1 is labelled "1" (as lavaan does) whatever
-    the file stores.
+    or as nullable integers (Parquet from 'qimscale score') become text without '.0',
+    so group 1 is labelled "1" (as lavaan does) whatever the file stores, and a blank
+    code is NaN, never pandas' NA.
     """
     df = read_table(data, fmt)
     col = df[group] if group is not None and group in df.columns else None
-    if col is not None and col.dtype.kind == "f" and (col.dropna() % 1 == 0).all():
-        df[group] = col.map(lambda v: str(int(v)), na_action="ignore")
+    if col is not None and (col.dtype.kind == "f" or (col.dtype.kind in "iu" and col.isna().any())):
+        col = col.astype("float64")  # pandas' NA (nullable integers) becomes NaN
+        if (col.dropna() % 1 == 0).all():
+            df[group] = col.map(lambda v: str(int(v)), na_action="ignore")
     return df, Reporter(source_name(data))
 
 
