@@ -216,3 +216,29 @@ def test_nullable_integer_group_column_with_a_blank(hs_group_codes, tmp_path, cm
     res = run(cmd, path, *args)
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout) == json.loads(run(cmd, blank, *args).stdout)
+
+
+def test_group_column_that_is_a_model_variable_keeps_the_library_message(hs_group_codes):
+    """The group-code conversion must not turn a model variable into text: the library's own error
+    ('also a variable of the model') is what the user needs, not 'column is not numeric'."""
+    _, blank = hs_group_codes
+    df = pd.read_csv(blank)  # 'site' is whole numbers with a blank: the conversion's case
+    df["x4"] = df["site"]
+    path = blank.parent / "site_in_model.csv"
+    df.to_csv(path, index=False)
+    res = run("cfa", path, "--model", HS_MODEL, "--group", "x4")
+    assert res.exit_code == 1
+    assert "also a variable of the model" in res.stderr and len(res.stderr.splitlines()) == 1
+
+
+def test_invariance_needs_two_groups(hs_group_codes, tmp_path):
+    """A group column with one value (data filtered to one site) printed four identical models,
+    'Highest level held: strict', exit 0."""
+    complete, _ = hs_group_codes
+    df = pd.read_csv(complete)
+    path = tmp_path / "one_site.csv"
+    df[df["site"] == 1].to_csv(path, index=False)
+    res = run("invariance", path, "--model", HS_MODEL, "--group", "site")
+    assert res.exit_code == 1, res.stdout
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {path}: ") and "'site'" in lines[0] and res.stdout == ""

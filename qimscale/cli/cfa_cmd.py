@@ -41,20 +41,31 @@ def _estimator(estimator, ordered, collapse=()):
     return est, merge
 
 
-def _read(data, fmt, group=None):
+def _read(data, fmt, group=None, model="", min_groups=1):
     """DATA as a DataFrame and the command's warning reporter (which names the file).
 
     Whole-number group codes stored as floats (a column with a blank cell, any .dta)
     or as nullable integers (Parquet from 'qimscale score') become text without '.0',
     so group 1 is labelled "1" (as lavaan does) whatever the file stores, and a blank
-    code is NaN, never pandas' NA.
+    code is NaN, never pandas' NA. A group column that the model uses is left as it is
+    (the fit rejects it). Fewer than ``min_groups`` groups is a data error.
     """
+    import re
+
     df = read_table(data, fmt)
     col = df[group] if group is not None and group in df.columns else None
-    if col is not None and (col.dtype.kind == "f" or (col.dtype.kind in "iu" and col.isna().any())):
+    in_model = col is not None and re.search(rf"(?<![\w.]){re.escape(group)}(?![\w.])", model)
+    if col is not None and not in_model and (col.dtype.kind == "f" or (col.dtype.kind in "iu" and col.isna().any())):
         col = col.astype("float64")  # pandas' NA (nullable integers) becomes NaN
         if (col.dropna() % 1 == 0).all():
             df[group] = col.map(lambda v: str(int(v)), na_action="ignore")
+    if col is not None and col.nunique() < min_groups:
+        from qimscale.errors import DataError
+
+        values = col.dropna().unique()
+        raise DataError(f"{source_name(data)}: the group column '{group}' "
+                        + (f"holds one value ({values[0]}); comparing groups needs at least {min_groups} groups"
+                           if len(values) else "is empty; fill it in or leave out --group"))
     return df, Reporter(source_name(data))
 
 
@@ -178,7 +189,7 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 
     estimator, merge = _estimator(estimator, ordered, collapse)
     equal, partial = _group_options(group, equal, partial)
-    df, report = _read(data, fmt, group)
+    df, report = _read(data, fmt, group, model)
     with report.call():
         if merge:
             from qimscale.analysis.cfa.wlsmv import collapse_categories
@@ -234,7 +245,7 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
 
     estimator, merge = _estimator(estimator, ordered, collapse)
     _, partial = _group_options(group, None, partial)
-    df, report = _read(data, fmt, group)
+    df, report = _read(data, fmt, group, model, min_groups=2)
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
