@@ -242,3 +242,14 @@ def test_invariance_needs_two_groups(hs_group_codes, tmp_path):
     assert res.exit_code == 1, res.stdout
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {path}: ") and "'site'" in lines[0] and res.stdout == ""
+
+
+def test_item_missing_only_by_spaces_or_case_names_the_column(tmp_path):
+    """Header ' q1 ' (spaces from a hand-edited file) or 'Q2': the error listed 'id, q1 , Q2' and left the
+    user to spot the difference."""
+    path = tmp_path / "sp.csv"
+    path.write_text("id, q1 ,Q2,q3\n1,2,3,1\n2,3,4,2\n3,3,3,4\n4,5,4,5\n")
+    res = run("corr", path, "--items", "q1,q2,q3")
+    assert res.exit_code == 1
+    line = res.stderr.strip()
+    assert "\n" not in line and "' q1 '" in line and "'Q2'" in line

@@ -204,8 +204,11 @@ def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, inst
     for s in specs:
         missing = [i for i in s.items if i not in columns]
         if missing:
+            near = {m: c for m in missing for c in columns if str(c).strip().casefold() == m.strip().casefold()}
+            hint = ("; the file has " + ", ".join(f"{c!r} for {m!r}" for m, c in near.items())
+                    + " (names must match exactly, spaces and case included)") if near else ""
             raise DataError(
-                f"{source}: scale '{s.name}': column(s) {', '.join(repr(m) for m in missing)} not found; "
+                f"{source}: scale '{s.name}': column(s) {', '.join(repr(m) for m in missing)} not found{hint}; "
                 f"available columns: {', '.join(columns[:30])}{' ...' if len(columns) > 30 else ''}"
             )
     return specs
