@@ -289,3 +289,20 @@ def test_fiml_on_complete_data_reports_fiml():
     res = CFA("F =~ x0 + x1 + x2 + x3", missing="fiml").fit(d)
     assert res.to_dict()["missing"] == "fiml" and not res.fiml_
     assert CFA("F =~ x0 + x1 + x2 + x3").fit(d).to_dict()["missing"] == "listwise"
+
+
+def test_listwise_deletion_is_reported():
+    """ML with missing values drops incomplete cases (lavaan's default) and says how many."""
+    import numpy as np
+    import pandas as pd
+
+    from qimscale.analysis.cfa import CFA
+
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=200)
+    d = pd.DataFrame({f"x{i}": f + rng.normal(size=200) for i in range(4)})
+    d.iloc[:7, 1] = np.nan
+    res = CFA("F =~ x0 + x1 + x2 + x3").fit(d)
+    assert res.ntotal_ == 193
+    assert any(w.startswith("7 case(s) with a missing value in a model variable were dropped") for w in res.warnings_)
+    assert not any("dropped" in w for w in CFA("F =~ x0 + x1 + x2 + x3", missing="fiml").fit(d).warnings_)

@@ -315,6 +315,11 @@ class CFA:
         if no_group:  # as lavaan's "group variable contains missing values"
             res.warnings_.append(f"{no_group} case(s) without a value in the group column {self.group!r} "
                                  "were dropped")
+        if dropped > no_group:  # lavaan reports "used" vs "total" observations; say it outright
+            why = ("with a missing value in a model variable were dropped (listwise deletion); "
+                   "missing='fiml' uses them" if self.missing == "listwise" else
+                   "without any observed model variable (or with a missing exogenous covariate) were dropped")
+            res.warnings_.append(f"{dropped - no_group} case(s) {why}")
         return res
 
 
