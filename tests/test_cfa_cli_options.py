@@ -72,4 +72,9 @@ def test_missing_pairwise_reaches_wlsmv(tmp_path):
     res = run("cfa", path, "--model", MODEL, "--ordered", "all", "--missing", "pairwise", "--json")
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["fit"]["df"] == 9
-    assert run("cfa", path, "--model", MODEL, "--missing", "pairwise").exit_code == 1
+    res = run("cfa", path, "--model", MODEL, "--missing", "pairwise")  # ML: a usage error
+    assert res.exit_code == 2 and "pairwise deletion is for ordinal items (WLSMV)" in res.output
+    res = run("cfa", path, "--model", MODEL, "--ordered", "all", "--missing", "fiml")
+    assert res.exit_code == 2 and "FIML is for ML/MLR" in res.output
+    res = run("cfa", path, "--model", MODEL, "--estimator", "WLSMV")
+    assert res.exit_code == 2 and "name them with --ordered" in res.output

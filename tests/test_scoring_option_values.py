@@ -34,5 +34,12 @@ QUALTRICS = CODES.parent / "qualtrics_current_matrix_choicetext.csv"
 def test_min_seconds_must_be_a_non_negative_number(value):
     """A negative or NaN threshold flagged nobody, silently."""
     res = CliRunner().invoke(main, ["score", str(QUALTRICS), "--min-seconds", value])
-    assert res.exit_code == 1, res.output
-    assert res.output.startswith("Error: --min-seconds") and res.output.count("\n") == 1, res.output
+    assert res.exit_code == 2, res.output  # a usage error (the contract's exit 2)
+    assert "Invalid value for '--min-seconds': must be a number of seconds >= 0" in res.output, res.output
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "nan", "-0.2"])
+def test_min_answered_outside_0_1_is_a_usage_error(value):
+    res = CliRunner().invoke(main, ["score", str(QUALTRICS), "--min-answered", value])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--min-answered': must be a fraction in (0, 1]" in res.output

@@ -22,11 +22,12 @@ def _ordered(value, df):
     return split_list(value)
 
 
-def _estimator(estimator, ordered, collapse=()):
-    """The estimator and the ``--collapse`` merges, checked together.
+def _estimator(estimator, ordered, collapse=(), missing="listwise"):
+    """The estimator, ``--missing`` and the ``--collapse`` merges, checked together.
 
-    ML by default, WLSMV with --ordered (as lavaan); ML or MLR with ordinal
-    items, or category merges without WLSMV, are usage errors.
+    ML by default, WLSMV with --ordered (as lavaan). Usage errors (exit 2):
+    ML or MLR with ordinal items, WLSMV without them, FIML with WLSMV,
+    pairwise deletion with ML/MLR, category merges without WLSMV.
     """
     if estimator is None:
         est = "WLSMV" if ordered else "ML"
@@ -35,6 +36,15 @@ def _estimator(estimator, ordered, collapse=()):
         if ordered and est != "WLSMV":
             raise click.BadParameter(f"--ordered items need --estimator WLSMV (or no --estimator); "
                                      f"got {estimator}", param_hint="--estimator")
+        if est == "WLSMV" and not ordered:
+            raise click.BadParameter("WLSMV is for ordinal items: name them with --ordered (all, or a,b,c)",
+                                     param_hint="--estimator")
+    if missing == "fiml" and est == "WLSMV":
+        raise click.BadParameter("FIML is for ML/MLR; with ordinal items (WLSMV) use listwise or pairwise",
+                                 param_hint="--missing")
+    if missing == "pairwise" and est != "WLSMV":
+        raise click.BadParameter(f"pairwise deletion is for ordinal items (WLSMV); with {est} use listwise or "
+                                 "fiml", param_hint="--missing")
     merge = _collapse(collapse)
     if merge and est != "WLSMV":
         raise click.BadParameter("merging categories is for ordinal items (WLSMV)", param_hint="--collapse")
@@ -187,7 +197,7 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
     """
     from qimscale.analysis.cfa import CFA
 
-    estimator, merge = _estimator(estimator, ordered, collapse)
+    estimator, merge = _estimator(estimator, ordered, collapse, missing)
     equal, partial = _group_options(group, equal, partial)
     df, report = _read(data, fmt, group, model)
     with report.call():
@@ -243,7 +253,7 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     """
     from qimscale.analysis.cfa import measurement_invariance
 
-    estimator, merge = _estimator(estimator, ordered, collapse)
+    estimator, merge = _estimator(estimator, ordered, collapse, missing)
     _, partial = _group_options(group, None, partial)
     df, report = _read(data, fmt, group, model, min_groups=2)
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:

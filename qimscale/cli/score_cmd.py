@@ -9,12 +9,22 @@ from qimscale.cli._common import check_stdin_format, emit_json, split_list
 _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap", "limesurvey", "kobo", "odk"]
 
 
+def _checked(value, ok, what):
+    """An option value that must be finite and pass ``ok`` (else a usage error, exit 2)."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and ok(value)):
+        raise click.BadParameter(f"must be {what}; got {value}")
+    return value
+
+
 @click.command("score")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--map", "map_file", type=click.Path(), metavar="FILE",
               help="Column-to-item mapping: CSV with columns 'column,item', or YAML {column: item}.")
-@click.option("--min-answered", type=float, default=0.8, show_default=True,
+@click.option("--min-answered", type=float, default=0.8, show_default=True, callback=lambda c, p, v: _checked(
+              v, lambda x: 0 < x <= 1, "a fraction in (0, 1]"),
               help="Fraction of a scale's items that must be answered for a score (else missing).")
 @click.option("--out", type=click.Path(), metavar="FILE",
               help="Write scores (.csv, .xlsx, .sav, .dta, .parquet), plus <stem>.problems.csv and "
@@ -27,7 +37,8 @@ _FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap"
               help="Add the qc_* data-quality columns.")
 @click.option("--sums", is_flag=True, help="Add pro-rated sum scores <scale>_sum.")
 @click.option("--norms", type=click.Path(), metavar="CSV", help="Norms (scale,mean,sd) for T-scores and percentiles.")
-@click.option("--min-seconds", type=float, help="Too-fast threshold in seconds (default 2 s per item).")
+@click.option("--min-seconds", type=float, callback=lambda c, p, v: _checked(v, lambda x: x >= 0, "a number of seconds >= 0"),
+              help="Too-fast threshold in seconds (default 2 s per item).")
 @click.option("--dictionary", type=click.Path(), metavar="FILE",
               help="REDCap data dictionary CSV (identifiers, labels), or a Qualtrics .qsf (recode values are "
                    "mapped back to the instrument's codes).")
