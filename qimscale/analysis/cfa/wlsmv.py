@@ -59,7 +59,7 @@ from scipy import stats
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
-from .fit_indices import cfi, rmsea, rmsea_ci, tli
+from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
@@ -860,6 +860,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     x2s = ss["stat"]
     n_rmsea = N - G  # lavaan's lav_utils_get_ntotal() for categorical data
     ci = rmsea_ci(x2s, df, n_rmsea, G)
+    ci0 = rmsea_ci(chisq, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
         "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
@@ -872,10 +873,13 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         "cfi": cfi(chisq, df, base_chisq, base_df),
         "tli": tli(chisq, df, base_chisq, base_df),
         "rmsea": rmsea(chisq, df, n_rmsea, G),
+        "rmsea_ci_lower": ci0[0], "rmsea_ci_upper": ci0[1],
+        "rmsea_pvalue": rmsea_close(chisq, df, n_rmsea, G, 1.0, 0.05),
         "cfi_scaled": cfi(x2s, df, bss["stat"], base_df),
         "tli_scaled": tli(x2s, df, bss["stat"], base_df),
         "rmsea_scaled": rmsea(x2s, df, n_rmsea, G),
         "rmsea_ci_lower_scaled": ci[0], "rmsea_ci_upper_scaled": ci[1],
+        "rmsea_pvalue_scaled": rmsea_close(x2s, df, n_rmsea, G, 1.0, 0.05),
         "srmr": srmr,
         "n_dropped": n_dropped,
     }
