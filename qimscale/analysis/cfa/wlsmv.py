@@ -29,6 +29,8 @@
    baseline (:math:`\\mathrm{RMSEA} = \\sqrt{G}\\sqrt{\\max(T/(N-G)/df - 1/(N-G), 0)}`),
    and ``srmr`` is Bentler's SRMR on the correlation residuals
    (:math:`\\sum_g f_g\\sqrt{\\sum_{i>j} r_{ij}^2 / (p(p+1)/2)}`).
+   ``cfi_robust``, ``tli_robust`` and ``rmsea_robust`` (with its interval and
+   p-values) are Savalei's (2021) catML indices, see :mod:`.wlsmv_robust`.
 
 Lavaan's ``zero.add`` rule (0.5 added to a single empty cell of a 2 x 2
 table, margins kept) is applied; larger tables are used as observed.
@@ -63,6 +65,7 @@ from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
+from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
            "category_counts", "ordinal_stage1_groups", "fit_stage2", "infer_ordered",
@@ -883,6 +886,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         "srmr": srmr,
         "n_dropped": n_dropped,
     }
+    # Savalei's (2021) robust indices from the catML statistic, as lavaan >= 0.6-13
+    fit.update(catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_inv,
+                                    df, base_df))
     fit.update(extra or {})
     test = {"chisq": chisq, "chisq_group": chisq_group, "df": df, "trace_ugamma": tr1,
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
