@@ -58,7 +58,7 @@ def test_fit_measures(fitted, name):
     for key, want in ref.items():
         k = key.replace(".", "_")
         if k not in fm:
-            continue  # e.g. the robust (Savalei) indices, which qimscale does not compute for WLSMV
+            continue  # keys qimscale does not report for WLSMV (e.g. nnfi, rni, gfi)
         got = fm[k]
         if want is None:
             assert got is None or np.isnan(got), k
