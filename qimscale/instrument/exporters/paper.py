@@ -53,7 +53,8 @@ def _model(inst, form, lang):
 
 
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
+    # one line: a line break would end the Markdown table row
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def render_markdown(inst, form: str = "self", lang: str | None = None) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 
+from qimscale.errors import InstrumentError
 from qimscale.instrument.exporters._common import check_form, check_lang, local, sections
 
 #: The 18 headers exactly as REDCap writes them (note the unquoted ``Identifier?``).
@@ -39,9 +40,20 @@ COLUMNS = [
 EXTENSION = ".csv"
 
 
-def choices_string(pairs) -> str:
-    """``[(1, 'Yes'), (0, 'No')]`` -> ``'1, Yes | 0, No'``."""
-    return " | ".join(f"{code}, {label}" for code, label in pairs)
+def choices_string(pairs, where: str = "") -> str:
+    """``[(1, 'Yes'), (0, 'No')]`` -> ``'1, Yes | 0, No'``.
+
+    REDCap splits choices on ``|`` and on line breaks, so each label is written
+    on one line, and a label holding ``|`` (which cannot be escaped) is an error.
+    """
+    out = []
+    for code, label in pairs:
+        label = " ".join(str(label).split())
+        if "|" in label:
+            raise InstrumentError(f"{where}choice {code} '{label}': REDCap separates choices with '|', so a choice "
+                                  f"label cannot contain it; reword the label (for example with '/')")
+        out.append(f"{code}, {label}")
+    return " | ".join(out)
 
 
 def form_name(inst, form: str) -> str:
@@ -75,7 +87,8 @@ def rows(inst, form: str = "self", lang: str | None = None) -> list[dict]:
             widget = b.widget or ("radio" if len(b.choices) <= 5 else "dropdown")
             out.append(row(field_name=b.id, section_header=sec, field_type=widget, field_label=label,
                            select_choices_or_calculations=choices_string(
-                               (c.code, local(c.labels, lang, d)) for c in b.choices),
+                               ((c.code, local(c.labels, lang, d)) for c in b.choices),
+                               f"{inst.path}: background field '{b.id}': "),
                            field_note=note, identifier=ident))
         else:
             out.append(row(field_name=b.id, section_header=sec, field_type="text", field_label=label,
@@ -83,7 +96,8 @@ def rows(inst, form: str = "self", lang: str | None = None) -> list[dict]:
                            text_validation_type_or_show_slider_number="integer" if b.type == "integer" else ""))
     for sec in sections(inst, form, lang):
         rs = inst.response_scale(sec.scale.id)
-        ch = choices_string((o.code, local(o.labels, lang, d)) for o in rs.all_options())
+        ch = choices_string(((o.code, local(o.labels, lang, d)) for o in rs.all_options()),
+                            f"{inst.path}: response scale '{rs.id}': ")
         header = f"{sec.domain_label}: {sec.stem}" if sec.first_in_domain else sec.stem
         for k, it in enumerate(sec.items):
             out.append(row(field_name=it.id, section_header=header if k == 0 else "", field_type="radio",

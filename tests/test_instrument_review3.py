@@ -1,0 +1,79 @@
+"""Review 3 of the instrument exporters: texts with line breaks and pipes in the platform files."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+
+import pytest
+
+from qimscale.errors import InstrumentError
+from qimscale.instrument.exporters import paper, redcap
+from qimscale.instrument.loader import bundled_path, instrument_from_raw, read_raw
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return read_raw(bundled_path(), "qim-competency.yaml")
+
+
+def _inst(raw, edit):
+    r = copy.deepcopy(raw)
+    edit(r)
+    return instrument_from_raw(r, "edited.yaml")
+
+
+def _multiline_texts(r):
+    """Texts as a translator's worksheet or a YAML literal block leaves them: with line breaks."""
+    opts = r["response_scales"][0]["options"]
+    opts[2]["label"]["en"] = "Neither agree\nnor disagree"
+    r["response_scales"][0]["not_applicable"]["label"]["en"] = "Not applicable /\r\ncan't judge"
+    bg = next(b for b in r["background"] if b["id"] == "qim_type")
+    bg["choices"][1]["label"]["en"] = "Clinical: a clinician who moved into QI,\nmostly trained on the job"
+    it = next(i for i in r["items"] if i["id"] == "exp_meth_1")
+    it["text"]["self"]["en"] = "I hold a formal qualification in quality improvement\nor operations management."
+
+
+def _redcap_choices(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    return {r[0]: r[5] for r in rows[1:]}
+
+
+def test_redcap_choice_labels_with_line_breaks_keep_one_choice_per_code(raw):
+    """REDCap reads a line break inside 'Choices' as the start of a new choice: the label
+    'Neither agree\\nnor disagree' became a choice 'nor disagree' without a code, and the upload
+    was rejected. Labels are written on one line."""
+    inst = _inst(raw, _multiline_texts)
+    ch = _redcap_choices(redcap.render(inst, "self"))
+    for field in ("exp_meth_1", "lead_sys_4", "qim_type"):
+        assert "\n" not in ch[field] and "\r" not in ch[field], field
+    assert ch["lead_sys_4"] == ("1, Strongly disagree | 2, Disagree | 3, Neither agree nor disagree | 4, Agree | "
+                                "5, Strongly agree | 9, Not applicable / can't judge")
+    assert ch["qim_type"].endswith("2, Clinical: a clinician who moved into QI, mostly trained on the job")
+
+
+def test_redcap_choice_label_with_a_pipe_is_an_error(raw):
+    """'|' separates REDCap choices and cannot be escaped: 'Agree | mostly' was written as is and
+    REDCap read a choice ' mostly' without a code. The export now stops and names the label."""
+    def edit(r):
+        r["response_scales"][0]["options"][3]["label"]["en"] = "Agree | mostly"
+
+    inst = _inst(raw, edit)
+    with pytest.raises(InstrumentError, match=r"Agree \| mostly"):
+        redcap.render(inst, "self")
+
+
+def test_markdown_table_rows_stay_on_one_line(raw):
+    """A line break in an item text or an option label split the Markdown table row, so the
+    paper form lost the statement and its tick boxes."""
+    inst = _inst(raw, _multiline_texts)
+    md = paper.render_markdown(inst, "self")
+    rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "<sub>" in ln]
+    assert len(rows) == len(inst.items)
+    assert all(ln.count("\u2610") == 6 for ln in rows)
+    assert rows[0].startswith("| 1 <sub>exp_meth_1</sub> | I hold a formal qualification in quality improvement "
+                              "or operations management.")
+    headers = [ln for ln in md.splitlines() if ln.startswith("| # | Statement")]
+    assert len(headers) == len(inst.scales)
+    assert all("Neither agree nor disagree (3)" in h and "Not applicable / can't judge (9)" in h for h in headers)
