@@ -77,3 +77,27 @@ def test_markdown_table_rows_stay_on_one_line(raw):
     headers = [ln for ln in md.splitlines() if ln.startswith("| # | Statement")]
     assert len(headers) == len(inst.scales)
     assert all("Neither agree nor disagree (3)" in h and "Not applicable / can't judge (9)" in h for h in headers)
+
+
+def _item_with_own_scale(r):
+    r["response_scales"].append({"id": "freq4", "options": [
+        {"code": c, "label": {"en": lab}} for c, lab in enumerate(["Never", "Sometimes", "Often", "Always"])]})
+    next(i for i in r["items"] if i["id"] == "exp_meth_2")["response"] = "freq4"
+
+
+def test_item_response_scale_other_than_its_scales_is_rejected(raw):
+    """Every platform shows a scale as one matrix with one set of answers (REDCap matrix group,
+    LimeSurvey array, Qualtrics matrix, XLSForm grid, paper table), built from the scale's response
+    scale. An item with its own ``response:`` was exported with the scale's options (1-5 agree) while
+    scoring expected its own codes (0-3): answers 4 and 5 became 'out of range' problems and the other
+    codes were scored on the wrong scale. The instrument is now invalid, naming the item."""
+    with pytest.raises(InstrumentError, match=r"exp_meth_2.*freq4.*agree5.*exp_methods"):
+        _inst(raw, _item_with_own_scale)
+
+
+def test_item_naming_its_scales_response_scale_is_fine(raw):
+    def edit(r):
+        next(i for i in r["items"] if i["id"] == "exp_meth_2")["response"] = "agree5"
+
+    inst = _inst(raw, edit)
+    assert inst.response_scale("exp_meth_2").id == "agree5"

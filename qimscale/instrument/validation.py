@@ -179,6 +179,16 @@ def validate_instrument(inst, *, errors_only: bool = False) -> list[Problem]:
             add("error", where, "scale", f"unknown scale '{it.scale}'; known scales: {', '.join(scale_ids)}")
         if it.response and it.response not in rs_ids:
             add("error", where, "response", f"unknown response scale '{it.response}'; known: {', '.join(rs_ids)}")
+        elif it.response and it.scale in scale_ids:
+            own = next(s for s in inst.scales if s.id == it.scale).response or inst.default_response_scale
+            if it.response != own:
+                # every export shows a scale as one matrix with the scale's answers (REDCap matrix
+                # group, LimeSurvey array, Qualtrics matrix, XLSForm grid, paper table)
+                add("error", where, "response",
+                    f"response scale '{it.response}' differs from '{own}', the response scale of its scale "
+                    f"'{it.scale}'; the survey "
+                    f"exports show each scale as one matrix with one set of answers, so put the item in a "
+                    f"scale that uses '{it.response}'")
         if known_codes is not None:
             for c in it.source_codes:
                 if c not in known_codes:
