@@ -101,3 +101,33 @@ def test_item_naming_its_scales_response_scale_is_fine(raw):
 
     inst = _inst(raw, edit)
     assert inst.response_scale("exp_meth_2").id == "agree5"
+
+
+@pytest.mark.parametrize("where", ["not_applicable", "background"])
+def test_limesurvey_answer_codes_must_be_alphanumeric(raw, where):
+    """LimeSurvey stores answer codes of 1-5 letters or digits only (its Answer model rejects
+    others), so a survey-research habit such as -9 for 'not applicable' gave a TSV whose answer
+    rows LimeSurvey refuses. The export now stops and names the code; REDCap and XLSForm keep it."""
+    from qimscale.instrument.exporters import limesurvey, xlsform
+
+    def edit(r):
+        if where == "not_applicable":
+            r["response_scales"][0]["not_applicable"]["code"] = -9
+        else:
+            next(b for b in r["background"] if b["id"] == "org_type")["choices"][1]["code"] = -9
+
+    inst = _inst(raw, edit)
+    with pytest.raises(InstrumentError, match=r"-9.*LimeSurvey"):
+        limesurvey.render(inst, "self")
+    assert "-9, " in redcap.render(inst, "self")
+    xlsform.render(inst, "self")
+
+
+def test_limesurvey_answer_codes_of_six_digits_are_rejected(raw):
+    def edit(r):
+        r["response_scales"][0]["not_applicable"]["code"] = 999999
+
+    from qimscale.instrument.exporters import limesurvey
+
+    with pytest.raises(InstrumentError, match=r"999999"):
+        limesurvey.render(_inst(raw, edit), "self")

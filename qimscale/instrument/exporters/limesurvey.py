@@ -8,6 +8,7 @@ Background fields are ``L`` (list, radio) or ``S`` (short text) / ``N``
 whose subquestions are the items and whose answers are the response options,
 with numeric codes 1..5 and ``assessment_value`` equal to the code. The
 not-applicable answer keeps its code (9) with ``assessment_value`` 0.
+LimeSurvey answer codes are 1-5 letters or digits, so a code such as -9 is an error.
 
 LimeSurvey codes must be alphanumeric: question and subquestion codes are the
 ids without underscores (``lead_sys_2`` -> ``leadsys2``), so a response column
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 
+from qimscale.errors import InstrumentError
 from qimscale.instrument.exporters._common import check_form, check_lang, local, sections
 
 EXTENSION = ".txt"
@@ -39,6 +41,20 @@ def rows(inst, form: str = "self", lang: str | None = None) -> list[dict]:
         r = dict.fromkeys(COLUMNS, "")
         r.update({k: str(v) for k, v in kw.items()})
         out.append(r)
+
+    def check_code(code, where):
+        # LimeSurvey's Answer model takes 1-5 letters or digits only (no '-', so no -9)
+        if not (str(code).isascii() and str(code).isalnum() and len(str(code)) <= 5):
+            raise InstrumentError(f"{inst.path}: {where}: answer code {code} cannot be a LimeSurvey answer code "
+                                  f"(1-5 letters or digits); use a code such as 9 or 99")
+
+    for b in inst.background_for(form):
+        for c in b.choices:
+            check_code(c.code, f"background field '{b.id}'")
+    for sec in sections(inst, form, base):
+        rs = inst.response_scale(sec.scale.id)
+        for o in rs.all_options():
+            check_code(o.code, f"response scale '{rs.id}'")
 
     row(**{"class": "S", "name": "language", "text": base})
     row(**{"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])})
