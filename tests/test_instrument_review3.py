@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,31 @@ def test_limesurvey_answer_codes_of_six_digits_are_rejected(raw):
 
     with pytest.raises(InstrumentError, match=r"999999"):
         limesurvey.render(_inst(raw, edit), "self")
+
+
+def test_export_all_writes_the_forms_the_instrument_has(tmp_path):
+    """An instrument with only the self form: --format all without --form exports it (it asked for both)."""
+    import yaml
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    d = yaml.safe_load((Path(__file__).resolve().parents[1] / "instrument" / "qim-competency.yaml").read_text())
+
+    def drop_observer(o):
+        if isinstance(o, dict):
+            return {k: drop_observer(v) for k, v in o.items() if k != "observer"}
+        if isinstance(o, list):
+            return [drop_observer(v) for v in o
+                    if v != "observer" and not (isinstance(v, dict) and v.get("id") == "observer")]
+        return o
+
+    d = drop_observer(d)
+    d["background"] = [dict(b, forms=["self"]) for b in d["background"] if b.get("text", {}).get("self")]
+    spec = tmp_path / "self_only.yaml"
+    spec.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False))
+    res = CliRunner().invoke(main, ["instrument", "export", "--format", "all", "--instrument", str(spec),
+                                    "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names and not any("observer" in n for n in names) and any("self_redcap" in n for n in names)

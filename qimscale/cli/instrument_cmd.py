@@ -75,7 +75,7 @@ def validate_cmd(file: str | None, allow_warnings: bool, as_json: bool) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(FORMAT_CHOICES),
               help="Output format; 'all' writes every format into the --out folder.")
 @click.option("--form", type=click.Choice(["self", "observer"]), default=None,
-              help="Questionnaire form (default: self; with --format all: both).")
+              help="Questionnaire form (default: self; with --format all: every form the instrument has).")
 @click.option("--lang", default=None, help="Language code (default: the instrument's default language).")
 @click.option("--out", required=True, type=click.Path(dir_okay=True),
               help="Output file ('-' for standard output with text formats); a folder with --format all.")
@@ -109,7 +109,7 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
 
     inst = load_instrument(spec)
     if fmt == "all":
-        forms = (form,) if form else ("self", "observer")
+        forms = (form,) if form else tuple(f.id for f in inst.forms)  # every form the instrument declares
         written = [str(p) for p in ex.export_all(inst, out, forms=forms, lang=lang)]
     elif out == "-":
         if as_json:
