@@ -539,8 +539,9 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
     out = np.full(min(int(n), p), np.nan)
     for i in range(1, n1 + 1):
         c = R - comp[:, :i] @ comp[:, :i].T
-        d = 1.0 / np.sqrt(np.diag(c))
-        rs = c * np.outer(d, d)
+        with np.errstate(invalid="ignore", divide="ignore"):  # singular R: NaN, as psych's vss gives
+            d = 1.0 / np.sqrt(np.diag(c))
+            rs = c * np.outer(d, d)
         np.fill_diagonal(rs, 0.0)
         out[i - 1] = np.sum(rs * rs) / (p * (p - 1))
     return MapResult(out, int(np.nanargmin(out)) + 1)

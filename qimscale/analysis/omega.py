@@ -231,6 +231,9 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     if n_factors > 1 and k < 2 * n_factors:
         msgs.append(f"omega: {k} items are few for {n_factors} group factors; ω_h may be unstable. "
                     "Consider fewer factors.")
+    if n_factors == 1:
+        msgs.append("omega: with 1 factor ω_h is not meaningful (it is the one-factor ω total); "
+                    "report omega_total, as psych::omega advises")
     if n_factors == 2:
         msgs.append("omega: with 2 group factors the general factor is not identified; its loadings on "
                     f"the two factors were set by option='{option}' (psych's rule). Prefer 3 or more.")

@@ -139,7 +139,7 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     Raises
     ------
     DataError
-        Fewer than 3 usable items, unusable data, or ``n_sample`` not a
+        Fewer than 2 usable items, unusable data, or ``n_sample`` not a
         positive integer.
 
     Notes
@@ -179,7 +179,7 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
 
     if isinstance(n_sample, bool) or not isinstance(n_sample, (int, np.integer)) or n_sample < 1:
         raise DataError(f"split_half: n_sample must be a positive integer; got {n_sample!r}")
-    mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,
+    mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="split_half")
     x, names = mat.x, mat.items
     msgs = list(mat.warnings)

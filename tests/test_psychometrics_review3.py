@@ -1,0 +1,68 @@
+"""Degenerate and awkward inputs versus psych 2.2.9 (review 3).
+
+Reference values were produced with R 4.2.2 / psych 2.2.9 on the data
+written out below, e.g. for the MAP case::
+
+    d <- data.frame(<D30 below>); d$i6 <- d$i5
+    vss(d, n = 5, plot = FALSE)$map
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.nfactors import velicer_map
+from qimscale.analysis.omega import omega
+from qimscale.analysis.splithalf import split_half
+
+D30 = pd.DataFrame({
+    "i1": [5, 3, 3, 1, 3, 4, 1, 4, 3, 4, 2, 4, 1, 1, 2, 3, 2, 2, 3, 2, 3, 2, 5, 2, 1, 1, 4, 2, 4, 2],
+    "i2": [5, 5, 3, 2, 3, 4, 3, 2, 4, 3, 4, 3, 5, 3, 3, 5, 4, 2, 3, 3, 2, 3, 3, 4, 1, 1, 2, 3, 4, 2],
+    "i3": [2, 3, 3, 1, 3, 3, 2, 5, 3, 2, 1, 4, 2, 4, 3, 4, 5, 3, 2, 1, 2, 2, 5, 3, 1, 2, 3, 3, 5, 4],
+    "i4": [4, 4, 2, 2, 4, 1, 1, 3, 3, 3, 2, 3, 2, 2, 2, 4, 3, 2, 4, 3, 3, 4, 4, 5, 1, 2, 2, 4, 2, 4],
+    "i5": [3, 4, 3, 1, 3, 4, 3, 2, 4, 4, 3, 3, 3, 3, 1, 4, 2, 4, 2, 1, 3, 4, 5, 3, 1, 2, 3, 3, 3, 3],
+    "i6": [3, 3, 3, 2, 3, 4, 2, 4, 3, 3, 2, 4, 2, 3, 2, 4, 3, 3, 1, 4, 2, 3, 5, 4, 1, 1, 4, 1, 5, 4],
+})
+
+
+def test_map_with_two_identical_items_has_no_numpy_warning_and_matches_psych():
+    # vss(d, n=5)$map: 0.173272827611054 0.26380585658825 0.480969849758178 0.999999999980757 NaN
+    d = D30.assign(i6=D30["i5"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = velicer_map(d, n=5)
+    np.testing.assert_allclose(res.map[:3], [0.173272827611054, 0.26380585658825, 0.480969849758178],
+                               rtol=1e-8)
+    assert abs(res.map[3] - 1.0) < 1e-6
+    assert np.isnan(res.map[4])
+    assert res.n_factors == 1
+
+
+def test_omega_one_factor_warns_that_omega_h_is_not_meaningful():
+    # psych::omega(d, nfactors=1) warns "Omega_h for 1 factor is not meaningful, just omega_t"
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = omega(D30, n_factors=1)
+    assert any("not meaningful" in m for m in res.warnings)
+    assert any("not meaningful" in str(x.message) for x in w)
+
+
+def test_omega_three_factors_has_no_one_factor_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = omega(D30, n_factors=3)
+    assert not any("not meaningful" in m for m in res.warnings)
+
+
+def test_split_half_two_items_matches_psych():
+    # splitHalf(d[1:20, 1:2]): maxrb = minrb = meanr = alpha = lambda2 = 0.312260251748549,
+    # lambda6 = av.r = med.r = 0.185016826244722
+    d = D30.iloc[:20][["i1", "i2"]]
+    res = split_half(d)
+    for key in ("lambda4", "min_split", "mean_split", "alpha", "lambda2"):
+        assert getattr(res, key) == pytest.approx(0.312260251748549, abs=1e-10), key
+    for key in ("lambda6", "average_r", "median_r"):
+        assert getattr(res, key) == pytest.approx(0.185016826244722, abs=1e-10), key
+    assert res.n_splits == 1 and res.k == 2
