@@ -544,6 +544,13 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
             rs = c * np.outer(d, d)
         np.fill_diagonal(rs, 0.0)
         out[i - 1] = np.sum(rs * rs) / (p * (p - 1))
+    undefined = [i + 1 for i in range(n1) if np.isnan(out[i])]
+    if undefined:
+        import warnings
+        warnings.warn(f"MAP: the correlation matrix is singular (an item is a linear combination of "
+                      f"others, e.g. two identical items), so MAP is undefined (NaN) for "
+                      f"{', '.join(map(str, undefined))} component(s), as in psych::vss; drop redundant items",
+                      UserWarning, stacklevel=2)
     return MapResult(out, int(np.nanargmin(out)) + 1)
 
 
