@@ -68,3 +68,29 @@ def test_split_half_two_items_matches_psych():
     for key in ("lambda6", "average_r", "median_r"):
         assert getattr(res, key) == pytest.approx(0.185016826244722, abs=1e-10), key
     assert res.n_splits == 1 and res.k == 2
+
+
+def _with_half_point():
+    d = D30.astype(float)
+    d.loc[3, "i2"] = 2.5   # the 4th data row
+    return d
+
+
+def test_polychoric_fraction_error_names_the_data_row():
+    from qimscale.analysis.polychoric import polychoric
+    from qimscale.errors import DataError
+
+    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5 is not an integer category code "
+                                        r"\(data row 4\)"):
+        polychoric(_with_half_point())
+
+
+def test_efa_and_nfactors_polychoric_errors_name_the_item_not_v2():
+    from qimscale.analysis.efa import EFA
+    from qimscale.analysis.nfactors import parallel_analysis
+    from qimscale.errors import DataError
+
+    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5"):
+        EFA(n_factors=1, cor="polychoric").fit(_with_half_point())
+    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5"):
+        parallel_analysis(_with_half_point(), n_iter=1, cor="polychoric", random_state=1)

@@ -183,7 +183,7 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     elif cor == "polychoric":
         from qimscale.analysis.polychoric import polychoric
 
-        R = np.array(polychoric(x, correct=correct).corr, dtype=float)
+        R = np.array(polychoric(pd.DataFrame(x, columns=names), correct=correct).corr, dtype=float)
     else:
         check_choice("cor", cor, ("pearson", "polychoric"))
     if np.any(~np.isfinite(R)):

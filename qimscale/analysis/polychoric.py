@@ -851,13 +851,14 @@ def _validate(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     infinite = ~np.isfinite(x) & ~np.isnan(x)
     if infinite.any():
         i, j = np.argwhere(infinite)[0]
-        raise DataError(f"column '{names[j]}', row {df.index[i]!r}: infinite value {x[i, j]}; "
+        raise DataError(f"column '{names[j]}', row {df.index[i]!r}: infinite value {x[i, j]} (data row {i + 1}); "
                         f"use NaN (empty cell) for a missing response")
     frac = ~np.isnan(x) & (x != np.round(x))
     if frac.any():
         i, j = np.argwhere(frac)[0]
         raise DataError(f"column '{names[j]}', row {df.index[i]!r}: value {x[i, j]} is not an integer "
-                        f"category code; polychoric correlations need ordinal items coded as integers")
+                        f"category code (data row {i + 1}); polychoric correlations need ordinal items "
+                        f"coded as integers")
     return x, names
 
 
