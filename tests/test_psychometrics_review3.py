@@ -94,3 +94,16 @@ def test_efa_and_nfactors_polychoric_errors_name_the_item_not_v2():
         EFA(n_factors=1, cor="polychoric").fit(_with_half_point())
     with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5"):
         parallel_analysis(_with_half_point(), n_iter=1, cor="polychoric", random_state=1)
+
+
+def test_ml_efa_on_a_singular_matrix_is_an_error_as_in_psych():
+    # psych::fa(d, 1, fm="ml") with d$i6 <- d$i5: "L-BFGS-B needs finite values of 'fn'".
+    # qimscale returned loadings from an optimiser that never moved, with numpy's log warning.
+    from qimscale.analysis.efa import EFA
+    from qimscale.errors import DataError
+
+    d = D30.assign(i6=D30["i5"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(DataError, match="positive definite.*minres"):
+            EFA(n_factors=1, method="ml").fit(d)

@@ -395,6 +395,14 @@ def _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, w
             vals, vecs = _top_eig(R - np.diag(psi), nf)
             L = vecs * np.sqrt(np.maximum(vals, 0.0))
         else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                start_fn = _ml_fn(np.maximum(start, 0.005), R, nf)
+            # psych::fa stops: "L-BFGS-B needs finite values of 'fn'". Not for parallel analysis's
+            # resampled matrices (warn=False), which must not stop the run.
+            if warn and not np.isfinite(start_fn):
+                raise DataError("ML factoring needs a positive definite correlation matrix, and this one is "
+                                "singular (an item is a linear combination of others, or fewer respondents "
+                                "than items); drop redundant items, collect more data or use method='minres'")
             psi, res = _lbfgsb(_ml_fn, _ml_gr, start, R, nf, upper)
             L = _ml_load(psi, R, nf)
         info.update(converged=bool(res.success), n_iter=int(res.nit), objective=float(res.fun),
