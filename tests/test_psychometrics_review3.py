@@ -107,3 +107,25 @@ def test_ml_efa_on_a_singular_matrix_is_an_error_as_in_psych():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(DataError, match="positive definite.*minres"):
             EFA(n_factors=1, method="ml").fit(d)
+
+
+N5 = D30.iloc[[0, 1, 2, 3, 4]].assign(
+    i1=[5, 3, 3, 1, 3], i2=[5, 5, 3, 2, 3], i3=[2, 3, 3, 1, 3], i4=[4, 4, 2, 2, 4],
+    i5=[3, 4, 3, 1, 3], i6=[3, 3, 3, 2, 3])
+
+
+@pytest.mark.parametrize("call", ["corr", "efa"])
+def test_undefined_polychoric_pair_error_gives_the_reason(call):
+    # psych::polychoric on these 5 rows fails too ("Something is wrong in polycor"); qimscale said
+    # "the correlation of items 'i1' and 'i2' is undefined (5 rows answer both)", which contradicts itself.
+    from qimscale.analysis.correlation import correlation
+    from qimscale.analysis.efa import EFA
+    from qimscale.errors import DataError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(DataError, match=r"'i1' and 'i2'.*5 rows answer both.*fewer than 2 non-empty rows"):
+            if call == "corr":
+                correlation(N5, method="polychoric")
+            else:
+                EFA(n_factors=1, cor="polychoric").fit(N5)

@@ -71,8 +71,9 @@ def item_correlations(x: np.ndarray, names: Sequence[str], method: str = "pearso
     if not np.all(np.isfinite(r)):
         i, j = np.argwhere(~np.isfinite(r))[0]
         both = int(np.sum(~np.isnan(x[:, i]) & ~np.isnan(x[:, j])))
+        why = next((f", but: {m}" for m in notes if f"'{names[i]}' and '{names[j]}'" in m), "")
         raise DataError(f"{context}: the correlation of items '{names[i]}' and '{names[j]}' is undefined "
-                        f"({both} rows answer both); drop one of them")
+                        f"({both} rows answer both{why}); drop one of them")
     return r, thresholds, notes
 
 

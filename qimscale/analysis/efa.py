@@ -183,13 +183,16 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     elif cor == "polychoric":
         from qimscale.analysis.polychoric import polychoric
 
-        R = np.array(polychoric(pd.DataFrame(x, columns=names), correct=correct).corr, dtype=float)
+        pc = polychoric(pd.DataFrame(x, columns=names), correct=correct)
+        R = np.array(pc.corr, dtype=float)
     else:
         check_choice("cor", cor, ("pearson", "polychoric"))
     if np.any(~np.isfinite(R)):
         i, j = np.argwhere(~np.isfinite(R))[0]
+        why = next((f", but: {m}" for m in (pc.warnings if cor == "polychoric" else [])
+                    if f"'{names[i]}' and '{names[j]}'" in m), "")
         raise DataError(f"the correlation of items {names[i]!r} and {names[j]!r} is undefined "
-                        f"({int(np_obs[i, j])} rows answer both); drop one of them")
+                        f"({int(np_obs[i, j])} rows answer both{why}); drop one of them")
     np.fill_diagonal(R, 1.0)
     return R, n, np_obs, names
 
