@@ -81,7 +81,7 @@ def test_small_engine_over_several_row_blocks(monkeypatch):
     monkeypatch.setattr(itemcodes, "BLOCK_ROWS", 700)
     monkeypatch.setattr("qimscale.scoring.quality.BLOCK_ROWS", 700)
     monkeypatch.setattr("qimscale.scoring.scores.blocks", lambda n: blocks(n, 700))
-    monkeypatch.setattr("qimscale.scoring.quality.blocks", lambda n: blocks(n, 700))
+    monkeypatch.setattr("qimscale.scoring.quality.blocks", lambda n, size=700: blocks(n, 700))
     spec = _spec((1, 2, 3, 4, 5), reverse=["i0"])
     df = _data(spec, 3001, (1, 2, 3, 4, 5), 0.05, 9)
     (f_small, _), (f_float, _) = _both(monkeypatch, quality_flags, df, spec)

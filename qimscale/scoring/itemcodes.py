@@ -126,7 +126,11 @@ def blocks(n: int, size: int = BLOCK_ROWS) -> list[tuple[int, int]]:
 
 
 def run_blocks(fn, spans) -> list:
-    """``fn(a, b)`` for every block, on up to two threads (numpy releases the GIL); results in block order."""
+    """``fn(a, b)`` for every block, on up to two threads (numpy releases the GIL); results in block order.
+
+    Each ``fn`` must write only its own rows of any shared output; callers keep
+    BLAS single-threaded meanwhile (see :func:`~qimscale.scoring.quality.quality_flags`).
+    """
     spans = list(spans)
     workers = min(2, os.cpu_count() or 1, len(spans))
     if workers < 2:

@@ -292,17 +292,17 @@ def _mahalanobis_from(X, S, mu, chunk: int = 65536):
     W, square = _whitener(S)
     d2 = np.empty(X.shape[0])
 
-    def block(a):
-        c = np.array(X[a:a + chunk], dtype=np.float64, order="K")
+    def block(a, b):
+        c = np.array(X[a:b], dtype=np.float64, order="K")
         c -= mu
         miss = np.isnan(c)
         np.copyto(c, 0.0, where=miss)
         z = c @ W
         d = np.einsum("ij,ij->i", z, z) if square else np.einsum("ij,ij->i", z, c)
         d[miss.all(axis=1)] = np.nan
-        d2[a:a + chunk] = d
+        d2[a:b] = d
 
-    in_threads(block, range(0, X.shape[0], chunk))
+    run_blocks(block, blocks(X.shape[0], chunk))  # each block writes its own rows
     return d2, chi2_sf(X.shape[1], d2)
 
 
@@ -350,28 +350,6 @@ def chi2_sf(k: int, x: np.ndarray) -> np.ndarray:
     if far.any():
         out[far] = chdtrc(k, x[far])
     return out
-
-
-def in_threads(fn, starts) -> None:
-    """Run ``fn(start)`` for every row-block start, on up to two threads when there are several blocks.
-
-    numpy and BLAS release the GIL, so blocks proceed in parallel; each block
-    writes its own rows of the output, and BLAS itself stays single-threaded
-    (see :func:`quality_flags`).
-    """
-    import os
-
-    starts = list(starts)
-    workers = min(2, os.cpu_count() or 1, len(starts))
-    if workers < 2:
-        for a in starts:
-            fn(a)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers) as ex:
-        for _ in ex.map(fn, starts):
-            pass
 
 
 def evenodd(X: np.ndarray, factors: list[int]) -> np.ndarray:
@@ -577,28 +555,25 @@ def _quality_flags(codes, spec, duration, min_seconds, attention):
 def _row_indices_float(X, known, out, eo) -> _ExactPairSums:
     """Longstring, IRV, even-odd and the number answered from a float item matrix, block by block,
     into ``out``; returns the pair sums for the Mahalanobis covariance (same pass)."""
-    from qimscale.scoring.scores import CHUNK_ROWS, code_bounds, masked_chunk
+    from qimscale.scoring.scores import code_bounds, masked_chunk
 
     n, k = X.shape
     bounds = code_bounds(known)
-    parts = []
 
-    def block(a):
-        b = min(a + CHUNK_ROWS, n)
+    def block(a, b):
         c, ok, exact = masked_chunk(X, a, b, bounds)  # c: answers with missing as 0
         out["qc_longstring"][a:b] = _longstring(X[a:b])  # column-major slice: contiguous columns
         okf = ok.astype(c.dtype)
         acc = _ExactPairSums(k)
         acc.add(c, ~ok, exact=exact, okf=okf.astype(np.float32, copy=False) if exact else None)
-        parts.append(acc)
         m = ok.sum(axis=1)
         out["qc_n_answered"][a:b] = m
         out["qc_irv"][a:b] = _irv(c, m)
         if eo is not None:
             out["qc_evenodd"][a:b] = _evenodd(c, okf, *eo)
+        return acc
 
-    in_threads(block, range(0, n, CHUNK_ROWS))  # each block writes its own rows
-    return _ExactPairSums.merge(parts, k)
+    return _ExactPairSums.merge(run_blocks(block, blocks(n)), k)  # each block writes its own rows
 
 
 def _row_indices_small(ic: ItemCodes, cols: list, out, groups) -> _ExactPairSums:

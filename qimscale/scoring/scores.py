@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
-from qimscale.scoring.itemcodes import ItemCodes, blocks, run_blocks
+from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
 #: default for ``--min-answered``: a score needs at least 80 % of the scale's items
 DEFAULT_MIN_ANSWERED = 0.8
@@ -207,7 +207,7 @@ def _rule(total: np.ndarray, n_ans: np.ndarray, k: int, min_answered: float):
 
 
 #: rows processed at a time by the vectorised row-wise computations (bounds temporary memory)
-CHUNK_ROWS = 65536
+CHUNK_ROWS = BLOCK_ROWS
 
 
 #: integers whose products, summed over a chunk, stay below this are exact in single precision
