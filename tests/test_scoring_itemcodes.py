@@ -189,3 +189,15 @@ def test_evenodd_counts_an_item_in_every_scale_it_belongs_to(monkeypatch):
     df = _random_codes(list(items), 300, 2)
     (small, _), (slow, _) = _both(monkeypatch, quality_flags, df, ScoringSpec(items, scales))
     np.testing.assert_allclose(small["qc_evenodd"], slow["qc_evenodd"], rtol=1e-12, atol=1e-14)
+
+
+def test_chi2_sf_matches_r_pchisq():
+    """R's pchisq(x, k, lower.tail = FALSE) from tests/reference/scoring_chi2_sf.R, odd and even k, to p ~ 1e-306."""
+    import json
+    from pathlib import Path
+
+    ref = json.loads((Path(__file__).parent / "reference" / "scoring_chi2_sf.json").read_text())
+    x = np.array(ref["x"], dtype=float)
+    for k, want in zip(ref["k"], ref["p"]):
+        np.testing.assert_allclose(chi2_sf(int(k), x), np.array(want, dtype=float), rtol=1e-12, atol=0,
+                                   err_msg=f"k = {k}")
