@@ -1,13 +1,14 @@
 """Degenerate and awkward inputs versus psych 2.2.9 (review 3).
 
-Reference values were produced with R 4.2.2 / psych 2.2.9 on the data
-written out below, e.g. for the MAP case::
-
-    d <- data.frame(<D30 below>); d$i6 <- d$i5
-    vss(d, n = 5, plot = FALSE)$map
+Reference values come from R 4.2.2 / psych 2.2.9: tests/reference/psychometrics_review3.R
+(re-run from the repository root) reads the data below, saved as
+tests/reference/data/psychometrics_review3_d30.csv, and writes
+tests/reference/psychometrics_review3.json.
 """
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,20 +26,21 @@ D30 = pd.DataFrame({
     "i5": [3, 4, 3, 1, 3, 4, 3, 2, 4, 4, 3, 3, 3, 3, 1, 4, 2, 4, 2, 1, 3, 4, 5, 3, 1, 2, 3, 3, 3, 3],
     "i6": [3, 3, 3, 2, 3, 4, 2, 4, 3, 3, 2, 4, 2, 3, 2, 4, 3, 3, 1, 4, 2, 3, 5, 4, 1, 1, 4, 1, 5, 4],
 })
+REF = json.loads((Path(__file__).parent / "reference" / "psychometrics_review3.json").read_text())
 
 
 def test_map_with_two_identical_items_has_no_numpy_warning_and_matches_psych():
-    # vss(d, n=5)$map: 0.173272827611054 0.26380585658825 0.480969849758178 0.999999999980757 NaN
+    # vss(d, n=5)$map with d$i6 <- d$i5
+    want = REF["map_identical_items"]
     d = D30.assign(i6=D30["i5"])
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         res = velicer_map(d, n=5)
     assert not [x for x in w if issubclass(x.category, RuntimeWarning)]
     assert any("singular" in str(x.message) and "undefined (NaN) for 5 component" in str(x.message) for x in w)
-    np.testing.assert_allclose(res.map[:3], [0.173272827611054, 0.26380585658825, 0.480969849758178],
-                               rtol=1e-8)
-    assert abs(res.map[3] - 1.0) < 1e-6
-    assert np.isnan(res.map[4])
+    np.testing.assert_allclose(res.map[:3], want[:3], rtol=1e-8)
+    assert abs(res.map[3] - want[3]) < 1e-6
+    assert np.isnan(res.map[4]) and want[4] is None
     assert res.n_factors == 1
 
 
@@ -59,14 +61,14 @@ def test_omega_three_factors_has_no_one_factor_warning():
 
 
 def test_split_half_two_items_matches_psych():
-    # splitHalf(d[1:20, 1:2]): maxrb = minrb = meanr = alpha = lambda2 = 0.312260251748549,
-    # lambda6 = av.r = med.r = 0.185016826244722
+    # splitHalf(d[1:20, 1:2]): one split, so maxrb = minrb = meanr = alpha = lambda2, lambda6 = av.r = med.r
+    want = REF["split_half_two_items"]
     d = D30.iloc[:20][["i1", "i2"]]
     res = split_half(d)
-    for key in ("lambda4", "min_split", "mean_split", "alpha", "lambda2"):
-        assert getattr(res, key) == pytest.approx(0.312260251748549, abs=1e-10), key
-    for key in ("lambda6", "average_r", "median_r"):
-        assert getattr(res, key) == pytest.approx(0.185016826244722, abs=1e-10), key
+    for key, r_key in (("lambda4", "maxrb"), ("min_split", "minrb"), ("mean_split", "meanr"), ("alpha", "alpha"),
+                       ("lambda2", "lambda2"), ("lambda6", "lambda6"), ("average_r", "av.r"),
+                       ("median_r", "med.r")):
+        assert getattr(res, key) == pytest.approx(want[r_key], abs=1e-10), key
     assert res.n_splits == 1 and res.k == 2
 
 
