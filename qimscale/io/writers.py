@@ -221,7 +221,7 @@ class AtomicOutputs:
 
     def add_json(self, obj, path) -> Path:
         """Write ``obj`` as JSON (NaN written as ``null``)."""
-        from qimscale.cli._common import to_jsonable
+        from qimscale._core.jsonable import to_jsonable
 
         tmp, path = self._claim(path)
         try:

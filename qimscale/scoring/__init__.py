@@ -8,12 +8,33 @@ Scoring depends on :mod:`qimscale.instrument` only through
 :meth:`ScoringSpec.from_instrument`.
 """
 
-from qimscale.scoring.mapping import ColumnMap, map_columns, read_map_file
-from qimscale.scoring.pipeline import ScoreResult, score_file
-from qimscale.scoring.quality import evenodd, irv, longstring, mahalanobis, quality_flags
-from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED, reverse_key, score_codes
-from qimscale.scoring.spec import ScoringSpec, normalise_label
-from qimscale.scoring.validation import validate
+import importlib
+
+# Names are loaded on first use (PEP 562), so that importing a light sub-module
+# such as :mod:`qimscale.scoring.scales` does not load pandas and numpy.
+_EXPORTS = {
+    "ColumnMap": "mapping", "map_columns": "mapping", "read_map_file": "mapping",
+    "ScoreResult": "pipeline", "score_file": "pipeline",
+    "evenodd": "quality", "irv": "quality", "longstring": "quality", "mahalanobis": "quality",
+    "quality_flags": "quality",
+    "DEFAULT_MIN_ANSWERED": "scores", "reverse_key": "scores", "score_codes": "scores",
+    "ScoringSpec": "spec", "normalise_label": "spec",
+    "validate": "validation",
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qimscale.scoring' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"qimscale.scoring.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __all__ = [
     "DEFAULT_MIN_ANSWERED", "ColumnMap", "ScoreResult", "ScoringSpec", "evenodd", "irv", "longstring",
