@@ -12,8 +12,7 @@ file (and row, column and value where that applies).
 
 from __future__ import annotations
 
-from qimscale.io.survey import FORMATS, SurveyData, read_survey
-from qimscale.io.tables import read_data
+from qimscale.io.survey import FORMATS, SurveyData, read_data, read_survey
 
 __all__ = ["FORMATS", "SurveyData", "read_data", "read_survey", "write_table"]
 

@@ -37,7 +37,7 @@ def read_qsf(path) -> list[dict]:
     DataError
         Not JSON, or no ``SurveyElements``.
     """
-    from qimscale.io.survey import load_json
+    from qimscale.io.surveydata import load_json
 
     obj = load_json(path, "a Qualtrics .qsf file")
     elements = obj.get("SurveyElements") if isinstance(obj, dict) else None

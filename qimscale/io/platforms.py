@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from qimscale.errors import DataError
-from qimscale.io.survey import SurveyData, _drop_trailing_blank, load_without_trailing_blank, records_from_json
+from qimscale.io.surveydata import SurveyData, drop_trailing_blank, load_without_trailing_blank, records_from_json
 from qimscale.io.tables import RawTable, check_unique
 
 
@@ -111,7 +111,7 @@ class Qualtrics:
             n_header, variant = 1, "numeric-header"
         if not raw.has_header_rows:
             n_header = 0
-        names, trailing = _drop_trailing_blank(names)
+        names, trailing = drop_trailing_blank(names)
         names, notes = _dedupe(names, raw.source, lambda n: variant != "numeric-header")
         df = load_without_trailing_blank(raw, n_header, names, trailing)
         s = SurveyData(df, raw.source, "qualtrics", raw.container, header_rows=n_header, variant=variant,

@@ -4,8 +4,10 @@ Each reader opens one *container* format and returns a :class:`RawTable`: the
 first records as text (so that the survey-platform layer in
 :mod:`qimscale.io.survey` can recognise Qualtrics, REDCap, LimeSurvey or Kobo
 header rows) and a loader that parses the data below a given number of header
-rows. :func:`read_data` is the minimal entry point used by the analysis
-commands; it returns a plain :class:`pandas.DataFrame`.
+rows. :func:`qimscale.io.read_data` (in :mod:`qimscale.io.survey`) is the
+minimal entry point used by the analysis commands. This module imports no
+other reader module (the import chain is ``tables <- surveydata <- platforms
+<- survey``).
 
 Reading never modifies the input and never coerces values silently: in CSV
 files only an empty cell is missing (``NA``, ``N/A`` or ``-99`` stay as they
@@ -186,7 +188,7 @@ def _open_text(raw: bytes, source: str, container: str) -> RawTable:
     return raw_table
 
 
-#: markers read as missing by :func:`read_data` (R's ``NA`` and the usual spreadsheet spellings)
+#: markers read as missing by :func:`qimscale.io.read_data` (R's ``NA`` and the usual spreadsheet spellings)
 NA_MARKERS = ["NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", "-NaN", "-nan"]
 
 
@@ -337,7 +339,7 @@ def arrow_to_pandas(table, *, compact: bool = False):
     With ``compact``, integer columns are stored in the smallest integer type
     that holds all their values exactly, as pandas nullable integers (``Int8``
     for response codes): 2 bytes per cell instead of 8, with missing values
-    kept as missing. Used by scoring; :func:`read_data` returns plain numpy
+    kept as missing. Used by scoring; :func:`qimscale.io.read_data` returns plain numpy
     dtypes.
     """
     import pyarrow as pa
@@ -529,49 +531,3 @@ def _open_parquet(path: Path, source: str) -> RawTable:
         return df
 
     return RawTable(source, "parquet", [names], loader)
-
-
-# --------------------------------------------------------------------------- public
-
-def read_data(path: str | Path, *, format: str | None = None):  # noqa: A002 - CLI vocabulary
-    """Read a data file into a :class:`pandas.DataFrame`.
-
-    Survey-platform exports are recognised and their extra header rows
-    (Qualtrics) removed; see :func:`qimscale.io.read_survey` for the metadata.
-
-    Parameters
-    ----------
-    path : str or Path
-        The file; ``"-"`` reads CSV from standard input.
-    format : str, optional
-        Overrides detection: a container (``csv``, ``tsv``, ``xlsx``, ``sav``,
-        ``dta``, ``parquet``) or a platform (``qualtrics``, ``redcap``,
-        ``limesurvey``, ``kobo``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per respondent, columns as in the file. In text files, empty
-        cells and the usual missing-value markers (``NA`` as R writes it,
-        ``N/A``, ``NULL``, ``NaN``, ``#N/A``) are missing, as in R and pandas;
-        ``qimscale score`` instead reports such markers (see
-        :func:`qimscale.io.read_survey`). SPSS/Stata user-missing codes are kept
-        as their codes.
-
-    Raises
-    ------
-    DataError
-        If the file is missing, empty, header-only, binary, unreadable, or has
-        duplicate column names.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "x.csv")
-    >>> _ = open(p, "w").write("id;l1;l2\\n1;4;5\\n2;3;3\\n")
-    >>> read_data(p)["l2"].tolist()
-    [5, 3]
-    """
-    from qimscale.io.survey import read_survey
-
-    return read_survey(path, format=format, na_markers=True).data
