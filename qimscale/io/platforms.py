@@ -247,6 +247,7 @@ def read_redcap_dictionary(path: str | Path):
 
     raw = open_table(path, container="csv")
     header = [c.strip() for c in raw.head[0]]
+    check_unique(header, str(path))
     if header[:2] == _DICT_COLUMNS[:2]:
         names = header
     elif header[:2] == _DICT_LABELS[:2]:
@@ -255,12 +256,27 @@ def read_redcap_dictionary(path: str | Path):
     else:
         raise DataError(f"{path}: not a REDCap data dictionary (the first columns should be "
                         "'Variable / Field Name', 'Form Name' or field_name, form_name)")
+    _check_dictionary_header(names, path)
     df = raw.load(1, names)
     df = df.astype("string").fillna("").astype(object)
     df["choices"] = pd.Series([parse_redcap_choices(c, t) for c, t in
                                zip(df["select_choices_or_calculations"], df["field_type"])],
                               index=df.index, dtype=object)
     return pd.DataFrame(df)
+
+
+#: the dictionary columns qimscale reads (the others may be absent)
+_DICT_NEEDED = ("field_name", "field_type", "field_label", "select_choices_or_calculations", "identifier")
+
+
+def _check_dictionary_header(names: list[str], path) -> None:
+    """Raise :class:`DataError` for a repeated header or a missing column that the reader needs."""
+    check_unique(names, str(path))
+    label = dict(zip(_DICT_COLUMNS, _DICT_LABELS))
+    missing = [c for c in _DICT_NEEDED if c not in names]
+    if missing:
+        raise DataError(f"{path}: not a complete REDCap data dictionary: no column {missing[0]!r} "
+                        f"(Designer header {label[missing[0]]!r}); download the dictionary again from REDCap")
 
 
 def parse_redcap_choices(text: str, field_type: str = "radio") -> dict | None:
@@ -463,9 +479,14 @@ def read_kobo_json(path) -> SurveyData:
     if not all(isinstance(r, dict) for r in recs):
         raise DataError(f"{path}: every submission must be a JSON object")
     df = pd.DataFrame.from_records(recs)
-    for col in df.columns:
-        if df[col].map(lambda v: isinstance(v, (dict, list))).any():
-            df[col] = df[col].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    try:
+        for col in df.columns:
+            if df[col].map(lambda v: isinstance(v, (dict, list))).any():
+                df[col] = df[col].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    except RecursionError:
+        raise DataError(f"{path}: a submission holds a value nested too deeply to be survey data") from None
+    df.columns = [str(c) for c in df.columns]
+    check_unique(list(df.columns), str(path))
     s = Kobo._describe(df, str(path), "json", 0)
     s.notes.append("row numbers count submissions in the JSON array from 1")
     return s

@@ -160,17 +160,63 @@ def read_data(path: str | Path, *, format: str | None = None):  # noqa: A002 - C
 def _plain(raw: RawTable) -> SurveyData:
     names = [str(c) for c in raw.head[0]]
     names, dropped = drop_trailing_blank(names)
+    row_names = raw.has_header_rows and len(names) > 1 and not names[0].strip()
+    if row_names:  # R's write.csv: an unnamed first column of row names (checked below)
+        names[0] = next(n for n in ROW_NAMES if n not in names)
     check_unique(names, raw.source)
     blank = [i + 1 for i, n in enumerate(names) if not n.strip()]
     if blank:
         raise DataError(f"{raw.source}: column {blank[0]} has no name; give every column a header")
-    df = load_without_trailing_blank(raw, 1 if raw.has_header_rows else 0, names, dropped)
-    ids = [names[0]] if names[0].strip().casefold() in PLAIN_ID_NAMES else []
-    return SurveyData(df, raw.source, raw.container, raw.container,
-                      header_rows=1 if raw.has_header_rows else 0,
+    n_header = 1 if raw.has_header_rows else 0
+    df = load_without_trailing_blank(raw, n_header, names, dropped)
+    notes = []
+    if row_names:
+        df, note = _r_row_names(df, names[0], raw.source, n_header)
+        notes.append(note)
+        names = [str(c) for c in df.columns]
+    ids = [names[0]] if names[0].strip().casefold() in PLAIN_ID_NAMES + ROW_NAMES else []
+    return SurveyData(df, raw.source, raw.container, raw.container, header_rows=n_header,
                       column_labels=dict(raw.column_labels), value_labels=dict(raw.value_labels),
                       user_missing=dict(raw.user_missing), encoding=raw.encoding, delimiter=raw.delimiter,
-                      id_columns=ids)
+                      id_columns=ids, notes=notes)
+
+
+#: the name given to an unnamed first column of row names (R's ``write.csv``), the first one free
+ROW_NAMES = ("row_names", "row_names_", "row_names__")
+
+
+def _r_row_names(df, col: str, source: str, n_header: int):
+    """Check the unnamed first column of a plain file as R row names; returns ``(df, note)``.
+
+    R's ``write.csv`` writes the row names as a first column with an empty
+    header: the row numbers ``1..n`` by default (dropped: they carry no data),
+    or names (kept as the column ``row_names``, the respondent id). Anything
+    else (an empty or repeated cell) means the column is not row names: an error.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from qimscale.io._text import show_value
+
+    s = df[col]
+    text = s.astype("string").str.strip()
+    empty = text.isna() | text.eq("")
+    if empty.any():
+        pos = int(np.flatnonzero(empty.to_numpy(dtype=bool))[0])
+        raise DataError(f"{source}: column 1 has no name, and its row {pos + n_header + 1} is empty, so it is not "
+                        "a column of row names (as R's write.csv writes); give every column a header")
+    dup = text.duplicated()
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy(dtype=bool))[0])
+        raise DataError(f"{source}: column 1 has no name, and its value {show_value(s.iloc[pos])} on row "
+                        f"{pos + n_header + 1} repeats, so it is not a column of row names (as R's write.csv "
+                        "writes); give every column a header")
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().all() and np.array_equal(numbers.to_numpy(dtype=float), np.arange(1, len(s) + 1)):
+        return df.drop(columns=[col]), (f"column 1 has no name and holds the row numbers 1-{len(s)} (R's write.csv "
+                                        "row names): not read as data")
+    return df, (f"column 1 has no name and holds a unique name on every row (R's write.csv row names): read as "
+                f"the column {col!r}, the respondent id")
 
 
 def _add_generic_hints(survey: SurveyData) -> None:

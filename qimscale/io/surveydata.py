@@ -157,13 +157,25 @@ def load_without_trailing_blank(raw: RawTable, n_header: int, names: list[str], 
 
 
 def load_json(path: str | Path, what: str = "JSON"):
-    """Parse a JSON file (BOM allowed), raising :class:`DataError` that names ``what`` it should be."""
+    """Parse a JSON file (BOM allowed), raising :class:`DataError` that names ``what`` it should be.
+
+    JSON nested deeper than Python's recursion limit (about 1,000 levels; no
+    real export comes close) is refused rather than crashing the parser.
+    """
     try:
         return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not {what}") from None
+    except RecursionError:
+        raise DataError(f"{path}: not {what} (its JSON is nested too deeply to be a survey file)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not {what} (invalid JSON: {exc})") from None
+        from qimscale.io._text import one_line
+
+        raise DataError(f"{path}: not {what} (invalid JSON: {one_line(exc)})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def records_from_json(path: str | Path) -> list:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -182,7 +183,7 @@ def _open_text(raw: bytes, source: str, container: str) -> RawTable:
     def loader(n_header: int, names: list[str]):
         int8 = _int8_columns(names, head_rows[n_header:], raw_table.int8_hint)
         return _parse_delimited(data, source, delimiter, n_header, names, compact=raw_table.compact,
-                                na_markers=raw_table.na_markers, int8=int8)
+                                na_markers=raw_table.na_markers, int8=int8, notes=raw_table.notes)
 
     raw_table.loader = loader
     return raw_table
@@ -242,7 +243,7 @@ def has_quoted_newline(data: bytes, block: int = 1 << 23) -> bool:
 
 
 def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, names: list[str],
-                     compact: bool = False, na_markers: bool = False, int8=()):
+                     compact: bool = False, na_markers: bool = False, int8=(), notes: list | None = None):
     """Parse UTF-8 ``data`` with pyarrow; only empty cells are missing unless ``na_markers``.
 
     Quoted cells may hold line breaks; only when one does (see
@@ -250,8 +251,55 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
     parallel chunking. Columns in ``int8`` are parsed straight into 8-bit
     integers; when a later cell does not fit, the file is parsed again with
     the types inferred, so the values read never depend on this shortcut.
+
+    When **every** data row is one field short of the header (ODK Central
+    leaves a trailing empty field out), the last column is read as empty and
+    a note says so (added to ``notes``); when only some rows are, the first of
+    them is an error.
     """
     import pyarrow as pa
+
+    read, parse, conv = _csv_options(data, delimiter, n_header, names, na_markers)
+    table = None
+    try:
+        if int8:
+            try:
+                table = _read_csv(data, read, parse, conv({c: pa.int8() for c in int8}))
+            except pa.ArrowInvalid:
+                table = None  # a cell that is not an 8-bit integer: infer the types instead
+        if table is None:
+            table = _read_csv(data, read, parse, conv(None))
+    except pa.ArrowException as exc:
+        msg = _text.one_line(str(exc).splitlines()[0] if str(exc).strip() else exc)
+        if "Empty CSV file" in msg or "Could not skip initial" in msg:
+            raise DataError(f"{source}: the file has a header but no data rows") from None
+        if "Expected" in msg and len(names) > 1 and _short_by_one_everywhere(data, read, parse):
+            table = _read_csv(data, pa_read_options(read, names[:-1]), parse, conv(None))
+            table = table.append_column(names[-1], pa.nulls(table.num_rows, pa.string()))
+            if notes is not None:
+                notes.append(f"every data row has {len(names) - 1} fields where the header has {len(names)} "
+                             f"(the last, empty field is left out, as ODK Central does): column {names[-1]!r} "
+                             "was read as empty on every row")
+        else:
+            bad = _first_bad_row(data, read, parse) if "Expected" in msg else None
+            if bad is not None:
+                got = f"{bad.actual_columns} field" + ("" if bad.actual_columns == 1 else "s")
+                raise DataError(f"{source}: row {bad.number} has {got} where the header has "
+                                f"{bad.expected_columns} (row text: {_text.show_value(bad.text)}); check that every "
+                                f"row has {len(names)} fields separated by {delimiter!r} and that quotes are "
+                                "balanced") from None
+            raise DataError(f"{source}: cannot be parsed as delimited text ({_text.show_value(msg, 200)[1:-1]}); "
+                            f"check that every row has {len(names)} fields separated by {delimiter!r}") from None
+    if table.num_rows == 0:
+        raise DataError(f"{source}: the file has a header but no data rows")
+    df = arrow_to_pandas(table, compact=compact)
+    del table
+    _release_freed_memory()
+    return df
+
+
+def _csv_options(data: bytes, delimiter: str, n_header: int, names: list[str], na_markers: bool):
+    """pyarrow read/parse options and a ``types -> ConvertOptions`` factory for :func:`_parse_delimited`."""
     import pyarrow.csv as pcsv
 
     read = pcsv.ReadOptions(column_names=list(names), skip_rows=n_header)
@@ -262,37 +310,61 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
         return pcsv.ConvertOptions(null_values=nulls, strings_can_be_null=True, quoted_strings_can_be_null=True,
                                    true_values=[], false_values=[], column_types=types)
 
-    table = None
+    return read, parse, conv
+
+
+def pa_read_options(read, names: list[str], *, block_size: int | None = None):
+    """``read`` with other column names (and block size)."""
+    import pyarrow.csv as pcsv
+
+    return pcsv.ReadOptions(column_names=list(names), skip_rows=read.skip_rows,
+                            block_size=block_size or read.block_size, use_threads=read.use_threads)
+
+
+def _read_csv(data: bytes, read, parse, convert):
+    """One pyarrow CSV read into the system allocator (it hands freed buffers back to the OS).
+
+    A record longer than pyarrow's block (1 MiB: a 2 MB cell, a huge header)
+    makes it refuse the file ("straddling object", "header is larger than
+    block size"); the read is then repeated with the whole file as one block.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
     try:
-        # the system allocator hands freed buffers back to the OS, which keeps peak memory down
-        if int8:
-            try:
-                table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
-                                      convert_options=conv({c: pa.int8() for c in int8}),
-                                      memory_pool=pa.system_memory_pool())
-            except pa.ArrowInvalid:
-                table = None  # a cell that is not an 8-bit integer: infer the types instead
-        if table is None:
-            table = pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
-                                  convert_options=conv(None), memory_pool=pa.system_memory_pool())
+        return pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                             convert_options=convert, memory_pool=pa.system_memory_pool())
     except pa.ArrowInvalid as exc:
-        msg = str(exc).splitlines()[0]
-        if "Empty CSV file" in msg:
-            raise DataError(f"{source}: the file has a header but no data rows") from None
-        bad = _first_bad_row(data, read, parse) if "Expected" in msg else None
-        if bad is not None:
-            got = f"{bad.actual_columns} field" + ("" if bad.actual_columns == 1 else "s")
-            raise DataError(f"{source}: row {bad.number} has {got} where the header has "
-                            f"{bad.expected_columns} (row text: {bad.text[:60]!r}); check that every row has "
-                            f"{len(names)} fields separated by {delimiter!r} and that quotes are balanced") from None
-        raise DataError(f"{source}: cannot be parsed as delimited text ({msg}); check that every row has "
-                        f"{len(names)} fields separated by {delimiter!r}") from None
-    if table.num_rows == 0:
-        raise DataError(f"{source}: the file has a header but no data rows")
-    df = arrow_to_pandas(table, compact=compact)
-    del table
-    _release_freed_memory()
-    return df
+        if "straddl" not in str(exc) and "block size" not in str(exc) or len(data) < read.block_size:
+            raise
+    read = pa_read_options(read, read.column_names, block_size=min(len(data) + 1, (1 << 31) - 1))
+    return pcsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                         convert_options=convert, memory_pool=pa.system_memory_pool())
+
+
+def _short_by_one_everywhere(data: bytes, read, parse) -> bool:
+    """True when every non-blank data row has exactly one field fewer than the header."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    widths = set()
+
+    def handler(row):
+        if row.text.strip():
+            widths.add(row.actual_columns - row.expected_columns)
+        return "skip"
+
+    opts = pcsv.ReadOptions(column_names=read.column_names, skip_rows=read.skip_rows, use_threads=False,
+                            block_size=read.block_size)
+    popts = pcsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=parse.newlines_in_values,
+                              invalid_row_handler=handler)
+    try:
+        good = pcsv.read_csv(pa.BufferReader(data), read_options=opts, parse_options=popts,
+                             convert_options=pcsv.ConvertOptions(column_types={c: pa.string()
+                                                                               for c in read.column_names}))
+    except pa.ArrowException:
+        return False
+    return good.num_rows == 0 and widths == {-1}
 
 
 def _first_bad_row(data: bytes, read, parse):
@@ -312,13 +384,14 @@ def _first_bad_row(data: bytes, read, parse):
         found.append(row)
         return "error"
 
-    opts = pcsv.ReadOptions(column_names=read.column_names, skip_rows=read.skip_rows, use_threads=False)
+    opts = pcsv.ReadOptions(column_names=read.column_names, skip_rows=read.skip_rows, use_threads=False,
+                            block_size=read.block_size)
     popts = pcsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=parse.newlines_in_values,
                               invalid_row_handler=handler, ignore_empty_lines=False)
     try:
         pcsv.read_csv(pa.BufferReader(data), read_options=opts, parse_options=popts,
                       convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in read.column_names}))
-    except pa.ArrowInvalid:
+    except pa.ArrowException:
         pass
     return found[0] if found and found[0].number and found[0].number > 0 else None
 
@@ -350,15 +423,21 @@ def arrow_to_pandas(table, *, compact: bool = False):
         import pandas as pd
 
         pool = pa.system_memory_pool()
-        for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
+        # one new table from the (cast) columns: a set_column per column would copy the column list
+        # each time, quadratic in the number of columns (20,000 columns took minutes)
+        arrays = []
+        for col in table.columns:
             if pa.types.is_integer(col.type) and col.type != pa.int8() and col.null_count < len(col):
                 mm = pc.min_max(col, memory_pool=pool).as_py()
                 for t, info in ((pa.int8(), np.iinfo(np.int8)), (pa.int16(), np.iinfo(np.int16)),
                                 (pa.int32(), np.iinfo(np.int32))):
                     if info.min <= mm["min"] and mm["max"] <= info.max:
-                        table = table.set_column(i, name, pc.cast(col, t, memory_pool=pool))
+                        col = pc.cast(col, t, memory_pool=pool)
                         break
+            arrays.append(col)
             del col
+        table = pa.Table.from_arrays(arrays, names=table.column_names)
+        del arrays
         mapper = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                   pa.int64(): pd.Int64Dtype()}
         names = table.column_names
@@ -367,7 +446,8 @@ def arrow_to_pandas(table, *, compact: bool = False):
             return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
         # 8-bit code columns straight from their Arrow buffers (pandas converts chunk by chunk, ~5x slower)
         cols = {names[i]: _int8_to_pandas(table.column(i)) for i in small}
-        rest = [i for i in range(len(names)) if i not in set(small)]
+        small_set = set(small)
+        rest = [i for i in range(len(names)) if i not in small_set]
         if rest:
             other = table.select(rest).to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
             cols.update({c: other[c] for c in other.columns})
@@ -418,22 +498,39 @@ def _check_zip(path: Path, source: str) -> None:
             bad = zf.testzip()
             if bad is not None:
                 raise DataError(f"{source}: the workbook is corrupt (member {bad!r} fails its checksum)")
-    except zipfile.BadZipFile as exc:
-        raise DataError(f"{source}: the workbook is truncated or corrupt ({exc})") from None
+    except DataError:
+        raise
+    except ZIP_ERRORS as exc:
+        raise DataError(f"{source}: the workbook is truncated or corrupt ({_text.one_line(exc)}); "
+                        "download or save it again") from None
+
+
+#: what reading a damaged zip archive raises: a bad directory (BadZipFile), a damaged deflate stream
+#: (zlib.error), an unknown compression method (NotImplementedError), a bad offset (OSError, EOFError),
+#: an undecodable member name (UnicodeDecodeError), impossible sizes (ValueError, OverflowError)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError, OverflowError,
+              RuntimeError)
 
 
 def _open_xlsx(path: Path, source: str) -> RawTable:
     import openpyxl
 
     _check_zip(path, source)
+    wb = None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
+        title = ws.title
         others = [w.title for w in wb.worksheets[1:]]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
+    except RecursionError:
+        raise DataError(f"{source}: cannot be read as an Excel workbook (its XML is nested too deeply)") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
-        raise DataError(f"{source}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise DataError(f"{source}: cannot be read as an Excel workbook ({type(exc).__name__}: "
+                        f"{_text.one_line(exc)})") from None
+    finally:
+        if wb is not None:
+            wb.close()  # read-only workbooks keep the file open until closed
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -453,7 +550,7 @@ def _open_xlsx(path: Path, source: str) -> RawTable:
             df[col] = _settle_object_column(df[col])
         return df
 
-    notes = [f"the workbook has {len(others) + 1} sheets; read the first ({ws.title!r}), not "
+    notes = [f"the workbook has {len(others) + 1} sheets; read the first ({title!r}), not "
              + ", ".join(repr(t) for t in others) + " (save the sheet you need first, or as .csv)"] if others else []
     return RawTable(source, "xlsx", head, loader, notes=notes)
 
@@ -509,25 +606,52 @@ def _open_readstat(path: Path, source: str, container: str) -> RawTable:
 
 
 def _open_parquet(path: Path, source: str) -> RawTable:
+    """Read a Parquet file whole, converting it to pandas inside the guard.
+
+    The pandas metadata (JSON in the file's key-value metadata) is read only
+    by ``to_pandas()``, so a corrupt file can fail there as well as in the
+    read; both are reported as one :class:`DataError`.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
-    except Exception as exc:  # noqa: BLE001
-        raise DataError(f"{source}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
-    if table.num_rows == 0:
-        raise DataError(f"{source}: the file has columns but no rows")
-    import pyarrow as pa
-
-    for f in table.schema:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
+        raise DataError(f"{source}: cannot be read as Parquet ({type(exc).__name__}: {_text.one_line(exc)})") from None
+    check_unique([str(c) for c in schema.names], source)  # before Arrow's "Multiple matches for FieldRef"
+    for f in schema:
         if pa.types.is_nested(f.type):
             raise DataError(f"{source}: column {f.name!r} holds {f.type} values (lists or records), not one "
                             "answer per cell; flatten it before scoring")
-    names = [str(c) for c in table.column_names]
+    try:
+        table = pq.read_table(path)
+        if table.num_rows == 0:
+            raise DataError(f"{source}: the file has columns but no rows")
+        try:
+            df = table.to_pandas()
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+            # damaged pandas metadata (JSON in the file's key-value metadata): the columns themselves are fine
+            df = table.replace_schema_metadata(None).to_pandas()
+    except DataError:
+        raise
+    except RecursionError:
+        raise DataError(f"{source}: cannot be read as Parquet (its metadata is nested too deeply)") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
+        raise DataError(f"{source}: cannot be read as Parquet ({type(exc).__name__}: {_text.one_line(exc)})") from None
+    del table
+    names = [str(c) for c in df.columns]  # the pandas metadata may have turned a column into the index
+    check_unique(names, source)
+    df.columns = names
+    return RawTable(source, "parquet", [names], _frame_loader(df))
+
+
+def _frame_loader(df):
+    """A :attr:`RawTable.loader` over a DataFrame read whole (no header rows): renames the columns."""
 
     def loader(n_header: int, cols: list[str]):
-        df = table.to_pandas()
-        df.columns = cols
-        return df
+        out = df.copy(deep=False)
+        out.columns = cols
+        return out
 
-    return RawTable(source, "parquet", [names], loader)
+    return loader

@@ -96,6 +96,8 @@ def read_map_file(path) -> dict:
 
         try:
             obj = yaml.safe_load(text)
+        except RecursionError:
+            raise DataError(f"{path}: not a mapping file (its YAML is nested too deeply)") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
