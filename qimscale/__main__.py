@@ -1,5 +1,5 @@
 """Allow ``python -m qimscale``."""
 
-from qimscale.cli import main
+from qimscale.cli import run
 
-main()
+run()

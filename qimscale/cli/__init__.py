@@ -125,5 +125,51 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+def run() -> None:
+    """The ``qimscale`` program (console script and ``python -m qimscale``): :func:`main`, then a clean exit.
+
+    A normal interpreter shutdown can race threads that pyarrow's CSV reader
+    leaves in its thread pool: under load, about one run in 25 printed its
+    ``Error:`` line and then died with ``terminate called without an active
+    exception`` (exit 134; apache/arrow#34314, #39862). So once the command
+    is done, the Python-level exit handlers run, stdout and stderr are
+    flushed, and the process ends with :func:`os._exit`, skipping the native
+    library teardown where the race lives. The exit code is the command's
+    (1 after any ``Error:`` line). In-process callers (click's ``CliRunner``,
+    tests) call :func:`main` and are not affected.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    _exit_now(code)
+
+
+def _exit_now(code) -> None:
+    """Run the ``atexit`` handlers, flush the standard streams and end the process with ``code``."""
+    import atexit
+    import os
+
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): print it, exit 1 (as Python does)
+        try:
+            print(code, file=sys.stderr)
+        except Exception:  # noqa: BLE001 - the stream may be closed
+            pass
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+    except Exception:  # noqa: BLE001 - an exit handler's failure must not change the exit code
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed pipe (output piped into `head`)
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

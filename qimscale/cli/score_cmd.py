@@ -78,6 +78,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     --out scores.parquet also writes scores.problems.csv and scores.log.json
     (every rule applied, with counts) beside it, all or nothing.
     """
+    from qimscale.io._text import show_value
     from qimscale.io.writers import check_output_path
     from qimscale.scoring import score_file
 
@@ -109,7 +110,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
         click.echo(f"{summary['n_problems']} problem(s); invalid cells were set missing"
                    + (f"; see {written['problems']}" if written else "; use --out or --json to list them"))
         for p in summary["problems"][:5]:
-            value = "" if p["value"] is None else f"{p['value']!r}: "
+            value = "" if p["value"] is None else f"{show_value(p['value'])}: "
             click.echo(f"  row {p['row'] if p['row'] is not None else '-'}, {p['column'] or p['item']}: "
                        f"{value}{p['problem']}")
     if written:

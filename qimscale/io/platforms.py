@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.io.surveydata import SurveyData, drop_trailing_blank, load_without_trailing_blank, records_from_json
 from qimscale.io.tables import RawTable, check_unique
 
@@ -48,7 +49,7 @@ def _dedupe(names: list[str], source: str, allowed) -> tuple[list[str], list[str
         elif allowed(name):
             new = f"{name}__{k}"
             out.append(new)
-            notes.append(f"column {name!r} occurs more than once; occurrence {k} renamed {new!r}")
+            notes.append(f"column {show_value(name)} occurs more than once; occurrence {k} renamed {show_value(new)}")
         else:
             check_unique(names, source)
     return out, notes

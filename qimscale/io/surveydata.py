@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.io.tables import RawTable
 
 
@@ -151,7 +152,7 @@ def load_without_trailing_blank(raw: RawTable, n_header: int, names: list[str], 
         value = col.iloc[first]
         value = int(value) if isinstance(value, float) and value.is_integer() else value
         raise DataError(f"{raw.source}: row {first + n_header + 1}, column {len(names) + 1} has no name but holds "
-                        f"the value {str(value)!r}; give the column a header or remove the value")
+                        f"the value {show_value(value)}; give the column a header or remove the value")
     return df.drop(columns=dropped)
 
 

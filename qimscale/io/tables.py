@@ -124,7 +124,7 @@ def check_unique(names: list[str], source: str) -> None:
     seen: dict[str, int] = {}
     for pos, name in enumerate(names, start=1):
         if name in seen:
-            raise DataError(f"{source}: column name {name!r} appears twice (columns {seen[name]} and {pos}); "
+            raise DataError(f"{source}: column name {_text.show_value(name)} appears twice (columns {seen[name]} and {pos}); "
                             "column names must be unique, rename one of them")
         seen[name] = pos
 
@@ -278,7 +278,7 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
             table = table.append_column(names[-1], pa.nulls(table.num_rows, pa.string()))
             if notes is not None:
                 notes.append(f"every data row has {len(names) - 1} fields where the header has {len(names)} "
-                             f"(the last, empty field is left out, as ODK Central does): column {names[-1]!r} "
+                             f"(the last, empty field is left out, as ODK Central does): column {_text.show_value(names[-1])} "
                              "was read as empty on every row")
         else:
             bad = _first_bad_row(data, read, parse) if "Expected" in msg else None
@@ -490,14 +490,14 @@ def _check_zip(path: Path, source: str) -> None:
             for i in infos:
                 ratio = i.file_size / max(i.compress_size, 1)
                 if i.file_size > 10 * 1024**2 and ratio > XLSX_MAX_RATIO:
-                    raise DataError(f"{source}: refused: member {i.filename!r} would expand {ratio:.0f}-fold "
+                    raise DataError(f"{source}: refused: member {_text.show_value(i.filename)} would expand {ratio:.0f}-fold "
                                     f"to {i.file_size / 1024**2:.0f} MiB (zip-bomb guard)")
             if total > XLSX_MAX_UNCOMPRESSED:
                 raise DataError(f"{source}: refused: the workbook would expand to {total / 1024**3:.1f} GiB "
                                 "(zip-bomb guard); export the sheet as CSV instead")
             bad = zf.testzip()
             if bad is not None:
-                raise DataError(f"{source}: the workbook is corrupt (member {bad!r} fails its checksum)")
+                raise DataError(f"{source}: the workbook is corrupt (member {_text.show_value(bad)} fails its checksum)")
     except DataError:
         raise
     except ZIP_ERRORS as exc:
@@ -622,7 +622,7 @@ def _open_parquet(path: Path, source: str) -> RawTable:
     check_unique([str(c) for c in schema.names], source)  # before Arrow's "Multiple matches for FieldRef"
     for f in schema:
         if pa.types.is_nested(f.type):
-            raise DataError(f"{source}: column {f.name!r} holds {f.type} values (lists or records), not one "
+            raise DataError(f"{source}: column {_text.show_value(f.name)} holds {f.type} values (lists or records), not one "
                             "answer per cell; flatten it before scoring")
     try:
         table = pq.read_table(path)

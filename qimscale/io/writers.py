@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -106,13 +107,92 @@ def safe_names(columns, fmt: str) -> dict:
     return out
 
 
+#: a text cell a spreadsheet program would run as a formula (OWASP "CSV injection"): it starts with
+#: = + - @, a tab or a carriage return (also after leading spaces, which Excel skips)
+_FORMULA_START = re.compile(r"[ ]*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+#: ... unless it is a plain number ("-3", "+1.5e3"), which stays a number
+_PLAIN_NUMBER = re.compile(r"[ ]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ ]*")
+
+
+def neutralise_formula(text):
+    """``text`` made inert for spreadsheet programs (OWASP CSV-injection guidance), or unchanged.
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return and is not a plain number gets a leading apostrophe, so
+    Excel, LibreOffice and Google Sheets show it as text instead of running it.
+
+    >>> neutralise_formula("=HYPERLINK(\"http://x\")"), neutralise_formula("-3"), neutralise_formula("@SUM(A1)")
+    ('\'=HYPERLINK("http://x")', '-3', "'@SUM(A1)")
+    """
+    if isinstance(text, str) and _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def neutralise_formulas(df):
+    """A copy of ``df`` (text columns and column names only) with :func:`neutralise_formula` applied.
+
+    Numeric columns are shared, not copied; text columns are scanned with one
+    vectorised match and rewritten only when a cell needs it.
+    """
+    import pandas as pd
+
+    out = None
+    for j, col in enumerate(df.columns):
+        s = df.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype) \
+                or pd.api.types.is_datetime64_any_dtype(s.dtype):
+            continue
+        text = s.astype("string")
+        risky = text.str.match(_FORMULA_START.pattern).fillna(False).to_numpy(dtype=bool)
+        if not risky.any():
+            continue
+        risky &= ~text.str.fullmatch(_PLAIN_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+        if not risky.any():
+            continue
+        if out is None:
+            out = df.copy(deep=False)
+        fixed = s.astype(object).copy()
+        fixed[risky] = ["'" + str(v) for v in fixed[risky]]
+        out.isetitem(j, fixed)
+    names = [neutralise_formula(str(c)) if isinstance(c, str) else c for c in df.columns]
+    if names != list(df.columns):
+        out = (df.copy(deep=False) if out is None else out)
+        out.columns = names
+    return df if out is None else out
+
+
+def _without_timezones(df):
+    """Timezone-aware date-time columns as ISO 8601 text with their UTC offset (``2024-05-01 09:30:00+02:00``).
+
+    Excel, SPSS and Stata have no time zones; converting to local or UTC
+    clock time would silently change what the cells say, so they are written
+    as text that keeps the offset.
+    """
+    import pandas as pd
+
+    out = None
+    for j, col in enumerate(df.columns):
+        s = df.iloc[:, j]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            text = s.map(lambda v: None if pd.isna(v) else v.isoformat(sep=" "))
+        elif s.dtype == object and s.map(lambda v: getattr(v, "tzinfo", None) is not None).any():
+            text = s.map(lambda v: v.isoformat(sep=" ") if getattr(v, "tzinfo", None) is not None else v)
+        else:
+            continue
+        if out is None:
+            out = df.copy(deep=False)
+        out.isetitem(j, text.astype(object))
+    return df if out is None else out
+
+
 def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: dict | None) -> None:
     if fmt == "csv":
-        df.to_csv(path, index=False)
+        neutralise_formulas(df).to_csv(path, index=False)
     elif fmt == "xlsx":
         if df.shape[0] > 1_048_575:
             raise DataError(f"{path}: {df.shape[0]} rows do not fit in an Excel sheet; write .csv or .parquet")
-        _write_xlsx(df, path)
+        _write_xlsx(_without_timezones(df), path)
     elif fmt == "parquet":
         _write_parquet(df, path)
     elif fmt in ("sav", "dta"):
@@ -125,7 +205,7 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
                   for k, v in column_labels.items() if k in cols}
         vlabels = {renames.get(k, k): {int(c) if float(c).is_integer() else c: str(lab) for c, lab in v.items()}
                    for k, v in (value_labels or {}).items() if k in cols}
-        data = _for_readstat(df).rename(columns=renames)
+        data = _for_readstat(_without_timezones(df)).rename(columns=renames)
         if fmt == "sav":
             pyreadstat.write_sav(data, str(path), column_labels=labels or None,
                                  variable_value_labels=vlabels or None)
@@ -145,7 +225,9 @@ def _write_xlsx(df, path: Path) -> None:
         df.to_excel(xw, index=False)
         ws = next(iter(xw.sheets.values()))
         for j, col in enumerate(df.columns, start=1):
-            s = df[col]
+            if str(col).startswith("="):
+                ws.cell(row=1, column=j).data_type = "s"
+            s = df.iloc[:, j - 1]
             if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
                 continue
             hits = s.astype("string").str.startswith("=").fillna(False).to_numpy()

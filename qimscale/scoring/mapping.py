@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.scoring.spec import ScoringSpec, normalise_label
 
 
@@ -107,21 +108,51 @@ def read_map_file(path) -> dict:
         if not isinstance(obj, dict) or not obj:
             raise DataError(f"{path}: the mapping must be a YAML mapping 'export column: item id'")
         return {str(k): str(v) for k, v in obj.items()}
+    return _read_map_csv(text, path)
+
+
+def _read_map_csv(text: str, path) -> dict:
+    """The ``column,item`` CSV of :func:`read_map_file` (columns found by header name, in any order).
+
+    Rows are spreadsheet rows (the header is row 1). A row whose number of
+    fields differs from the header's, or that names an item but no column, is
+    an error; a row with an empty item maps nothing.
+    """
     import csv
     import io
 
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    if not rows or not {"column", "item"} <= set(rows[0]):
-        raise DataError(f"{path}: a mapping CSV needs the header 'column,item' and one row per column")
+    from qimscale.io._text import show_value
+
+    try:
+        records = [(k, r) for k, r in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+                   if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a valid CSV mapping file ({exc})") from None
+    need = "a mapping CSV needs the header 'column,item' and one row per column"
+    if not records:
+        raise DataError(f"{path}: the mapping file is empty; {need}")
+    header = [h.strip().casefold() for h in records[0][1]]
+    if "column" not in header or "item" not in header:
+        raise DataError(f"{path}: row 1 is {show_value(','.join(records[0][1]))}; {need}")
+    if len(set(header)) < len(header):
+        raise DataError(f"{path}: the header repeats a column name; {need}")
+    ci, ii = header.index("column"), header.index("item")
     out: dict[str, str] = {}
-    for k, r in enumerate(rows, start=2):
-        item = (r.get("item") or "").strip()
+    for k, r in records[1:]:
+        if len(r) != len(header):
+            raise DataError(f"{path}: row {k} has {len(r)} field{'s' if len(r) != 1 else ''} where the header has "
+                            f"{len(header)} (row text: {show_value(','.join(r))}); {need}")
+        column, item = r[ci], r[ii].strip()
         if not item:
             continue
-        if r["column"] in out:
-            raise DataError(f"{path}: row {k}: column {r['column']!r} is mapped twice (to {out[r['column']]!r} "
-                            f"and {item!r}); keep one row per column")
-        out[r["column"]] = item
+        if not column.strip():
+            raise DataError(f"{path}: row {k}: item {show_value(item)} has no column name")
+        if column in out:
+            raise DataError(f"{path}: row {k}: column {show_value(column)} is mapped twice (to "
+                            f"{show_value(out[column])} and {show_value(item)}); keep one row per column")
+        out[column] = item
+    if not out:
+        raise DataError(f"{path}: the mapping file maps no column; {need}")
     return out
 
 
@@ -173,14 +204,16 @@ def map_columns(survey, spec: ScoringSpec, mapping: dict | None = None) -> Colum
     used: set[str] = set()
     for col, target in (mapping or {}).items():
         if col not in cols:
-            raise DataError(f"{survey.source}: the mapping names column {col!r}, which is not in the file; "
-                            f"columns are {', '.join(cols[:20])}{' ...' if len(cols) > 20 else ''}")
+            swapped = " (are the mapping's two columns swapped?)" if col in targets and target in cols else ""
+            raise DataError(f"{survey.source}: the mapping names column {show_value(col)}, which is not in the "
+                            f"file{swapped}; columns are {', '.join(show_value(c, 40) for c in cols[:20])}"
+                            f"{' ...' if len(cols) > 20 else ''}")
         if target not in targets:
-            raise DataError(f"mapping: column {col!r} -> {target!r}: {target!r} is not an item or background "
-                            "field of the instrument")
+            raise DataError(f"mapping: column {show_value(col)} -> {show_value(target)}: {show_value(target)} is "
+                            "not an item or background field of the instrument")
         if target in result.columns:
             raise DataError(f"mapping: item {target!r} is mapped from two columns "
-                            f"({result.columns[target]!r} and {col!r})")
+                            f"({show_value(result.columns[target])} and {show_value(col)})")
         result.columns[target] = col
         result.how[target] = "map"
         used.add(col)
@@ -218,7 +251,7 @@ def map_columns(survey, spec: ScoringSpec, mapping: dict | None = None) -> Colum
     for target, cands in found.items():
         cands.sort()
         if len(cands) > 1 and cands[0][0] == cands[1][0]:
-            raise DataError(f"{survey.source}: columns {cands[0][1]!r} and {cands[1][1]!r} both match item "
+            raise DataError(f"{survey.source}: columns {show_value(cands[0][1])} and {show_value(cands[1][1])} both match item "
                             f"{target!r}; say which one to use with --map (a CSV 'column,item')")
         result.columns[target] = cands[0][1]
         result.how[target] = cands[0][2]
@@ -288,10 +321,10 @@ def qsf_recodes(questions: list[dict], survey, spec: ScoringSpec, colmap: Column
             try:
                 key, code = float(exported), float(targets[pos] if by_position else a)
             except ValueError:
-                raise DataError(f"{source}: question {q['tag']!r} answer {a!r}: recode value {exported!r} "
+                raise DataError(f"{source}: question {q['tag']!r} answer {a!r}: recode value {show_value(exported)} "
                                 "is not a number") from None
             if key in vmap and vmap[key] != code:
-                raise DataError(f"{source}: question {q['tag']!r}: two answers share the recode value {exported!r}")
+                raise DataError(f"{source}: question {q['tag']!r}: two answers share the recode value {show_value(exported)}")
             vmap[key] = code
         recodes[item] = vmap
         log[item] = {"column": col, "question": q["tag"],

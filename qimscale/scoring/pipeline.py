@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED
 
 
@@ -162,7 +163,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     if id_columns:
         missing = [c for c in id_columns if c not in survey.data.columns]
         if missing:
-            raise DataError(f"{path}: id column {missing[0]!r} is not in the file")
+            raise DataError(f"{path}: id column {show_value(missing[0])} is not in the file")
     colmap = map_columns(survey, spec, mapping)
     recodes, recode_log = ({}, {})
     if qsf is not None:
@@ -212,7 +213,7 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
 
     def put(name, values):
         if name in cols:
-            raise DataError(f"{path}: the output would have two columns named {name!r} (a file column has the "
+            raise DataError(f"{path}: the output would have two columns named {show_value(name)} (a file column has the "
                             "name of an item, scale or flag it does not hold); rename it or map it with --map")
         cols[name] = values
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
 #: default for ``--min-answered``: a score needs at least 80 % of the scale's items
@@ -296,8 +297,8 @@ def _apply_norms(scores: pd.DataFrame, norms: pd.DataFrame):
         try:
             mu, sd = float(r.mean), float(r.sd)
         except (TypeError, ValueError):
-            raise DataError(f"norms file: scale {name!r}: mean and sd must be numbers; got {r.mean!r}, "
-                            f"{r.sd!r}") from None
+            raise DataError(f"norms file: scale {name!r}: mean and sd must be numbers; got {show_value(r.mean)}, "
+                            f"{show_value(r.sd)}") from None
         if not (np.isfinite(mu) and np.isfinite(sd) and sd > 0):
             raise DataError(f"norms file: scale {name!r}: mean must be a number and sd positive; got {mu}, {sd}")
         z = (scores[name].to_numpy() - mu) / sd

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
+from qimscale.io._text import show_value
 from qimscale.scoring.itemcodes import ItemCodes, small_codes
 from qimscale.scoring.spec import normalise_label
 
@@ -407,8 +408,8 @@ def strict_error(problems: pd.DataFrame, source: str, *, show: int = 3) -> DataE
     parts = []
     for r in problems.head(show).itertuples(index=False):
         where = f"row {r.row}, " if pd.notna(r.row) else ""
-        col = f"column {r.column!r}" if r.column else f"item {r.item!r}"
-        val = f": value {r.value!r}" if r.value is not None else ""
+        col = f"column {show_value(r.column)}" if r.column else f"item {r.item!r}"
+        val = f": value {show_value(r.value)}" if r.value is not None else ""
         parts.append(f"{where}{col}{val}: {r.problem}")
     more = f" (and {len(problems) - show} more)" if len(problems) > show else ""
     return DataError(f"{source}: {len(problems)} problem(s) with --strict: " + "; ".join(parts) + more
