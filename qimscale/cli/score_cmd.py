@@ -6,7 +6,8 @@ import click
 
 from qimscale.cli._common import check_stdin_format, emit_json, split_list
 
-_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap", "limesurvey", "kobo", "odk"]
+_FORMATS = ["csv", "tsv", "xlsx", "sav", "dta", "parquet", "qualtrics", "redcap", "limesurvey", "kobo", "odk",
+            "surveymonkey"]
 
 
 def _checked(value, ok, what):
@@ -51,7 +52,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     \b
     DATA: CSV/TSV (any encoding and delimiter), xlsx, SPSS .sav, Stata .dta,
     Parquet, Kobo JSON, or '-' for CSV on standard input. Qualtrics, REDCap,
-    LimeSurvey and Kobo/ODK exports are recognised (or name one with --format).
+    LimeSurvey, Kobo/ODK Central and SurveyMonkey exports are recognised (or name one with --format).
 
     \b
     Columns map to items by id (and by each platform's naming of the ids,

@@ -1,4 +1,4 @@
-"""Survey-platform adapters: Qualtrics, REDCap, LimeSurvey, Kobo and ODK Central.
+"""Survey-platform adapters: Qualtrics, REDCap, LimeSurvey, Kobo, ODK Central and SurveyMonkey.
 
 Each adapter has ``detect(head) -> bool`` (recognise the platform from the
 first records of a file) and ``read(raw) -> SurveyData`` (fix the header, list
@@ -451,18 +451,103 @@ class Kobo:
 
 
 class ODK(Kobo):
-    """ODK Central CSV exports: groups joined with ``-``, trailing review metadata."""
+    """ODK Central CSV exports: groups joined with ``-``, trailing review metadata.
 
-    METADATA = Kobo.METADATA + ("SubmissionDate", "meta-instanceID", "KEY", "SubmitterID", "SubmitterName",
-                                "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState",
-                                "DeviceID", "Edits", "FormVersion", "instanceID")
-    IDENTIFIERS = Kobo.IDENTIFIERS + ("SubmitterName", "DeviceID")
+    The main file starts ``SubmissionDate`` and ends with ``meta-instanceID,
+    KEY, SubmitterID, SubmitterName, AttachmentsPresent, AttachmentsExpected,
+    Status, ReviewState, DeviceID, Edits, FormVersion``; each repeat group
+    comes as its own file with ``PARENT_KEY`` (the submission's ``KEY``) and
+    ``KEY`` (``uuid:.../group[1]``, one per repeat instance) after the
+    group's fields. ``SubmitterName``, ``SubmitterID`` and ``DeviceID`` are
+    direct identifiers (dropped from outputs by default).
+    """
+
+    METADATA = Kobo.METADATA + ("SubmissionDate", "meta-instanceID", "meta-instanceName", "meta-deprecatedID",
+                                "meta-audit", "KEY", "PARENT_KEY", "SubmitterID", "SubmitterName",
+                                "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID",
+                                "Edits", "FormVersion", "instanceID")
+    IDENTIFIERS = Kobo.IDENTIFIERS + ("SubmitterName", "SubmitterID", "DeviceID")
     ID_COLUMNS = ("KEY", "meta-instanceID")
 
     @classmethod
     def detect(cls, head) -> bool:
         h0 = {c.strip() for c in head[0]}
-        return "SubmissionDate" in h0 and bool({"KEY", "meta-instanceID"} & h0)
+        main = "SubmissionDate" in h0 and bool({"KEY", "meta-instanceID"} & h0)
+        return main or {"PARENT_KEY", "KEY"} <= h0
+
+    @classmethod
+    def read(cls, raw: RawTable) -> SurveyData:
+        s = super().read(raw)
+        names = [str(c) for c in s.data.columns]
+        if "PARENT_KEY" in names:
+            s.variant = "repeat"
+            s.notes.append("an ODK Central repeat-group file: one row per repeat instance (KEY), PARENT_KEY "
+                           "is the KEY of its submission in the main file")
+        s.metadata_columns += [n for n in names if n.startswith("SET-OF-") and n not in s.metadata_columns]
+        return s
+
+
+# =========================================================================== SurveyMonkey
+
+class SurveyMonkey:
+    """SurveyMonkey CSV/xlsx exports ("All responses data"): two header rows.
+
+    Row 1 holds the metadata column names (``Respondent ID, Collector ID,
+    Start Date, End Date, IP Address, Email Address, First Name, Last Name,
+    Custom Data 1``) and then each question's text, written once over the
+    first of its columns (the others are blank). Row 2 says what each column
+    holds: ``Response`` for a single answer, ``Open-Ended Response`` for text,
+    a matrix row (sub-question) or an answer option of a multiple choice.
+    Values are answer texts ("expanded") or their numbers ("numerical").
+
+    A column is named ``Question [Sub-question]`` (``Question`` alone for a
+    single answer) and labelled with its sub-question, so matrix rows match
+    the instrument's item texts.
+    """
+
+    METADATA = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+                "First Name", "Last Name")
+    IDENTIFIERS = ("IP Address", "Email Address", "First Name", "Last Name")
+    SINGLE = ("Response", "")
+
+    @classmethod
+    def detect(cls, head) -> bool:
+        h0 = [c.strip() for c in head[0]]
+        return len(head) >= 2 and h0[:2] == ["Respondent ID", "Collector ID"]
+
+    @classmethod
+    def read(cls, raw: RawTable) -> SurveyData:
+        top = [c.strip() for c in raw.head[0]]
+        sub = [c.strip() for c in (raw.head[1] if len(raw.head) > 1 else [])]
+        sub += [""] * (len(top) - len(sub))
+        names, labels, question = [], {}, ""
+        for j, q in enumerate(top):
+            if q:
+                question = q
+            elif not question:
+                raise DataError(f"{raw.source}: column {j + 1} has no question text above it in row 1")
+            detail = sub[j]
+            if q in cls.METADATA or q.startswith("Custom Data") or detail in cls.SINGLE:
+                names.append(question)
+            else:
+                names.append(f"{question} [{detail}]")
+            labels[len(names) - 1] = detail if detail not in cls.SINGLE + ("Open-Ended Response",) else question
+        names, trailing = drop_trailing_blank(names)
+        names, notes = _dedupe(names, raw.source, lambda n: n not in cls.METADATA)
+        n_header = 2 if raw.has_header_rows else 0
+        df = load_without_trailing_blank(raw, n_header, names, trailing)
+        s = SurveyData(df, raw.source, "surveymonkey", raw.container, header_rows=n_header,
+                       encoding=raw.encoding, delimiter=raw.delimiter, notes=notes)
+        s.column_labels = {n: labels[i] for i, n in enumerate(names) if labels.get(i)}
+        s.metadata_columns = [n for n in names if n in cls.METADATA or n.startswith("Custom Data")]
+        s.identifiers = [n for n in names if n in cls.IDENTIFIERS]
+        s.id_columns = ["Respondent ID"] if "Respondent ID" in names else []
+        if {"Start Date", "End Date"} <= set(names):
+            s.duration_seconds = _seconds_between(df, "Start Date", "End Date")
+            s.duration_source = "End Date - Start Date"
+        for n in names:
+            s.item_hints[n] = [n]
+        return s
 
 
 def read_kobo_json(path) -> SurveyData:
@@ -493,4 +578,5 @@ def read_kobo_json(path) -> SurveyData:
     return s
 
 
-ADAPTERS = {"qualtrics": Qualtrics, "redcap": REDCap, "limesurvey": LimeSurvey, "kobo": Kobo, "odk": ODK}
+ADAPTERS = {"qualtrics": Qualtrics, "redcap": REDCap, "limesurvey": LimeSurvey, "kobo": Kobo, "odk": ODK,
+            "surveymonkey": SurveyMonkey}

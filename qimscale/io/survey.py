@@ -24,7 +24,7 @@ from qimscale.io.surveydata import (PLAIN_ID_NAMES, SurveyData, drop_trailing_bl
 from qimscale.io.tables import CONTAINERS, RawTable, check_unique, detect_format, open_table
 
 #: platform formats accepted by ``--format`` (besides the containers)
-PLATFORMS = ("qualtrics", "redcap", "limesurvey", "kobo", "odk")
+PLATFORMS = ("qualtrics", "redcap", "limesurvey", "kobo", "odk", "surveymonkey")
 FORMATS = CONTAINERS + PLATFORMS
 
 
@@ -37,7 +37,7 @@ def detect_platform(head: list[list[str]]) -> str | None:
     >>> detect_platform([["record_id", "redcap_event_name", "q1"]])
     'redcap'
     """
-    for name in ("qualtrics", "limesurvey", "redcap", "odk", "kobo"):
+    for name in ("qualtrics", "limesurvey", "surveymonkey", "redcap", "odk", "kobo"):
         if platforms.ADAPTERS[name].detect(head):
             return name
     return None
@@ -56,7 +56,7 @@ def read_survey(path: str | Path, *, format: str | None = None,  # noqa: A002 - 
         Overrides auto-detection. A container (``csv``, ``tsv``, ``xlsx``,
         ``sav``, ``dta``, ``parquet``) reads the file plainly, without platform
         interpretation; a platform (``qualtrics``, ``redcap``, ``limesurvey``,
-        ``kobo``, ``odk``) forces that adapter (the container still comes from
+        ``kobo``, ``odk``, ``surveymonkey``) forces that adapter (the container still comes from
         the suffix).
     dictionary : str or Path, optional
         A REDCap data dictionary (either header style); gives value labels,

@@ -164,6 +164,87 @@ def kobo(inst, items, X):
                           "enumerator1", "vAbc", "", str(i + 1)])
 
 
+def odk_central(inst, items, X):
+    """ODK Central CSV: groups joined with '-', trailing review metadata; a repeat-group file with
+    PARENT_KEY/KEY; and a copy whose every data row leaves out the last (empty) field."""
+    meta_tail = ["meta-instanceID", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
+                 "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits", "FormVersion"]
+    cols = ["SubmissionDate", "start", "end"] + [f"qim-{inst.get_item(i).scale}-{i}" for i in items] + meta_tail
+    rows = []
+    for i in range(N):
+        vals = [str(v) for v in X[i]]
+        if i == 4:
+            vals[3] = "7"   # out of range
+        key = f"uuid:7f0c{i:04d}-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+        rows.append([f"2026-11-05T10:{i:02d}:33.512Z", "2026-11-05T09:40:01.101+01:00",
+                     f"2026-11-05T09:{48 + i % 10:02d}:12.330+01:00"] + vals
+                    + [key, key, "23", "Enumerator Two", "0", "0", "", "received" if i % 3 else "approved",
+                       f"collect:Xy{i:02d}AbCd", "0", ""])
+    with open(HERE / "odk_central.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerows(rows)
+    with open(HERE / "odk_central_short_rows.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerows([r[:-1] for r in rows])   # FormVersion left out on every row
+    # observer ratings of several colleagues: one repeat instance per rated colleague
+    scale = inst.get_item(items[0]).scale
+    rep_items = [i for i in items if inst.get_item(i).scale == scale]
+    with open(HERE / "odk_central-ratings.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ratings-colleague"] + [f"ratings-{i}" for i in rep_items] + ["PARENT_KEY", "KEY"])
+        for i in range(4):
+            parent = f"uuid:7f0c{i:04d}-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+            for k in (1, 2):
+                w.writerow([f"colleague {k}"] + [str((i + k + j) % 5 + 1) for j in range(len(rep_items))]
+                           + [parent, f"{parent}/ratings[{k}]"])
+
+
+def surveymonkey(inst, items, X):
+    """SurveyMonkey "All responses" CSV and xlsx: two header rows (question text over the first of its
+    columns; then Response / matrix row / answer option), answer texts as values."""
+    lab = labels(inst)
+    meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+            "First Name", "Last Name", "Custom Data 1"]
+    top, second = list(meta), [""] * len(meta)
+    scales = {}
+    for i in items:
+        scales.setdefault(inst.get_item(i).scale, []).append(inst.get_item(i))
+    order = []
+    for sid, its in scales.items():
+        for k, it in enumerate(its):
+            top.append("How much do you agree with each statement about yourself?" if k == 0 and sid == next(iter(scales))
+                       else (f"Section {sid}: how much do you agree?" if k == 0 else ""))
+            second.append(it.text["self"]["en"])
+            order.append(items.index(it.id))
+    top += ["Anything else you would like to tell us?"]
+    second += ["Open-Ended Response"]
+    body = []
+    for i in range(N):
+        vals = [lab[X[i][j]] if X[i][j] != "" else "" for j in order]
+        if i == 9:
+            vals[2] = "Agreee"  # unknown label
+        body.append([str(114691547300 + i), "431870112", f"11/06/2026 10:{i:02d}:05 AM",
+                     f"11/06/2026 10:{i + 12:02d}:41 AM", f"203.0.113.{i}", "", "", "", ""] + vals
+                    + (["=HYPERLINK(\"http://example.org\")"] if i == 3 else [""]))
+    with open(HERE / "surveymonkey.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerows([top, second] + body)
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet"
+    for r in [top, second] + body:
+        ws.append([None if v == "" else v for v in r])
+    for row in ws.iter_rows(min_row=3):
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"   # an answer that looks like a formula stays text
+    wb.save(HERE / "surveymonkey.xlsx")
+
+
 def main():
     inst = load_instrument()
     items, X = responses(inst)
@@ -172,6 +253,8 @@ def main():
     redcap_label(inst, items, X)
     limesurvey_codes(inst, items, X)
     kobo(inst, items, X)
+    odk_central(inst, items, X)
+    surveymonkey(inst, items, X)
     with open(HERE / "codes.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(items)
