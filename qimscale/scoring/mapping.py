@@ -102,7 +102,7 @@ def read_map_file(path) -> dict:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise DataError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+            raise DataError(f"{path}: not valid YAML{where}: {show_value(getattr(exc, 'problem', None) or exc)[1:-1]}") from None
         if isinstance(obj, dict) and isinstance(obj.get("columns"), dict):
             obj = obj["columns"]
         if not isinstance(obj, dict) or not obj:
