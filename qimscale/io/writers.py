@@ -190,9 +190,9 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
     if fmt == "csv":
         neutralise_formulas(df).to_csv(path, index=False)
     elif fmt == "xlsx":
-        if df.shape[0] > 1_048_575:
-            raise DataError(f"{path}: {df.shape[0]} rows do not fit in an Excel sheet; write .csv or .parquet")
-        _write_xlsx(_without_timezones(df), path)
+        from qimscale.io.xlsx import write_xlsx
+
+        write_xlsx(_without_timezones(df), path)  # inline strings: a text cell is never a formula
     elif fmt == "parquet":
         _write_parquet(df, path)
     elif fmt in ("sav", "dta"):
@@ -214,25 +214,6 @@ def _write(df, path: Path, fmt: str, column_labels: dict | None, value_labels: d
                                  variable_value_labels=vlabels or None)
     else:  # pragma: no cover - guarded by output_format
         raise DataError(f"{path}: unknown output format {fmt!r}")
-
-
-def _write_xlsx(df, path: Path) -> None:
-    """xlsx via openpyxl, text kept as text: openpyxl stores any string starting with ``=`` as a formula,
-    so an answer such as ``=1+1`` would come back as 2 (and could run as a formula in Excel)."""
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        df.to_excel(xw, index=False)
-        ws = next(iter(xw.sheets.values()))
-        for j, col in enumerate(df.columns, start=1):
-            if str(col).startswith("="):
-                ws.cell(row=1, column=j).data_type = "s"
-            s = df.iloc[:, j - 1]
-            if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-                continue
-            hits = s.astype("string").str.startswith("=").fillna(False).to_numpy()
-            for i in hits.nonzero()[0]:
-                ws.cell(row=int(i) + 2, column=j).data_type = "s"
 
 
 def _write_parquet(df, path: Path) -> None:
