@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.qimscale-installed
 OUT    ?= qimscale-out
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench venv clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# 10,000 seeded fuzz cases (tests/fuzz): mutated real exports through `qimscale score`
+FUZZ_CASES ?= 10000
+FUZZ_JOBS ?= 2
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --cases $(FUZZ_CASES) --seed 1 --jobs $(FUZZ_JOBS) --subprocess-every 100 --report fuzz-report.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

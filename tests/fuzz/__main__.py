@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--subprocess-every", type=int, default=50, help="every N-th case also as a real process")
-    ap.add_argument("--timeout", type=float, default=30.0, help="seconds before a case counts as a hang")
+    ap.add_argument("--timeout", type=float, default=30.0, help="CPU seconds before a case counts as a hang")
     ap.add_argument("--case", type=int, help="run only this case, keep its folder and print it")
     ap.add_argument("--report", type=Path, help="also write the report (and every unclean outcome) as JSON here")
     args = ap.parse_args(argv)
