@@ -24,7 +24,7 @@ CASES = {
     "empty.csv": "the file is empty",
     "header_only.csv": "header but no data rows",
     "binary_garbage.csv": "binary data",
-    "unterminated_quote.csv": "line 3: a quoted field is never closed",
+    "unterminated_quote.csv": "row 3: a quoted field is never closed",
     "text_named.xlsx": "not an Excel workbook",
     "truncated.xlsx": "truncated or corrupt",
     "zipbomb.xlsx": "zip-bomb guard",

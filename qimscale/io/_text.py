@@ -135,23 +135,24 @@ def head_records(text: str, delimiter: str, n: int = 6) -> list[list[str]]:
 
 
 def check_quotes(text: str, delimiter: str, source: str) -> None:
-    """Raise if a quoted field is never closed.
+    """Raise if a quoted field is never closed, naming the spreadsheet row where the open quote starts.
 
     A well-formed file holds an even number of ``"`` characters (escaped quotes
     are doubled); only when the count is odd is the file parsed strictly to
-    find the line where the open quote starts.
+    find the record (spreadsheet row: header = row 1, blank lines counted)
+    where the open quote starts.
     """
     if text.count('"') % 2 == 0:
         return
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-    start = 1
+    row = 1
     try:
         for _ in reader:
-            start = reader.line_num + 1
+            row += 1
     except csv.Error as exc:
         what = ("a quoted field is never closed (unterminated \")" if "end of data" in str(exc)
-                else f"bad quoting ({exc})")
-        raise DataError(f"{source}: line {start}: {what}; fix the quoting in that row") from None
+                else f"bad quoting ({one_line(exc)})")
+        raise DataError(f"{source}: row {row}: {what}; fix the quoting in that row") from None
 
 
 # --------------------------------------------------------------------------- text for messages
