@@ -445,9 +445,15 @@ def arrow_to_pandas(table, *, compact: bool = False):
         if not small or len(set(names)) < len(names):
             return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
         # 8-bit code columns straight from their Arrow buffers (pandas converts chunk by chunk, ~5x slower)
-        cols = {names[i]: _int8_to_pandas(table.column(i)) for i in small}
+        small_cols = {i: _int8_to_pandas(table.column(i)) for i in small}
         small_set = set(small)
         rest = [i for i in range(len(names)) if i not in small_set]
+        if len(rest) > len(small):  # mostly other columns (a wide file): insert the few 8-bit ones in place
+            df = table.select(rest).to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
+            for i in small:  # ascending: every column before position i is already in place
+                df.insert(i, names[i], small_cols[i])
+            return df
+        cols = {names[i]: a for i, a in small_cols.items()}
         if rest:
             other = table.select(rest).to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
             cols.update({c: other[c] for c in other.columns})
