@@ -73,7 +73,11 @@ class LazyGroup(click.Group):
         except QimscaleError as exc:
             if debug:
                 raise
-            _fail(str(exc))
+            from qimscale.errors import DataError
+
+            # bad data is one line whatever a library put in the message (openpyxl, pyreadstat and YAML errors
+            # span lines); only model-syntax errors keep the line and caret beneath them
+            _fail(_one_line(str(exc)) if isinstance(exc, DataError) else str(exc))
         except BrokenPipeError:
             # stdout closed early (e.g. piped into `head`): stop quietly, as Unix tools do.
             import os
@@ -90,6 +94,13 @@ class LazyGroup(click.Group):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback "
                   "and report it as a bug)")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks (and the spaces around them) replaced by one space."""
+    import re
+
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
 
 
 def _fail(message: str) -> None:

@@ -38,6 +38,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
 
     def progress(results):
+        last = results[-1]
+        if args.report and last.verdict != "clean":  # each unclean outcome as soon as it is known
+            with open(args.report.with_suffix(".unclean.jsonl"), "a") as fh:
+                fh.write(json.dumps(asdict(last), default=str) + "\n")
         if len(results) % 500 == 0:
             rep = runner.report(results)
             print(f"{len(results)} cases, {time.perf_counter() - t0:.0f} s: clean {rep['clean']}, other "

@@ -251,7 +251,7 @@ def wide(data: bytes, suffix: str, rng, max_cols: int = 20_000):
     return ("\n".join(rows) + "\n").encode(), ".csv"
 
 
-def long(data: bytes, suffix: str, rng, max_rows: int = 200_000):
+def long(data: bytes, suffix: str, rng, max_rows: int = 100_000):
     """A long file: up to ``max_rows`` rows of item codes (some bad cells far down)."""
     n = int(_pick(rng, [10_000, 50_000, max_rows]))
     n = min(n, max_rows)

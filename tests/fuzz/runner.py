@@ -184,7 +184,7 @@ def materialise(case: Case, seeds_dir: Path, seeds: dict, folder: Path, seed: in
         if m == "wide":
             data, suffix = fn(data, suffix, rng, max_cols=2000 if quick else 20_000)
         elif m == "long":
-            data, suffix = fn(data, suffix, rng, max_rows=20_000 if quick else 200_000)
+            data, suffix = fn(data, suffix, rng, max_rows=20_000 if quick else 100_000)
         else:
             data, suffix = fn(data, suffix, rng)
     mutated = folder / f"input{suffix}"
