@@ -78,7 +78,9 @@ def demo(n, seed, out, quiet, as_json):
     Simulates N QI managers in 3 countries and 45 organisations (36 % traditional,
     one non-invariant item in the UK), writes the exports each team would download
     (REDCap for NZ and AU, Qualtrics for the UK) into DIR/exports/, scores them as
-    real exports are scored, and writes the scores and the scoring log to DIR.
+    real exports are scored, writes the scores and the scoring log to DIR, and runs
+    the validation study (invariance across country and QIM type) into
+    DIR/report.html, DIR/results.json, DIR/tables/ and DIR/figures/.
 
     \b
     Example:
@@ -94,4 +96,5 @@ def demo(n, seed, out, quiet, as_json):
     if as_json:
         emit_json(written)
     else:
-        click.echo(f"wrote {written['scores']} ({written['n']} respondents) and the exports in {out}/exports/")
+        click.echo(f"wrote {written['report']} (open it in a browser), {written['results']}, "
+                   f"{written['scores']} ({written['n']} respondents) and the exports in {out}/exports/")

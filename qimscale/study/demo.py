@@ -3,8 +3,8 @@
 Simulates respondents from the bundled population model (3 countries, organisations,
 traditional and clinical QI managers, one non-invariant item in one country), writes the
 exports each country's team would download from its survey platform (REDCap for NZ and
-AU, Qualtrics for the UK), scores them with the same path as real exports, and hands
-the scored data to the validation study when it is available.
+AU, Qualtrics for the UK), scores them with the same path as real exports, runs the validation study and writes its
+report (``report.html``, ``results.json``, ``tables/``, ``figures/``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ PLATFORM_OF_COUNTRY = {"NZ": "redcap", "AU": "redcap", "UK": "qualtrics"}
 
 
 def run_demo(out_dir, *, n: int = 900, seed: int = 2026, progress=None) -> dict:
-    """Simulate, export, score (and validate, once available); returns what was written.
+    """Simulate, export, score and validate; returns what was written.
 
     Parameters
     ----------
@@ -66,6 +66,14 @@ def run_demo(out_dir, *, n: int = 900, seed: int = 2026, progress=None) -> dict:
     with AtomicOutputs() as outputs:
         written["scores"] = str(outputs.add_table(scores, out / "scores.csv"))
         written["scoring_log"] = str(outputs.add_json(logs, out / "scoring.json"))
+    from qimscale.report.outputs import write_study
+    from qimscale.study.validate import validate_study
+
+    step("validate")
+    groups = [g for g in ("country", "qim_type") if g in scores.columns]
+    result = validate_study(scores, inst, groups=groups, seed=seed, source="simulated demo study",
+                            scoring=logs, progress=lambda title: step(f"validate: {title}"))
+    written.update(write_study(result, out))
     written["n"] = int(len(scores))
     written["seed"] = seed
     return written
