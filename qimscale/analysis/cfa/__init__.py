@@ -50,10 +50,11 @@ result with the ``CFAResult`` API (``fit_measures``, ``parameter_estimates``,
 from .fit import CFA, cfa, sem
 from .partable import ParTable, build_partable
 from .results import CFAResult
+from .run import CFARun, run_cfa
 from .syntax import parse_model
 
 __all__ = ["CFA", "cfa", "sem", "CFAResult", "ParTable", "build_partable", "parse_model",
-           "measurement_invariance"]
+           "measurement_invariance", "CFARun", "run_cfa"]
 
 
 def measurement_invariance(*args, **kwargs):
