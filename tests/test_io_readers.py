@@ -1,4 +1,5 @@
-"""Readers: every real sample (tests/data/samples, GPL ones from shared/samples), encodings, delimiters, containers, row numbers."""
+"""Readers: every real sample (vendored in tests/data/samples; GPL ones from shared/samples), encodings,
+delimiters, containers, row numbers."""
 
 from __future__ import annotations
 
