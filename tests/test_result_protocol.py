@@ -211,3 +211,19 @@ def test_wlsmv_methods_match_lavaan_and_semtools():
     np.testing.assert_allclose(np.diag(fl) ** 2, ref["ave"], atol=1e-6)
     off = ~np.eye(2, dtype=bool)
     np.testing.assert_allclose(fl[off], np.asarray(ref["factor_cor"])[off], atol=1e-6)
+
+
+def test_efa_result_lists_the_warnings_its_fit_emitted():
+    """EFA warns while fitting (Python warnings); the result lists the same messages."""
+    from qimscale.analysis.efa import EFA
+
+    r = np.array([[1, .9, .9], [.9, 1, .7], [.9, .7, 1]])   # one factor: a Heywood case on 'a'
+    z = np.random.default_rng(3).normal(size=(500, 3))
+    z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True))).T
+    data = pd.DataFrame(z @ np.linalg.cholesky(r).T, columns=["a", "b", "c"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = EFA(1).fit(data).results_
+    emitted = [str(w.message) for w in caught]
+    assert res.warnings and all(m in emitted for m in res.warnings)
+    assert res.warnings[0].startswith("Heywood case: item(s) a ")
