@@ -227,3 +227,20 @@ def test_efa_result_lists_the_warnings_its_fit_emitted():
     emitted = [str(w.message) for w in caught]
     assert res.warnings and all(m in emitted for m in res.warnings)
     assert res.warnings[0].startswith("Heywood case: item(s) a ")
+
+
+@pytest.mark.parametrize("args", [(), ("--bootstrap", "3", "--seed", "2"), ("--group", "school")])
+def test_cfa_cli_text_is_the_run_summary(args):
+    """``qimscale cfa`` (text) prints ``run_cfa(...).summary()``: one library call, rendered."""
+    from click.testing import CliRunner
+
+    from qimscale.analysis.cfa import run_cfa
+    from qimscale.cli import main
+
+    res = CliRunner().invoke(main, ["cfa", str(REF / "cfa_hs1939.csv"), "--model", HS_MODEL, *args])
+    assert res.exit_code == 0, res.stderr
+    opts = dict(zip(args[::2], args[1::2]))
+    run = run_cfa(_hs(), HS_MODEL, group=opts.get("--group"),
+                  n_boot=int(opts["--bootstrap"]) if "--bootstrap" in opts else None,
+                  seed=int(opts["--seed"]) if "--seed" in opts else None)
+    assert res.stdout == run.summary() + "\n"
