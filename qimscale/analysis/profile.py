@@ -282,7 +282,8 @@ def respondent_profile(ref: ProfileReference, row: pd.Series, group=None) -> Pro
     >>> d = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0]})
     >>> ref = profile_reference(d, [{"id": "a", "label": "A", "level": "scale"}], alphas={"a": (0.75, 5)})
     >>> p = respondent_profile(ref, d.iloc[3])
-    >>> round(p.rows.loc[0, "sem"], 6), p.rows.loc[0, "percentile"]
+    >>> r = p.rows.iloc[0]
+    >>> round(float(r["sem"]), 6), float(r["percentile"])
     (0.790569, 70.0)
     """
     key = group if ref.group_col else None

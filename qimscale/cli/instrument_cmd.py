@@ -11,7 +11,7 @@ import click
 
 from qimscale.cli._common import emit_json
 
-FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "all"]
+FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "ratings", "all"]
 
 
 @click.group("instrument", short_help="Validate, export and translate the instrument.")
@@ -98,6 +98,7 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
     markdown    paper form, Markdown
     html        paper form, self-contained printable HTML
     codebook    CSV: item, scale, domain, reverse, min, max, text, platform names
+    ratings     content-validity template (XLSX or .csv): item, scale, text, e1..e6
 
     \b
     Examples:

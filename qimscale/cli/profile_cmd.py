@@ -9,16 +9,17 @@ from qimscale.cli._common import Reporter, emit_json, progress_bar, progress_ena
 
 @click.command("profile")
 @click.argument("data", type=click.Path(allow_dash=True))
-@click.option("--id", "respondent", metavar="RESPONDENT", help="Id of the respondent to profile (give this or --all).")
+@click.option("--id", "respondent", metavar="RESPONDENT", help="Id of the respondent to profile (default: none; give this or --all).")
 @click.option("--all", "all_", is_flag=True, help="Profile every respondent with an id: one file each in --out DIR.")
 @click.option("--id-col", metavar="COL",
               help="Column holding the respondent ids (default: the instrument's 'qim_id' field; keep it when "
                    "scoring with 'qimscale score --keep-identifiers').")
 @click.option("--norms", type=click.Path(dir_okay=False), metavar="CSV",
               help="Compare with norms (CSV: scale, mean, sd[, reliability], as 'qimscale score --norms' reads) "
-                   "instead of the sample.")
+                   "instead of the sample (default: compare with the sample).")
 @click.option("--group", metavar="COL",
-              help="Compare each respondent with the respondents of their own group in COL (e.g. country).")
+              help="Compare each respondent with the respondents of their own group in COL, e.g. country "
+                   "(default: with the whole sample).")
 @click.option("--min-cell", type=click.IntRange(min=1), default=5, show_default=True,
               help="Suppress a profile whose comparison group has fewer respondents than this.")
 @click.option("--low-percentile", type=click.FloatRange(0, 100, min_open=True, max_open=True), default=25.0,
