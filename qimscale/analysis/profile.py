@@ -113,12 +113,13 @@ class ProfileReference(Result):
 class ProfileResult(Result):
     """One respondent's profile.
 
-    ``rows`` columns: ``scale, label, level, domain, score, sem, band_lower, band_upper,
-    reliability, reliability_source, sd, sd_source, reference_mean, percentile, n_reference, low``.
+    ``records`` (one dict per score, display order) and ``rows`` (the same as a DataFrame) hold
+    ``scale, label, level, domain, score, sem, band_lower, band_upper, reliability,
+    reliability_source, sd, sd_source, reference_mean, percentile, n_reference, low``.
     """
 
     title = "Competency profile"
-    rows: pd.DataFrame
+    records: list
     comparison: str
     group: object
     n_reference: int
@@ -126,15 +127,18 @@ class ProfileResult(Result):
     warnings: list = field(default_factory=list)
 
     @property
+    def rows(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records)
+
+    @property
     def low_scales(self) -> list:
         """Sub-scales (not domains) whose percentile is below ``low_percentile``."""
-        r = self.rows
-        return r.loc[(r["level"] == "scale") & r["low"], "scale"].tolist()
+        return [r["scale"] for r in self.records if r["level"] == "scale" and r["low"]]
 
     def to_dict(self) -> dict:
         return {"comparison": self.comparison, "n_reference": self.n_reference,
                 "low_percentile": self.low_percentile, "low_scales": self.low_scales,
-                "scales": self.rows.to_dict(orient="records"), "warnings": list(self.warnings)}
+                "scales": [dict(r) for r in self.records], "warnings": list(self.warnings)}
 
     def tables(self) -> dict:
         return {"profile": self.rows}
@@ -267,8 +271,8 @@ def profile_reference(scores: pd.DataFrame, scales: list, *, alphas: dict, norms
                             warnings=warnings)
 
 
-def respondent_profile(ref: ProfileReference, row: pd.Series, group=None) -> ProfileResult:
-    """The profile of one respondent (``row``: their scores) against ``ref``.
+def respondent_profile(ref: ProfileReference, row, group=None) -> ProfileResult:
+    """The profile of one respondent (``row``: their scores, a Series or a dict by score id) against ``ref``.
 
     Raises
     ------
@@ -294,7 +298,8 @@ def respondent_profile(ref: ProfileReference, row: pd.Series, group=None) -> Pro
                         f"{ref.min_cell}; a profile against so few could identify them")
     rows, warnings = [], []
     for s in ref.scales:
-        x = float(row[s.id]) if pd.notna(row[s.id]) else math.nan
+        v = row[s.id]
+        x = float(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else math.nan
         sem = s.sem
         if s.norms is not None:
             mu, sd = s.norms
@@ -313,7 +318,7 @@ def respondent_profile(ref: ProfileReference, row: pd.Series, group=None) -> Pro
                      "reliability": s.reliability, "reliability_source": s.reliability_source,
                      "sd": s.sd, "sd_source": s.sd_source, "reference_mean": mean, "percentile": pct,
                      "n_reference": n_s, "low": bool(math.isfinite(pct) and pct < ref.low_percentile)})
-    return ProfileResult(rows=pd.DataFrame(rows), comparison=ref.comparison, group=key, n_reference=n_ref,
+    return ProfileResult(records=rows, comparison=ref.comparison, group=key, n_reference=n_ref,
                          low_percentile=ref.low_percentile, warnings=warnings)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import math
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def _exact(v) -> str:
     return repr(float(v)) if _finite(v) else ""
 
 
+@functools.lru_cache(maxsize=1)
 def _env():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -67,8 +69,7 @@ def render_profile(profile, *, meta: dict, comparison: str, figure_png: bytes, s
     respondent : str, optional
         The respondent id shown in the heading (escaped); ``None`` shows none.
     """
-    rows = profile.rows
-    by_id = {r["scale"]: r for r in rows.to_dict(orient="records")}
+    by_id = {r["scale"]: r for r in profile.records}
     groups = []
     for d in domains:
         scales = [r for r in by_id.values() if r["level"] == "scale" and r["domain"] == d["id"]]

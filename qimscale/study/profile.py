@@ -277,27 +277,29 @@ def profile_pages(pdata: ProfileData, inst, *, respondent: str | None = None, no
             "source": "Akmal et al. (2022), BMC Health Serv Res 22:35"}
     df = pdata.table
     todo = _rows_of(pdata, respondent)
+    scores = df[[s.id for s in ref.scales]].astype(float).to_dict(orient="records")
+    groups = df[group].tolist() if group else None
+    types_col = df[TYPE_FIELD].tolist() if TYPE_FIELD in df.columns else None
     pages, suppressed, n_low = [], 0, {}
     chart = ProfileChart([r["label"] for r in rows if r["level"] == "scale"], lo=lo, hi=hi,
                          reference="norm mean" if ref.comparison == "norms" else "comparison-group mean")
     try:
         for done, k in enumerate(todo, start=1):
-            row = df.iloc[k]
-            gval = row[group] if group else None
+            gval = groups[k] if group else None
             try:
                 if group and id_text(gval) is None:
                     raise DataError(f"profile suppressed: the respondent has no value in --group column '{group}'")
-                prof = respondent_profile(ref, row, group=gval)
+                prof = respondent_profile(ref, scores[k], group=gval)
             except DataError as exc:
                 if respondent is not None:
                     raise DataError(f"{pdata.source}: {exc}") from None
                 suppressed += 1
                 continue
-            t = row.get(TYPE_FIELD) if TYPE_FIELD in df.columns else None
+            t = types_col[k] if types_col is not None else None
             qtype = types.get(id_text(t).lower()) if id_text(t) is not None else None
             for s in prof.low_scales:
                 n_low[s] = n_low.get(s, 0) + 1
-            png = chart.render(prof.rows[prof.rows["level"] == "scale"])
+            png = chart.render([r for r in prof.records if r["level"] == "scale"])
             html = render_profile(prof, meta=meta, comparison=_comparison_text(ref, gval, norms), figure_png=png,
                                   suggestions=suggestions_for(prof, spec, qtype, labels), domains=domains,
                                   respondent=pdata.ids[k], generated=generated)
