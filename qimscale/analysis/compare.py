@@ -1,0 +1,993 @@
+"""Group comparisons of scale scores: t tests, one-way ANOVAs, rank tests, post hoc pairs.
+
+:func:`compare_groups` is the library call behind ``qimscale compare``. For each
+variable it runs every test of its kind side by side (never choosing one from
+the assumption checks): two groups get Welch's and Student's t with Hedges' g
+and the Mann–Whitney test with the rank-biserial correlation; more groups get
+Welch's ANOVA, the one-way ANOVA (η², ω²), Kruskal–Wallis (ε²) and the
+Games–Howell, Tukey HSD and Dunn post hoc pairs. The omnibus p-values are
+adjusted across the family of variables (``p_adj``). Shapiro–Wilk per group and
+Levene / Brown–Forsythe are reported beside the tests.
+
+Disclosure control (:mod:`qimscale.analysis.disclosure`) is applied before any
+statistic is computed: a group with fewer than ``min_cell`` values of a variable
+takes no part in that variable's tests, and is shown as suppressed.
+
+:func:`latent_mean_comparison` compares factor means through the CFA engine and
+refuses unless scalar invariance holds.
+
+Every statistic names the R call it matches; ``tests/reference/compare_r.R``
+holds the reference values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+from scipy import stats as _st
+
+from qimscale._core.result import Result
+from qimscale.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure, check_not_identifier
+from qimscale.analysis.studentized_range import ptukey_sf
+from qimscale.errors import DataError, ModelError
+
+__all__ = ["ADJUST_METHODS", "CompareResult", "LatentCompareResult", "compare_groups", "games_howell",
+           "hedges_g", "kruskal_wallis", "latent_mean_comparison", "mann_whitney", "oneway_anova",
+           "p_adjust", "qtukey", "rank_biserial", "t_test", "tukey_hsd", "dunn", "welch_anova"]
+
+ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni", "none")
+
+COMPARISON_COLUMNS = ["variable", "test", "groups_compared", "n", "statistic", "df", "df2", "p", "p_adj",
+                      "estimate", "estimate_ci_lower", "estimate_ci_upper", "effect", "effect_size",
+                      "effect_ci_lower", "effect_ci_upper", "omega_sq", "suppressed"]
+POSTHOC_COLUMNS = ["variable", "test", "group1", "group2", "diff", "se", "statistic", "df", "p", "p_adj",
+                   "ci_lower", "ci_upper", "suppressed"]
+DESCRIPTIVE_COLUMNS = ["variable", "group", "n", "mean", "sd", "median", "suppressed"]
+ASSUMPTION_COLUMNS = ["variable", "check", "group", "statistic", "df", "df2", "p", "suppressed"]
+
+_NAN = math.nan
+
+
+# --------------------------------------------------------------------------- p-value adjustment
+
+def p_adjust(p, method: str = "holm") -> np.ndarray:
+    """Adjust p-values for multiple testing, as R's ``p.adjust``.
+
+    Parameters
+    ----------
+    p : array_like
+        p-values; NaN (a suppressed or untestable entry) stays NaN and is not
+        counted in the family, as ``p.adjust`` does with ``NA``.
+    method : {"holm", "fdr_bh", "bonferroni", "none"}
+        Holm (1979) step-down, Benjamini & Hochberg (1995) false discovery rate,
+        Bonferroni, or none.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values.
+
+    Notes
+    -----
+    With the ``m`` non-missing p-values ordered ``p_(1) <= ... <= p_(m)``: Holm
+    ``min(1, max_{j<=i} (m - j + 1) p_(j))``; BH ``min(1, min_{j>=i} m p_(j) / j)``;
+    Bonferroni ``min(1, m p)``. Matches ``p.adjust(p, method = "holm" | "BH" |
+    "bonferroni" | "none")``.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    *Scandinavian Journal of Statistics*, 6, 65–70.
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate.
+    *JRSS B*, 57, 289–300. https://doi.org/10.1111/j.2517-6161.1995.tb02031.x
+
+    Examples
+    --------
+    >>> p_adjust([0.01, 0.02, 0.03], "holm").tolist()
+    [0.03, 0.04, 0.04]
+    >>> p_adjust([0.01, 0.04, float("nan")], "fdr_bh").tolist()
+    [0.02, 0.04, nan]
+    """
+    if method not in ADJUST_METHODS:
+        raise DataError(f"adjust must be one of {', '.join(ADJUST_METHODS)}; got {method!r}")
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    q = p[ok]
+    m = q.size
+    if m == 0 or method == "none":
+        out[ok] = q
+        return out
+    if method == "bonferroni":
+        adj = np.minimum(1.0, m * q)
+    elif method == "holm":
+        o = np.argsort(q, kind="stable")
+        adj = np.empty(m)
+        adj[o] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * q[o]))
+    else:  # fdr_bh
+        o = np.argsort(-q, kind="stable")
+        i = np.arange(m, 0, -1)
+        adj = np.empty(m)
+        adj[o] = np.minimum(1.0, np.minimum.accumulate(m / i * q[o]))
+    out[ok] = adj
+    return out
+
+
+# --------------------------------------------------------------------------- two-group statistics
+
+def t_test(x, y, *, equal_var: bool = False, conf_level: float = 0.95) -> dict:
+    """Two-sample t test of ``mean(x) - mean(y)``, as R's ``t.test``.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The two samples (no missing values).
+    equal_var : bool
+        False for Welch's test (``t.test(x, y)``), True for Student's
+        (``t.test(x, y, var.equal = TRUE)``).
+    conf_level : float
+
+    Returns
+    -------
+    dict
+        ``statistic, df, p, estimate`` (the mean difference), ``ci_lower, ci_upper``.
+
+    Notes
+    -----
+    Welch: ``t = (m1 - m2) / sqrt(v1/n1 + v2/n2)`` with Welch–Satterthwaite
+    ``df = (v1/n1 + v2/n2)^2 / ((v1/n1)^2/(n1-1) + (v2/n2)^2/(n2-1))``. Student:
+    pooled variance, ``df = n1 + n2 - 2``.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of "Student's" problem when several
+    different population variances are involved. *Biometrika*, 34, 28–35.
+    https://doi.org/10.2307/2332510
+
+    Examples
+    --------
+    >>> r = t_test([1., 2, 3, 4], [2., 4, 6, 8, 10])
+    >>> round(float(r["statistic"]), 6), round(float(r["df"]), 6)
+    (-2.251436, 5.520788)
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    n1, n2 = x.size, y.size
+    m1, m2 = x.mean(), y.mean()
+    v1, v2 = x.var(ddof=1), y.var(ddof=1)
+    if equal_var:
+        df = n1 + n2 - 2.0
+        sp2 = ((n1 - 1) * v1 + (n2 - 1) * v2) / df
+        se = math.sqrt(sp2 * (1.0 / n1 + 1.0 / n2))
+    else:
+        a, b = v1 / n1, v2 / n2
+        se = math.sqrt(a + b)
+        df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1)) if se > 0 else _NAN
+    diff = m1 - m2
+    t = diff / se if se > 0 else _NAN
+    p = 2.0 * _st.t.sf(abs(t), df) if se > 0 else _NAN
+    h = _st.t.ppf(0.5 + conf_level / 2.0, df) * se if se > 0 else _NAN
+    return {"statistic": t, "df": df, "p": float(p), "estimate": diff, "ci_lower": diff - h, "ci_upper": diff + h}
+
+
+def _hedges_j(df: float) -> float:
+    """Exact small-sample correction ``J = Γ(df/2) / (sqrt(df/2) Γ((df-1)/2))`` (Hedges 1981)."""
+    return math.exp(special.gammaln(df / 2.0) - 0.5 * math.log(df / 2.0) - special.gammaln((df - 1.0) / 2.0))
+
+
+def _ncp_interval(t: float, df: float, conf_level: float) -> tuple[float, float]:
+    """Noncentrality parameters whose t distributions put ``t`` at the upper/lower ``(1-conf)/2`` tail."""
+    a = (1.0 - conf_level) / 2.0
+
+    def root(target):
+        f = lambda ncp: _st.nct.cdf(t, df, ncp) - target  # noqa: E731
+        lo, hi = t - 10.0, t + 10.0
+        while f(lo) < 0:
+            lo -= 10.0
+        while f(hi) > 0:
+            hi += 10.0
+        return optimize.brentq(f, lo, hi, xtol=1e-13, rtol=1e-13, maxiter=200)
+
+    return root(1.0 - a), root(a)
+
+
+def hedges_g(x, y, *, conf_level: float = 0.95) -> dict:
+    """Hedges' g (bias-corrected standardised mean difference) with a noncentral-t interval.
+
+    Parameters
+    ----------
+    x, y : array_like
+    conf_level : float
+
+    Returns
+    -------
+    dict
+        ``g, ci_lower, ci_upper, d`` (Cohen's d, pooled SD).
+
+    Notes
+    -----
+    ``d = (m1 - m2) / s_p`` with the pooled SD; ``g = J d`` with the exact
+    ``J = Γ(ν/2) / (sqrt(ν/2) Γ((ν-1)/2))``, ``ν = n1 + n2 - 2``. The interval
+    inverts the noncentral t distribution of Student's t (Steiger & Fouladi
+    1997): ``ncp_L, ncp_U`` solve ``P(T_ν(ncp) <= t) = 1 - α/2, α/2``, and
+    ``g_{L,U} = J ncp_{L,U} sqrt(1/n1 + 1/n2)``. These are the conventions of R's
+    ``effectsize::hedges_g(x, y)``; the R reference computes them with ``pt``
+    and ``uniroot``.
+
+    References
+    ----------
+    Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect
+    size and related estimators. *Journal of Educational Statistics*, 6, 107–128.
+    https://doi.org/10.3102/10769986006002107
+    Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation
+    and the evaluation of statistical models. In *What if there were no
+    significance tests?* (pp. 221–257). Erlbaum.
+
+    Examples
+    --------
+    >>> r = hedges_g([1., 2, 3, 4], [2., 4, 6, 8, 10])
+    >>> round(float(r["d"]), 6), round(float(r["g"]), 6)
+    (-1.380419, -1.226092)
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    n1, n2 = x.size, y.size
+    df = n1 + n2 - 2.0
+    sp = math.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / df)
+    if not sp > 0:
+        return {"g": _NAN, "ci_lower": _NAN, "ci_upper": _NAN, "d": _NAN}
+    d = (x.mean() - y.mean()) / sp
+    j = _hedges_j(df)
+    k = math.sqrt(1.0 / n1 + 1.0 / n2)
+    lo, hi = _ncp_interval(d / k, df, conf_level)
+    return {"g": j * d, "ci_lower": j * lo * k, "ci_upper": j * hi * k, "d": d}
+
+
+def _tie_sum(ranks_sorted_values: np.ndarray) -> float:
+    """``sum(t^3 - t)`` over groups of tied values (input sorted)."""
+    _, counts = np.unique(ranks_sorted_values, return_counts=True)
+    counts = counts[counts > 1].astype(float)
+    return float(np.sum(counts ** 3 - counts))
+
+
+def mann_whitney(x, y) -> dict:
+    """Wilcoxon rank-sum (Mann–Whitney) test with the normal approximation, as R's ``wilcox.test``.
+
+    Parameters
+    ----------
+    x, y : array_like
+
+    Returns
+    -------
+    dict
+        ``statistic`` (R's ``W``: the rank sum of ``x`` minus ``n1 (n1 + 1) / 2``),
+        ``z``, ``p`` (two-sided).
+
+    Notes
+    -----
+    ``z = (W - n1 n2 / 2 - 0.5 sign(W - n1 n2 / 2)) / σ`` with
+    ``σ² = n1 n2 / 12 ((N + 1) - Σ(t³ - t) / (N (N - 1)))`` (ties by mid-ranks).
+    Matches ``wilcox.test(x, y, exact = FALSE, correct = TRUE)``, R's choice
+    whenever there are ties; it is used here for every sample so that the test
+    does not change with the data.
+
+    Examples
+    --------
+    >>> round(mann_whitney([1., 2, 3, 4], [2., 4, 6, 8, 10])["statistic"], 1)
+    3.0
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    n1, n2 = x.size, y.size
+    allv = np.concatenate([x, y])
+    r = _st.rankdata(allv)
+    w = float(r[:n1].sum() - n1 * (n1 + 1) / 2.0)
+    nn = n1 + n2
+    sigma = math.sqrt(n1 * n2 / 12.0 * ((nn + 1) - _tie_sum(np.sort(allv)) / (nn * (nn - 1))))
+    dz = w - n1 * n2 / 2.0
+    if not sigma > 0:
+        return {"statistic": w, "z": _NAN, "p": _NAN}
+    z = (dz - 0.5 * np.sign(dz)) / sigma
+    return {"statistic": w, "z": z, "p": float(2.0 * min(special.ndtr(z), special.ndtr(-z)))}
+
+
+def rank_biserial(x, y, *, conf_level: float = 0.95) -> dict:
+    """Rank-biserial correlation of two independent samples with a Fisher-z interval.
+
+    Returns
+    -------
+    dict
+        ``r, ci_lower, ci_upper``; positive when ``x`` tends to exceed ``y``.
+
+    Notes
+    -----
+    ``r = 2 U1 / (n1 n2) - 1`` (Glass 1965; Kerby 2014) with ``U1`` the
+    Mann–Whitney statistic of ``x``; interval ``tanh(atanh(r) ± z_{1-α/2} SE)``
+    with ``SE = sqrt((n1 + n2 + 1) / (3 n1 n2))``, the conventions of R's
+    ``effectsize::rank_biserial``.
+
+    References
+    ----------
+    Kerby, D. S. (2014). The simple difference formula: An approach to teaching
+    nonparametric correlation. *Comprehensive Psychology*, 3, 11.IT.3.1.
+    https://doi.org/10.2466/11.IT.3.1
+
+    Examples
+    --------
+    >>> round(rank_biserial([1., 2, 3, 4], [2., 4, 6, 8, 10])["r"], 6)
+    -0.7
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    n1, n2 = x.size, y.size
+    r = 2.0 * mann_whitney(x, y)["statistic"] / (n1 * n2) - 1.0
+    se = math.sqrt((n1 + n2 + 1.0) / (3.0 * n1 * n2))
+    zc = _st.norm.ppf(0.5 + conf_level / 2.0)
+    zr = math.atanh(max(min(r, 1.0 - 1e-15), -1.0 + 1e-15))
+    return {"r": r, "ci_lower": math.tanh(zr - zc * se), "ci_upper": math.tanh(zr + zc * se)}
+
+
+# --------------------------------------------------------------------------- k-group statistics
+
+def _moments(groups):
+    n = np.array([g.size for g in groups], float)
+    m = np.array([g.mean() for g in groups])
+    v = np.array([g.var(ddof=1) for g in groups])
+    return n, m, v
+
+
+def welch_anova(groups: Sequence) -> dict:
+    """Welch's heteroscedastic one-way ANOVA, as ``oneway.test(y ~ g, var.equal = FALSE)``.
+
+    Returns
+    -------
+    dict
+        ``statistic, df, df2, p, omega_sq``.
+
+    Notes
+    -----
+    With ``w_i = n_i / s_i²``, ``W = Σ w_i`` and ``m̄ = Σ w_i m_i / W``:
+    ``F = Σ w_i (m_i - m̄)² / (k - 1) / (1 + 2 (k - 2) λ)`` with
+    ``λ = Σ (1 - w_i / W)² / (n_i - 1) / (k² - 1)``, ``df2 = 1 / (3 λ)``.
+    ``omega_sq = (F - 1) / (F + (df2 + 1) / df1)``, the F-to-ω² conversion of
+    ``effectsize::F_to_omega2``.
+
+    References
+    ----------
+    Welch, B. L. (1951). On the comparison of several mean values: an
+    alternative approach. *Biometrika*, 38, 330–336. https://doi.org/10.2307/2332579
+
+    Examples
+    --------
+    >>> r = welch_anova([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])])
+    >>> round(float(r["statistic"]), 6), round(float(r["df2"]), 6)
+    (9.362351, 4.089715)
+    """
+    n, m, v = _moments(groups)
+    k = len(groups)
+    if not np.all(v > 0):
+        return {"statistic": _NAN, "df": k - 1.0, "df2": _NAN, "p": _NAN, "omega_sq": _NAN}
+    w = n / v
+    sw = w.sum()
+    mw = (w * m).sum() / sw
+    lam = ((1.0 - w / sw) ** 2 / (n - 1.0)).sum() / (k * k - 1.0)
+    f = (w * (m - mw) ** 2).sum() / ((k - 1.0) * (1.0 + 2.0 * (k - 2.0) * lam))
+    df2 = 1.0 / (3.0 * lam)
+    return {"statistic": f, "df": k - 1.0, "df2": df2, "p": float(_st.f.sf(f, k - 1.0, df2)),
+            "omega_sq": (f - 1.0) / (f + (df2 + 1.0) / (k - 1.0))}
+
+
+def oneway_anova(groups: Sequence) -> dict:
+    """One-way ANOVA with η² and ω², as ``summary(aov(y ~ g))``.
+
+    Returns
+    -------
+    dict
+        ``statistic, df, df2, p, eta_sq, omega_sq, ms_within``.
+
+    Notes
+    -----
+    ``η² = SS_B / SS_T``; ``ω² = (SS_B - df_B MS_W) / (SS_T + MS_W)`` (Hays 1963;
+    Olejnik & Algina 2003).
+
+    References
+    ----------
+    Olejnik, S., & Algina, J. (2003). Generalized eta and omega squared
+    statistics. *Psychological Methods*, 8, 434–447.
+    https://doi.org/10.1037/1082-989X.8.4.434
+
+    Examples
+    --------
+    >>> r = oneway_anova([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])])
+    >>> round(float(r["statistic"]), 6), round(float(r["eta_sq"]), 6)
+    (6.162838, 0.637788)
+    """
+    n, m, v = _moments(groups)
+    k, nn = len(groups), n.sum()
+    grand = (n * m).sum() / nn
+    ssb = float((n * (m - grand) ** 2).sum())
+    ssw = float(((n - 1.0) * v).sum())
+    df1, df2 = k - 1.0, nn - k
+    msw = ssw / df2
+    sst = ssb + ssw
+    f = (ssb / df1) / msw if msw > 0 else _NAN
+    return {"statistic": f, "df": df1, "df2": df2, "p": float(_st.f.sf(f, df1, df2)) if msw > 0 else _NAN,
+            "eta_sq": ssb / sst if sst > 0 else _NAN,
+            "omega_sq": (ssb - df1 * msw) / (sst + msw) if sst > 0 else _NAN, "ms_within": msw}
+
+
+def _pooled_ranks(groups):
+    allv = np.concatenate(groups)
+    r = _st.rankdata(allv)
+    bounds = np.cumsum([0] + [g.size for g in groups])
+    return allv, r, bounds
+
+
+def kruskal_wallis(groups: Sequence) -> dict:
+    """Kruskal–Wallis rank-sum test with ε², as ``kruskal.test(y ~ g)``.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (H, corrected for ties), ``df``, ``p``, ``epsilon_sq``.
+
+    Notes
+    -----
+    ``H = [12 / (N (N + 1)) Σ R_i² / n_i - 3 (N + 1)] / (1 - Σ(t³ - t) / (N³ - N))``;
+    ``ε² = H / ((N² - 1) / (N + 1))`` (Tomczak & Tomczak 2014;
+    ``effectsize::rank_epsilon_squared``).
+
+    References
+    ----------
+    Kruskal, W. H., & Wallis, W. A. (1952). Use of ranks in one-criterion
+    variance analysis. *JASA*, 47, 583–621. https://doi.org/10.1080/01621459.1952.10483441
+    Tomczak, M., & Tomczak, E. (2014). The need to report effect size estimates
+    revisited. *Trends in Sport Sciences*, 1(21), 19–25.
+
+    Examples
+    --------
+    >>> r = kruskal_wallis([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])])
+    >>> round(float(r["statistic"]), 6)
+    5.743902
+    """
+    allv, r, b = _pooled_ranks(groups)
+    nn = float(allv.size)
+    k = len(groups)
+    rs = np.array([r[b[i]:b[i + 1]].sum() for i in range(k)])
+    n = np.diff(b).astype(float)
+    ties = 1.0 - _tie_sum(np.sort(allv)) / (nn ** 3 - nn)
+    if not ties > 0:
+        return {"statistic": _NAN, "df": k - 1.0, "p": _NAN, "epsilon_sq": _NAN}
+    h = (12.0 / (nn * (nn + 1.0)) * (rs ** 2 / n).sum() - 3.0 * (nn + 1.0)) / ties
+    return {"statistic": h, "df": k - 1.0, "p": float(_st.chi2.sf(h, k - 1.0)),
+            "epsilon_sq": h / ((nn * nn - 1.0) / (nn + 1.0))}
+
+
+def qtukey(p: float, k: int, df: float) -> float:
+    """Quantile of the studentized range (``qtukey(p, k, df)``), by root finding on :func:`ptukey_sf`.
+
+    >>> round(qtukey(0.95, 3, 20), 6)
+    3.577935
+    """
+    f = lambda q: (1.0 - float(ptukey_sf(q, k, df))) - p  # noqa: E731
+    hi = 10.0
+    while f(hi) < 0:
+        hi *= 2.0
+    return optimize.brentq(f, 1e-8, hi, xtol=1e-12, rtol=1e-14)
+
+
+def _pairs(k):
+    return [(i, j) for i in range(k) for j in range(i + 1, k)]
+
+
+def tukey_hsd(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Tukey–Kramer honestly significant differences, as ``TukeyHSD(aov(y ~ g))``.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair (R's order: ``b-a, c-a, c-b``): ``group1, group2, diff``
+        (``mean(group1) - mean(group2)``), ``se, statistic`` (q), ``df, p`` (R's
+        ``p adj``), ``ci_lower, ci_upper``.
+
+    Notes
+    -----
+    ``q = |diff| / sqrt(MS_W / 2 (1/n_i + 1/n_j))``, ``p = P(Q_{k, N-k} > q)``;
+    interval ``diff ± q_{1-α; k, N-k} sqrt(MS_W / 2 (1/n_i + 1/n_j))``.
+
+    References
+    ----------
+    Kramer, C. Y. (1956). Extension of multiple range tests to group means with
+    unequal numbers of replications. *Biometrics*, 12, 307–310.
+    https://doi.org/10.2307/3001469
+    """
+    n, m, v = _moments(groups)
+    k = len(groups)
+    df = n.sum() - k
+    msw = float(((n - 1.0) * v).sum() / df)
+    pr = _pairs(k)
+    i = np.array([a for a, _ in pr])
+    j = np.array([b for _, b in pr])
+    diff = m[j] - m[i]
+    se = np.sqrt(msw / 2.0 * (1.0 / n[i] + 1.0 / n[j]))
+    q = np.abs(diff) / se
+    p = ptukey_sf(q, k, df)
+    h = qtukey(conf_level, k, df) * se
+    return pd.DataFrame({"group1": [labels[b] for b in j], "group2": [labels[a] for a in i], "diff": diff,
+                         "se": se, "statistic": q, "df": df, "p": p, "ci_lower": diff - h, "ci_upper": diff + h})
+
+
+def games_howell(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Games–Howell pairwise comparisons (unequal variances).
+
+    Returns
+    -------
+    DataFrame
+        Columns as :func:`tukey_hsd`; ``statistic`` is Welch's ``t`` and ``df``
+        its Welch–Satterthwaite degrees of freedom.
+
+    Notes
+    -----
+    ``t = diff / sqrt(s_i²/n_i + s_j²/n_j)``, ``p = P(Q_{k, df_ij} > sqrt(2) |t|)``,
+    interval ``diff ± q_{1-α; k, df_ij} / sqrt(2) · se``. R has no base function;
+    the reference applies these formulas with ``ptukey``/``qtukey`` (as
+    ``rstatix::games_howell_test`` and pingouin do).
+
+    References
+    ----------
+    Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison
+    procedures with unequal n's and/or variances. *Journal of Educational
+    Statistics*, 1, 113–125. https://doi.org/10.3102/10769986001002113
+    """
+    n, m, v = _moments(groups)
+    k = len(groups)
+    rows = []
+    for a, b in _pairs(k):
+        diff = m[b] - m[a]
+        va, vb = v[a] / n[a], v[b] / n[b]
+        se = math.sqrt(va + vb)
+        if not se > 0:
+            rows.append((labels[b], labels[a], diff, se, _NAN, _NAN, _NAN, _NAN, _NAN))
+            continue
+        df = (va + vb) ** 2 / (va * va / (n[a] - 1.0) + vb * vb / (n[b] - 1.0))
+        t = diff / se
+        p = float(ptukey_sf(abs(t) * math.sqrt(2.0), k, df))
+        h = qtukey(conf_level, k, df) / math.sqrt(2.0) * se
+        rows.append((labels[b], labels[a], diff, se, t, df, p, diff - h, diff + h))
+    return pd.DataFrame(rows, columns=["group1", "group2", "diff", "se", "statistic", "df", "p", "ci_lower",
+                                       "ci_upper"])
+
+
+def dunn(groups: Sequence, labels: Sequence, *, adjust: str = "holm") -> pd.DataFrame:
+    """Dunn's pairwise rank test after Kruskal–Wallis, with the chosen p adjustment.
+
+    Returns
+    -------
+    DataFrame
+        ``group1, group2, diff`` (mean rank of group1 minus that of group2),
+        ``se, statistic`` (z), ``p`` (two-sided), ``p_adj`` (``p_adjust`` over
+        the pairs of this variable).
+
+    Notes
+    -----
+    ``z = (R̄_i - R̄_j) / sqrt((N (N + 1) / 12 - Σ(t³ - t) / (12 (N - 1))) (1/n_i + 1/n_j))``
+    with ranks from the pooled sample (Dunn 1964), as ``dunn.test``/``FSA::dunnTest``.
+
+    References
+    ----------
+    Dunn, O. J. (1964). Multiple comparisons using rank sums. *Technometrics*,
+    6, 241–252. https://doi.org/10.1080/00401706.1964.10490181
+    """
+    allv, r, b = _pooled_ranks(groups)
+    nn = float(allv.size)
+    k = len(groups)
+    n = np.diff(b).astype(float)
+    mr = np.array([r[b[i]:b[i + 1]].mean() for i in range(k)])
+    s2 = nn * (nn + 1.0) / 12.0 - _tie_sum(np.sort(allv)) / (12.0 * (nn - 1.0))
+    pr = _pairs(k)
+    i = np.array([a for a, _ in pr])
+    j = np.array([c for _, c in pr])
+    diff = mr[j] - mr[i]
+    se = np.sqrt(s2 * (1.0 / n[i] + 1.0 / n[j]))
+    z = np.divide(diff, se, out=np.full(diff.shape, np.nan), where=se > 0)
+    p = 2.0 * special.ndtr(-np.abs(z))
+    return pd.DataFrame({"group1": [labels[c] for c in j], "group2": [labels[a] for a in i], "diff": diff,
+                         "se": se, "statistic": z, "df": _NAN, "p": p, "p_adj": p_adjust(p, adjust),
+                         "ci_lower": _NAN, "ci_upper": _NAN})
+
+
+def _levene(groups, center: str) -> dict:
+    """Levene (``center="mean"``) or Brown–Forsythe (``"median"``) test: the ANOVA of absolute deviations,
+    as ``car::leveneTest(y ~ g, center = mean | median)``."""
+    dev = [np.abs(g - (g.mean() if center == "mean" else np.median(g))) for g in groups]
+    r = oneway_anova(dev)
+    return {"statistic": r["statistic"], "df": r["df"], "df2": r["df2"], "p": r["p"]}
+
+
+def _shapiro(x) -> tuple[float, float]:
+    """Shapiro–Wilk W and p (``shapiro.test``; Royston's algorithm), NaN outside 3..5000 values or when constant."""
+    if not 3 <= x.size <= 5000 or np.ptp(x) == 0:
+        return _NAN, _NAN
+    w, p = _st.shapiro(x)
+    return float(w), float(p)
+
+
+# --------------------------------------------------------------------------- input checks
+# (house message format: spreadsheet row = data position + 2, header = row 1; to be swapped for
+# qimscale._core.checks once it lands)
+
+def _show(value) -> str:
+    s = repr(value)
+    return s if len(s) <= 80 else f"{s[:77]}... ({len(s)} characters)"
+
+
+def _check_column(data: pd.DataFrame, col: str, role: str) -> None:
+    if col not in data.columns:
+        cols = [str(c) for c in data.columns]
+        raise DataError(f"{role} column '{col}' not found; the data have: {', '.join(cols[:30])}"
+                        f"{' ...' if len(cols) > 30 else ''}")
+
+
+def _check_numeric(data: pd.DataFrame, col: str) -> None:
+    s = data[col]
+    if pd.api.types.is_numeric_dtype(s):
+        return
+    filled = s.notna().to_numpy()
+    bad = filled & pd.to_numeric(s, errors="coerce").isna().to_numpy()
+    pos = int((bad if bad.any() else filled).argmax())
+    raise DataError(f"row {pos + 2}, column '{col}': value {_show(s.iloc[pos])} is not a number"
+                    f"{'' if bad.any() else ' (numbers stored as text)'}; compare needs numeric outcomes: "
+                    "recode it (qimscale score does) or leave the column out of --vars")
+
+
+def _check_constant(col: str, y: np.ndarray) -> None:
+    if y.size and np.ptp(y) == 0:
+        raise DataError(f"column '{col}': every analysed value is {y[0]:g}, so there is nothing to compare; "
+                        "leave it out of --vars (or check that the right column was scored)")
+
+
+def _group_codes(data: pd.DataFrame, group: str):
+    g = data[group]
+    present = g.dropna()
+    if present.empty:
+        raise DataError(f"group column '{group}' is empty; fill it in or choose another --group column")
+    levels = sorted(present.unique().tolist(), key=lambda v: (str(type(v)), v))
+    if len(levels) < 2:
+        raise DataError(f"group column '{group}' has one level ({_show(levels[0])}) in every row that has a "
+                        "value; compare needs at least two groups: check the column or choose another --group")
+    codes = pd.Categorical(g, categories=levels).codes
+    return np.asarray(codes), [str(v) for v in levels]
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class CompareResult(Result):
+    """Group comparisons of several variables; returned by :func:`compare_groups`.
+
+    Attributes
+    ----------
+    group : str
+        The grouping column.
+    groups : DataFrame
+        ``group, n`` (rows with a value of the grouping column), ``suppressed``.
+    variables : list of str
+    adjust : str
+    min_cell : int
+    comparisons : DataFrame
+        :data:`COMPARISON_COLUMNS`: one row per variable and test.
+    descriptives, posthoc, assumptions : DataFrame
+        Per group ``n, mean, sd, median``; post hoc pairs; Shapiro–Wilk per
+        group, Levene and Brown–Forsythe.
+    notes, warnings : list of str
+    """
+
+    group: str
+    groups: pd.DataFrame
+    variables: list
+    adjust: str
+    min_cell: int
+    comparisons: pd.DataFrame
+    descriptives: pd.DataFrame
+    posthoc: pd.DataFrame
+    assumptions: pd.DataFrame
+    notes: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    title: str = "Group comparisons"
+
+    def tables(self) -> dict:
+        return {"groups": self.groups, "comparisons": self.comparisons, "descriptives": self.descriptives,
+                "posthoc": self.posthoc, "assumptions": self.assumptions}
+
+    def to_dict(self) -> dict:
+        d = Disclosure(self.min_cell)
+        comps = []
+        for rec in d.records(self.comparisons):
+            rec["effect_ci"] = [rec.pop("effect_ci_lower"), rec.pop("effect_ci_upper")]
+            rec["estimate_ci"] = [rec.pop("estimate_ci_lower"), rec.pop("estimate_ci_upper")]
+            comps.append(rec)
+        return {"group": self.group, "groups": d.records(self.groups), "variables": list(self.variables),
+                "adjust": self.adjust, "min_cell": self.min_cell, "suppressed_text": d.text,
+                "comparisons": comps, "descriptives": d.records(self.descriptives),
+                "posthoc": d.records(self.posthoc), "assumptions": d.records(self.assumptions),
+                "notes": list(self.notes), "warnings": list(self.warnings)}
+
+    def summary(self) -> str:
+        d = Disclosure(self.min_cell)
+        parts = [f"{self.title} by '{self.group}' (p_adj: {self.adjust} across {len(self.variables)} "
+                 f"variable(s); cells with n < {self.min_cell} suppressed)"]
+        for name, table in self.tables().items():
+            if len(table):
+                parts.append(f"\n{name}\n{d.render(table).to_string(index=False)}")
+        parts += [f"Note: {n}" for n in self.notes]
+        return "\n".join(parts)
+
+
+def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, adjust: str = "holm",
+                   min_cell: int = DEFAULT_MIN_CELL, conf_level: float = 0.95, posthoc: bool = True,
+                   identifiers: Sequence[str] = ()) -> CompareResult:
+    """Compare groups on each variable with every test of its kind, effect sizes and checks.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    group : str
+        Grouping column (any labels; levels sorted as R's ``factor``).
+    variables : sequence of str
+        Numeric outcome columns (for example scale scores from ``qimscale score``).
+    adjust : {"holm", "fdr_bh", "bonferroni", "none"}
+        Multiple-testing adjustment of each omnibus test's p across the
+        variables (``p_adj``), and of Dunn's pairs within a variable.
+    min_cell : int
+        Disclosure threshold: a group with fewer values of a variable is left
+        out of that variable's statistics and shown as suppressed.
+    conf_level : float
+        Level of every interval.
+    posthoc : bool
+        Compute the pairwise tests when more than two groups are compared.
+    identifiers : sequence of str
+        Identifier columns: naming one as group or variable is an error.
+
+    Returns
+    -------
+    CompareResult
+
+    Raises
+    ------
+    DataError
+        A missing or identifier column, a non-numeric variable (row and value
+        named), a grouping column with one level, a constant outcome.
+
+    Notes
+    -----
+    Tests per variable, all reported: two groups, ``welch_t`` and
+    ``student_t`` (both with Hedges' g, :func:`hedges_g`) and ``mann_whitney``
+    (rank-biserial r); more groups, ``welch_anova`` (ω² from F), ``anova``
+    (η², ω²) and ``kruskal`` (ε²), then Games–Howell, Tukey HSD and Dunn.
+    Missing values are left out per variable (counted in ``notes``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"g": np.repeat(["a", "b"], 20), "y": rng.normal(size=40)})
+    >>> res = compare_groups(df, "g", ["y"])
+    >>> res.comparisons.test.tolist()
+    ['welch_t', 'student_t', 'mann_whitney']
+    """
+    if adjust not in ADJUST_METHODS:
+        raise DataError(f"adjust must be one of {', '.join(ADJUST_METHODS)}; got {adjust!r}")
+    disc = Disclosure(min_cell)
+    variables = list(dict.fromkeys(variables))
+    if not variables:
+        raise DataError("no variables to compare; give --vars (or score the data with qimscale score first)")
+    check_not_identifier([group], identifiers, role="group")
+    check_not_identifier(variables, identifiers)
+    _check_column(data, group, "group")
+    for v in variables:
+        _check_column(data, v, "variable")
+        if v == group:
+            raise DataError(f"column '{v}' is the group column; it cannot also be compared")
+        _check_numeric(data, v)
+    codes, labels = _group_codes(data, group)
+    notes, warns = [], []
+    no_group = int((codes < 0).sum())
+    if no_group:
+        notes.append(f"{no_group} row(s) without a value of '{group}' were left out")
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    group_tab = pd.DataFrame({"group": labels, "n": counts.astype(float)})
+    small = [disc.is_small(c) for c in counts]
+    group_tab = disc.mask(group_tab, small, ["n"])
+    if any(small):
+        notes.append(f"group(s) {', '.join(repr(lab) for lab, s in zip(labels, small) if s)} have fewer than "
+                     f"{min_cell} respondents: {disc.text}; they take no part in any statistic")
+
+    comp_rows, desc_rows, post_frames, assum_rows = [], [], [], []
+    k_all = len(labels)
+    for v in variables:
+        y = data[v].to_numpy(dtype=float, na_value=np.nan)
+        cells = [y[codes == i] for i in range(k_all)]
+        vals = [c[~np.isnan(c)] for c in cells]
+        kept = [i for i in range(k_all) if not small[i] and not disc.is_small(vals[i].size)]
+        n_missing = int(sum(np.isnan(cells[i]).sum() for i in kept))
+        if n_missing:
+            notes.append(f"'{v}': {n_missing} missing value(s) in the compared groups were left out")
+        dropped = [labels[i] for i in range(k_all) if not small[i] and i not in kept]
+        if dropped:
+            notes.append(f"'{v}': group(s) {', '.join(map(repr, dropped))} have fewer than {min_cell} values: "
+                         f"{disc.text}; left out of this variable's statistics")
+        for i in range(k_all):
+            hide = i not in kept
+            x = vals[i]
+            desc_rows.append({"variable": v, "group": labels[i], "n": _NAN if hide else float(x.size),
+                              "mean": _NAN if hide else x.mean(), "sd": _NAN if hide else x.std(ddof=1),
+                              "median": _NAN if hide else float(np.median(x)), "suppressed": hide})
+        gs = [vals[i] for i in kept]
+        glabels = [labels[i] for i in kept]
+        two = (len(kept) == 2) if len(kept) >= 2 else (k_all == 2)
+        tests = ("welch_t", "student_t", "mann_whitney") if two else ("welch_anova", "anova", "kruskal")
+        if len(kept) < 2:
+            for t in tests:
+                comp_rows.append(_row(v, t, glabels, _NAN, suppressed=True))
+            warns.append(f"'{v}': fewer than two groups have {min_cell} or more values, so every statistic "
+                         f"of this variable is {disc.text}")
+            continue
+        _check_constant(v, np.concatenate(gs))
+        for i, x in zip(kept, gs):
+            if np.ptp(x) == 0:
+                warns.append(f"'{v}': every value in group '{labels[i]}' is {x[0]:g} (no variance); Welch "
+                             "tests and Games-Howell are undefined for it")
+        nn = float(sum(x.size for x in gs))
+        if two:
+            a, b = gs
+            g = hedges_g(a, b, conf_level=conf_level)
+            for t, eq in (("welch_t", False), ("student_t", True)):
+                r = t_test(a, b, equal_var=eq, conf_level=conf_level)
+                comp_rows.append(_row(v, t, glabels, nn, statistic=r["statistic"], df=r["df"], p=r["p"],
+                                      estimate=r["estimate"], estimate_ci_lower=r["ci_lower"],
+                                      estimate_ci_upper=r["ci_upper"], effect="hedges_g", effect_size=g["g"],
+                                      effect_ci_lower=g["ci_lower"], effect_ci_upper=g["ci_upper"]))
+            mw = mann_whitney(a, b)
+            rb = rank_biserial(a, b, conf_level=conf_level)
+            comp_rows.append(_row(v, "mann_whitney", glabels, nn, statistic=mw["statistic"], p=mw["p"],
+                                  effect="rank_biserial", effect_size=rb["r"], effect_ci_lower=rb["ci_lower"],
+                                  effect_ci_upper=rb["ci_upper"]))
+        else:
+            w = welch_anova(gs)
+            comp_rows.append(_row(v, "welch_anova", glabels, nn, statistic=w["statistic"], df=w["df"],
+                                  df2=w["df2"], p=w["p"], effect="omega_sq", effect_size=w["omega_sq"]))
+            a = oneway_anova(gs)
+            comp_rows.append(_row(v, "anova", glabels, nn, statistic=a["statistic"], df=a["df"], df2=a["df2"],
+                                  p=a["p"], effect="eta_sq", effect_size=a["eta_sq"], omega_sq=a["omega_sq"]))
+            kw = kruskal_wallis(gs)
+            comp_rows.append(_row(v, "kruskal", glabels, nn, statistic=kw["statistic"], df=kw["df"], p=kw["p"],
+                                  effect="epsilon_sq", effect_size=kw["epsilon_sq"]))
+            if posthoc:
+                gh = games_howell(gs, glabels, conf_level=conf_level).assign(test="games_howell",
+                                                                            p_adj=lambda t: t.p)
+                tk = tukey_hsd(gs, glabels, conf_level=conf_level).assign(test="tukey_hsd", p_adj=lambda t: t.p)
+                dn = dunn(gs, glabels, adjust=adjust).assign(test="dunn")
+                post_frames += [f.assign(variable=v) for f in (gh, tk, dn)]
+        for i, x in zip(kept, gs):
+            wst, wp = _shapiro(x)
+            assum_rows.append({"variable": v, "check": "shapiro_wilk", "group": labels[i], "statistic": wst,
+                               "df": _NAN, "df2": _NAN, "p": wp, "suppressed": False})
+        for check, center in (("levene", "mean"), ("brown_forsythe", "median")):
+            r = _levene(gs, center)
+            assum_rows.append({"variable": v, "check": check, "group": None, "suppressed": False, **r})
+
+    comps = pd.DataFrame(comp_rows, columns=COMPARISON_COLUMNS)
+    comps["p_adj"] = np.nan
+    for t in comps.test.unique():
+        sel = (comps.test == t).to_numpy()
+        comps.loc[sel, "p_adj"] = p_adjust(comps.loc[sel, "p"].to_numpy(dtype=float), adjust)
+    post = (pd.concat(post_frames, ignore_index=True).assign(suppressed=False)[POSTHOC_COLUMNS]
+            if post_frames else pd.DataFrame(columns=POSTHOC_COLUMNS))
+    return CompareResult(group=group, groups=group_tab, variables=variables, adjust=adjust, min_cell=int(min_cell),
+                         comparisons=comps, descriptives=pd.DataFrame(desc_rows, columns=DESCRIPTIVE_COLUMNS),
+                         posthoc=post, assumptions=pd.DataFrame(assum_rows, columns=ASSUMPTION_COLUMNS),
+                         notes=notes, warnings=warns)
+
+
+def _row(variable, test, glabels, n, *, suppressed=False, **values) -> dict:
+    row = dict.fromkeys(COMPARISON_COLUMNS, _NAN)
+    row.update(variable=variable, test=test, groups_compared=", ".join(glabels), n=n, effect=None,
+               suppressed=suppressed)
+    row.update(values)
+    return row
+
+
+# --------------------------------------------------------------------------- latent means
+
+@dataclass
+class LatentCompareResult(Result):
+    """Latent mean differences under (at least) scalar invariance; see :func:`latent_mean_comparison`.
+
+    Attributes
+    ----------
+    group : str
+    level : str
+        The highest invariance level held (``scalar`` or ``strict``).
+    latent_means : DataFrame
+        ``level, group, reference_group, factor, est, se, z, pvalue, std_all``.
+    levels : DataFrame
+        The invariance table the decision rests on.
+    """
+
+    group: str
+    level: str
+    latent_means: pd.DataFrame
+    levels: pd.DataFrame
+    notes: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    title: str = "Latent mean comparison"
+
+    def tables(self) -> dict:
+        return {"latent_means": self.latent_means, "invariance": self.levels}
+
+    def to_dict(self) -> dict:
+        return {"group": self.group, "invariance_level": self.level,
+                "latent_means": self.latent_means.to_dict(orient="records"),
+                "invariance": self.levels.to_dict(orient="records"), "notes": list(self.notes),
+                "warnings": list(self.warnings)}
+
+
+def latent_mean_comparison(model: str, data: pd.DataFrame, group: str, *, estimator: str | None = None,
+                           ordered=None, min_cell: int = DEFAULT_MIN_CELL, identifiers: Sequence[str] = (),
+                           criteria: str = "chen2007") -> LatentCompareResult:
+    """Compare factor means across groups, only where scalar invariance holds.
+
+    Parameters
+    ----------
+    model : str
+        lavaan syntax of the measurement model.
+    data : DataFrame
+    group : str
+    estimator, ordered, criteria
+        Passed to :func:`qimscale.analysis.cfa.measurement_invariance`.
+    min_cell : int
+        Groups with fewer respondents are left out before fitting (disclosure).
+    identifiers : sequence of str
+
+    Returns
+    -------
+    LatentCompareResult
+
+    Raises
+    ------
+    ModelError
+        Scalar invariance does not hold (the message names the highest level
+        reached): latent means are not comparable.
+
+    Notes
+    -----
+    The scalar model (equal loadings and intercepts/thresholds) frees the
+    latent means of groups 2.. with group 1 fixed at 0, as
+    ``lavaan::cfa(model, group = g, group.equal = c("loadings", "intercepts"))``.
+    """
+    from qimscale.analysis.cfa import measurement_invariance
+
+    disc = Disclosure(min_cell)
+    check_not_identifier([group], identifiers, role="group")
+    _check_column(data, group, "group")
+    codes, labels = _group_codes(data, group)
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    kept = [lab for lab, c in zip(labels, counts) if not disc.is_small(c)]
+    notes = []
+    if len(kept) < len(labels):
+        notes.append(f"group(s) {', '.join(repr(lab) for lab in labels if lab not in kept)}: {disc.text}; left "
+                     "out of the latent model")
+    if len(kept) < 2:
+        raise DataError(f"group column '{group}': fewer than two groups have {min_cell} or more respondents; "
+                        "latent means cannot be compared without disclosing a small group")
+    sub = data[data[group].astype(str).isin(kept) & data[group].notna()]
+    inv = measurement_invariance(model, sub, group=group, estimator=estimator, ordered=ordered, criteria=criteria)
+    level = inv.highest_level_held
+    if level not in ("scalar", "strict"):
+        raise ModelError(f"latent means of '{group}' are not comparable: the highest invariance level held is "
+                         f"'{level or 'none'}', and comparing factor means needs scalar invariance (equal "
+                         "loadings and intercepts); run 'qimscale invariance' to see which level fails and "
+                         "compare observed scale scores instead, or fit a partial-invariance model")
+    lm = inv.latent_means
+    return LatentCompareResult(group=group, level=level, latent_means=lm, levels=inv.levels, notes=notes)

@@ -1,0 +1,146 @@
+"""Distribution function of the studentized range, as R's ``ptukey``.
+
+Tukey HSD and Games–Howell p-values need ``P(Q > q)`` for the range of ``k``
+means studentized by an independent chi-based scale estimate with ``df``
+degrees of freedom. SciPy's ``studentized_range`` integrates adaptively and
+takes about 15 ms per value; this module evaluates the same integral with the
+fixed Gauss–Legendre scheme of Copenhaver & Holland (1988), the algorithm
+behind R's ``ptukey``, vectorised over many ``(q, df)`` pairs at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import gammaln, ndtr
+
+__all__ = ["ptukey_sf"]
+
+# Gauss–Legendre nodes and weights on [-1, 1], ordered from -1 to 1.
+_X12, _W12 = np.polynomial.legendre.leggauss(12)
+_X16, _W16 = np.polynomial.legendre.leggauss(16)
+
+_C1, _C2, _C3 = -30.0, -50.0, 60.0
+_BB = 8.0           # upper limit of the inner integral (in units of the normal)
+_WLAR = 3.0         # above this range, 2 sub-intervals; else 3
+_EPS1, _EPS2 = -30.0, 1e-14
+_DLARG = 25000.0    # above this df the chi scale is treated as known
+
+
+def _wprob(w: np.ndarray, cc: float) -> np.ndarray:
+    """P(range of cc standard normals < w), for an array ``w >= 0`` (rr = 1)."""
+    w = np.asarray(w, dtype=float)
+    out = np.ones_like(w)
+    qsqz = 0.5 * w
+    live = qsqz < _BB
+    if not live.any():
+        return out
+    w_ = w[live]
+    q_ = qsqz[live]
+    pr_w = 2.0 * ndtr(q_) - 1.0
+    pr_w = np.where(pr_w >= math.exp(_C2 / cc), pr_w ** cc, 0.0)
+    cc1 = cc - 1.0
+    thresh = math.exp(_C1 / cc1)
+    einsum = np.zeros_like(w_)
+    for wincr in (2, 3):
+        sel = (w_ > _WLAR) if wincr == 2 else (w_ <= _WLAR)
+        if not sel.any():
+            continue
+        ws, qs = w_[sel], q_[sel]
+        binc = (_BB - qs) / wincr
+        acc = np.zeros_like(ws)
+        for i in range(wincr):
+            blb = qs + i * binc
+            bub = blb + binc
+            a = 0.5 * (bub + blb)
+            b = 0.5 * (bub - blb)
+            ac = a[:, None] + b[:, None] * _X12[None, :]
+            qexpo = ac * ac
+            rinsum = ndtr(ac) - ndtr(ac - ws[:, None])
+            ok = (qexpo <= _C3) & (rinsum >= thresh)
+            term = np.where(ok, _W12[None, :] * np.exp(-0.5 * qexpo) * np.where(ok, rinsum, 1.0) ** cc1, 0.0)
+            acc += term.sum(axis=1) * (2.0 * b * cc) / math.sqrt(2.0 * math.pi)
+        einsum[sel] = acc
+    pr_w = pr_w + einsum
+    res = np.where(pr_w <= math.exp(_C1), 0.0, np.minimum(pr_w, 1.0))
+    out[live] = res
+    return out
+
+
+def ptukey_sf(q, k: int, df) -> np.ndarray:
+    """Upper tail ``P(Q_{k,df} > q)`` of the studentized range.
+
+    Parameters
+    ----------
+    q : float or array
+        Observed studentized ranges.
+    k : int
+        Number of means (``nmeans``), at least 2.
+    df : float or array
+        Degrees of freedom of the scale estimate (broadcast against ``q``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``ptukey(q, k, df, lower.tail = FALSE)``.
+
+    Notes
+    -----
+    ``P(Q < q) = ∫ f_chi(s; df) W(q s) ds`` with ``W`` the distribution of the
+    range of ``k`` standard normals; both integrals use Gauss–Legendre
+    quadrature on fixed sub-intervals (Copenhaver & Holland 1988), as R's
+    ``ptukey`` does, so the values agree with R to about 1e-12.
+
+    References
+    ----------
+    Copenhaver, M. D., & Holland, B. S. (1988). Computation of the distribution
+    of the maximum studentized range statistic with application to multiple
+    significance testing of simple effects. *Journal of Statistical Computation
+    and Simulation*, 30, 1–15. https://doi.org/10.1080/00949658808811082
+
+    Examples
+    --------
+    >>> round(float(ptukey_sf(3.5, 3, 50)[()]), 6)
+    0.043510
+    """
+    q = np.asarray(q, dtype=float)
+    df = np.broadcast_to(np.asarray(df, dtype=float), q.shape)
+    shape = q.shape
+    q, df = q.ravel(), df.ravel().copy()
+    cdf = np.zeros_like(q)
+    big = df > _DLARG
+    if big.any():
+        cdf[big] = _wprob(q[big], float(k))
+    todo = (~big) & (q > 0)
+    if todo.any():
+        cdf[todo] = _ptukey_cdf(q[todo], float(k), df[todo])
+    cdf = np.clip(cdf, 0.0, 1.0)
+    return (1.0 - cdf).reshape(shape)
+
+
+def _ptukey_cdf(q: np.ndarray, cc: float, df: np.ndarray) -> np.ndarray:
+    f2 = 0.5 * df
+    ulen = np.select([df <= 100, df <= 800, df <= 5000], [1.0, 0.5, 0.25], 0.125)
+    f2lf = f2 * np.log(df) - df * math.log(2.0) - gammaln(f2) + np.log(ulen)
+    f21 = f2 - 1.0
+    ff4 = 0.25 * df
+    ans = np.zeros_like(q)
+    active = np.ones(q.shape, dtype=bool)
+    for i in range(1, 51):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        u = ulen[idx][:, None]
+        s = (2 * i - 1) * u + _X16[None, :] * u   # chi-square/df abscissae of this sub-interval
+        t1 = (f2lf[idx][:, None] + f21[idx][:, None] * np.log(s) - s * ff4[idx][:, None])
+        use = t1 >= _EPS1
+        qsqz = q[idx][:, None] * np.sqrt(0.5 * s)
+        wp = np.zeros_like(s)
+        if use.any():
+            wp[use] = _wprob(qsqz[use], cc)
+        otsum = np.where(use, wp * _W16[None, :] * np.exp(np.where(use, t1, 0.0)), 0.0).sum(axis=1)
+        stop = (i * ulen[idx] >= 1.0) & (otsum <= _EPS2)
+        ans[idx[~stop]] += otsum[~stop]
+        active[idx[stop]] = False
+    return np.minimum(ans, 1.0)
