@@ -51,6 +51,8 @@ DESCRIPTIVE_COLUMNS = ["variable", "group", "n", "mean", "sd", "median", "suppre
 ASSUMPTION_COLUMNS = ["variable", "check", "group", "statistic", "df", "df2", "p", "suppressed"]
 
 _NAN = math.nan
+#: comparison columns left out of the printed table (they are in the JSON)
+_TEXT_HIDDEN = {"groups_compared", "estimate", "estimate_ci_lower", "estimate_ci_upper"}
 
 
 # --------------------------------------------------------------------------- p-value adjustment
@@ -657,7 +659,14 @@ def _group_codes(data: pd.DataFrame, group: str):
         raise DataError(f"group column '{group}' has one level ({_show(levels[0])}) in every row that has a "
                         "value; compare needs at least two groups: check the column or choose another --group")
     codes = pd.Categorical(g, categories=levels).codes
-    return np.asarray(codes), [str(v) for v in levels]
+    return np.asarray(codes), [_label(v) for v in levels]
+
+
+def _label(v) -> str:
+    """A group label as text (a code read as 2.0 because the column has gaps is shown as 2)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 # --------------------------------------------------------------------------- results
@@ -717,7 +726,9 @@ class CompareResult(Result):
         d = Disclosure(self.min_cell)
         parts = [f"{self.title} by '{self.group}' (p_adj: {self.adjust} across {len(self.variables)} "
                  f"variable(s); cells with n < {self.min_cell} suppressed)"]
-        for name, table in self.tables().items():
+        shown = dict(self.tables())
+        shown["comparisons"] = self.comparisons[[c for c in COMPARISON_COLUMNS if c not in _TEXT_HIDDEN]]
+        for name, table in shown.items():
             if len(table):
                 parts.append(f"\n{name}\n{d.render(table).to_string(index=False)}")
         parts += [f"Note: {n}" for n in self.notes]
@@ -981,7 +992,7 @@ def latent_mean_comparison(model: str, data: pd.DataFrame, group: str, *, estima
     if len(kept) < 2:
         raise DataError(f"group column '{group}': fewer than two groups have {min_cell} or more respondents; "
                         "latent means cannot be compared without disclosing a small group")
-    sub = data[data[group].astype(str).isin(kept) & data[group].notna()]
+    sub = data[np.isin(codes, [i for i, lab in enumerate(labels) if lab in kept])]
     inv = measurement_invariance(model, sub, group=group, estimator=estimator, ordered=ordered, criteria=criteria)
     level = inv.highest_level_held
     if level not in ("scalar", "strict"):

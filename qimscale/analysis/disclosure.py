@@ -41,6 +41,9 @@ __all__ = ["DEFAULT_MIN_CELL", "Disclosure", "check_not_identifier", "drop_ident
 #: the default threshold: cells with fewer than 5 people are suppressed
 DEFAULT_MIN_CELL = 5
 
+#: columns rendered as p-values (``<0.001`` below the shown precision)
+_P_COLUMNS = {"p", "p_adj", "fisher_p", "pvalue", "chisq_diff_p"}
+
 
 def suppressed_text(min_cell: int = DEFAULT_MIN_CELL) -> str:
     """The text shown in place of a suppressed value.
@@ -127,7 +130,15 @@ class Disclosure:
         for c in out.columns:
             col = out[c]
             if pd.api.types.is_float_dtype(col):
-                col = col.map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
+                vals = col.dropna().to_numpy()
+                if str(c) in _P_COLUMNS:
+                    floor = 10.0 ** -digits
+                    col = col.map(lambda v: "" if pd.isna(v) else (f"<{floor:.{digits}f}" if v < floor
+                                                                   else f"{v:.{digits}f}"))
+                elif vals.size and np.all(vals == np.round(vals)) and np.all(np.abs(vals) < 1e15):
+                    col = col.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+                else:
+                    col = col.map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
             col = col.astype(object)
             missing = table[c].isna().to_numpy()
             col[flag & missing] = self.text

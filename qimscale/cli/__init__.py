@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
+    "themes": "qimscale.cli.themes_cmd:themes",
+    "teams": "qimscale.cli.teams_cmd:teams",
 }
 
 
