@@ -185,8 +185,14 @@ def _ncp_interval(t: float, df: float, conf_level: float) -> tuple[float, float]
     """Noncentrality parameters whose t distributions put ``t`` at the upper/lower ``(1-conf)/2`` tail."""
     a = (1.0 - conf_level) / 2.0
 
+    def cdf(ncp):
+        v = float(_st.nct.cdf(t, df, ncp))
+        if math.isnan(v):  # SciPy returns NaN deep in a tail, where the cdf is 0 (t << ncp) or 1 (t >> ncp)
+            v = 0.0 if t < ncp else 1.0
+        return v
+
     def root(target):
-        f = lambda ncp: _st.nct.cdf(t, df, ncp) - target  # noqa: E731
+        f = lambda ncp: cdf(ncp) - target  # noqa: E731
         lo, hi = t - 10.0, t + 10.0
         while f(lo) < 0:
             lo -= 10.0
