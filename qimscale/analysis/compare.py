@@ -51,6 +51,7 @@ DESCRIPTIVE_COLUMNS = ["variable", "group", "n", "mean", "sd", "median", "suppre
 ASSUMPTION_COLUMNS = ["variable", "check", "group", "statistic", "df", "df2", "p", "suppressed"]
 
 _NAN = math.nan
+_TEXT_COLS = {"variable", "test", "group1", "group2"}
 #: comparison columns left out of the printed table (they are in the JSON)
 _TEXT_HIDDEN = {"groups_compared", "estimate", "estimate_ci_lower", "estimate_ci_upper"}
 
@@ -171,8 +172,8 @@ def t_test(x, y, *, equal_var: bool = False, conf_level: float = 0.95) -> dict:
         df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1)) if se > 0 else _NAN
     diff = m1 - m2
     t = diff / se if se > 0 else _NAN
-    p = 2.0 * _st.t.sf(abs(t), df) if se > 0 else _NAN
-    h = _st.t.ppf(0.5 + conf_level / 2.0, df) * se if se > 0 else _NAN
+    p = 2.0 * special.stdtr(df, -abs(t)) if se > 0 else _NAN
+    h = special.stdtrit(df, 0.5 + conf_level / 2.0) * se if se > 0 else _NAN
     return {"statistic": t, "df": df, "p": float(p), "estimate": diff, "ci_lower": diff - h, "ci_upper": diff + h}
 
 
@@ -254,11 +255,19 @@ def hedges_g(x, y, *, conf_level: float = 0.95) -> dict:
     return {"g": j * d, "ci_lower": j * lo * k, "ci_upper": j * hi * k, "d": d}
 
 
-def _tie_sum(ranks_sorted_values: np.ndarray) -> float:
-    """``sum(t^3 - t)`` over groups of tied values (input sorted)."""
-    _, counts = np.unique(ranks_sorted_values, return_counts=True)
-    counts = counts[counts > 1].astype(float)
-    return float(np.sum(counts ** 3 - counts))
+def _ranks(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mid-ranks (1-based, ties averaged, as R's ``rank``) and ``Σ(t³ - t)`` over tied groups."""
+    o = np.argsort(values, kind="stable")
+    xs = values[o]
+    first = np.empty(xs.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(xs[1:], xs[:-1], out=first[1:])
+    grp = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, xs.size)).astype(float)
+    r = np.empty(xs.size)
+    r[o] = (starts + (counts + 1.0) / 2.0)[grp]
+    return r, float(np.sum(counts ** 3 - counts))
 
 
 def mann_whitney(x, y) -> dict:
@@ -290,10 +299,10 @@ def mann_whitney(x, y) -> dict:
     x, y = np.asarray(x, float), np.asarray(y, float)
     n1, n2 = x.size, y.size
     allv = np.concatenate([x, y])
-    r = _st.rankdata(allv)
+    r, tie_sum = _ranks(allv)
     w = float(r[:n1].sum() - n1 * (n1 + 1) / 2.0)
     nn = n1 + n2
-    sigma = math.sqrt(n1 * n2 / 12.0 * ((nn + 1) - _tie_sum(np.sort(allv)) / (nn * (nn - 1))))
+    sigma = math.sqrt(n1 * n2 / 12.0 * ((nn + 1) - tie_sum / (nn * (nn - 1))))
     dz = w - n1 * n2 / 2.0
     if not sigma > 0:
         return {"statistic": w, "z": _NAN, "p": _NAN}
@@ -331,7 +340,7 @@ def rank_biserial(x, y, *, conf_level: float = 0.95) -> dict:
     n1, n2 = x.size, y.size
     r = 2.0 * mann_whitney(x, y)["statistic"] / (n1 * n2) - 1.0
     se = math.sqrt((n1 + n2 + 1.0) / (3.0 * n1 * n2))
-    zc = _st.norm.ppf(0.5 + conf_level / 2.0)
+    zc = special.ndtri(0.5 + conf_level / 2.0)
     zr = math.atanh(max(min(r, 1.0 - 1e-15), -1.0 + 1e-15))
     return {"r": r, "ci_lower": math.tanh(zr - zc * se), "ci_upper": math.tanh(zr + zc * se)}
 
@@ -382,7 +391,7 @@ def welch_anova(groups: Sequence) -> dict:
     lam = ((1.0 - w / sw) ** 2 / (n - 1.0)).sum() / (k * k - 1.0)
     f = (w * (m - mw) ** 2).sum() / ((k - 1.0) * (1.0 + 2.0 * (k - 2.0) * lam))
     df2 = 1.0 / (3.0 * lam)
-    return {"statistic": f, "df": k - 1.0, "df2": df2, "p": float(_st.f.sf(f, k - 1.0, df2)),
+    return {"statistic": f, "df": k - 1.0, "df2": df2, "p": float(special.fdtrc(k - 1.0, df2, f)),
             "omega_sq": (f - 1.0) / (f + (df2 + 1.0) / (k - 1.0))}
 
 
@@ -420,16 +429,16 @@ def oneway_anova(groups: Sequence) -> dict:
     msw = ssw / df2
     sst = ssb + ssw
     f = (ssb / df1) / msw if msw > 0 else _NAN
-    return {"statistic": f, "df": df1, "df2": df2, "p": float(_st.f.sf(f, df1, df2)) if msw > 0 else _NAN,
+    return {"statistic": f, "df": df1, "df2": df2, "p": float(special.fdtrc(df1, df2, f)) if msw > 0 else _NAN,
             "eta_sq": ssb / sst if sst > 0 else _NAN,
             "omega_sq": (ssb - df1 * msw) / (sst + msw) if sst > 0 else _NAN, "ms_within": msw}
 
 
 def _pooled_ranks(groups):
     allv = np.concatenate(groups)
-    r = _st.rankdata(allv)
+    r, tie_sum = _ranks(allv)
     bounds = np.cumsum([0] + [g.size for g in groups])
-    return allv, r, bounds
+    return allv, r, bounds, tie_sum
 
 
 def kruskal_wallis(groups: Sequence) -> dict:
@@ -459,34 +468,146 @@ def kruskal_wallis(groups: Sequence) -> dict:
     >>> round(float(r["statistic"]), 6)
     5.743902
     """
-    allv, r, b = _pooled_ranks(groups)
+    allv, r, b, tie_sum = _pooled_ranks(groups)
     nn = float(allv.size)
     k = len(groups)
-    rs = np.array([r[b[i]:b[i + 1]].sum() for i in range(k)])
+    rs = np.add.reduceat(r, b[:-1])
     n = np.diff(b).astype(float)
-    ties = 1.0 - _tie_sum(np.sort(allv)) / (nn ** 3 - nn)
+    ties = 1.0 - tie_sum / (nn ** 3 - nn)
     if not ties > 0:
         return {"statistic": _NAN, "df": k - 1.0, "p": _NAN, "epsilon_sq": _NAN}
     h = (12.0 / (nn * (nn + 1.0)) * (rs ** 2 / n).sum() - 3.0 * (nn + 1.0)) / ties
-    return {"statistic": h, "df": k - 1.0, "p": float(_st.chi2.sf(h, k - 1.0)),
+    return {"statistic": h, "df": k - 1.0, "p": float(special.chdtrc(k - 1.0, h)),
             "epsilon_sq": h / ((nn * nn - 1.0) / (nn + 1.0))}
 
 
-def qtukey(p: float, k: int, df: float) -> float:
-    """Quantile of the studentized range (``qtukey(p, k, df)``), by root finding on :func:`ptukey_sf`.
+def _qtukey_start(p: float, k: int, df: np.ndarray) -> np.ndarray:
+    """Starting value of the quantile search (the approximation R's ``qtukey`` starts from)."""
+    ps = 0.5 - 0.5 * p
+    yi = math.sqrt(math.log(1.0 / (ps * ps)))
+    # normal quantile by Odeh & Evans (1974), then the studentized-range correction
+    t = yi + ((((yi * -0.453642210148e-04 - 0.0204231210245) * yi - 0.342242088547) * yi - 1.0) * yi
+              - 0.322232431088) / ((((yi * 0.38560700634e-02 + 0.103537752850) * yi + 0.531103462366) * yi
+                                    + 0.588581570495) * yi + 0.993484626060e-01)
+    small = df < 120.0
+    tv = np.where(small, t + (t ** 3 + t) / df / 4.0, t)
+    q = 0.8832 - 0.2368 * tv + np.where(small, -1.214 / df + 1.208 * tv / df, 0.0)
+    return tv * (q * math.log(k - 1.0) + 1.4142)
 
-    >>> round(qtukey(0.95, 3, 20), 6)
+
+def qtukey(p, k: int, df):
+    """Quantile of the studentized range, ``qtukey(p, k, df)``, for a scalar or an array of ``df``.
+
+    A safeguarded secant search on :func:`ptukey_sf`, vectorised over ``df``:
+    it starts where R's ``qtukey`` starts, stays inside the bracket
+    ``sqrt(2) t_{df}(1 - α/2) <= q <= sqrt(2) t_{df}(1 - α / (k (k - 1)))``
+    (exact for k = 2, Bonferroni above; a bisection step whenever the secant
+    leaves it) and stops at ``|Δq| < 1e-11 q``. R's ``qtukey`` stops at
+    ``|Δq| < 1e-4``, so the two agree to about 1e-7.
+
+    >>> round(float(qtukey(0.95, 3, 20)), 6)
     3.577935
     """
-    f = lambda q: (1.0 - float(ptukey_sf(q, k, df))) - p  # noqa: E731
-    hi = 10.0
-    while f(hi) < 0:
-        hi *= 2.0
-    return optimize.brentq(f, 1e-8, hi, xtol=1e-12, rtol=1e-14)
+    dfa = np.atleast_1d(np.asarray(df, dtype=float))
+    alpha = 1.0 - p
+    lo = math.sqrt(2.0) * special.stdtrit(dfa, 1.0 - alpha / 2.0) * (1.0 - 1e-12)
+    hi = math.sqrt(2.0) * special.stdtrit(dfa, 1.0 - alpha / (k * (k - 1.0))) * (1.0 + 1e-9) + 1e-12
+    f = lambda q: (1.0 - ptukey_sf(q, k, dfa)) - p  # noqa: E731
+
+    def narrow(x, fx):
+        nonlocal lo, hi
+        lo = np.where(fx < 0, np.maximum(lo, x), lo)
+        hi = np.where(fx > 0, np.minimum(hi, x), hi)
+
+    x0 = np.clip(_qtukey_start(p, k, dfa), lo, hi)
+    f0 = f(x0)
+    narrow(x0, f0)
+    x1 = np.clip(x0 * np.where(f0 > 0, 1.0 - 1e-3, 1.0 + 1e-3), lo, hi)
+    f1 = f(x1)
+    narrow(x1, f1)
+    for _ in range(60):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
+        bad = ~np.isfinite(x2) | (x2 <= lo) | (x2 >= hi)
+        x2 = np.where(bad, 0.5 * (lo + hi), x2)
+        done = (np.abs(x2 - x1) <= 1e-11 * np.abs(x2)) | (f1 == 0)
+        x2 = np.where(f1 == 0, x1, x2)
+        if done.all():
+            break
+        f2 = f(x2)
+        narrow(x2, f2)
+        x0, f0, x1, f1 = x1, f1, x2, f2
+    return x2 if np.ndim(df) else float(x2[0])
 
 
 def _pairs(k):
     return [(i, j) for i in range(k) for j in range(i + 1, k)]
+
+
+def _pair_index(k):
+    pr = _pairs(k)
+    return np.array([a for a, _ in pr], dtype=int), np.array([b for _, b in pr], dtype=int)
+
+
+class _Studentized:
+    """Pairs whose p-values and intervals need the studentized range, finished in one batch
+    (:func:`_finish_studentized`) so that many variables cost one ``ptukey`` sweep."""
+
+    def __init__(self, cols: dict, k: int, q, df, half_scale):
+        self.cols, self.k = cols, k
+        self.q, self.df, self.half_scale = np.asarray(q, float), np.asarray(df, float), np.asarray(half_scale, float)
+
+
+def _finish_studentized(parts, conf_level: float) -> None:
+    """Fill ``p`` (``P(Q > q)``) and ``ci_lower/ci_upper`` (``diff ∓ q_{1-α} · half_scale``) of every part."""
+    for k in sorted({pt.k for pt in parts}):
+        idx = [i for i, pt in enumerate(parts) if pt.k == k]
+        q = np.concatenate([parts[i].q for i in idx])
+        df = np.concatenate([parts[i].df for i in idx])
+        ok = np.isfinite(q) & np.isfinite(df)
+        p = np.full(q.shape, np.nan)
+        crit = np.full(q.shape, np.nan)
+        if ok.any():
+            p[ok] = ptukey_sf(q[ok], k, df[ok])
+            udf, inv = np.unique(df[ok], return_inverse=True)
+            crit[ok] = qtukey(conf_level, k, udf)[inv]
+        pos = 0
+        for i in idx:
+            pt = parts[i]
+            m = pt.q.size
+            h = crit[pos:pos + m] * pt.half_scale
+            pt.cols.update(p=p[pos:pos + m], ci_lower=pt.cols["diff"] - h, ci_upper=pt.cols["diff"] + h)
+            pos += m
+
+
+def _tukey_parts(groups, labels) -> _Studentized:
+    n, m, v = _moments(groups)
+    k = len(groups)
+    df = n.sum() - k
+    msw = float(((n - 1.0) * v).sum() / df)
+    i, j = _pair_index(k)
+    diff = m[j] - m[i]
+    se = np.sqrt(msw / 2.0 * (1.0 / n[i] + 1.0 / n[j]))
+    q = np.abs(diff) / se if msw > 0 else np.full(diff.shape, np.nan)
+    cols = {"group1": [labels[b] for b in j], "group2": [labels[a] for a in i], "diff": diff, "se": se,
+            "statistic": q, "df": np.full(q.shape, df)}
+    return _Studentized(cols, k, q, np.full(q.shape, df), se)
+
+
+def _games_howell_parts(groups, labels) -> _Studentized:
+    n, m, v = _moments(groups)
+    k = len(groups)
+    i, j = _pair_index(k)
+    diff = m[j] - m[i]
+    va, vb = v[i] / n[i], v[j] / n[j]
+    se = np.sqrt(va + vb)
+    ok = se > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(ok, (va + vb) ** 2 / (va * va / (n[i] - 1.0) + vb * vb / (n[j] - 1.0)), np.nan)
+        t = np.where(ok, diff / se, np.nan)
+    cols = {"group1": [labels[b] for b in j], "group2": [labels[a] for a in i], "diff": diff, "se": se,
+            "statistic": t, "df": df}
+    return _Studentized(cols, k, np.abs(t) * math.sqrt(2.0), df, se / math.sqrt(2.0))
 
 
 def tukey_hsd(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95) -> pd.DataFrame:
@@ -509,21 +630,16 @@ def tukey_hsd(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95) -
     Kramer, C. Y. (1956). Extension of multiple range tests to group means with
     unequal numbers of replications. *Biometrics*, 12, 307–310.
     https://doi.org/10.2307/3001469
+
+    Examples
+    --------
+    >>> t = tukey_hsd([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])], ["a", "b", "c"])
+    >>> t[["group1", "group2"]].values.tolist()
+    [['b', 'a'], ['c', 'a'], ['c', 'b']]
     """
-    n, m, v = _moments(groups)
-    k = len(groups)
-    df = n.sum() - k
-    msw = float(((n - 1.0) * v).sum() / df)
-    pr = _pairs(k)
-    i = np.array([a for a, _ in pr])
-    j = np.array([b for _, b in pr])
-    diff = m[j] - m[i]
-    se = np.sqrt(msw / 2.0 * (1.0 / n[i] + 1.0 / n[j]))
-    q = np.abs(diff) / se
-    p = ptukey_sf(q, k, df)
-    h = qtukey(conf_level, k, df) * se
-    return pd.DataFrame({"group1": [labels[b] for b in j], "group2": [labels[a] for a in i], "diff": diff,
-                         "se": se, "statistic": q, "df": df, "p": p, "ci_lower": diff - h, "ci_upper": diff + h})
+    part = _tukey_parts(groups, labels)
+    _finish_studentized([part], conf_level)
+    return pd.DataFrame(part.cols)
 
 
 def games_howell(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95) -> pd.DataFrame:
@@ -548,23 +664,9 @@ def games_howell(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95
     procedures with unequal n's and/or variances. *Journal of Educational
     Statistics*, 1, 113–125. https://doi.org/10.3102/10769986001002113
     """
-    n, m, v = _moments(groups)
-    k = len(groups)
-    rows = []
-    for a, b in _pairs(k):
-        diff = m[b] - m[a]
-        va, vb = v[a] / n[a], v[b] / n[b]
-        se = math.sqrt(va + vb)
-        if not se > 0:
-            rows.append((labels[b], labels[a], diff, se, _NAN, _NAN, _NAN, _NAN, _NAN))
-            continue
-        df = (va + vb) ** 2 / (va * va / (n[a] - 1.0) + vb * vb / (n[b] - 1.0))
-        t = diff / se
-        p = float(ptukey_sf(abs(t) * math.sqrt(2.0), k, df))
-        h = qtukey(conf_level, k, df) / math.sqrt(2.0) * se
-        rows.append((labels[b], labels[a], diff, se, t, df, p, diff - h, diff + h))
-    return pd.DataFrame(rows, columns=["group1", "group2", "diff", "se", "statistic", "df", "p", "ci_lower",
-                                       "ci_upper"])
+    part = _games_howell_parts(groups, labels)
+    _finish_studentized([part], conf_level)
+    return pd.DataFrame(part.cols)
 
 
 def dunn(groups: Sequence, labels: Sequence, *, adjust: str = "holm") -> pd.DataFrame:
@@ -587,22 +689,24 @@ def dunn(groups: Sequence, labels: Sequence, *, adjust: str = "holm") -> pd.Data
     Dunn, O. J. (1964). Multiple comparisons using rank sums. *Technometrics*,
     6, 241–252. https://doi.org/10.1080/00401706.1964.10490181
     """
-    allv, r, b = _pooled_ranks(groups)
+    return pd.DataFrame(_dunn_cols(groups, labels, adjust))
+
+
+def _dunn_cols(groups, labels, adjust: str) -> dict:
+    allv, r, b, tie_sum = _pooled_ranks(groups)
     nn = float(allv.size)
     k = len(groups)
     n = np.diff(b).astype(float)
-    mr = np.array([r[b[i]:b[i + 1]].mean() for i in range(k)])
-    s2 = nn * (nn + 1.0) / 12.0 - _tie_sum(np.sort(allv)) / (12.0 * (nn - 1.0))
-    pr = _pairs(k)
-    i = np.array([a for a, _ in pr])
-    j = np.array([c for _, c in pr])
+    mr = np.add.reduceat(r, b[:-1]) / n
+    s2 = nn * (nn + 1.0) / 12.0 - tie_sum / (12.0 * (nn - 1.0))
+    i, j = _pair_index(k)
     diff = mr[j] - mr[i]
     se = np.sqrt(s2 * (1.0 / n[i] + 1.0 / n[j]))
     z = np.divide(diff, se, out=np.full(diff.shape, np.nan), where=se > 0)
     p = 2.0 * special.ndtr(-np.abs(z))
-    return pd.DataFrame({"group1": [labels[c] for c in j], "group2": [labels[a] for a in i], "diff": diff,
-                         "se": se, "statistic": z, "df": _NAN, "p": p, "p_adj": p_adjust(p, adjust),
-                         "ci_lower": _NAN, "ci_upper": _NAN})
+    nan = np.full(diff.shape, np.nan)
+    return {"group1": [labels[c] for c in j], "group2": [labels[a] for a in i], "diff": diff, "se": se,
+            "statistic": z, "df": nan, "p": p, "p_adj": p_adjust(p, adjust), "ci_lower": nan, "ci_upper": nan}
 
 
 def _levene(groups, center: str) -> dict:
@@ -820,7 +924,7 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
         notes.append(f"group(s) {', '.join(repr(lab) for lab, s in zip(labels, small) if s)} have fewer than "
                      f"{min_cell} respondents: {disc.text}; they take no part in any statistic")
 
-    comp_rows, desc_rows, post_frames, assum_rows = [], [], [], []
+    comp_rows, desc_rows, post_cols, assum_rows, studentized = [], [], [], [], []
     k_all = len(labels)
     for v in variables:
         y = data[v].to_numpy(dtype=float, na_value=np.nan)
@@ -881,11 +985,14 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
             comp_rows.append(_row(v, "kruskal", glabels, nn, statistic=kw["statistic"], df=kw["df"], p=kw["p"],
                                   effect="epsilon_sq", effect_size=kw["epsilon_sq"]))
             if posthoc:
-                gh = games_howell(gs, glabels, conf_level=conf_level).assign(test="games_howell",
-                                                                            p_adj=lambda t: t.p)
-                tk = tukey_hsd(gs, glabels, conf_level=conf_level).assign(test="tukey_hsd", p_adj=lambda t: t.p)
-                dn = dunn(gs, glabels, adjust=adjust).assign(test="dunn")
-                post_frames += [f.assign(variable=v) for f in (gh, tk, dn)]
+                for part, name in ((_games_howell_parts(gs, glabels), "games_howell"),
+                                   (_tukey_parts(gs, glabels), "tukey_hsd")):
+                    part.cols.update(variable=[v] * part.q.size, test=[name] * part.q.size)
+                    studentized.append(part)  # p and intervals filled in after the loop, in one batch
+                    post_cols.append(part.cols)
+                dn = _dunn_cols(gs, glabels, adjust)
+                dn.update(variable=[v] * len(dn["p"]), test=["dunn"] * len(dn["p"]))
+                post_cols.append(dn)
         for i, x in zip(kept, gs):
             wst, wp = _shapiro(x)
             assum_rows.append({"variable": v, "check": "shapiro_wilk", "group": labels[i], "statistic": wst,
@@ -899,8 +1006,16 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
     for t in comps.test.unique():
         sel = (comps.test == t).to_numpy()
         comps.loc[sel, "p_adj"] = p_adjust(comps.loc[sel, "p"].to_numpy(dtype=float), adjust)
-    post = (pd.concat(post_frames, ignore_index=True).assign(suppressed=False)[POSTHOC_COLUMNS]
-            if post_frames else pd.DataFrame(columns=POSTHOC_COLUMNS))
+    if studentized:
+        _finish_studentized(studentized, conf_level)
+        for part in studentized:
+            part.cols["p_adj"] = part.cols["p"]  # Tukey and Games-Howell p are adjusted for the pairs already
+    post = pd.DataFrame({c: np.concatenate([np.asarray(pc[c], dtype=object if c in _TEXT_COLS else float)
+                                            for pc in post_cols]) if post_cols else []
+                         for c in POSTHOC_COLUMNS if c != "suppressed"}).assign(suppressed=False)
+    for c in POSTHOC_COLUMNS:
+        if c not in _TEXT_COLS and c != "suppressed":
+            post[c] = post[c].astype(float)
     return CompareResult(group=group, groups=group_tab, variables=variables, adjust=adjust, min_cell=int(min_cell),
                          comparisons=comps, descriptives=pd.DataFrame(desc_rows, columns=DESCRIPTIVE_COLUMNS),
                          posthoc=post, assumptions=pd.DataFrame(assum_rows, columns=ASSUMPTION_COLUMNS),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
+from scipy import special
 
 from qimscale._core.result import Result
 from qimscale.analysis.compare import _check_column, _check_numeric
@@ -100,7 +100,7 @@ def icc_aggregation(y, team_codes) -> dict:
     kbar = float(n.mean())
     f = msb / msw if msw > 0 else math.nan
     return {"icc1": (msb - msw) / (msb + (kbar - 1.0) * msw), "icc2": (msb - msw) / msb if msb > 0 else math.nan,
-            "f": f, "df1": df1, "df2": df2, "p": float(_st.f.sf(f, df1, df2)) if msw > 0 else math.nan,
+            "f": f, "df1": df1, "df2": df2, "p": float(special.fdtrc(df1, df2, f)) if msw > 0 else math.nan,
             "mean_team_size": kbar}
 
 
