@@ -101,28 +101,49 @@ def ptukey_sf(q, k: int, df) -> np.ndarray:
     big = df > _DLARG
     if big.any():
         cdf[big] = _wprob(q[big], float(k))
-    todo = (~big) & (q > 0)
+    todo = (~big) & (q > 0) & (df >= 2)
+    cdf[df < 2] = np.nan  # as R: ptukey needs df >= 2
     if todo.any():
         cdf[todo] = _ptukey_cdf(q[todo], float(k), df[todo])
-    cdf = np.clip(cdf, 0.0, 1.0)
+    cdf = np.where(np.isnan(cdf), np.nan, np.clip(cdf, 0.0, 1.0))
     return (1.0 - cdf).reshape(shape)
 
 
 def _ptukey_cdf(q: np.ndarray, cc: float, df: np.ndarray) -> np.ndarray:
-    # all 50 outer sub-intervals x 16 nodes at once; only nodes whose chi weight is not negligible
-    # (t1 >= eps1) need the inner integral; R's early stop (first sub-interval past s = 1 whose sum is
-    # below eps2) is then applied to the per-interval sums.
+    # R's outer loop runs over sub-intervals i = 1..50 of the chi-scale axis with 16 nodes each and
+    # keeps only nodes whose log weight t1 >= eps1. t1 is unimodal in s (mode 2 (df - 2) / df), so an
+    # interval can hold such a node only if t1 at its ends (or at the mode inside it) reaches eps1;
+    # only those intervals are expanded to nodes. The others contribute exactly 0, as in R, and R's
+    # early stop (first interval past s = 1 whose sum is below eps2) is applied to all 50 sums.
     f2 = 0.5 * df
     ulen = np.select([df <= 100, df <= 800, df <= 5000], [1.0, 0.5, 0.25], 0.125)
     f2lf = f2 * np.log(df) - df * math.log(2.0) - gammaln(f2) + np.log(ulen)
+    f21, ff4 = f2 - 1.0, 0.25 * df
+
+    def logw(s):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return f2lf[:, None] + f21[:, None] * np.log(s) - s * ff4[:, None]
+
     i = np.arange(1, 51, dtype=float)
-    u = ulen[:, None, None]
-    s = (2.0 * i[None, :, None] - 1.0) * u + _X16[None, None, :] * u
-    t1 = f2lf[:, None, None] + (f2 - 1.0)[:, None, None] * np.log(s) - s * (0.25 * df)[:, None, None]
-    use = t1 >= _EPS1
-    wp = np.zeros(s.shape)
-    wp[use] = _wprob((q[:, None, None] * np.sqrt(0.5 * s))[use], cc)
-    otsum = np.where(use, wp * _W16 * np.exp(np.where(use, t1, 0.0)), 0.0).sum(axis=2)
+    edges = 2.0 * np.arange(0, 51, dtype=float)[None, :] * ulen[:, None]
+    te = logw(np.where(edges > 0, edges, np.nan))
+    te = np.where(np.isnan(te), -np.inf, te)
+    mode = np.maximum(f21 / ff4, 0.0)[:, None]
+    tm = logw(np.broadcast_to(mode, edges.shape))[:, :1]
+    inside = (edges[:, :-1] <= mode) & (mode <= edges[:, 1:])
+    best = np.maximum(np.maximum(te[:, :-1], te[:, 1:]), np.where(inside, tm, -np.inf))
+    relevant = np.flatnonzero((best >= _EPS1 - 1e-9).any(axis=0))
+    otsum = np.zeros((q.size, 50))
+    if relevant.size:
+        lo, hi = relevant[0], relevant[-1] + 1
+        ii = i[lo:hi]
+        u = ulen[:, None, None]
+        s = (2.0 * ii[None, :, None] - 1.0) * u + _X16[None, None, :] * u
+        t1 = f2lf[:, None, None] + f21[:, None, None] * np.log(s) - s * ff4[:, None, None]
+        use = t1 >= _EPS1
+        wp = np.zeros(s.shape)
+        wp[use] = _wprob((q[:, None, None] * np.sqrt(0.5 * s))[use], cc)
+        otsum[:, lo:hi] = np.where(use, wp * _W16 * np.exp(np.where(use, t1, 0.0)), 0.0).sum(axis=2)
     stop = (i[None, :] * ulen[:, None] >= 1.0) & (otsum <= _EPS2)
     before = np.cumsum(stop, axis=1) == 0
     return np.minimum((otsum * before).sum(axis=1), 1.0)
