@@ -62,7 +62,8 @@ class LazyGroup(click.Group):
         if target is None or cmd_name not in _available():
             return None
         module, attr = target.split(":", 1)
-        return getattr(importlib.import_module(module), attr)
+        # None (click then leaves it out) while a module holds only some of its commands
+        return getattr(importlib.import_module(module), attr, None)
 
     def invoke(self, ctx: click.Context):  # noqa: D401 - click API
         from qimscale.errors import QimscaleError

@@ -31,8 +31,8 @@ def min_cell_option(func):
 def id_cols_option(func):
     """Add ``--id-cols`` (further identifier columns to keep out of every output)."""
     return click.option("--id-cols", "id_cols", metavar="a,b",
-                        help="Further identifier columns (besides the instrument's identifying fields and the "
-                             "survey platforms' name/e-mail/IP columns); they never reach any output.")(func)
+                        help="Further identifier columns (default: none besides the instrument's identifying fields "
+                             "and the survey platforms' name/e-mail/IP columns); they never reach any output.")(func)
 
 
 def study_identifiers(columns, extra=None, instrument=None) -> list[str]:
@@ -119,10 +119,10 @@ def render(result, as_json: bool, report: Reporter) -> None:
 @click.option("--latent", is_flag=True,
               help="Compare latent factor means (CFA) instead; needs --model and refuses unless scalar "
                    "invariance holds for --group.")
-@click.option("--model", "model", metavar="FILE_OR_TEXT", help="lavaan syntax of the measurement model (--latent).")
+@click.option("--model", "model", metavar="FILE_OR_TEXT", help="lavaan syntax of the measurement model, or a file holding it (--latent; default: none).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False), default=None,
               help="CFA estimator for --latent (default: ML, or WLSMV with --ordered).")
-@click.option("--ordered", metavar="all|a,b", help="Ordinal items for --latent (WLSMV).")
+@click.option("--ordered", metavar="all|a,b", help="Ordinal items for --latent (WLSMV; default: none, items treated as continuous).")
 @click.option("--instrument", metavar="SPEC", help="Instrument whose scale scores are the default variables "
                                                   "(default: the bundled QIM instrument).")
 @min_cell_option

@@ -39,7 +39,7 @@ def read_codes(path=None) -> dict:
 @click.option("--codes", "codes_file", type=click.Path(exists=True, dir_okay=False),
               help=f"Codes file (default: the bundled {CODES_FILE}, Akmal et al. 2022, Table 2).")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Also write a dot plot (.png, .svg or .pdf).")
+              help="Also write a dot plot (.png, .svg or .pdf; default: no plot).")
 @click.option("--conf-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the risk-difference intervals.")
 @min_cell_option
