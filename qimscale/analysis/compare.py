@@ -558,18 +558,23 @@ def qtukey(p, k: int, df):
     x1 = np.clip(x0 * np.where(f0 > 0, 1.0 - 1e-3, 1.0 + 1e-3), lo, hi)
     f1 = f(x1)
     narrow(x1, f1)
+    done = np.zeros(dfa.shape, dtype=bool)
     for _ in range(60):
         with np.errstate(divide="ignore", invalid="ignore"):
             x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
         bad = ~np.isfinite(x2) | (x2 <= lo) | (x2 >= hi)
-        x2 = np.where(bad, 0.5 * (lo + hi), x2)
-        done = (np.abs(x2 - x1) <= 1e-11 * np.abs(x2)) | (f1 == 0)
+        x2 = np.where(done, x1, np.where(bad, 0.5 * (lo + hi), x2))
         x2 = np.where(f1 == 0, x1, x2)
+        done = done | (np.abs(x2 - x1) <= 1e-11 * np.abs(x2)) | (f1 == 0)
         if done.all():
             break
-        f2 = f(x2)
-        narrow(x2, f2)
-        x0, f0, x1, f1 = x1, f1, x2, f2
+        f2 = f1.copy()
+        act = ~done  # only the quantiles still moving are evaluated again
+        f2[act] = (1.0 - ptukey_sf(x2[act], k, dfa[act])) - p
+        lo = np.where(act & (f2 < 0), np.maximum(lo, x2), lo)
+        hi = np.where(act & (f2 > 0), np.minimum(hi, x2), hi)
+        x0, f0 = np.where(act, x1, x0), np.where(act, f1, f0)
+        x1, f1 = x2, f2
     return x2 if np.ndim(df) else float(x2[0])
 
 
@@ -977,7 +982,9 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
         if dropped:
             notes.append(f"'{v}': group(s) {', '.join(map(repr, dropped))} have fewer than {min_cell} values: "
                          f"{disc.text}; left out of this variable's statistics")
-        sel = has & np.isin(codes, kept)
+        in_kept = np.zeros(k_all + 1, dtype=bool)  # the last slot answers code -1 (no group)
+        in_kept[kept] = True
+        sel = has & in_kept[codes]
         ys, cs = y[sel], codes[sel]
         gs = _Groups(ys[np.lexsort((ys, cs))], cnt[kept]) if kept else _Groups(np.zeros(0), [])
         gn, gm, gv = gs.moments
