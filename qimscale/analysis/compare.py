@@ -957,6 +957,9 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
         _check_numeric(data, v)
     codes, labels = _group_codes(data, group)
     notes, warns = [], []
+    if len(labels) > 10:
+        warns.append(f"group column '{group}' has {len(labels)} levels; check that it is a grouping variable "
+                     "and not a score or an identifier")
     no_group = int((codes < 0).sum())
     if no_group:
         notes.append(f"{no_group} row(s) without a value of '{group}' were left out")

@@ -93,6 +93,28 @@ class Disclosure:
         kept = [g for g, n in counts.items() if not self.is_small(n)]
         return kept, [g for g in counts if g not in kept]
 
+    def drop_small_groups(self, data: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int, str | None]:
+        """Rows of ``data`` whose ``column`` group (a cluster, team or organisation) has at least
+        ``min_cell`` rows, for analyses that must not use a small group's data at all.
+
+        Returns the kept rows, the number of groups left out and a note saying so (``None``
+        when none was); rows without a value of ``column`` are kept for the caller to judge.
+        The note states how many groups, never their sizes or labels.
+
+        >>> df = pd.DataFrame({"org": ["a"] * 6 + ["b"] * 2, "y": range(8)})
+        >>> kept, k, note = Disclosure(5).drop_small_groups(df, "org")
+        >>> len(kept), k
+        (6, 1)
+        """
+        sizes = data[column].value_counts(dropna=True)
+        small = sizes.index[sizes.to_numpy() < self.min_cell]
+        if not len(small):
+            return data, 0, None
+        keep = ~data[column].isin(small).to_numpy()
+        return (data.loc[keep], int(len(small)),
+                f"{len(small)} group(s) of '{column}' with fewer than {self.min_cell} rows: {self.text}; left "
+                "out of every statistic")
+
     def count_cell(self, x, n=None, *, complement: bool = False) -> bool:
         """Whether a count cell ``x`` (out of ``n``) is suppressed.
 

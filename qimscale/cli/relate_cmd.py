@@ -71,8 +71,9 @@ def read_study_data(data, fmt, id_cols=None, instrument=None):
     return df, study_identifiers(df.columns, extra, instrument), Reporter(source)
 
 
-def default_variables(columns, vars_=None, instrument=None) -> tuple[list[str], str | None]:
-    """``--vars`` as a list, or every scale score of the instrument found in the columns (with a note)."""
+def default_variables(columns, vars_=None, instrument=None, data=None) -> tuple[list[str], str | None]:
+    """``--vars`` as a list, or every scale score of the instrument found in the columns (with a note);
+    with ``data``, scale columns without any value are left out and named in the note."""
     from qimscale.errors import DataError
 
     if vars_:
@@ -82,6 +83,8 @@ def default_variables(columns, vars_=None, instrument=None) -> tuple[list[str], 
     inst = load_instrument(instrument)
     scales = [s.id for s in inst.scales]
     found = [s for s in scales if s in columns]
+    empty = [s for s in found if data is not None and not data[s].notna().any()]
+    found = [s for s in found if s not in empty]
     if not found:
         raise DataError("DATA holds none of the instrument's scale scores (" + ", ".join(scales[:6])
                         + ", ...); score it first with 'qimscale score DATA --out scores.csv', or name the "
@@ -89,7 +92,8 @@ def default_variables(columns, vars_=None, instrument=None) -> tuple[list[str], 
     left = [s for s in scales if s not in found]
     note = (f"compared every scale score of the {'bundled' if instrument is None else 'given'} instrument found "
             f"in DATA ({len(found)}): {', '.join(found)}"
-            + (f"; not in DATA: {', '.join(left)}" if left else "") + ". Use --vars to choose.")
+            + (f"; not in DATA: {', '.join(left)}" if left else "")
+            + (f"; in DATA but empty: {', '.join(empty)}" if empty else "") + ". Use --vars to choose.")
     return found, note
 
 
@@ -174,7 +178,7 @@ def compare(data, group, vars_, adjust, conf_level, no_posthoc, latent, model, e
     from qimscale.analysis.compare import compare_groups
 
     with report.call():
-        variables, note = default_variables(df.columns, vars_, instrument)
+        variables, note = default_variables(df.columns, vars_, instrument, df)
         result = compare_groups(df, group, variables, adjust=adjust, min_cell=min_cell, conf_level=conf_level,
                                 posthoc=not no_posthoc, identifiers=ids)
     if note:

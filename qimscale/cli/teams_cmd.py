@@ -69,7 +69,7 @@ def teams(data, team, vars_, type_col, instrument, min_cell, id_cols, as_json, f
 
     df, ids, report = read_study_data(data, fmt, id_cols, instrument)
     with report.call():
-        variables, note = default_variables(df.columns, vars_, instrument)
+        variables, note = default_variables(df.columns, vars_, instrument, df)
         items, options = scale_items(df.columns, variables, instrument)
         if type_col is None and "qim_type" in df.columns:
             type_col = "qim_type"
