@@ -189,3 +189,17 @@ def test_latent_means_refused_without_scalar_invariance(tmp_path):
     _latent_data(1.0).to_csv(tmp_path / "d.csv", index=False)
     line = one_error_line(run("compare", tmp_path / "d.csv", "--group", "g", "--latent", "--model", MODEL))
     assert "scalar invariance" in line
+
+
+def test_results_follow_the_protocol():
+    from qimscale._core.result import check_protocol
+    from qimscale.analysis.teams import team_aggregation
+    from qimscale.analysis.themes import theme_differences
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"g": np.repeat(["a", "b", "c"], 8), "y": rng.normal(size=24), "t": np.repeat(list("xyz"), 8)})
+    check_protocol(compare_groups(df, "g", ["y"]))
+    check_protocol(theme_differences([{"id": "c", "theme": "t", "label": "C", "clinical": 9, "traditional": 12}],
+                                     36, 20))
+    check_protocol(team_aggregation(df, "t", ["y"]))
+    check_protocol(latent_mean_comparison(MODEL, _latent_data(0.0), "g"))
