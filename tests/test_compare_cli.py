@@ -203,3 +203,19 @@ def test_results_follow_the_protocol():
                                      36, 20))
     check_protocol(team_aggregation(df, "t", ["y"]))
     check_protocol(latent_mean_comparison(MODEL, _latent_data(0.0), "g"))
+
+
+def test_latent_cli_json(tmp_path):
+    _latent_data(0.0).to_csv(tmp_path / "d.csv", index=False)
+    res = run("compare", tmp_path / "d.csv", "--group", "g", "--latent", "--model", MODEL, "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["invariance_level"] in ("scalar", "strict")
+    assert out["latent_means"][0]["factor"] == "f" and out["latent_means"][0]["group"] == "b"
+
+
+def test_themes_codes_file_with_a_count_above_its_group(tmp_path):
+    (tmp_path / "codes.yaml").write_text("n_clinical: 36\nn_traditional: 20\ncodes:\n"
+                                         "  - {id: a, theme: t, label: A, clinical: 40, traditional: 3}\n")
+    line = one_error_line(run("themes", "--codes", tmp_path / "codes.yaml"))
+    assert "code 'a'" in line and "40" in line and "0..36" in line
