@@ -103,6 +103,9 @@ def test_omnibus_tests_match_oneway_test_aov_kruskal_test(res3, v):
     np.testing.assert_allclose(a.p, ref["anova"]["p_aov"], **PVAL)
     np.testing.assert_allclose(a.effect_size, ref["anova"]["eta_sq"], **CLOSED)
     np.testing.assert_allclose(a.omega_sq, ref["anova"]["omega_sq"], **CLOSED)
+    # noncentral-F root finding in both languages (R's pf with ncp: AS 226, errmax 1e-12)
+    np.testing.assert_allclose([a.effect_ci_lower, a.effect_ci_upper], ref["anova"]["eta_sq_ci"], rtol=1e-6,
+                               atol=1e-9)
     k = row(res3, v, "kruskal")
     np.testing.assert_allclose(k.statistic, ref["kruskal"]["statistic"], **CLOSED)
     np.testing.assert_allclose(k.p, ref["kruskal"]["p"], **PVAL)

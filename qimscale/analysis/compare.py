@@ -36,7 +36,7 @@ from qimscale.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure, check_not
 from qimscale.analysis.studentized_range import ptukey_sf
 from qimscale.errors import DataError, ModelError
 
-__all__ = ["ADJUST_METHODS", "CompareResult", "LatentCompareResult", "compare_groups", "games_howell",
+__all__ = ["ADJUST_METHODS", "CompareResult", "LatentCompareResult", "compare_groups", "eta_sq_ci", "games_howell",
            "hedges_g", "kruskal_wallis", "latent_mean_comparison", "mann_whitney", "oneway_anova",
            "p_adjust", "qtukey", "rank_biserial", "t_test", "tukey_hsd", "dunn", "welch_anova"]
 
@@ -426,6 +426,45 @@ def welch_anova(groups: Sequence) -> dict:
     df2 = 1.0 / (3.0 * lam)
     return {"statistic": f, "df": k - 1.0, "df2": df2, "p": float(special.fdtrc(k - 1.0, df2, f)),
             "omega_sq": (f - 1.0) / (f + (df2 + 1.0) / (k - 1.0))}
+
+
+def eta_sq_ci(f: float, df1: float, df2: float, conf_level: float = 0.95) -> tuple[float, float]:
+    """Two-sided interval for η² by inverting the noncentral F distribution (Steiger 2004).
+
+    Notes
+    -----
+    ``λ_L, λ_U`` solve ``P(F_{df1, df2}(λ) <= F) = 1 - α/2, α/2`` (``0`` when no
+    ``λ >= 0`` does); ``η² = λ / (λ + df1 + df2 + 1)``, the conversion of
+    ``effectsize::eta_squared(..., alternative = "two.sided")``. The R reference
+    solves the same equations with ``pf(ncp = )`` and ``uniroot``.
+
+    References
+    ----------
+    Steiger, J. H. (2004). Beyond the F test: Effect size confidence intervals
+    and tests of close fit in the analysis of variance and contrast analysis.
+    *Psychological Methods*, 9, 164–182. https://doi.org/10.1037/1082-989X.9.2.164
+
+    Examples
+    --------
+    >>> [round(float(v), 4) for v in eta_sq_ci(6.162838, 2, 7)]
+    [0.0, 0.7834]
+    """
+    if not (math.isfinite(f) and f >= 0):
+        return _NAN, _NAN
+    a = (1.0 - conf_level) / 2.0
+    cdf = lambda lam: float(special.ncfdtr(df1, df2, lam, f)) if lam > 0 else float(special.fdtr(df1, df2, f))  # noqa: E731
+
+    def root(target):
+        if cdf(0.0) <= target:
+            return 0.0
+        hi = max(10.0, 2.0 * f * df1)
+        while cdf(hi) > target:
+            hi *= 2.0
+        return optimize.brentq(lambda lam: cdf(lam) - target, 0.0, hi, xtol=1e-12, rtol=1e-13, maxiter=300)
+
+    n = df1 + df2 + 1.0
+    lo, up = root(1.0 - a), root(a)
+    return lo / (lo + n), up / (up + n)
 
 
 def oneway_anova(groups: Sequence) -> dict:
@@ -1031,8 +1070,10 @@ def compare_groups(data: pd.DataFrame, group: str, variables: Sequence[str], *, 
             comp_rows.append(_row(v, "welch_anova", glabels, nn, statistic=w["statistic"], df=w["df"],
                                   df2=w["df2"], p=w["p"], effect="omega_sq", effect_size=w["omega_sq"]))
             a = oneway_anova(gs)
+            elo, ehi = eta_sq_ci(a["statistic"], a["df"], a["df2"], conf_level)
             comp_rows.append(_row(v, "anova", glabels, nn, statistic=a["statistic"], df=a["df"], df2=a["df2"],
-                                  p=a["p"], effect="eta_sq", effect_size=a["eta_sq"], omega_sq=a["omega_sq"]))
+                                  p=a["p"], effect="eta_sq", effect_size=a["eta_sq"], effect_ci_lower=elo,
+                                  effect_ci_upper=ehi, omega_sq=a["omega_sq"]))
             kw = kruskal_wallis(gs)
             comp_rows.append(_row(v, "kruskal", glabels, nn, statistic=kw["statistic"], df=kw["df"], p=kw["p"],
                                   effect="epsilon_sq", effect_size=kw["epsilon_sq"]))

@@ -8,7 +8,8 @@
 # Base R only (t.test, wilcox.test, oneway.test, aov, kruskal.test, TukeyHSD, p.adjust,
 # fisher.test, shapiro.test, ptukey/qtukey, pt with ncp); effect sizes and Newcombe,
 # Games-Howell, Dunn, Levene, ICC(1)/ICC(2), rwg(j) by their closed forms (cited in the
-# Python docstrings). effectsize/multilevel/car are not installed here.
+# Python docstrings; the eta-squared interval inverts pf(ncp = ) with uniroot, as
+# effectsize::eta_squared(alternative = "two.sided")). effectsize/multilevel/car are not installed here.
 library(jsonlite)
 set.seed(20261206)
 n <- 54
@@ -82,13 +83,18 @@ for (v in vars) {
   for (i in seq_along(du)) du[[i]]$p_holm <- p.adjust(dp, "holm")[i]
   levm <- function(center) { dev <- abs(y - ave(y, g, FUN = center)); a <- summary(aov(dev ~ g))[[1]]
     list(statistic = a[1, "F value"], df = a[1, "Df"], df2 = a[2, "Df"], p = a[1, "Pr(>F)"]) }
+  f_ <- tab[1, "F value"]; d1 <- tab[1, "Df"]; d2 <- tab[2, "Df"]
+  ncp_root <- function(t) { if (pf(f_, d1, d2) <= t) return(0)
+    uniroot(function(l) pf(f_, d1, d2, ncp = l) - t, c(0, 500), tol = 1e-13)$root }
+  lam <- c(ncp_root(0.975), ncp_root(0.025))
+  eta_ci <- lam / (lam + d1 + d2 + 1)
   sw <- lapply(lev, function(l) { s <- shapiro.test(y[g == l]); list(group = l, w = unname(s$statistic), p = s$p.value) })
   many[[v]] <- list(
     welch_anova = list(statistic = unname(ow$statistic), df = unname(ow$parameter[1]), df2 = unname(ow$parameter[2]),
                        p = ow$p.value),
     anova = list(statistic = unname(ov$statistic), df = unname(ov$parameter[1]), df2 = unname(ov$parameter[2]),
                  p = ov$p.value, p_aov = tab[1, "Pr(>F)"], eta_sq = ssb / (ssb + ssw),
-                 omega_sq = (ssb - (k - 1) * msw) / (ssb + ssw + msw)),
+                 omega_sq = (ssb - (k - 1) * msw) / (ssb + ssw + msw), eta_sq_ci = eta_ci),
     kruskal = list(statistic = unname(kw$statistic), df = unname(kw$parameter), p = kw$p.value,
                    epsilon_sq = unname(kw$statistic) / ((N^2 - 1) / (N + 1))),
     tukey = list(pair = rownames(tk), diff = unname(tk[, "diff"]), lwr = unname(tk[, "lwr"]),
