@@ -204,3 +204,10 @@ def test_teams_icc_rwg_blau():
     np.testing.assert_allclose([agg.icc1, agg.icc2], [ref["icc1"], ref["icc2"]], **CLOSED)
     np.testing.assert_allclose(agg.rwg_j_median, np.median(ref["rwg_j"]), **CLOSED)
     assert agg.n_teams_rwg_70 == sum(v >= 0.70 for v in ref["rwg_j"])
+
+
+def test_eta_sq_interval_with_a_positive_lower_limit():
+    for e in REF["eta_sq_ci"]:
+        f, d1, d2, lo, hi = e["f"], e["df1"], e["df2"], e["lo"], e["hi"]
+        assert lo > 0
+        np.testing.assert_allclose(C.eta_sq_ci(f, d1, d2), [lo, hi], rtol=1e-6, atol=1e-9)

@@ -164,7 +164,17 @@ ptk <- list(q = c(0.5, 2, 3.5, 5, 8), k = c(2, 3, 4, 6, 3), df = c(5, 17.3, 60, 
 ptk$p <- ptukey(ptk$q, ptk$k, ptk$df, lower.tail = FALSE)
 ptk$qtukey95 <- qtukey(0.95, ptk$k, ptk$df)
 
-out <- list(two = two, many = many, adjust = adj,
+eta_cases <- data.frame(f = c(20, 3.5, 9.1), df1 = c(2, 3, 4), df2 = c(57, 100, 30))
+eta_cases$lo <- NA; eta_cases$hi <- NA
+for (i in seq_len(nrow(eta_cases))) {
+  e <- eta_cases[i, ]
+  rt <- function(t) { if (pf(e$f, e$df1, e$df2) <= t) return(0)
+    uniroot(function(l) pf(e$f, e$df1, e$df2, ncp = l) - t, c(0, 1000), tol = 1e-13)$root }
+  lam <- c(rt(0.975), rt(0.025)); n <- e$df1 + e$df2 + 1
+  eta_cases$lo[i] <- lam[1] / (lam[1] + n); eta_cases$hi[i] <- lam[2] / (lam[2] + n)
+}
+
+out <- list(two = two, many = many, adjust = adj, eta_sq_ci = eta_cases,
             themes = list(codes = th, bh = p.adjust(thp, "BH"), newcombe_example = newcombe_example),
             teams = teams, ptukey = ptk)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "tests/reference/compare_r.json")
