@@ -740,6 +740,12 @@ def games_howell(groups: Sequence, labels: Sequence, *, conf_level: float = 0.95
     Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison
     procedures with unequal n's and/or variances. *Journal of Educational
     Statistics*, 1, 113–125. https://doi.org/10.3102/10769986001002113
+
+    Examples
+    --------
+    >>> t = games_howell([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])], ["a", "b", "c"])
+    >>> t.loc[1, ["group1", "group2"]].tolist(), round(float(t.loc[1, "statistic"]), 6)
+    (['c', 'a'], 4.6291)
     """
     part = _games_howell_parts(groups, labels)
     _finish_studentized([part], conf_level)
@@ -765,6 +771,12 @@ def dunn(groups: Sequence, labels: Sequence, *, adjust: str = "holm") -> pd.Data
     ----------
     Dunn, O. J. (1964). Multiple comparisons using rank sums. *Technometrics*,
     6, 241–252. https://doi.org/10.1080/00401706.1964.10490181
+
+    Examples
+    --------
+    >>> t = dunn([np.array([1., 2, 3]), np.array([2., 4, 7]), np.array([5., 6, 9, 8])], ["a", "b", "c"])
+    >>> [round(float(z), 6) for z in t.statistic]
+    [1.082004, 2.385715, 1.229005]
     """
     return pd.DataFrame(_dunn_cols(groups, labels, adjust))
 

@@ -229,6 +229,17 @@ def team_aggregation(data: pd.DataFrame, team: str, variables: Sequence[str], *,
     ``n_teams_rwg_70`` counts the teams with rwg(j) >= .70, the usual
     threshold for aggregating (LeBreton & Senter 2008); ``rwg_j_median`` is
     their median.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"team": np.repeat(["a", "b", "c", "d"], 6), "qim_type": rng.integers(1, 3, 24),
+    ...                    "i1": rng.integers(3, 6, 24), "i2": rng.integers(3, 6, 24)})
+    >>> df["score"] = df[["i1", "i2"]].mean(axis=1)
+    >>> res = team_aggregation(df, "team", ["score"], items={"score": ["i1", "i2"]}, n_options={"score": 5},
+    ...                        type_col="qim_type")
+    >>> list(res.aggregation.columns[:6])
+    ['variable', 'n_teams', 'n', 'mean_team_size', 'icc1', 'icc2']
     """
     disc = Disclosure(min_cell)
     items = dict(items or {})
