@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from qimscale._core.result import Result
-from qimscale.analysis.compare import _check_column, _check_numeric
+from qimscale.analysis.compare import _check_column, _check_numeric, _label
 from qimscale.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure, check_not_identifier
 from qimscale.errors import DataError
 
@@ -260,7 +260,7 @@ def team_aggregation(data: pd.DataFrame, team: str, variables: Sequence[str], *,
     codes = pd.Categorical(tcol, categories=labels).codes
     counts = np.bincount(codes[codes >= 0], minlength=len(labels))
     kept = np.array([not disc.is_small(c) for c in counts])
-    shown = [f"team {i + 1}" for i in range(len(labels))] if pseudonymise else [str(v) for v in labels]
+    shown = [f"team {i + 1}" for i in range(len(labels))] if pseudonymise else [_label(v) for v in labels]
     notes = []
     if pseudonymise:
         notes.append(f"'{team}' is an identifier column: teams are shown as 'team 1', 'team 2', ... (sorted order)")
