@@ -43,6 +43,9 @@ DEFAULT_MIN_CELL = 5
 
 #: columns rendered as p-values (``<0.001`` below the shown precision)
 _P_COLUMNS = {"p", "p_adj", "fisher_p", "pvalue", "chisq_diff_p"}
+#: columns rendered without decimals when every value is whole (counts, degrees of freedom)
+_COUNT_COLUMNS = {"n", "df", "df1", "df2", "n_teams", "n_teams_rwg_70", "n_items", "n_options", "clinical_x",
+                  "clinical_n", "traditional_y", "traditional_n", "n_missing"}
 
 
 def suppressed_text(min_cell: int = DEFAULT_MIN_CELL) -> str:
@@ -157,7 +160,8 @@ class Disclosure:
                     floor = 10.0 ** -digits
                     col = col.map(lambda v: "" if pd.isna(v) else (f"<{floor:.{digits}f}" if v < floor
                                                                    else f"{v:.{digits}f}"))
-                elif vals.size and np.all(vals == np.round(vals)) and np.all(np.abs(vals) < 1e15):
+                elif (str(c) in _COUNT_COLUMNS and vals.size and np.all(vals == np.round(vals))
+                      and np.all(np.abs(vals) < 1e15)):
                     col = col.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
                 else:
                     col = col.map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
