@@ -40,18 +40,25 @@ def _wprob(w: np.ndarray, cc: float) -> np.ndarray:
     pr_w = 2.0 * ndtr(qs) - 1.0
     pr_w = np.where(pr_w >= math.exp(_C2 / cc), pr_w ** cc, 0.0)
     cc1 = cc - 1.0
-    # 2 sub-intervals above w = 3, else 3; laid out as (n, 3 sub-intervals, 12 nodes), the third masked for 2
-    wincr = np.where(w_ > _WLAR, 2.0, 3.0)
-    binc = (_BB - qs) / wincr
-    sub = np.arange(3.0)
-    blb = qs[:, None] + sub[None, :] * binc[:, None]
-    b = 0.5 * binc[:, None]
-    ac = (blb + b)[:, :, None] + b[:, :, None] * _X12[None, None, :]
-    qexpo = ac * ac
-    rinsum = ndtr(ac) - ndtr(ac - w_[:, None, None])
-    ok = (qexpo <= _C3) & (rinsum >= math.exp(_C1 / cc1)) & (sub[None, :] < wincr[:, None])[:, :, None]
-    term = np.where(ok, _W12 * np.exp(-0.5 * qexpo) * np.where(ok, rinsum, 1.0) ** cc1, 0.0)
-    einsum = (term.sum(axis=2) * (2.0 * b * cc) / math.sqrt(2.0 * math.pi)).sum(axis=1)
+    thresh = math.exp(_C1 / cc1)
+    einsum = np.empty_like(w_)
+    # 2 sub-intervals of [w/2, 8] above w = 3, else 3; 12 Gauss-Legendre nodes in each
+    for wincr in (2, 3):
+        sel = (w_ > _WLAR) if wincr == 2 else (w_ <= _WLAR)
+        if not sel.any():
+            continue
+        ws, q0 = w_[sel], qs[sel]
+        binc = (_BB - q0) / wincr
+        b = 0.5 * binc
+        blb = q0[:, None] + np.arange(wincr, dtype=float)[None, :] * binc[:, None]
+        ac = (blb + b[:, None])[:, :, None] + b[:, None, None] * _X12
+        qexpo = ac * ac
+        rinsum = ndtr(ac)
+        rinsum -= ndtr(ac - ws[:, None, None])
+        ok = (qexpo <= _C3) & (rinsum >= thresh)
+        rinsum[~ok] = 0.0
+        term = _W12 * np.exp(-0.5 * qexpo) * rinsum ** cc1
+        einsum[sel] = (term.sum(axis=2) * ((2.0 * b * cc) / math.sqrt(2.0 * math.pi))[:, None]).sum(axis=1)
     pr_w = pr_w + einsum
     out[live] = np.where(pr_w <= math.exp(_C1), 0.0, np.minimum(pr_w, 1.0))
     return out
