@@ -6,6 +6,13 @@ describe the coded sample and do not estimate a population difference in
 competencies. :func:`theme_differences` gives, per code, each group's
 proportion, the risk difference with Newcombe's hybrid-score interval, Fisher's
 exact test and Benjamini–Hochberg adjusted p across the codes.
+
+Disclosure control applies to the counts of interviewees who *mentioned* a code
+(1 to ``min_cell - 1`` is suppressed with its row and left out of the BH
+family). The complementary count (those who did not mention it, e.g. the one
+traditional QIM of 20 who did not cite a code) is not suppressed by default:
+Table 2 is published with these counts (``Disclosure.count_cell(...,
+complement=True)`` applies the rule to both cells for unpublished tables).
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ def teams(data, team, vars_, type_col, instrument, min_cell, id_cols, as_json, f
 
     Teams with fewer than --min-cell members are suppressed and left out of
     every statistic. A team column that identifies teams (team_id) is shown
-    as 'team 1', 'team 2', ...
+    as 'team 1', 'team 2', ... Note that a team's Blau index, with its n,
+    tells how many of its members are of each QIM type.
 
     --json prints {"teams": [{"team", "n", "blau", "rwg_j": {...}}],
     "aggregation": [{"variable", "icc1", "icc2", "rwg_j_median",
