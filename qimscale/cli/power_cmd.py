@@ -31,23 +31,27 @@ def _grid(ctx, param, value):
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed: the same seed gives identical rows whatever --jobs or --scheduler.")
 @click.option("--effect", type=float, help="Override the model's effect: d (ttest), the interaction (moderation), "
-                                           "the fixed effect (multilevel), the item shift in SD (invariance).")
+                                           "the fixed effect (multilevel), the item shift in SD (invariance) (default: the "
+                                           "population model's).")
 @click.option("--scale", help="ttest: the scale compared (default: the largest planned difference).")
 @click.option("--item", help="invariance: the non-invariant item (default: the model's planted one).")
 @click.option("--icc", type=float, help="multilevel: the outcome's ICC (default: the model's).")
 @click.option("--rule", type=click.Choice(["chisq", "chen2007", "cheung_rensvold"]), default="chisq",
               show_default=True, help="invariance: how non-invariance counts as detected.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="Significance level of the tests.")
 @click.option("--power", "goal", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8,
               show_default=True, help="The power to reach (for the smallest adequate N).")
 @click.option("--model", type=click.Path(dir_okay=False), metavar="FILE",
               help="Population model YAML (default: the bundled analysis/population.yaml).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Local processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT|local:N",
-              help="Run the replications on a Dask cluster (needs 'pip install qimscale[dask]').")
+              help="Run the replications on a Dask cluster (needs 'pip install qimscale[dask]'; "
+                   "default: local processes, see --jobs).")
 @click.option("--resume", type=click.Path(file_okay=False), metavar="DIR",
-              help="Save replications to DIR as they finish and skip those already there.")
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the power curve (.png, .svg).")
+              help="Save replications to DIR as they finish and skip those already there (default: "
+                   "not saved).")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the power curve (.png, .svg; default: no figure).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def power(target, grid, reps, seed, effect, scale, item, icc, rule, alpha, goal, model, jobs, scheduler, resume,
