@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "demo": "qimscale.cli.simulate_cmd:demo",
     "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
     "power": "qimscale.cli.power_cmd:power",
+    "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
 }
 
 
