@@ -81,20 +81,11 @@ def bundled_hypotheses_path() -> Path:
 
 def read_hypotheses(path=None) -> HypothesisSet:
     """Read and check a hypotheses file; every problem is one error naming the file, line and field."""
-    import yaml
-
     p = Path(path) if path is not None else bundled_hypotheses_path()
     name = str(path) if path is not None else "bundled hypotheses.yaml"
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-        spec = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ModelError(f"{name}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{name}: cannot be read ({type(exc).__name__}); save it as UTF-8 text") from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ModelError(f"{name}{f', line {mark.line + 1}' if mark else ''}: not valid YAML") from None
+    from qimscale.study.population import read_yaml
+
+    spec, text = read_yaml(p, name)
     if not isinstance(spec, dict) or spec.get("schema") != SCHEMA:
         raise ModelError(f"{name}: not a hypotheses file (expected 'schema: {SCHEMA}')")
     unknown = set(spec) - {"schema", "instrument", "instrument_version", "source", "known_groups", "criterion"}
