@@ -23,8 +23,8 @@ def _grid(ctx, param, value):
 @click.option("--target", type=click.Choice(_TARGETS), required=True,
               help="What to power: ttest (traditional vs clinical, Welch t; N per group), moderation "
                    "(interpersonal x expertise, OLS), multilevel (fixed effect, random intercepts), cfa_fit "
-                   "(P(CFI >= .95 and RMSEA <= .06), WLSMV), invariance (one item's shift in one of two "
-                   "countries; N per country).")
+                   "(P(CFI >= .95 and RMSEA <= .06), WLSMV), invariance (one item's shift in one of the "
+                   "model's countries; N per country).")
 @click.option("--n", "grid", required=True, callback=_grid, metavar="N[,N...]",
               help="Sample sizes (per group for ttest and invariance, total otherwise).")
 @click.option("--reps", type=click.IntRange(min=1), default=500, show_default=True, help="Replications per N.")

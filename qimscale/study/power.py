@@ -9,8 +9,8 @@ Targets (each a picklable replication ``(n, rng) -> (detected, converged)``):
   (REML, organisations as clusters), total ``n``;
 - ``cfa_fit``: P(CFI ≥ .95 and RMSEA ≤ .06) for the WLSMV CFA of the instrument's
   competency structure, total ``n``;
-- ``invariance``: detection of one item's intercept/threshold shift in one of two countries
-  (WLSMV invariance of the item's domain), ``n`` per country, by the chosen rule.
+- ``invariance``: detection of one item's intercept/threshold shift in one of the model's
+  countries (WLSMV invariance of the item's domain), ``n`` per country, by the chosen rule.
 
 Where a closed form exists it is shown beside the simulation: ``power.t.test`` for the
 t test (with the effect size of the simulated scale scores), Cohen's f² test for the
@@ -180,21 +180,22 @@ class CFAFit:
 
 
 class Invariance:
-    """Detection of one item's shift in the second of two countries (scalar level fails)."""
+    """Detection of one item's shift in one country among the model's countries (``n`` per country):
+    the scalar level fails (by the χ² difference test or by the chosen fit-index rule)."""
 
     def __init__(self, pop, item: str, rule: str = "chisq", alpha: float = 0.05):
         self.pop, self.item, self.rule, self.alpha = pop, item, rule, alpha
         domain = next(d for d, fs in pop.domains.items() if pop.item_factor[item] in fs)
         self.model = _model(pop, pop.domains[domain])
         self.model_items = [i for i in pop.items if pop.item_factor[i] in pop.domains[domain]]
-        self.countries = list(pop.countries)[:2]
+        self.countries = list(pop.countries)
 
     def __call__(self, n, rng):
         from qimscale.analysis.cfa import measurement_invariance
-
-        data, _ = draw(self.pop, 2 * n, rng, codes_dtype="float64", country_n={self.countries[0]: n, self.countries[1]: n})
         from qimscale.study.validate import collapse_empty_categories
 
+        data, _ = draw(self.pop, len(self.countries) * n, rng, codes_dtype="float64",
+                       country_n={c: n for c in self.countries})
         X = _keyed(data, self.pop)[self.model_items]
         coll = collapse_empty_categories(X, data["country"])
         X = X.assign(country=data["country"].to_numpy())
@@ -242,12 +243,13 @@ def build_target(target: str, pop, *, effect=None, scale=None, item=None, alpha=
     item = item or (pop.non_invariance[0]["item"] if pop.non_invariance else None)
     if item not in pop.items:
         raise ModelError(f"power: --item {item!r} is not an item of the population model")
-    countries = list(pop.countries)[:2]
-    shift = float(effect) if effect is not None else next(
-        (float(d["shift"]) for d in pop.non_invariance if d["item"] == item), 0.5)
-    pop.countries = {countries[0]: 0.5, countries[1]: 0.5}
-    pop.non_invariance = [{"country": countries[1], "item": item, "shift": shift}]
-    return Invariance(pop, item, rule, alpha), {"item": item, "shift": shift, "rule": rule}
+    countries = list(pop.countries)
+    planted = next((d for d in pop.non_invariance if d["item"] == item), None)
+    country = planted["country"] if planted else countries[-1]
+    shift = float(effect) if effect is not None else (float(planted["shift"]) if planted else 0.5)
+    pop.non_invariance = [{"country": country, "item": item, "shift": shift}]
+    return Invariance(pop, item, rule, alpha), {"item": item, "shift": shift, "rule": rule, "country": country,
+                                                "countries": countries}
 
 
 def analytic(target: str, replicate, grid, *, goal: float = 0.8, alpha: float = 0.05, seed: int = 1):
