@@ -219,3 +219,8 @@ def test_themes_codes_file_with_a_count_above_its_group(tmp_path):
                                          "  - {id: a, theme: t, label: A, clinical: 40, traditional: 3}\n")
     line = one_error_line(run("themes", "--codes", tmp_path / "codes.yaml"))
     assert "code 'a'" in line and "40" in line and "0..36" in line
+
+
+def test_coded_group_is_explained(scored):
+    out = json.loads(run("compare", scored, "--group", "qim_type", "--vars", "lead_systems", "--json").stdout)
+    assert any(n.startswith("'qim_type' codes: 1 = Traditional") for n in out["notes"])

@@ -97,6 +97,25 @@ def default_variables(columns, vars_=None, instrument=None, data=None) -> tuple[
     return found, note
 
 
+def code_labels_note(column, instrument=None) -> str | None:
+    """``qim_type: 1 = Traditional: ..., 2 = Clinical: ...`` when ``column`` is a coded background
+    field of the instrument (its labels, cut to 50 characters), so that groups shown by code can be read."""
+    from qimscale.instrument import load_instrument
+
+    try:
+        inst = load_instrument(instrument)
+    except Exception:  # noqa: BLE001 - the command itself reports an unreadable instrument
+        return None
+    field = next((b for b in inst.background if b.id == column and getattr(b, "choices", None)), None)
+    if field is None:
+        return None
+    parts = []
+    for ch in field.choices:
+        text = next(iter(ch.labels.values()), "") if isinstance(ch.labels, dict) else str(ch.labels)
+        parts.append(f"{ch.code} = {text if len(text) <= 50 else text[:47] + '...'}")
+    return f"'{column}' codes: " + "; ".join(parts)
+
+
 def render(result, as_json: bool, report: Reporter) -> None:
     """Print a study result: warnings once on stderr, then one JSON object or the text summary."""
     report.warn(result.warnings)
@@ -181,8 +200,10 @@ def compare(data, group, vars_, adjust, conf_level, no_posthoc, latent, model, e
         variables, note = default_variables(df.columns, vars_, instrument, df)
         result = compare_groups(df, group, variables, adjust=adjust, min_cell=min_cell, conf_level=conf_level,
                                 posthoc=not no_posthoc, identifiers=ids)
-    if note:
-        result.notes.insert(0, note)
-        if as_json:
-            click.echo(f"Note: {note}", err=True)
+    codes = code_labels_note(group, instrument)
+    for n in (note, codes):
+        if n:
+            result.notes.insert(0, n)
+            if as_json:
+                click.echo(f"Note: {n}", err=True)
     render(result, as_json, report)
