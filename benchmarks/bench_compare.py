@@ -56,7 +56,7 @@ def run() -> list[dict]:
 
     warnings.simplefilter("ignore")
     df = make_data()
-    q = best_time(lambda: compare_groups(df, "qim_type", SCALES), repeat=5)
+    q = best_time(lambda: compare_groups(df, "qim_type", SCALES), repeat=10)
     have_r = rscript_available()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,12 +64,12 @@ def run() -> list[dict]:
         df.to_csv(path, index=False)
         setup = (f'd <- read.csv(data); g <- factor(d$qim_type); vars <- c({", ".join(repr(s) for s in SCALES)})'
                  .replace("'", '"'))
-        p1 = time_r(setup, R_MINIMAL, repeat=5, data={"data": path}) if have_r else None
-        p2 = time_r(setup, R_FULL, repeat=5, data={"data": path}) if have_r else None
+        p1 = time_r(setup, R_MINIMAL, repeat=10, data={"data": path}) if have_r else None
+        p2 = time_r(setup, R_FULL, repeat=10, data={"data": path}) if have_r else None
     note = "" if have_r else "Rscript not available"
     rows.append(row("compare 10 scales x 3 groups (all tests)", q, "R oneway.test+kruskal loop", p1, target=0.5,
                     note=note or "qimscale also runs ANOVA, post hoc pairs, effect sizes, checks"))
-    q0 = best_time(lambda: compare_groups(df, "qim_type", SCALES, posthoc=False), repeat=5)
+    q0 = best_time(lambda: compare_groups(df, "qim_type", SCALES, posthoc=False), repeat=10)
     rows.append(row("compare 10 x 3, no post hoc (--no-posthoc)", q0, "R oneway.test+kruskal loop", p1,
                     target=0.5, note=note or "qimscale: Welch+ANOVA+Kruskal, effect sizes, Shapiro, Levene/BF"))
     rows.append(row("compare 10 scales x 3 groups (all tests)", q, "R same tests (base R)", p2, target=0.5,
