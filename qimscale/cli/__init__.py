@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     "cfa": "qimscale.cli.cfa_cmd:cfa",
     "invariance": "qimscale.cli.cfa_cmd:invariance",
     "compare": "qimscale.cli.relate_cmd:compare",
-    "relate": "qimscale.cli.relate_cmd:relate",
+    "relate": "qimscale.cli.relate_model_cmd:relate",
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",

@@ -287,6 +287,19 @@ def check_clusters(groups: np.ndarray, col: str, source: str) -> list[str]:
     return out
 
 
+def check_outcome_varies_within(y: np.ndarray, groups: np.ndarray, outcome: str, col: str, source: str) -> None:
+    """An outcome constant within every cluster (an organisation-level outcome) leaves no residual variance."""
+    _, codes = np.unique(groups, return_inverse=True)
+    lo = np.full(codes.max() + 1, np.inf)
+    hi = np.full(codes.max() + 1, -np.inf)
+    np.minimum.at(lo, codes, y)
+    np.maximum.at(hi, codes, y)
+    if np.all(lo == hi):
+        raise DataError(f"{source}: the outcome '{outcome}' is constant within every cluster of '{col}' (a cluster-"
+                        "level outcome), so a respondent-level mixed model has no residual variance; analyse one "
+                        f"row per cluster (cluster means of the predictors) with OLS instead of --cluster {col}")
+
+
 def wald_table(names, beta, cov, level: float = 0.95) -> pd.DataFrame:
     """Fixed effects with Wald z tests and normal CIs (statsmodels' convention; lme4 prints no p-values)."""
     se = np.sqrt(np.diag(cov))

@@ -283,7 +283,8 @@ def relate(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), block
     preds_all = list(dict.fromkeys(predictors + [v for b in blocks for v in b]))
     if org_info is not None and outcome in org_info["indicators"] and cluster is None:
         warns.append(f"the outcome '{outcome}' is measured per organisation: respondents of one organisation "
-                     f"share it, so OLS standard errors are too small; consider --cluster {org_key}")
+                     "share it, so the rows are not independent and OLS standard errors are too small; analyse "
+                     "one row per organisation (organisation means of the predictors) for inference")
     roles = {c: "a predictor (--predictors)" for c in predictors}
     roles.update({c: "a covariate (--covariates)" for c in covariates})
     roles.update({c: "a block variable (--block)" for b in blocks for c in b})
@@ -355,6 +356,7 @@ def _add_slopes(res: RelateResult, design: Design, cov, df, interaction, level) 
 def _fit_mixed(design: Design, cluster, random_slope, interaction, level, source, warns, common) -> RelateResult:
     groups = design.frame[cluster].astype(str).to_numpy()
     warns += _mixed.check_clusters(groups, cluster, source)
+    _mixed.check_outcome_varies_within(design.y, groups, design.outcome, cluster, source)
     null = _mixed.random_intercept(design.y, np.ones((design.n, 1)), groups)
     icc = _mixed.icc_anova(design.y, groups)
     icc = {"icc1": null["group_var"] / (null["group_var"] + null["residual_var"]), "icc2": icc["icc2"],
@@ -411,6 +413,7 @@ def _fit_mediation(design: Design, data, outcome, mediator, predictors, covariat
                              "direct": float(coefs.set_index("term").loc[term_name(p), "estimate"]),
                              "indirect": float(est[k])} for k, p in enumerate(predictors)])
     effects["total"] = effects["direct"] + effects["indirect"]
+    common = dict(common, formula=f"{m_design.formula()}; {y_design.formula()}")
     if seed is None:
         warns.append("no --seed given: the bootstrap intervals will differ slightly from run to run")
     return RelateResult(model="mediation", coefficients=coefs, se_type=robust.upper() if robust else "classical",
