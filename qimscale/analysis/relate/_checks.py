@@ -76,14 +76,14 @@ def check_predictor(df: pd.DataFrame, col: str, source: str, categorical: bool) 
     if pd.api.types.is_numeric_dtype(s):
         return False
     filled = s.dropna()
-    as_num = pd.to_numeric(filled, errors="coerce")
-    n_num = int(as_num.notna().sum())
-    if 0 < n_num < len(filled):
+    values = pd.Series(filled.unique(), dtype=object)      # check each distinct value once
+    n_num = int(pd.to_numeric(values, errors="coerce").notna().sum())
+    if 0 < n_num < len(values):
         pos = _first_text(s)
         raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {cell(s.iloc[pos])} is text "
                         f"in a column of numbers; recode it to a number or an empty cell (or, if '{col}' is a "
                         f"category, declare it with --categorical {col})")
-    levels = filled.nunique()
+    levels = len(values)
     if levels > MAX_LEVELS and levels > len(filled) / 2:
         pos = _first_text(s)
         raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {cell(s.iloc[pos])} is one of "

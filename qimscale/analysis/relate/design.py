@@ -274,6 +274,8 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
             # a declared category holding numbers: level names without '.0', so terms read 'site[T.2]'
             frame[c] = s.map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
         _checks.check_levels(frame[c], c, source)
+        # a pandas Categorical with sorted levels: patsy's default order and names, read from codes (fast)
+        frame[c] = pd.Categorical(frame[c], categories=sorted(frame[c].unique()))
     for c in preds:
         if c not in cats:
             _checks.check_not_constant(frame[c].to_numpy(dtype=float), c, source, "predictor")

@@ -114,7 +114,7 @@ def random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> dict:
     >>> fit["convergence"]["converged"], round(fit["beta"][0], 2)
     (True, 1.12)
     """
-    labels, codes = np.unique(groups, return_inverse=True)
+    codes, labels = pd.factorize(groups)
     gs = GroupSums.of(np.asarray(y, float), np.asarray(x, float), codes, len(labels))
     f0, d0, *_ = gs.criterion(0.0)
     boundary = d0 >= 0
@@ -184,7 +184,7 @@ def random_slope(y: np.ndarray, x: pd.DataFrame, groups: np.ndarray, slope: str,
     """
     y = np.asarray(y, float)
     xm = x.to_numpy(dtype=float)
-    labels, codes = np.unique(groups, return_inverse=True)
+    codes, labels = pd.factorize(groups)
     g, n, p, q = len(labels), len(y), xm.shape[1], 2
     z = np.column_stack([np.ones(n), x[slope].to_numpy(dtype=float)])
     ztz = np.zeros((g, q, q))
@@ -255,7 +255,7 @@ def icc_anova(y: np.ndarray, groups: np.ndarray) -> dict:
     Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability. In K. J. Klein &
     S. W. J. Kozlowski (Eds.), *Multilevel theory, research, and methods in organizations* (pp. 349–381).
     """
-    labels, codes = np.unique(groups, return_inverse=True)
+    codes, labels = pd.factorize(groups)
     g, n = len(labels), len(y)
     n_j = np.bincount(codes, minlength=g)
     means = np.bincount(codes, weights=y, minlength=g) / n_j
@@ -269,7 +269,8 @@ def icc_anova(y: np.ndarray, groups: np.ndarray) -> dict:
 
 def check_clusters(groups: np.ndarray, col: str, source: str) -> list[str]:
     """Clusters must allow a random intercept: not all singletons; at least 2 clusters. Returns warnings."""
-    labels, counts = np.unique(groups, return_counts=True)
+    codes, labels = pd.factorize(groups)
+    counts = np.bincount(codes)
     if len(labels) < 2:
         raise DataError(f"{source}: column '{col}' (--cluster) holds one cluster among the analysed rows; a random "
                         "intercept needs several clusters: drop --cluster")
@@ -289,7 +290,7 @@ def check_clusters(groups: np.ndarray, col: str, source: str) -> list[str]:
 
 def check_outcome_varies_within(y: np.ndarray, groups: np.ndarray, outcome: str, col: str, source: str) -> None:
     """An outcome constant within every cluster (an organisation-level outcome) leaves no residual variance."""
-    _, codes = np.unique(groups, return_inverse=True)
+    codes, _ = pd.factorize(groups)
     lo = np.full(codes.max() + 1, np.inf)
     hi = np.full(codes.max() + 1, -np.inf)
     np.minimum.at(lo, codes, y)
