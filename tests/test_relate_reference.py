@@ -194,3 +194,20 @@ def test_correlations_match_cor_test_and_partial_closed_form():
     for i in range(4):
         for j in range(i + 1, 4):
             assert t.loc[(vars_[i], vars_[j], "partial"), "r"] == pytest.approx(pc[i][j], rel=1e-9)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_latent_paths_match_lavaan_sem(estimator):
+    from qimscale.analysis.relate import latent_paths
+
+    ref = REF["latent"]
+    data = pd.read_csv(HERE / "data" / "relate_latent.csv")
+    res = latent_paths(ref["model"], data, estimator=estimator)
+    paths = res.paths.set_index("rhs")
+    for r in ref[estimator]["paths"]:
+        p = paths.loc[r["rhs"]]
+        assert p["est"] == pytest.approx(r["est"], rel=1e-4)
+        assert p["se"] == pytest.approx(r["se"], rel=1e-4)
+        assert p["std_all"] == pytest.approx(r["std.all"], rel=1e-4)
+    assert res.r2["qi_performance"] == pytest.approx(ref[estimator]["r2"], rel=1e-4)
+    assert res.n == len(data)

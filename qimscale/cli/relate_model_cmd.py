@@ -64,7 +64,9 @@ class _Report(Reporter):
 @click.option("--predictors", default=None,
               help="Comma-separated predictor columns; text columns are categories (default: the instrument's "
                    "competency domain scores found in DATA).")
-@click.option("--covariates", default=None, help="Comma-separated covariates, entered first (default: none).")
+@click.option("--covariates", default=None,
+              help="Comma-separated covariates, entered first; with --correlations, partialled out of the "
+                   "partial correlations (default: none).")
 @click.option("--block", "blocks", multiple=True, metavar="a,b",
               help="A step of a hierarchical regression (repeatable, in order; covariates and --predictors come "
                    "first): R², ΔR² and its F test per step (default: no steps).")

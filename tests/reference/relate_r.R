@@ -164,6 +164,28 @@ P <- solve(cor(ccv))
 pc <- -P / sqrt(outer(diag(P), diag(P)))
 out$correlations <- list(pairs = pairs, partial_n = nrow(ccv), partial = pc)
 
+# ---------------------------------------------------------------- latent paths: factors -> outcome (lavaan::sem)
+set.seed(99)
+nl <- 300
+IP <- rnorm(nl)
+LD <- 0.5 * IP + rnorm(nl, 0, sqrt(0.75))
+it <- function(f, l) round(l * f + rnorm(nl, 0, sqrt(1 - l^2)), 4)
+ld <- data.frame(ip1 = it(IP, .8), ip2 = it(IP, .7), ip3 = it(IP, .6),
+                 l1 = it(LD, .75), l2 = it(LD, .7), l3 = it(LD, .65))
+ld$qi_performance <- round(0.3 * IP + 0.25 * LD + rnorm(nl, 0, 0.8), 4)
+write.csv(ld, file.path(here, "data", "relate_latent.csv"), row.names = FALSE)
+lat_model <- "IP =~ ip1 + ip2 + ip3
+LEAD =~ l1 + l2 + l3
+qi_performance ~ IP + LEAD"
+out$latent <- list(model = lat_model)
+for (est in c("ML", "MLR")) {
+  lf <- sem(lat_model, data = ld, estimator = est)
+  pe <- parameterEstimates(lf, standardized = TRUE)
+  pe <- pe[pe$op == "~", c("lhs", "op", "rhs", "est", "se", "z", "pvalue", "std.all")]
+  out$latent[[est]] <- list(paths = pe, r2 = unname(inspect(lf, "r2")["qi_performance"]),
+                            cfi = unname(fitMeasures(lf, "cfi")))
+}
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "rows"),
            file.path(here, "relate_r.json"))
 cat("done\n")

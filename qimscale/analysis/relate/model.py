@@ -159,7 +159,7 @@ class RelateResult(Result):
         if self.random_effects is not None:
             re = self.random_effects
             lines += ["", f"Random effects ({self.n_groups} clusters): "
-                      + ", ".join(f"{k} = {v:.4g}" for k, v in re.items())]
+                      + ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in re.items())]
             lines.append(f"ICC(1) (null model) = {self.icc['icc1']:.4f}, ICC(2) = {self.icc['icc2']:.4f}")
             c = self.convergence
             lines.append(f"Converged: {'yes' if c['converged'] else 'NO'} ({c['criteria']}; gradient "
@@ -268,7 +268,7 @@ def relate(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), block
     >>> res.coefficients["term"].tolist()
     ['Intercept', 'lead', 'ip']
     >>> round(res.r2, 3)
-    0.284
+    0.259
     """
     warns: list[str] = []
     org_info = None
