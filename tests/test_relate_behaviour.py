@@ -44,6 +44,7 @@ def test_correlation_and_latent_results_follow_the_protocol():
     ({"random_slope": "expertise"}, "needs the cluster column"),
     ({"cluster": "org", "random_slope": "tenure"}, "must also be a predictor"),
     ({"blocks": [["expertise"]]}, "more than one step"),
+    ({"cluster": "org", "robust": "HC3"}, "drop --robust"),
 ])
 def test_options_that_do_not_go_together(kwargs, match):
     with pytest.raises(ModelError, match=match):

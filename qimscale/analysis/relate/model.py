@@ -280,6 +280,9 @@ def relate(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), block
     predictors, covariates = list(predictors or []), list(covariates or [])
     blocks = [list(b) for b in blocks or [] if b]
     _check_options(predictors, covariates, blocks, interaction, mediator, cluster, random_slope)
+    if robust and cluster:
+        raise ModelError("--robust HC3 is for OLS; with --cluster the standard errors come from the mixed model "
+                         "(which already accounts for the clustering): drop --robust")
     preds_all = list(dict.fromkeys(predictors + [v for b in blocks for v in b]))
     if org_info is not None and outcome in org_info["indicators"] and cluster is None:
         warns.append(f"the outcome '{outcome}' is measured per organisation: respondents of one organisation "
