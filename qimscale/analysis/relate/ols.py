@@ -27,10 +27,10 @@ def ols_fit(y: np.ndarray, x: pd.DataFrame, *, robust: str | None = None):
 
     model = sm.OLS(y, x)
     if robust is None:
-        return model.fit()
+        return model.fit(method="qr")  # full column rank is checked before (check_collinear)
     if robust.upper() != "HC3":
         raise DataError(f"--robust must be HC3; got {robust!r}")
-    return model.fit(cov_type="HC3", use_t=True)
+    return model.fit(method="qr", cov_type="HC3", use_t=True)
 
 
 def coefficient_table(fit, x: pd.DataFrame, y: np.ndarray, level: float = 0.95) -> pd.DataFrame:
