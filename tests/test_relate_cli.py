@@ -171,3 +171,27 @@ def test_latent_ordered_is_a_clear_error(tmp_path):
     line = error_line(run("relate", DATA, "--latent", "--model", "F =~ expertise + leadership + interpersonal\n"
                           "qi_performance ~ F", "--estimator", "WLSMV"))
     assert "not available yet" in line and "ML or MLR" in line
+
+
+def test_infinite_value_is_named(tmp_path):
+    df = SIM.copy()
+    df.loc[6, "expertise"] = np.inf
+    line = error_line(run("relate", write(tmp_path, df), "--outcome", "qi_performance", "--predictors", "expertise"))
+    assert "row 8, column 'expertise'" in line and "not a finite number" in line
+
+
+def test_standard_input():
+    res = CliRunner().invoke(main, ["relate", "-", "--outcome", "qi_performance", "--predictors", "expertise",
+                                    "--json"], input=DATA.read_text())
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n"] == 409
+
+
+def test_input_file_is_not_modified_and_human_output(tmp_path):
+    p = write(tmp_path, SIM)
+    before = p.read_bytes()
+    res = run("relate", p, "--outcome", "qi_performance", "--predictors", "expertise,leadership",
+              "--covariates", "tenure", "--block", "interpersonal", "--robust", "HC3")
+    assert res.exit_code == 0, res.output
+    assert "Hierarchical steps" in res.stdout and "classical ones" in res.stderr
+    assert p.read_bytes() == before

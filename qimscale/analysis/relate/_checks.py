@@ -63,6 +63,16 @@ def _first_text(s: pd.Series) -> int:
     return int((bad if bad.any() else filled).argmax())
 
 
+def check_finite(df: pd.DataFrame, col: str, source: str) -> None:
+    """A numeric column holds no infinity (a division by zero upstream)."""
+    x = df[col].to_numpy(dtype=float)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        pos = int(bad.argmax())
+        raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {x[pos]} is not a finite "
+                        "number; correct it or leave the cell empty")
+
+
 def check_predictor(df: pd.DataFrame, col: str, source: str, categorical: bool) -> bool:
     """A predictor is numeric or a category; returns whether it is treated as a category.
 

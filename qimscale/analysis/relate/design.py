@@ -266,6 +266,8 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
     if len(frame) == 0:
         raise DataError(f"{source}: no row has all of {', '.join(map(repr, columns))} filled in; "
                         "fill in the missing values or choose other variables")
+    for c in [outcome] + [p for p in preds if p not in cats]:
+        _checks.check_finite(frame, c, source)
     y = frame[outcome].to_numpy(dtype=float)
     _checks.check_not_constant(y, outcome, source, "outcome")
     for c in cats:

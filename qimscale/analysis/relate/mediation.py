@@ -33,8 +33,27 @@ def indirect_effects(xa: np.ndarray, m: np.ndarray, xb: np.ndarray, y: np.ndarra
     return a * b
 
 
+def _weighted_indirect(w: np.ndarray, xa, m, xb, y, pos_a, pos_b) -> np.ndarray:
+    """Indirect effects for many case-weight vectors at once (rows of ``w``: how often each case is used).
+
+    A bootstrap or jackknife sample is the full data with integer case weights, so both regressions
+    reduce to the weighted normal equations :math:`X'WX\\beta = X'Wy`, formed for a block of
+    samples by one matrix product each.
+    """
+    def solve(x, t):
+        p = x.shape[1]
+        xtx = (w @ (x[:, :, None] * x[:, None, :]).reshape(len(t), p * p)).reshape(-1, p, p)
+        xty = w @ (x * t[:, None])
+        return np.linalg.solve(xtx, xty[..., None])[..., 0]
+    return solve(xa, m)[:, pos_a] * solve(xb, y)[:, [pos_b]]
+
+
 def bootstrap_indirect(xa, m, xb, y, pos_a, pos_b, *, n_boot: int, seed, progress=None) -> np.ndarray:
-    """Bootstrap replicates of the indirect effects, shape ``(n_boot, len(pos_a))``."""
+    """Bootstrap replicates of the indirect effects, shape ``(n_boot, len(pos_a))``.
+
+    Each replicate draws ``n`` row indices with replacement (``numpy.random.default_rng(seed)``,
+    in blocks of :data:`BLOCK` replicates) and refits both regressions on the drawn rows.
+    """
     rng = np.random.default_rng(seed)
     n = len(y)
     out = np.empty((n_boot, len(pos_a)))
@@ -42,9 +61,8 @@ def bootstrap_indirect(xa, m, xb, y, pos_a, pos_b, *, n_boot: int, seed, progres
     while done < n_boot:
         k = min(BLOCK, n_boot - done)
         idx = rng.integers(0, n, size=(k, n))
-        for r in range(k):
-            i = idx[r]
-            out[done + r] = indirect_effects(xa[i], m[i], xb[i], y[i], pos_a, pos_b)
+        counts = np.bincount((idx + n * np.arange(k)[:, None]).ravel(), minlength=k * n).reshape(k, n)
+        out[done:done + k] = _weighted_indirect(counts.astype(float), xa, m, xb, y, pos_a, pos_b)
         done += k
         if progress is not None:
             progress(done, n_boot)
@@ -54,12 +72,12 @@ def bootstrap_indirect(xa, m, xb, y, pos_a, pos_b, *, n_boot: int, seed, progres
 def jackknife_indirect(xa, m, xb, y, pos_a, pos_b) -> np.ndarray:
     """Leave-one-out indirect effects, shape ``(n, len(pos_a))`` (for the BCa acceleration)."""
     n = len(y)
-    keep = np.ones(n, dtype=bool)
     out = np.empty((n, len(pos_a)))
-    for i in range(n):
-        keep[i] = False
-        out[i] = indirect_effects(xa[keep], m[keep], xb[keep], y[keep], pos_a, pos_b)
-        keep[i] = True
+    for start in range(0, n, BLOCK):
+        rows = np.arange(start, min(start + BLOCK, n))
+        w = np.ones((len(rows), n))
+        w[np.arange(len(rows)), rows] = 0.0
+        out[rows] = _weighted_indirect(w, xa, m, xb, y, pos_a, pos_b)
     return out
 
 

@@ -317,6 +317,9 @@ def relate(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), block
         if interaction:
             steps.append([design.terms[-1]])
         res.steps = _ols.hierarchical_steps(design, steps)
+        if robust:
+            res.warnings.append("the ΔR² F tests of the steps are the classical ones (as anova()); HC3 applies to "
+                                "the coefficients' standard errors")
     if interaction:
         _add_slopes(res, design, np.asarray(fit.cov_params()), float(fit.df_resid), interaction, level)
     return res
