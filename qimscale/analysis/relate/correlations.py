@@ -48,6 +48,18 @@ class CorrelationsResult(Result):
     def tables(self) -> dict:
         return {"correlations": self.table}
 
+    def summary(self) -> str:
+        lines = [self.title]
+        for method, what in (("pearson", "Pearson r (pairwise complete rows)"), ("spearman", "Spearman rho"),
+                             ("partial", f"Partial r, each pair given all the others (n = {self.n_partial})")):
+            if (self.table["method"] == method).any():
+                m = self.matrix(method)
+                low = m.where(np.tril(np.ones(m.shape, dtype=bool), k=-1)).iloc[1:, :-1]
+                lines += ["", f"{what}:", low.to_string(float_format=lambda v: f"{v:.3f}", na_rep="")]
+        lines += ["", f"n per pair: {int(self.table['n'].min())}-{int(self.table['n'].max())}; "
+                  f"{self.level:.0%} CIs and p-values: --json (or tables()['correlations'])"]
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
+
     def matrix(self, method: str = "pearson") -> pd.DataFrame:
         """The correlations of one method as a square matrix (1 on the diagonal)."""
         m = pd.DataFrame(np.eye(len(self.variables)), index=self.variables, columns=self.variables)

@@ -180,6 +180,8 @@ class Design:
     centered : dict
         ``{column: mean subtracted}``.
     categorical : list of str
+    notes : list of str
+        Things the user should know (numeric predictors that look like category codes).
     """
 
     frame: pd.DataFrame
@@ -192,6 +194,7 @@ class Design:
     dropped_by_column: dict
     centered: dict = field(default_factory=dict)
     categorical: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     @property
     def n_dropped(self) -> int:
@@ -278,9 +281,16 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
         _checks.check_levels(frame[c], c, source)
         # a pandas Categorical with sorted levels: patsy's default order and names, read from codes (fast)
         frame[c] = pd.Categorical(frame[c], categories=sorted(frame[c].unique()))
+    notes = []
     for c in preds:
         if c not in cats:
-            _checks.check_not_constant(frame[c].to_numpy(dtype=float), c, source, "predictor")
+            v = frame[c].to_numpy(dtype=float)
+            _checks.check_not_constant(v, c, source, "predictor")
+            levels = np.unique(v)
+            if 3 <= len(levels) <= 10 and np.all(levels == np.round(levels)) and not pd.api.types.is_bool_dtype(
+                    frame[c]):
+                notes.append(f"predictor '{c}' holds only {len(levels)} distinct whole numbers and is analysed as a "
+                             f"number (one slope); if they are category codes, declare it with --categorical {c}")
     centered = {}
     if inter and center:
         for c in inter:
@@ -293,7 +303,7 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
     x = design_matrix(terms, frame)
     _checks.check_collinear(x.to_numpy(), list(x.columns), source)
     return Design(frame=frame, y=y, x=x, outcome=outcome, terms=terms, n_total=n_total, n=len(frame),
-                  dropped_by_column=dropped_by, centered=centered, categorical=cats)
+                  dropped_by_column=dropped_by, centered=centered, categorical=cats, notes=notes)
 
 
 def design_matrix(terms, frame: pd.DataFrame) -> pd.DataFrame:

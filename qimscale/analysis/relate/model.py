@@ -302,6 +302,7 @@ def relate(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), block
                      categorical=categorical, numeric=numeric, source=source, roles=roles)
     if design.deletion_message():
         warns.append(design.deletion_message())
+    warns += design.notes
     common = dict(outcome=outcome, formula=design.formula(), n=design.n, deletion=design.deletion(),
                   centered=design.centered, org_merge=org_info, level=level)
     if cluster:
