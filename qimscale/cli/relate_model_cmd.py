@@ -85,24 +85,24 @@ class _Report(Reporter):
 @click.option("--cluster", default=None,
               help="Cluster column (organisation, team): random-intercept model by REML, ICC(1), ICC(2) "
                    "(default: none, OLS).")
-@click.option("--random-slope", default=None, help="A predictor whose slope varies across clusters (needs --cluster).")
+@click.option("--random-slope", default=None, help="A predictor whose slope varies across clusters (needs --cluster; default: none).")
 @click.option("--categorical", default=None,
               help="Comma-separated columns holding numbers to treat as categories (default: none).")
 @click.option("--org-outcomes", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of organisation-level indicators merged into DATA by --org-key before fitting; unmatched "
                    "keys are listed (default: none).")
-@click.option("--org-key", default=None, help="Key column shared by DATA and --org-outcomes.")
+@click.option("--org-key", default=None, help="Key column shared by DATA and --org-outcomes (default: none).")
 @click.option("--correlations", is_flag=True,
               help="Instead of a model: Pearson (Fisher-z CI), Spearman and partial correlations among --vars "
                    "(default: every scale score of the instrument found in DATA).")
-@click.option("--vars", "vars_", default=None, help="Comma-separated columns for --correlations.")
+@click.option("--vars", "vars_", default=None, help="Comma-separated columns for --correlations (default: the instrument's scale scores).")
 @click.option("--latent", is_flag=True,
               help="Instead of scale scores: fit --model (lavaan syntax, factors → outcome) through the SEM "
                    "engine and report standardised paths.")
-@click.option("--model", default=None, metavar="FILE_OR_TEXT", help="lavaan model for --latent (file or text).")
+@click.option("--model", default=None, metavar="FILE_OR_TEXT", help="lavaan model for --latent (file or text; default: none).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False), default="ML",
               show_default=True, help="Estimator for --latent (WLSMV structural paths are not available yet).")
-@click.option("--ordered", default=None, help="Ordinal items for --latent (not available yet; see --estimator).")
+@click.option("--ordered", default=None, help="Ordinal items for --latent (not available yet; see --estimator; default: none).")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Confidence level of every interval.")
 @click.option("--instrument", default=None, metavar="SPEC",
