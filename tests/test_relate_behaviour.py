@@ -110,7 +110,7 @@ def test_merge_keys_match_as_text():
     o = pd.DataFrame({"org": ["1", "2"], "audit": [0.1, 0.2]})
     merged, info = merge_org_outcomes(d, o, "org")
     assert merged["audit"].tolist()[:2] == [0.1, 0.2]
-    assert info["unmatched_data_keys"] == {None: 1}
+    assert info["unmatched_data_keys"] == [{"key": None, "rows": 1}]
 
 
 def test_merge_refuses_a_clashing_column():

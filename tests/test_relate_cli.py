@@ -107,7 +107,7 @@ def test_org_outcomes_merge_lists_unmatched_keys(tmp_path):
     assert res.exit_code == 0, res.output
     assert "measured per organisation" in res.stderr
     out = json.loads(res.stdout)
-    unmatched = out["org_merge"]["unmatched_data_keys"]
+    unmatched = {u["key"]: u["rows"] for u in out["org_merge"]["unmatched_data_keys"]}
     assert set(unmatched) == set(orgs[-2:])
     assert out["org_merge"]["unmatched_org_keys"] == ["org99"]
     assert "org99" in res.stderr and orgs[-1] in res.stderr

@@ -84,8 +84,8 @@ def merge_org_outcomes(data: pd.DataFrame, org: pd.DataFrame, key: str, *, sourc
         ``data`` (same rows and index) with the indicator columns added.
     info : dict
         ``n_org_rows``, ``n_matched_rows``, ``indicators`` (columns added),
-        ``unmatched_data_keys`` (``{key: number of respondent rows}``, rows whose
-        key is not in ``org``; ``None`` counts rows with no key),
+        ``unmatched_data_keys`` (list of ``{"key", "rows"}``: keys of ``data`` not in ``org``
+        and how many respondent rows hold each; ``key`` is ``None`` for rows with no key),
         ``unmatched_org_keys`` (organisations without respondents).
         Nothing is dropped here: unmatched respondents get missing indicators,
         which listwise deletion then counts.
@@ -102,7 +102,7 @@ def merge_org_outcomes(data: pd.DataFrame, org: pd.DataFrame, key: str, *, sourc
     >>> o = pd.DataFrame({"org": ["a", "b", "z"], "audit": [0.5, 0.7, 0.9]})
     >>> merged, info = merge_org_outcomes(d, o, "org")
     >>> merged["audit"].tolist(), info["unmatched_data_keys"], info["unmatched_org_keys"]
-    ([0.5, 0.5, 0.7, nan], {'c': 1}, ['z'])
+    ([0.5, 0.5, 0.7, nan], [{'key': 'c', 'rows': 1}], ['z'])
     """
     for df, name in ((data, source), (org, org_source)):
         if key not in df.columns:
@@ -136,7 +136,7 @@ def merge_org_outcomes(data: pd.DataFrame, org: pd.DataFrame, key: str, *, sourc
     hit = dkeys.isin(known).to_numpy()
     unmatched = dkeys[~hit].value_counts(dropna=False)
     info = {"n_org_rows": int(len(org)), "n_matched_rows": int(hit.sum()), "indicators": indicators,
-            "unmatched_data_keys": {(None if pd.isna(k) else k): int(v) for k, v in unmatched.items()},
+            "unmatched_data_keys": [{"key": None if pd.isna(k) else k, "rows": int(v)} for k, v in unmatched.items()],
             "unmatched_org_keys": sorted(known - set(dkeys.dropna()))}
     return merged, info
 
@@ -146,8 +146,8 @@ def org_merge_warnings(info: dict, key: str, source: str, org_source: str) -> li
     out = []
     um = info["unmatched_data_keys"]
     if um:
-        n = sum(um.values())
-        keys = ", ".join("(no key)" if k is None else repr(k) for k in um)
+        n = sum(u["rows"] for u in um)
+        keys = ", ".join("(no key)" if u["key"] is None else repr(u["key"]) for u in um)
         out.append(f"{n} row(s) of {source} have a '{key}' that is not in {org_source} ({keys}); their "
                    "organisation indicators are missing (listwise deletion counts them)")
     if info["unmatched_org_keys"]:

@@ -100,6 +100,11 @@ def random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> dict:
         (``REMLcrit``), ``n_groups``, ``convergence`` (``converged``, ``boundary``, ``gradient``,
         ``curvature``, ``criteria``).
 
+    Notes
+    -----
+    Matches ``lme4::lmer(y ~ X + (1 | g), REML = TRUE)``: ``fixef``, ``vcov``, ``VarCorr`` and
+    ``REMLcrit`` (``tests/reference/relate_r.R``).
+
     Raises
     ------
     ConvergenceError

@@ -38,6 +38,8 @@ def coefficient_table(fit, x: pd.DataFrame, y: np.ndarray, level: float = 0.95) 
 
     ``std_estimate`` is :math:`b_j\\,s_{x_j}/s_y` on the design columns (dummies and
     products standardised as columns, as ``lm.beta::lm.beta``); the intercept has none.
+    Matches ``summary(lm(...))$coefficients`` and ``confint()``; with HC3,
+    ``lmtest::coeftest(fit, vcov = sandwich::vcovHC(fit, type = "HC3"))`` (t on the residual df).
     """
     b = np.asarray(fit.params, dtype=float)
     se = np.asarray(fit.bse, dtype=float)
