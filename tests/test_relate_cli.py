@@ -165,6 +165,8 @@ def test_unknown_column_and_usage_errors():
     assert "column 'nope'" in line
     assert run("relate", DATA, "--interaction", "a").exit_code == 2
     assert run("relate", DATA, "--org-key", "org").exit_code == 2
+    assert run("relate", DATA, "--center").exit_code == 2
+    assert run("relate", DATA, "--correlations", "--latent").exit_code == 2
 
 
 def test_latent_ordered_is_a_clear_error(tmp_path):

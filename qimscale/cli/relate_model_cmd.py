@@ -146,6 +146,8 @@ def relate(data, outcome, predictors, covariates, blocks, interaction, center, r
         raise click.UsageError("--model is for --latent")
     if modes and org_outcomes:
         raise click.UsageError(f"--org-outcomes works with the regression models, not with {modes[0]}")
+    if center and not interaction:
+        raise click.UsageError("--center mean-centres the variables of --interaction; give --interaction FOCAL:MODERATOR")
     if bool(org_outcomes) != bool(org_key):
         raise click.UsageError("--org-outcomes and --org-key go together")
     source = source_name(data)
