@@ -385,8 +385,12 @@ def _fit_mixed(design: Design, cluster, random_slope, interaction, level, source
     if not conv["converged"]:
         warns.append(f"the mixed model did not meet its convergence criteria ({conv['criteria']}; gradient "
                      f"{conv['gradient']:.3g}); do not trust the estimates")
-    if conv.get("boundary"):
-        warns.append("a variance component is estimated at zero (boundary fit): the clusters add no variance "
+    if conv.get("boundary") and random_slope:
+        warns.append("the random-effects covariance matrix is singular (boundary fit: a variance at zero or an "
+                     "intercept-slope correlation of ±1, lme4's isSingular); the data do not support a random "
+                     f"slope for '{random_slope}': consider dropping --random-slope")
+    elif conv.get("boundary"):
+        warns.append("the cluster variance is estimated at zero (boundary fit): the clusters add no variance "
                      "beyond the residual; OLS gives the same fixed effects")
     coefs = _mixed.wald_table(design.x.columns, fit["beta"], fit["cov_beta"], level)
     res = RelateResult(model="mixed", coefficients=coefs, se_type="model-based (REML); Wald z tests",
