@@ -211,3 +211,19 @@ def test_latent_paths_match_lavaan_sem(estimator):
         assert p["std_all"] == pytest.approx(r["std.all"], rel=1e-4)
     assert res.r2["qi_performance"] == pytest.approx(ref[estimator]["r2"], rel=1e-4)
     assert res.n == len(data)
+
+
+def test_random_intercept_agrees_with_statsmodels_mixedlm():
+    import warnings
+
+    import statsmodels.api as sm
+
+    res = relate(DATA, "qi_performance", ["expertise", "leadership"], cluster="org")
+    cc = DATA.dropna(subset=["qi_performance", "expertise", "leadership"])
+    x = sm.add_constant(cc[["expertise", "leadership"]].to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm_fit = sm.MixedLM(cc["qi_performance"].to_numpy(), x, cc["org"].to_numpy()).fit(reml=True, method="bfgs")
+    np.testing.assert_allclose(res.coefficients["estimate"], sm_fit.fe_params, rtol=1e-5)
+    assert res.random_effects["group_var"] == pytest.approx(float(sm_fit.cov_re.iloc[0, 0]), rel=1e-3)
+    assert res.random_effects["residual_var"] == pytest.approx(sm_fit.scale, rel=1e-4)
