@@ -22,6 +22,9 @@ FORMS: tuple[str, ...] = ("self", "observer")
 #: Kinds of scales: ``competency`` sub-scales, the ``outcome`` scale, and ``extension`` scales.
 SCALE_KINDS: tuple[str, ...] = ("competency", "outcome", "extension")
 
+#: Values of ``--kind``: which scales an analysis selects (:meth:`Instrument.select_scales`).
+SELECT_KINDS: tuple[str, ...] = ("competency", "outcome", "exploratory", "all")
+
 #: Translation statuses recorded by the translation workflow, from weakest to strongest.
 TRANSLATION_STATUSES: tuple[str, ...] = ("forward", "back-translated", "reviewed")
 
@@ -367,6 +370,43 @@ class Instrument(_Model):
         """All scored items in file order."""
         skip = {sc.id for sc in self.scales if sc.exploratory and not include_exploratory}
         return [it for it in self.items if it.scale not in skip]
+
+    def select_scales(self, *, kind: str | None = None, domain=None) -> list[Scale]:
+        """The scales selected by ``--kind`` and ``--domain``, in file order.
+
+        ``kind='competency'`` (the default of every psychometric command) keeps
+        the validated competency sub-scales; ``'outcome'`` the outcome
+        scale(s); ``'exploratory'`` the scales outside the validated model
+        (``exploratory: true`` or kind ``extension``); ``'all'`` every scale.
+        ``domain`` (an id or a list of ids) keeps the scales of those domains
+        only; given without ``kind``, every scale of those domains.
+
+        >>> from qimscale.instrument import load_instrument
+        >>> [s.id for s in load_instrument().select_scales(domain="expertise")]
+        ['exp_methods', 'exp_implementation', 'exp_context']
+        >>> len(load_instrument().select_scales()), len(load_instrument().select_scales(kind="all"))
+        (10, 12)
+        """
+        from qimscale.errors import InstrumentError
+
+        if kind is not None and kind not in SELECT_KINDS:
+            raise InstrumentError(f"kind must be one of {', '.join(SELECT_KINDS)}; got {kind!r}")
+        domains = [domain] if isinstance(domain, str) else list(domain or [])
+        for d in domains:
+            self.get_domain(d)  # unknown domain: an error naming the known ones
+        kind = kind or ("all" if domains else "competency")
+
+        def wanted(sc):
+            exploratory = sc.exploratory or sc.kind == "extension"
+            if domains and sc.domain not in domains:
+                return False
+            if kind == "all":
+                return True
+            if kind == "exploratory":
+                return exploratory
+            return sc.kind == kind and not exploratory
+
+        return [sc for sc in self.scales if wanted(sc)]
 
     def reverse_items(self) -> list[str]:
         """Ids of reverse-keyed items."""
