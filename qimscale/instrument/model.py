@@ -183,7 +183,12 @@ class BackgroundField(_Model):
     """An unscored background question.
 
     ``identifying`` marks fields that can identify a person or a small group
-    (REDCap ``Identifier? = y``).
+    (REDCap ``Identifier? = y``). ``identifier`` says what kind of identifier:
+    ``study_code`` (a code the study team hands out -- participant,
+    organisation or team code -- that analyses need as a cluster or id
+    variable: ``qimscale score`` keeps it) or ``pii`` (personal data such as a
+    name or e-mail: dropped unless ``--keep-identifiers``). An identifying
+    field without ``identifier`` counts as ``pii``.
     """
 
     id: str
@@ -191,6 +196,7 @@ class BackgroundField(_Model):
     text: FormText
     choices: list[Choice] = Field(default_factory=list)
     identifying: bool = False
+    identifier: Literal["study_code", "pii"] | None = None
     forms: list[Literal["self", "observer"]] = Field(default_factory=lambda: list(FORMS))
     widget: Literal["radio", "dropdown"] | None = None
     note: LocalText = Field(default_factory=dict)
@@ -201,6 +207,16 @@ class BackgroundField(_Model):
     @property
     def label(self) -> str:
         return self.text_for(self.forms[0] if self.forms else "self")
+
+    @property
+    def is_study_code(self) -> bool:
+        """A study code (kept by ``qimscale score``), not personal data."""
+        return self.identifier == "study_code"
+
+    @property
+    def is_pii(self) -> bool:
+        """Personal data, dropped by ``qimscale score`` unless ``--keep-identifiers``."""
+        return self.identifier == "pii" or (self.identifying and self.identifier != "study_code")
 
     @property
     def categories(self) -> list[tuple[int, str]]:
