@@ -52,8 +52,10 @@ def lavaan_model(inst, *, order: int = 1, kind: str | None = None, domain=None, 
     Notes
     -----
     Latent names are the scale and domain ids; a domain whose id is also a
-    scale or item id is named ``<id>_domain`` (lavaan refuses a latent
-    variable named like an observed one).
+    scale or item id is named ``<id>_domain``, and a factor whose name is a
+    column of the data (a file written by ``qimscale score`` holds the scale
+    scores under the scale ids) gets ``_f`` appended: lavaan refuses a latent
+    variable named like an observed one.
 
     Examples
     --------
@@ -92,16 +94,24 @@ def lavaan_model(inst, *, order: int = 1, kind: str | None = None, domain=None, 
             lines.append(f"# reverse-keyed items, recode as {lo} + {hi} - x before fitting: {', '.join(rev)}")
         if left_out:
             lines.append(f"# left out (items missing from the data): {', '.join(left_out)}")
+    observed = {it.id for it in inst.items} | (cols or set())
+
+    def latent(name):  # a factor never takes the name of an observed column (a scored file has both)
+        return f"{name}_f" if name in observed else name
+
+    renamed = [sc.id for sc, _ in scales if latent(sc.id) != sc.id]
+    if comments and renamed:
+        lines.append(f"# factors named <scale>_f where the data have a column of the scale's name: {', '.join(renamed)}")
     for sc, items in scales:
-        lines.append(f"{sc.id} =~ " + " + ".join(items))
+        lines.append(f"{latent(sc.id)} =~ " + " + ".join(items))
     if order == 2:
         taken = {sc.id for sc, _ in scales} | {it.id for it in inst.items}
         by_domain: dict[str, list[str]] = {}
         for sc, _ in scales:
-            by_domain.setdefault(sc.domain, []).append(sc.id)
+            by_domain.setdefault(sc.domain, []).append(latent(sc.id))
         for dom, sids in by_domain.items():
             if len(sids) >= 2:
-                name = f"{dom}_domain" if dom in taken else dom
+                name = latent(f"{dom}_domain" if dom in taken else dom)
                 lines.append(f"{name} =~ " + " + ".join(sids))
     return "\n".join(lines) + "\n"
 

@@ -322,8 +322,11 @@ class CFA:
             res.warnings_.append(f"{no_group} case(s) without a value in the group column {self.group!r} "
                                  "were dropped")
         if dropped > no_group:  # lavaan reports "used" vs "total" observations; say it outright
-            why = ("with a missing value in a model variable were dropped (listwise deletion); "
-                   "missing='fiml' uses them" if self.missing == "listwise" else
+            total = len(data) - no_group
+            why = (f"with a missing value in a model variable were dropped (listwise deletion: "
+                   f"{dropped - no_group} of {total}, {100 * (dropped - no_group) / max(total, 1):.0f} %); "
+                   "missing='fiml' uses them (Mplus's default), as does WLSMV with ordered items and "
+                   "pairwise deletion" if self.missing == "listwise" else
                    "without any observed model variable (or with a missing exogenous covariate) were dropped")
             res.warnings_.append(f"{dropped - no_group} case(s) {why}")
         return res
