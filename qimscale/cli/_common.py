@@ -233,14 +233,16 @@ class Reporter:
                 self._seen.add(("note", text))
                 click.echo(f"Note: {text}", err=True)
 
-    def note_selection(self, specs) -> None:
+    def note_selection(self, specs, keyed: bool = True) -> None:
         """Say which of the instrument's scales a command analyses when no items were given."""
         sel = scale_selection()
-        what = sel["kind"] or ("all" if sel["domain"] else "competency")
-        self.note([f"analysing the instrument's {what} scales" + (f" of domain {', '.join(sel['domain'])}"
-                   if sel["domain"] else "") + f" ({len(specs)}: {', '.join(s.name for s in specs)}), "
-                   "reverse keys applied" + ("; --kind outcome|exploratory|all selects others"
-                                             if not sel["kind"] and not sel["domain"] else "")])
+        what = {None: "", "all": "all "}.get(sel["kind"], f"{sel['kind']} ") if sel["domain"] or sel["kind"] \
+            else "competency "
+        self.note([f"analysing the instrument's {what}scales" + (f" of domain {', '.join(sel['domain'])}"
+                   if sel["domain"] else "") + f" ({len(specs)}: {', '.join(s.name for s in specs)})"
+                   + (", reverse keys applied" if keyed else ", answers as given (not reverse-keyed)")
+                   + ("; --kind outcome|exploratory|all selects others" if not sel["kind"] and not sel["domain"]
+                      else "")])
 
     def warn_by_part(self, by_part) -> None:
         """Report ``{part: [message, ...]}`` (e.g. per invariance level) with each message once:
@@ -283,9 +285,12 @@ def format_option(func):
                              "contents; '-' is read as CSV).")(func)
 
 
-def load_items(data, fmt, items, scales, min_, max_, instrument):
+def load_items(data, fmt, items, scales, min_, max_, instrument, check_ranges=True, keyed=True):
     """Read DATA, resolve the item options into scales and check that every item is numeric
     and inside the scale's known response range.
+
+    ``check_ranges=False`` leaves the range check to the library call (``items``, which
+    counts a not-applicable code outside the range as N/A).
 
     Returns ``(df, specs, report)``: the data, the :class:`~qimscale.cli._common.ScaleSpec`
     list and the command's :class:`Reporter` (which has already reported instrument scales
@@ -318,11 +323,12 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
     for spec in specs:
         _range(spec, spec.reverse)
-        check_range(df, spec, source)
+        if check_ranges:
+            check_range(df, spec, source)
     report = Reporter(source)
     if not items and not scales:
         report.warn(_incomplete_scales(df.columns, specs, instrument, **sel))
-        report.note_selection(specs)
+        report.note_selection(specs, keyed)
     return df, specs, report
 
 
