@@ -34,6 +34,16 @@ __all__ = ["ItemDescriptives", "item_descriptives", "skewness", "kurtosis", "FLO
 FLOOR_CEILING_PCT = 15.0
 
 
+def _moments(x, r: int):
+    """``(n, m2, m_r)``: the number of non-missing values and their 2nd and r-th central moments."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return 0, 0.0, 0.0
+    d = x - x.mean()
+    return x.size, float(np.mean(d ** 2)), float(np.mean(d ** r))
+
+
 def skewness(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's argument name
     """Sample skewness of the non-missing values, as ``psych::skew(x, type=type)``.
 
@@ -44,14 +54,8 @@ def skewness(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's arg
     >>> round(skewness(np.array([1, 2, 2, 3, 5.0])), 6)  # R: psych::skew(c(1, 2, 2, 3, 5))
     0.536678
     """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    n = x.size
-    if n < 3:
-        return float("nan")
-    d = x - x.mean()
-    m2, m3 = np.mean(d ** 2), np.mean(d ** 3)
-    if m2 <= 0:
+    n, m2, m3 = _moments(x, 3)
+    if n < 3 or m2 <= 0:
         return float("nan")
     g1 = m3 / m2 ** 1.5
     if type == 1:
@@ -73,14 +77,8 @@ def kurtosis(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's arg
     >>> round(kurtosis(np.array([1, 2, 2, 3, 5.0])), 6)
     -1.487108
     """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    n = x.size
-    if n < 4:
-        return float("nan")
-    d = x - x.mean()
-    m2, m4 = np.mean(d ** 2), np.mean(d ** 4)
-    if m2 <= 0:
+    n, m2, m4 = _moments(x, 4)
+    if n < 4 or m2 <= 0:
         return float("nan")
     g2 = m4 / m2 ** 2 - 3.0
     if type == 1:
