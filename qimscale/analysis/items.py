@@ -34,27 +34,18 @@ __all__ = ["ItemDescriptives", "item_descriptives", "skewness", "kurtosis", "FLO
 FLOOR_CEILING_PCT = 15.0
 
 
-def _moments(x, r: int):
-    """``(n, m2, m_r)``: the number of non-missing values and their 2nd and r-th central moments."""
+def _moments(x):
+    """``(n, m2, m3, m4)``: the number of non-missing values and their central moments 2 to 4."""
     x = np.asarray(x, dtype=float)
     x = x[~np.isnan(x)]
     if x.size == 0:
-        return 0, 0.0, 0.0
+        return 0, 0.0, 0.0, 0.0
     d = x - x.mean()
-    return x.size, float(np.mean(d ** 2)), float(np.mean(d ** r))
+    d2 = d * d
+    return x.size, float(d2.mean()), float((d2 * d).mean()), float((d2 * d2).mean())
 
 
-def skewness(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's argument name
-    """Sample skewness of the non-missing values, as ``psych::skew(x, type=type)``.
-
-    Type 1: :math:`g_1 = m_3 / m_2^{3/2}`; type 2: :math:`G_1 = g_1 \\sqrt{n(n-1)}/(n-2)`
-    (SAS, SPSS); type 3 (psych's default): :math:`b_1 = m_3 / s^3 = g_1 ((n-1)/n)^{3/2}`,
-    with :math:`m_r` the r-th central moment and :math:`s` the SD with :math:`n - 1`.
-
-    >>> round(skewness(np.array([1, 2, 2, 3, 5.0])), 6)  # R: psych::skew(c(1, 2, 2, 3, 5))
-    0.536678
-    """
-    n, m2, m3 = _moments(x, 3)
+def _skew(n, m2, m3, type):  # noqa: A002
     if n < 3 or m2 <= 0:
         return float("nan")
     g1 = m3 / m2 ** 1.5
@@ -67,17 +58,7 @@ def skewness(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's arg
     raise ValueError(f"skew type must be 1, 2 or 3; got {type!r}")
 
 
-def kurtosis(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's argument name
-    """Sample excess kurtosis of the non-missing values, as ``psych::kurtosi(x, type=type)``.
-
-    Type 1: :math:`g_2 = m_4/m_2^2 - 3`; type 2:
-    :math:`G_2 = ((n+1) g_2 + 6)(n-1)/((n-2)(n-3))`; type 3 (psych's default):
-    :math:`b_2 = m_4/s^4 - 3 = (g_2 + 3)(1 - 1/n)^2 - 3`.
-
-    >>> round(kurtosis(np.array([1, 2, 2, 3, 5.0])), 6)
-    -1.487108
-    """
-    n, m2, m4 = _moments(x, 4)
+def _kurt(n, m2, m4, type):  # noqa: A002
     if n < 4 or m2 <= 0:
         return float("nan")
     g2 = m4 / m2 ** 2 - 3.0
@@ -88,6 +69,34 @@ def kurtosis(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's arg
     if type == 3:
         return float((g2 + 3.0) * (1 - 1 / n) ** 2 - 3.0)
     raise ValueError(f"kurtosis type must be 1, 2 or 3; got {type!r}")
+
+
+def skewness(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's argument name
+    """Sample skewness of the non-missing values, as ``psych::skew(x, type=type)``.
+
+    Type 1: :math:`g_1 = m_3 / m_2^{3/2}`; type 2: :math:`G_1 = g_1 \\sqrt{n(n-1)}/(n-2)`
+    (SAS, SPSS); type 3 (psych's default): :math:`b_1 = m_3 / s^3 = g_1 ((n-1)/n)^{3/2}`,
+    with :math:`m_r` the r-th central moment and :math:`s` the SD with :math:`n - 1`.
+
+    >>> round(skewness(np.array([1, 2, 2, 3, 5.0])), 6)  # R: psych::skew(c(1, 2, 2, 3, 5))
+    0.536678
+    """
+    n, m2, m3, _ = _moments(x)
+    return _skew(n, m2, m3, type)
+
+
+def kurtosis(x: np.ndarray, type: int = 3) -> float:  # noqa: A002 - psych's argument name
+    """Sample excess kurtosis of the non-missing values, as ``psych::kurtosi(x, type=type)``.
+
+    Type 1: :math:`g_2 = m_4/m_2^2 - 3`; type 2:
+    :math:`G_2 = ((n+1) g_2 + 6)(n-1)/((n-2)(n-3))`; type 3 (psych's default):
+    :math:`b_2 = m_4/s^4 - 3 = (g_2 + 3)(1 - 1/n)^2 - 3`.
+
+    >>> round(kurtosis(np.array([1, 2, 2, 3, 5.0])), 6)  # R: psych::kurtosi(c(1, 2, 2, 3, 5))
+    -1.487108
+    """
+    n, m2, _, m4 = _moments(x)
+    return _kurt(n, m2, m4, type)
 
 
 @dataclass
@@ -267,6 +276,7 @@ def item_descriptives(data: pd.DataFrame, items, *, group: str | None = None, na
                 k = int(np.sum(ans == c))
                 freq.append({"item": it, "group": glab, "category": _category_name(c), "n": k,
                              "pct": 100.0 * k / n if n else np.nan})
+            mom = _moments(ans)
             floor = 100.0 * np.mean(ans == lo) if n else np.nan
             ceil = 100.0 * np.mean(ans == hi) if n else np.nan
             rows.append({
@@ -277,7 +287,7 @@ def item_descriptives(data: pd.DataFrame, items, *, group: str | None = None, na
                 "sd": float(ans.std(ddof=1)) if n > 1 else np.nan,
                 "median": float(np.median(ans)) if n else np.nan,
                 "min": float(ans.min()) if n else np.nan, "max": float(ans.max()) if n else np.nan,
-                "skew": skewness(ans, skew_type), "kurtosis": kurtosis(ans, skew_type),
+                "skew": _skew(n, mom[1], mom[2], skew_type), "kurtosis": _kurt(n, mom[1], mom[3], skew_type),
                 "floor_pct": floor, "ceiling_pct": ceil,
                 "floor_effect": bool(n and floor > FLOOR_CEILING_PCT),
                 "ceiling_effect": bool(n and ceil > FLOOR_CEILING_PCT),
