@@ -35,7 +35,7 @@ def test_any_flag_marks_at_most_10_percent_of_honest_respondents(rates):
 
 def test_evenodd_skipped_with_the_instruments_short_scales_and_says_so(rates):
     note = rates["skipped"]["evenodd_skipped"]
-    assert "at least 15 scales of at least 6" in note and "Curran 2016" in note
+    assert "at least 15 scales with 6 or more items" in note and "Curran 2016" in note
 
 
 def _evenodd_rate(n_scales, n_items, seed=0, n=3000):

@@ -106,6 +106,9 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     if result.identifiers_dropped:
         click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)
                    + " (use --keep-identifiers to keep them)", err=True)
+    for key, why in result.log.get("quality", {}).items():
+        if key.endswith("_skipped"):  # a flag not computed (even-odd with too few long scales, ...): say so
+            click.echo(f"Note: {why}", err=True)
     summary = result.summary()
     if as_json:
         summary["outputs"] = written
@@ -115,6 +118,11 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     for sid, s in summary["scales"].items():
         mean = "-" if s["mean"] is None else f"{s['mean']:.3f}"
         click.echo(f"  {sid:24s} n={s['n_scored']:<7d} mean={mean:>7s} pro-rated={s['n_prorated']}")
+    counts = result.log.get("quality", {}).get("counts", {})
+    if counts:
+        click.echo(f"quality flags: {counts.get('qc_flagged', 0)} row(s) flagged ("
+                   + ", ".join(f"{k[3:]}: {v}" for k, v in counts.items() if k != "qc_flagged")
+                   + "); rows are removed only with --exclude-flagged")
     if summary["n_problems"]:
         click.echo(f"{summary['n_problems']} problem(s); invalid cells were set missing"
                    + (f"; see {written['problems']}" if written else "; use --out or --json to list them"))

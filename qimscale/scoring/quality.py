@@ -586,10 +586,10 @@ def _quality_flags(codes, spec, duration, min_seconds, attention, breakoff=None)
     do_eo = len(factors) >= EVENODD_MIN_SCALES
     if not do_eo:
         info["evenodd_skipped"] = (
-            f"even-odd consistency not computed: it needs at least {EVENODD_MIN_SCALES} scales of at least "
-            f"{EVENODD_MIN_ITEMS} answered-in-the-file items (Curran 2016; Johnson 2005 used 30 scales of 10 "
-            f"items); the data have {len(factors)} such scale(s). On honest answers simulated with fewer, its "
-            "cut-off flags far more than 5 % (qimscale.scoring.calibration)")
+            f"even-odd consistency not computed: it needs at least {EVENODD_MIN_SCALES} scales with "
+            f"{EVENODD_MIN_ITEMS} or more items in the data (Curran 2016; Johnson 2005 used 30 scales of 10 "
+            f"items), and the data have {len(factors)}. With fewer, its .30 cut-off flags well over 5 % of "
+            "honest respondents simulated from the instrument (qimscale.scoring.calibration)")
     # even-odd halves use keyed answers (reverse-keyed items as min + max - x), as careless::evenodd expects
     flip = np.array([float(spec.items[i].min + spec.items[i].max) if spec.items[i].reverse else 0.0
                      for i in present]) if do_eo else None
