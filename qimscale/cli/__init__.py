@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
+    "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
     "items": "qimscale.cli.items_cmd:items",
 }
 
