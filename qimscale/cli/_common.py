@@ -226,12 +226,20 @@ class Reporter:
                 click.echo(f"Warning: {text}", err=True)
 
     def note(self, messages) -> None:
-        """Print ``Note: ...`` lines on stderr (choices made for the user), each distinct one once."""
+        """``Note: ...`` lines on stderr (choices made for the user), each distinct one once.
+
+        Inside a click command they are printed when the next :meth:`call` succeeds (with the
+        reader's notes), so a run that fails prints its one ``Error:`` line only.
+        """
+        ctx = click.get_current_context(silent=True)
         for m in messages:
             text = " ".join(str(m).split())
             if text and ("note", text) not in self._seen:
                 self._seen.add(("note", text))
-                click.echo(f"Note: {text}", err=True)
+                if ctx is None:
+                    click.echo(f"Note: {text}", err=True)
+                else:
+                    ctx.meta.setdefault(_READ_NOTES, []).append(f"Note: {text}")
 
     def note_selection(self, specs, keyed: bool = True) -> None:
         """Say which of the instrument's scales a command analyses when no items were given."""
