@@ -124,3 +124,20 @@ def test_score_flags_qualtrics_breakoffs(tmp_path):
     assert res.table["qc_breakoff"].tolist() == [False] * 38 + [True, True]
     assert res.table["qc_flagged"].iloc[-2:].all()
     assert "Finished" in res.log["quality"]["breakoff_source"]
+
+
+def test_redcap_dictionary_identifier_flag_does_not_drop_study_codes(tmp_path):
+    """qimscale's own REDCap dictionary marks qim_id/org_id/team_id 'Identifier? = y' (REDCap's de-identified
+    exports leave them out); score still keeps them, since the instrument declares them study codes."""
+    from qimscale.instrument import load_instrument
+    from qimscale.instrument.exporters import write_export
+
+    dictionary = write_export(load_instrument(), "redcap", tmp_path / "dict.csv")
+    df = honest_responses(n=30, seed=3)
+    df.insert(0, "record_id", range(1, 31))
+    df["qim_competency_self_complete"] = [2] * 28 + [0, 1]
+    path = tmp_path / "rc.csv"
+    df.to_csv(path, index=False)
+    res = score_file(path, dictionary=dictionary, format="redcap")
+    assert res.identifiers_dropped == [] and {"qim_id", "org_id", "team_id"} <= set(res.table.columns)
+    assert res.table["qc_breakoff"].tolist() == [False] * 28 + [True, False]
