@@ -243,15 +243,18 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
     --model is the model text (for example "F1 =~ x1 + x2 + x3") or a file
-    holding it. Estimates, fit measures (lavaan's fitMeasures() names with
-    '.' replaced by '_') and composite reliability match lavaan::cfa(model,
-    data, estimator=..., missing=..., group=..., group.equal=...) and
-    semTools::compRelSEM.
+    holding it; without it, the instrument's model is fitted (one factor per
+    competency sub-scale, reverse-keyed items recoded; --kind, --domain and
+    --order 2 choose others). Estimates, fit measures (lavaan's fitMeasures()
+    names with '.' replaced by '_') and composite reliability match
+    lavaan::cfa(model, data, estimator=..., missing=..., group=...,
+    group.equal=...) and semTools::compRelSEM.
 
     \b
     Examples:
       qimscale cfa hs.csv --model "visual =~ x1 + x2 + x3" --estimator MLR --json
       qimscale cfa survey.csv --model model.lav --estimator WLSMV --ordered all --group site
+      qimscale cfa scores.csv --ordered all --order 2
     """
     from qimscale.analysis.cfa import run_cfa
 
@@ -282,7 +285,9 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
-    file) with more and more parameters equal across the --group column, as
+    file; default: the instrument's model of its competency sub-scales, as
+    for 'qimscale cfa') with more and more parameters equal across the
+    --group column, as
     semTools::measurementInvariance / lavaan's group.equal, and reports each
     level's fit, the changes in CFI/RMSEA/SRMR, the chi-square difference test
     and the highest level that holds under --criteria.
