@@ -143,3 +143,11 @@ def test_categories_printed_as_in_the_data_and_collapse_in_cli_syntax(tmp_path):
     assert "category 4 has fewer than" in res.stderr and "4.0" not in res.stderr
     res = run("cfa", path, "--model", "F =~ y1 + y2 + y3", "--ordered", "all", "--collapse", "y3:4=3")
     assert "categories merged as asked: y3:4=3" in res.stderr and "{" not in res.stderr
+
+
+def test_cfa_without_model_on_foreign_data_is_one_clear_error(tmp_path):
+    path = tmp_path / "other.csv"
+    pd.DataFrame({"x1": [1, 2, 3, 4], "x2": [2, 3, 4, 5]}).to_csv(path, index=False)
+    res = run("cfa", path)
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1
+    assert res.stderr.startswith("Error: ") and "--model" in res.stderr and str(path) in res.stderr
