@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
     "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
+    "power": "qimscale.cli.power_cmd:power",
+    "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
     "items": "qimscale.cli.items_cmd:items",
 }
 

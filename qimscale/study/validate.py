@@ -699,6 +699,25 @@ def _num(x):
     return f"{x:g}"
 
 
+# --------------------------------------------------------------------------- 10. hypotheses
+
+def step_hypotheses(step: Step, study: Study) -> None:
+    from qimscale.study.hypotheses import NOT_TESTABLE, evaluate_hypotheses
+
+    res = evaluate_hypotheses(study.data, study.hypotheses, instrument=study.inst, min_n=max(study.min_cell, 5))
+    study.results["hypotheses"] = res
+    t = res.rows.copy()
+    step.tables_["hypotheses"] = t
+    step.values.update({"source": res.source, "share_supported": res.share_supported,
+                        "n_testable": int((t["status"] != NOT_TESTABLE).sum()), "n_hypotheses": int(len(t))})
+    step.notes.append("Known groups: Welch t and Hedges' g; criterion and moderation: OLS with HC3 standard errors on "
+                      "standardised scores; Holm's adjustment across the file's hypotheses (" + res.source + ").")
+    step.verdict("hypotheses", res.share_supported,
+                 detail=f"{int((t['status'] == 'supported').sum())} of {step.values['n_testable']} testable "
+                        f"hypotheses supported" + (f"; {int((t['status'] == NOT_TESTABLE).sum())} not testable"
+                                                   if (t["status"] == NOT_TESTABLE).any() else ""))
+
+
 # --------------------------------------------------------------------------- running the study
 
 STEPS = [
@@ -774,6 +793,7 @@ def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=No
     steps = []
     plan = list(STEPS) + [(f"invariance_{g}", f"9. Measurement invariance across {g}",
                            lambda step, st, g=g: step_invariance(step, st, g)) for g in study.groups]
+    plan.append(("hypotheses", "10. Known-groups and criterion hypotheses", step_hypotheses))
     for sid, title, fn in plan:
         if only is not None and sid not in only and sid.split("_")[0] not in only:
             steps.append(Step(sid, title, status="not run", reason="not requested"))
@@ -826,6 +846,10 @@ def methods_paragraph(result: StudyResult, study: Study) -> str:
     if "validity" in ok:
         parts.append("Convergent and discriminant validity were assessed with the average variance extracted "
                      "(≥ .50), the Fornell–Larcker criterion and the HTMT ratio (< .85; Henseler et al. 2015).")
+    if "hypotheses" in ok:
+        parts.append("Pre-stated hypotheses (known groups: Welch t with Hedges' g; criterion and moderation: OLS "
+                     "with HC3 standard errors; Holm-adjusted) were evaluated against the COSMIN criterion of at "
+                     "least 75 % supported (Terwee et al. 2007).")
     inv = [s for s in result.steps if s.id.startswith("invariance_") and s.status == "ok"]
     if inv:
         parts.append("Measurement invariance across " + ", ".join(s.values["group"] for s in inv)
