@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
     "power": "qimscale.cli.power_cmd:power",
     "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
+    "items": "qimscale.cli.items_cmd:items",
 }
 
 

@@ -118,7 +118,9 @@ def test_numbers_equal_the_commands(run, scored, tmp_path):
     for c in rev:
         keyed[c] = 6 - keyed[c]
     keyed_path = tmp_path / "keyed.csv"
-    keyed.to_csv(keyed_path, index=False)
+    # the item columns only: the scored file also holds the scale scores under the factors' names, and a
+    # latent variable named like a data column is an error (as in lavaan; issue 13)
+    keyed[[i.id for i in inst.scored_items()]].to_csv(keyed_path, index=False)
     r = CliRunner().invoke(main, ["cfa", str(keyed_path), "--model", str(model), "--estimator", "WLSMV",
                                   "--ordered", "all", "--missing", "pairwise", "--json"])
     assert r.exit_code == 0, r.output
