@@ -203,11 +203,12 @@ def prepare_study(data: pd.DataFrame, inst, *, groups=(), outcome=None, cluster=
 
 
 def lavaan_model(study: Study, *, second_order: bool = False) -> str:
-    """lavaan syntax of the instrument's declared structure over the scales present."""
-    lines = [f"{s} =~ " + " + ".join(its) for s, its in study.scales.items()]
-    if second_order:
-        lines += [f"{d} =~ " + " + ".join(ss) for d, ss in study.domains.items() if len(ss) >= 2]
-    return "\n".join(lines)
+    """lavaan syntax of the instrument's declared structure over the scales present
+    (:func:`qimscale.instrument.lavaan_model` on the item columns, so factors keep the scale ids)."""
+    from qimscale.instrument import lavaan_model as instrument_model
+
+    return instrument_model(study.inst, order=2 if second_order else 1, kind="competency",
+                            columns=list(study.items.columns), comments=False)
 
 
 # --------------------------------------------------------------------------- helpers
