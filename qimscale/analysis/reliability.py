@@ -978,5 +978,36 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                                                   "average_r", "omega_total", "items")}
         ordered.update(entry)
         out.append(ordered)
+    _merge_repeated_warnings(out)
     return {"scales": out}
+
+
+def _merge_repeated_warnings(entries) -> None:
+    """One warning for a message every scale repeats (e.g. the same rows answering none of the items):
+    ``scale 'a': M`` and ``scale 'b': M`` become ``scales 'a', 'b': M`` in the first scale's list."""
+    import re
+
+    pattern = re.compile(r"^scale '(.+?)': (.*)$", re.S)
+    owners: dict[str, list[str]] = {}
+    for e in entries:
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            if m:
+                owners.setdefault(m.group(2), []).append(m.group(1))
+    shared = {tail: names for tail, names in owners.items() if len(names) > 1}
+    if not shared:
+        return
+    done: set[str] = set()
+    for e in entries:
+        kept = []
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            tail = m.group(2) if m else None
+            if tail in shared:
+                if tail not in done:
+                    done.add(tail)
+                    kept.append("scales " + ", ".join(f"'{n}'" for n in shared[tail]) + f": {tail}")
+                continue
+            kept.append(w)
+        e["warnings"] = kept
 

@@ -11,9 +11,10 @@ from qimscale.cli._common import emit_json, source_name
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--group", "groups", multiple=True, metavar="COL",
-              help="Column to test measurement invariance across (repeatable), e.g. --group country.")
-@click.option("--outcome", metavar="COL", help="Outcome column for the relations step (e.g. qi_performance).")
-@click.option("--cluster", metavar="COL", help="Cluster column (e.g. org_id) for multilevel relations.")
+              help="Column to test measurement invariance across (repeatable), e.g. --group country "
+                   "(default: none).")
+@click.option("--outcome", metavar="COL", help="Outcome column for the relations step, e.g. qi_performance (default: none).")
+@click.option("--cluster", metavar="COL", help="Cluster column, e.g. org_id, for multilevel relations (default: none).")
 @click.option("--hypotheses", type=click.Path(dir_okay=False), metavar="FILE",
               help="Pre-stated hypotheses (default: the bundled analysis/hypotheses.yaml).")
 @click.option("--split-sample", is_flag=True, help="EFA on a random half of the sample, CFA on the other half.")

@@ -148,3 +148,61 @@ def invariance_chart(levels, group) -> dict:
     fig.suptitle(f"Measurement invariance across {group}", fontsize=9)
     fig.tight_layout()
     return _render(fig, f"Change in fit at each invariance level across {group}")
+
+
+def power_curve(result, path=None):
+    """Power against N with ±1.96 MC SE bars, the analytic curve (if any) and the goal line.
+
+    With ``path`` the figure is written there (.png or .svg, atomically); returns the rendered dict.
+    """
+    plt = _plt()
+    rows = result.rows
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.errorbar(rows["n"], rows["power"], yerr=1.96 * rows["mc_se"].fillna(0), fmt="o-", color="#0571b0",
+                capsize=3, label="simulation (±1.96 MC SE)")
+    if result.analytic is not None:
+        ax.plot(result.analytic["n"], result.analytic["power"], "--", color="#ca0020", label="closed form")
+    ax.axhline(result.power_goal, color="grey", linewidth=0.8, linestyle=":")
+    if result.n_required is not None:
+        ax.axvline(result.n_required, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("N per group" if result.settings.get("per_group") else "N")
+    ax.set_ylabel("power")
+    ax.set_title(f"Power: {result.target}", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    out = _render(fig, f"Power curve for {result.target}")
+    if path is not None:
+        from pathlib import Path
+
+        from qimscale.errors import QimscaleError
+        from qimscale.io.writers import AtomicOutputs
+
+        p = Path(path)
+        fmt = p.suffix.lower().lstrip(".")
+        if fmt not in ("png", "svg"):
+            raise QimscaleError(f"{p}: the power curve is written as .png or .svg")
+        with AtomicOutputs() as outputs:
+            tmp, _ = outputs._claim(p)
+            if fmt == "png":
+                tmp.write_bytes(out["png"])
+            else:
+                tmp.write_text(out["svg"], encoding="utf-8")
+    return out
+
+
+def coefficient_plot(coefficients, outcome) -> dict:
+    """Regression coefficients with their confidence intervals (intercept left out)."""
+    plt = _plt()
+    t = coefficients[coefficients["term"] != "Intercept"]
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(t) + 1.2))
+    y = np.arange(len(t))[::-1]
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]], fmt="o",
+                color="#0571b0", capsize=3)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(t["term"], fontsize=8)
+    ax.set_xlabel(f"effect on {outcome} (95% CI)")
+    ax.set_title(f"Predictors of {outcome}", fontsize=9)
+    fig.tight_layout()
+    return _render(fig, f"Coefficients of the model for {outcome} with 95% confidence intervals")

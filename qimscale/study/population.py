@@ -43,22 +43,28 @@ def bundled_analysis_dir() -> Path:
     raise ModelError("the bundled population model was not found; reinstall qimscale or pass --model FILE")
 
 
-def read_population_file(path=None) -> tuple[dict, str]:
-    """Read and check the population YAML; returns ``(spec, display name)``."""
+def read_yaml(path: Path, name: str) -> tuple[object, str]:
+    """Read a study YAML file (UTF-8, with or without a byte-order mark) as ``(data, text)``;
+    every failure is one :class:`~qimscale.errors.ModelError` naming the file (and line)."""
     import yaml
 
-    p = Path(path) if path is not None else bundled_analysis_dir() / BUNDLED_NAME
-    name = str(path) if path is not None else f"bundled {BUNDLED_NAME}"
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        text = Path(path).read_text(encoding="utf-8-sig")
+        return yaml.safe_load(text), text
     except FileNotFoundError:
         raise ModelError(f"{name}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{name}: cannot be read ({exc.__class__.__name__}); save it as UTF-8 text") from None
+        raise ModelError(f"{name}: cannot be read ({type(exc).__name__}); save it as UTF-8 text") from None
     except (yaml.YAMLError, RecursionError) as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" line {where.line + 1}" if where is not None else ""
-        raise ModelError(f"{name}:{line} is not valid YAML") from None
+        mark = getattr(exc, "problem_mark", None)
+        raise ModelError(f"{name}{f', line {mark.line + 1}' if mark else ''}: not valid YAML") from None
+
+
+def read_population_file(path=None) -> tuple[dict, str]:
+    """Read and check the population YAML; returns ``(spec, display name)``."""
+    p = Path(path) if path is not None else bundled_analysis_dir() / BUNDLED_NAME
+    name = str(path) if path is not None else f"bundled {BUNDLED_NAME}"
+    spec, _ = read_yaml(p, name)
     if not isinstance(spec, dict) or spec.get("schema") != SCHEMA:
         raise ModelError(f"{name}: not a population model (expected 'schema: {SCHEMA}')")
     for where, allowed in _KEYS.items():

@@ -195,7 +195,13 @@ def _standardise(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 0 else x - x.mean()
 
 
-def draw(pop: Population, n: int, seed=None) -> tuple[pd.DataFrame, dict]:
+def _exact(rng, counts: dict) -> np.ndarray:
+    labels = np.repeat(np.asarray(list(counts), dtype=object), [int(v) for v in counts.values()])
+    return labels[rng.permutation(labels.size)]
+
+
+def draw(pop: Population, n: int, seed=None, *, group_n: dict | None = None,
+         country_n: dict | None = None, codes_dtype: str = "Int64") -> tuple[pd.DataFrame, dict]:
     """Draw ``n`` respondents from ``pop``.
 
     Parameters
@@ -205,6 +211,12 @@ def draw(pop: Population, n: int, seed=None) -> tuple[pd.DataFrame, dict]:
         Number of respondents (at least 2). Organisations are nested in countries.
     seed : int, numpy Generator or None
         The same seed gives the same data on every machine.
+    group_n, country_n : dict, optional
+        Exact numbers of respondents per group / country (they must sum to ``n``) instead of
+        drawing them from the shares (power analyses fix the design).
+    codes_dtype : {"Int64", "float64"}
+        Item columns as nullable integers (default) or as floats with NaN for a blank (faster,
+        for Monte Carlo loops).
 
     Returns
     -------
@@ -231,8 +243,11 @@ def draw(pop: Population, n: int, seed=None) -> tuple[pd.DataFrame, dict]:
         raise ModelError(f"simulate: n must be at least 2; got {n}")
     n = int(n)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    groups = _shares(rng, pop.groups, n)
-    countries = _shares(rng, pop.countries, n)
+    for name, fixed, known in (("group_n", group_n, pop.groups), ("country_n", country_n, pop.countries)):
+        if fixed is not None and (sum(int(v) for v in fixed.values()) != n or set(fixed) - set(known)):
+            raise ModelError(f"simulate: {name} must name known levels and sum to n = {n}; got {fixed}")
+    groups = _exact(rng, group_n) if group_n is not None else _shares(rng, pop.groups, n)
+    countries = _exact(rng, country_n) if country_n is not None else _shares(rng, pop.countries, n)
     org_country = _allocate(pop.countries, pop.n_orgs)
     org = np.zeros(n, dtype=int)
     for c in pop.countries:  # organisations are nested in countries
@@ -297,7 +312,9 @@ def draw(pop: Population, n: int, seed=None) -> tuple[pd.DataFrame, dict]:
 
     data = pd.DataFrame({"group": groups.astype(str), "country": countries.astype(str), "org": org + 1,
                          "careless": careless})
-    items = pd.DataFrame(codes, columns=pop.items).astype("Int64")
+    items = pd.DataFrame(codes, columns=pop.items)
+    if codes_dtype == "Int64":
+        items = items.astype("Int64")
     data = pd.concat([data, items], axis=1)
     truth = {"factors": pd.DataFrame(scores)}
     return data, truth
