@@ -189,6 +189,18 @@ def test_analysis_layer_closed_forms():
                                              alphas={"a": (0.5, 3)}), d.iloc[0])
 
 
+def test_results_follow_the_protocol():
+    from qimscale._core.result import check_protocol
+
+    d = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [2.0, 2.5, 3.0, 3.5, 5.0]})
+    spec = [{"id": "a", "label": "A", "level": "scale"}, {"id": "b", "label": "B", "level": "domain"}]
+    ref = profile_reference(d, spec, alphas={"a": (0.8, 5), "b": (0.9, 5)})
+    p = respondent_profile(ref, d.iloc[0])
+    check_protocol(ref)
+    check_protocol(p)
+    assert p.low_scales == ["a"] and json.dumps(p.to_dict()) and "A" in p.summary()
+
+
 def test_suppressed_below_min_cell_writes_nothing(scored, tmp_path):
     path, df = scored
     rid = df["qim_id"].iloc[0]
