@@ -68,13 +68,15 @@ def write_pages(files, *, folder: Path | None = None, protect=()) -> list[Path]:
             os.replace(stage / p.name, p)
             moved.append(p)
         return [p for p, _ in files]
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt half way must not leave some pages either
         for p in moved:
             if p.is_dir():
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
-        raise DataError(f"{base}: cannot write: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise DataError(f"{base}: cannot write: {exc.strerror or exc}") from None
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
