@@ -1,0 +1,91 @@
+"""Whole-process timings: what a user waits for at the shell, start-up included.
+
+The in-process rows (``bench_wlsmv.py``, ``bench_reliability.py``) time the
+engines alone; these rows time ``qimscale ...`` as a fresh process (Python
+start-up, imports, reading the CSV, the fit, printing) against R's whole
+process (``Rscript -e 'library(lavaan); cfa(...)'``) on the same data, median
+of 3 runs after one warm-up run. Targets (issue 11): ``qimscale cfa`` WLSMV
+18 items x 1,200 <= 0.6 s and <= 1/2 of R; ``qimscale reliability`` 6 items x
+1,200 <= 0.5 s; ``qimscale --help`` <= 0.3 s (these absolute targets are in
+the ``note``; ``target`` is the ratio to the peer).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks._harness import row, rscript_available
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "reference" / "data" / "wlsmv_ordinal.csv"
+MODEL = ("f1 =~ y1 + y2 + y3 + y4 + y5 + y6\n"
+         "f2 =~ y7 + y8 + y9 + y10 + y11 + y12\n"
+         "f3 =~ y13 + y14 + y15 + y16 + y17 + y18")
+ITEMS6 = "y1,y2,y3,y4,y5,y6"
+
+
+def _qimscale() -> list[str]:
+    exe = Path(sys.executable).with_name("qimscale")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "qimscale"]
+
+
+def whole_process(cmd: list[str], *, repeat: int = 3, warmup: int = 1) -> float:
+    """Median wall-clock seconds of ``repeat`` runs of ``cmd`` (after ``warmup`` runs)."""
+    times = []
+    for i in range(warmup + repeat):
+        t0 = time.perf_counter()
+        res = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+        elapsed = time.perf_counter() - t0
+        if res.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {res.stderr.decode()[-500:]}")
+        if i >= warmup:
+            times.append(elapsed)
+    return statistics.median(times)
+
+
+def run() -> list[dict]:
+    q = _qimscale()
+    rows = []
+    have_r = shutil.which("Rscript") is not None
+
+    # 1. qimscale cfa, WLSMV, 18 items x 1,200 vs Rscript loading lavaan and fitting
+    t = whole_process(q + ["cfa", str(DATA), "--model", MODEL, "--ordered", "all", "--json"])
+    r = None
+    if have_r and rscript_available(("lavaan",)):
+        r_model = MODEL.replace("\n", "\\n")
+        r = whole_process(["Rscript", "-e",
+                           "suppressPackageStartupMessages(library(lavaan)); "
+                           f"d <- read.csv('{DATA.as_posix()}'); "
+                           f"f <- cfa('{r_model}', data = d, ordered = paste0('y', 1:18), estimator = 'WLSMV'); "
+                           "print(fitMeasures(f, c('chisq.scaled', 'cfi.scaled', 'rmsea.scaled')))"])
+    rows.append(row("whole process: cfa WLSMV 18 items x 1200", t, "Rscript lavaan::cfa", r, target=0.5,
+                    note=f"target also <= 0.6 s: {'met' if t <= 0.6 else 'NOT met'}"))
+
+    # 2. qimscale reliability, 6 items x 1,200 vs Rscript loading psych and running alpha
+    t = whole_process(q + ["reliability", str(DATA), "--items", ITEMS6, "--json"])
+    r = None
+    if have_r and rscript_available(("psych",)):
+        r = whole_process(["Rscript", "-e",
+                           "suppressPackageStartupMessages(library(psych)); "
+                           f"d <- read.csv('{DATA.as_posix()}'); "
+                           "print(alpha(d[, 1:6], warnings = FALSE)$total)"])
+    rows.append(row("whole process: reliability 6 items x 1200", t, "Rscript psych::alpha", r,
+                    note=f"target <= 0.5 s: {'met' if t <= 0.5 else 'NOT met'}"))
+
+    # 3. qimscale --help (no peer; the absolute target)
+    t = whole_process(q + ["--help"])
+    base = whole_process([sys.executable, "-c", "pass"])
+    rows.append(row("whole process: qimscale --help", t, "python -c pass", base,
+                    note=f"target <= 0.3 s: {'met' if t <= 0.3 else 'NOT met'}"))
+    return rows
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from benchmarks._harness import render
+
+    print(render(run()))
