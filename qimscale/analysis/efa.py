@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from qimscale._core.linalg import is_positive_definite
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.reliability import smc  # re-exported: psych::smc, also the EFA start
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
@@ -398,11 +399,11 @@ def _fit_factors(corr, n_factors, method, n_obs, max_iter, min_err, smc_start, w
             vals, vecs = _top_eig(R - np.diag(psi), nf)
             L = vecs * np.sqrt(np.maximum(vals, 0.0))
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                start_fn = _ml_fn(np.maximum(start, 0.005), R, nf)
-            # psych::fa stops: "L-BFGS-B needs finite values of 'fn'". Not for parallel analysis's
-            # resampled matrices (warn=False), which must not stop the run.
-            if warn and not np.isfinite(start_fn):
+            # psych::fa stops: "L-BFGS-B needs finite values of 'fn'" (log of a zero eigenvalue).
+            # Decided here with the package's tolerance, not by whether log() of an eigenvalue of
+            # +-1e-17 is finite (that depends on the CPU's BLAS kernel). Not for parallel
+            # analysis's resampled matrices (warn=False), which must not stop the run.
+            if warn and not is_positive_definite(R):
                 raise DataError("ML factoring needs a positive definite correlation matrix, and this one is "
                                 "singular (an item is a linear combination of others, or fewer respondents "
                                 "than items); drop redundant items, collect more data or use method='minres'")

@@ -7,6 +7,7 @@ import pandas as pd
 
 from qimscale.errors import DataError, ModelError
 
+from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from .._threads import single_thread_blas
 from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
@@ -281,12 +282,19 @@ class CFA:
             for lab, X in zip(labels, Xs):
                 _check_variances(np.nanvar(X, axis=0), probe.ov, lab)
             patterns = [Patterns(X) for X in Xs]
+            singular = DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
+                                 "number of variables, or variables that are linear combinations of "
+                                 f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)")
+            # Decided before EM and after it with the package's tolerance, never by whether a
+            # BLAS solve happened to raise on an exactly singular block (that depends on the CPU).
+            if any(X.shape[0] < len(probe.ov) for X in Xs):
+                raise singular
             try:
                 h1 = [em_saturated(pat) for pat in patterns]
-            except np.linalg.LinAlgError as exc:
-                raise DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
-                                "number of variables, or variables that are linear combinations of "
-                                f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)") from exc
+            except np.linalg.LinAlgError as exc:  # an exactly singular block met inside EM
+                raise singular from exc
+            if not all(is_positive_definite(S) for S, _ in h1):
+                raise singular
             groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
             fiml = True
         else:
@@ -327,8 +335,8 @@ def _check_sample_cov(gd, names, label):
     """DataError when the sample covariance matrix cannot be inverted (constant or collinear items)."""
     where = "" if label is None else f" in group {label!r}"
     _check_variances(np.diag(gd.cov), names, label)
-    w = np.linalg.eigvalsh(gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov))))
-    if w[0] < 1e-10:
+    corr = gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov)))
+    if not is_positive_definite(corr, rtol=STRICT_RTOL):
         raise DataError(f"the sample covariance matrix{where} is not positive definite (N = {gd.n}): some "
                         "items are linear combinations of others, or there are fewer cases than items")
 

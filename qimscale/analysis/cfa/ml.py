@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from qimscale._core.linalg import is_positive_definite
+
 from .model import RAMModel
 
 __all__ = ["GroupData", "group_data", "MLObjective", "minimize", "OptimResult"]
@@ -90,8 +92,7 @@ class MLObjective:
         self.weights = np.array([g.n / self.ntotal for g in groups])
         self.logdetS = []
         for g in groups:
-            sign, ld = np.linalg.slogdet(g.cov)
-            self.logdetS.append(ld if sign > 0 else np.nan)
+            self.logdetS.append(np.linalg.slogdet(g.cov)[1] if is_positive_definite(g.cov) else np.nan)
 
     def group_values(self, theta):
         """Per-group ``fx_g`` (without the ``n_g/N`` weight); ``inf`` when Sigma is not PD."""

@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.linalg import (STRICT_RTOL, is_positive_definite, is_positive_semidefinite,
+                                   is_singular, zero_tolerance)
 from qimscale.errors import ModelError
 
 from .._threads import blas1
@@ -175,11 +177,11 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         else:
             H = H_exp
         self._H = H
-        try:
-            Hinv = np.linalg.inv(H)
-        except np.linalg.LinAlgError:
+        if is_singular(H, scale=True):
             Hinv = np.full_like(H, np.nan)
             self.warnings_.append("the information matrix is singular; standard errors are not available")
+        else:
+            Hinv = np.linalg.inv(H)
         self._scores = None
         if estimator == "MLR":
             scores = self._casewise_scores(model, objective, self.theta_)
@@ -205,7 +207,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             k = int(zero[0])
         else:
             w, V = np.linalg.eigh(H / np.outer(d, d))
-            if not (w.size and w[0] < 1e-10):
+            if not (w.size and w[0] < zero_tolerance(w, STRICT_RTOL)):
                 return
             k = int(np.argmax(np.abs(V[:, 0])))
         raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
@@ -234,10 +236,10 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             grp = f" in group {g + 1}" if pt.ngroups > 1 else ""
             if self.model_.m:
                 psi = C[self.model_.p:, self.model_.p:]
-                if np.linalg.eigvalsh(psi)[0] < -1e-10:
+                if not is_positive_semidefinite(psi, rtol=STRICT_RTOL):
                     self.warnings_.append(f"the covariance matrix of the latent variables is not positive "
                                           f"definite{grp}")
-            if np.linalg.eigvalsh(C[:self.model_.p, :self.model_.p])[0] <= 0:
+            if not is_positive_definite(C[:self.model_.p, :self.model_.p]):
                 self.warnings_.append(f"the model-implied covariance matrix is not positive definite{grp}")
 
     # ------------------------------------------------------------------ helpers

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.linalg import is_positive_semidefinite, is_singular
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
@@ -513,11 +514,10 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
             WJ = (c_list[g] * w_list[g])[:, None] * J
             H += J.T @ WJ
             grad += WJ.T @ e
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
+        if is_singular(H, scale=True):
             raise ModelError("the model is not identified: the DWLS information matrix is "
-                             "singular (check factor scaling and equality constraints)") from None
+                             "singular (check factor scaling and equality constraints)")
+        step = np.linalg.solve(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
@@ -818,10 +818,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
     E = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, deltas, w_list))
-    try:
-        E_inv = np.linalg.inv(E)
-    except np.linalg.LinAlgError:
-        raise ModelError("the model is not identified (singular information matrix)") from None
+    if is_singular(E, scale=True):
+        raise ModelError("the model is not identified (singular information matrix)")
+    E_inv = np.linalg.inv(E)
     Bm = sum(f * ((w[:, None] * D).T @ st.gamma @ (w[:, None] * D))
              for f, D, w, st in zip(fg, deltas, w_list, stats_list))
     # lavaan divides by N - G for categorical data (as for Wishart likelihoods)
@@ -902,7 +901,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"negative residual variance of the latent response of {bad}{where} "
                          "(Heywood case): the model may be misspecified")
-        if np.any(np.linalg.eigvalsh(P) < 0):
+        if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
                          + (f" in group '{labels[g]}'" if G > 1 else ""))
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,

@@ -56,6 +56,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from qimscale._core.linalg import is_positive_definite
+
 from .fit_indices import cfi, rmsea, rmsea_ci, tli
 
 __all__ = ["ROBUST_KEYS", "catml_robust_indices"]
@@ -143,12 +145,12 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
     XGX = np.zeros_like(E_inv)
     for g, st in enumerate(stats_list):
         R = np.asarray(st.cor, dtype=float)
-        if np.linalg.eigvalsh(R).min() < tol:
+        if not is_positive_definite(R, rtol=tol):
             return _nan_result()
         S = om.implied_cor(theta, g)
-        sign_s, logdet_s = np.linalg.slogdet(S)
-        if sign_s <= 0 or np.linalg.eigvalsh(S).min() <= 0:
+        if not is_positive_definite(S):
             return _nan_result()
+        logdet_s = np.linalg.slogdet(S)[1]
         logdet_r = np.linalg.slogdet(R)[1]
         X3 += ng[g] * (logdet_s - logdet_r + np.trace(np.linalg.solve(S, R)) - p)
         X3b += -ng[g] * logdet_r
