@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
@@ -190,7 +191,7 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
     from qimscale.analysis.reliability import item_matrix
 
     if method not in METHODS:
-        raise DataError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        check_option("method", method, METHODS, "correlation", error=DataError)
     mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="corr")
     x, names = mat.x, mat.items

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from qimscale._core.checks import check_option, numeric_matrix
 from qimscale._core.linalg import is_positive_definite
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.reliability import smc  # re-exported: psych::smc, also the EFA start
@@ -63,16 +64,14 @@ _EPS = np.finfo(float).eps
 
 
 def check_choice(name: str, value, choices) -> None:
-    """Raise the house-style error when ``value`` is not one of ``choices``.
+    """Raise the house-style error when ``value`` is not one of ``choices`` (:func:`~qimscale._core.checks.check_option`).
 
     Raises
     ------
     ModelError
         ``The 'name' parameter of efa must be one of {...}. Got 'value' instead.``
     """
-    if value not in choices:
-        raise ModelError(f"The {name!r} parameter of efa must be one of {{{', '.join(choices)}}}. "
-                         f"Got {value!r} instead.")
+    check_option(name, value, choices, "efa")
 
 
 def check_n_obs(n_obs) -> int | None:
@@ -150,28 +149,18 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
         Non-numeric or duplicated columns, infinite values, constant items,
         or pairs of items never answered together (the correlation would be undefined).
     """
-    if isinstance(data, pd.DataFrame):
-        names = [str(c) for c in data.columns] if items is None else list(items)
-        twice = sorted({nm for nm in names if names.count(nm) > 1})
-        if twice:
-            raise DataError(f"column name(s) {', '.join(map(repr, twice))} appear more than once; "
-                            "give every item its own name")
-        bad = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
-        if bad:
-            raise DataError(f"EFA needs numeric item responses; column(s) {', '.join(map(repr, bad))} "
-                            "are not numeric. Score or recode them first.")
-        x = data.to_numpy(dtype=float, na_value=np.nan)
-    else:
+    if not isinstance(data, pd.DataFrame):
         x = np.asarray(data, dtype=float)
-        names = list(items) if items is not None else [f"V{i + 1}" for i in range(x.shape[1])]
-    if x.ndim != 2 or x.shape[1] < 2:
-        raise DataError(f"EFA needs at least 2 item columns; got shape {x.shape}")
-    if len(names) != x.shape[1]:
-        raise DataError(f"{len(names)} item name(s) for {x.shape[1]} columns; give one name per column")
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise DataError(f"item {names[c]!r}, data row {r + 1} holds an infinite value ({x[r, c]:g}); "
-                        "use an empty cell (NaN) for a missing answer")
+        if x.ndim != 2:
+            raise DataError(f"EFA needs at least 2 item columns; got shape {x.shape}")
+        data = pd.DataFrame(x, columns=list(items) if items is not None and len(items) == x.shape[1]
+                            else [f"V{i + 1}" for i in range(x.shape[1])])
+    names = [str(c) for c in data.columns] if items is None else list(items)
+    if data.shape[1] < 2:
+        raise DataError(f"EFA needs at least 2 item columns; got shape {data.shape}")
+    if len(names) != data.shape[1]:
+        raise DataError(f"{len(names)} item name(s) for {data.shape[1]} columns; give one name per column")
+    x = numeric_matrix(data)   # names every bad cell: row, column, value (qimscale._core.checks)
     n = x.shape[0]
     np_obs = _pairwise_counts(x)
     sd = np.nanstd(x, axis=0)

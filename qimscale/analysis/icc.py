@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.checks import numeric_matrix, spreadsheet_row
 from qimscale.errors import DataError
 
 __all__ = ["ICCResult", "icc"]
@@ -56,15 +57,6 @@ class ICCResult:
                 "warnings": list(self.warnings)}
 
 
-def _check_numeric(col: pd.Series, name, where: str) -> None:
-    if not pd.api.types.is_numeric_dtype(col):
-        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"icc: column '{name}' is not numeric: {where} {pos + 1} holds "
-                            f"{col.iloc[pos]!r}; recode it as a number")
-
-
 def _wide(data, subject, rater, value, columns):
     if subject is None and rater is None and value is None:
         if columns is None:
@@ -78,12 +70,12 @@ def _wide(data, subject, rater, value, columns):
     for col in (subject, rater, value):
         if col not in data.columns:
             raise DataError(f"icc: column '{col}' not found in the data")
-    _check_numeric(data[value], value, "data row")
+    numeric_matrix(data, [value], context="icc")   # rows named as in the long file
     dup = data.duplicated([subject, rater], keep=False)
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"icc: subject {data[subject].iloc[pos]!r} has more than one value for "
-                        f"{rater} {data[rater].iloc[pos]!r} (data row {pos + 1}); keep one row per "
+                        f"{rater} {data[rater].iloc[pos]!r} (row {spreadsheet_row(pos)}); keep one row per "
                         "subject and rater/occasion")
     wide = data.pivot(index=subject, columns=rater, values=value)
     return wide, []
@@ -161,13 +153,7 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     if twice:
         raise DataError(f"icc: column(s) {', '.join(map(repr, twice))} appear more than once; "
                         "give every rater/occasion its own column")
-    for col in wide.columns:
-        _check_numeric(wide[col], col, "row")
-    x = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise DataError(f"icc: column '{wide.columns[c]}' row {r + 1} holds an infinite value; "
-                        "use an empty cell for a missing rating")
+    x = numeric_matrix(wide, context="icc")
     incomplete = np.isnan(x).any(axis=1)
     if incomplete.any():
         msgs.append(f"icc: {int(incomplete.sum())} subject(s) with a missing rating were dropped "

@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from qimscale.analysis._threads import single_thread_blas
+from qimscale._core.checks import check_option, numeric_matrix, spreadsheet_row
 from qimscale.errors import DataError
 
 __all__ = [
@@ -140,7 +141,7 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     (['a', 'b'], (3, 2))
     """
     if missing not in _MISSING:
-        raise DataError(f"missing must be one of {', '.join(_MISSING)}; got {missing!r}")
+        check_option("missing", missing, _MISSING, "reliability", error=DataError)
     if not isinstance(data, pd.DataFrame):
         arr = np.asarray(data)
         if arr.ndim != 2:
@@ -149,44 +150,7 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     if items is None:
         items = list(data.columns)
     items = list(items)
-    twice = sorted({str(i) for i in items if items.count(i) > 1})
-    if twice:
-        raise DataError(f"{context}: item(s) {', '.join(map(repr, twice))} listed more than once; list each item once")
-    absent = [i for i in items if i not in data.columns]
-    if absent:
-        raise DataError(f"{context}: column(s) {', '.join(map(repr, absent))} not found in the data")
-    cols = []
-    for it in items:
-        col = data[it]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-            conv = pd.to_numeric(col, errors="coerce")
-            bad = conv.isna() & col.notna()
-            if bad.any():
-                pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"{context}: column '{it}' is not numeric: data row {pos + 1} holds {col.iloc[pos]!r}. "
-                    "Recode the answers to numbers (for example with 'qimscale score') or leave this "
-                    "column out of the item list."
-                )
-            col = conv
-        cols.append(col.to_numpy(dtype=float, na_value=np.nan))
-    x = np.column_stack(cols) if cols else np.empty((len(data), 0))
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise DataError(f"{context}: column '{items[c]}' data row {r + 1} holds an infinite value ({x[r, c]:g}); "
-                        "use an empty cell for a missing answer")
-    if key_range is not None:
-        lo, hi = key_range
-        bad = (x < lo) | (x > hi)
-        if bad.any():
-            rr, cc = np.nonzero(bad)
-            shown = "; ".join(f"column '{items[c]}' data row {r + 1} holds {x[r, c]:g}"
-                              for r, c in list(zip(rr, cc))[:5])
-            raise DataError(
-                f"{context}: {int(bad.sum())} value(s) lie outside the response range {lo:g}-{hi:g} ({shown}"
-                f"{' ...' if bad.sum() > 5 else ''}). Recode missing-value codes to empty cells (qimscale "
-                "score does this) or correct --min/--max."
-            )
+    x = numeric_matrix(data, items, context=context, value_range=key_range)
     msgs: list[str] = []
     rows = np.arange(x.shape[0])
     n_answering = int(np.sum(~np.all(np.isnan(x), axis=1)))
@@ -225,8 +189,8 @@ def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
     empty = np.all(np.isnan(x), axis=1)
     if empty.any():
         where = np.flatnonzero(empty)
-        shown = ", ".join(str(i + 1) for i in where[:10]) + (" ..." if where.size > 10 else "")
-        msgs.append(f"{context}: {where.size} row(s) answer none of the items (data rows {shown}); they "
+        shown = ", ".join(str(spreadsheet_row(i)) for i in where[:10]) + (" ..." if where.size > 10 else "")
+        msgs.append(f"{context}: {where.size} row(s) answer none of the items (rows {shown}); they "
                     "were excluded, so n counts only respondents with at least one answer. Remove these "
                     "rows from the file to silence this warning.")
         x, rows = x[~empty], rows[~empty]
@@ -789,7 +753,7 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     {'item': ['a', 'b', 'c', 'd'], 'r_drop': [0.977, 0.825, 0.877, 0.977]}
     """
     if ci not in _CI:
-        raise DataError(f"ci must be one of {', '.join(_CI)}; got {ci!r}")
+        check_option("ci", ci, _CI, "alpha", error=DataError)
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
     with single_thread_blas():
