@@ -5,41 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from qimscale.errors import DataError, ModelError
 
-from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from .._threads import single_thread_blas
 from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
 from .partable import GROUP_EQUAL_TYPES, build_partable
 from .starts import start_values
-from .syntax import parse_model
+from .syntax import parse_model, read_model_text
 
 __all__ = ["CFA", "cfa", "sem", "read_model_text"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = ("listwise", "fiml", "pairwise")
-
-
-def read_model_text(model: str) -> str:
-    """Return model syntax: ``model`` itself, or the contents of the file it names.
-
-    Raises
-    ------
-    ModelError
-        ``model`` has no lavaan operator and is not an existing file.
-    """
-    from pathlib import Path
-
-    if not isinstance(model, str):
-        raise ModelError("the model must be lavaan syntax (a string) or the path of a file holding it")
-    if "\n" not in model and not any(op in model for op in ("=~", "~", ":=")):
-        path = Path(model.strip())
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-        raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
-    return model
 
 
 class CFA:

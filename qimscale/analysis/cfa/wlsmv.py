@@ -66,6 +66,7 @@ from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import encode_ordinal, ordinal_stage1
 from .partable import build_partable
+from .syntax import read_model_text
 from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -289,7 +290,7 @@ class WLSMVResult:
         ``self`` must be the more restricted model. Returns ``(statistic, df)``
         as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
         """
-        from .wlsmv_invariance import lrt_satorra2000
+        from .wlsmv_lrt import lrt_satorra2000
 
         out = lrt_satorra2000(other, self)
         return out["chisq_diff"], out["df_diff"]
@@ -931,8 +932,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
-    from .fit import read_model_text as _read_model
-
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -949,6 +948,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
+    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
                      group_equal=geq if spec.group else (), group_partial=partial,
                      std_lv=bool(spec.std_lv), missing=spec_missing)
