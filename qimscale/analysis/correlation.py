@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale._core.checks import check_option
+from qimscale.analysis.items import item_matrix
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
@@ -188,8 +189,6 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
     >>> correlation(df, method="spearman").matrix[0, 1]
     np.float64(0.8)
     """
-    from qimscale.analysis.reliability import item_matrix
-
     if method not in METHODS:
         check_option("method", method, METHODS, "correlation", error=DataError)
     mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from qimscale._core.linalg import is_positive_definite, is_singular
-from qimscale.analysis.efa import as_correlation
+from qimscale.analysis.factoring import as_correlation
 from qimscale.errors import DataError
 
 __all__ = ["KMOResult", "BartlettResult", "FactorabilityResult", "kmo", "bartlett_sphericity", "factorability"]

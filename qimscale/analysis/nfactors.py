@@ -36,7 +36,7 @@ import pandas as pd
 
 from qimscale._core.linalg import zero_tolerance
 from qimscale.analysis._threads import single_thread_blas
-from qimscale.analysis.efa import as_correlation, check_choice, check_n_obs, fit_factors
+from qimscale.analysis.factoring import as_correlation, check_choice, check_n_obs, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",

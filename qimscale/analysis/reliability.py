@@ -46,12 +46,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.checks import check_option
 from qimscale.analysis._threads import single_thread_blas
-from qimscale._core.checks import check_option, numeric_matrix, spreadsheet_row
+# the item validator and the pairwise moments live in leaf modules (omega, split-half,
+# correlation and EFA use them too); their names stay importable from here
+from qimscale.analysis.items import ItemMatrix, item_matrix  # noqa: F401
+from qimscale.analysis.moments import check_pairs_defined, cov2cor, pairwise_cov, smc
+from qimscale.analysis.omega import omega_total
+from qimscale.analysis.splithalf import split_half as _split_half
 from qimscale.errors import DataError
 
 __all__ = [
     "AlphaResult",
+    "ItemMatrix",
     "alpha",
     "feldt_ci",
     "item_matrix",
@@ -62,247 +69,8 @@ __all__ = [
     "smc",
 ]
 
-_MISSING = ("pairwise", "listwise")
 _MOMENT_CELLS = 4_000_000   # largest block of per-row moment columns held at once (32 MB)
 _CI = ("feldt", "bootstrap", "bca", "percentile")
-
-
-# --------------------------------------------------------------------------- input checks
-
-@dataclass
-class ItemMatrix:
-    """Validated item scores.
-
-    Attributes
-    ----------
-    x : ndarray of shape (n, k)
-        Scores as floats; ``NaN`` marks a missing answer.
-    items : list of str
-        Column names, in order.
-    rows : ndarray of int
-        Positions (0-based) of the kept rows in the input.
-    warnings : list of str
-        What was dropped and why.
-    """
-
-    x: np.ndarray
-    items: list[str]
-    rows: np.ndarray
-    warnings: list[str] = field(default_factory=list)
-
-
-def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
-                drop_constant: bool = True, missing: str = "pairwise",
-                keys: Sequence[str] | None = None, key_range: tuple[float, float] | None = None,
-                context: str = "scale") -> ItemMatrix:
-    """Check item scores and return them as a float matrix.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame or array-like of shape (n, k)
-        One row per respondent, one column per item.
-    items : sequence of str, optional
-        Columns of ``data`` to use (default: all).
-    min_items : int, default 2
-        Fewest usable items; fewer raise :class:`~qimscale.errors.DataError`.
-    drop_constant : bool, default True
-        Leave out (with a warning) items with a single observed value or no
-        answers, as ``psych::alpha`` does; with ``False`` they raise.
-    missing : {"pairwise", "listwise"}
-        ``"listwise"`` keeps only rows that answer every item.
-    keys : sequence of str, optional
-        Items to reverse-key as ``min + max - x``.
-    key_range : (min, max), optional
-        Response range, used to reverse-key ``keys``; when given, every value
-        must lie inside it. Default: the smallest and largest value observed
-        over all the (kept) items, psych's convention.
-    context : str
-        Name used in messages (e.g. ``"scale 'lead'"``).
-
-    Returns
-    -------
-    ItemMatrix
-        ``x`` (n × k floats with NaN, reverse-keyed), ``items``, kept
-        ``rows`` and ``warnings``.
-
-    Raises
-    ------
-    DataError
-        A column that is not numeric (naming the first offending row and
-        value), a column not found, fewer than ``min_items`` usable items, or
-        no rows left, a reverse-keyed item that is not among the items, an
-        infinite value, or a value outside ``key_range``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> m = item_matrix(pd.DataFrame({"a": [1, 2, None], "b": [2, 2, 3], "c": [None, None, None]}))
-    >>> m.items, m.x.shape
-    (['a', 'b'], (3, 2))
-    """
-    if missing not in _MISSING:
-        check_option("missing", missing, _MISSING, "reliability", error=DataError)
-    if not isinstance(data, pd.DataFrame):
-        arr = np.asarray(data)
-        if arr.ndim != 2:
-            raise DataError(f"{context}: item data must be a 2-D table (respondents × items); got shape {arr.shape}")
-        data = pd.DataFrame(arr, columns=[f"V{j + 1}" for j in range(arr.shape[1])])
-    if items is None:
-        items = list(data.columns)
-    items = list(items)
-    x = numeric_matrix(data, items, context=context, value_range=key_range)
-    msgs: list[str] = []
-    rows = np.arange(x.shape[0])
-    n_answering = int(np.sum(~np.all(np.isnan(x), axis=1)))
-    if x.shape[1] and n_answering < 3:   # before the per-item checks, which would call every item constant
-        raise DataError(f"{context}: only {n_answering} usable row(s); at least 3 respondents are needed")
-
-    keep = np.ones(x.shape[1], dtype=bool)
-    for j, it in enumerate(items):
-        obs = x[:, j][~np.isnan(x[:, j])]
-        if obs.size == 0:
-            why = "has no answers"
-        elif np.all(obs == obs[0]):
-            why = f"has a single observed value ({obs[0]:g}) in all {obs.size} answers, so it carries no information"
-        else:
-            continue
-        if not drop_constant:
-            raise DataError(f"{context}: item '{it}' {why}; remove it from the item list")
-        keep[j] = False
-        msgs.append(f"{context}: item '{it}' {why}; it was left out (as psych::alpha does). "
-                    "Remove it from the scale definition to silence this warning.")
-    unknown = [kk for kk in (keys or []) if kk not in items]
-    if unknown:
-        raise DataError(f"{context}: reverse-keyed item(s) {', '.join(map(str, unknown))} are not among the items")
-    x = x[:, keep]
-    items = [str(it) for it, kp in zip(items, keep) if kp]
-    flip = [items.index(str(kk)) for kk in (keys or []) if str(kk) in items]
-    if flip:
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        x[:, flip] = lo + hi - x[:, flip]
-
-    if x.shape[1] < min_items:
-        raise DataError(
-            f"{context}: {x.shape[1]} usable item(s) ({', '.join(items) or 'none'}); at least {min_items} "
-            "are needed. Add items with --items/--scale."
-        )
-    empty = np.all(np.isnan(x), axis=1)
-    if empty.any():
-        where = np.flatnonzero(empty)
-        shown = ", ".join(str(spreadsheet_row(i)) for i in where[:10]) + (" ..." if where.size > 10 else "")
-        msgs.append(f"{context}: {where.size} row(s) answer none of the items (rows {shown}); they "
-                    "were excluded, so n counts only respondents with at least one answer. Remove these "
-                    "rows from the file to silence this warning.")
-        x, rows = x[~empty], rows[~empty]
-    if missing == "listwise":
-        complete = ~np.any(np.isnan(x), axis=1)
-        if not complete.all():
-            msgs.append(f"{context}: missing='listwise' dropped {int((~complete).sum())} incomplete row(s).")
-        x, rows = x[complete], rows[complete]
-    if x.shape[0] < 3:
-        raise DataError(f"{context}: only {x.shape[0]} usable row(s); at least 3 respondents are needed")
-    return ItemMatrix(x, items, rows, msgs)
-
-
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n, k)
-        Scores, NaN for missing.
-
-    Returns
-    -------
-    ndarray of shape (k, k)
-        Each entry uses the rows answering both items (its own means); NaN
-        where fewer than 2 rows do.
-
-    Examples
-    --------
-    >>> pairwise_cov(np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])).round(4)
-    array([[1.6667, 1.8333],
-           [1.8333, 2.3333]])
-    """
-    m = ~np.isnan(x)
-    if m.all():
-        return np.cov(x, rowvar=False)
-    k = x.shape[1]
-    z = np.concatenate([np.where(m, x, 0.0), m.astype(float)], axis=1)
-    g = z.T @ z                          # one symmetric product holds every pairwise moment
-    sab, sa, n = g[:k, :k], g[:k, k:], g[k:, k:]   # sa[j, l] = sum of x_j over rows answering j and l
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = (sab - sa * sa.T / n) / (n - 1)
-    c[n < 2] = np.nan
-    return c
-
-
-def cov2cor(c: np.ndarray) -> np.ndarray:
-    """Rescale a covariance matrix to correlations (unit diagonal), as R's ``cov2cor``.
-
-    Examples
-    --------
-    >>> cov2cor(np.array([[4.0, 2.0], [2.0, 9.0]])).round(4)
-    array([[1.    , 0.3333],
-           [0.3333, 1.    ]])
-    """
-    d = 1.0 / np.sqrt(np.diag(c))
-    r = c * d[:, None] * d[None, :]
-    np.fill_diagonal(r, 1.0)
-    return r
-
-
-def check_pairs_defined(c: np.ndarray, items: Sequence[str], context: str) -> None:
-    """Raise if a pairwise covariance is undefined (NaN).
-
-    Parameters
-    ----------
-    c : ndarray of shape (k, k)
-        Output of :func:`pairwise_cov`.
-    items : sequence of str
-        Item names, for the message.
-    context : str
-        Command name that starts the message.
-
-    Raises
-    ------
-    DataError
-        Naming the first pair answered together by fewer than 2 respondents.
-    """
-    if np.isnan(c).any():
-        j, l = np.argwhere(np.isnan(c))[0]
-        raise DataError(f"{context}: items '{items[j]}' and '{items[l]}' are answered together by fewer "
-                        "than 2 respondents, so their covariance is undefined; use more data or drop one "
-                        "of them")
-
-
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations of each variable on all the others.
-
-    Matches ``psych::smc(R)`` for a complete correlation matrix: ``1 -
-    1/diag(R⁺)`` with the Moore–Penrose inverse, values clamped to [0, 1].
-
-    Parameters
-    ----------
-    r : ndarray of shape (k, k)
-        Correlation matrix.
-
-    Returns
-    -------
-    ndarray of shape (k,)
-        The SMC of each variable.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> smc(np.array([[1.0, 0.5], [0.5, 1.0]]))
-    array([0.25, 0.25])
-    """
-    r = np.asarray(r, dtype=float)
-    # psych::Pinv: SVD pseudo-inverse, singular values below sqrt(eps) * largest dropped
-    inv = np.linalg.pinv(r, rcond=math.sqrt(np.finfo(float).eps), hermitian=True)
-    out = 1.0 - 1.0 / np.diag(inv)
-    return np.clip(out, 0.0, 1.0)
 
 
 def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
@@ -905,8 +673,6 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
         entry["omega_total"] = None
         keys = [kk for kk in (reverse.get(name) or []) if kk in res.items]   # alpha may have dropped some
         if omega and res.k >= 3:
-            from qimscale.analysis.omega import omega_total
-
             try:
                 sub = item_matrix(data, res.items, drop_constant=False, keys=keys, key_range=ranges.get(name),
                                   context="omega")
@@ -914,8 +680,6 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
             except Exception as exc:  # noqa: BLE001 - ω is an extra; alpha stands on its own
                 entry["warnings"].append(f"scale '{name}': omega total could not be computed ({exc})")
         if split_half and res.k >= 3:
-            from qimscale.analysis.splithalf import split_half as _split_half
-
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
                 sh = _split_half(data, res.items, keys=keys, key_range=ranges.get(name), missing=missing,
