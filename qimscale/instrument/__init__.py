@@ -15,7 +15,7 @@ or ``cli``.
 'leadership'
 """
 
-from qimscale.instrument.loader import bundled_path, load_instrument
+from qimscale.instrument.loader import bundled_path, load_instrument, validate_instrument
 from qimscale.instrument.model import (
     FORMS,
     BackgroundField,
@@ -28,7 +28,7 @@ from qimscale.instrument.model import (
     ResponseScale,
     Scale,
 )
-from qimscale.instrument.validation import Problem, validate_instrument
+from qimscale.instrument.validation import Problem
 
 __all__ = [
     "FORMS",
