@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.distributions import chi2_sf
 from qimscale._core.linalg import is_positive_definite, is_singular
 from qimscale.analysis.factoring import as_correlation
 from qimscale.errors import DataError
@@ -184,7 +184,7 @@ def bartlett_sphericity(data, n_obs=None) -> BartlettResult:
     logdet = float(np.linalg.slogdet(R)[1])
     chisq = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     df = p * (p - 1) / 2
-    return BartlettResult(chisq, float(df), float(stats.chi2.sf(chisq, df)), int(n))
+    return BartlettResult(chisq, float(df), float(chi2_sf(chisq, df)), int(n))
 
 
 def factorability(data, n_obs=None) -> FactorabilityResult:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qimscale._core.checks import numeric_matrix, spreadsheet_row
+from qimscale._core.distributions import f_ppf, f_sf
 from qimscale.errors import DataError
 
 __all__ = ["ICCResult", "icc"]
@@ -183,19 +183,19 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     icc3k = (msb - mse) / msb
     f11, df11n, df11d = msb / msw, n - 1, n * (k - 1)
     f21, df21n, df21d = msb / mse, n - 1, (n - 1) * (k - 1)
-    p11 = stats.f.sf(f11, df11n, df11d)
-    p21 = stats.f.sf(f21, df21n, df21d)
+    p11 = f_sf(f11, df11n, df11d)
+    p21 = f_sf(f21, df21n, df21d)
     a = 1.0 - conf_level
-    f1l = f11 / stats.f.ppf(1 - a / 2, df11n, df11d)
-    f1u = f11 * stats.f.ppf(1 - a / 2, df11d, df11n)
-    f3l = f21 / stats.f.ppf(1 - a / 2, df21n, df21d)
-    f3u = f21 * stats.f.ppf(1 - a / 2, df21d, df21n)
+    f1l = f11 / f_ppf(1 - a / 2, df11n, df11d)
+    f1u = f11 * f_ppf(1 - a / 2, df11d, df11n)
+    f3l = f21 / f_ppf(1 - a / 2, df21n, df21d)
+    f3u = f21 * f_ppf(1 - a / 2, df21d, df21n)
     fj = msj / mse
     vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     v = vn / vd
-    fu2 = stats.f.ppf(1 - a / 2, n - 1, v)
-    fl2 = stats.f.ppf(1 - a / 2, v, n - 1)
+    fu2 = f_ppf(1 - a / 2, n - 1, v)
+    fl2 = f_ppf(1 - a / 2, v, n - 1)
     den = k * msj + (k * n - k - n) * mse
     l2 = n * (msb - fu2 * mse) / (fu2 * den + n * msb)
     u2 = n * (fl2 * msb - mse) / (den + n * fl2 * msb)

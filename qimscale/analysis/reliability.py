@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qimscale._core.checks import check_option
+from qimscale._core.distributions import f_ppf, norm_cdf, norm_ppf
 from qimscale.analysis._threads import single_thread_blas
 # the item validator and the pairwise moments live in leaf modules (omega, split-half,
 # correlation and EFA use them too); their names stay importable from here
@@ -142,8 +142,8 @@ def feldt_ci(alpha_value: float, n: int, k: int, *, conf_level: float = 0.95) ->
     """
     p = 1.0 - conf_level
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    lower = 1.0 - (1.0 - alpha_value) * stats.f.ppf(1.0 - p / 2.0, df1, df2)
-    upper = 1.0 - (1.0 - alpha_value) * stats.f.ppf(p / 2.0, df1, df2)
+    lower = 1.0 - (1.0 - alpha_value) * f_ppf(1.0 - p / 2.0, df1, df2)
+    upper = 1.0 - (1.0 - alpha_value) * f_ppf(p / 2.0, df1, df2)
     return float(lower), float(upper)
 
 
@@ -289,12 +289,12 @@ def _bca_interval(theta: float, boot: np.ndarray, jack: np.ndarray, conf_level: 
     prop = (np.sum(boot < theta) + 0.5 * np.sum(boot == theta)) / boot.size
     if prop <= 0.0 or prop >= 1.0:
         return (np.nan, np.nan)
-    z0 = stats.norm.ppf(prop)
+    z0 = norm_ppf(prop)
     d = jack.mean() - jack
     den = 6.0 * (np.sum(d**2) ** 1.5)
     acc = np.sum(d**3) / den if den > 0 else 0.0
-    zq = stats.norm.ppf([(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
-    adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
+    zq = norm_ppf([(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
+    adj = norm_cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
     lo, hi = np.quantile(boot, adj)
     return float(lo), float(hi)
 

@@ -31,8 +31,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.distributions import chi2_sf
 from qimscale.errors import ModelError
 
 from .fit import CFA
@@ -157,7 +157,7 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
                 diff, ddf = fm["chisq"] - pfm["chisq"], fm["df"] - pfm["df"]
             rec["chisq_diff"] = diff
             rec["df_diff"] = ddf
-            rec["chisq_diff_p"] = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan
+            rec["chisq_diff_p"] = float(chi2_sf(diff, ddf)) if ddf > 0 else math.nan
         prev = lev
         recs.append(rec)
     if progress is not None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from qimscale._core.linalg import is_positive_definite
 
@@ -235,6 +234,10 @@ def minimize(objective, theta0, *, maxiter: int = 500, gtol: float = 1e-9, n_sco
 
 
 def _bfgs(objective, theta, why):
+    # imported here to keep start-up fast: scipy.optimize (~0.2 s) is needed only when Fisher
+    # scoring fails, which a well-specified model never meets
+    from scipy import optimize
+
     def fun(x):
         f, g = objective.value_grad(x)
         if not np.isfinite(f):

@@ -56,8 +56,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
 from qimscale._core.linalg import is_positive_semidefinite, is_singular
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
@@ -351,7 +351,7 @@ class WLSMVResult:
             Residual variances of the latent responses are reported as
             computed by the delta parameterisation (``free = 0``).
         """
-        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        zc = norm_ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         ovi = {v: k for k, v in enumerate(self.model.ov)}
         lvi = {f: k for k, f in enumerate(self.model.lv)}
@@ -393,7 +393,7 @@ class WLSMVResult:
                     else:
                         std = math.nan
                 z = est / se if (free >= 0 and se > 0) else math.nan
-                pv = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan
+                pv = 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan
                 if op == "=~":
                     std_lv = est * sd_f[lvi[lhs]]
                 elif op == "~~" and lhs in lvi:
@@ -866,9 +866,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
-        "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "chisq": chisq, "df": df, "pvalue": float(chi2_sf(chisq, df)) if df > 0 else math.nan,
         "chisq_scaled": x2s, "df_scaled": df,
-        "pvalue_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
+        "pvalue_scaled": float(chi2_sf(x2s, df)) if df > 0 else math.nan,
         "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift_parameter": ss["shift"],
         "baseline_chisq": base_chisq, "baseline_df": base_df,
         "baseline_chisq_scaled": bss["stat"], "baseline_df_scaled": base_df,

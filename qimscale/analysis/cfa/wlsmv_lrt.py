@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from qimscale._core.distributions import chi2_sf
 from qimscale.errors import ModelError
 
 from .._threads import single_thread_blas
@@ -84,5 +84,5 @@ def lrt_satorra2000(fit1, fit0) -> dict:
     a = math.sqrt(m / tr2)
     b = m - a * tr1
     T = (T0 - T1) * a + b
-    return {"chisq_diff": T, "df_diff": int(m), "pvalue": float(stats.chi2.sf(T, m)),
+    return {"chisq_diff": T, "df_diff": int(m), "pvalue": float(chi2_sf(T, m)),
             "a": a, "b": b, "trace_ugamma": tr1, "trace_ugamma2": tr2}
