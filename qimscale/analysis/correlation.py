@@ -59,7 +59,7 @@ def item_correlations(x: np.ndarray, names: Sequence[str], method: str = "pearso
     thresholds: dict = {}
     notes: list[str] = []
     if method == "polychoric":
-        from qimscale.analysis.polychoric import polychoric
+        from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")

@@ -43,6 +43,7 @@ from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.factoring import (METHODS, HeywoodWarning, _fit_factors, as_correlation, check_choice,
                                          correlation_matrix, fit_factors)
 from qimscale.analysis.moments import smc  # re-exported: psych::smc, also the EFA start
+from qimscale.analysis.nfactors import parallel_analysis
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
 from qimscale.errors import DataError, ModelError
 
@@ -605,8 +606,6 @@ class EFA:
         nf = self.n_factors
         pa_res = None
         if nf == "parallel":
-            from qimscale.analysis.nfactors import parallel_analysis
-
             if raw is None and n is None:
                 raise ModelError("n_factors='parallel' on a correlation matrix needs n_obs")
             pa_res = parallel_analysis(raw if raw is not None else R, n_obs=n, n_iter=self.n_iter,

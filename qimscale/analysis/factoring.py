@@ -145,7 +145,7 @@ def correlation_matrix(data, *, cor: str = "pearson", correct: float = 0.5, item
     if cor == "pearson":
         R = pd.DataFrame(x).corr(method="pearson", min_periods=2).to_numpy().copy()
     elif cor == "polychoric":
-        from qimscale.analysis.polychoric import polychoric
+        from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
         pc = polychoric(pd.DataFrame(x, columns=names), correct=correct)
         R = np.array(pc.corr, dtype=float)

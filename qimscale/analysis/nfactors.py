@@ -429,7 +429,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         if cor == "pearson":
             Rs = pairwise_corr_batched(Xs)
         else:
-            from qimscale.analysis.polychoric import polychoric
+            from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
             polys = []
             for b in range(n_iter):

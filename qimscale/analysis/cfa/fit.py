@@ -13,6 +13,7 @@ from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
 from .partable import GROUP_EQUAL_TYPES, build_partable
+from .results import CFAResult
 from .starts import start_values
 from .syntax import parse_model, read_model_text
 
@@ -242,7 +243,7 @@ class CFA:
         text = read_model_text(self.model)
         stmts = parse_model(text)
         if est == "WLSMV":
-            try:
+            try:  # lazily: an ML/MLR fit never loads the ordinal engine (start-up)
                 from . import wlsmv
             except ImportError as exc:  # pragma: no cover - depends on the ordinal module
                 raise ModelError("estimator 'WLSMV' / ordered items need qimscale.analysis.cfa.wlsmv, "
@@ -296,8 +297,6 @@ class CFA:
                              f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
         theta0 = start_values(pt, groups)
         opt = minimize(objective, theta0)
-        from .results import CFAResult
-
         res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                   patterns, dropped, text)
         if no_group:  # as lavaan's "group variable contains missing values"

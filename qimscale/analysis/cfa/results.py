@@ -53,7 +53,7 @@ from .fit_indices import rmsea_ci
 from .fit_indices import rmsea_close as _rmsea_close
 from .fit_indices import tli as _tli
 from .modindices import ModificationIndicesMixin
-from .mlr import casewise_scores, yuan_bentler_trace
+from .mlr import casewise_scores, saturated_basis, yuan_bentler_trace
 from .ml import expected_information_normal as _expected_info
 from .model import RAMModel, vech_indices
 from .partable import ParTable
@@ -361,9 +361,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         scaling constant (``V3`` when the test is scaled, ``V6`` otherwise), as
         lavaan's ``lav_fit_fiml_corrected``.
         """
-        from scipy.linalg import block_diag
-
-        from .mlr import saturated_basis
+        from scipy.linalg import block_diag  # lazily: only FIML's corrected test needs scipy.linalg
 
         N = self.ntotal_
         fg = np.array([gd.n / N for gd in self.groups_])

@@ -56,17 +56,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
 from qimscale._core.linalg import is_positive_semidefinite, is_singular
+from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, encode_ordinal, ordinal_stage1
 from .partable import build_partable
-from .syntax import read_model_text
+from .syntax import parse_model, read_model_text
+from .wlsmv_lrt import lrt_satorra2000
 from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -290,8 +293,6 @@ class WLSMVResult:
         ``self`` must be the more restricted model. Returns ``(statistic, df)``
         as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
         """
-        from .wlsmv_lrt import lrt_satorra2000
-
         out = lrt_satorra2000(other, self)
         return out["chisq_diff"], out["df_diff"]
 
@@ -478,9 +479,6 @@ class WLSMVResult:
 
 
 def _omega_cat(common, total, ths):
-    from qimscale.analysis.bivariate_normal import bvn_cdf
-    from scipy.special import ndtr
-
     k = len(ths)
     num = den = 0.0
     for j in range(k):
@@ -643,8 +641,6 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
 def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
                partable, prepared, missing):
     if partable is None:
-        from .syntax import parse_model
-
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
@@ -700,8 +696,6 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     DataError
         Missing columns.
     """
-    from .ordinal_stage1 import SPARSE_CATEGORY_COUNT
-
     by, labels, levels, _ = prepare_ordinal_data(data, items, group, collapse=collapse)
     recs = []
     for codes, lab in zip(by, labels):
