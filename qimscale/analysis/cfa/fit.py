@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import numeric_matrix
 from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from qimscale.errors import DataError, ModelError
 
@@ -169,18 +170,7 @@ class CFA:
         if dup:
             raise DataError(f"column(s) {', '.join(map(repr, dup))} appear more than once in the data; "
                             "rename or drop the duplicates")
-        sub = data[ov]
-        for v in ov:
-            if not pd.api.types.is_numeric_dtype(sub[v]):
-                bad = pd.to_numeric(sub[v], errors="coerce").isna() & sub[v].notna()
-                row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
-                raise DataError(f"column {v!r} is not numeric (row {row + 1}: value {sub[v].iloc[row]!r}); "
-                                "recode it to numbers before fitting")
-        X = sub.to_numpy(dtype=float)
-        if np.isinf(X).any():
-            row, col = np.argwhere(np.isinf(X))[0]
-            raise DataError(f"column {ov[col]!r} has an infinite value (row {row + 1}: {X[row, col]}); "
-                            "recode it or set it missing")
+        X = numeric_matrix(data, ov)   # the house's item validator: row, column, value and the fix
         if self.group is not None:
             if self.group not in data.columns:
                 raise DataError(f"group column {self.group!r} not found in the data")
