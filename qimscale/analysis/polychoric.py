@@ -40,7 +40,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
-from qimscale._core.checks import numeric_matrix
+from qimscale._core.checks import check_option, numeric_matrix
 from qimscale.errors import DataError
 
 __all__ = [
@@ -972,12 +972,8 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     b  0.51  1.00  0.28
     c  0.42  0.28  1.00
     """
-    if missing not in ("pairwise", "listwise"):
-        raise DataError(f"The 'missing' parameter of polychoric must be one of ['pairwise', 'listwise']. "
-                        f"Got {missing!r} instead.")
-    if global_thresholds not in (True, False, "auto"):
-        raise DataError(f"The 'global_thresholds' parameter of polychoric must be one of [True, False, 'auto']. "
-                        f"Got {global_thresholds!r} instead.")
+    check_option("missing", missing, ("pairwise", "listwise"), "polychoric", error=DataError)
+    check_option("global_thresholds", global_thresholds, (True, False, "auto"), "polychoric", error=DataError)
     if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) or max_categories < 2:
         raise DataError(f"The 'max_categories' parameter of polychoric must be an integer >= 2. "
                         f"Got {max_categories!r} instead.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qimscale._core.checks import numeric_matrix
+from qimscale._core.checks import check_option, numeric_matrix
 from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from qimscale.errors import DataError, ModelError
 
@@ -131,14 +131,11 @@ class CFA:
     def _validate(self):
         est = ("WLSMV" if self.ordered else "ML") if self.estimator is None else str(self.estimator).upper()
         if est not in ESTIMATORS:
-            raise ModelError(f"The 'estimator' parameter of CFA must be one of {', '.join(ESTIMATORS)}. "
-                             f"Got {self.estimator!r} instead.")
+            check_option("estimator", self.estimator, ESTIMATORS, "CFA")
         if self.ordered and est != "WLSMV":
             raise ModelError(f"ordered items need estimator 'WLSMV' (or no estimator); estimator {est!r} "
                              "treats items as continuous: drop ordered= to do that")
-        if self.missing not in MISSING:
-            raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
-                             f"Got {self.missing!r} instead.")
+        check_option("missing", self.missing, MISSING, "CFA")
         if self.missing == "pairwise" and est != "WLSMV" and not self.ordered:
             raise ModelError(f"missing='pairwise' is only available with estimator 'WLSMV' (ordered "
                              f"items); with estimator {est!r} use 'listwise' or 'fiml'.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qimscale.errors import ModelError
+from qimscale._core.checks import check_option
 
 __all__ = ["LEVELS", "CRITERIA", "check_criteria", "non_invariant", "mark_held", "InvarianceResult",
            "LATENT_MEAN_COLUMNS", "latent_mean_differences"]
@@ -28,9 +28,7 @@ CRITERIA = ("chen2007", "cheung_rensvold", "chisq")
 
 def check_criteria(criteria: str) -> None:
     """Raise :class:`ModelError` unless ``criteria`` is one of :data:`CRITERIA`."""
-    if criteria not in CRITERIA:
-        raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. "
-                         f"Got {criteria!r} instead.")
+    check_option("criteria", criteria, CRITERIA, "measurement_invariance")
 
 
 def non_invariant(rec: dict, level: str, criteria: str) -> bool:

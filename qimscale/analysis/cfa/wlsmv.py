@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from qimscale._core.checks import check_option
 from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
 from qimscale._core.linalg import is_positive_semidefinite, is_singular
 from qimscale.analysis.bivariate_normal import bvn_cdf
@@ -153,9 +154,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(cols))
     if dup:
         raise DataError(f"column(s) {dup} appear more than once in the data; rename or drop the duplicates")
-    if missing not in ("listwise", "pairwise"):
-        raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
-                         f"Got {missing!r} instead.")
+    check_option("missing", missing, ("listwise", "pairwise"), "WLSMV")
     if missing == "listwise":
         complete = data[cols].notna().all(axis=1).to_numpy()
     else:

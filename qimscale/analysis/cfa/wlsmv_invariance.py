@@ -68,6 +68,7 @@ from collections import Counter
 
 import pandas as pd
 
+from qimscale._core.checks import check_option
 from qimscale.errors import DataError, ModelError
 
 from .invariance_common import LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria, latent_mean_differences, mark_held
@@ -109,8 +110,7 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
     ModelError
         Unknown level, or a model with fewer than two groups.
     """
-    if level not in _GROUP_EQUAL:
-        raise ModelError(f"The 'level' parameter must be one of {list(LEVELS)}. Got {level!r} instead.")
+    check_option("level", level, LEVELS, "wu_estabrook_partable")
     if ngroups < 2:
         raise ModelError("measurement invariance needs at least two groups")
     pt = build_partable(model, ngroups=ngroups, std_lv=True, meanstructure=True,
