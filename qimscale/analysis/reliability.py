@@ -47,6 +47,7 @@ import pandas as pd
 
 from qimscale._core.checks import check_option
 from qimscale._core.distributions import f_ppf, norm_cdf, norm_ppf
+from qimscale._core.result import Result, row_table
 from qimscale.analysis._threads import single_thread_blas
 # the item validator and the pairwise moments live in leaf modules (omega, split-half,
 # correlation and EFA use them too); their names stay importable from here
@@ -302,7 +303,7 @@ def _bca_interval(theta: float, boot: np.ndarray, jack: np.ndarray, conf_level: 
 # --------------------------------------------------------------------------- alpha
 
 @dataclass
-class AlphaResult:
+class AlphaResult(Result):
     """Cronbach's alpha with psych's item analysis; returned by :func:`alpha`.
 
     Attributes
@@ -362,6 +363,8 @@ class AlphaResult:
     keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    title = "Cronbach's alpha"
+
     @property
     def alpha_ci(self) -> tuple[float, float]:
         """The interval chosen by ``ci`` (Feldt, or bootstrap percentile / BCa)."""
@@ -407,6 +410,16 @@ class AlphaResult:
         tab = tab.rename(columns={"raw_alpha": "alpha_if_deleted"})
         lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"total"`` (one row: psych's ``total`` with the interval), ``"items"`` (psych's
+        ``item.stats``) and ``"alpha_if_deleted"`` (psych's ``alpha.drop``)."""
+        lo, hi = self.alpha_ci
+        total = row_table({"n": self.n, "k": self.k, "alpha": self.raw_alpha, "ci_lower": lo, "ci_upper": hi,
+                           "ci_method": self.ci_method, "std_alpha": self.std_alpha, "g6": self.g6,
+                           "average_r": self.average_r, "median_r": self.median_r,
+                           "signal_noise": self.signal_noise, "ase": self.ase, "mean": self.mean, "sd": self.sd})
+        return {"total": total, "items": self.item_stats.copy(), "alpha_if_deleted": self.alpha_drop.copy()}
 
 
 def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | None = None,

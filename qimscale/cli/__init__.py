@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
+    "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
+    "power": "qimscale.cli.power_cmd:power",
+    "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
 }
 
 

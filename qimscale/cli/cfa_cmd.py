@@ -1,7 +1,7 @@
 """``qimscale cfa`` and ``qimscale invariance``.
 
 Thin click commands: parse the options, make one library call
-(:class:`qimscale.analysis.cfa.CFA` / :func:`qimscale.analysis.cfa.measurement_invariance`)
+(:func:`qimscale.analysis.cfa.run_cfa` / :func:`qimscale.analysis.cfa.measurement_invariance`)
 and render its result. ``--json`` prints exactly what the library returns.
 """
 
@@ -195,41 +195,21 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
       qimscale cfa hs.csv --model "visual =~ x1 + x2 + x3" --estimator MLR --json
       qimscale cfa survey.csv --model model.lav --estimator WLSMV --ordered all --group site
     """
-    from qimscale.analysis.cfa import CFA
+    from qimscale.analysis.cfa import run_cfa
 
     estimator, merge = _estimator(estimator, ordered, collapse, missing)
     equal, partial = _group_options(group, equal, partial)
     df, report = _read(data, fmt, group, model)
-    with report.call():
-        if merge:
-            from qimscale.analysis.cfa.wlsmv import collapse_categories
-
-            df = collapse_categories(df, merge)
-            report.warn([f"categories merged as asked: {merge}"])
-        res = CFA(model, estimator=estimator, missing=missing, group=group, group_equal=equal,
-                  group_partial=partial, std_lv=std_lv, ordered=_ordered(ordered, df)).fit(df)
-        out = res.to_dict()
-        if merge:
-            out["collapsed"] = {item: {str(k): v for k, v in m.items()} for item, m in merge.items()}
-        boot = None
-        if n_boot:
-            with progress_bar("bootstrap", progress_enabled(as_json, no_progress)) as tick:
-                boot = res.bootstrap(n_boot, seed=seed, progress=tick)
-    report.warn(res.warnings_)
-    if boot is not None:
-        out["bootstrap"] = boot.to_dict(orient="records")
+    with report.call(), progress_bar("bootstrap", bool(n_boot) and progress_enabled(as_json, no_progress)) as tick:
+        run = run_cfa(df, model, estimator=estimator, ordered=_ordered(ordered, df), missing=missing,
+                      collapse=merge, group=group, group_equal=equal, group_partial=partial, std_lv=std_lv,
+                      n_boot=n_boot, seed=seed, progress=tick)
+        out = run.to_dict()
+    report.warn(run.warnings)
     if as_json:
         emit_json(out)
         return
-    click.echo(res.summary())
-    if boot is not None:
-        click.echo(f"\nBootstrap percentile CIs ({n_boot} replicates):")
-        click.echo(boot.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    by_group = out.get("reliability_by_group") or ({None: out["reliability"]} if out["reliability"] else {})
-    for label, rel in by_group.items():
-        click.echo("\nReliability (compRelSEM omega, AVE)" + (f", group {label}:" if label is not None else ":"))
-        for f, v in rel.items():
-            click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
+    click.echo(run.summary())
 
 
 @click.command("invariance", short_help="Measurement invariance across groups.")

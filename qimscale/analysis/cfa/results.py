@@ -41,6 +41,7 @@ import pandas as pd
 from qimscale._core.distributions import chi2_ppf, chi2_sf, ncx2_cdf, ncx2_sf, norm_ppf, norm_sf
 from qimscale._core.linalg import (STRICT_RTOL, is_positive_definite, is_positive_semidefinite,
                                    is_singular, zero_tolerance)
+from qimscale._core.result import Result, measure_table
 from qimscale.errors import ModelError
 
 from .._threads import blas1
@@ -124,7 +125,7 @@ def _saturated_partable(p_names, ngroups) -> ParTable:
     return ParTable(rows=rows, ov=list(p_names), lv=[], ngroups=ngroups, meanstructure=True)
 
 
-class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
+class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result):
     """A fitted CFA/SEM model (returned by :meth:`CFA.fit`).
 
     Attributes
@@ -136,9 +137,37 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
     partable_ : ParTable
     converged_ : bool
     warnings_ : list of str
-        Non-convergence, Heywood cases, non-positive-definite matrices.
+        Non-convergence, Heywood cases, non-positive-definite matrices
+        (also as :attr:`warnings`, the result protocol's name).
     group_labels_ : list
     """
+
+    title = "Confirmatory factor analysis"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The result protocol's name for :attr:`warnings_` (the same list)."""
+        return self.warnings_
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"fit"`` (``measure, value``: :meth:`fit_measures`), ``"estimates"``
+        (:meth:`parameter_estimates`) and, with latent variables, ``"reliability"``
+        (:meth:`reliability` of each group, with a ``group`` column)."""
+        out = {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates()}
+        if self.partable_.lv:
+            try:
+                out["reliability"] = _reliability_table(self, len(self.group_labels_))
+            except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
+                pass  # to_dict() says why in the warnings
+        return out
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``.
+
+        The standardised columns of :meth:`parameter_estimates` (``lavaan::standardizedSolution``
+        values; their standard errors are not computed).
+        """
+        return self.parameter_estimates()[["lhs", "op", "rhs", "group", "std_lv", "std_all"]]
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -814,6 +843,16 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         if len(by_group) > 1:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels_, by_group)}
         return out
+
+
+def _reliability_table(res, ngroups: int) -> pd.DataFrame:
+    """``factor, group, omega, ave`` for every group (``res.reliability(group=g)``)."""
+    parts = []
+    for g in range(ngroups):
+        r = res.reliability(group=g)
+        parts.append(pd.DataFrame({"factor": list(r.index), "group": g + 1, "omega": r["omega"].to_numpy(),
+                                   "ave": r["ave"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _collapse_groups(Delta_bd, model):

@@ -61,6 +61,7 @@ from scipy.special import ndtr
 from qimscale._core.checks import check_option
 from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
 from qimscale._core.linalg import is_positive_semidefinite, is_singular
+from qimscale._core.result import Result, measure_table
 from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
@@ -221,8 +222,13 @@ def _scaled_shifted(chisq, df, tr1, tr2):
 # ---------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------
+#: why :meth:`WLSMVResult.bootstrap` (and ``qimscale cfa --bootstrap`` with ordinal items) stops
+WLSMV_NO_BOOTSTRAP = ("bootstrap is not available for WLSMV (ordinal items): the estimates already carry "
+                      "robust standard errors and confidence intervals (lavaan's se = \"robust.sem\"); to "
+                      "bootstrap, fit the items as continuous (estimator ML or MLR)")
+
 @dataclass
-class WLSMVResult:
+class WLSMVResult(Result):
     """A fitted WLSMV model. Create with :func:`fit_wlsmv`.
 
     Attributes
@@ -241,7 +247,20 @@ class WLSMVResult:
     test : dict
         ``chisq``, ``df``, ``trace_ugamma``, ``trace_ugamma2``, ``a``, ``shift``.
     n_dropped : int
-    warnings : list of str
+    warnings_ : list of str
+        What the user should know (dropped rows, Heywood cases, stage-1 notes);
+        also as :attr:`warnings`, the result protocol's name.
+
+    Notes
+    -----
+    The same protocol and, where they apply, the same methods as
+    :class:`~.results.CFAResult`: :meth:`fit_measures` (computed once, when the
+    model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
+    :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
+    :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
+    :meth:`tables`. :meth:`bootstrap`, :meth:`modification_indices` and
+    :meth:`release_tests` are not available for WLSMV yet and raise
+    :class:`~qimscale.errors.ModelError` saying what to use instead.
     """
 
     partable: object
@@ -260,6 +279,86 @@ class WLSMVResult:
     # -- the CFAResult interface ----------------------------------------------
     estimator = "WLSMV"
     converged_ = True
+    title = "Confirmatory factor analysis (WLSMV)"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The result protocol's name for :attr:`warnings_` (the same list)."""
+        return self.warnings_
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"fit"`` (``measure, value``), ``"estimates"``, ``"reliability"`` (``factor, group,
+        omega, ave``) and ``"categories"`` (``item, group, category, count``; categories
+        numbered 1..K in the order of the observed values)."""
+        from .results import _reliability_table
+
+        counts = [{"item": it, "group": g + 1, "category": c + 1, "count": int(n)}
+                  for g, st in enumerate(self.stats) for it, cnt in zip(self.model.ov, st.counts)
+                  for c, n in enumerate(cnt)]
+        return {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
+                "reliability": _reliability_table(self, self.model.ngroups),
+                "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``
+        (the standardised columns of :meth:`parameter_estimates`; their SEs are not computed)."""
+        return self.parameter_estimates()[["lhs", "op", "rhs", "group", "std_lv", "std_all"]]
+
+    def implied(self) -> list:
+        """Per group: ``(R, tau)``, the model-implied correlations of the latent responses
+        (items × items DataFrame) and thresholds (Series indexed ``item|t1``, ...), as
+        ``lavInspect(fit, "implied")`` (``cov`` and ``th``)."""
+        ov = self.model.ov
+        labels = [f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth) for c in range(k)]
+        out = []
+        for g in range(self.model.ngroups):
+            R = pd.DataFrame(self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+            out.append((R, pd.Series(self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
+        return out
+
+    def residual_correlations(self) -> list[pd.DataFrame]:
+        """Sample polychoric minus model-implied correlations, per group
+        (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
+        ov = self.model.ov
+        return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+                for g, st in enumerate(self.stats)]
+
+    def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
+        """Factor correlations with √AVE (latent-response scale, :meth:`reliability`) on the diagonal."""
+        P = self.model.matrices(self.theta, group)["psi"]
+        sd = np.sqrt(np.diag(P))
+        R = P / np.outer(sd, sd)
+        ave = self.reliability(group)["ave"]
+        lv = list(self.model.lv)
+        for i, f in enumerate(lv):
+            R[i, i] = math.sqrt(ave[f]) if ave[f] >= 0 else math.nan
+        return pd.DataFrame(R, index=lv, columns=lv)
+
+    def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
+        """HTMT of the factors from the sample polychoric correlations (``semTools::htmt(model, data,
+        ordered = ...)``); see :meth:`~.results.CFAResult.htmt`."""
+        from .validity import htmt_matrix
+
+        L = self.model.matrices(self.theta, group)["lambda"]
+        indicators = {f: [self.model.ov[i] for i in np.flatnonzero(L[:, k] != 0)]
+                      for k, f in enumerate(self.model.lv)}
+        return htmt_matrix(self.stats[group].cor, self.model.ov, indicators, geometric=geometric)
+
+    def bootstrap(self, n_boot: int = 1000, **kwargs):
+        """Not available for WLSMV: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(WLSMV_NO_BOOTSTRAP)
+
+    def modification_indices(self, **kwargs):
+        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError("modification indices are not available for WLSMV (ordinal items) yet; look for "
+                         "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
+                         "continuous (estimator ML/MLR) to get modification_indices()")
+
+    def release_tests(self):
+        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError("score tests for releasing equality constraints are not available for WLSMV yet; "
+                         "compare the nested models with chisq_difference() (lavTestLRT, satorra.2000) "
+                         "instead")
 
     @property
     def theta_(self) -> np.ndarray:
