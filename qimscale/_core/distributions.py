@@ -54,6 +54,12 @@ def _positive(*params):
 def _on_half_line(fn, x, params_ok, below):
     """``fn(x)`` for ``0 < x < inf``; ``below`` for ``x <= 0`` and its complement at ``inf``; NaN for NaN
     ``x`` or invalid parameters (``scipy.stats``' rules at the edges of the support)."""
+    if isinstance(x, (float, int)) and np.ndim(params_ok) == 0:   # the common scalar call, without array work
+        if x != x or not params_ok:
+            return math.nan
+        if 0 < x < math.inf:
+            return float(fn(float(x)))
+        return 1.0 - below if x == math.inf else float(below)
     x = np.asarray(x, dtype=float)
     inside = (x > 0) & (x < np.inf)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -109,6 +115,9 @@ def _ncx2_valid(df, nc):
 def ncx2_cdf(x, df, nc):
     """Non-central chi-square CDF (``scipy.stats.ncx2.cdf``; the central one when ``nc == 0``)."""
     df, nc = np.asarray(df, dtype=float), np.asarray(nc, dtype=float)
+    if nc.ndim == 0:
+        return _on_half_line((lambda v: sc.chndtr(v, df, nc)) if nc != 0 else (lambda v: sc.chdtr(df, v)), x,
+                             _ncx2_valid(df, nc), 0.0)
     return _on_half_line(lambda v: np.where(nc != 0, sc.chndtr(v, df, nc), sc.chdtr(df, v)), x,
                          _ncx2_valid(df, nc), 0.0)
 
@@ -122,6 +131,9 @@ def ncx2_sf(x, df, nc):
     from scipy.special import _ufuncs  # scipy.stats.ncx2.sf calls this Boost-based ufunc
 
     df, nc = np.asarray(df, dtype=float), np.asarray(nc, dtype=float)
+    if nc.ndim == 0:
+        return _on_half_line((lambda v: _ufuncs._ncx2_sf(v, df, nc)) if nc != 0 else (lambda v: sc.chdtrc(df, v)),
+                             x, _ncx2_valid(df, nc), 1.0)
     return _on_half_line(lambda v: np.where(nc != 0, _ufuncs._ncx2_sf(v, df, nc), sc.chdtrc(df, v)), x,
                          _ncx2_valid(df, nc), 1.0)
 
