@@ -37,7 +37,7 @@ def test_scores_reject_an_array_of_the_wrong_width():
 
 def test_scores_do_not_silently_convert_text_columns():
     res = EFA(n_factors=1).fit(DATA).results_
-    with pytest.raises(DataError, match="not numeric"):
+    with pytest.raises(DataError, match=r"scores: row 2, column .*is a number stored as text"):
         res.scores(DATA.astype(str))
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from qimscale._core.checks import numeric_matrix
 from qimscale._core.result import Result, measure_table
 from qimscale.analysis._threads import single_thread_blas
 # the correlation input and the factor extraction live in qimscale.analysis.factoring (parallel
@@ -431,13 +432,8 @@ class EFAResult(Result):
             missing = [i for i in self.items if i not in by_name]
             if missing:
                 raise DataError(f"scores: column(s) {', '.join(map(repr, missing))} not in the data")
-            cols = data[[by_name[i] for i in self.items]]
-            text = [str(c) for c in cols.columns if not pd.api.types.is_numeric_dtype(cols[c])]
-            if text:
-                raise DataError(f"scores: column(s) {', '.join(map(repr, text))} are not numeric; "
-                                "score or recode them first")
             idx = data.index
-            x = cols.to_numpy(dtype=float, na_value=np.nan)
+            x = numeric_matrix(data, [by_name[i] for i in self.items], context="scores")
         else:
             x = np.asarray(data, dtype=float)
             idx = None
