@@ -11,7 +11,7 @@ import pandas as pd
 
 from qimscale._core.checks import check_option
 from qimscale._core.result import Result
-from qimscale.analysis.items import item_matrix
+from qimscale.analysis.responses import item_matrix
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]

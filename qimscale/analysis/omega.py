@@ -17,7 +17,7 @@ import pandas as pd
 from qimscale._core.result import Result, row_table
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.correlation import item_correlations
-from qimscale.analysis.items import item_matrix
+from qimscale.analysis.responses import item_matrix
 from qimscale.analysis.moments import smc
 from qimscale.errors import DataError, ModelError
 

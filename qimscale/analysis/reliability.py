@@ -51,7 +51,7 @@ from qimscale._core.result import Result, row_table
 from qimscale.analysis._threads import single_thread_blas
 # the item validator and the pairwise moments live in leaf modules (omega, split-half,
 # correlation and EFA use them too); their names stay importable from here
-from qimscale.analysis.items import ItemMatrix, item_matrix  # noqa: F401
+from qimscale.analysis.responses import ItemMatrix, item_matrix  # noqa: F401
 from qimscale.analysis.moments import check_pairs_defined, cov2cor, pairwise_cov, smc
 from qimscale.analysis.omega import omega_total
 from qimscale.analysis.splithalf import split_half as _split_half
@@ -706,5 +706,36 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                                                   "average_r", "omega_total", "items")}
         ordered.update(entry)
         out.append(ordered)
+    _merge_repeated_warnings(out)
     return {"scales": out}
+
+
+def _merge_repeated_warnings(entries) -> None:
+    """One warning for a message every scale repeats (e.g. the same rows answering none of the items):
+    ``scale 'a': M`` and ``scale 'b': M`` become ``scales 'a', 'b': M`` in the first scale's list."""
+    import re
+
+    pattern = re.compile(r"^scale '(.+?)': (.*)$", re.S)
+    owners: dict[str, list[str]] = {}
+    for e in entries:
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            if m:
+                owners.setdefault(m.group(2), []).append(m.group(1))
+    shared = {tail: names for tail, names in owners.items() if len(names) > 1}
+    if not shared:
+        return
+    done: set[str] = set()
+    for e in entries:
+        kept = []
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            tail = m.group(2) if m else None
+            if tail in shared:
+                if tail not in done:
+                    done.add(tail)
+                    kept.append("scales " + ", ".join(f"'{n}'" for n in shared[tail]) + f": {tail}")
+                continue
+            kept.append(w)
+        e["warnings"] = kept
 

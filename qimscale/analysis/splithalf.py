@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qimscale._core.result import Result, row_table
-from qimscale.analysis.items import item_matrix
+from qimscale.analysis.responses import item_matrix
 from qimscale.analysis.moments import check_pairs_defined, cov2cor, pairwise_cov, smc
 from qimscale.errors import DataError
 

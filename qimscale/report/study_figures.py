@@ -189,3 +189,20 @@ def power_curve(result, path=None):
             else:
                 tmp.write_text(out["svg"], encoding="utf-8")
     return out
+
+
+def coefficient_plot(coefficients, outcome) -> dict:
+    """Regression coefficients with their confidence intervals (intercept left out)."""
+    plt = _plt()
+    t = coefficients[coefficients["term"] != "Intercept"]
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(t) + 1.2))
+    y = np.arange(len(t))[::-1]
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]], fmt="o",
+                color="#0571b0", capsize=3)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(t["term"], fontsize=8)
+    ax.set_xlabel(f"effect on {outcome} (95% CI)")
+    ax.set_title(f"Predictors of {outcome}", fontsize=9)
+    fig.tight_layout()
+    return _render(fig, f"Coefficients of the model for {outcome} with 95% confidence intervals")

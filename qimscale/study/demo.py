@@ -71,7 +71,8 @@ def run_demo(out_dir, *, n: int = 900, seed: int = 2026, progress=None) -> dict:
 
     step("validate")
     groups = [g for g in ("country", "qim_type") if g in scores.columns]
-    result = validate_study(scores, inst, groups=groups, seed=seed, source="simulated demo study",
+    cluster = "org_id" if "org_id" in scores.columns else None
+    result = validate_study(scores, inst, groups=groups, cluster=cluster, seed=seed, source="simulated demo study",
                             scoring=logs, progress=lambda title: step(f"validate: {title}"))
     written.update(write_study(result, out))
     written["n"] = int(len(scores))

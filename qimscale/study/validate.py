@@ -203,11 +203,12 @@ def prepare_study(data: pd.DataFrame, inst, *, groups=(), outcome=None, cluster=
 
 
 def lavaan_model(study: Study, *, second_order: bool = False) -> str:
-    """lavaan syntax of the instrument's declared structure over the scales present."""
-    lines = [f"{s} =~ " + " + ".join(its) for s, its in study.scales.items()]
-    if second_order:
-        lines += [f"{d} =~ " + " + ".join(ss) for d, ss in study.domains.items() if len(ss) >= 2]
-    return "\n".join(lines)
+    """lavaan syntax of the instrument's declared structure over the scales present
+    (:func:`qimscale.instrument.lavaan_model` on the item columns, so factors keep the scale ids)."""
+    from qimscale.instrument import lavaan_model as instrument_model
+
+    return instrument_model(study.inst, order=2 if second_order else 1, kind="competency",
+                            columns=list(study.items.columns), comments=False)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -718,6 +719,68 @@ def step_hypotheses(step: Step, study: Study) -> None:
                                                    if (t["status"] == NOT_TESTABLE).any() else ""))
 
 
+# --------------------------------------------------------------------------- 11. relations with the outcome
+
+def _outcome_column(study: Study) -> str | None:
+    if study.outcome:
+        return study.outcome
+    for sc in study.inst.scales:
+        if getattr(sc, "kind", "") == "outcome" and sc.id in study.data.columns:
+            return sc.id
+    return None
+
+
+def step_relations(step: Step, study: Study) -> None:
+    from qimscale.analysis.relate import relate, scale_correlations
+
+    outcome = _outcome_column(study)
+    if outcome is None:
+        raise QimscaleError("no outcome: pass --outcome COLUMN (the instrument's outcome scale is not in the data)")
+    if study.outcome is None:
+        step.notes.append(f"Outcome: the instrument's outcome scale '{outcome}' (pass --outcome to choose another).")
+    domains = [d for d in study.domains if d in study.data.columns]
+    if len(domains) < 1:
+        raise QimscaleError("the data hold no domain scores (score the export with 'qimscale score' first)")
+    df = study.data[domains + [outcome] + ([study.cluster] if study.cluster else [])].copy()
+    corr = scale_correlations(df[domains + [outcome]], domains + [outcome], source=study.source)
+    ct = corr.table
+    step.tables_["correlations"] = ct
+    inter = ("interpersonal:expertise" if {"interpersonal", "expertise"} <= set(domains) else None)
+    ols = relate(df, outcome, domains, interaction=inter, center=inter is not None, robust="HC3",
+                 source=study.source)
+    study.results["relate_ols"] = ols
+    step.tables_["ols"] = ols.coefficients
+    if ols.simple_slopes is not None:
+        step.tables_["simple_slopes"] = ols.simple_slopes
+    step.values.update({"outcome": outcome, "predictors": domains, "interaction": inter, "n": ols.n,
+                        "r2": ols.r2, "adj_r2": ols.adj_r2, "se_type": ols.se_type,
+                        "n_dropped": ols.deletion.get("n_dropped")})
+    if ols.deletion.get("n_dropped"):
+        step.notes.append(f"{ols.deletion['n_dropped']} of {ols.deletion['n_total']} respondents lack a score used "
+                          "here and are left out of the regression (listwise).")
+    if ols.johnson_neyman:
+        from qimscale.analysis.relate import ols as _ols_mod
+
+        step.notes.append("Johnson–Neyman: " + _ols_mod.jn_sentence(ols.johnson_neyman) + ".")
+    if study.cluster:
+        mixed = relate(df, outcome, domains, cluster=study.cluster, source=study.source)
+        study.results["relate_mixed"] = mixed
+        step.tables_["multilevel"] = mixed.coefficients
+        step.values.update({"cluster": study.cluster, "n_clusters": mixed.n_groups,
+                            "icc1": mixed.icc["icc1"], "icc2": mixed.icc["icc2"],
+                            "random_effects": mixed.random_effects,
+                            "converged": mixed.convergence.get("converged") if mixed.convergence else None})
+        step.verdict("icc2", mixed.icc["icc2"], detail=f"ICC(1) = {mixed.icc['icc1']:.3f} over "
+                     f"{mixed.n_groups} clusters of '{study.cluster}' (organisation means are "
+                     + ("reliable enough to aggregate)" if mixed.icc["icc2"] >= 0.70 else "not reliable enough to "
+                        "aggregate; analyse respondents with the multilevel model)"))
+        for w in mixed.warnings:
+            step.warnings.append(w)
+    from qimscale.report.study_figures import coefficient_plot
+
+    step.figures["coefficients"] = coefficient_plot(ols.coefficients, outcome)
+
+
 # --------------------------------------------------------------------------- running the study
 
 STEPS = [
@@ -794,6 +857,7 @@ def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=No
     plan = list(STEPS) + [(f"invariance_{g}", f"9. Measurement invariance across {g}",
                            lambda step, st, g=g: step_invariance(step, st, g)) for g in study.groups]
     plan.append(("hypotheses", "10. Known-groups and criterion hypotheses", step_hypotheses))
+    plan.append(("relations", "11. Relations with the outcome", step_relations))
     for sid, title, fn in plan:
         if only is not None and sid not in only and sid.split("_")[0] not in only:
             steps.append(Step(sid, title, status="not run", reason="not requested"))
@@ -850,6 +914,14 @@ def methods_paragraph(result: StudyResult, study: Study) -> str:
         parts.append("Pre-stated hypotheses (known groups: Welch t with Hedges' g; criterion and moderation: OLS "
                      "with HC3 standard errors; Holm-adjusted) were evaluated against the COSMIN criterion of at "
                      "least 75 % supported (Terwee et al. 2007).")
+    if "relations" in ok:
+        v = ok["relations"].values
+        parts.append(f"Relations of the competency domain scores with {v['outcome']} were estimated by OLS with "
+                     "HC3 standard errors"
+                     + (f" and the mean-centred {v['interaction'].replace(':', ' × ')} product term (simple slopes "
+                        "and the Johnson–Neyman interval)" if v.get("interaction") else "")
+                     + (f", and by a random-intercept model (REML) for respondents within {v['cluster']} with ICC(1) "
+                        "and ICC(2) (LeBreton & Senter 2008)" if v.get("cluster") else "") + ".")
     inv = [s for s in result.steps if s.id.startswith("invariance_") and s.status == "ok"]
     if inv:
         parts.append("Measurement invariance across " + ", ".join(s.values["group"] for s in inv)

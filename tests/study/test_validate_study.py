@@ -61,6 +61,10 @@ def test_outputs_and_every_step(run):
     assert len(list((out / "figures").glob("*.png"))) == len(list((out / "figures").glob("*.svg"))) >= 5
     ids = [s["id"] for s in res["steps"]]
     assert ids[:8] == ["screening", "items", "factorability", "nfactors", "efa", "cfa", "reliability", "validity"]
+    assert ids[-2:] == ["hypotheses", "relations"]
+    steps = {s["id"]: s for s in res["steps"]}
+    assert steps["hypotheses"]["status"] == "ok" and steps["relations"]["status"] == "ok"
+    assert steps["relations"]["values"]["outcome"] == "qi_performance"
     assert {s["id"]: s["status"] for s in res["steps"]}["cfa"] == "ok"
     meta = res["meta"]
     assert meta["instrument_version"] and len(meta["input_sha256"]) == 64 and meta["seed"] == 1
@@ -114,7 +118,9 @@ def test_numbers_equal_the_commands(run, scored, tmp_path):
     for c in rev:
         keyed[c] = 6 - keyed[c]
     keyed_path = tmp_path / "keyed.csv"
-    keyed.to_csv(keyed_path, index=False)
+    # the item columns only: the scored file also holds the scale scores under the factors' names, and a
+    # latent variable named like a data column is an error (as in lavaan; issue 13)
+    keyed[[i.id for i in inst.scored_items()]].to_csv(keyed_path, index=False)
     r = CliRunner().invoke(main, ["cfa", str(keyed_path), "--model", str(model), "--estimator", "WLSMV",
                                   "--ordered", "all", "--missing", "pairwise", "--json"])
     assert r.exit_code == 0, r.output
@@ -124,6 +130,27 @@ def test_numbers_equal_the_commands(run, scored, tmp_path):
     r = CliRunner().invoke(main, ["factorability", str(keyed_path), "--items", ",".join(
         steps["factorability"]["tables"]["kmo_items"][i]["item"] for i in range(43)), "--json"])
     assert r.exit_code == 0, r.output
+
+
+def test_hypotheses_and_relations_equal_their_commands(run, scored):
+    out, res = run
+    path, _ = scored
+    steps = {s["id"]: s for s in res["steps"]}
+    r = CliRunner().invoke(main, ["hypotheses", str(path), "--json"])
+    assert r.exit_code == 0, r.output
+    cli = {h["id"]: h for h in json.loads(r.stdout)["hypotheses"]}
+    for h in steps["hypotheses"]["tables"]["hypotheses"]:
+        assert h["status"] == cli[h["id"]]["status"]
+        if h["estimate"] is not None:
+            assert h["estimate"] == pytest.approx(cli[h["id"]]["estimate"], rel=1e-12)
+    r = CliRunner().invoke(main, ["relate", str(path), "--outcome", "qi_performance", "--predictors",
+                                  "expertise,leadership,interpersonal", "--interaction", "interpersonal:expertise",
+                                  "--center", "--robust", "HC3", "--json"])
+    assert r.exit_code == 0, r.output
+    cli = {c["term"]: c for c in json.loads(r.stdout)["coefficients"]}
+    for c in steps["relations"]["tables"]["ols"]:
+        assert c["estimate"] == pytest.approx(cli[c["term"]]["estimate"], rel=1e-10)
+        assert c["se"] == pytest.approx(cli[c["term"]]["se"], rel=1e-10)
 
 
 def test_step_that_cannot_run_is_reported(scored):

@@ -790,19 +790,21 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
 
     def summary(self) -> str:
         """A lavaan-like text summary: fit measures, then estimates."""
+        from qimscale._core.formatting import format_p, p_text
+
         fm = self.fit_measures()
         lines = [f"qimscale CFA ({self.estimator}{', FIML' if self.fiml_ else ''}); "
                  f"converged: {self.converged_} after {self.iterations_} iterations",
                  f"N = {self.ntotal_}, groups = {self.partable_.ngroups}, free parameters = {fm['npar']}",
-                 f"chisq = {fm['chisq']:.3f}, df = {fm['df']}, p = {fm['pvalue']:.4g}"]
+                 f"chisq = {fm['chisq']:.3f}, df = {fm['df']}, {p_text(fm['pvalue'])}"]
         if "chisq_scaled" in fm:
             lines.append(f"scaled chisq = {fm['chisq_scaled']:.3f} (scaling factor {fm['chisq_scaling_factor']:.4f})")
         lines.append(f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
                      f"[{fm['rmsea_ci_lower']:.3f}, {fm['rmsea_ci_upper']:.3f}], SRMR = {fm['srmr']:.3f}")
         lines.append(f"logl = {fm['logl']:.3f}, AIC = {fm['aic']:.3f}, BIC = {fm['bic']:.3f}")
-        for w in self.warnings_:
-            lines.append(f"WARNING: {w}")
+        # warnings are not part of the text: they are in ``warnings_`` (the CLI prints them once, on stderr)
         pe = self.parameter_estimates()
+        pe["pvalue"] = pe["pvalue"].map(format_p)  # text shows p < .001; to_dict keeps the numbers
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)

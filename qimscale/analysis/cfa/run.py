@@ -48,7 +48,11 @@ class CFARun(Result):
     @property
     def warnings(self) -> list[str]:
         """The merges applied (when any), then the fit's warnings."""
-        merged = [f"categories merged as asked: {self.collapsed}"] if self.collapsed else []
+        from .ordinal_stage1 import category_label
+
+        merged = ["categories merged as asked: " + "; ".join(  # in --collapse syntax: y4:1=2,5=4
+            f"{item}:" + ",".join(f"{category_label(a)}={category_label(b)}" for a, b in m.items())
+            for item, m in self.collapsed.items())] if self.collapsed else []
         return merged + list(self.fit.warnings_)
 
     def to_dict(self) -> dict:

@@ -68,7 +68,7 @@ from qimscale.errors import ConvergenceError, DataError, ModelError
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
 from .wlsmv_lrt import lrt_satorra2000
@@ -557,19 +557,21 @@ class WLSMVResult(Result):
 
     def summary(self) -> str:
         """A lavaan-like text summary: fit measures, then estimates."""
+        from qimscale._core.formatting import format_p, p_text
+
         f = self.fit
         lines = [f"qimscale CFA (WLSMV, delta parameterisation, missing = {f.get('missing', 'listwise')}); "
                  f"converged after {self.iterations} Gauss-Newton iterations",
                  f"N = {f['ntotal']}, groups = {f['ngroups']}, free parameters = {f['npar']}",
-                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, p = {f['pvalue']:.4g}",
-                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, p = {f['pvalue_scaled']:.4g} "
+                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, {p_text(f['pvalue'])}",
+                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, {p_text(f['pvalue_scaled'])} "
                  f"(scaling factor {f['chisq_scaling_factor']:.4f}, shift {f['chisq_shift_parameter']:.3f})",
                  f"CFI (scaled) = {f['cfi_scaled']:.3f}, TLI (scaled) = {f['tli_scaled']:.3f}, "
                  f"RMSEA (scaled) = {f['rmsea_scaled']:.3f} [{f['rmsea_ci_lower_scaled']:.3f}, "
                  f"{f['rmsea_ci_upper_scaled']:.3f}], SRMR = {f['srmr']:.3f}"]
-        for w in self.warnings_:
-            lines.append(f"WARNING: {w}")
+        # warnings are not part of the text: they are in ``warnings_`` (the CLI prints them once, on stderr)
         pe = self.parameter_estimates()
+        pe["pvalue"] = pe["pvalue"].map(format_p)  # text shows p < .001; to_dict keeps the numbers
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper", "free"]).to_string(
             index=False, float_format=lambda v: f"{v:.3f}"))
@@ -823,7 +825,7 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     """
     by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse,
                                                          missing=missing)
-    empty = []
+    empty, example = [], None
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
             cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
@@ -832,14 +834,18 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
                 empty.append(f"item '{it}'{where} has no observed values")
                 continue
             for c in np.flatnonzero(cnt == 0):
-                empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
+                empty.append(f"item '{it}'{where}: category {category_label(levels[it][c])} is empty")
+                if example is None:  # merge the empty category into its neighbour
+                    other = levels[it][c + 1] if c + 1 < len(levels[it]) else levels[it][c - 1]
+                    example = f"{it}:{category_label(levels[it][c])}={category_label(other)}"
     if empty:
         raise DataError("thresholds are not identified for empty categories: "
-                        + "; ".join(empty) + ". Merge categories explicitly with "
-                        "collapse={item: {old_value: new_value}} (CLI: --collapse ITEM:OLD=NEW), "
-                        "or drop the item.")
+                        + "; ".join(empty) + ". Merge categories explicitly with --collapse ITEM:OLD=NEW"
+                        + (f" (e.g. --collapse {example})" if example else "")
+                        + ", or drop the item.")
     with single_thread_blas():
-        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab)
+        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab,
+                                     categories=[list(levels[v]) for v in items])
                       for c, lab in zip(by, labels)]
     return stats_list, labels, levels, n_dropped
 
