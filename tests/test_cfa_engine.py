@@ -173,7 +173,7 @@ def test_data_errors(hs):
     with pytest.raises(DataError, match="'x99' not found"):
         cfa("F =~ x1 + x2 + x99", hs)
     bad = hs.assign(x2=hs.x2.astype(str).where(hs.index != 4, "n/a"))
-    with pytest.raises(DataError, match="row 5"):
+    with pytest.raises(DataError, match="row 6, column 'x2': value 'n/a' is not a number"):
         cfa("F =~ x1 + x2 + x3", bad)
     with pytest.raises(ModelError, match="estimator"):
         CFA(HS, estimator="GLS").fit(hs)

@@ -171,7 +171,7 @@ def test_infinite_value_is_a_data_error_naming_the_cell():
     d = _hs()
     d.loc[3, "x2"] = np.inf
     for missing in ("listwise", "fiml"):
-        with pytest.raises(DataError, match=r"column 'x2' has an infinite value \(row 4"):
+        with pytest.raises(DataError, match=r"row 5, column 'x2': value inf is infinite"):
             cfa(TWO, d, missing=missing)
 
 

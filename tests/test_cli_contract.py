@@ -358,7 +358,7 @@ def test_value_outside_the_response_range(cmd):
     res = run(cmd, D3, "--scale", "s=q1,q2,q3,-q4,q5", "--min", "1", "--max", "4", *FAST.get(cmd, []))
     assert res.exit_code == 1
     assert res.stderr.count("\n") == 1 and res.stderr.startswith(f"Error: {D3}: ")
-    assert "outside the response range 1-4" in res.stderr and "data row 7 holds 5" in res.stderr
+    assert "outside the response range 1-4" in res.stderr and "row 8, column 'q2': 5" in res.stderr
 
 
 def test_instrument_missing_code_is_an_error(qim, tmp_path):
@@ -370,7 +370,7 @@ def test_instrument_missing_code_is_an_error(qim, tmp_path):
     for cmd in ("reliability", "efa"):
         res = run(cmd, path, *FAST.get(cmd, []))
         assert res.exit_code == 1 and res.stderr.count("\n") == 1
-        assert "column 'exp_ctx_4' data row 11 holds 9" in res.stderr and "1-5" in res.stderr
+        assert "row 12, column 'exp_ctx_4': 9" in res.stderr and "1-5" in res.stderr
 
 
 def test_non_numeric_reverse_keyed_item_is_a_data_error(bad):

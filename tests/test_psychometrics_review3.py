@@ -82,8 +82,7 @@ def test_polychoric_fraction_error_names_the_data_row():
     from qimscale.analysis.polychoric import polychoric
     from qimscale.errors import DataError
 
-    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5 is not an integer category code "
-                                        r"\(data row 4\)"):
+    with pytest.raises(DataError, match=r"row 5, column 'i2': value 2.5 is not a whole number"):
         polychoric(_with_half_point())
 
 
@@ -92,9 +91,9 @@ def test_efa_and_nfactors_polychoric_errors_name_the_item_not_v2():
     from qimscale.analysis.nfactors import parallel_analysis
     from qimscale.errors import DataError
 
-    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5"):
+    with pytest.raises(DataError, match=r"row 5, column 'i2': value 2.5"):
         EFA(n_factors=1, cor="polychoric").fit(_with_half_point())
-    with pytest.raises(DataError, match=r"column 'i2', row 3: value 2.5"):
+    with pytest.raises(DataError, match=r"row 5, column 'i2': value 2.5"):
         parallel_analysis(_with_half_point(), n_iter=1, cor="polychoric", random_state=1)
 
 

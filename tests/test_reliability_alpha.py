@@ -146,7 +146,7 @@ def test_all_missing_rows_warned_and_excluded():
 def test_non_numeric_column_names_row_and_value():
     df = SIM_R.iloc[:5, :3].astype(object)
     df.iloc[2, 1] = "Agree"
-    with pytest.raises(DataError, match=r"column 'i02' is not numeric: data row 3 holds 'Agree'"):
+    with pytest.raises(DataError, match=r"row 4, column 'i02': value 'Agree' is not a number"):
         alpha(df)
 
 
@@ -161,9 +161,9 @@ def test_too_few_items():
 
 
 def test_bad_options():
-    with pytest.raises(DataError, match="missing must be"):
+    with pytest.raises(DataError, match="The 'missing' parameter of reliability must be one of"):
         alpha(SIM_R, missing="mean")
-    with pytest.raises(DataError, match="ci must be"):
+    with pytest.raises(DataError, match="The 'ci' parameter of alpha must be one of"):
         alpha(SIM_R, ci="wald")
     with pytest.raises(DataError, match="not among the items"):
         alpha(SIM_R, keys=["zz"])
@@ -186,7 +186,7 @@ def test_scale_reliability_contract_keys():
 def test_values_outside_response_range_are_an_error():
     df = SIM_R.iloc[:20, :4].copy()
     df.iloc[3, 2] = 9
-    with pytest.raises(DataError, match=r"outside the response range 1-5 \(column 'i03' data row 4 holds 9"):
+    with pytest.raises(DataError, match=r"outside the response range 1-5 \(row 5, column 'i03': 9"):
         alpha(df, key_range=(1, 5))
     assert alpha(df).k == 4       # without a declared range, nothing is assumed
 

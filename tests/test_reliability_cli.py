@@ -71,7 +71,7 @@ def test_bad_input_messages(tmp_path):
     p.write_text("a,b,c,d\n1,2,3,x\n2,3,4,3\n3,4,4,2\n")
     res = run("reliability", str(p), "--items", "a,b,c,d")
     assert res.exit_code == 1
-    assert "column 'd' is not numeric: data row 1 holds 'x'" in res.stderr
+    assert "bad.csv: row 2, column 'd': value 'x' is not a number" in res.stderr
     res = run("reliability", str(p), "--scale", "s=a,-b,c")
     assert res.exit_code == 1 and "--min and --max" in res.stderr
     q = tmp_path / "const.csv"
