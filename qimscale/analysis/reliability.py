@@ -15,12 +15,12 @@ Each is pinned by a test against ``tests/reference/reliability_psych.json``
   SDs and the total (row mean of the answered items) use every available
   answer; the Feldt CI uses the number of rows, not of complete rows;
   reverse keying uses the observed global min + max unless a range is given;
-  constant items are dropped with a warning (test_reliability_alpha.py).
+  constant items are dropped with a warning (analysis/reliability/test_reliability_alpha.py).
 * ``omega``: ``cor(x, use="pairwise")`` (pair-specific means and SDs, unlike
   alpha's ``cov2cor``); varimax (reflected, sorted) then oblimin from the
   identity; Schmid–Leiman communalities from the orthogonal solution; items
   with a negative general loading reflected; 2 group factors → equal
-  general loadings (test_reliability_omega.py).
+  general loadings (analysis/reliability/test_reliability_omega.py).
 * ``splitHalf``: halves of ``floor(k/2)`` items; the first
   ``ceil(choose(k, k//2)/2)`` splits in lexicographic order, mean divided by
   ``choose(k, k//2)/2`` (for odd ``k`` this skips some splits); random
