@@ -7,23 +7,40 @@ with the previous one by ΔCFI, ΔRMSEA, ΔSRMR and the χ² difference test
 (Satorra–Bentler 2001 scaled difference for MLR,
 doi:10.1007/BF02296192; as ``lavaan::lavTestLRT(method = "satorra.bentler.2001")``).
 
-A level *holds* when it does not worsen fit beyond the chosen criteria and
-the previous level held:
+Every comparison reports each index's flag side by side (:func:`index_flags`):
 
-- ``"chen2007"`` (Chen 2007, doi:10.1080/10705510701301834; for N > 300):
-  non-invariance if ΔCFI ≤ −.010 together with ΔRMSEA ≥ .015 or ΔSRMR ≥ .030
-  (metric) / ΔSRMR ≥ .010 (scalar, strict);
+- ``flag_cfi``: ΔCFI ≤ −.010 (Cheung & Rensvold 2002; Chen 2007);
+- ``flag_rmsea``: ΔRMSEA ≥ .015 (Chen 2007);
+- ``flag_srmr``: ΔSRMR ≥ .030 for loadings (metric), ≥ .010 for intercepts,
+  thresholds and residuals (Chen 2007);
+- ``flag_chisq``: (scaled) χ² difference test p < .05;
+
+and which of the rules in :data:`CRITERIA` fail the level (``rules_failing``,
+``rules_disagree``). A level *holds* when its rule finds no worsening, its
+model converged and the previous level held:
+
+- ``"chen2007"`` (default; Chen 2007, doi:10.1080/10705510701301834, for
+  N > 300): non-invariance if *any* of its indices passes its cut-off —
+  ΔCFI ≤ −.010, ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (metric) / .010 (later levels).
+  Chen proposed the indices jointly; a reviewer rejects a level that any of
+  them flags, so the conservative reading is the default;
+- ``"chen2007_all"``: the literal reading, ΔCFI ≤ −.010 *and* (ΔRMSEA ≥ .015
+  or ΔSRMR ≥ cut);
 - ``"cheung_rensvold"`` (Cheung & Rensvold 2002, doi:10.1207/S15328007SEM0902_5):
   non-invariance if ΔCFI < −.010;
 - ``"chisq"``: non-invariance if the (scaled) χ² difference test has p < .05.
 
-For the first level that fails, score tests for freeing each of its
-equality constraints (``lavaan::lavTestScore``) point to the parameters to
-release for a partial-invariance model (``group_partial``).
+The configural model is the baseline: it must itself fit (CFI ≥ .90 and
+RMSEA ≤ .10 by default, ``configural_fit=``; the indices the decision uses,
+robust for MLR and scaled for WLSMV) or the sequence reports "configural model
+does not fit: invariance not assessable" and ``highest_level_held`` is
+``"none"``.
 
-The configural model is the baseline and is reported with its fit; it is
-taken as held (judge its absolute fit from ``cfi``/``rmsea``/``srmr``).
-For MLR the robust CFI and RMSEA (when available) drive the decision.
+For the first level that fails, score tests for freeing each of its equality
+constraints (:func:`~.score_tests.score_tests`, as ``lavaan::lavTestScore``,
+univariate and cumulative) point to the parameters to release for a
+partial-invariance model (``group_partial``); ``search_partial=True`` frees
+them one at a time, largest statistic first, until the level holds.
 """
 
 from __future__ import annotations
@@ -35,10 +52,9 @@ from scipy import stats
 
 from qimscale.errors import ModelError
 
-from .fit import CFA
-
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVELS", "CRITERIA", "check_criteria",
-           "non_invariant", "mark_held", "latent_mean_differences", "LATENT_MEAN_COLUMNS"]
+           "non_invariant", "index_flags", "mark_held", "latent_mean_differences",
+           "LATENT_MEAN_COLUMNS", "CONFIGURAL_FIT", "run_sequence"]
 
 LEVELS = {
     "configural": (),
@@ -46,7 +62,13 @@ LEVELS = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
-CRITERIA = ("chen2007", "cheung_rensvold", "chisq")
+CRITERIA = ("chen2007", "chen2007_all", "cheung_rensvold", "chisq")
+#: default absolute fit the configural (baseline) model needs: CFI ≥ .90, RMSEA ≤ .10
+CONFIGURAL_FIT = {"cfi": 0.90, "rmsea": 0.10}
+#: cut-offs of the change indices (Chen 2007; Cheung & Rensvold 2002); SRMR: loadings / later levels
+CUTOFFS = {"delta_cfi": -0.010, "delta_rmsea": 0.015, "delta_srmr_metric": 0.030, "delta_srmr": 0.010,
+           "chisq_p": 0.05}
+FLAGS = ("flag_cfi", "flag_rmsea", "flag_srmr", "flag_chisq")
 
 
 def check_criteria(criteria: str) -> None:
@@ -54,6 +76,46 @@ def check_criteria(criteria: str) -> None:
     if criteria not in CRITERIA:
         raise ModelError(f"The 'criteria' parameter must be one of {', '.join(CRITERIA)}. "
                          f"Got {criteria!r} instead.")
+
+
+def _ge(x, cut) -> bool:
+    return bool(x is not None and not math.isnan(x) and x >= cut)
+
+
+def index_flags(rec: dict, level: str) -> dict:
+    """Each change index's verdict: does it signal non-invariance on its own?
+
+    Parameters
+    ----------
+    rec : dict
+        ``delta_cfi``, ``delta_rmsea``, ``delta_srmr`` and ``chisq_diff_p``.
+    level : str
+        The level being judged (``"metric"`` uses the looser ΔSRMR cut).
+
+    Returns
+    -------
+    dict
+        ``flag_cfi`` (ΔCFI ≤ −.010), ``flag_rmsea`` (ΔRMSEA ≥ .015),
+        ``flag_srmr`` (ΔSRMR ≥ .030 for metric, ≥ .010 otherwise),
+        ``flag_chisq`` (p < .05). A missing (NaN) value flags nothing.
+
+    References
+    ----------
+    Chen, F. F. (2007). https://doi.org/10.1080/10705510701301834;
+    Cheung, G. W., & Rensvold, R. B. (2002). https://doi.org/10.1207/S15328007SEM0902_5
+
+    Examples
+    --------
+    >>> index_flags({"delta_cfi": -0.0205, "delta_rmsea": 0.0144, "delta_srmr": 0.004,
+    ...              "chisq_diff_p": 1e-7}, "scalar")
+    {'flag_cfi': True, 'flag_rmsea': False, 'flag_srmr': False, 'flag_chisq': True}
+    """
+    srmr_cut = CUTOFFS["delta_srmr_metric"] if level == "metric" else CUTOFFS["delta_srmr"]
+    p = rec.get("chisq_diff_p", math.nan)
+    return {"flag_cfi": _ge(-rec["delta_cfi"], -CUTOFFS["delta_cfi"]),
+            "flag_rmsea": _ge(rec["delta_rmsea"], CUTOFFS["delta_rmsea"]),
+            "flag_srmr": _ge(rec["delta_srmr"], srmr_cut),
+            "flag_chisq": bool(p is not None and not math.isnan(p) and p < CUTOFFS["chisq_p"])}
 
 
 def non_invariant(rec: dict, level: str, criteria: str) -> bool:
@@ -66,62 +128,83 @@ def non_invariant(rec: dict, level: str, criteria: str) -> bool:
         ``delta_rmsea``, ``delta_srmr`` and ``chisq_diff_p``.
     level : str
         The level being judged (``"metric"`` uses the looser ΔSRMR cut).
-    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+    criteria : {"chen2007", "chen2007_all", "cheung_rensvold", "chisq"}
 
     Returns
     -------
     bool
-        ``"chen2007"``: ΔCFI ≤ −.010 and (ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 for
-        metric, ≥ .010 otherwise) (Chen, 2007,
-        https://doi.org/10.1080/10705510701301834); ``"cheung_rensvold"``:
-        ΔCFI < −.010 (Cheung & Rensvold, 2002,
+        ``"chen2007"``: any of ΔCFI ≤ −.010, ΔRMSEA ≥ .015, ΔSRMR ≥ .030
+        (metric) / .010 (Chen, 2007, https://doi.org/10.1080/10705510701301834);
+        ``"chen2007_all"``: ΔCFI ≤ −.010 and (ΔRMSEA ≥ .015 or ΔSRMR ≥ cut);
+        ``"cheung_rensvold"``: ΔCFI < −.010 (Cheung & Rensvold, 2002,
         https://doi.org/10.1207/S15328007SEM0902_5); ``"chisq"``: the χ²
         difference test has p < .05 (a NaN p-value is not a failure).
 
     Examples
     --------
-    >>> non_invariant({"delta_cfi": -0.012, "delta_rmsea": 0.004, "delta_srmr": 0.02,
-    ...                "chisq_diff_p": 0.2}, "metric", "chen2007")
-    False
-    >>> non_invariant({"delta_cfi": -0.012, "delta_rmsea": 0.004, "delta_srmr": 0.02,
-    ...                "chisq_diff_p": 0.2}, "scalar", "chen2007")
+    >>> rec = {"delta_cfi": -0.012, "delta_rmsea": 0.004, "delta_srmr": 0.02, "chisq_diff_p": 0.2}
+    >>> non_invariant(rec, "metric", "chen2007"), non_invariant(rec, "metric", "chen2007_all")
+    (True, False)
+    >>> non_invariant(rec, "scalar", "chen2007_all")
     True
     """
+    f = index_flags(rec, level)
     if criteria == "chen2007":
-        srmr_cut = 0.030 if level == "metric" else 0.010
-        return bool(rec["delta_cfi"] <= -0.010
-                    and (rec["delta_rmsea"] >= 0.015 or rec["delta_srmr"] >= srmr_cut))
+        return f["flag_cfi"] or f["flag_rmsea"] or f["flag_srmr"]
+    if criteria == "chen2007_all":
+        return f["flag_cfi"] and (f["flag_rmsea"] or f["flag_srmr"])
     if criteria == "chisq":
-        return bool(rec["chisq_diff_p"] < 0.05)
-    return bool(rec["delta_cfi"] < -0.010)
+        return f["flag_chisq"]
+    d = rec["delta_cfi"]
+    return bool(d is not None and not math.isnan(d) and d < CUTOFFS["delta_cfi"])
 
 
-def mark_held(recs: list, criteria: str, converged=None) -> str | None:
-    """Decide, level by level, whether invariance holds; set ``rec["held"]``.
+def _baseline_fits(rec: dict, configural_fit: dict) -> bool:
+    cfi, rmsea = rec.get("cfi_used", math.nan), rec.get("rmsea_used", math.nan)
+    return bool(_ge(cfi, configural_fit["cfi"]) and rmsea is not None and not math.isnan(rmsea)
+                and rmsea <= configural_fit["rmsea"])
 
-    The first level is the baseline and is taken as held. Each later level
-    holds when the previous one held, :func:`non_invariant` finds no
-    worsening, and its model converged.
+
+def mark_held(recs: list, criteria: str, converged=None, configural_fit: dict | None = None) -> str:
+    """Decide, level by level, whether invariance holds; set the flags and ``rec["held"]``.
+
+    The first level is the baseline: it holds when its model converged and
+    fits (``cfi_used ≥ configural_fit["cfi"]`` and ``rmsea_used ≤
+    configural_fit["rmsea"]``). Each later level holds when the previous one
+    held, :func:`non_invariant` finds no worsening, and its model converged.
 
     Parameters
     ----------
     recs : list of dict
         One comparison record per level, in fitting order (see
-        :func:`non_invariant`; each needs a ``level`` key).
-    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+        :func:`non_invariant`; each needs ``level``, and the first
+        ``cfi_used``/``rmsea_used``).
+    criteria : {"chen2007", "chen2007_all", "cheung_rensvold", "chisq"}
     converged : sequence of bool, optional
         Convergence of each level's fit (default: all converged).
+    configural_fit : dict, optional
+        ``{"cfi": min, "rmsea": max}`` (default :data:`CONFIGURAL_FIT`).
 
     Returns
     -------
-    str or None
-        The last level that holds.
+    str
+        The last level that holds, or ``"none"``.
     """
     converged = [True] * len(recs) if converged is None else list(converged)
-    prev_held, highest = True, None
+    cut = dict(CONFIGURAL_FIT, **(configural_fit or {}))
+    prev_held, highest = True, "none"
     for i, rec in enumerate(recs):
-        held = i == 0 or (prev_held and converged[i]
-                          and not non_invariant(rec, rec["level"], criteria))
+        if i == 0:
+            rec["baseline_fits"] = _baseline_fits(rec, cut)
+            held = converged[0] and rec["baseline_fits"]
+            rec.update({k: False for k in FLAGS})
+            rec["rules_failing"], rec["rules_disagree"] = [], False
+        else:
+            rec.update(index_flags(rec, rec["level"]))
+            failing = [c for c in CRITERIA if non_invariant(rec, rec["level"], c)]
+            rec["rules_failing"] = failing
+            rec["rules_disagree"] = 0 < len(failing) < len(CRITERIA)
+            held = prev_held and converged[i] and criteria not in failing
         rec["held"] = bool(held)
         if held:
             highest = rec["level"]
@@ -137,23 +220,45 @@ class InvarianceResult:
     levels : DataFrame
         One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea,
         srmr, aic, bic`` (+ ``chisq_scaled, cfi_robust, tli_robust,
-        rmsea_robust`` for MLR), ``cfi_used, rmsea_used`` (the values the
-        decision uses: robust for MLR, standard otherwise), ``delta_cfi,
-        delta_rmsea`` (differences of ``cfi_used``/``rmsea_used``),
-        ``delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``.
+        rmsea_robust`` for MLR, the scaled indices for WLSMV), ``chisq_used,
+        cfi_used, rmsea_used`` (the values the decision uses: robust for MLR,
+        scaled for WLSMV, standard for ML), ``delta_cfi, delta_rmsea``
+        (differences of ``cfi_used``/``rmsea_used``), ``delta_srmr,
+        chisq_diff, df_diff, chisq_diff_p``, the flags of each index
+        (``flag_cfi, flag_rmsea, flag_srmr, flag_chisq``: True when that index
+        alone signals non-invariance), ``rules_failing`` (the rules of
+        :data:`CRITERIA` that fail the level), ``rules_disagree``, ``held``;
+        the first row also ``baseline_fits``.
     highest_level_held : str
+        The last level that holds, or ``"none"`` (the baseline does not fit
+        or did not converge).
+    verdict : str
+        One sentence: what holds, what fails and why.
+    indices_used : str
+        ``"robust"`` (MLR), ``"scaled"`` (WLSMV) or ``"standard"`` (ML).
     fits : dict of level -> CFAResult
     latent_means : DataFrame
         Latent mean differences (groups 2.. vs group 1) from the highest held
-        level at or above ``scalar``; empty when scalar invariance fails.
+        level at or above ``scalar`` (the partial model when the search made
+        scalar hold); empty otherwise.
     release_tests : DataFrame
-        For the first level that does not hold: score tests for freeing each
-        of its equality constraints (``CFAResult.release_tests``; ``level``
-        column added), the usual guide to a partial-invariance model. Empty
-        when every level holds.
+        For the first level that does not hold: univariate score tests for
+        freeing each of its equality constraints (``level`` column added),
+        sorted by ``x2``; empty when every level holds.
+    score_tests : ScoreTests or None
+        The same level's total, univariate and cumulative score tests.
+    partial_search : dict or None
+        With ``search_partial=True``: ``level``, ``freed`` (one record per
+        freed parameter: ``parameter, group, x2, pvalue``), ``group_partial``
+        (all parameters left free), ``held``, ``stopped`` (why the search
+        ended) and ``comparison`` (the level's row for the final partial model).
+    notes : list of str
+        Facts about the sequence (e.g. why WLSMV stops at scalar).
     """
 
-    def __init__(self, levels, highest, fits, latent_means, criteria, estimator, release_tests=None):
+    def __init__(self, levels, highest, fits, latent_means, criteria, estimator, release_tests=None, *,
+                 verdict="", indices_used="standard", score_tests=None, partial_search=None, notes=(),
+                 configural_fit=None):
         self.levels = levels
         self.release_tests = release_tests if release_tests is not None else pd.DataFrame()
         self.highest_level_held = highest
@@ -161,6 +266,12 @@ class InvarianceResult:
         self.latent_means = latent_means
         self.criteria = criteria
         self.estimator = estimator
+        self.verdict = verdict
+        self.indices_used = indices_used
+        self.score_tests = score_tests
+        self.partial_search = partial_search
+        self.notes = list(notes)
+        self.configural_fit = dict(CONFIGURAL_FIT, **(configural_fit or {}))
 
     def to_dict(self) -> dict:
         warnings = {lev: fit.warnings_ for lev, fit in self.fits.items() if fit.warnings_}
@@ -168,9 +279,215 @@ class InvarianceResult:
                 "groups": [str(g) for g in next(iter(self.fits.values())).group_labels_],
                 "levels": self.levels.to_dict(orient="records"),
                 "highest_level_held": self.highest_level_held,
+                "verdict": self.verdict, "indices_used": self.indices_used,
+                "configural_fit": self.configural_fit, "cutoffs": dict(CUTOFFS),
                 "latent_means": self.latent_means.to_dict(orient="records"),
                 "release_tests": self.release_tests.to_dict(orient="records"),
+                "score_tests": None if self.score_tests is None else self.score_tests.to_dict(),
+                "partial_search": self.partial_search,
+                "notes": self.notes,
                 "warnings": warnings}
+
+
+def _verdict(recs, highest, criteria, configural_fit, partial) -> str:
+    """One sentence for the sequence (see :class:`InvarianceResult`)."""
+    base = recs[0]
+    cut = dict(CONFIGURAL_FIT, **(configural_fit or {}))
+    if not base["held"]:
+        why = (f"CFI = {base.get('cfi_used', math.nan):.3f} (needs ≥ {cut['cfi']:.2f}), "
+               f"RMSEA = {base.get('rmsea_used', math.nan):.3f} (needs ≤ {cut['rmsea']:.2f})")
+        if not base.get("baseline_fits", True):
+            return f"{base['level']} model does not fit ({why}): invariance not assessable"
+        return f"{base['level']} model did not converge: invariance not assessable"
+    failed = next((r for r in recs if not r["held"]), None)
+    if failed is None:
+        return f"{highest} invariance holds ({criteria})"
+    names = {"flag_cfi": "ΔCFI", "flag_rmsea": "ΔRMSEA", "flag_srmr": "ΔSRMR", "flag_chisq": "χ² difference"}
+    flagged = [names[k] for k in FLAGS if failed.get(k)]
+    text = (f"{highest} invariance holds; {failed['level']} does not ({criteria}; flagged by "
+            f"{', '.join(flagged) if flagged else 'non-convergence'})")
+    if partial and partial["held"]:
+        text += (f"; partial {partial['level']} invariance holds with "
+                 f"{', '.join(partial['group_partial'])} free across groups")
+    elif partial:
+        text += f"; no partial {partial['level']} model found ({partial['stopped']})"
+    return text
+
+
+def _indicator_factors(pt) -> dict:
+    """Observed variable -> factors it loads on (first group)."""
+    out: dict = {}
+    for r in pt.rows:
+        if r["op"] == "=~" and r["group"] == 1:
+            out.setdefault(r["rhs"], set()).add(r["lhs"])
+    return out
+
+
+def _anchor_ok(cand, freed, pt) -> bool:
+    """Freeing ``cand`` leaves every factor concerned at least two indicators of that kind constrained.
+
+    Partial invariance needs at least two invariant indicators per factor
+    (Byrne, Shavelson & Muthén 1989; Steenkamp & Baumgartner 1998,
+    doi:10.1086/209528).
+    """
+    ind = _indicator_factors(pt)
+    kind = cand["op"]
+    item = cand["rhs"] if kind == "=~" else cand["lhs"]
+    factors = {cand["lhs"]} if kind == "=~" else ind.get(item, set())
+    if not factors:
+        return True
+    free_items = {(f["lhs"] if kind != "=~" else f["rhs"]) for f in freed if f["op"] == kind}
+    if kind == "|":
+        free_items = set()  # an item keeps an anchor while one of its thresholds stays equal
+        n_th = {}
+        for r in pt.rows:
+            if r["op"] == "|" and r["group"] == 1:
+                n_th[r["lhs"]] = n_th.get(r["lhs"], 0) + 1
+        for it in n_th:
+            k = sum(1 for f in freed if f["op"] == "|" and f["lhs"] == it) + (it == item)
+            if k >= n_th[it]:
+                free_items.add(it)
+    else:
+        free_items.add(item)
+    for f in factors:
+        items = [v for v, fs in ind.items() if f in fs]
+        if sum(v not in free_items for v in items) < 2:
+            return False
+    return True
+
+
+def run_sequence(levels, fit_level, describe, compare, *, criteria, estimator, indices_used,
+                 group_partial=(), configural_fit=None, search_partial=False, max_free=None,
+                 progress=None, latent_means_of=None, notes=()) -> InvarianceResult:
+    """Fit the levels, compare them, decide, and locate the first violation.
+
+    The engine shared by the continuous (:func:`measurement_invariance`) and
+    ordinal (:func:`~.wlsmv_invariance.ordinal_invariance`) sequences.
+
+    Parameters
+    ----------
+    levels : sequence of str
+        In fitting order.
+    fit_level : callable
+        ``fit_level(level, group_partial) -> fit``.
+    describe : callable
+        ``describe(fit) -> dict`` of fit measures, with ``chisq_used,
+        cfi_used, rmsea_used, srmr``.
+    compare : callable
+        ``compare(previous_fit, fit) -> (chisq_diff, df_diff, pvalue)``.
+    criteria, estimator, indices_used : str
+    group_partial : sequence of str
+        Parameters free across groups at every level.
+    configural_fit : dict, optional
+        Baseline fit needed (default :data:`CONFIGURAL_FIT`).
+    search_partial : bool
+        Free constraints of the first failing level one at a time, largest
+        univariate score statistic first, until the level holds.
+    max_free : int, optional
+        At most this many parameters freed by the search (default: no limit
+        beyond keeping two constrained indicators per factor).
+    progress : callable, optional
+    latent_means_of : callable, optional
+        ``latent_means_of(fit, level) -> DataFrame``.
+    notes : sequence of str
+
+    Returns
+    -------
+    InvarianceResult
+    """
+    from .score_tests import constraint_name, score_tests
+
+    fits, recs = {}, []
+
+    def record(lev, fit, prev_fit):
+        rec = {"level": lev}
+        rec.update(describe(fit))
+        if prev_fit is None:
+            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
+                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
+        else:
+            prev = describe(prev_fit)
+            rec["delta_cfi"] = rec["cfi_used"] - prev["cfi_used"]
+            rec["delta_rmsea"] = rec["rmsea_used"] - prev["rmsea_used"]
+            rec["delta_srmr"] = rec["srmr"] - prev["srmr"]
+            rec["chisq_diff"], rec["df_diff"], rec["chisq_diff_p"] = compare(prev_fit, fit)
+        return rec
+
+    prev = None
+    for i, lev in enumerate(levels):
+        if progress is not None and i:
+            progress(i, len(levels))
+        fit = fit_level(lev, tuple(group_partial))
+        fits[lev] = fit
+        recs.append(record(lev, fit, None if prev is None else fits[prev]))
+        prev = lev
+    if progress is not None:
+        progress(len(levels), len(levels))
+    converged = [bool(getattr(fits[lev], "converged_", True)) for lev in levels]
+    highest = mark_held(recs, criteria, converged, configural_fit)
+    table = pd.DataFrame.from_records(recs)
+
+    failed = [i for i, r in enumerate(recs) if not r["held"]]
+    release, sc, partial = pd.DataFrame(), None, None
+    k = failed[0] if failed else None
+    if k is not None and k > 0 and recs[k - 1]["held"]:
+        lev = levels[k]
+        sc = score_tests(fits[lev])
+        release = sc.univariate.copy()
+        release.insert(0, "level", lev)
+        if search_partial:
+            partial = _search(lev, fits[levels[k - 1]], fits[lev], sc, fit_level, record, criteria,
+                              group_partial, max_free, constraint_name, score_tests)
+    lm_level, lm_fit = None, None
+    for lev in ("strict", "scalar"):
+        if lev in fits and table.loc[table.level == lev, "held"].any():
+            lm_level, lm_fit = lev, fits[lev]
+            break
+    if lm_level is None and partial and partial["held"] and partial["level"] == "scalar":
+        lm_level, lm_fit = "scalar (partial)", partial.pop("_fit")
+    if partial:
+        partial.pop("_fit", None)
+    if lm_level is None or latent_means_of is None:
+        latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
+    else:
+        latent = latent_means_of(lm_fit, lm_level)
+    verdict = _verdict(recs, highest, criteria, configural_fit, partial)
+    return InvarianceResult(table, highest, fits, latent, criteria, estimator, release, verdict=verdict,
+                            indices_used=indices_used, score_tests=sc, partial_search=partial,
+                            notes=notes, configural_fit=configural_fit)
+
+
+def _search(lev, prev_fit, fit, sc, fit_level, record, criteria, group_partial, max_free,
+            constraint_name, score_tests) -> dict:
+    """Free the largest-score constraint of ``lev`` until the level holds (see :func:`run_sequence`)."""
+    partial = list(group_partial)
+    freed, stopped, held, rec = [], "", False, None
+    uni = sc.univariate
+    while True:
+        names = {constraint_name(f) for f in freed}
+        cands = [r for r in uni.to_dict(orient="records")
+                 if constraint_name(r) not in names and _anchor_ok(r, freed, fit.partable_)]
+        if not cands:
+            stopped = ("no constraint left to free without leaving a factor fewer than two "
+                       "constrained indicators")
+            break
+        if max_free is not None and len(freed) >= max_free:
+            stopped = f"max_free = {max_free} parameters freed"
+            break
+        top = cands[0]
+        freed.append({"parameter": constraint_name(top), "lhs": top["lhs"], "op": top["op"],
+                      "rhs": top["rhs"], "group": top["group"], "x2": top["x2"], "pvalue": top["pvalue"]})
+        partial.append(constraint_name(top))
+        fit = fit_level(lev, tuple(partial))
+        rec = record(lev, fit, prev_fit)
+        rec.update(index_flags(rec, lev))
+        if getattr(fit, "converged_", True) and not non_invariant(rec, lev, criteria):
+            held, stopped = True, "the level holds"
+            break
+        uni = score_tests(fit, cumulative=False).univariate
+    return {"level": lev, "freed": [{k: v for k, v in f.items() if k in ("parameter", "group", "x2", "pvalue")}
+                                    for f in freed],
+            "group_partial": partial, "held": held, "stopped": stopped, "comparison": rec, "_fit": fit}
 
 
 LATENT_MEAN_COLUMNS = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue",
@@ -217,7 +534,8 @@ def _sb2001(fit0, fit1):
 def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estimator: str | None = None,
                            missing: str = "listwise", std_lv: bool = False, group_partial=(),
                            levels=tuple(LEVELS), criteria: str = "chen2007", ordered=None,
-                           collapse: dict | None = None, progress=None) -> InvarianceResult:
+                           collapse: dict | None = None, progress=None, configural_fit: dict | None = None,
+                           search_partial: bool = False, max_free: int | None = None) -> InvarianceResult:
     """Fit configural, metric, scalar and strict models and compare them.
 
     Parameters
@@ -237,7 +555,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
         e.g. ``["x3 ~ 1"]``.
     levels : sequence of str
         Subset and order of ``configural, metric, scalar, strict``.
-    criteria : {"chen2007", "cheung_rensvold", "chisq"}
+    criteria : {"chen2007", "chen2007_all", "cheung_rensvold", "chisq"}
+        Rule deciding whether a level holds (see the module docstring); the
+        default fails a level that any of ΔCFI, ΔRMSEA, ΔSRMR flags.
     ordered : sequence of str or "all", optional
         Ordinal items: with these (or ``estimator="WLSMV"``) the call is handed
         to :func:`~.wlsmv_invariance.ordinal_invariance` (configural →
@@ -248,6 +568,15 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     progress : callable, optional
         ``progress(done, total)``, called after each level is fitted
         (``total = len(levels)``); it does not change any number.
+    configural_fit : dict, optional
+        Fit the baseline (configural) model needs, ``{"cfi": min, "rmsea": max}``
+        (default :data:`CONFIGURAL_FIT`: CFI ≥ .90, RMSEA ≤ .10, robust for MLR).
+    search_partial : bool
+        For the first level that fails, free its equality constraints one at a
+        time, largest univariate score statistic first, until the level holds
+        (``partial_search`` of the result says what was freed).
+    max_free : int, optional
+        At most this many parameters freed by the search.
 
     Returns
     -------
@@ -263,7 +592,18 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     Notes
     -----
     Each level matches ``lavaan::cfa(model, data, group = group,
-    group.equal = ...)``; the tests match ``lavaan::lavTestLRT``.
+    group.equal = ...)``; the tests match ``lavaan::lavTestLRT``, the score
+    tests ``lavaan::lavTestScore(fit, cumulative = TRUE)``.
+
+    References
+    ----------
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of
+    measurement invariance. *Structural Equation Modeling*, 14(3), 464–504.
+    https://doi.org/10.1080/10705510701301834
+
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit
+    indexes for testing measurement invariance. *Structural Equation
+    Modeling*, 9(2), 233–255. https://doi.org/10.1207/S15328007SEM0902_5
     """
     est = ("WLSMV" if ordered else "ML") if estimator is None else str(estimator).upper()
     if ordered and est != "WLSMV":
@@ -278,7 +618,9 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
 
         return ordinal_invariance(data, read_model_text(model), group, ordered=ordered or "all",
                                   group_partial=group_partial, collapse=collapse,
-                                  criteria=criteria, missing=missing, progress=progress, **kwargs)
+                                  criteria=criteria, missing=missing, progress=progress,
+                                  configural_fit=configural_fit, search_partial=search_partial,
+                                  max_free=max_free, **kwargs)
     if collapse:
         raise ModelError("collapse= merges categories of ordered items; it needs estimator='WLSMV' "
                          "or ordered=... (continuous items are not recoded)")
@@ -286,60 +628,43 @@ def measurement_invariance(model: str, data: pd.DataFrame, *, group: str, estima
     if bad:
         raise ModelError(f"invariance levels must be among {', '.join(LEVELS)}; got {', '.join(bad)}")
     check_criteria(criteria)
-    fits = {}
-    recs = []
-    prev = None
-    for i, lev in enumerate(levels):
-        if progress is not None and i:
-            progress(i, len(levels))
-        res = CFA(model, estimator=est, missing=missing, group=group, group_equal=list(LEVELS[lev]),
-                  group_partial=group_partial, std_lv=std_lv).fit(data)
-        fits[lev] = res
+    from .fit import CFA
+
+    def fit_level(lev, partial):
+        return CFA(model, estimator=est, missing=missing, group=group, group_equal=list(LEVELS[lev]),
+                   group_partial=partial, std_lv=std_lv).fit(data)
+
+    cache: dict = {}
+
+    def describe(res):
+        if id(res) in cache:
+            return cache[id(res)][1]
         fm = res.fit_measures()
-        rec = {"level": lev}
-        for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
-                  "srmr", "aic", "bic", "chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_scaled",
-                  "tli_scaled", "cfi_robust", "tli_robust", "rmsea_robust"):
-            if k in fm:
-                rec[k] = fm[k]
+        rec = {k: fm[k] for k in _DESCRIBE if k in fm}
         robust = est == "MLR" and math.isfinite(fm.get("cfi_robust", math.nan))
+        rec["chisq_used"] = fm["chisq_scaled"] if est == "MLR" and "chisq_scaled" in fm else fm["chisq"]
         rec["cfi_used"] = fm["cfi_robust"] if robust else fm["cfi"]
         rec["rmsea_used"] = fm["rmsea_robust"] if robust else fm["rmsea"]
-        if prev is None:
-            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
-                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
+        cache[id(res)] = (res, rec)  # the fit is kept so its id is not reused
+        return rec
+
+    def compare(prev, res):
+        fm, pfm = res.fit_measures(), prev.fit_measures()
+        if "chisq_scaling_factor" in fm and "chisq_scaling_factor" in pfm:
+            diff, ddf = _sb2001(res, prev)
         else:
-            pfm = fits[prev].fit_measures()
-            rec["delta_cfi"] = rec["cfi_used"] - recs[-1]["cfi_used"]
-            rec["delta_rmsea"] = rec["rmsea_used"] - recs[-1]["rmsea_used"]
-            rec["delta_srmr"] = fm["srmr"] - pfm["srmr"]
-            if "chisq_scaling_factor" in fm and "chisq_scaling_factor" in pfm:
-                diff, ddf = _sb2001(res, fits[prev])
-            else:
-                diff, ddf = fm["chisq"] - pfm["chisq"], fm["df"] - pfm["df"]
-            rec["chisq_diff"] = diff
-            rec["df_diff"] = ddf
-            rec["chisq_diff_p"] = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan
-        prev = lev
-        recs.append(rec)
-    if progress is not None:
-        progress(len(levels), len(levels))
-    highest = mark_held(recs, criteria, [fits[lev].converged_ for lev in levels])
-    table = pd.DataFrame.from_records(recs)
-    lm_level = None
-    for lev in ("strict", "scalar"):
-        if lev in fits and table.loc[table.level == lev, "held"].any():
-            lm_level = lev
-            break
-    if lm_level is None:
-        latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
-    else:
-        res = fits[lm_level]
-        latent = latent_mean_differences(res.parameter_estimates(), res.partable_.lv,
-                                         res.group_labels_, lm_level)
-    failed = [lev for lev, held in zip(table.level, table.held) if not held]
-    release = pd.DataFrame()
-    if failed and not fits[failed[0]].fiml_:
-        release = fits[failed[0]].release_tests()
-        release.insert(0, "level", failed[0])
-    return InvarianceResult(table, highest, fits, latent, criteria, est, release)
+            diff, ddf = fm["chisq"] - pfm["chisq"], fm["df"] - pfm["df"]
+        return diff, ddf, (float(stats.chi2.sf(diff, ddf)) if ddf > 0 else math.nan)
+
+    def latent_means_of(res, lev):
+        return latent_mean_differences(res.parameter_estimates(), res.partable_.lv, res.group_labels_, lev)
+
+    return run_sequence(list(levels), fit_level, describe, compare, criteria=criteria, estimator=est,
+                        indices_used="robust" if est == "MLR" else "standard", group_partial=group_partial,
+                        configural_fit=configural_fit, search_partial=search_partial, max_free=max_free,
+                        progress=progress, latent_means_of=latent_means_of)
+
+
+_DESCRIBE = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+             "srmr", "aic", "bic", "chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_scaled",
+             "tli_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
