@@ -235,21 +235,40 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 @click.command("invariance", short_help="Measurement invariance across groups.")
 @_shared
 @click.option("--group", required=True, help="Grouping column (required).")
-@click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
-              show_default=True, help="Rule deciding whether a level holds.")
+@click.option("--criteria", type=click.Choice(["chen2007", "chen2007_all", "cheung_rensvold", "chisq"]),
+              default="chen2007", show_default=True,
+              help="Rule deciding whether a level holds: chen2007 fails a level that any of dCFI <= -.010, "
+                   "dRMSEA >= .015, dSRMR >= .030 (metric) / .010 flags (Chen 2007); chen2007_all needs "
+                   "dCFI and one of the others; cheung_rensvold: dCFI < -.010 (Cheung & Rensvold 2002); "
+                   "chisq: difference test p < .05.")
+@click.option("--configural-cfi", type=click.FloatRange(0, 1), default=0.90, show_default=True,
+              help="CFI the configural model needs (robust for MLR, scaled for WLSMV).")
+@click.option("--configural-rmsea", type=click.FloatRange(0, None), default=0.10, show_default=True,
+              help="Largest RMSEA the configural model may have.")
+@click.option("--search-partial", is_flag=True, default=False,
+              help="Free the constraints of the first failing level one at a time (largest score test "
+                   "first) until it holds, and report what was freed (default: off).")
+@click.option("--max-free", type=click.IntRange(min=1), default=None,
+              help="At most this many parameters freed by --search-partial (default: no limit beyond "
+                   "two constrained indicators per factor).")
 def invariance(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, no_progress,
-               group, criteria):
+               group, criteria, configural_cfi, configural_rmsea, search_partial, max_free):
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
     file) with more and more parameters equal across the --group column, as
     semTools::measurementInvariance / lavaan's group.equal, and reports each
-    level's fit, the changes in CFI/RMSEA/SRMR, the chi-square difference test
-    and the highest level that holds under --criteria.
+    level's fit, the changes in CFI/RMSEA/SRMR with each index's flag side by
+    side, the chi-square difference test and the highest level that holds
+    under --criteria. The configural model must fit (--configural-cfi,
+    --configural-rmsea) or invariance is not assessable. Score tests
+    (lavaan::lavTestScore) for the first failing level show which equality
+    constraints to release. Ordinal items (WLSMV) stop at scalar: their
+    residual variances are not parameters under the delta parameterization.
 
     \b
     Example:
-      qimscale invariance survey.csv --model model.lav --group qim_type --estimator MLR --json
+      qimscale invariance survey.csv --model model.lav --group country --estimator MLR --search-partial
     """
     from qimscale.analysis.cfa import measurement_invariance
 
@@ -259,22 +278,54 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
-                                     ordered=_ordered(ordered, df), collapse=merge or None, progress=tick)
+                                     ordered=_ordered(ordered, df), collapse=merge or None, progress=tick,
+                                     configural_fit={"cfi": configural_cfi, "rmsea": configural_rmsea},
+                                     search_partial=search_partial, max_free=max_free)
         out = res.to_dict()
     report.warn_by_part(out["warnings"])
     if as_json:
         emit_json(out)
         return
-    cols = ["level", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr",
-            "chisq_diff_p", "held"]
-    click.echo(res.levels[[c for c in cols if c in res.levels.columns]].to_string(
-        index=False, float_format=lambda v: f"{v:.4f}"))
-    click.echo(f"\nHighest level held ({criteria}): {res.highest_level_held}")
+    click.echo(_invariance_text(res, criteria))
+
+
+def _invariance_text(res, criteria) -> str:
+    """The terminal report: the indices the decision uses, each index's flag, the verdict, score tests."""
+    used = {"robust": "robust", "scaled": "scaled", "standard": ""}[res.indices_used]
+    sfx = f"_{used}" if used else ""
+    cols = {"level": "level", "chisq_used": f"chisq{sfx}", "df": "df", "cfi_used": f"cfi{sfx}",
+            "rmsea_used": f"rmsea{sfx}", "srmr": "srmr", "delta_cfi": "dCFI", "delta_rmsea": "dRMSEA",
+            "delta_srmr": "dSRMR", "chisq_diff_p": "p_diff"}
+    tab = res.levels[[c for c in cols if c in res.levels.columns]].rename(columns=cols)
+    names = {"flag_cfi": "CFI", "flag_rmsea": "RMSEA", "flag_srmr": "SRMR", "flag_chisq": "chisq"}
+    tab["flagged_by"] = [",".join(n for k, n in names.items() if r.get(k)) or "-"
+                         for r in res.levels.to_dict(orient="records")]
+    tab["held"] = res.levels["held"].map({True: "yes", False: "no"})
+    lines = [f"Measurement invariance ({res.estimator}; {used or 'standard'} indices drive the decision)",
+             tab.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")]
+    lines.append("flagged_by: dCFI <= -.010, dRMSEA >= .015, dSRMR >= .030 (metric) / .010 (Chen 2007; "
+                 "Cheung & Rensvold 2002), chisq difference p < .05")
+    for r in res.levels.to_dict(orient="records"):
+        if r.get("rules_disagree"):
+            lines.append(f"  {r['level']}: the rules disagree; failing under {', '.join(r['rules_failing'])}")
+    lines.append(f"\nHighest level held ({criteria}): {res.highest_level_held}")
+    lines.append(f"Verdict: {res.verdict}")
+    for note in res.notes:
+        lines.append(f"Note: {note}")
     if len(res.latent_means):
-        click.echo("\nLatent mean differences (vs the first group):")
-        click.echo(res.latent_means.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    rel = getattr(res, "release_tests", None)
-    if rel is not None and len(rel):
-        click.echo(f"\nLargest score tests for freeing a constraint of the '{rel['level'].iloc[0]}' model "
-                   "(candidates for partial invariance; pass them with --partial):")
-        click.echo(rel.head(8).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        lines.append("\nLatent mean differences (vs the first group):")
+        lines.append(res.latent_means.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    sc = res.score_tests
+    if sc is not None and len(sc.univariate):
+        lev = res.release_tests["level"].iloc[0]
+        lines.append(f"\nScore tests for freeing a constraint of the '{lev}' model (lavTestScore; total "
+                     f"X2 = {sc.total['x2']:.2f}, df = {sc.total['df']}); candidates for --partial:")
+        uni = sc.univariate.head(8).copy()
+        uni["cumulative_x2"] = sc.cumulative.x2.head(8).to_numpy() if len(sc.cumulative) else float("nan")
+        lines.append(uni.drop(columns=["epc"]).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    ps = res.partial_search
+    if ps:
+        freed = ", ".join(f"{f['parameter']} (X2 = {f['x2']:.2f})" for f in ps["freed"]) or "nothing"
+        lines.append(f"\nPartial {ps['level']} search: freed {freed}; "
+                     + ("the level holds" if ps["held"] else f"stopped: {ps['stopped']}"))
+    return "\n".join(lines)
