@@ -124,3 +124,17 @@ def test_no_constraints_gives_empty_tables():
     fit = CFA(REF["model_hs"], group="school").fit(_data("cfa_hs1939.csv"))
     st = score_tests(fit)
     assert st.total["df"] == 0 and st.univariate.empty and st.cumulative.empty
+
+
+def test_fiml_sequence_locates_the_scalar_violation():
+    """FIML: the sequence's release tests are lavTestScore's for the failing scalar level."""
+    from qimscale.analysis.cfa import measurement_invariance
+
+    res = measurement_invariance(REF["model_hs"], _data("cfa_hs1939_missing.csv"), group="school",
+                                 missing="fiml", levels=("configural", "metric", "scalar"))
+    assert res.highest_level_held == "metric"
+    got = res.release_tests.set_index(["lhs", "op", "rhs", "group"])
+    assert set(res.release_tests.level) == {"scalar"} and len(got) == len(REF["fiml"]["uni"])
+    for row in REF["fiml"]["uni"]:
+        _close(got.loc[(row["lhs"], row["op"], row["rhs"], row["group"]), "x2"], row["x2"])
+    _close(res.score_tests.total["x2"], REF["fiml"]["total"]["x2"])

@@ -289,6 +289,17 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     click.echo(_invariance_text(res, criteria))
 
 
+def _p_text(p) -> str:
+    """A p-value for the terminal: ``< .001`` below .001, blank when there is none.
+
+    >>> _p_text(1e-9), _p_text(0.04271), _p_text(float("nan"))
+    ('< .001', '0.0427', '')
+    """
+    if p is None or p != p:
+        return ""
+    return "< .001" if p < 0.001 else f"{p:.4f}"
+
+
 def _invariance_text(res, criteria) -> str:
     """The terminal report: the indices the decision uses, each index's flag, the verdict, score tests."""
     used = {"robust": "robust", "scaled": "scaled", "standard": ""}[res.indices_used]
@@ -297,6 +308,7 @@ def _invariance_text(res, criteria) -> str:
             "rmsea_used": f"rmsea{sfx}", "srmr": "srmr", "delta_cfi": "dCFI", "delta_rmsea": "dRMSEA",
             "delta_srmr": "dSRMR", "chisq_diff_p": "p_diff"}
     tab = res.levels[[c for c in cols if c in res.levels.columns]].rename(columns=cols)
+    tab["p_diff"] = [_p_text(p) for p in res.levels["chisq_diff_p"]]
     names = {"flag_cfi": "CFI", "flag_rmsea": "RMSEA", "flag_srmr": "SRMR", "flag_chisq": "chisq"}
     tab["flagged_by"] = [",".join(n for k, n in names.items() if r.get(k)) or "-"
                          for r in res.levels.to_dict(orient="records")]
@@ -322,6 +334,7 @@ def _invariance_text(res, criteria) -> str:
                      f"X2 = {sc.total['x2']:.2f}, df = {sc.total['df']}); candidates for --partial:")
         uni = sc.univariate.head(8).copy()
         uni["cumulative_x2"] = sc.cumulative.x2.head(8).to_numpy() if len(sc.cumulative) else float("nan")
+        uni["pvalue"] = [_p_text(p) for p in uni["pvalue"]]
         lines.append(uni.drop(columns=["epc"]).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     ps = res.partial_search
     if ps:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -432,10 +433,14 @@ def run_sequence(levels, fit_level, describe, compare, *, criteria, estimator, i
     k = failed[0] if failed else None
     if k is not None and k > 0 and recs[k - 1]["held"]:
         lev = levels[k]
-        sc = score_tests(fits[lev])
-        release = sc.univariate.copy()
-        release.insert(0, "level", lev)
-        if search_partial:
+        try:
+            sc = score_tests(fits[lev])
+        except (ModelError, np.linalg.LinAlgError) as exc:
+            notes = list(notes) + [f"score tests for the {lev} model are not available: {exc}"]
+        if sc is not None:
+            release = sc.univariate.copy()
+            release.insert(0, "level", lev)
+        if search_partial and sc is not None:
             partial = _search(lev, fits[levels[k - 1]], fits[lev], sc, fit_level, record, criteria,
                               group_partial, max_free, constraint_name, score_tests)
     lm_level, lm_fit = None, None
@@ -478,7 +483,13 @@ def _search(lev, prev_fit, fit, sc, fit_level, record, criteria, group_partial, 
         freed.append({"parameter": constraint_name(top), "lhs": top["lhs"], "op": top["op"],
                       "rhs": top["rhs"], "group": top["group"], "x2": top["x2"], "pvalue": top["pvalue"]})
         partial.append(constraint_name(top))
-        fit = fit_level(lev, tuple(partial))
+        try:
+            fit = fit_level(lev, tuple(partial))
+        except ModelError as exc:  # not identified / not converged with this one free
+            stopped = f"the {lev} model with {constraint_name(top)} free cannot be fitted: {exc}"
+            partial.pop()
+            freed.pop()
+            break
         rec = record(lev, fit, prev_fit)
         rec.update(index_flags(rec, lev))
         if getattr(fit, "converged_", True) and not non_invariant(rec, lev, criteria):
