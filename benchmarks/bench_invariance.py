@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks._harness import best_time, row, rscript_available, time_r
+from benchmarks.bench_wlsmv import DATA as ORD_DATA
+from benchmarks.bench_wlsmv import MODEL as ORD
+from benchmarks.bench_wlsmv import R_INV
+from benchmarks.bench_wlsmv import R_SETUP as R_SETUP_ORD
 
 ROOT = Path(__file__).resolve().parents[1]
 DD = ROOT / "tests" / "reference" / "data"
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
-ORD = ("f1 =~ y1 + y2 + y3 + y4 + y5 + y6\n"
-       "f2 =~ y7 + y8 + y9 + y10 + y11 + y12\n"
-       "f3 =~ y13 + y14 + y15 + y16 + y17 + y18")
-
 R_SETUP = """
 suppressPackageStartupMessages({library(lavaan); library(semTools)})
 dat <- read.csv(path)
@@ -38,16 +38,8 @@ fits <- lapply(eqs, function(e) cfa(model, data = dat, group = "school", group.e
 lavTestLRT(fits[[1]], fits[[2]], fits[[3]], fits[[4]])
 lavTestScore(fits[[3]], cumulative = TRUE)
 """
-R_ORD = """
-items <- paste0("y", 1:18)
-fits <- lapply(list("configural", "thresholds", c("thresholds", "loadings"),
-                    c("thresholds", "loadings", "intercepts")), function(ge)
-  measEq.syntax(configural.model = model, data = dat, ordered = items,
-    parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
-    group = "group", group.equal = ge, estimator = "WLSMV", return.fit = TRUE))
-lavTestLRT(fits[[1]], fits[[2]], fits[[3]], fits[[4]])
-lavTestScore(fits[[4]], cumulative = TRUE)
-"""
+# the Wu & Estabrook sequence as bench_wlsmv times it, then the score tests of the scalar model
+R_ORD = R_INV + "lavTestScore(fits[[4]], cumulative = TRUE)\n"
 
 
 def _job(model, data, group, **kw):
@@ -64,7 +56,7 @@ def _job(model, data, group, **kw):
 def run() -> list[dict]:
     hs = pd.read_csv(DD / "cfa_hs1939.csv")
     hsm = pd.read_csv(DD / "cfa_hs1939_missing.csv")
-    ordd = pd.read_csv(DD / "wlsmv_ordinal.csv")
+    ordd = pd.read_csv(ORD_DATA)
     r_hs = R_SETUP % HS.replace("\n", "\\n")
     cases = [
         ("invariance ML 4 levels + LRT + score tests", _job(HS, hs, "school"), DD / "cfa_hs1939.csv",
@@ -72,7 +64,7 @@ def run() -> list[dict]:
         ("invariance FIML 4 levels + LRT + score tests", _job(HS, hsm, "school", missing="fiml"),
          DD / "cfa_hs1939_missing.csv", r_hs, R_CONT % "ml", 3),
         ("ordinal invariance WLSMV 3x400 + LRT + score tests", _job(ORD, ordd, "group", ordered="all"),
-         DD / "wlsmv_ordinal.csv", R_SETUP % ORD.replace("\n", "\\n"), R_ORD, 1),
+         ORD_DATA, R_SETUP_ORD, R_ORD, 1),
     ]
     have_r = rscript_available(("lavaan", "semTools"))
     rows = []

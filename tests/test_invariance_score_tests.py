@@ -138,3 +138,27 @@ def test_fiml_sequence_locates_the_scalar_violation():
     for row in REF["fiml"]["uni"]:
         _close(got.loc[(row["lhs"], row["op"], row["rhs"], row["group"]), "x2"], row["x2"])
     _close(res.score_tests.total["x2"], REF["fiml"]["total"]["x2"])
+
+
+def test_downdate_equals_ginv_of_each_bordered_matrix(fits):
+    """The fast path (partitioned inverse) gives what ginv of each bordered matrix gives."""
+    import qimscale.analysis.cfa.score_tests as st
+
+    fit = fits["ml"]
+    fast = score_tests(fit)
+    upt, back, R, _ = st._unconstrained(fit.partable_)
+    grad, info = st._gradient_information(fit, upt, np.asarray(fit.theta_)[back])
+    slow = st._Bordered(info, R, grad, float(fit.ntotal_))
+    slow.B = None  # every test from ginv, as lavaan computes it
+    order = [np.flatnonzero([(r["lhs"], r["op"], r["rhs"], r["group"]) == (u.lhs, u.op, u.rhs, u.group)
+                             for r in _released(fit)])[0] for u in fast.univariate.itertuples()]
+    for i, x2 in zip(order, fast.univariate.x2):
+        assert slow.stat([i])[0] == pytest.approx(x2, rel=1e-10, abs=1e-10)
+    for r, x2 in enumerate(fast.cumulative.x2, start=1):
+        assert slow.stat(order[:r])[0] == pytest.approx(x2, rel=1e-10, abs=1e-10)
+
+
+def _released(fit):
+    from qimscale.analysis.cfa.score_tests import _unconstrained
+
+    return _unconstrained(fit.partable_)[3]

@@ -164,10 +164,73 @@ def _gradient_information(fit, upt, theta_u):
 
 
 def _ginv(Z):
-    """Moore–Penrose inverse with ``MASS::ginv``'s tolerance (``sqrt(eps)`` relative)."""
-    U, d, Vt = np.linalg.svd(Z)
-    keep = d > max(math.sqrt(np.finfo(float).eps) * d[0], 0.0)
-    return (Vt[keep].T / d[keep]) @ U[:, keep].T
+    """Moore–Penrose inverse of a symmetric matrix with ``MASS::ginv``'s tolerance.
+
+    ``MASS::ginv`` keeps the singular values above ``sqrt(eps)`` times the
+    largest; for a symmetric matrix they are the absolute eigenvalues.
+    """
+    w, V = np.linalg.eigh(Z)
+    a = np.abs(w)
+    keep = a > max(math.sqrt(np.finfo(float).eps) * a.max(), 0.0)
+    return (V[:, keep] / w[keep]) @ V[:, keep].T
+
+
+class _Bordered:
+    """``N g' [ginv(Z_S)]_KK g`` for the bordered matrix with the constraints ``S`` released.
+
+    When the matrix with every constraint kept is non-singular, deleting the
+    rows/columns of ``S`` from it is a downdate of its inverse ``B``:
+    ``[Z_S^-1]_KK = B_KK - B_KS B_SS^-1 B_SK`` (partitioned inverse), so each
+    test costs a solve of size ``|S|`` instead of a decomposition of size
+    ``K + c``. ``Z_S`` is singular exactly when ``B_SS`` is (a release that
+    leaves the model unidentified); then, or when ``B_SS`` is badly
+    conditioned, the test is computed from ``ginv(Z_S)`` as lavaan does.
+    """
+
+    def __init__(self, info, R, grad, N):
+        self.info, self.R, self.grad, self.N = info, R, grad, N
+        self.K, c = len(grad), R.shape[0]
+        Z = self._matrix(np.ones(c, dtype=bool))
+        w, V = np.linalg.eigh(Z)
+        a = np.abs(w)
+        self.B = None
+        if a.min() > 1e-8 * a.max():
+            B = (V / w) @ V.T
+            self.B = B
+            self.q0 = float(grad @ B[:self.K, :self.K] @ grad)
+            self.h = B[self.K:, :self.K] @ grad
+            self.Bc = B[self.K:, self.K:]
+            self.scale = float(np.abs(np.diag(self.Bc)).max())
+
+    def _matrix(self, keep):
+        R1 = self.R[keep]
+        c = R1.shape[0]
+        return np.block([[self.info, R1.T], [R1, np.zeros((c, c))]])
+
+    def _exact(self, released):
+        keep = np.ones(self.R.shape[0], dtype=bool)
+        keep[released] = False
+        J = _ginv(self._matrix(keep))[:self.K, :self.K]
+        return float(self.N * self.grad @ J @ self.grad), J
+
+    def stat(self, released, *, want_epc=None):
+        """Statistic with the constraints ``released`` (indices) dropped; optionally the EPC of row ``want_epc``."""
+        released = np.asarray(released, dtype=int)
+        if self.B is not None and released.size:
+            Bss = self.Bc[np.ix_(released, released)]
+            ev = np.linalg.eigvalsh(Bss)
+            if np.abs(ev).min() > math.sqrt(np.finfo(float).eps) * self.scale:
+                hs = self.h[released]
+                sol = np.linalg.solve(Bss, hs)
+                x2 = float(self.N * (self.q0 - hs @ sol))
+                if want_epc is None:
+                    return x2, None
+                # [Z_S^-1]_KK g = B_KK g - B_KS B_SS^-1 h_S; lavaan's EPC is minus that
+                BKg = self.B[:self.K, :self.K] @ self.grad
+                Jg = BKg - self.B[:self.K, self.K + released] @ sol
+                return x2, float(-Jg[want_epc])
+        x2, J = self._exact(released)
+        return x2, (None if want_epc is None else float(-(J @ self.grad)[want_epc]))
 
 
 def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
@@ -218,30 +281,20 @@ def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
     N = float(fit.ntotal_)
     with single_thread_blas():
         grad, info = _gradient_information(fit, upt, theta_u)
-        K = len(grad)
-
-        def block(keep):
-            R1 = R[keep]
-            c = R1.shape[0]
-            Z = np.block([[info, R1.T], [R1, np.zeros((c, c))]])
-            return _ginv(Z)[:K, :K]
-
-        def stat(J):
-            return float(N * grad @ J @ grad)
-
-        all_rows = np.arange(R.shape[0])
-        total = stat(block(np.zeros(0, dtype=int)))
+        bz = _Bordered(info, R, grad, N)
+        nc = R.shape[0]
+        total = bz._exact(np.arange(nc))[0]
         uni, epc = [], []
-        for i in all_rows:
-            J = block(all_rows != i)
-            uni.append(stat(J))
+        for i in range(nc):
             # lavaan's EPC (score = -N * grad); the released row is the second of the pair
-            epc.append(float(-(J @ grad)[np.flatnonzero(R[i] < 0)[0]]))
+            x2, e = bz.stat([i], want_epc=int(np.flatnonzero(R[i] < 0)[0]))
+            uni.append(x2)
+            epc.append(e)
         cum = []
         order = np.argsort(-np.array(uni), kind="stable")
         if cumulative:
-            for r in range(1, len(order) + 1):
-                cum.append(stat(block(~np.isin(all_rows, order[:r]))))
+            for r in range(1, nc + 1):
+                cum.append(bz.stat(order[:r])[0])
 
     def table(idx, x2, df):
         recs = [{"lhs": released[i]["lhs"], "op": released[i]["op"], "rhs": released[i]["rhs"],
