@@ -330,7 +330,8 @@ def _invariance_text(res, criteria) -> str:
     sc = res.score_tests
     if sc is not None and len(sc.univariate):
         lev = res.release_tests["level"].iloc[0]
-        lines.append(f"\nScore tests for freeing a constraint of the '{lev}' model (lavTestScore; total "
+        naive = "; unscaled, as lavaan's" if res.indices_used != "standard" else ""
+        lines.append(f"\nScore tests for freeing a constraint of the '{lev}' model (lavTestScore{naive}; total "
                      f"X2 = {sc.total['x2']:.2f}, df = {sc.total['df']}); candidates for --partial:")
         uni = sc.univariate.head(8).copy()
         uni["cumulative_x2"] = sc.cumulative.x2.head(8).to_numpy() if len(sc.cumulative) else float("nan")
