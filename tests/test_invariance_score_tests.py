@@ -162,3 +162,8 @@ def _released(fit):
     from qimscale.analysis.cfa.score_tests import _unconstrained
 
     return _unconstrained(fit.partable_)[3]
+
+
+def test_wlsmv_release_tests_are_the_univariate_score_tests(fits, results):
+    got = fits["wlsmv"].release_tests()
+    pd.testing.assert_frame_equal(got, results["wlsmv"].univariate)

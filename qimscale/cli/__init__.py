@@ -33,10 +33,14 @@ COMMANDS: dict[str, str] = {
     "cfa": "qimscale.cli.cfa_cmd:cfa",
     "invariance": "qimscale.cli.cfa_cmd:invariance",
     "compare": "qimscale.cli.relate_cmd:compare",
-    "relate": "qimscale.cli.relate_cmd:relate",
+    "relate": "qimscale.cli.relate_model_cmd:relate",
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
+    "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
+    "power": "qimscale.cli.power_cmd:power",
+    "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
+    "items": "qimscale.cli.items_cmd:items",
 }
 
 

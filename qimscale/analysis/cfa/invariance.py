@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result
 from qimscale.errors import ModelError
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVELS", "CRITERIA", "check_criteria",
@@ -213,7 +214,7 @@ def mark_held(recs: list, criteria: str, converged=None, configural_fit: dict | 
     return highest
 
 
-class InvarianceResult:
+class InvarianceResult(Result):
     """Fits and comparisons of the invariance levels.
 
     Attributes
@@ -288,6 +289,82 @@ class InvarianceResult:
                 "partial_search": self.partial_search,
                 "notes": self.notes,
                 "warnings": warnings}
+
+    # -- the result protocol ---------------------------------------------------------------
+    title = "Measurement invariance"
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each fit's warnings once, led by the levels it concerns unless it concerns them all
+        (``to_dict()["warnings"]`` keeps them by level)."""
+        by_msg: dict = {}
+        for lev, fit in self.fits.items():
+            for m in fit.warnings_:
+                by_msg.setdefault(m, []).append(lev)
+        return [m if len(levs) == len(self.fits) else f"{', '.join(levs)}: {m}" for m, levs in by_msg.items()]
+
+    def tables(self) -> dict:
+        """``"levels"`` (one row per level), ``"latent_means"``, ``"release_tests"`` (univariate
+        score tests of the first failing level), ``"score_tests_cumulative"`` and, after a
+        partial search, ``"partial_freed"``."""
+        out = {"levels": self.levels.copy(), "latent_means": self.latent_means.copy(),
+               "release_tests": self.release_tests.copy()}
+        if self.score_tests is not None:
+            out["score_tests_cumulative"] = self.score_tests.cumulative.copy()
+        if self.partial_search:
+            out["partial_freed"] = pd.DataFrame(self.partial_search["freed"],
+                                                columns=["parameter", "group", "x2", "pvalue"])
+        return out
+
+    def summary(self) -> str:
+        """The levels with the indices the decision uses and each index's flag, the verdict,
+        notes, latent mean differences, score tests and the partial search.
+
+        Warnings are not part of the text (they are in :attr:`warnings`; the CLI prints
+        them once, on stderr). p-values below .001 read ``< .001``.
+        """
+        from qimscale._core.formatting import format_p
+
+        f4 = lambda v: f"{v:.4f}"  # noqa: E731
+        used = {"robust": "robust", "scaled": "scaled", "standard": ""}[self.indices_used]
+        sfx = f"_{used}" if used else ""
+        cols = {"level": "level", "chisq_used": f"chisq{sfx}", "df": "df", "cfi_used": f"cfi{sfx}",
+                "rmsea_used": f"rmsea{sfx}", "srmr": "srmr", "delta_cfi": "dCFI", "delta_rmsea": "dRMSEA",
+                "delta_srmr": "dSRMR", "chisq_diff_p": "p_diff"}
+        tab = self.levels[[c for c in cols if c in self.levels.columns]].rename(columns=cols)
+        tab["p_diff"] = [format_p(p, 4) for p in self.levels["chisq_diff_p"]]
+        names = {"flag_cfi": "CFI", "flag_rmsea": "RMSEA", "flag_srmr": "SRMR", "flag_chisq": "chisq"}
+        recs = self.levels.to_dict(orient="records")
+        tab["flagged_by"] = [",".join(n for k, n in names.items() if r.get(k)) or "-" for r in recs]
+        tab["held"] = self.levels["held"].map({True: "yes", False: "no"})
+        lines = [f"{self.title} ({self.estimator}; {used or 'standard'} indices drive the decision)",
+                 tab.to_string(index=False, float_format=f4, na_rep=""),
+                 "flagged_by: dCFI <= -.010, dRMSEA >= .015, dSRMR >= .030 (metric) / .010 (Chen 2007; "
+                 "Cheung & Rensvold 2002), chisq difference p < .05"]
+        lines += [f"  {r['level']}: the rules disagree; failing under {', '.join(r['rules_failing'])}"
+                  for r in recs if r.get("rules_disagree")]
+        lines.append(f"\nHighest level held ({self.criteria}): {self.highest_level_held}")
+        lines.append(f"Verdict: {self.verdict}")
+        lines += [f"Note: {n}" for n in self.notes]
+        if len(self.latent_means):
+            lines += ["\nLatent mean differences (vs the first group):",
+                      self.latent_means.to_string(index=False, float_format=f4)]
+        sc = self.score_tests
+        if sc is not None and len(sc.univariate):
+            naive = "; unscaled, as lavaan's" if self.indices_used != "standard" else ""
+            lines.append(f"\nScore tests for freeing a constraint of the '{self.release_tests['level'].iloc[0]}' "
+                         f"model (lavTestScore{naive}; total X2 = {sc.total['x2']:.2f}, df = {sc.total['df']}); "
+                         "candidates for --partial / group_partial:")
+            uni = sc.univariate.head(8).copy()
+            uni["cumulative_x2"] = sc.cumulative.x2.head(8).to_numpy() if len(sc.cumulative) else math.nan
+            uni["pvalue"] = [format_p(p, 4) for p in uni["pvalue"]]
+            lines.append(uni.drop(columns=["epc"]).to_string(index=False, float_format=f4))
+        ps = self.partial_search
+        if ps:
+            freed = ", ".join(f"{f['parameter']} (X2 = {f['x2']:.2f})" for f in ps["freed"]) or "nothing"
+            lines.append(f"\nPartial {ps['level']} search: freed {freed}; "
+                         + ("the level holds" if ps["held"] else f"stopped: {ps['stopped']}"))
+        return "\n".join(lines)
 
 
 def _verdict(recs, highest, criteria, configural_fit, partial) -> str:
