@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option
+from qimscale._core.result import Result
+from qimscale.analysis.responses import item_matrix
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
@@ -57,7 +60,7 @@ def item_correlations(x: np.ndarray, names: Sequence[str], method: str = "pearso
     thresholds: dict = {}
     notes: list[str] = []
     if method == "polychoric":
-        from qimscale.analysis.polychoric import polychoric
+        from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
@@ -109,7 +112,7 @@ def pairwise_correlation(x: np.ndarray, method: str = "pearson") -> np.ndarray:
 
 
 @dataclass
-class CorrelationResult:
+class CorrelationResult(Result):
     """A correlation matrix; returned by :func:`correlation`.
 
     Attributes
@@ -134,9 +137,31 @@ class CorrelationResult:
     reverse: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    title = "Correlations"
+
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a labelled DataFrame."""
         return pd.DataFrame(self.matrix, index=self.items, columns=self.items)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"matrix"`` (items × items), ``"n_pairs"`` (when known) and, for polychoric
+        correlations, ``"thresholds"`` (items × ``t1..``, NaN-padded)."""
+        out = {"matrix": self.to_frame()}
+        if self.n_pairs is not None:
+            out["n_pairs"] = pd.DataFrame(np.asarray(self.n_pairs).astype(int), index=self.items, columns=self.items)
+        if self.thresholds:
+            width = max(len(v) for v in self.thresholds.values())
+            out["thresholds"] = pd.DataFrame.from_dict(
+                {k: list(map(float, v)) + [np.nan] * (width - len(v)) for k, v in self.thresholds.items()},
+                orient="index", columns=[f"t{i + 1}" for i in range(width)])
+        return out
+
+    def summary(self) -> str:
+        """The matrix (and thresholds) as text."""
+        lines = [f"{self.method.capitalize()} correlations", self.to_frame().to_string(float_format=lambda v: f"{v:.3f}")]
+        if self.thresholds:
+            lines += ["", "Thresholds:", self.tables()["thresholds"].to_string(float_format=lambda v: f"{v:.3f}")]
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
 
     def to_dict(self) -> dict:
         """The CLI's JSON: ``items``, ``matrix``, ``thresholds`` (polychoric only), plus extras."""
@@ -187,10 +212,8 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
     >>> correlation(df, method="spearman").matrix[0, 1]
     np.float64(0.8)
     """
-    from qimscale.analysis.reliability import item_matrix
-
     if method not in METHODS:
-        raise DataError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        check_option("method", method, METHODS, "correlation", error=DataError)
     mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="corr")
     x, names = mat.x, mat.items

@@ -19,16 +19,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from qimscale.analysis.efa import as_correlation
+from qimscale._core.distributions import chi2_sf
+from qimscale._core.linalg import is_positive_definite, is_singular
+from qimscale._core.result import Result, row_table
+from qimscale.analysis.factoring import as_correlation
 from qimscale.errors import DataError
 
 __all__ = ["KMOResult", "BartlettResult", "FactorabilityResult", "kmo", "bartlett_sphericity", "factorability"]
 
 
 @dataclass
-class KMOResult:
+class KMOResult(Result):
     """Kaiser-Meyer-Olkin measure of sampling adequacy.
 
     Attributes
@@ -42,9 +44,25 @@ class KMOResult:
     overall: float
     items: pd.Series
 
+    title = "Kaiser-Meyer-Olkin measure of sampling adequacy"
+
+    def to_dict(self) -> dict:
+        """``kmo`` (overall MSA) and ``kmo_items`` (item -> MSA)."""
+        return {"kmo": float(self.overall), "kmo_items": {str(k): float(v) for k, v in self.items.items()}}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"items"``: one row per item, ``item, msa``."""
+        return {"items": pd.DataFrame({"item": [str(k) for k in self.items.index],
+                                       "msa": self.items.to_numpy(dtype=float)})}
+
+    def summary(self) -> str:
+        """Overall and per-item MSA as text."""
+        return f"KMO = {self.overall:.3f}\n" + self.tables()["items"].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}")
+
 
 @dataclass
-class BartlettResult:
+class BartlettResult(Result):
     """Bartlett's test that the correlation matrix is an identity.
 
     Attributes
@@ -60,9 +78,19 @@ class BartlettResult:
     p: float
     n_obs: int
 
+    title = "Bartlett's test of sphericity"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"test"``: one row ``chisq, df, p, n_obs``."""
+        return {"test": row_table(self.to_dict())}
+
+    def summary(self) -> str:
+        """The test as one line."""
+        return f"Bartlett's test: chisq = {self.chisq:.3f}, df = {self.df:g}, p = {self.p:.4g}, n = {self.n_obs}"
+
 
 @dataclass
-class FactorabilityResult:
+class FactorabilityResult(Result):
     """KMO and Bartlett's test together (the ``qimscale factorability`` output)."""
 
     kmo: KMOResult
@@ -79,6 +107,17 @@ class FactorabilityResult:
             "bartlett_p": self.bartlett.p,
             "n_obs": self.bartlett.n_obs,
         }
+
+    title = "Factorability"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"kmo_items"`` (``item, msa``) and ``"bartlett"`` (one row; with the overall ``kmo``)."""
+        return {"kmo_items": self.kmo.tables()["items"],
+                "bartlett": row_table({"kmo": float(self.kmo.overall), **self.bartlett.to_dict()})}
+
+    def summary(self) -> str:
+        """KMO and Bartlett's test as text."""
+        return self.kmo.summary() + "\n" + self.bartlett.summary()
 
 
 def kmo(data) -> KMOResult:
@@ -120,13 +159,10 @@ def kmo(data) -> KMOResult:
     0.6279
     """
     R, _n, _np, items, _raw = as_correlation(data)
-    try:
-        if np.linalg.cond(R) > 1e12:
-            raise np.linalg.LinAlgError("singular")
-        S = np.linalg.inv(R)
-    except np.linalg.LinAlgError as exc:
+    if is_singular(R):   # an eigenvalue within the package's tolerance (RTOL) of zero
         raise DataError("KMO: the correlation matrix is singular (an item is a linear combination of "
-                        "others); drop redundant items") from exc
+                        "others); drop redundant items")
+    S = np.linalg.inv(R)
     d = 1.0 / np.sqrt(np.diag(S))
     Q = S * np.outer(d, d)
     np.fill_diagonal(Q, 0.0)
@@ -181,12 +217,12 @@ def bartlett_sphericity(data, n_obs=None) -> BartlettResult:
     if n is None:
         raise DataError("Bartlett's test of a correlation matrix needs the sample size (n_obs)")
     p = R.shape[0]
-    sign, logdet = np.linalg.slogdet(R)
-    if sign <= 0:
+    if not is_positive_definite(R):
         raise DataError("Bartlett's test: the correlation matrix is singular or not positive definite")
+    logdet = float(np.linalg.slogdet(R)[1])
     chisq = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     df = p * (p - 1) / 2
-    return BartlettResult(chisq, float(df), float(stats.chi2.sf(chisq, df)), int(n))
+    return BartlettResult(chisq, float(df), float(chi2_sf(chisq, df)), int(n))
 
 
 def factorability(data, n_obs=None) -> FactorabilityResult:

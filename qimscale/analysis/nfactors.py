@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.linalg import zero_tolerance
+from qimscale._core.result import Result
 from qimscale.analysis._threads import single_thread_blas
-from qimscale.analysis.efa import as_correlation, check_choice, check_n_obs, fit_factors
+from qimscale.analysis.factoring import as_correlation, check_choice, check_n_obs, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -200,7 +202,7 @@ def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
 # --------------------------------------------------------------------------- parallel analysis
 
 @dataclass
-class ParallelResult:
+class ParallelResult(Result):
     """Outcome of a parallel analysis.
 
     Attributes
@@ -251,6 +253,18 @@ class ParallelResult:
     cor: str
     seed: int | None = None
     extra: dict = field(default_factory=dict)
+
+    title = "Parallel analysis"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"eigenvalues"``: the scree table of :meth:`table`."""
+        return {"eigenvalues": self.table()}
+
+    def summary(self) -> str:
+        """The suggested numbers and the scree table."""
+        return (f"Parallel analysis ({self.n_iter} iterations, quantile {self.quant}, {self.cor} correlations): "
+                f"{self.n_factors} factor(s), {self.n_components} component(s)\n"
+                + self.table().round(3).to_string())
 
     def table(self) -> pd.DataFrame:
         """Observed and reference eigenvalues, one row per position (a scree table).
@@ -428,7 +442,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         if cor == "pearson":
             Rs = pairwise_corr_batched(Xs)
         else:
-            from qimscale.analysis.polychoric import polychoric
+            from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
             polys = []
             for b in range(n_iter):
@@ -468,7 +482,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
 # --------------------------------------------------------------------------- MAP
 
 @dataclass
-class MapResult:
+class MapResult(Result):
     """Velicer's minimum average partial.
 
     Attributes
@@ -483,9 +497,20 @@ class MapResult:
     map: np.ndarray
     n_factors: int
 
+    title = "Velicer's MAP"
+
     def to_dict(self) -> dict:
         """Plain-JSON form."""
         return {"map": np.asarray(self.map).tolist(), "n_factors": self.n_factors}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"map"``: the average squared partial correlation per number of components removed."""
+        m = np.asarray(self.map, dtype=float)
+        return {"map": pd.DataFrame({"map": m}, index=pd.RangeIndex(1, len(m) + 1, name="components"))}
+
+    def summary(self) -> str:
+        """The suggested number and the MAP values."""
+        return f"Velicer's MAP: {self.n_factors} component(s)\n" + self.tables()["map"].round(4).to_string()
 
 
 def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5) -> MapResult:
@@ -534,14 +559,21 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
     n1 = min(int(n), p - 1)
     vals, vecs = np.linalg.eigh(R)
     vals, vecs = vals[::-1], vecs[:, ::-1]
-    with np.errstate(invalid="ignore"):
-        comp = vecs * np.sqrt(vals)
+    # A zero eigenvalue (singular R) is zero within the package's tolerance, whatever its sign
+    # in the last bits; a partial variance at or below that tolerance leaves the partial
+    # correlations undefined (NaN, as psych's vss gives), whether round-off made it +-1e-17.
+    # A negative eigenvalue beyond the tolerance (a non-positive-definite pairwise R) has no
+    # component: MAP is undefined from there on, as psych's sqrt() of it gives NaN.
+    tol = zero_tolerance(vals)
+    comp = vecs * np.sqrt(np.where(vals > tol, vals, 0.0))
     out = np.full(min(int(n), p), np.nan)
     for i in range(1, n1 + 1):
         c = R - comp[:, :i] @ comp[:, :i].T
-        with np.errstate(invalid="ignore", divide="ignore"):  # singular R: NaN, as psych's vss gives
-            d = 1.0 / np.sqrt(np.diag(c))
-            rs = c * np.outer(d, d)
+        partial_var = np.diag(c)
+        if vals[i - 1] < -tol or np.any(partial_var <= tol):
+            continue
+        d = 1.0 / np.sqrt(partial_var)
+        rs = c * np.outer(d, d)
         np.fill_diagonal(rs, 0.0)
         out[i - 1] = np.sum(rs * rs) / (p * (p - 1))
     undefined = [i + 1 for i in range(n1) if np.isnan(out[i])]
@@ -557,7 +589,7 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
 # --------------------------------------------------------------------------- all criteria at once
 
 @dataclass
-class NFactorsResult:
+class NFactorsResult(Result):
     """Parallel analysis, MAP and the scree eigenvalues together (``qimscale nfactors``).
 
     Attributes
@@ -568,6 +600,12 @@ class NFactorsResult:
 
     parallel: ParallelResult
     map: MapResult
+
+    title = "Number of factors"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"eigenvalues"`` (the parallel-analysis scree table) and ``"map"``."""
+        return {"eigenvalues": self.parallel.table(), "map": self.map.tables()["map"]}
 
     def to_dict(self) -> dict:
         """JSON form: ``parallel`` (suggested factors), ``parallel_components``, ``map``,

@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.result import Result, row_table
+from qimscale.analysis._threads import single_thread_blas
+from qimscale.analysis.correlation import item_correlations
+from qimscale.analysis.responses import item_matrix
+from qimscale.analysis.moments import smc
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["OmegaResult", "omega", "omega_total"]
 
 
 @dataclass
-class OmegaResult:
+class OmegaResult(Result):
     """ω coefficients and the Schmid–Leiman solution; returned by :func:`omega`.
 
     Attributes
@@ -73,6 +78,20 @@ class OmegaResult:
     reverse: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    title = "McDonald's omega"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"coefficients"`` (one row), ``"loadings"`` (Schmid–Leiman), ``"group"``
+        (psych's ``omega.group``) and ``"phi"`` (group-factor correlations)."""
+        coef = row_table({"omega_h": self.omega_h, "omega_total": self.omega_total, "alpha": self.alpha,
+                          "g6": self.g6, "omega_lim": self.omega_lim, "ecv": self.ecv,
+                          "n_factors": self.n_factors, "n_obs": self.n_obs, "correlation": self.correlation})
+        names = [c for c in self.sl.columns if c not in ("g", "h2", "u2", "p2")][: self.phi.shape[0]]
+        if len(names) != self.phi.shape[0]:
+            names = [f"F{i + 1}*" for i in range(self.phi.shape[0])]
+        phi = pd.DataFrame(self.phi, index=names, columns=names)
+        return {"coefficients": coef, "loadings": self.sl.copy(), "group": self.group.copy(), "phi": phi}
+
     def to_dict(self) -> dict:
         """Plain-type summary: the CLI's JSON (``omega_h``, ``omega_total``, ``alpha``, ...)."""
         return {
@@ -94,7 +113,9 @@ class OmegaResult:
 
 def _schmid(r: np.ndarray, n_factors: int, option: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """psych::schmid: returns (g loadings, group loadings, h2, phi)."""
-    from qimscale.analysis.efa import fit_factors
+    # imported here to keep start-up fast: omega_total (part of every 'qimscale reliability' run)
+    # never needs the factor extraction's optimiser (scipy.optimize) or the rotations
+    from qimscale.analysis.factoring import fit_factors
     from qimscale.analysis.rotation import align_factors, rotate
 
     loadings, _, _ = fit_factors(r, n_factors, "minres")
@@ -215,10 +236,6 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     >>> round(res.omega_total, 3)
     0.783
     """
-    from qimscale.analysis._threads import single_thread_blas
-    from qimscale.analysis.correlation import item_correlations
-    from qimscale.analysis.reliability import item_matrix, smc
-
     if option not in ("equal", "first", "second"):
         raise DataError(f"option must be 'equal', 'first' or 'second'; got {option!r}")
     mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,

@@ -15,7 +15,8 @@ or ``cli``.
 'leadership'
 """
 
-from qimscale.instrument.loader import bundled_path, load_instrument
+from qimscale.instrument.lavaan import lavaan_model
+from qimscale.instrument.loader import bundled_path, load_instrument, validate_instrument
 from qimscale.instrument.model import (
     FORMS,
     BackgroundField,
@@ -28,7 +29,7 @@ from qimscale.instrument.model import (
     ResponseScale,
     Scale,
 )
-from qimscale.instrument.validation import Problem, validate_instrument
+from qimscale.instrument.validation import Problem
 
 __all__ = [
     "FORMS",
@@ -43,6 +44,7 @@ __all__ = [
     "ResponseScale",
     "Scale",
     "bundled_path",
+    "lavaan_model",
     "load_instrument",
     "validate_instrument",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option, numeric_matrix
+from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from qimscale.errors import DataError, ModelError
 
 from .._threads import single_thread_blas
@@ -12,33 +14,14 @@ from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
 from .partable import GROUP_EQUAL_TYPES, build_partable
+from .results import CFAResult
 from .starts import start_values
-from .syntax import parse_model
+from .syntax import parse_model, read_model_text
 
 __all__ = ["CFA", "cfa", "sem", "read_model_text"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = ("listwise", "fiml", "pairwise")
-
-
-def read_model_text(model: str) -> str:
-    """Return model syntax: ``model`` itself, or the contents of the file it names.
-
-    Raises
-    ------
-    ModelError
-        ``model`` has no lavaan operator and is not an existing file.
-    """
-    from pathlib import Path
-
-    if not isinstance(model, str):
-        raise ModelError("the model must be lavaan syntax (a string) or the path of a file holding it")
-    if "\n" not in model and not any(op in model for op in ("=~", "~", ":=")):
-        path = Path(model.strip())
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-        raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
-    return model
 
 
 class CFA:
@@ -148,14 +131,11 @@ class CFA:
     def _validate(self):
         est = ("WLSMV" if self.ordered else "ML") if self.estimator is None else str(self.estimator).upper()
         if est not in ESTIMATORS:
-            raise ModelError(f"The 'estimator' parameter of CFA must be one of {', '.join(ESTIMATORS)}. "
-                             f"Got {self.estimator!r} instead.")
+            check_option("estimator", self.estimator, ESTIMATORS, "CFA")
         if self.ordered and est != "WLSMV":
             raise ModelError(f"ordered items need estimator 'WLSMV' (or no estimator); estimator {est!r} "
                              "treats items as continuous: drop ordered= to do that")
-        if self.missing not in MISSING:
-            raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
-                             f"Got {self.missing!r} instead.")
+        check_option("missing", self.missing, MISSING, "CFA")
         if self.missing == "pairwise" and est != "WLSMV" and not self.ordered:
             raise ModelError(f"missing='pairwise' is only available with estimator 'WLSMV' (ordered "
                              f"items); with estimator {est!r} use 'listwise' or 'fiml'.")
@@ -187,18 +167,7 @@ class CFA:
         if dup:
             raise DataError(f"column(s) {', '.join(map(repr, dup))} appear more than once in the data; "
                             "rename or drop the duplicates")
-        sub = data[ov]
-        for v in ov:
-            if not pd.api.types.is_numeric_dtype(sub[v]):
-                bad = pd.to_numeric(sub[v], errors="coerce").isna() & sub[v].notna()
-                row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
-                raise DataError(f"column {v!r} is not numeric (row {row + 1}: value {sub[v].iloc[row]!r}); "
-                                "recode it to numbers before fitting")
-        X = sub.to_numpy(dtype=float)
-        if np.isinf(X).any():
-            row, col = np.argwhere(np.isinf(X))[0]
-            raise DataError(f"column {ov[col]!r} has an infinite value (row {row + 1}: {X[row, col]}); "
-                            "recode it or set it missing")
+        X = numeric_matrix(data, ov)   # the house's item validator: row, column, value and the fix
         if self.group is not None:
             if self.group not in data.columns:
                 raise DataError(f"group column {self.group!r} not found in the data")
@@ -260,8 +229,14 @@ class CFA:
         est, geq, partial = self._validate()
         text = read_model_text(self.model)
         stmts = parse_model(text)
+        _check_latent_names(stmts, data)
+        res = self._fit_parsed(data, est, geq, partial, text, stmts)
+        res.warnings_.extend(mixed_sign_warnings(res.parameter_estimates()))
+        return res
+
+    def _fit_parsed(self, data, est, geq, partial, text, stmts):
         if est == "WLSMV":
-            try:
+            try:  # lazily: an ML/MLR fit never loads the ordinal engine (start-up)
                 from . import wlsmv
             except ImportError as exc:  # pragma: no cover - depends on the ordinal module
                 raise ModelError("estimator 'WLSMV' / ordered items need qimscale.analysis.cfa.wlsmv, "
@@ -281,12 +256,19 @@ class CFA:
             for lab, X in zip(labels, Xs):
                 _check_variances(np.nanvar(X, axis=0), probe.ov, lab)
             patterns = [Patterns(X) for X in Xs]
+            singular = DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
+                                 "number of variables, or variables that are linear combinations of "
+                                 f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)")
+            # Decided before EM and after it with the package's tolerance, never by whether a
+            # BLAS solve happened to raise on an exactly singular block (that depends on the CPU).
+            if any(X.shape[0] < len(probe.ov) for X in Xs):
+                raise singular
             try:
                 h1 = [em_saturated(pat) for pat in patterns]
-            except np.linalg.LinAlgError as exc:
-                raise DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
-                                "number of variables, or variables that are linear combinations of "
-                                f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)") from exc
+            except np.linalg.LinAlgError as exc:  # an exactly singular block met inside EM
+                raise singular from exc
+            if not all(is_positive_definite(S) for S, _ in h1):
+                raise singular
             groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
             fiml = True
         else:
@@ -308,27 +290,72 @@ class CFA:
                              f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
         theta0 = start_values(pt, groups)
         opt = minimize(objective, theta0)
-        from .results import CFAResult
-
         res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                   patterns, dropped, text)
         if no_group:  # as lavaan's "group variable contains missing values"
             res.warnings_.append(f"{no_group} case(s) without a value in the group column {self.group!r} "
                                  "were dropped")
         if dropped > no_group:  # lavaan reports "used" vs "total" observations; say it outright
-            why = ("with a missing value in a model variable were dropped (listwise deletion); "
-                   "missing='fiml' uses them" if self.missing == "listwise" else
+            total = len(data) - no_group
+            why = (f"with a missing value in a model variable were dropped (listwise deletion: "
+                   f"{dropped - no_group} of {total}, {100 * (dropped - no_group) / max(total, 1):.0f} %); "
+                   "missing='fiml' uses them (Mplus's default), as does WLSMV with ordered items and "
+                   "pairwise deletion" if self.missing == "listwise" else
                    "without any observed model variable (or with a missing exogenous covariate) were dropped")
             res.warnings_.append(f"{dropped - no_group} case(s) {why}")
         return res
+
+
+def _check_latent_names(stmts, data) -> None:
+    """ModelError when a latent variable has the name of a column of the data (lavaan refuses it too:
+    "some latent variable names collide with observed variable names")."""
+    latent = list(dict.fromkeys(name for st in stmts if st.op == "=~" for name in st.lhs))
+    cols = {str(c) for c in getattr(data, "columns", [])}
+    clash = [name for name in latent if name in cols]
+    if clash:
+        raise ModelError(f"latent variable name(s) {', '.join(map(repr, clash))} are also column(s) of the data; "
+                         "lavaan refuses this too (a latent variable is not observed): rename the factor(s) in "
+                         "the model, e.g. '" + clash[0] + "_f =~ ...'")
+
+
+def mixed_sign_warnings(estimates: pd.DataFrame) -> list[str]:
+    """Warnings for factors whose standardised loadings have both signs, naming the items.
+
+    A factor measured by items keyed in opposite directions has loadings of
+    both signs; composite reliability (omega, AVE) and sum scores then mean
+    little. The usual cause is reverse-keyed items left unrecoded. Loadings
+    below .10 in absolute value are ignored (they carry no sign worth
+    reporting).
+
+    >>> pe = pd.DataFrame({"lhs": ["F"] * 3, "op": ["=~"] * 3, "rhs": ["a", "b", "c"],
+    ...                    "std_all": [0.7, 0.6, -0.5]})
+    >>> mixed_sign_warnings(pe)[0][:60]
+    "factor 'F' has loadings of both signs: negative for c (-0.50"
+    """
+    out = []
+    pe = estimates[estimates["op"] == "=~"]
+    col = "std_all" if "std_all" in pe.columns else "est"
+    for factor, rows in pe.groupby("lhs", sort=False):
+        vals = rows.drop_duplicates("rhs").set_index("rhs")[col].astype(float)
+        vals = vals[vals.abs() >= 0.10]
+        neg, pos = vals[vals < 0], vals[vals > 0]
+        if len(neg) and len(pos):
+            few, many = (neg, pos) if len(neg) <= len(pos) else (pos, neg)
+            sign = "negative" if few is neg else "positive"
+            shown = ", ".join(f"{k} ({v:.2f})" for k, v in few.items())
+            out.append(f"factor '{factor}' has loadings of both signs: {sign} for {shown}, against "
+                       f"{len(many)} item(s) of the other sign. Reverse-keyed items? Recode them as min + max - x "
+                       "before fitting (the instrument's model does this); omega and AVE assume loadings of one "
+                       "sign")
+    return out
 
 
 def _check_sample_cov(gd, names, label):
     """DataError when the sample covariance matrix cannot be inverted (constant or collinear items)."""
     where = "" if label is None else f" in group {label!r}"
     _check_variances(np.diag(gd.cov), names, label)
-    w = np.linalg.eigvalsh(gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov))))
-    if w[0] < 1e-10:
+    corr = gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov)))
+    if not is_positive_definite(corr, rtol=STRICT_RTOL):
         raise DataError(f"the sample covariance matrix{where} is not positive definite (N = {gd.n}): some "
                         "items are linear combinations of others, or there are fewer cases than items")
 

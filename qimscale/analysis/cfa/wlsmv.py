@@ -56,15 +56,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
+from qimscale._core.checks import check_option
+from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
+from qimscale._core.linalg import is_positive_semidefinite, is_singular
+from qimscale._core.result import Result, measure_table
+from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
 from .partable import build_partable
+from .syntax import parse_model, read_model_text
+from .wlsmv_lrt import lrt_satorra2000
 from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -148,9 +155,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(cols))
     if dup:
         raise DataError(f"column(s) {dup} appear more than once in the data; rename or drop the duplicates")
-    if missing not in ("listwise", "pairwise"):
-        raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
-                         f"Got {missing!r} instead.")
+    check_option("missing", missing, ("listwise", "pairwise"), "WLSMV")
     if missing == "listwise":
         complete = data[cols].notna().all(axis=1).to_numpy()
     else:
@@ -217,8 +222,13 @@ def _scaled_shifted(chisq, df, tr1, tr2):
 # ---------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------
+#: why :meth:`WLSMVResult.bootstrap` (and ``qimscale cfa --bootstrap`` with ordinal items) stops
+WLSMV_NO_BOOTSTRAP = ("bootstrap is not available for WLSMV (ordinal items): the estimates already carry "
+                      "robust standard errors and confidence intervals (lavaan's se = \"robust.sem\"); to "
+                      "bootstrap, fit the items as continuous (estimator ML or MLR)")
+
 @dataclass
-class WLSMVResult:
+class WLSMVResult(Result):
     """A fitted WLSMV model. Create with :func:`fit_wlsmv`.
 
     Attributes
@@ -237,7 +247,20 @@ class WLSMVResult:
     test : dict
         ``chisq``, ``df``, ``trace_ugamma``, ``trace_ugamma2``, ``a``, ``shift``.
     n_dropped : int
-    warnings : list of str
+    warnings_ : list of str
+        What the user should know (dropped rows, Heywood cases, stage-1 notes);
+        also as :attr:`warnings`, the result protocol's name.
+
+    Notes
+    -----
+    The same protocol and, where they apply, the same methods as
+    :class:`~.results.CFAResult`: :meth:`fit_measures` (computed once, when the
+    model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
+    :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
+    :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
+    :meth:`tables` and :meth:`release_tests`. :meth:`bootstrap` and
+    :meth:`modification_indices` are not available for WLSMV yet and raise
+    :class:`~qimscale.errors.ModelError` saying what to use instead.
     """
 
     partable: object
@@ -256,6 +279,90 @@ class WLSMVResult:
     # -- the CFAResult interface ----------------------------------------------
     estimator = "WLSMV"
     converged_ = True
+    title = "Confirmatory factor analysis (WLSMV)"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The result protocol's name for :attr:`warnings_` (the same list)."""
+        return self.warnings_
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"fit"`` (``measure, value``), ``"estimates"``, ``"reliability"`` (``factor, group,
+        omega, ave``) and ``"categories"`` (``item, group, category, count``; categories
+        numbered 1..K in the order of the observed values)."""
+        from .results import _reliability_table
+
+        counts = [{"item": it, "group": g + 1, "category": c + 1, "count": int(n)}
+                  for g, st in enumerate(self.stats) for it, cnt in zip(self.model.ov, st.counts)
+                  for c, n in enumerate(cnt)]
+        return {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
+                "reliability": _reliability_table(self, self.model.ngroups),
+                "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``
+        (the standardised columns of :meth:`parameter_estimates`; their SEs are not computed)."""
+        return self.parameter_estimates()[["lhs", "op", "rhs", "group", "std_lv", "std_all"]]
+
+    def implied(self) -> list:
+        """Per group: ``(R, tau)``, the model-implied correlations of the latent responses
+        (items × items DataFrame) and thresholds (Series indexed ``item|t1``, ...), as
+        ``lavInspect(fit, "implied")`` (``cov`` and ``th``)."""
+        ov = self.model.ov
+        labels = [f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth) for c in range(k)]
+        out = []
+        for g in range(self.model.ngroups):
+            R = pd.DataFrame(self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+            out.append((R, pd.Series(self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
+        return out
+
+    def residual_correlations(self) -> list[pd.DataFrame]:
+        """Sample polychoric minus model-implied correlations, per group
+        (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
+        ov = self.model.ov
+        return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+                for g, st in enumerate(self.stats)]
+
+    def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
+        """Factor correlations with √AVE (latent-response scale, :meth:`reliability`) on the diagonal."""
+        P = self.model.matrices(self.theta, group)["psi"]
+        sd = np.sqrt(np.diag(P))
+        R = P / np.outer(sd, sd)
+        ave = self.reliability(group)["ave"]
+        lv = list(self.model.lv)
+        for i, f in enumerate(lv):
+            R[i, i] = math.sqrt(ave[f]) if ave[f] >= 0 else math.nan
+        return pd.DataFrame(R, index=lv, columns=lv)
+
+    def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
+        """HTMT of the factors from the sample polychoric correlations (``semTools::htmt(model, data,
+        ordered = ...)``); see :meth:`~.results.CFAResult.htmt`."""
+        from .validity import htmt_matrix
+
+        L = self.model.matrices(self.theta, group)["lambda"]
+        indicators = {f: [self.model.ov[i] for i in np.flatnonzero(L[:, k] != 0)]
+                      for k, f in enumerate(self.model.lv)}
+        return htmt_matrix(self.stats[group].cor, self.model.ov, indicators, geometric=geometric)
+
+    def bootstrap(self, n_boot: int = 1000, **kwargs):
+        """Not available for WLSMV: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(WLSMV_NO_BOOTSTRAP)
+
+    def modification_indices(self, **kwargs):
+        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError("modification indices are not available for WLSMV (ordinal items) yet; look for "
+                         "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
+                         "continuous (estimator ML/MLR) to get modification_indices()")
+
+    def release_tests(self) -> pd.DataFrame:
+        """Univariate score tests for releasing each equality constraint (``lavTestScore(fit)$uni``).
+
+        See :func:`~.score_tests.score_tests` (lavaan's unscaled statistic); columns
+        ``lhs, op, rhs, group, x2, df, pvalue, epc``, sorted by ``x2``.
+        """
+        from .score_tests import score_tests
+
+        return score_tests(self, cumulative=False).univariate
 
     @property
     def theta_(self) -> np.ndarray:
@@ -288,8 +395,6 @@ class WLSMVResult:
         ``self`` must be the more restricted model. Returns ``(statistic, df)``
         as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
         """
-        from .wlsmv_invariance import lrt_satorra2000
-
         out = lrt_satorra2000(other, self)
         return out["chisq_diff"], out["df_diff"]
 
@@ -349,7 +454,7 @@ class WLSMVResult:
             Residual variances of the latent responses are reported as
             computed by the delta parameterisation (``free = 0``).
         """
-        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        zc = norm_ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         ovi = {v: k for k, v in enumerate(self.model.ov)}
         lvi = {f: k for k, f in enumerate(self.model.lv)}
@@ -391,7 +496,7 @@ class WLSMVResult:
                     else:
                         std = math.nan
                 z = est / se if (free >= 0 and se > 0) else math.nan
-                pv = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan
+                pv = 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan
                 if op == "=~":
                     std_lv = est * sd_f[lvi[lhs]]
                 elif op == "~~" and lhs in lvi:
@@ -456,19 +561,21 @@ class WLSMVResult:
 
     def summary(self) -> str:
         """A lavaan-like text summary: fit measures, then estimates."""
+        from qimscale._core.formatting import format_p, p_text
+
         f = self.fit
         lines = [f"qimscale CFA (WLSMV, delta parameterisation, missing = {f.get('missing', 'listwise')}); "
                  f"converged after {self.iterations} Gauss-Newton iterations",
                  f"N = {f['ntotal']}, groups = {f['ngroups']}, free parameters = {f['npar']}",
-                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, p = {f['pvalue']:.4g}",
-                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, p = {f['pvalue_scaled']:.4g} "
+                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, {p_text(f['pvalue'])}",
+                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, {p_text(f['pvalue_scaled'])} "
                  f"(scaling factor {f['chisq_scaling_factor']:.4f}, shift {f['chisq_shift_parameter']:.3f})",
                  f"CFI (scaled) = {f['cfi_scaled']:.3f}, TLI (scaled) = {f['tli_scaled']:.3f}, "
                  f"RMSEA (scaled) = {f['rmsea_scaled']:.3f} [{f['rmsea_ci_lower_scaled']:.3f}, "
                  f"{f['rmsea_ci_upper_scaled']:.3f}], SRMR = {f['srmr']:.3f}"]
-        for w in self.warnings_:
-            lines.append(f"WARNING: {w}")
+        # warnings are not part of the text: they are in ``warnings_`` (the CLI prints them once, on stderr)
         pe = self.parameter_estimates()
+        pe["pvalue"] = pe["pvalue"].map(format_p)  # text shows p < .001; to_dict keeps the numbers
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper", "free"]).to_string(
             index=False, float_format=lambda v: f"{v:.3f}"))
@@ -476,9 +583,6 @@ class WLSMVResult:
 
 
 def _omega_cat(common, total, ths):
-    from qimscale.analysis.bivariate_normal import bvn_cdf
-    from scipy.special import ndtr
-
     k = len(ths)
     num = den = 0.0
     for j in range(k):
@@ -513,11 +617,10 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
             WJ = (c_list[g] * w_list[g])[:, None] * J
             H += J.T @ WJ
             grad += WJ.T @ e
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
+        if is_singular(H, scale=True):
             raise ModelError("the model is not identified: the DWLS information matrix is "
-                             "singular (check factor scaling and equality constraints)") from None
+                             "singular (check factor scaling and equality constraints)")
+        step = np.linalg.solve(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
@@ -642,8 +745,6 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
 def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
                partable, prepared, missing):
     if partable is None:
-        from .syntax import parse_model
-
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
@@ -699,8 +800,6 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     DataError
         Missing columns.
     """
-    from .ordinal_stage1 import SPARSE_CATEGORY_COUNT
-
     by, labels, levels, _ = prepare_ordinal_data(data, items, group, collapse=collapse)
     recs = []
     for codes, lab in zip(by, labels):
@@ -730,7 +829,7 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     """
     by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse,
                                                          missing=missing)
-    empty = []
+    empty, example = [], None
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
             cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
@@ -739,14 +838,18 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
                 empty.append(f"item '{it}'{where} has no observed values")
                 continue
             for c in np.flatnonzero(cnt == 0):
-                empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
+                empty.append(f"item '{it}'{where}: category {category_label(levels[it][c])} is empty")
+                if example is None:  # merge the empty category into its neighbour
+                    other = levels[it][c + 1] if c + 1 < len(levels[it]) else levels[it][c - 1]
+                    example = f"{it}:{category_label(levels[it][c])}={category_label(other)}"
     if empty:
         raise DataError("thresholds are not identified for empty categories: "
-                        + "; ".join(empty) + ". Merge categories explicitly with "
-                        "collapse={item: {old_value: new_value}} (CLI: --collapse ITEM:OLD=NEW), "
-                        "or drop the item.")
+                        + "; ".join(empty) + ". Merge categories explicitly with --collapse ITEM:OLD=NEW"
+                        + (f" (e.g. --collapse {example})" if example else "")
+                        + ", or drop the item.")
     with single_thread_blas():
-        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab)
+        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab,
+                                     categories=[list(levels[v]) for v in items])
                       for c, lab in zip(by, labels)]
     return stats_list, labels, levels, n_dropped
 
@@ -818,10 +921,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
     E = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, deltas, w_list))
-    try:
-        E_inv = np.linalg.inv(E)
-    except np.linalg.LinAlgError:
-        raise ModelError("the model is not identified (singular information matrix)") from None
+    if is_singular(E, scale=True):
+        raise ModelError("the model is not identified (singular information matrix)")
+    E_inv = np.linalg.inv(E)
     Bm = sum(f * ((w[:, None] * D).T @ st.gamma @ (w[:, None] * D))
              for f, D, w, st in zip(fg, deltas, w_list, stats_list))
     # lavaan divides by N - G for categorical data (as for Wishart likelihoods)
@@ -866,9 +968,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
-        "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "chisq": chisq, "df": df, "pvalue": float(chi2_sf(chisq, df)) if df > 0 else math.nan,
         "chisq_scaled": x2s, "df_scaled": df,
-        "pvalue_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
+        "pvalue_scaled": float(chi2_sf(x2s, df)) if df > 0 else math.nan,
         "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift_parameter": ss["shift"],
         "baseline_chisq": base_chisq, "baseline_df": base_df,
         "baseline_chisq_scaled": bss["stat"], "baseline_df_scaled": base_df,
@@ -902,7 +1004,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"negative residual variance of the latent response of {bad}{where} "
                          "(Heywood case): the model may be misspecified")
-        if np.any(np.linalg.eigvalsh(P) < 0):
+        if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
                          + (f" in group '{labels[g]}'" if G > 1 else ""))
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,
@@ -932,8 +1034,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
-    from .fit import read_model_text as _read_model
-
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -950,6 +1050,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
+    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
                      group_equal=geq if spec.group else (), group_partial=partial,
                      std_lv=bool(spec.std_lv), missing=spec_missing)
