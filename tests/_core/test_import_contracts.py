@@ -160,7 +160,6 @@ def test_no_import_cycles_inside_qimscale():
     assert not found, "import cycles:\n" + "\n".join(_describe(graph, c) for c in found)
 
 
-@pytest.mark.xfail(strict=True, reason="io cycle: removed on branch hostile")
 def test_no_import_cycle_inside_io():
     graph = import_graph()
     found = [c for c in cycles(graph) if set(c) <= IO_CYCLE]
