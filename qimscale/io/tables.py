@@ -449,9 +449,13 @@ def arrow_to_pandas(table, *, compact: bool = False):
         small_set = set(small)
         rest = [i for i in range(len(names)) if i not in small_set]
         if len(rest) > len(small):  # mostly other columns (a wide file): insert the few 8-bit ones in place
+            import warnings
+
             df = table.select(rest).to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper.get)
-            for i in small:  # ascending: every column before position i is already in place
-                df.insert(i, names[i], small_cols[i])
+            with warnings.catch_warnings():  # one block per column is what split_blocks asks for
+                warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+                for i in small:  # ascending: every column before position i is already in place
+                    df.insert(i, names[i], small_cols[i])
             return df
         cols = {names[i]: a for i, a in small_cols.items()}
         if rest:
@@ -521,14 +525,18 @@ ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFE
 def _open_xlsx(path: Path, source: str) -> RawTable:
     import openpyxl
 
+    import warnings
+
     _check_zip(path, source)
     wb = None
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        title = ws.title
-        others = [w.title for w in wb.worksheets[1:]]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        with warnings.catch_warnings():  # openpyxl warns about styles, extensions, ... it does not read
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            ws = wb.worksheets[0]
+            title = ws.title
+            others = [w.title for w in wb.worksheets[1:]]
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
     except RecursionError:
         raise DataError(f"{source}: cannot be read as an Excel workbook (its XML is nested too deeply)") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for corrupt files
