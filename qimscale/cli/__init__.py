@@ -162,6 +162,11 @@ def run() -> None:
         code = 0
     except SystemExit as exc:
         code = exc.code
+    except BaseException:  # --debug lets the error through: its traceback, then the same clean exit
+        import traceback
+
+        traceback.print_exc()
+        code = 1
     _exit_now(code)
 
 

@@ -393,7 +393,7 @@ def test_debug_reraises_the_error(bad, cmd):
 
 def test_debug_prints_a_traceback(bad):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-c", "from qimscale.cli import main; main()", "--debug", "efa", str(bad / "text.csv"),
+    cmd = [sys.executable, "-c", "from qimscale.cli import run; run()", "--debug", "efa", str(bad / "text.csv"),
            "--items", "a,b,c"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1
@@ -527,7 +527,7 @@ def test_real_process_stdin_json_and_one_warning(d3):
     df = d3[["q1", "q2", "q3"]].head(40).astype(float)
     df.iloc[4] = np.nan
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    proc = subprocess.run([sys.executable, "-c", "from qimscale.cli import main; main()", "corr", "-", "--items",
+    proc = subprocess.run([sys.executable, "-c", "from qimscale.cli import run; run()", "corr", "-", "--items",
                            "q1,q2,q3", "--json"], input=df.to_csv(index=False), capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
