@@ -9,6 +9,20 @@ from qimscale.cli._common import emit_json, progress_bar, progress_enabled
 _TARGETS = ["ttest", "moderation", "multilevel", "cfa_fit", "invariance"]
 
 
+def _check_plot_path(plot) -> None:
+    """Refuse a --plot the figure cannot be written to before the (long) simulation, not after it."""
+    from pathlib import Path
+
+    from qimscale.errors import DataError
+
+    p = Path(plot)
+    if p.suffix.lower() not in (".png", ".svg"):
+        raise DataError(f"{p}: the power curve is written as .png or .svg")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"{p}: the folder {parent} does not exist")
+
+
 def _grid(ctx, param, value):
     try:
         ns = sorted({int(v) for v in value.split(",") if v.strip()})
@@ -19,7 +33,7 @@ def _grid(ctx, param, value):
     return ns
 
 
-@click.command("power")
+@click.command("power", short_help="Monte Carlo power and sample size for the planned study.")
 @click.option("--target", type=click.Choice(_TARGETS), required=True,
               help="What to power: ttest (traditional vs clinical, Welch t; N per group), moderation "
                    "(interpersonal x expertise, OLS), multilevel (fixed effect, random intercepts), cfa_fit "
@@ -72,16 +86,18 @@ def power(target, grid, reps, seed, effect, scale, item, icc, rule, alpha, goal,
     """
     from qimscale.study.power import run_power_study
 
+    if plot:
+        _check_plot_path(plot)
     with progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
         res = run_power_study(target, grid, reps=reps, seed=seed, model=model, effect=effect, scale=scale,
                               item=item, icc=icc, alpha=alpha, goal=goal, rule=rule, jobs=jobs,
                               scheduler=scheduler, resume=resume, progress=tick)
-    for w in res.warnings:
-        click.echo(f"Warning: {w}", err=True)
     if plot:
         from qimscale.report.study_figures import power_curve
 
         power_curve(res, plot)
+    for w in res.warnings:
+        click.echo(f"Warning: {w}", err=True)
     if as_json:
         emit_json(res.to_dict())
         return

@@ -7,7 +7,7 @@ import click
 from qimscale.cli._common import Reporter, emit_json, progress_bar, progress_enabled, progress_option, source_name
 
 
-@click.command("profile")
+@click.command("profile", short_help="One-page competency profile per respondent (HTML).")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--id", "respondent", metavar="RESPONDENT", help="Id of the respondent to profile (default: none; give this or --all).")
 @click.option("--all", "all_", is_flag=True, help="Profile every respondent with an id: one file each in --out DIR.")

@@ -53,7 +53,8 @@ def _defaults(df, outcome, predictors, blocks, instrument, report, picked):
 
 class _Report(Reporter):
     def note(self, message):
-        click.echo(f"Note: {message}", err=True)
+        """One ``Note:`` line, printed once the library call succeeds (a failing run prints its Error only)."""
+        super().note([message])
 
 
 @click.command("relate", short_help="Relate competencies to QI performance (regression, moderation, "
@@ -88,7 +89,7 @@ class _Report(Reporter):
 @click.option("--random-slope", default=None, help="A predictor whose slope varies across clusters (needs --cluster; default: none).")
 @click.option("--categorical", default=None,
               help="Comma-separated columns holding numbers to treat as categories (default: none).")
-@click.option("--org-outcomes", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--org-outcomes", type=click.Path(dir_okay=False), default=None,
               help="File of organisation-level indicators merged into DATA by --org-key before fitting; unmatched "
                    "keys are listed (default: none).")
 @click.option("--org-key", default=None, help="Key column shared by DATA and --org-outcomes (default: none).")

@@ -36,7 +36,7 @@ def read_codes(path=None) -> dict:
 
 
 @click.command("themes", short_help="Table 2 codes: share of clinical vs traditional QIMs who mentioned each.")
-@click.option("--codes", "codes_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--codes", "codes_file", type=click.Path(dir_okay=False),
               help=f"Codes file (default: the bundled {CODES_FILE}, Akmal et al. 2022, Table 2).")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a dot plot (.png, .svg or .pdf; default: no plot).")

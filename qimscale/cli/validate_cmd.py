@@ -7,7 +7,7 @@ import click
 from qimscale.cli._common import emit_json, source_name
 
 
-@click.command("validate")
+@click.command("validate", short_help="Run the whole validation study; write report.html and results.json.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--group", "groups", multiple=True, metavar="COL",

@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import sys
+
+
+@contextlib.contextmanager
+def _replay_stdin(raw: bytes | None):
+    """Let a reader of ``-`` read ``raw`` (bytes already taken from standard input); no-op for ``None``."""
+    if raw is None:
+        yield
+        return
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
 
 def looks_scored(columns, inst) -> bool:
     """Whether a table already holds the instrument's scale scores (the output of ``qimscale score``)."""
@@ -21,7 +40,10 @@ def run_validation(data, *, source=None, instrument=None, groups=(), outcome=Non
 
     inst = load_instrument(instrument)
     note = progress or (lambda title: None)
-    survey = read_survey(data, na_markers=True)
+    # '-' (CSV on standard input) is read once and replayed: an export is read again to be scored
+    raw = sys.stdin.buffer.read() if str(data) == "-" else None
+    with _replay_stdin(raw):
+        survey = read_survey(data, na_markers=True)
     scoring = None
     if looks_scored(survey.data.columns, inst):
         df = survey.data
@@ -29,12 +51,13 @@ def run_validation(data, *, source=None, instrument=None, groups=(), outcome=Non
         from qimscale.scoring import score_file
 
         note("0. Scoring the export")
-        res = score_file(data, instrument=inst)
+        with _replay_stdin(raw):
+            res = score_file(data, instrument=inst)
         df = res.table
         scoring = res.summary()
     result = validate_study(df, inst, groups=groups, outcome=outcome, cluster=cluster, hypotheses=hypotheses,
                             seed=seed, split_sample=split_sample, min_cell=min_cell,
-                            source=source or str(data), input_hash=file_sha256(data), scoring=scoring,
+                            source=source or str(data), input_hash=file_sha256(data) if raw is None else hashlib.sha256(raw).hexdigest(), scoring=scoring,
                             progress=note)
     written = {}
     if out is not None:
