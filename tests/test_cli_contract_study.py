@@ -105,6 +105,7 @@ def study(tmp_path_factory):
     one["unit"] = "u0"
     one["org_id"] = "o1"
     one.to_csv(d / "one_level.csv", index=False)
+    (d / "bad.yaml").write_text("codes: [a, b\n  c: 1\n", encoding="utf-8")
     pd.DataFrame({"item": ["q1", "q2", "q3"], "e1": [4, 2, 4], "e2": [4, 3, 4], "e3": [3, 1, 4],
                   "e4": [4, 4, 4], "e5": [4, 2, 3]}).to_csv(d / "ratings.csv", index=False)
     pd.DataFrame({"item": ["q1", "q2"], "e1": [4, 2], "e2": ["x", 3], "e3": [3, 1]}).to_csv(
@@ -277,6 +278,9 @@ BAD = {
     "teams one team": (["teams", "{one}", "--team", "unit", "--vars", VARS], "unit"),
     "teams missing file": (["teams", "{dir}/absent.csv", "--team", "unit"], "absent.csv"),
     "themes missing codes file": (["themes", "--codes", "{dir}/absent.yaml"], "absent.yaml"),
+    "themes codes file not YAML": (["themes", "--codes", "{dir}/bad.yaml"], "not valid YAML"),
+    "profile out folder missing": (["profile", "{scores}", "--id", "x", "--out", "{dir}/none/p.html"], "none"),
+    "validate out folder missing": (["validate", "{scores}", "--out", "{dir}/none/v", "--quiet"], "none"),
     "hypotheses text value": (["hypotheses", "{text}"], "'abc'"),
     "hypotheses missing file": (["hypotheses", "{dir}/absent.csv"], "absent.csv"),
     "hypotheses missing hypotheses file": (["hypotheses", "{scores}", "--file", "{dir}/absent.yaml"], "absent.yaml"),
@@ -329,6 +333,7 @@ USAGE = [
     ["demo", "--n", "abc"],
     ["power", "--target", "nonsense", "--n", "10"],
     ["power", "--target", "ttest", "--n", "ten"],
+    ["power", "--target", "ttest", "--n", "10", "--effect", "nan"],
     ["content-validity", "{ratings}", "--scale", "1"],
     ["profile", "{scores}", "--out", "{out}/p.html"],  # neither --id nor --all
     ["items", "{scores}", "--no-such-option"],
@@ -395,6 +400,18 @@ def test_validate_failure_leaves_no_folder(study, tmp_path, monkeypatch):
     monkeypatch.setattr(v, "validate_study", boom)
     error_only(run("validate", study["scores"], "--out", tmp_path / "v"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_checks_its_out_folder_before_the_study(study, tmp_path, monkeypatch):
+    import qimscale.study.validate as v
+
+    def never(*a, **k):
+        raise AssertionError("the study ran before --out was checked")
+
+    monkeypatch.setattr(v, "validate_study", never)
+    out = tmp_path / "none" / "v"
+    line = error_only(run("validate", study["scores"], "--out", out, "--quiet"))
+    assert str(out) in line
 
 
 def test_simulate_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, progress_bar, progress_enabled
+from qimscale.cli._common import Reporter, emit_json, progress_bar, progress_enabled
 
 _TARGETS = ["ttest", "moderation", "multilevel", "cfa_fit", "invariance"]
+
+
+def _finite(value, name):
+    """A number option must be a finite number ('nan' and 'inf' parse as floats)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number; got {value}", param_hint=name)
+    return value
 
 
 def _check_plot_path(plot) -> None:
@@ -44,12 +53,12 @@ def _grid(ctx, param, value):
 @click.option("--reps", type=click.IntRange(min=1), default=500, show_default=True, help="Replications per N.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed: the same seed gives identical rows whatever --jobs or --scheduler.")
-@click.option("--effect", type=float, help="Override the model's effect: d (ttest), the interaction (moderation), "
+@click.option("--effect", type=float, callback=lambda c, p, v: _finite(v, "--effect"), help="Override the model's effect: d (ttest), the interaction (moderation), "
                                            "the fixed effect (multilevel), the item shift in SD (invariance) (default: the "
                                            "population model's).")
 @click.option("--scale", help="ttest: the scale compared (default: the largest planned difference).")
 @click.option("--item", help="invariance: the non-invariant item (default: the model's planted one).")
-@click.option("--icc", type=float, help="multilevel: the outcome's ICC (default: the model's).")
+@click.option("--icc", type=float, callback=lambda c, p, v: _finite(v, "--icc"), help="multilevel: the outcome's ICC (default: the model's).")
 @click.option("--rule", type=click.Choice(["chisq", "chen2007", "cheung_rensvold"]), default="chisq",
               show_default=True, help="invariance: how non-invariance counts as detected.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
@@ -88,7 +97,7 @@ def power(target, grid, reps, seed, effect, scale, item, icc, rule, alpha, goal,
 
     if plot:
         _check_plot_path(plot)
-    with progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
+    with Reporter().call(), progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
         res = run_power_study(target, grid, reps=reps, seed=seed, model=model, effect=effect, scale=scale,
                               item=item, icc=icc, alpha=alpha, goal=goal, rule=rule, jobs=jobs,
                               scheduler=scheduler, resume=resume, progress=tick)

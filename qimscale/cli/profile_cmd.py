@@ -65,8 +65,8 @@ def profile(data, respondent, all_, id_col, norms, group, min_cell, low_percenti
     source = source_name(data)
     protect = [p for p in (data, norms) if p]
     report = Reporter(source)
+    check_out(out, folder=bool(all_), protect=protect)  # about --out, not DATA: its error names --out only
     with report.call():
-        check_out(out, folder=bool(all_), protect=protect)
         with progress_bar("profiles", bool(all_) and progress_enabled(as_json, no_progress)) as progress:
             run = run_profiles(data, out=out, respondent=respondent, id_col=id_col, instrument=instrument,
                                norms=norms, group=group, min_cell=min_cell, low_percentile=low_percentile,

@@ -22,6 +22,20 @@ def _replay_stdin(raw: bytes | None):
         sys.stdin = saved
 
 
+def _check_out_folder(out) -> None:
+    """Refuse an output folder that cannot be written before the study runs, not after it."""
+    from pathlib import Path
+
+    from qimscale.errors import DataError
+
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise DataError(f"{p}: is a file; --out must name a folder")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"{p}: the folder {parent} does not exist")
+
+
 def looks_scored(columns, inst) -> bool:
     """Whether a table already holds the instrument's scale scores (the output of ``qimscale score``)."""
     comp = [s.id for s in inst.scales if getattr(s, "kind", "") == "competency"]
@@ -38,6 +52,8 @@ def run_validation(data, *, source=None, instrument=None, groups=(), outcome=Non
     from qimscale.io import read_survey
     from qimscale.study.validate import file_sha256, validate_study
 
+    if out is not None:
+        _check_out_folder(out)
     inst = load_instrument(instrument)
     note = progress or (lambda title: None)
     # '-' (CSV on standard input) is read once and replayed: an export is read again to be scored
