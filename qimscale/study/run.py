@@ -23,17 +23,15 @@ def _replay_stdin(raw: bytes | None):
 
 
 def _check_out_folder(out) -> None:
-    """Refuse an output folder that cannot be written before the study runs, not after it."""
+    """Refuse an output folder whose parent is missing before the study runs, not after it
+    (``write_study`` checks the rest when it writes)."""
     from pathlib import Path
 
     from qimscale.errors import DataError
 
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise DataError(f"{p}: is a file; --out must name a folder")
-    parent = p.parent if str(p.parent) else Path(".")
+    parent = Path(out).parent
     if not parent.is_dir():
-        raise DataError(f"{p}: the folder {parent} does not exist")
+        raise DataError(f"{out}: the folder {parent} does not exist")
 
 
 def looks_scored(columns, inst) -> bool:
