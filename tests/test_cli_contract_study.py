@@ -108,10 +108,12 @@ def study(tmp_path_factory):
     (d / "bad.yaml").write_text("codes: [a, b\n  c: 1\n", encoding="utf-8")
     pd.DataFrame({"item": ["q1", "q2", "q3"], "e1": [4, 2, 4], "e2": [4, 3, 4], "e3": [3, 1, 4],
                   "e4": [4, 4, 4], "e5": [4, 2, 3]}).to_csv(d / "ratings.csv", index=False)
+    pd.DataFrame({"item": ["q1", "q2"], "e1": [3, 1], "e2": [3, 2], "e3": [3, 3], "e4": [2, 3],
+                  "e5": [3, 1]}).to_csv(d / "lawshe.csv", index=False)
     pd.DataFrame({"item": ["q1", "q2"], "e1": [4, 2], "e2": ["x", 3], "e3": [3, 1]}).to_csv(
         d / "ratings_bad.csv", index=False)
     return {"dir": d, "raw": d / "raw.csv", "scores": d / "scores.csv", "text": d / "text_value.csv",
-            "one": d / "one_level.csv", "ratings": d / "ratings.csv", "ratings_bad": d / "ratings_bad.csv",
+            "one": d / "one_level.csv", "ratings": d / "ratings.csv", "lawshe": d / "lawshe.csv", "ratings_bad": d / "ratings_bad.csv",
             "first_id": str(scores["qim_id"].iloc[0])}
 
 
@@ -135,6 +137,7 @@ HAPPY = {
     "themes": (["themes"], None),
     "hypotheses": (["hypotheses", "{scores}"], "scores"),
     "content-validity": (["content-validity", "{ratings}"], "ratings"),
+    "content-validity-lawshe": (["content-validity", "{lawshe}", "--lawshe"], "lawshe"),
     "power": (["power", "--target", "ttest", "--n", "10,20", "--reps", "8", "--seed", "3"], None),
     "simulate": (["simulate", "--n", "25", "--seed", "2", "--out", "{out}/sim.csv"], None),
     "profile": (["profile", "{scores}", "--id", "{first_id}", "--out", "{out}/p.html"], "scores"),
@@ -198,6 +201,10 @@ def check_keys(name, obj, out):
         assert {"items", "s_cvi_ave", "s_cvi_ua", "n_experts"} <= set(obj) and obj["n_experts"] == 5
         for it in obj["items"]:
             assert {"item", "i_cvi", "kappa_star", "verdict"} <= set(it)
+    elif name == "content-validity-lawshe":
+        assert obj["n_experts"] == 5
+        for it in obj["items"]:
+            assert {"item", "cvr", "cvr_critical", "verdict"} <= set(it)
     elif name == "power":
         assert obj["target"] == "ttest" and "n_required" in obj
         assert [r["n"] for r in obj["rows"]] == [10, 20]
@@ -412,6 +419,24 @@ def test_validate_checks_its_out_folder_before_the_study(study, tmp_path, monkey
     out = tmp_path / "none" / "v"
     line = error_only(run("validate", study["scores"], "--out", out, "--quiet"))
     assert str(out) in line
+
+
+def test_validate_prints_the_steps_warnings_on_stderr(study, tmp_path, monkeypatch):
+    import qimscale.study.validate as v
+
+    real = v.validate_study
+
+    def with_warnings(*a, **k):
+        res = real(*a, **{**k, "only": ("screening",)})
+        res.steps[0].warnings[:] = ["first problem", "second problem"]
+        return res
+
+    monkeypatch.setattr(v, "validate_study", with_warnings)
+    res = run("validate", study["scores"], "--out", tmp_path / "v", "--quiet", "--json")
+    assert res.exit_code == 0, res.stderr
+    one_json(res.stdout)
+    assert res.stderr.splitlines() == ["Warning: 1. Sample and screening: first problem (and 1 more warning(s) in "
+                                       "results.json and the report)"]
 
 
 def test_simulate_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, source_name
+from qimscale.cli._common import Reporter, emit_json, source_name
 
 
 @click.command("validate", short_help="Run the whole validation study; write report.html and results.json.")
@@ -50,10 +50,16 @@ def validate(data, instrument, groups, outcome, cluster, hypotheses, split_sampl
         if not (quiet or as_json):
             click.echo(f"[validate] {title}", err=True)
 
-    result, written = run_validation(data, source=source_name(data), instrument=instrument, groups=groups,
-                                     outcome=outcome, cluster=cluster, hypotheses=hypotheses,
-                                     split_sample=split_sample, seed=seed, min_cell=min_cell, out=out,
-                                     progress=progress)
+    report = Reporter(source_name(data))
+    with report.call():
+        result, written = run_validation(data, source=source_name(data), instrument=instrument, groups=groups,
+                                         outcome=outcome, cluster=cluster, hypotheses=hypotheses,
+                                         split_sample=split_sample, seed=seed, min_cell=min_cell, out=out,
+                                         progress=progress)
+    # the steps' warnings on stderr, the first of each step in full (all are in results.json and the report)
+    report.warn(f"{step.title}: {step.warnings[0]}" + (f" (and {len(step.warnings) - 1} more warning(s) in "
+                                                       "results.json and the report)" if len(step.warnings) > 1
+                                                       else "") for step in result.steps if step.warnings)
     if as_json:
         emit_json(result.to_dict())
         return
