@@ -286,7 +286,8 @@ BAD = {
     "teams missing file": (["teams", "{dir}/absent.csv", "--team", "unit"], "absent.csv"),
     "themes missing codes file": (["themes", "--codes", "{dir}/absent.yaml"], "absent.yaml"),
     "themes codes file not YAML": (["themes", "--codes", "{dir}/bad.yaml"], "not valid YAML"),
-    "profile out folder missing": (["profile", "{scores}", "--id", "x", "--out", "{dir}/none/p.html"], "none"),
+    "profile out folder missing": (["profile", "{scores}", "--id", "x", "--out", "{dir}/none/p.html"],
+                                   "Error: {dir}/none/p.html: the folder"),
     "validate out folder missing": (["validate", "{scores}", "--out", "{dir}/none/v", "--quiet"], "none"),
     "hypotheses text value": (["hypotheses", "{text}"], "'abc'"),
     "hypotheses missing file": (["hypotheses", "{dir}/absent.csv"], "absent.csv"),
@@ -311,7 +312,7 @@ def test_bad_data_is_one_error_line_and_exit_1(case, study, tmp_path):
     before = [sha(f) for f in files]
     for as_json in ([], ["--json"]):
         line = error_only(run(*fill(args, study, tmp_path), *as_json))
-        assert named in line, line
+        assert fill([named], study, tmp_path)[0] in line, line
     assert [sha(f) for f in files] == before
     assert list(tmp_path.iterdir()) == [], "a failed run left output behind"
 
@@ -418,7 +419,7 @@ def test_validate_checks_its_out_folder_before_the_study(study, tmp_path, monkey
     monkeypatch.setattr(v, "validate_study", never)
     out = tmp_path / "none" / "v"
     line = error_only(run("validate", study["scores"], "--out", out, "--quiet"))
-    assert str(out) in line
+    assert line == f"Error: {out}: the folder {out.parent} does not exist"
 
 
 def test_validate_prints_the_steps_warnings_on_stderr(study, tmp_path, monkeypatch):

@@ -44,12 +44,13 @@ def validate(data, instrument, groups, outcome, cluster, hypotheses, split_sampl
     Example:
       qimscale validate scores.csv --group country --group qim_type --out report/
     """
-    from qimscale.study.run import run_validation
+    from qimscale.study.run import check_out_folder, run_validation
 
     def progress(title):
         if not (quiet or as_json):
             click.echo(f"[validate] {title}", err=True)
 
+    check_out_folder(out)  # before the study runs; its error is about --out, not DATA
     report = Reporter(source_name(data))
     with report.call():
         result, written = run_validation(data, source=source_name(data), instrument=instrument, groups=groups,

@@ -22,7 +22,7 @@ def _replay_stdin(raw: bytes | None):
         sys.stdin = saved
 
 
-def _check_out_folder(out) -> None:
+def check_out_folder(out) -> None:
     """Refuse an output folder whose parent is missing before the study runs, not after it
     (``write_study`` checks the rest when it writes)."""
     from pathlib import Path
@@ -51,7 +51,7 @@ def run_validation(data, *, source=None, instrument=None, groups=(), outcome=Non
     from qimscale.study.validate import file_sha256, validate_study
 
     if out is not None:
-        _check_out_folder(out)
+        check_out_folder(out)
     inst = load_instrument(instrument)
     note = progress or (lambda title: None)
     # '-' (CSV on standard input) is read once and replayed: an export is read again to be scored
