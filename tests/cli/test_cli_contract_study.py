@@ -277,6 +277,8 @@ BAD = {
     "relate text value": (["relate", "{text}"], "'abc'"),
     "relate one cluster": (["relate", "{one}", "--outcome", "qi_performance", "--predictors", "expertise",
                             "--cluster", "org_id"], "org_id"),
+    "relate unscored data": (["relate", "{ratings}"], "no --predictors given"),
+    "relate unscored data, correlations": (["relate", "{ratings}", "--correlations"], "no --vars given"),
     "relate missing file": (["relate", "{dir}/absent.csv"], "absent.csv"),
     "relate missing org file": (["relate", "{scores}", "--org-outcomes", "{dir}/absent.csv", "--org-key", "org_id"],
                                 "absent.csv"),
