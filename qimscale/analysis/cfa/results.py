@@ -31,9 +31,7 @@ estimates at the EM moments, with its own scaling constant.
 
 from __future__ import annotations
 
-import ast
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -45,6 +43,7 @@ from .._threads import blas1
 from .fiml import FIMLObjective, Patterns, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .bootstrap import BootstrapMixin
+from .defined import compile_defined, delta_method
 from .fit_indices import cfi as _cfi
 from .fit_indices import rmsea as _rmsea
 from .fit_indices import rmsea_ci
@@ -645,41 +644,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
     # ------------------------------------------------------------------ defined parameters
     def _defined_evaluator(self):
         """``(compiled, at)``: the ``:=`` definitions and ``at(theta, kind=None) -> values``."""
-        defs = self.partable_.defined
-        funcs = {n: getattr(math, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "atan", "asin",
-                                                  "acos", "fabs")}
-        funcs["abs"] = abs
-        # lavaan names may contain dots ("a.1", "ind.eff"): give those Python-safe aliases
-        names = {r["label"] for r in self.partable_.rows if r["label"]} | {n for n, _ in defs}
-        alias = {n: f"_dot{i}_" for i, n in enumerate(sorted(n for n in names if "." in n))}
-
-        def python_name(m):
-            return alias.get(m.group(0), m.group(0))
-
-        compiled = []
-        for name, expr in defs:
-            py = re.sub(r"(?<![A-Za-z0-9_.])[A-Za-z_.][A-Za-z0-9_.]*", python_name, expr.replace("^", "**"))
-            try:
-                tree = ast.parse(py, mode="eval")
-            except SyntaxError as exc:
-                raise ModelError(f"cannot read the defined parameter {name} := {expr}") from exc
-            compiled.append((name, expr, compile(tree, "<defined>", "eval")))
-
-        def evaluate(values_by_label):
-            env = dict(funcs)
-            env.update({alias.get(k, k): v for k, v in values_by_label.items()})
-            out = []
-            for name, expr, code in compiled:
-                try:
-                    val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - restricted namespace
-                except (NameError, AttributeError) as exc:  # AttributeError: unknown "b.x" with a label "b"
-                    known = sorted(names)
-                    raise ModelError(f"defined parameter {name} := {expr} uses an unknown label; label the "
-                                     f"parameters with 'a*x' (known labels and definitions: "
-                                     f"{', '.join(known) or 'none'})") from exc
-                env[alias.get(name, name)] = val
-                out.append(val)
-            return np.array(out)
+        compiled, evaluate = compile_defined(self.partable_)
 
         def at(theta, kind=None):
             vals = self._row_estimates(theta) if kind is None else self._std_values(theta, kind)
@@ -692,15 +657,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         if not self.partable_.defined:
             return []
         compiled, at = self._defined_evaluator()
-        est = at(self.theta_)
-        k = len(self.theta_)
-        J = np.zeros((len(est), k))
-        for j in range(k):
-            h = 1e-6 * max(1.0, abs(self.theta_[j]))
-            e = np.zeros(k)
-            e[j] = h
-            J[:, j] = (at(self.theta_ + e) - at(self.theta_ - e)) / (2 * h)
-        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, self.vcov_, J), 0, None))
+        est, se = delta_method(at, self.theta_, self.vcov_)
         slv = at(self.theta_, "lv")
         sall = at(self.theta_, "all")
         return [(n, e_, a, b, c, d) for (n, e_, _), a, b, c, d in zip(compiled, est, se, slv, sall)]
