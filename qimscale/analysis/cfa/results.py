@@ -168,7 +168,8 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         self.information_ = info_kind
         N = self.ntotal_
         H_exp = objective.information(self.theta_)
-        self._check_identification(H_exp)
+        if opt.converged:  # a singular information away from an optimum says nothing about identification
+            self._check_identification(H_exp)
         if info_kind == "observed":
             H = numerical_hessian(objective, self.theta_)
         else:
@@ -613,7 +614,9 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
             if g not in cache:
                 C, _ = model.total_moments(theta, g)
                 A, S, M = model.matrices(theta, g)
-                sd = np.sqrt(np.clip(np.diag(C), 0, None))
+                var = np.diag(C)
+                # a negative (Heywood) variance has no standard deviation: NaN, as lavaan
+                sd = np.sqrt(np.where(var > 0, var, np.nan))
                 if kind == "lv":
                     sd = np.where(np.arange(len(sd)) < model.p, 1.0, sd)
                 cache[g] = (sd, np.diag(S))
