@@ -37,8 +37,6 @@ def start_values(pt: ParTable, groups: list[GroupData]) -> np.ndarray:
             marker = next((r for r in ind if r["free"] == 0 and not np.isnan(r["ustart"])
                            and r["ustart"] != 0), None)
             fab = _fabin(S, [ovpos[v] for v in obs]) if len(obs) >= 3 else None
-            if fab is not None and (marker is None or marker["rhs"] not in obs) and fab[1] <= 0:
-                fab = None  # without a marker the variance is 1: needs a positive one
             if fab is not None:
                 rel, psi1 = fab  # loadings relative to the first indicator, its factor variance
                 ref = obs.index(marker["rhs"]) if marker is not None and marker["rhs"] in obs else None
@@ -112,9 +110,10 @@ def _fabin(S, idx):
     For indicator ``i`` (not the first, ``m``) with instruments ``Z`` (the
     other indicators): ``lambda_i = s_mZ S_ZZ^-1 s_Zi / s_mZ S_ZZ^-1 s_Zm``.
     The factor variance (in the first indicator's metric) is the mean of
-    ``s_jk / (lambda_j lambda_k)`` over pairs; it may be negative (a Heywood
-    case the data imply). Returns ``None`` when a denominator vanishes or
-    ``|variance| >= s_mm``, so the caller falls back to a principal axis.
+    ``s_jk / (lambda_j lambda_k)`` over pairs. Returns ``None`` when a
+    denominator vanishes or the variance is not in ``(0, s_mm)`` (a negative
+    one leads the optimiser into the wrong basin), so the caller falls back
+    to a principal axis.
 
     References
     ----------
@@ -138,6 +137,6 @@ def _fabin(S, idx):
     pairs = [sub[j, l] / (rel[j] * rel[l]) for j in range(k) for l in range(j + 1, k)
              if abs(rel[j] * rel[l]) > 1e-8]
     psi = float(np.mean(pairs)) if pairs else 0.0
-    if not (0 < abs(psi) < sub[0, 0]) or not np.all(np.isfinite(rel)):
+    if not (0 < psi < sub[0, 0]) or not np.all(np.isfinite(rel)):
         return None
     return rel, psi

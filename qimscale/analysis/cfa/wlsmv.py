@@ -184,6 +184,8 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
 #: the scaled information matrix counts as singular when its smallest eigenvalue is at or
 #: below this fraction of the largest (the rule of ``CFAResult._check_identification``)
 IDENTIFICATION_RTOL = 1e-10
+#: a sample polychoric correlation beyond this (in absolute value) is reported, as lavaan does
+NEARLY_ONE = 0.99
 
 
 def _ug_traces(deltas, wdiag, gammas, fg, E_inv):
@@ -973,6 +975,13 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
     notes = []
     for g in range(G):
+        # as lavaan (lav_samplestats_step2): a sample correlation beyond 0.99 in absolute value
+        R = stats_list[g].cor
+        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1))):
+            where = f" in group '{labels[g]}'" if G > 1 else ""
+            notes.append(f"the polychoric correlation between {om.ov[i]} and {om.ov[j]}{where} is (nearly) "
+                         f"{'-' if R[i, j] < 0 else ''}1 (r = {R[i, j]:.4f}): the items are nearly "
+                         "redundant or their table is too sparse; estimates may be unstable")
         M = om.matrices(theta, g)
         L, P, d = M["lambda"], M["psi"], M["delta"]
         resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, M["psi_total"], L)
