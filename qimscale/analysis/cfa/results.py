@@ -64,7 +64,10 @@ Z975 = stats.norm.ppf(0.975)
 
 
 def numerical_hessian(objective, theta, *, h: float = 1e-5) -> np.ndarray:
-    """Hessian of ``objective.value`` by central differences of the analytic gradient."""
+    """Hessian of ``objective.value``: analytic where the objective offers it
+    (``observed_information``, FIML), else central differences of the analytic gradient."""
+    if hasattr(objective, "observed_information"):
+        return objective.observed_information(theta)
     k = len(theta)
     H = np.zeros((k, k))
     for j in range(k):
