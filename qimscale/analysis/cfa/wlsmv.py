@@ -290,6 +290,18 @@ class WLSMVResult:
         """Number of cases used."""
         return int(self.fit["ntotal"])
 
+    def bootstrap(self, *args, **kwargs):
+        """Not available for WLSMV fits.
+
+        Raises
+        ------
+        ModelError
+            Always: the bootstrap resamples the ML fit (``CFAResult.bootstrap``).
+        """
+        raise ModelError("the bootstrap is available for ML/MLR fits only, not for WLSMV (ordered items); "
+                         "WLSMV reports robust (sandwich) standard errors and delta-method SEs for ':=' "
+                         "parameters instead: drop --bootstrap, or fit the items as continuous")
+
     def chisq_difference(self, other) -> tuple:
         """Scaled-shifted χ² difference against a nested, less restricted fit.
 
