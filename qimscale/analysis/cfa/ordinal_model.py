@@ -6,20 +6,24 @@ statistics in the order of :mod:`.ordinal_stage1` and their Jacobian.
 
 Notes
 -----
-For group :math:`g` with loadings :math:`\\Lambda`, factor covariance
-:math:`\\Psi`, residual covariances :math:`\\Theta^{*}` (off-diagonal only),
-thresholds :math:`\\tau`, intercepts :math:`\\nu`, latent means
-:math:`\\alpha` and scale factors :math:`\\Delta = \\operatorname{diag}(\\delta)`
-(lavaan's ``~*~`` rows, fixed to 1 in the first group):
+For group :math:`g` with loadings :math:`\\Lambda`, regressions among the
+latent variables and second-order loadings :math:`B` (lavaan's ``beta``),
+latent (disturbance) covariances :math:`\\Psi`, residual covariances
+:math:`\\Theta^{*}` (off-diagonal only), thresholds :math:`\\tau`, intercepts
+:math:`\\nu`, latent means :math:`\\alpha` and scale factors
+:math:`\\Delta = \\operatorname{diag}(\\delta)` (lavaan's ``~*~`` rows, fixed
+to 1 in the first group), the total latent covariance and means are
+:math:`\\Psi^{*} = (I - B)^{-1}\\Psi(I - B)^{-\\top}` and
+:math:`\\alpha^{*} = (I - B)^{-1}\\alpha`, and
 
 .. math::
 
-   \\rho_{ij} = \\delta_i\\delta_j\\,[\\Lambda\\Psi\\Lambda^\\top + \\Theta^{*}]_{ij},
+   \\rho_{ij} = \\delta_i\\delta_j\\,[\\Lambda\\Psi^{*}\\Lambda^\\top + \\Theta^{*}]_{ij},
    \\qquad
-   \\tau^{*}_{ic} = \\delta_i\\,(\\tau_{ic} - \\nu_i - \\lambda_i^\\top\\alpha).
+   \\tau^{*}_{ic} = \\delta_i\\,(\\tau_{ic} - \\nu_i - \\lambda_i^\\top\\alpha^{*}).
 
 The residual variances of the latent responses are not parameters: they are
-:math:`1/\\delta_i^2 - [\\Lambda\\Psi\\Lambda^\\top]_{ii}`, so that the implied
+:math:`1/\\delta_i^2 - [\\Lambda\\Psi^{*}\\Lambda^\\top]_{ii}`, so that the implied
 correlation matrix has a unit diagonal. This is lavaan's
 ``parameterization = "delta"``.
 """
@@ -58,7 +62,8 @@ class OrdinalModel:
     Raises
     ------
     ModelError
-        Regressions (``~``), a continuous observed variable, or free residual
+        Regressions of or on observed variables (lavaan fits those with
+        ``conditional.x``), a continuous observed variable, or free residual
         variances of ordered items (not identified under the delta
         parameterisation).
     """

@@ -680,7 +680,9 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     data : DataFrame
         Item responses (integers or ordered categoricals), plus ``group``.
     model : str
-        lavaan syntax (``=~``, ``~~``, labels, fixed values, ``|``, ``~*~``).
+        lavaan syntax (``=~`` including second-order factors, ``~`` among latent
+        variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
+        ``~*~``, ``:=`` with delta-method SEs).
     ordered : "all" or list of str
         Ordered items; every observed variable must be ordered.
     group : str, optional
@@ -954,6 +956,11 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         srmr += fg[g] * math.sqrt(np.sum(res ** 2) / (p * (p + 1) / 2))
 
     x2s = ss["stat"]
+    if np.isfinite(x2s) and x2s < 0:
+        # a*T + b >= 0 whenever rank(U Gamma) <= df (Cauchy-Schwarz); below 0 only when the
+        # information matrix is near-singular in a way the rank check did not catch
+        raise ModelError(f"the scaled-shifted test statistic is negative ({x2s:.4g}): the model is "
+                         "(empirically) not identified; fix or constrain parameters")
     n_rmsea = N - G  # lavaan's lav_utils_get_ntotal() for categorical data
     ci = rmsea_ci(x2s, df, n_rmsea, G)
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
