@@ -84,3 +84,11 @@ def test_not_identified_is_a_clean_error():
 def test_observed_covariate_is_refused_cleanly():
     with pytest.raises(ModelError, match="conditional.x"):
         sem("F =~ p1 + p2 + p3\nF ~ l1", DATA, ordered="all")
+
+
+def test_mixed_ordered_and_continuous_is_refused_cleanly():
+    # lavaan fits continuous indicators beside ordered ones (polyserial correlations, variances
+    # in the WLS fit); qimscale does not yet: a clean error naming the variable, not a wrong fit
+    d = DATA.assign(score=DATA.p1 + 0.25 * DATA.p2)
+    with pytest.raises(ModelError, match="score"):
+        sem("F =~ p1 + p2 + p3 + score", d, ordered=["p1", "p2", "p3"], estimator="WLSMV")
