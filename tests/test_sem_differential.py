@@ -90,3 +90,24 @@ def test_lavaan_errors_and_warnings_are_flagged(case_id):
         return
     assert res.warnings_, (f"case {case_id} ({spec['kind']}): lavaan {ref['status']} "
                            f"({ref['error'] or ref['warnings']}) but qimscale fitted without a warning")
+
+
+def _designed(kind):
+    return next(k for k, c in SPEC.items() if c["kind"] == kind)
+
+
+def test_runaway_solution_is_reported_as_non_convergence():
+    # lavaan: "the optimizer warns that a solution has NOT been found!"; qimscale must say the
+    # same thing, not that the (just-identified) model is not identified
+    case_id = _designed("heywood_ml")
+    assert any("NOT been found" in w for w in LAV[case_id]["warnings"])
+    res = _fit(case_id)
+    assert not res.converged_
+    assert any("did not converge" in w for w in res.warnings_)
+    assert not any("not identified" in w for w in res.warnings_)
+
+
+def test_weak_factor_converges_as_in_lavaan():
+    case_id = _designed("weak_factor_ml")
+    assert LAV[case_id]["status"] == "ok"
+    assert _fit(case_id).converged_
