@@ -373,22 +373,31 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         keep = self._h1_keep()
         info = [(A[np.ix_(keep, keep)], B[np.ix_(keep, keep)]) for A, B in self._fiml_h1_info()]
         Wm = [w * A for w, (A, _) in zip(fg, info)]
-        Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
         dS_b, dm_b = saturated_basis(p, True)
         dS_b, dm_b = dS_b[keep], dm_b[keep]
         Wc = [w * _expected_info(gd.cov, dS_b, dm_b) for w, gd in zip(fg, self.groups_)]
-        Wm_all, Wmi_all, Wc_all = block_diag(*Wm), block_diag(*Wmi), block_diag(*Wc)
-        Gamma_all = block_diag(*[np.linalg.inv(A) @ B @ np.linalg.inv(A) / w for w, (A, B) in zip(fg, info)])
+        Gam = [np.linalg.solve(A, np.linalg.solve(A, B).T).T / w for w, (A, B) in zip(fg, info)]
+        # tr(Wc Gamma) and tr(Wm^-1 Wc) do not depend on the model
+        t_wg = sum(float(np.sum(a * g.T)) for a, g in zip(Wc, Gam))
+        t_wmi = sum(float(np.trace(np.linalg.solve(a, c))) for a, c in zip(Wm, Wc))
 
         def k_trace(model, theta):
-            # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1")
+            # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1");
+            # U = Wm - Wm D E^-1 D' Wm with E = D' Wm D, all other matrices block-diagonal by group, so
+            # tr(U Wm^-1 Wc Wm^-1 U Gamma) = tr(Wc G) - 2 tr(E^-1 D'Wm G Wc D) + tr(E^-1 D'Wc D E^-1 D'Wm G Wm D)
+            # and tr(Wc Wm^-1 U Wm^-1) = tr(Wm^-1 Wc) - tr(E^-1 D'Wc D): no (G p^2)^3 products
             Delta = block_diag(*[np.hstack([dS[:, r, c], dm]).T[keep] for dS, dm in model.jacobian(theta)])
             Delta = _collapse_groups(Delta, model)
-            E_inv = np.linalg.inv(Delta.T @ Wm_all @ Delta)
-            U = Wm_all - Wm_all @ Delta @ E_inv @ Delta.T @ Wm_all
-            if scaled:
-                return float(np.trace(U @ Wmi_all @ Wc_all @ Wmi_all @ U @ Gamma_all))
-            return float(np.trace(Wc_all @ Wmi_all @ U @ Wmi_all))
+            blocks = np.split(Delta, len(Wm))
+            E = sum(D.T @ (a @ D) for a, D in zip(Wm, blocks))
+            E_inv = np.linalg.inv(E)
+            DcD = sum(D.T @ (c @ D) for c, D in zip(Wc, blocks))
+            if not scaled:
+                return t_wmi - float(np.sum(E_inv * DcD.T))
+            WmD = [a @ D for a, D in zip(Wm, blocks)]
+            cross = sum(wd.T @ (g @ (c @ D)) for wd, g, c, D in zip(WmD, Gam, Wc, blocks))
+            DgD = sum(wd.T @ (g @ wd) for wd, g in zip(WmD, Gam))
+            return float(t_wg - 2.0 * np.sum(E_inv * cross.T) + np.trace(E_inv @ DcD @ E_inv @ DgD))
 
         def complete_chisq(model, theta):
             x2 = 0.0
