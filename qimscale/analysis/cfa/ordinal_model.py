@@ -141,8 +141,9 @@ class OrdinalModel:
             elif op == ":=":
                 continue
             else:
-                raise ModelError(f"operator {op!r} ({lhs} {op} {rhs}) is not supported by the "
-                                 "WLSMV estimator of qimscale (measurement models only)")
+                raise ModelError(f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
+                                 "(covariances are taken between two latent variables or between two "
+                                 "items; '~' between latent variables)")
             if free < 0 and (val is None or math.isnan(val)):
                 raise ModelError(f"fixed parameter {lhs} {op} {rhs} (group {g + 1}) has no value")
             self.slots.append((g,) + slot + (free, 0.0 if free >= 0 else float(val)))
