@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (see README.md):
-#   make run   -- create .venv, install qimscale, run the main job on the bundled default
+#   make run   -- create .venv, install qimscale, run the demo study (simulate, score, validate, report)
 #   make test  -- create .venv, install qimscale with test extras, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/qimscale instrument export --format all --out $(OUT)
-	@echo "Outputs written to $(OUT)/"
+	$(BIN)/qimscale demo --out $(OUT)
+	$(BIN)/qimscale instrument export --format all --out $(OUT)/forms
+	@echo "Open $(OUT)/report.html in a browser; the survey forms are in $(OUT)/forms/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

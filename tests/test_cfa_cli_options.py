@@ -78,3 +78,28 @@ def test_missing_pairwise_reaches_wlsmv(tmp_path):
     assert res.exit_code == 2 and "FIML is for ML/MLR" in res.output
     res = run("cfa", path, "--model", MODEL, "--estimator", "WLSMV")
     assert res.exit_code == 2 and "name them with --ordered" in res.output
+
+
+def test_bootstrap_with_ordinal_items_is_a_clear_error_not_a_crash():
+    """WLSMV fits have no bootstrap: one Error line saying what to use, before any fitting."""
+    res = run("cfa", DATA, "--model", MODEL, "--ordered", "all", "--bootstrap", "5")
+    assert res.exit_code == 1, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: bootstrap is not available for WLSMV")
+    assert "robust standard errors" in lines[0] and "ML or MLR" in lines[0]
+    assert "internal error" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cfa_json_is_the_library_run(empty_cat):
+    """``qimscale cfa --json`` prints ``run_cfa(...).to_dict()`` (merges recorded)."""
+    from qimscale._core.jsonable import to_jsonable
+    from qimscale.analysis.cfa import run_cfa
+
+    res = run("cfa", empty_cat, "--model", MODEL, "--ordered", "all", "--group", "group",
+              "--collapse", "y4:1=2", "--json")
+    assert res.exit_code == 0, res.stderr
+    # the command's default missing-data handling with WLSMV is pairwise (as Mplus; issue 13)
+    lib = run_cfa(pd.read_csv(empty_cat), MODEL, ordered="all", group="group", collapse={"y4": {1.0: 2.0}},
+                  missing="pairwise")
+    assert json.loads(res.stdout) == json.loads(json.dumps(to_jsonable(lib.to_dict())))
+    assert lib.warnings[0] == "categories merged as asked: y4:1=2"  # in --collapse syntax

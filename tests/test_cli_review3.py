@@ -80,12 +80,10 @@ def test_unread_sheets_are_noted_by_analysis_commands(tmp_path, cmd):
 def test_renamed_duplicate_columns_are_noted():
     """A legacy Qualtrics export repeats 'question_one'; the analysis uses the first and says how the
     others were renamed (question_one__2, ...) instead of choosing one silently."""
-    sample = "/work/shared/samples/qualtrics/QualtricsTools_Single_Answer_Matrix_legacy.csv"
-    import os
+    from _samples import sample
 
-    if not os.path.exists(sample):
-        pytest.skip("shared samples not available")
-    res = run("corr", sample, "--items", "question_one,question_one__2,Q2_2", "--json")
+    path = str(sample("qualtrics/QualtricsTools_Single_Answer_Matrix_legacy.csv"))
+    res = run("corr", path, "--items", "question_one,question_one__2,Q2_2", "--json")
     assert res.exit_code == 0, res.stderr
     assert any(ln.startswith("Note: ") and "'question_one__2'" in ln for ln in res.stderr.splitlines())
 

@@ -81,7 +81,10 @@ def test_efa_default_instrument_items(tmp_path):
     path = tmp_path / "resp.csv"
     pd.DataFrame(x, columns=items).to_csv(path, index=False)
     out = _json("efa", path, "--n-factors", "3")
-    assert out["items"] == items
+    # by default the competency sub-scales only (issue 13): not the outcome and exploratory scales
+    assert out["items"] == [it.id for sc in inst.select_scales() for it in inst.scale_items(sc.id)]
+    assert "perf_1" not in out["items"] and "ext_1" not in out["items"]
+    assert _json("efa", path, "--n-factors", "3", "--kind", "all")["items"] == items
 
 
 def test_bad_usage_exit_2():

@@ -76,7 +76,6 @@ def test_parallel_analysis_is_reproducible_with_seed():
 
 
 def test_parallel_analysis_polychoric_same_number():
-    pytest.importorskip("qimscale.analysis.polychoric")
     res = parallel_analysis(_data("d3"), n_iter=5, cor="polychoric", random_state=1)
     assert res.n_factors == REF["d3"]["poly"]["nfact"]
     assert res.n_components == REF["d3"]["poly"]["ncomp"]
@@ -101,7 +100,6 @@ def test_velicer_map(dn):
 
 
 def test_velicer_map_polychoric():
-    pytest.importorskip("qimscale.analysis.polychoric")
     m = velicer_map(_data("d3"), cor="polychoric")
     np.testing.assert_allclose(m.map, REF["d3"]["map_poly"], atol=1e-5)
 

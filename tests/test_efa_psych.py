@@ -109,7 +109,6 @@ def test_factor_scores(fitted, dn, method):
 
 
 def test_polychoric_efa():
-    pytest.importorskip("qimscale.analysis.polychoric")
     ref = REF["d3"]["poly_minres_oblimin"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
 from qimscale.instrument import load_instrument
 from qimscale.instrument.exporters import FORMATS, codebook, export, export_all, redcap, xlsform
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-if not SAMPLES.is_dir():  # the work tree sits at <root>/main; samples at <root>/shared
-    SAMPLES = Path("/work/shared/samples")
+from _samples import sample as real_sample  # vendored; GPL ones from shared/samples when present
+
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +23,8 @@ def inst():
 def test_redcap_header_is_byte_exact_with_real_dictionary(inst):
     text = redcap.render(inst)
     header = text.split("\n", 1)[0].encode()
-    sample = SAMPLES / "redcap" / "REDCapR_longitudinal_dictionary.csv"
-    if sample.exists():
-        assert header == sample.read_bytes().split(b"\n", 1)[0].rstrip(b"\r")
+    sample = real_sample("redcap/REDCapR_longitudinal_dictionary.csv")
+    assert header == sample.read_bytes().split(b"\n", 1)[0].rstrip(b"\r")
     assert len(next(csv.reader([header.decode()]))) == 18 and b",Identifier?," in header
 
 
@@ -131,7 +128,7 @@ def test_export_all_writes_every_format(inst, tmp_path):
     assert "qim_competency_codebook.csv" in names
     for fmt in FORMATS:
         assert any(fmt in n or (fmt in ("markdown", "html") and n.endswith((".md", ".html"))) for n in names), fmt
-    assert len(names) == 13  # 6 per-form formats x 2 forms + 1 codebook
+    assert len(names) == 14  # 6 per-form formats x 2 forms + 1 codebook + 1 lavaan model
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 
@@ -154,12 +151,11 @@ def test_limesurvey_columns_follow_real_export(inst):
     from qimscale.instrument.exporters import limesurvey
 
     header, _ = _ls_rows(limesurvey.render(inst))
-    sample = SAMPLES / "limesurvey" / "limonaid_export-of-minimal-survey-as-tsv.txt"
-    if sample.exists():
-        real = sample.read_text(encoding="utf-8-sig").split("\n", 1)[0].rstrip("\r").split("\t")
-        assert all(c in real for c in header)
-        assert [c for c in real if c in header] == header  # same relative order
-        assert real[:14] == header[:14]
+    sample = real_sample("limesurvey/limonaid_export-of-minimal-survey-as-tsv.txt")  # skipped if absent
+    real = sample.read_text(encoding="utf-8-sig").split("\n", 1)[0].rstrip("\r").split("\t")
+    assert all(c in real for c in header)
+    assert [c for c in real if c in header] == header  # same relative order
+    assert real[:14] == header[:14]
 
 
 @pytest.mark.parametrize("form", ["self", "observer"])
@@ -272,8 +268,7 @@ def test_html_paper_form_is_self_contained(inst):
 
 # ------------------------------------------------------------------ the io layer reads our exports back
 def test_io_readers_read_our_exports(inst, tmp_path):
-    platforms = pytest.importorskip("qimscale.io.platforms")
-    definitions = pytest.importorskip("qimscale.io.definitions")
+    from qimscale.io import definitions, platforms
     from qimscale.instrument.exporters import limesurvey
 
     rc = tmp_path / "rc.csv"

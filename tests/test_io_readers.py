@@ -1,8 +1,7 @@
-"""Readers: every real sample in shared/samples, encodings, delimiters, containers, row numbers."""
+"""Readers: every real sample (vendored in tests/data/samples; GPL ones from shared/samples), encodings,
+delimiters, containers, row numbers."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,17 +14,11 @@ from qimscale.io.definitions import (qsf_value_labels, read_limesurvey_structure
 from qimscale.io.platforms import parse_redcap_choices, read_redcap_dictionary, redcap_checkbox_column
 from qimscale.io.survey import detect_platform
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared/samples not present")
-
-
-def sample(rel: str) -> Path:
-    return SAMPLES / rel
+from _samples import sample  # vendored samples; the GPL ones from shared/samples when present
 
 
 # ------------------------------------------------------------------ real samples: Qualtrics
 
-@needs_samples
 def test_qualtrics_current_sample_german_row2_and_importids():
     s = read_survey(sample("qualtrics/qualtRics_sample.csv"))
     assert (s.format, s.variant, s.header_rows) == ("qualtrics", "current", 3)
@@ -41,7 +34,6 @@ def test_qualtrics_current_sample_german_row2_and_importids():
     assert s.row_number(0) == 4
 
 
-@needs_samples
 def test_qualtrics_legacy_sample_bom_v_columns_trailing_comma():
     s = read_survey(sample("qualtrics/qualtRics_sample_legacy.csv"))
     assert (s.format, s.variant, s.header_rows) == ("qualtrics", "legacy", 2)
@@ -53,7 +45,6 @@ def test_qualtrics_legacy_sample_bom_v_columns_trailing_comma():
     assert "EmailAddress" in s.identifiers and "IPAddress" in s.identifiers
 
 
-@needs_samples
 def test_qualtrics_legacy_matrix_repeated_export_tags():
     s = read_survey(sample("qualtrics/QualtricsTools_Single_Answer_Matrix_legacy.csv"))
     assert s.variant == "legacy"
@@ -62,7 +53,6 @@ def test_qualtrics_legacy_matrix_repeated_export_tags():
     assert set(pd.to_numeric(s.data["Q4_1"]).dropna()) <= {10, 11, 12, 13}  # recodes 10-13
 
 
-@needs_samples
 def test_qualtrics_insights2016_dict_style_importids():
     s = read_survey(sample("qualtrics/QualtricsTools_Single_Answer_Matrix_insights2016.csv"))
     assert s.variant == "insights2016" and s.header_rows == 3
@@ -70,7 +60,6 @@ def test_qualtrics_insights2016_dict_style_importids():
     assert "question_one" in s.item_hints["Q3_question_one"]
 
 
-@needs_samples
 def test_qualtrics_qsf_recodes_and_export_tags():
     qs = read_qsf(sample("qualtrics/QualtricsTools_Single_Answer_Matrix.qsf"))
     q5 = next(q for q in qs if q["tag"] == "Q5")
@@ -82,7 +71,6 @@ def test_qualtrics_qsf_recodes_and_export_tags():
 
 # ------------------------------------------------------------------ real samples: REDCap
 
-@needs_samples
 @pytest.mark.parametrize("name, ids", [
     ("REDCapR_survey_data_raw.csv", ["participant_id"]),
     ("REDCapR_checkboxes-1_data_raw.csv", ["record_id"]),
@@ -100,7 +88,6 @@ def test_redcap_raw_samples(name, ids):
     assert any(c.endswith("_complete") for c in s.metadata_columns)
 
 
-@needs_samples
 def test_redcap_survey_timestamps_and_not_completed():
     s = read_survey(sample("redcap/REDCapR_survey_data_raw.csv"))
     assert "prescreening_survey_timestamp" in s.metadata_columns
@@ -108,7 +95,6 @@ def test_redcap_survey_timestamps_and_not_completed():
     assert s.duration_seconds is not None  # three survey timestamps
 
 
-@needs_samples
 def test_redcap_checkbox_columns_and_dictionary_identifiers():
     s = read_survey(sample("redcap/REDCapR_survey_data_raw.csv"),
                     dictionary=sample("redcap/REDCapR_survey_dictionary.csv"))
@@ -118,18 +104,22 @@ def test_redcap_checkbox_columns_and_dictionary_identifiers():
     assert s.value_labels["has_diabetes"] == {"1": "True", "0": "False"}
 
 
-@needs_samples
 def test_redcap_dictionaries_both_header_styles():
     d1 = read_redcap_dictionary(sample("redcap/REDCapR_longitudinal_dictionary.csv"))
     d2 = read_redcap_dictionary(sample("redcap/redcapAPI_metadata_api_format.csv"))
     assert list(d1.columns[:2]) == list(d2.columns[:2]) == ["field_name", "form_name"]
+    chk = d2.set_index("field_name").loc["prereq_checkbox", "choices"]
+    assert "ABC" in chk
+    assert redcap_checkbox_column("prereq_checkbox", "ABC") in read_data(sample("redcap/redcapAPI_data_raw.csv"))
+
+
+def test_redcap_dictionaries_identifiers_matrix_groups_choices():
+    d1 = read_redcap_dictionary(sample("redcap/REDCapR_longitudinal_dictionary.csv"))
+    assert list(d1.columns[:2]) == ["field_name", "form_name"]
     assert set(d1.loc[d1["identifier"] == "y", "field_name"]) >= {"first_name", "email"}
     assert (d1["matrix_group_name"] == "weekly_schedule").sum() == 4
     race = d1.set_index("field_name").loc["race", "choices"]
     assert race["6"] == "Unknown / Not Reported"
-    chk = d2.set_index("field_name").loc["prereq_checkbox", "choices"]
-    assert "ABC" in chk
-    assert redcap_checkbox_column("prereq_checkbox", "ABC") in read_data(sample("redcap/redcapAPI_data_raw.csv"))
     for name in ("REDCapR_checkboxes-1_dictionary.csv", "REDCapR_repeating-instruments_dictionary.csv",
                  "REDCapR_survey_dictionary.csv"):
         assert len(read_redcap_dictionary(sample(f"redcap/{name}"))) > 3
@@ -144,7 +134,6 @@ def test_redcap_choice_parsing_commas_and_negative_codes():
 
 # ------------------------------------------------------------------ real samples: LimeSurvey, XLSForm, Kobo, SPSS
 
-@needs_samples
 def test_limesurvey_r_data_file_full_headings_bom():
     s = read_survey(sample("limesurvey/limonaid_survey_100001_R_data_file.csv"))
     assert (s.format, s.variant) == ("limesurvey", "full")
@@ -155,7 +144,6 @@ def test_limesurvey_r_data_file_full_headings_bom():
     assert set(pd.to_numeric(s.data[bar]).dropna()) <= {0, 1}  # multiple choice as 1/0
 
 
-@needs_samples
 @pytest.mark.parametrize("name, langs", [
     ("limonaid_export-of-minimal-survey-as-tsv.txt", {"en"}),
     ("limonaid_export-of-en-and-nl-survey-with-one-question-as-tsv.txt", {"en", "nl"}),
@@ -169,14 +157,12 @@ def test_limesurvey_structure_files(name, langs):
     assert sub["question"].notna().all()
 
 
-@needs_samples
 def test_limesurvey_multilingual_blocks_share_codes():
     d = read_limesurvey_structure(sample("limesurvey/limonaid_export-of-en-and-nl-survey-with-one-question-as-tsv.txt"))
     a = d[d["class"] == "A"]
     assert sorted(a[a["language"] == "en"]["name"]) == sorted(a[a["language"] == "nl"]["name"]) == ["1", "2"]
 
 
-@needs_samples
 def test_xlsform_samples():
     spec = read_xlsform(sample("xlsform/pyxform_xlsform_spec_test.xlsx"))
     assert {"english", "chinese"} <= set(xlsform_languages(spec["survey"]))
@@ -190,7 +176,6 @@ def test_xlsform_samples():
     assert len(yn["choices"]) == 2
 
 
-@needs_samples
 def test_kobo_formpack_json_submissions():
     s = read_survey(sample("xlsform/formpack_grouped_translated_v1.json"))
     assert s.format == "kobo" and s.id_columns == ["_uuid"]
@@ -201,7 +186,6 @@ def test_kobo_formpack_json_submissions():
     assert c.data["_validation_status"].astype(str).str.startswith("{").any()  # object kept as JSON
 
 
-@needs_samples
 def test_spss_samples_labels_and_user_missing():
     s = read_survey(sample("spss/pyreadstat_sample_missing.sav"))
     assert s.format == "sav" and s.header_rows == 0

@@ -198,7 +198,16 @@ def test_negatively_correlated_item_warns_and_gives_nan_not_crash():
     flat = pd.DataFrame({"a": [1, 2, 3, 4, 5, 1], "b": [5, 4, 3, 2, 1, 5], "c": [1, 3, 2, 5, 4, 2]})
     with pytest.warns(UserWarning):
         res = alpha(flat)
-    assert np.isnan(res.item_stats["r_drop"]).any() or np.isfinite(res.item_stats["r_drop"]).all()
+    x = flat.to_numpy(dtype=float)
+    k = x.shape[1]
+    assert res.raw_alpha == pytest.approx(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1)),
+                                          abs=1e-12)
+    r_drop = res.item_stats.set_index("item")["r_drop"]
+    # a and b sum to 6 on every row, so c's rest score is constant: its r_drop is NaN (as psych's r.drop)
+    assert np.isnan(r_drop["c"])
+    for it in ("a", "b"):
+        rest = flat.drop(columns=it).sum(axis=1)
+        assert r_drop[it] == pytest.approx(np.corrcoef(flat[it], rest)[0, 1], abs=1e-12)
 
 
 def test_item_listed_twice_is_an_error():

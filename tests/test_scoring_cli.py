@@ -142,12 +142,23 @@ def test_keep_identifiers(tmp_path):
     assert set(QUALTRICS_IDS) <= set(pd.read_csv(out).columns)
 
 
-def test_instrument_identifying_fields_dropped(tmp_path):
+def test_study_codes_kept_personal_fields_dropped(tmp_path):
+    """The instrument's study codes (identifier: study_code) stay for the multilevel analyses; a field
+    declared personal data (identifier: pii) is dropped, as the platform's PII is."""
+    from qimscale.instrument import load_instrument
+    from qimscale.scoring.spec import ScoringSpec
+
     p = tmp_path / "d.csv"
-    p.write_text("qim_id,team_id,exp_meth_1,exp_meth_2\nQ1,T9,4,5\nQ2,T9,3,3\n")
+    p.write_text("qim_id,team_id,org_id,exp_meth_1,exp_meth_2\nQ1,T9,O1,4,5\nQ2,T9,O1,3,3\n")
     res = score_file(p)
-    assert res.identifiers_dropped == ["qim_id", "team_id"]
-    assert "qim_id" not in res.table and "team_id" not in res.table
+    assert res.identifiers_dropped == []
+    assert {"qim_id", "team_id", "org_id"} <= set(res.table.columns)
+    assert res.log["privacy"]["study_codes_kept"] == ["qim_id", "org_id", "team_id"]
+    inst = load_instrument()
+    inst.background[[b.id for b in inst.background].index("team_id")].identifier = "pii"
+    res = score_file(p, instrument=ScoringSpec.from_instrument(inst))
+    assert res.identifiers_dropped == ["team_id"]
+    assert "team_id" not in res.table and "qim_id" in res.table
 
 
 def test_strict_exits_1_naming_first_problems(tmp_path):

@@ -175,6 +175,8 @@ def test_evenodd_ignores_an_item_of_no_scale(monkeypatch):
     """An item in no scale takes no part in even-odd (the 8-bit engine added it to the first scale's even half)."""
     from qimscale.scoring.spec import ItemRule
 
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_SCALES", 3)
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_ITEMS", 3)
     items, scales = _four_scales()
     items["x"] = ItemRule("x", "none")
     df = _random_codes(list(items), 300, 1)
@@ -185,10 +187,28 @@ def test_evenodd_ignores_an_item_of_no_scale(monkeypatch):
 def test_evenodd_counts_an_item_in_every_scale_it_belongs_to(monkeypatch):
     from qimscale.scoring.spec import ScaleRule
 
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_SCALES", 3)
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_ITEMS", 3)
     items, scales = _four_scales([ScaleRule("all", ["i0", "i4", "i8"])])
     df = _random_codes(list(items), 300, 2)
     (small, _), (slow, _) = _both(monkeypatch, quality_flags, df, ScoringSpec(items, scales))
     np.testing.assert_allclose(small["qc_evenodd"], slow["qc_evenodd"], rtol=1e-12, atol=1e-14)
+
+
+def test_evenodd_keys_reverse_items_in_both_engines(monkeypatch):
+    """Even-odd halves use keyed answers: recoding a reverse-keyed item by hand gives the same index."""
+    from qimscale.scoring.quality import evenodd
+
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_SCALES", 3)
+    monkeypatch.setattr("qimscale.scoring.quality.EVENODD_MIN_ITEMS", 3)
+    items, scales = _four_scales()
+    items["i4"].reverse = True
+    df = _random_codes(list(items), 300, 3)
+    (small, _), (slow, _) = _both(monkeypatch, quality_flags, df, ScoringSpec(items, scales))
+    np.testing.assert_allclose(small["qc_evenodd"], slow["qc_evenodd"], rtol=1e-12, atol=1e-14)
+    keyed = df.to_numpy(dtype=float).copy()
+    keyed[:, 4] = 6 - keyed[:, 4]
+    np.testing.assert_allclose(slow["qc_evenodd"], evenodd(keyed, [3, 3, 3, 3]), rtol=1e-12, atol=1e-14)
 
 
 def test_chi2_sf_matches_r_pchisq():

@@ -7,8 +7,6 @@ Question Q4 ("RecodeValues") exports its answers 1..4 as 10..13; Q5 also has
 ChoiceDataExportTags (columns ``Q5_question_one``...); Q2 has no recodes.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,12 +15,11 @@ from qimscale.errors import DataError
 from qimscale.io import read_survey
 from qimscale.scoring import ScoringSpec, score_file
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "qualtrics"
-QSF = SAMPLES / "QualtricsTools_Single_Answer_Matrix.qsf"
-EXPORT = SAMPLES / "QualtricsTools_Single_Answer_Matrix_insights2016.csv"
-LEGACY = SAMPLES / "QualtricsTools_Single_Answer_Matrix_legacy.csv"
+from _samples import sample
 
-pytestmark = pytest.mark.skipif(not QSF.is_file(), reason="shared Qualtrics samples not available")
+QSF = sample("qualtrics/QualtricsTools_Single_Answer_Matrix.qsf")
+EXPORT = sample("qualtrics/QualtricsTools_Single_Answer_Matrix_insights2016.csv")
+LEGACY = sample("qualtrics/QualtricsTools_Single_Answer_Matrix_legacy.csv")
 
 #: stand-in instrument (not QIM): three 4-point scales for the sample's three matrix questions
 SPEC = ScoringSpec.simple({"plain": ["p1", "p2", "p3"], "recoded": ["r1", "r2", "r3"],

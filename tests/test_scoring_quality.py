@@ -74,7 +74,11 @@ def test_indices_match_r(r_ref):
     np.testing.assert_allclose(evenodd(x, ref["factors"]), _arr(ref["evenodd"]), rtol=0, atol=1e-12)
 
 
-def test_quality_flags_columns_and_cutoffs(r_ref):
+def test_quality_flags_columns_and_cutoffs(r_ref, monkeypatch):
+    import qimscale.scoring.quality as q
+
+    monkeypatch.setattr(q, "EVENODD_MIN_SCALES", 3)  # the reference data's short scales: even-odd forced on
+    monkeypatch.setattr(q, "EVENODD_MIN_ITEMS", 1)
     x, ref = r_ref
     cols = [f"i{j:02d}" for j in range(1, x.shape[1] + 1)]
     bounds = np.cumsum([0] + ref["factors"])

@@ -18,7 +18,7 @@ SYN = ROOT / "tests" / "data" / "synthetic"
 YAML = ROOT / "instrument" / "qim-competency.yaml"
 
 
-def independent_scores(codes: pd.DataFrame, min_answered=0.8) -> pd.DataFrame:
+def independent_scores(codes: pd.DataFrame, min_answered=0.75) -> pd.DataFrame:
     """Scores straight from the YAML file with plain pandas (no qimscale code)."""
     doc = yaml.safe_load(YAML.read_text())
     opts = doc["response_scales"][0]

@@ -72,6 +72,35 @@ class Result:
         return "\n".join(parts)
 
 
+def row_table(values: dict[str, Any]):
+    """One-row DataFrame of a result's scalar statistics (for ``tables()``).
+
+    >>> row_table({"alpha": 0.8, "n": 50}).to_dict("records")
+    [{'alpha': 0.8, 'n': 50}]
+    """
+    import pandas as pd
+
+    return pd.DataFrame([dict(values)])
+
+
+def measure_table(values: dict[str, Any]):
+    """Named scalar statistics as a two-column table ``measure, value`` (for ``tables()``).
+
+    Entries that are not numbers (strings, lists, mappings) are left out, so the
+    ``value`` column stays numeric, like ``lavaan::fitMeasures()``.
+
+    >>> measure_table({"cfi": 0.97, "df": 2, "missing": "listwise"}).to_dict("list")
+    {'measure': ['cfi', 'df'], 'value': [0.97, 2.0]}
+    """
+    import numbers
+
+    import pandas as pd
+
+    keep = [(k, float(v)) for k, v in values.items()
+            if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+    return pd.DataFrame({"measure": [k for k, _ in keep], "value": [v for _, v in keep]})
+
+
 def check_protocol(result: Any) -> None:
     """Raise ``AssertionError`` unless ``result`` follows the protocol (for tests).
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.result import Result
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
@@ -109,7 +110,7 @@ def pairwise_correlation(x: np.ndarray, method: str = "pearson") -> np.ndarray:
 
 
 @dataclass
-class CorrelationResult:
+class CorrelationResult(Result):
     """A correlation matrix; returned by :func:`correlation`.
 
     Attributes
@@ -134,9 +135,31 @@ class CorrelationResult:
     reverse: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    title = "Correlations"
+
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a labelled DataFrame."""
         return pd.DataFrame(self.matrix, index=self.items, columns=self.items)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"matrix"`` (items × items), ``"n_pairs"`` (when known) and, for polychoric
+        correlations, ``"thresholds"`` (items × ``t1..``, NaN-padded)."""
+        out = {"matrix": self.to_frame()}
+        if self.n_pairs is not None:
+            out["n_pairs"] = pd.DataFrame(np.asarray(self.n_pairs).astype(int), index=self.items, columns=self.items)
+        if self.thresholds:
+            width = max(len(v) for v in self.thresholds.values())
+            out["thresholds"] = pd.DataFrame.from_dict(
+                {k: list(map(float, v)) + [np.nan] * (width - len(v)) for k, v in self.thresholds.items()},
+                orient="index", columns=[f"t{i + 1}" for i in range(width)])
+        return out
+
+    def summary(self) -> str:
+        """The matrix (and thresholds) as text."""
+        lines = [f"{self.method.capitalize()} correlations", self.to_frame().to_string(float_format=lambda v: f"{v:.3f}")]
+        if self.thresholds:
+            lines += ["", "Thresholds:", self.tables()["thresholds"].to_string(float_format=lambda v: f"{v:.3f}")]
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
 
     def to_dict(self) -> dict:
         """The CLI's JSON: ``items``, ``matrix``, ``thresholds`` (polychoric only), plus extras."""

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from qimscale._core.result import Result, measure_table
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.reliability import smc  # re-exported: psych::smc, also the EFA start
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
@@ -695,7 +696,7 @@ def fit_statistics(R, loadings, phi=None, n_obs=None, np_obs=None, alpha: float 
 # --------------------------------------------------------------------------- results and estimator
 
 @dataclass
-class EFAResult:
+class EFAResult(Result):
     """Results of an exploratory factor analysis.
 
     Attributes
@@ -752,6 +753,29 @@ class EFAResult:
     heywood: list
     orthogonal: bool
     extra: dict = field(default_factory=dict)
+
+    title = "Exploratory factor analysis"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the fit warned about: Heywood cases, non-convergence (the messages of :meth:`EFA.fit`)."""
+        out = []
+        if self.heywood:
+            out.append(f"Heywood case: item(s) {', '.join(self.heywood)} have a communality at 1 or a uniqueness "
+                       "at its lower bound (0.005); interpret the solution with care")
+        if np.any(np.asarray(self.communalities, dtype=float) > 1):
+            out.append("An ultra-Heywood case was detected (communality > 1); examine the results carefully")
+        if not self.extra.get("rotation_converged", True):
+            out.append(f"rotation {self.rotation!r} did not converge")
+        elif not self.converged:
+            out.append(f"{self.method} extraction did not converge")
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"loadings"`` (sorted pattern matrix with ``h2``, ``u2``), ``"structure"``, ``"phi"``,
+        ``"variance"`` (psych's ``Vaccounted``) and ``"fit"`` (``measure, value``)."""
+        return {"loadings": self.sorted_loadings(), "structure": self.structure.copy(), "phi": self.phi.copy(),
+                "variance": self.variance_explained(), "fit": measure_table(self.fit)}
 
     def variance_explained(self) -> pd.DataFrame:
         """psych's ``Vaccounted`` table.

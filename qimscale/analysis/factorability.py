@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result, row_table
 from qimscale.analysis.efa import as_correlation
 from qimscale.errors import DataError
 
@@ -28,7 +29,7 @@ __all__ = ["KMOResult", "BartlettResult", "FactorabilityResult", "kmo", "bartlet
 
 
 @dataclass
-class KMOResult:
+class KMOResult(Result):
     """Kaiser-Meyer-Olkin measure of sampling adequacy.
 
     Attributes
@@ -42,9 +43,25 @@ class KMOResult:
     overall: float
     items: pd.Series
 
+    title = "Kaiser-Meyer-Olkin measure of sampling adequacy"
+
+    def to_dict(self) -> dict:
+        """``kmo`` (overall MSA) and ``kmo_items`` (item -> MSA)."""
+        return {"kmo": float(self.overall), "kmo_items": {str(k): float(v) for k, v in self.items.items()}}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"items"``: one row per item, ``item, msa``."""
+        return {"items": pd.DataFrame({"item": [str(k) for k in self.items.index],
+                                       "msa": self.items.to_numpy(dtype=float)})}
+
+    def summary(self) -> str:
+        """Overall and per-item MSA as text."""
+        return f"KMO = {self.overall:.3f}\n" + self.tables()["items"].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}")
+
 
 @dataclass
-class BartlettResult:
+class BartlettResult(Result):
     """Bartlett's test that the correlation matrix is an identity.
 
     Attributes
@@ -60,9 +77,19 @@ class BartlettResult:
     p: float
     n_obs: int
 
+    title = "Bartlett's test of sphericity"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"test"``: one row ``chisq, df, p, n_obs``."""
+        return {"test": row_table(self.to_dict())}
+
+    def summary(self) -> str:
+        """The test as one line."""
+        return f"Bartlett's test: chisq = {self.chisq:.3f}, df = {self.df:g}, p = {self.p:.4g}, n = {self.n_obs}"
+
 
 @dataclass
-class FactorabilityResult:
+class FactorabilityResult(Result):
     """KMO and Bartlett's test together (the ``qimscale factorability`` output)."""
 
     kmo: KMOResult
@@ -79,6 +106,17 @@ class FactorabilityResult:
             "bartlett_p": self.bartlett.p,
             "n_obs": self.bartlett.n_obs,
         }
+
+    title = "Factorability"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"kmo_items"`` (``item, msa``) and ``"bartlett"`` (one row; with the overall ``kmo``)."""
+        return {"kmo_items": self.kmo.tables()["items"],
+                "bartlett": row_table({"kmo": float(self.kmo.overall), **self.bartlett.to_dict()})}
+
+    def summary(self) -> str:
+        """KMO and Bartlett's test as text."""
+        return self.kmo.summary() + "\n" + self.bartlett.summary()
 
 
 def kmo(data) -> KMOResult:

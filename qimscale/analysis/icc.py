@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result, row_table
 from qimscale.errors import DataError
 
 __all__ = ["ICCResult", "icc"]
@@ -25,7 +26,7 @@ _DESCRIPTIONS = {
 
 
 @dataclass
-class ICCResult:
+class ICCResult(Result):
     """Six Shrout–Fleiss ICCs with F tests and confidence intervals; returned by :func:`icc`.
 
     Attributes
@@ -54,6 +55,18 @@ class ICCResult:
         return {"n_subjects": self.n_subjects, "n_raters": self.n_raters, "conf_level": self.conf_level,
                 "icc": self.table.to_dict(orient="records"), "mean_squares": dict(self.ms),
                 "warnings": list(self.warnings)}
+
+    title = "Intraclass correlations"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"icc"`` (the six forms, :attr:`table`) and ``"mean_squares"`` (one row)."""
+        return {"icc": self.table.copy(),
+                "mean_squares": row_table({"n_subjects": self.n_subjects, "n_raters": self.n_raters, **self.ms})}
+
+    def summary(self) -> str:
+        """The ICC table as text."""
+        return (f"n_subjects={self.n_subjects} n_occasions={self.n_raters}\n"
+                + self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
 def _check_numeric(col: pd.Series, name, where: str) -> None:

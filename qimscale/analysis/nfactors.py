@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.result import Result
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.analysis.efa import as_correlation, check_choice, check_n_obs, fit_factors
 from qimscale.errors import DataError, ModelError
@@ -200,7 +201,7 @@ def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
 # --------------------------------------------------------------------------- parallel analysis
 
 @dataclass
-class ParallelResult:
+class ParallelResult(Result):
     """Outcome of a parallel analysis.
 
     Attributes
@@ -251,6 +252,18 @@ class ParallelResult:
     cor: str
     seed: int | None = None
     extra: dict = field(default_factory=dict)
+
+    title = "Parallel analysis"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"eigenvalues"``: the scree table of :meth:`table`."""
+        return {"eigenvalues": self.table()}
+
+    def summary(self) -> str:
+        """The suggested numbers and the scree table."""
+        return (f"Parallel analysis ({self.n_iter} iterations, quantile {self.quant}, {self.cor} correlations): "
+                f"{self.n_factors} factor(s), {self.n_components} component(s)\n"
+                + self.table().round(3).to_string())
 
     def table(self) -> pd.DataFrame:
         """Observed and reference eigenvalues, one row per position (a scree table).
@@ -468,7 +481,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
 # --------------------------------------------------------------------------- MAP
 
 @dataclass
-class MapResult:
+class MapResult(Result):
     """Velicer's minimum average partial.
 
     Attributes
@@ -483,9 +496,20 @@ class MapResult:
     map: np.ndarray
     n_factors: int
 
+    title = "Velicer's MAP"
+
     def to_dict(self) -> dict:
         """Plain-JSON form."""
         return {"map": np.asarray(self.map).tolist(), "n_factors": self.n_factors}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"map"``: the average squared partial correlation per number of components removed."""
+        m = np.asarray(self.map, dtype=float)
+        return {"map": pd.DataFrame({"map": m}, index=pd.RangeIndex(1, len(m) + 1, name="components"))}
+
+    def summary(self) -> str:
+        """The suggested number and the MAP values."""
+        return f"Velicer's MAP: {self.n_factors} component(s)\n" + self.tables()["map"].round(4).to_string()
 
 
 def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5) -> MapResult:
@@ -557,7 +581,7 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
 # --------------------------------------------------------------------------- all criteria at once
 
 @dataclass
-class NFactorsResult:
+class NFactorsResult(Result):
     """Parallel analysis, MAP and the scree eigenvalues together (``qimscale nfactors``).
 
     Attributes
@@ -568,6 +592,12 @@ class NFactorsResult:
 
     parallel: ParallelResult
     map: MapResult
+
+    title = "Number of factors"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"eigenvalues"`` (the parallel-analysis scree table) and ``"map"``."""
+        return {"eigenvalues": self.parallel.table(), "map": self.map.tables()["map"]}
 
     def to_dict(self) -> dict:
         """JSON form: ``parallel`` (suggested factors), ``parallel_components``, ``map``,

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.result import Result, row_table
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["OmegaResult", "omega", "omega_total"]
 
 
 @dataclass
-class OmegaResult:
+class OmegaResult(Result):
     """ω coefficients and the Schmid–Leiman solution; returned by :func:`omega`.
 
     Attributes
@@ -72,6 +73,20 @@ class OmegaResult:
     correlation: str = "pearson"
     reverse: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    title = "McDonald's omega"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"coefficients"`` (one row), ``"loadings"`` (Schmid–Leiman), ``"group"``
+        (psych's ``omega.group``) and ``"phi"`` (group-factor correlations)."""
+        coef = row_table({"omega_h": self.omega_h, "omega_total": self.omega_total, "alpha": self.alpha,
+                          "g6": self.g6, "omega_lim": self.omega_lim, "ecv": self.ecv,
+                          "n_factors": self.n_factors, "n_obs": self.n_obs, "correlation": self.correlation})
+        names = [c for c in self.sl.columns if c not in ("g", "h2", "u2", "p2")][: self.phi.shape[0]]
+        if len(names) != self.phi.shape[0]:
+            names = [f"F{i + 1}*" for i in range(self.phi.shape[0])]
+        phi = pd.DataFrame(self.phi, index=names, columns=names)
+        return {"coefficients": coef, "loadings": self.sl.copy(), "group": self.group.copy(), "phi": phi}
 
     def to_dict(self) -> dict:
         """Plain-type summary: the CLI's JSON (``omega_h``, ``omega_total``, ``alpha``, ...)."""

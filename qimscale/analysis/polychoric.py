@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
+from qimscale._core.result import Result
 from qimscale.errors import DataError
 
 __all__ = [
@@ -73,7 +74,7 @@ class PolychoricWarning(UserWarning):
 # Results
 # --------------------------------------------------------------------------------------
 @dataclass
-class PolychoricResult:
+class PolychoricResult(Result):
     """Result of :func:`polychoric`.
 
     Attributes
@@ -111,6 +112,12 @@ class PolychoricResult:
     raw_corr: pd.DataFrame | None = None
     global_thresholds: bool = True
     converged: pd.DataFrame | None = None
+
+    title = "Polychoric correlations"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"matrix"`` (the correlations), ``"thresholds"`` (:meth:`threshold_table`) and ``"n_pairs"``."""
+        return {"matrix": self.corr.copy(), "thresholds": self.threshold_table(), "n_pairs": self.n_pairs.copy()}
 
     def threshold_table(self) -> pd.DataFrame:
         """Thresholds as an items x thresholds DataFrame (NaN-padded), like psych's ``$tau``.

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result, row_table
 from qimscale.analysis._threads import single_thread_blas
 from qimscale.errors import DataError
 
@@ -570,7 +571,7 @@ def _bca_interval(theta: float, boot: np.ndarray, jack: np.ndarray, conf_level: 
 # --------------------------------------------------------------------------- alpha
 
 @dataclass
-class AlphaResult:
+class AlphaResult(Result):
     """Cronbach's alpha with psych's item analysis; returned by :func:`alpha`.
 
     Attributes
@@ -630,6 +631,8 @@ class AlphaResult:
     keys: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    title = "Cronbach's alpha"
+
     @property
     def alpha_ci(self) -> tuple[float, float]:
         """The interval chosen by ``ci`` (Feldt, or bootstrap percentile / BCa)."""
@@ -675,6 +678,16 @@ class AlphaResult:
         tab = tab.rename(columns={"raw_alpha": "alpha_if_deleted"})
         lines.append(tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"total"`` (one row: psych's ``total`` with the interval), ``"items"`` (psych's
+        ``item.stats``) and ``"alpha_if_deleted"`` (psych's ``alpha.drop``)."""
+        lo, hi = self.alpha_ci
+        total = row_table({"n": self.n, "k": self.k, "alpha": self.raw_alpha, "ci_lower": lo, "ci_upper": hi,
+                           "ci_method": self.ci_method, "std_alpha": self.std_alpha, "g6": self.g6,
+                           "average_r": self.average_r, "median_r": self.median_r,
+                           "signal_noise": self.signal_noise, "ase": self.ase, "mean": self.mean, "sd": self.sd})
+        return {"total": total, "items": self.item_stats.copy(), "alpha_if_deleted": self.alpha_drop.copy()}
 
 
 def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | None = None,
@@ -965,5 +978,36 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
                                                   "average_r", "omega_total", "items")}
         ordered.update(entry)
         out.append(ordered)
+    _merge_repeated_warnings(out)
     return {"scales": out}
+
+
+def _merge_repeated_warnings(entries) -> None:
+    """One warning for a message every scale repeats (e.g. the same rows answering none of the items):
+    ``scale 'a': M`` and ``scale 'b': M`` become ``scales 'a', 'b': M`` in the first scale's list."""
+    import re
+
+    pattern = re.compile(r"^scale '(.+?)': (.*)$", re.S)
+    owners: dict[str, list[str]] = {}
+    for e in entries:
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            if m:
+                owners.setdefault(m.group(2), []).append(m.group(1))
+    shared = {tail: names for tail, names in owners.items() if len(names) > 1}
+    if not shared:
+        return
+    done: set[str] = set()
+    for e in entries:
+        kept = []
+        for w in e["warnings"]:
+            m = pattern.match(w)
+            tail = m.group(2) if m else None
+            if tail in shared:
+                if tail not in done:
+                    done.add(tail)
+                    kept.append("scales " + ", ".join(f"'{n}'" for n in shared[tail]) + f": {tail}")
+                continue
+            kept.append(w)
+        e["warnings"] = kept
 

@@ -69,6 +69,7 @@ from typing import Callable
 
 import numpy as np
 
+from qimscale._core.result import Result
 from qimscale.errors import ModelError
 
 __all__ = [
@@ -92,7 +93,7 @@ Criterion = Callable[[np.ndarray], "tuple[float, np.ndarray]"]
 
 
 @dataclass
-class RotationResult:
+class RotationResult(Result):
     """The outcome of a rotation.
 
     Attributes
@@ -125,10 +126,33 @@ class RotationResult:
     criterion: float = float("nan")
     extra: dict = field(default_factory=dict)
 
+    title = "Rotation"
+
     @property
     def structure(self) -> np.ndarray:
         """Structure matrix ``loadings @ phi``."""
         return self.loadings @ self.phi
+
+    @property
+    def warnings(self) -> list[str]:
+        """Non-convergence of the rotation, if any."""
+        return [] if self.converged else [f"rotation {self.method!r} did not converge in {self.n_iter} iterations"]
+
+    def to_dict(self) -> dict:
+        """Plain-JSON form: ``method, orthogonal, converged, n_iter, criterion, loadings, phi, rotmat``."""
+        return {"method": self.method, "orthogonal": bool(self.orthogonal), "converged": bool(self.converged),
+                "n_iter": int(self.n_iter), "criterion": float(self.criterion),
+                "loadings": np.asarray(self.loadings).tolist(), "phi": np.asarray(self.phi).tolist(),
+                "rotmat": np.asarray(self.rotmat).tolist()}
+
+    def tables(self) -> dict:
+        """``"loadings"``, ``"structure"`` and ``"phi"`` (factors named ``F1``, ``F2``, ...)."""
+        import pandas as pd
+
+        names = [f"F{i + 1}" for i in range(np.asarray(self.loadings).shape[1])]
+        frame = lambda a, idx: pd.DataFrame(np.asarray(a), index=idx, columns=names)  # noqa: E731
+        return {"loadings": frame(self.loadings, None), "structure": frame(self.structure, None),
+                "phi": frame(self.phi, names)}
 
 
 # --------------------------------------------------------------------------- criteria (value, gradient)

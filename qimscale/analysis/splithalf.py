@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qimscale._core.result import Result, row_table
 from qimscale.errors import DataError
 
 __all__ = ["SplitHalfResult", "spearman_brown", "split_half"]
@@ -45,7 +46,7 @@ def spearman_brown(r: float, factor: float = 2.0) -> float:
 
 
 @dataclass
-class SplitHalfResult:
+class SplitHalfResult(Result):
     """Split-half coefficients; returned by :func:`split_half`.
 
     Attributes
@@ -93,10 +94,31 @@ class SplitHalfResult:
     k: int
     warnings: list[str] = field(default_factory=list)
 
+    title = "Split-half reliability"
+
     def to_dict(self) -> dict:
         """Plain-type summary."""
         return {k: (list(map(list, v)) if k in ("best_split", "worst_split") else v)
                 for k, v in self.__dict__.items()}
+
+    def tables(self) -> dict:
+        """``"coefficients"`` (one row: λ4, min/mean split, α, λ2, λ6, average/median r,
+        odd–even r and its Spearman–Brown step-up, splits examined, n, k) and ``"splits"``
+        (the best and the worst split, one row per half)."""
+        d = self.to_dict()
+        coef = row_table({k: v for k, v in d.items() if k not in ("best_split", "worst_split", "warnings")})
+        import pandas as pd
+
+        splits = pd.DataFrame([{"split": name, "half": h + 1, "items": ", ".join(half)}
+                               for name in ("best_split", "worst_split") for h, half in enumerate(d[name])])
+        return {"coefficients": coef, "splits": splits}
+
+    def summary(self) -> str:
+        """A short text report."""
+        return (f"lambda4 (best split) = {self.lambda4:.3f}, mean split = {self.mean_split:.3f}, "
+                f"worst split = {self.min_split:.3f}, alpha = {self.alpha:.3f}, lambda2 = {self.lambda2:.3f}, "
+                f"lambda6 = {self.lambda6:.3f}, odd-even Spearman-Brown = {self.odd_even_sb:.3f} "
+                f"({self.n_splits} splits{'' if self.exhaustive else ' sampled'}, n = {self.n}, k = {self.k})")
 
 
 def _split_values(r: np.ndarray, a: np.ndarray) -> np.ndarray:

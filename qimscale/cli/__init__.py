@@ -33,10 +33,16 @@ COMMANDS: dict[str, str] = {
     "cfa": "qimscale.cli.cfa_cmd:cfa",
     "invariance": "qimscale.cli.cfa_cmd:invariance",
     "compare": "qimscale.cli.relate_cmd:compare",
-    "relate": "qimscale.cli.relate_cmd:relate",
+    "relate": "qimscale.cli.relate_model_cmd:relate",
     "validate": "qimscale.cli.validate_cmd:validate",
     "simulate": "qimscale.cli.simulate_cmd:simulate",
     "demo": "qimscale.cli.simulate_cmd:demo",
+    "content-validity": "qimscale.cli.content_validity_cmd:content_validity",
+    "power": "qimscale.cli.power_cmd:power",
+    "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
+    "items": "qimscale.cli.items_cmd:items",
+    "themes": "qimscale.cli.themes_cmd:themes",
+    "teams": "qimscale.cli.teams_cmd:teams",
 }
 
 
@@ -60,7 +66,8 @@ class LazyGroup(click.Group):
         if target is None or cmd_name not in _available():
             return None
         module, attr = target.split(":", 1)
-        return getattr(importlib.import_module(module), attr)
+        # None (click then leaves it out) while a module holds only some of its commands
+        return getattr(importlib.import_module(module), attr, None)
 
     def invoke(self, ctx: click.Context):  # noqa: D401 - click API
         from qimscale.errors import QimscaleError

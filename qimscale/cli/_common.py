@@ -56,10 +56,33 @@ def item_options(func):
         click.option("--instrument", "instrument", metavar="SPEC",
                      help="Instrument YAML whose scales to use (default: the bundled QIM instrument "
                           "when no items are given)."),
+        click.option("--kind", type=click.Choice(["competency", "outcome", "exploratory", "all"]), default=None,
+                     expose_value=False, callback=_remember_selection,
+                     help="Which of the instrument's scales to use when no items are given (default: the "
+                          "competency sub-scales; with --domain: every scale of that domain)."),
+        click.option("--domain", "domain", multiple=True, metavar="ID", expose_value=False,
+                     callback=_remember_selection,
+                     help="Only the instrument's scales of this domain (repeatable; default: all domains)."),
     ]
     for opt in reversed(opts):
         func = opt(func)
     return func
+
+
+_SELECTION = "qimscale.scale_selection"
+
+
+def _remember_selection(ctx, param, value):
+    """Keep --kind/--domain in the context for :func:`load_items` (the commands do not pass them on)."""
+    ctx.meta.setdefault(_SELECTION, {})[param.name] = (list(value) or None) if param.name == "domain" else value
+    return value
+
+
+def scale_selection() -> dict:
+    """``{"kind": ..., "domain": ...}`` as given on the command line (``None`` when not given)."""
+    ctx = click.get_current_context(silent=True)
+    sel = dict(ctx.meta.get(_SELECTION, {})) if ctx is not None else {}
+    return {"kind": sel.get("kind"), "domain": sel.get("domain")}
 
 
 # --------------------------------------------------------------------------- data-command helpers
@@ -202,6 +225,33 @@ class Reporter:
                 self._seen.add(text)
                 click.echo(f"Warning: {text}", err=True)
 
+    def note(self, messages) -> None:
+        """``Note: ...`` lines on stderr (choices made for the user), each distinct one once.
+
+        Inside a click command they are printed when the next :meth:`call` succeeds (with the
+        reader's notes), so a run that fails prints its one ``Error:`` line only.
+        """
+        ctx = click.get_current_context(silent=True)
+        for m in messages:
+            text = " ".join(str(m).split())
+            if text and ("note", text) not in self._seen:
+                self._seen.add(("note", text))
+                if ctx is None:
+                    click.echo(f"Note: {text}", err=True)
+                else:
+                    ctx.meta.setdefault(_READ_NOTES, []).append(f"Note: {text}")
+
+    def note_selection(self, specs, keyed: bool = True) -> None:
+        """Say which of the instrument's scales a command analyses when no items were given."""
+        sel = scale_selection()
+        what = {None: "", "all": "all "}.get(sel["kind"], f"{sel['kind']} ") if sel["domain"] or sel["kind"] \
+            else "competency "
+        self.note([f"analysing the instrument's {what}scales" + (f" of domain {', '.join(sel['domain'])}"
+                   if sel["domain"] else "") + f" ({len(specs)}: {', '.join(s.name for s in specs)})"
+                   + (", reverse keys applied" if keyed else ", answers as given (not reverse-keyed)")
+                   + ("; --kind outcome|exploratory|all selects others" if not sel["kind"] and not sel["domain"]
+                      else "")])
+
     def warn_by_part(self, by_part) -> None:
         """Report ``{part: [message, ...]}`` (e.g. per invariance level) with each message once:
         bare when it was already reported or concerns every part, else led by the parts it concerns."""
@@ -243,9 +293,12 @@ def format_option(func):
                              "contents; '-' is read as CSV).")(func)
 
 
-def load_items(data, fmt, items, scales, min_, max_, instrument):
+def load_items(data, fmt, items, scales, min_, max_, instrument, check_ranges=True, keyed=True):
     """Read DATA, resolve the item options into scales and check that every item is numeric
     and inside the scale's known response range.
+
+    ``check_ranges=False`` leaves the range check to the library call (``items``, which
+    counts a not-applicable code outside the range as N/A).
 
     Returns ``(df, specs, report)``: the data, the :class:`~qimscale.cli._common.ScaleSpec`
     list and the command's :class:`Reporter` (which has already reported instrument scales
@@ -261,9 +314,12 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
         raise click.BadParameter(f"scale name(s) {', '.join(map(repr, twice))} given more than once; give each "
                                  "scale its own name", param_hint="--scale")
     source = source_name(data)
+    sel = scale_selection()
+    if (items or scales) and (sel["kind"] or sel["domain"]):
+        raise click.UsageError("--kind/--domain select the instrument's scales; leave them out with --items/--scale")
     df = read_table(data, fmt)
     specs = resolve_scales(df.columns, items=items, scales=scales, min_=min_, max_=max_,
-                           instrument=instrument, source=source)
+                           instrument=instrument, source=source, **sel)
     if instrument and (items or scales):
         _instrument_ranges(specs, instrument)
     for spec in specs:
@@ -275,10 +331,12 @@ def load_items(data, fmt, items, scales, min_, max_, instrument):
     check_numeric(df, list(dict.fromkeys(i for s in specs for i in s.items)), source)
     for spec in specs:
         _range(spec, spec.reverse)
-        check_range(df, spec, source)
+        if check_ranges:
+            check_range(df, spec, source)
     report = Reporter(source)
     if not items and not scales:
-        report.warn(_incomplete_scales(df.columns, specs, instrument))
+        report.warn(_incomplete_scales(df.columns, specs, instrument, **sel))
+        report.note_selection(specs, keyed)
     return df, specs, report
 
 

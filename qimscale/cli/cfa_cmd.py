@@ -1,7 +1,7 @@
 """``qimscale cfa`` and ``qimscale invariance``.
 
 Thin click commands: parse the options, make one library call
-(:class:`qimscale.analysis.cfa.CFA` / :func:`qimscale.analysis.cfa.measurement_invariance`)
+(:func:`qimscale.analysis.cfa.run_cfa` / :func:`qimscale.analysis.cfa.measurement_invariance`)
 and render its result. ``--json`` prints exactly what the library returns.
 """
 
@@ -22,7 +22,7 @@ def _ordered(value, df):
     return split_list(value)
 
 
-def _estimator(estimator, ordered, collapse=(), missing="listwise"):
+def _estimator(estimator, ordered, collapse=(), missing=None):
     """The estimator, ``--missing`` and the ``--collapse`` merges, checked together.
 
     ML by default, WLSMV with --ordered (as lavaan). Usage errors (exit 2):
@@ -79,11 +79,55 @@ def _read(data, fmt, group=None, model="", min_groups=1):
     return df, Reporter(source_name(data))
 
 
+def _default_missing(missing, estimator, report=None):
+    """``--missing`` when not given: pairwise with WLSMV (as Mplus; stated in a note); listwise with ML/MLR
+    (lavaan's default; the fit's warning gives the share of rows dropped and the alternatives). FIML is
+    not the ML default because it is much slower on the instrument's 45-item model."""
+
+    if missing is not None:
+        return missing
+    if estimator == "WLSMV":
+        if report is not None:
+            report.note(["missing = pairwise (the default with WLSMV, as in Mplus: each threshold and polychoric "
+                         "correlation uses every row answering its items); --missing listwise keeps complete "
+                         "rows only"])
+        return "pairwise"
+    return "listwise"
+
+
+_MODEL_CHOICE = "qimscale.model_choice"
+
+
+def _remember(ctx, param, value):
+    """Keep --instrument/--kind/--domain/--order for :func:`_default_model` (they matter without --model)."""
+    ctx.meta.setdefault(_MODEL_CHOICE, {})[param.name] = (list(value) or None) if param.name == "domain" else value
+    return value
+
+
+def _default_model(model, df, report):
+    """``(model, data)``: the --model given, else the instrument's model (reverse keys applied to the data)."""
+    choice = click.get_current_context().meta.get(_MODEL_CHOICE, {})
+    if model is not None:
+        if choice.get("kind") or choice.get("domain") or choice.get("order") not in (None, 1):
+            raise click.UsageError("--kind/--domain/--order build the model from the instrument; leave them out "
+                                   "with --model")
+        return model, df
+    from qimscale.scoring.scales import model_from_instrument
+
+    with report.call():
+        model, df, notes = model_from_instrument(df, instrument=choice.get("instrument"), kind=choice.get("kind"),
+                                                 domain=choice.get("domain"), order=choice.get("order") or 1)
+    report.note(notes)
+    return model, df
+
+
 def _model_text(ctx, param, model):
     """``--model``: the text of the file it names (UTF-8, with or without a byte-order mark, as editors
     on Windows save it), else the syntax itself."""
     import os
 
+    if model is None:
+        return None
     path = model.strip()
     if "\n" in model or not os.path.isfile(path):
         return model
@@ -138,8 +182,22 @@ def _group_options(group, equal, partial):
 def _shared(func):
     opts = [
         click.argument("data", type=click.Path(allow_dash=True)),
-        click.option("--model", "model", required=True, metavar="FILE_OR_TEXT", callback=_model_text,
-                     help="lavaan model syntax, or a file holding it (required)."),
+        click.option("--model", "model", default=None, metavar="FILE_OR_TEXT", callback=_model_text,
+                     help="lavaan model syntax, or a file holding it (default: the instrument's model, one "
+                          "factor per competency sub-scale, reverse-keyed items recoded)."),
+        click.option("--instrument", metavar="SPEC", expose_value=False, callback=_remember,
+                     help="Instrument whose model to fit when --model is not given (default: the bundled "
+                          "QIM instrument)."),
+        click.option("--kind", type=click.Choice(["competency", "outcome", "exploratory", "all"]), default=None,
+                     expose_value=False, callback=_remember,
+                     help="Without --model: which of the instrument's scales to model (default: competency; "
+                          "with --domain: every scale of that domain)."),
+        click.option("--domain", multiple=True, metavar="ID", expose_value=False, callback=_remember,
+                     help="Without --model: only the scales of this domain (repeatable; default: all)."),
+        click.option("--order", type=click.Choice(["1", "2"]), default=None, expose_value=False,
+                     callback=lambda c, p, v: _remember(c, p, None if v is None else int(v)),
+                     help="Without --model: 1 = factors for the sub-scales, 2 = domains over sub-scales "
+                          "(default: 1)."),
         click.option("--estimator", type=click.Choice(["ML", "MLR", "WLSMV"], case_sensitive=False),
                      default=None,
                      help="Estimator (MLR: robust SEs and scaled test; WLSMV: ordinal items). "
@@ -147,10 +205,10 @@ def _shared(func):
         click.option("--ordered", default=None,
                      help="Ordinal items for WLSMV: 'all' or a comma-separated list (default: none, "
                           "all items continuous)."),
-        click.option("--missing", type=click.Choice(["listwise", "fiml", "pairwise"]), default="listwise",
-                     show_default=True,
+        click.option("--missing", type=click.Choice(["listwise", "fiml", "pairwise"]), default=None,
                      help="Missing-data handling: listwise deletion, FIML (ML/MLR), or pairwise "
-                          "(WLSMV, as lavaan's missing='pairwise')."),
+                          "(WLSMV, as lavaan's missing='pairwise'). Default: pairwise with WLSMV (as Mplus); listwise "
+                          "with ML/MLR (as lavaan; the rows dropped are counted in a warning)."),
         click.option("--collapse", "collapse", multiple=True, metavar="ITEM:OLD=NEW[,OLD=NEW]",
                      help="Merge categories of an ordinal item explicitly, e.g. 'y4:1=2' puts category 1 "
                           "of y4 into 2 (WLSMV; repeatable; default: none, empty categories are an error)."),
@@ -185,51 +243,36 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
     --model is the model text (for example "F1 =~ x1 + x2 + x3") or a file
-    holding it. Estimates, fit measures (lavaan's fitMeasures() names with
-    '.' replaced by '_') and composite reliability match lavaan::cfa(model,
-    data, estimator=..., missing=..., group=..., group.equal=...) and
-    semTools::compRelSEM.
+    holding it; without it, the instrument's model is fitted (one factor per
+    competency sub-scale, reverse-keyed items recoded; --kind, --domain and
+    --order 2 choose others). Estimates, fit measures (lavaan's fitMeasures()
+    names with '.' replaced by '_') and composite reliability match
+    lavaan::cfa(model, data, estimator=..., missing=..., group=...,
+    group.equal=...) and semTools::compRelSEM.
 
     \b
     Examples:
       qimscale cfa hs.csv --model "visual =~ x1 + x2 + x3" --estimator MLR --json
       qimscale cfa survey.csv --model model.lav --estimator WLSMV --ordered all --group site
+      qimscale cfa scores.csv --ordered all --order 2
     """
-    from qimscale.analysis.cfa import CFA
+    from qimscale.analysis.cfa import run_cfa
 
     estimator, merge = _estimator(estimator, ordered, collapse, missing)
     equal, partial = _group_options(group, equal, partial)
-    df, report = _read(data, fmt, group, model)
-    with report.call():
-        if merge:
-            from qimscale.analysis.cfa.wlsmv import collapse_categories
-
-            df = collapse_categories(df, merge)
-            report.warn([f"categories merged as asked: {merge}"])
-        res = CFA(model, estimator=estimator, missing=missing, group=group, group_equal=equal,
-                  group_partial=partial, std_lv=std_lv, ordered=_ordered(ordered, df)).fit(df)
-        out = res.to_dict()
-        if merge:
-            out["collapsed"] = {item: {str(k): v for k, v in m.items()} for item, m in merge.items()}
-        boot = None
-        if n_boot:
-            with progress_bar("bootstrap", progress_enabled(as_json, no_progress)) as tick:
-                boot = res.bootstrap(n_boot, seed=seed, progress=tick)
-    report.warn(res.warnings_)
-    if boot is not None:
-        out["bootstrap"] = boot.to_dict(orient="records")
+    df, report = _read(data, fmt, group, model or "")
+    model, df = _default_model(model, df, report)
+    missing = _default_missing(missing, estimator, report)
+    with report.call(), progress_bar("bootstrap", bool(n_boot) and progress_enabled(as_json, no_progress)) as tick:
+        run = run_cfa(df, model, estimator=estimator, ordered=_ordered(ordered, df), missing=missing,
+                      collapse=merge, group=group, group_equal=equal, group_partial=partial, std_lv=std_lv,
+                      n_boot=n_boot, seed=seed, progress=tick)
+        out = run.to_dict()
+    report.warn(run.warnings)
     if as_json:
         emit_json(out)
         return
-    click.echo(res.summary())
-    if boot is not None:
-        click.echo(f"\nBootstrap percentile CIs ({n_boot} replicates):")
-        click.echo(boot.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    by_group = out.get("reliability_by_group") or ({None: out["reliability"]} if out["reliability"] else {})
-    for label, rel in by_group.items():
-        click.echo("\nReliability (compRelSEM omega, AVE)" + (f", group {label}:" if label is not None else ":"))
-        for f, v in rel.items():
-            click.echo(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
+    click.echo(run.summary())
 
 
 @click.command("invariance", short_help="Measurement invariance across groups.")
@@ -242,7 +285,9 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
-    file) with more and more parameters equal across the --group column, as
+    file; default: the instrument's model of its competency sub-scales, as
+    for 'qimscale cfa') with more and more parameters equal across the
+    --group column, as
     semTools::measurementInvariance / lavaan's group.equal, and reports each
     level's fit, the changes in CFI/RMSEA/SRMR, the chi-square difference test
     and the highest level that holds under --criteria.
@@ -255,7 +300,9 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
 
     estimator, merge = _estimator(estimator, ordered, collapse, missing)
     _, partial = _group_options(group, None, partial)
-    df, report = _read(data, fmt, group, model, min_groups=2)
+    df, report = _read(data, fmt, group, model or "", min_groups=2)
+    model, df = _default_model(model, df, report)
+    missing = _default_missing(missing, estimator, report)
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,

@@ -79,8 +79,10 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
     click.echo(f"KMO = {out['kmo']:.3f}")
     for item, v in out["kmo_items"].items():
         click.echo(f"  {item:20s} {v:.3f}")
+    from qimscale._core.formatting import p_text
+
     click.echo(f"Bartlett: chisq = {out['bartlett_chisq']:.2f}, df = {out['bartlett_df']:g}, "
-               f"p = {out['bartlett_p']:.3g} (n = {out['n_obs']})")
+               f"{p_text(out['bartlett_p'])} (n = {out['n_obs']})")
 
 
 @click.command("nfactors", short_help="Parallel analysis, MAP and eigenvalues.")

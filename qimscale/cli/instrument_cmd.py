@@ -11,7 +11,7 @@ import click
 
 from qimscale.cli._common import emit_json
 
-FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "all"]
+FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "lavaan", "all"]
 
 
 @click.group("instrument", short_help="Validate, export and translate the instrument.")
@@ -98,11 +98,15 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
     markdown    paper form, Markdown
     html        paper form, self-contained printable HTML
     codebook    CSV: item, scale, domain, reverse, min, max, text, platform names
+    lavaan      the measurement model in lavaan syntax (.lav): one factor per
+                competency sub-scale, then the second-order model (domains
+                over sub-scales) as commented lines; reverse-keyed items listed
 
     \b
     Examples:
       qimscale instrument export --format redcap --form self --out qim_redcap.csv
       qimscale instrument export --format codebook --out -
+      qimscale instrument export --format lavaan --out qim.lav
     """
     from qimscale.instrument import load_instrument
     from qimscale.instrument import exporters as ex

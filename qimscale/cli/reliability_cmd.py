@@ -127,34 +127,27 @@ def reliability(data, items, scales, min_, max_, instrument, as_json, fmt, missi
 
 
 def _icc(data, fmt, icc_cols, icc_long, conf_level, as_json):
+    """The --icc/--icc-long branch: one call of :func:`qimscale.analysis.icc.icc` (wide or long data)."""
     from qimscale.analysis.icc import icc
 
     if icc_cols and icc_long:
         raise click.UsageError("give either --icc (wide data) or --icc-long (long data), not both")
-    source = source_name(data)
-    df = read_table(data, fmt)
     if icc_long:
         parts = split_list(icc_long) or []
         if len(parts) != 3:
             raise click.BadParameter("expected SUBJECT,OCCASION,VALUE", param_hint="--icc-long")
-        args, kwargs = (df,), dict(subject=parts[0], rater=parts[1], value=parts[2])
+        columns = dict(subject=parts[0], rater=parts[1], value=parts[2])
     else:
-        cols = split_list(icc_cols) or []
-        absent = [c for c in cols if c not in df.columns]
-        if absent:
-            from qimscale.errors import DataError
-
-            raise DataError(f"{source}: column(s) {', '.join(map(repr, absent))} not found")
-        args, kwargs = (df, cols), {}
-    report = Reporter(source)
+        columns = dict(columns=split_list(icc_cols) or [])
+    df = read_table(data, fmt)
+    report = Reporter(source_name(data))
     with report.call():
-        res = icc(*args, conf_level=conf_level, **kwargs)
+        res = icc(df, conf_level=conf_level, **columns)
     report.warn(res.warnings)
     if as_json:
         emit_json(res.to_dict())
         return
-    click.echo(f"n_subjects={res.n_subjects} n_occasions={res.n_raters}")
-    click.echo(res.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    click.echo(res.summary())
 
 
 @click.command("omega", short_help="Omega hierarchical and total (Schmid-Leiman).")

@@ -23,15 +23,19 @@ def _checked(value, ok, what):
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--map", "map_file", type=click.Path(), metavar="FILE",
               help="Column-to-item mapping: CSV with columns 'column,item', or YAML {column: item}.")
-@click.option("--min-answered", type=float, default=0.8, show_default=True, callback=lambda c, p, v: _checked(
+@click.option("--min-answered", type=float, default=0.75, show_default=True, callback=lambda c, p, v: _checked(
               v, lambda x: 0 < x <= 1, "a fraction in (0, 1]"),
-              help="Fraction of a scale's items that must be answered for a score (else missing).")
+              help="Fraction of a scale's items that must be answered for a score (else missing). 0.75 "
+                   "allows one missing answer on a 4-7 item scale; 0.5 is the SF-36 half rule (Ware et al. "
+                   "1993); 1 scores complete scales only.")
 @click.option("--out", type=click.Path(), metavar="FILE",
               help="Write scores (.csv, .xlsx, .sav, .dta, .parquet), plus <stem>.problems.csv and "
                    "<stem>.log.json beside it.")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Override format auto-detection.")
 @click.option("--strict", is_flag=True, help="Exit 1 on any problem instead of setting invalid cells missing.")
-@click.option("--keep-identifiers", is_flag=True, help="Keep direct identifiers (dropped by default).")
+@click.option("--keep-identifiers", is_flag=True,
+              help="Keep direct identifiers: IP address, e-mail, names, location, recipient fields (dropped by "
+                   "default). Study codes the instrument declares (qim_id, org_id, team_id) are always kept.")
 @click.option("--exclude-flagged", is_flag=True, help="Remove rows with any data-quality flag.")
 @click.option("--quality-flags/--no-quality-flags", default=True, show_default=True,
               help="Add the qc_* data-quality columns.")
@@ -68,11 +72,17 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
 
     \b
     Scale score = mean of the answered items (reverse-keyed as min+max-x)
-    when at least --min-answered of the scale's items are answered.
-    Quality flags (qc_*: longstring, IRV, Mahalanobis D2, even-odd,
-    completion time) are added as columns; rows are removed only with
-    --exclude-flagged. Direct identifiers (IP address, names, e-mail,
-    location, ...) are dropped unless --keep-identifiers is given.
+    when at least --min-answered of the scale's items are answered
+    (default 0.75: at most one missing answer on a 4-7 item scale;
+    stricter than the SF-36 half rule, Ware et al. 1993; pro-rating assumes
+    the missing items are like the answered ones, Mazza et al. 2015).
+    Quality flags (qc_*: longstring, IRV, Mahalanobis D2, even-odd when the
+    instrument has enough long scales, completion time, break-offs from the
+    platform's completion fields) are added as columns; rows are removed
+    only with --exclude-flagged. Direct identifiers (IP address, names,
+    e-mail, location, recipient fields) are dropped unless
+    --keep-identifiers is given; the instrument's study codes (qim_id,
+    org_id, team_id) are kept.
 
     \b
     --out scores.parquet also writes scores.problems.csv and scores.log.json
@@ -96,6 +106,9 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     if result.identifiers_dropped:
         click.echo("Note: dropped direct identifiers: " + ", ".join(result.identifiers_dropped)
                    + " (use --keep-identifiers to keep them)", err=True)
+    for key, why in result.log.get("quality", {}).items():
+        if key.endswith("_skipped"):  # a flag not computed (even-odd with too few long scales, ...): say so
+            click.echo(f"Note: {why}", err=True)
     summary = result.summary()
     if as_json:
         summary["outputs"] = written
@@ -105,6 +118,11 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     for sid, s in summary["scales"].items():
         mean = "-" if s["mean"] is None else f"{s['mean']:.3f}"
         click.echo(f"  {sid:24s} n={s['n_scored']:<7d} mean={mean:>7s} pro-rated={s['n_prorated']}")
+    counts = result.log.get("quality", {}).get("counts", {})
+    if counts:
+        click.echo(f"quality flags: {counts.get('qc_flagged', 0)} row(s) flagged ("
+                   + ", ".join(f"{k[3:]}: {v}" for k, v in counts.items() if k != "qc_flagged")
+                   + "); rows are removed only with --exclude-flagged")
     if summary["n_problems"]:
         click.echo(f"{summary['n_problems']} problem(s); invalid cells were set missing"
                    + (f"; see {written['problems']}" if written else "; use --out or --json to list them"))

@@ -15,6 +15,7 @@ or ``cli``.
 'leadership'
 """
 
+from qimscale.instrument.lavaan import lavaan_model
 from qimscale.instrument.loader import bundled_path, load_instrument
 from qimscale.instrument.model import (
     FORMS,
@@ -43,6 +44,7 @@ __all__ = [
     "ResponseScale",
     "Scale",
     "bundled_path",
+    "lavaan_model",
     "load_instrument",
     "validate_instrument",
 ]

@@ -22,6 +22,9 @@ FORMS: tuple[str, ...] = ("self", "observer")
 #: Kinds of scales: ``competency`` sub-scales, the ``outcome`` scale, and ``extension`` scales.
 SCALE_KINDS: tuple[str, ...] = ("competency", "outcome", "extension")
 
+#: Values of ``--kind``: which scales an analysis selects (:meth:`Instrument.select_scales`).
+SELECT_KINDS: tuple[str, ...] = ("competency", "outcome", "exploratory", "all")
+
 #: Translation statuses recorded by the translation workflow, from weakest to strongest.
 TRANSLATION_STATUSES: tuple[str, ...] = ("forward", "back-translated", "reviewed")
 
@@ -180,7 +183,12 @@ class BackgroundField(_Model):
     """An unscored background question.
 
     ``identifying`` marks fields that can identify a person or a small group
-    (REDCap ``Identifier? = y``).
+    (REDCap ``Identifier? = y``). ``identifier`` says what kind of identifier:
+    ``study_code`` (a code the study team hands out -- participant,
+    organisation or team code -- that analyses need as a cluster or id
+    variable: ``qimscale score`` keeps it) or ``pii`` (personal data such as a
+    name or e-mail: dropped unless ``--keep-identifiers``). An identifying
+    field without ``identifier`` counts as ``pii``.
     """
 
     id: str
@@ -188,6 +196,7 @@ class BackgroundField(_Model):
     text: FormText
     choices: list[Choice] = Field(default_factory=list)
     identifying: bool = False
+    identifier: Literal["study_code", "pii"] | None = None
     forms: list[Literal["self", "observer"]] = Field(default_factory=lambda: list(FORMS))
     widget: Literal["radio", "dropdown"] | None = None
     note: LocalText = Field(default_factory=dict)
@@ -198,6 +207,16 @@ class BackgroundField(_Model):
     @property
     def label(self) -> str:
         return self.text_for(self.forms[0] if self.forms else "self")
+
+    @property
+    def is_study_code(self) -> bool:
+        """A study code (kept by ``qimscale score``), not personal data."""
+        return self.identifier == "study_code"
+
+    @property
+    def is_pii(self) -> bool:
+        """Personal data, dropped by ``qimscale score`` unless ``--keep-identifiers``."""
+        return self.identifier == "pii" or (self.identifying and self.identifier != "study_code")
 
     @property
     def categories(self) -> list[tuple[int, str]]:
@@ -367,6 +386,43 @@ class Instrument(_Model):
         """All scored items in file order."""
         skip = {sc.id for sc in self.scales if sc.exploratory and not include_exploratory}
         return [it for it in self.items if it.scale not in skip]
+
+    def select_scales(self, *, kind: str | None = None, domain=None) -> list[Scale]:
+        """The scales selected by ``--kind`` and ``--domain``, in file order.
+
+        ``kind='competency'`` (the default of every psychometric command) keeps
+        the validated competency sub-scales; ``'outcome'`` the outcome
+        scale(s); ``'exploratory'`` the scales outside the validated model
+        (``exploratory: true`` or kind ``extension``); ``'all'`` every scale.
+        ``domain`` (an id or a list of ids) keeps the scales of those domains
+        only; given without ``kind``, every scale of those domains.
+
+        >>> from qimscale.instrument import load_instrument
+        >>> [s.id for s in load_instrument().select_scales(domain="expertise")]
+        ['exp_methods', 'exp_implementation', 'exp_context']
+        >>> len(load_instrument().select_scales()), len(load_instrument().select_scales(kind="all"))
+        (10, 12)
+        """
+        from qimscale.errors import InstrumentError
+
+        if kind is not None and kind not in SELECT_KINDS:
+            raise InstrumentError(f"kind must be one of {', '.join(SELECT_KINDS)}; got {kind!r}")
+        domains = [domain] if isinstance(domain, str) else list(domain or [])
+        for d in domains:
+            self.get_domain(d)  # unknown domain: an error naming the known ones
+        kind = kind or ("all" if domains else "competency")
+
+        def wanted(sc):
+            exploratory = sc.exploratory or sc.kind == "extension"
+            if domains and sc.domain not in domains:
+                return False
+            if kind == "all":
+                return True
+            if kind == "exploratory":
+                return exploratory
+            return sc.kind == kind and not exploratory
+
+        return [sc for sc in self.scales if wanted(sc)]
 
     def reverse_items(self) -> list[str]:
         """Ids of reverse-keyed items."""

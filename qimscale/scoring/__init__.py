@@ -20,6 +20,7 @@ _EXPORTS = {
     "DEFAULT_MIN_ANSWERED": "scores", "reverse_key": "scores", "score_codes": "scores",
     "ScoringSpec": "spec", "normalise_label": "spec",
     "validate": "validation",
+    "honest_responses": "calibration", "false_positive_rates": "calibration",
 }
 
 
@@ -39,5 +40,5 @@ def __dir__():
 __all__ = [
     "DEFAULT_MIN_ANSWERED", "ColumnMap", "ScoreResult", "ScoringSpec", "evenodd", "irv", "longstring",
     "mahalanobis", "map_columns", "normalise_label", "quality_flags", "read_map_file", "reverse_key",
-    "score_codes", "score_file", "validate",
+    "score_codes", "score_file", "validate", "honest_responses", "false_positive_rates",
 ]

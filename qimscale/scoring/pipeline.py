@@ -104,13 +104,18 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     mapping : str, Path or dict, optional
         Column -> item mapping (file for ``--map`` or a dict).
     min_answered : float
-        Fraction of a scale's items needed for a score (default 0.8).
+        Fraction of a scale's items needed for a score (default 0.75: at most one
+        missing answer on a 4-7 item scale; see
+        :data:`~qimscale.scoring.scores.MIN_ANSWERED_RULE`).
     format : str, optional
         Overrides format detection.
     strict : bool
         Raise on the first problems instead of setting invalid cells missing.
     keep_identifiers : bool
-        Keep direct identifiers in the output (default: dropped).
+        Keep direct identifiers (platform PII, the instrument's personal
+        fields) in the output (default: dropped). The instrument's study codes
+        (``identifier: study_code``: ``qim_id``, ``org_id``, ``team_id``) are
+        always kept.
     exclude_flagged : bool
         Remove rows with any data-quality flag (default: keep and flag).
     sums : bool
@@ -176,7 +181,10 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
                     if r.qualtrics_na_code is not None and colmap.columns.get(i) == r.qualtrics_column
                     and i not in recodes}
     val = validate(survey, spec, colmap, id_columns=id_columns, extra_na=extra_na, recodes=recodes)
-    identifying = list(dict.fromkeys(list(survey.identifiers)
+    # platform PII (IP address, e-mail, names, location, recipient fields, dictionary identifiers) and the
+    # instrument's personal fields are dropped; its study codes (org_id, team_id, ...) are kept
+    study_codes = [colmap.columns[b] for b in spec.study_codes if b in colmap.columns]
+    identifying = list(dict.fromkeys([c for c in survey.identifiers if c not in study_codes]
                                      + [colmap.columns[b] for b in spec.identifying if b in colmap.columns]))
     dropped = [] if keep_identifiers else identifying
     _withhold_identifiers(val.problems, dropped, id_columns if id_columns is not None else survey.id_columns)
@@ -192,6 +200,10 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
     if quality:
         from concurrent.futures import ThreadPoolExecutor
 
+        from qimscale.scoring.quality import breakoffs
+
+        broke, broke_source = breakoffs(survey.data, survey.format)
+
         from threadpoolctl import threadpool_limits
 
         # scores and quality flags both read the validated codes only: compute them side by side
@@ -199,8 +211,9 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(1) as ex:
             fut = ex.submit(score_codes, val.matrix, spec, min_answered=min_answered, sums=sums, norms=norms)
             flags, qc_info = quality_flags(val.matrix, spec, duration=survey.duration_seconds,
-                                           min_seconds=min_seconds, attention=attention)
+                                           min_seconds=min_seconds, attention=attention, breakoff=broke)
             scores, score_log = fut.result()
+        qc_info["breakoff_source"] = broke_source
     else:
         scores, score_log = score_codes(val.matrix, spec, min_answered=min_answered, sums=sums, norms=norms)
         flags, qc_info = pd.DataFrame(index=survey.data.index), {"skipped": "quality flags not computed"}
@@ -257,7 +270,10 @@ def score_file(path, *, instrument=None, mapping=None, min_answered: float = DEF
         "scoring": score_log,
         "quality": qc_info,
         "privacy": {"identifiers_found": identifying, "identifiers_dropped": dropped,
-                    "kept_by_request": bool(keep_identifiers and identifying)},
+                    "kept_by_request": bool(keep_identifiers and identifying),
+                    "study_codes_kept": study_codes,
+                    "rule": "platform PII and the instrument's personal fields are dropped unless "
+                            "--keep-identifiers; fields the instrument declares 'identifier: study_code' are kept"},
         "n_rows": int(df.shape[0]), "n_scored": n_scored,
         "exclude_flagged": bool(exclude_flagged), "excluded_rows": excluded,
     }

@@ -91,13 +91,27 @@ class ScaleSpec:
 
 
 
+def instrument_scales(inst, *, kind=None, domain=None):
+    """The instrument's scales selected by ``--kind`` and ``--domain``; see
+    :meth:`qimscale.instrument.Instrument.select_scales`.
+
+    >>> from qimscale.instrument import load_instrument
+    >>> [s.id for s in instrument_scales(load_instrument(), kind="exploratory")]
+    ['ext_orientation']
+    """
+    return inst.select_scales(kind=kind, domain=domain)
+
+
 def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, instrument=None,
-                   include_exploratory=True, source="the data"):
+                   include_exploratory=None, source="the data", kind=None, domain=None):
     """Turn the item-selection options into a list of :class:`ScaleSpec`.
 
     Priority: ``--scale`` definitions, then ``--items`` (one scale named
-    ``"items"``), then the instrument's scales (bundled by default). Every
-    item must be a column of the data.
+    ``"items"``), then the instrument's scales (bundled by default) selected by
+    ``kind`` and ``domain`` (see :func:`instrument_scales`; by default the
+    competency sub-scales only, with the instrument's reverse keys). Every
+    item must be a column of the data. ``include_exploratory=True`` (older
+    callers) adds the exploratory scales to the selection.
     """
     from qimscale.errors import DataError
 
@@ -116,9 +130,10 @@ def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, inst
         from qimscale.instrument import load_instrument
 
         inst = load_instrument(instrument)
-        for sc in inst.scales:
-            if getattr(sc, "exploratory", False) and not include_exploratory:
-                continue
+        chosen = instrument_scales(inst, kind=kind, domain=domain)
+        if include_exploratory and (kind or "competency") != "all":
+            chosen += [sc for sc in instrument_scales(inst, kind="exploratory", domain=domain) if sc not in chosen]
+        for sc in chosen:
             its = [it.id for it in inst.scale_items(sc.id)]
             if not its:
                 continue
@@ -127,8 +142,12 @@ def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, inst
             specs.append(ScaleSpec(sc.id, its, rev, lo if min_ is None else min_, hi if max_ is None else max_))
         present = [s for s in specs if all(i in columns for i in s.items)]
         if not present:
+            doms = [domain] if isinstance(domain, str) else list(domain or [])
+            what = (f"{kind} scales" if kind else "scales" if doms else "competency scales") + (
+                f" of domain {', '.join(doms)}" if doms else "")
             raise DataError(
-                f"{source}: none of the instrument's scales is complete in the data; pass --items or --scale"
+                f"{source}: none of the instrument's {what} is complete in the data; pass --items or --scale"
+                + ("" if kind == "all" else " (or --kind all)")
             )
         specs = present
     for s in specs:
@@ -144,6 +163,27 @@ def resolve_scales(columns, *, items=None, scales=(), min_=None, max_=None, inst
     return specs
 
 
+def reverse_keyed(df, specs):
+    """A copy of ``df`` with every reverse-keyed item of ``specs`` recoded as ``min + max - x``.
+
+    Used by ``cfa``/``invariance`` when the model comes from the instrument, so
+    the factor loadings of reverse-keyed items are positive (as scoring and
+    ``reliability`` assume). Returns ``(data, recoded_items)``.
+
+    >>> import pandas as pd
+    >>> d, done = reverse_keyed(pd.DataFrame({"a": [1, 5], "b": [2, 4]}), [ScaleSpec("s", ["a", "b"], ["b"], 1, 5)])
+    >>> d["b"].tolist(), done
+    ([4, 2], ['b'])
+    """
+    out = df.copy()
+    done: list[str] = []
+    for s in specs:
+        rec = s.recoded(df)
+        for it in s.reverse:
+            if it not in done:
+                out[it] = rec[it]
+                done.append(it)
+    return out, done
 
 
 def _instrument_ranges(specs, instrument) -> None:
@@ -161,13 +201,13 @@ def _instrument_ranges(specs, instrument) -> None:
             spec.max = hi if spec.max is None else spec.max
 
 
-def _incomplete_scales(columns, specs, instrument):
+def _incomplete_scales(columns, specs, instrument, kind=None, domain=None):
     """Messages for the instrument's scales left out because only some of their items are in DATA."""
     from qimscale.instrument import load_instrument
 
     inst = load_instrument(instrument)
     used = {s.name for s in specs}
-    for sc in inst.scales:
+    for sc in instrument_scales(inst, kind=kind, domain=domain):
         its = [it.id for it in inst.scale_items(sc.id)]
         absent = [i for i in its if i not in columns]
         if sc.id not in used and absent and len(absent) < len(its):
@@ -175,3 +215,66 @@ def _incomplete_scales(columns, specs, instrument):
                    "(pass --scale to analyse the items that are there)")
 
 
+
+
+def model_from_instrument(data, *, instrument=None, kind=None, domain=None, order: int = 1):
+    """The instrument's CFA model for the columns of ``data``, and ``data`` with its reverse keys applied.
+
+    What ``qimscale cfa``/``invariance`` fit when no ``--model`` is given: the
+    first-order (or, with ``order=2``, second-order) model of
+    :func:`qimscale.instrument.lavaan_model` over the selected scales whose
+    items are all columns of ``data``, with the reverse-keyed items recoded as
+    ``min + max - x`` so that every loading is expected to be positive.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    instrument : str, Path or Instrument, optional
+        Default: the bundled QIM instrument.
+    kind, domain
+        Scale selection (:meth:`~qimscale.instrument.Instrument.select_scales`).
+    order : {1, 2}
+
+    Returns
+    -------
+    model : str
+        lavaan syntax.
+    data : pandas.DataFrame
+        A copy with the reverse-keyed items of the model recoded.
+    notes : list of str
+        What was chosen, for the command to print.
+
+    Raises
+    ------
+    DataError
+        No selected scale is complete in ``data``.
+    """
+    from qimscale.errors import DataError, InstrumentError
+    from qimscale.instrument import Instrument, lavaan_model, load_instrument
+
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    cols = [str(c) for c in data.columns]
+    try:
+        model = lavaan_model(inst, order=order, kind=kind, domain=domain, columns=cols)
+    except InstrumentError as exc:
+        raise DataError(f"no --model given, and {exc}: give --model (lavaan syntax), or data holding every "
+                        "item of at least one of the instrument's scales (--kind/--domain choose them)") from None
+    used = [ln.split("=~")[1].split("+") for ln in model.splitlines() if "=~" in ln and not ln.startswith("#")]
+    items = {i.strip() for part in used for i in part} & set(cols)
+    specs = [ScaleSpec(sc.id, [it.id for it in inst.scale_items(sc.id)],
+                       [it.id for it in inst.scale_items(sc.id) if it.reverse and it.id in items],
+                       *inst.response_range(inst.scale_items(sc.id)[0].id))
+             for sc in inst.select_scales(kind=kind, domain=domain)
+             if inst.scale_items(sc.id) and {it.id for it in inst.scale_items(sc.id)} <= items]
+    recoded, done = reverse_keyed(data, specs)
+    factors = [ln.split("=~")[0].strip() for ln in model.splitlines() if "=~" in ln and not ln.startswith("#")]
+    notes = [f"no --model given: fitting the instrument's {'second' if order == 2 else 'first'}-order model "
+             f"({len(factors)} factors: {', '.join(factors)}); 'qimscale instrument export --format lavaan' "
+             "writes it"]
+    if done:
+        notes.append(f"reverse-keyed items recoded as min + max - x before fitting: {', '.join(done)}")
+    left = [ln[len("# left out (items missing from the data): "):] for ln in model.splitlines()
+            if ln.startswith("# left out")]
+    if left:
+        notes.append(f"scales left out because the data lack some of their items: {left[0]}")
+    return model, recoded, notes

@@ -14,8 +14,18 @@ import pandas as pd
 from qimscale.errors import DataError
 from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
-#: default for ``--min-answered``: a score needs at least 80 % of the scale's items
-DEFAULT_MIN_ANSWERED = 0.8
+#: default for ``--min-answered``: a score needs at least 75 % of the scale's items, i.e. at most one
+#: missing answer on the QIM scales of 4 to 7 items (see :data:`MIN_ANSWERED_RULE`)
+DEFAULT_MIN_ANSWERED = 0.75
+
+#: the default pro-rating rule, as written into the scoring log and the documentation
+MIN_ANSWERED_RULE = (
+    "a scale score is the mean of the answered items when at least 75 % of the scale's items are answered "
+    "(at most one missing on a 4-7 item scale); stricter than the SF-36 'half rule' (score when at least half "
+    "the items are answered; Ware et al. 1993). Pro-rating assumes the missing items are exchangeable with "
+    "the answered ones (Mazza, Enders & Ruehlman 2015, doi:10.1080/00273171.2015.1068157); --min-answered 0.5 "
+    "gives the half rule, --min-answered 1 complete scales only"
+)
 
 
 def reverse_key(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -40,7 +50,8 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     spec : ScoringSpec
     min_answered : float
         Fraction (0-1] of a scale's items that must be answered for a score;
-        default 0.8. With 4 items, 0.8 needs all 4; with 5 items, 4.
+        default 0.75: with 4 items, 3; with 5, 4; with 7, 6 -- at most one
+        missing answer on every QIM scale (:data:`MIN_ANSWERED_RULE`).
     sums : bool
         Also write pro-rated sum scores ``<scale>_sum`` = mean x number of items.
     norms : pandas.DataFrame, optional
@@ -73,6 +84,17 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     T-score :math:`T = 50 + 10 (\\bar x - \\mu)/\\sigma`; percentile
     :math:`100\\,\\Phi((\\bar x - \\mu)/\\sigma)` (normal approximation to the norm group).
 
+    References
+    ----------
+    Ware, J. E., Snow, K. K., Kosinski, M., & Gandek, B. (1993). *SF-36 Health
+    Survey: Manual and interpretation guide*. The Health Institute, New England
+    Medical Center (the half rule).
+
+    Mazza, G. L., Enders, C. K., & Ruehlman, L. S. (2015). Addressing item-level
+    missing data: A comparison of proration and full information maximum
+    likelihood estimation. *Multivariate Behavioral Research, 50*(5), 504-519.
+    https://doi.org/10.1080/00273171.2015.1068157
+
     Examples
     --------
     >>> from qimscale.scoring.spec import ScoringSpec
@@ -94,7 +116,10 @@ def score_codes(codes: pd.DataFrame, spec, *, min_answered: float = DEFAULT_MIN_
     sums_ = {sc.id: totals[:, s_] for s_, sc in enumerate(spec.scales)}
     nans_ = {sc.id: counts[:, s_] for s_, sc in enumerate(spec.scales)}
     out: dict[str, np.ndarray] = {}
-    log = {"min_answered": min_answered, "reverse_keyed_items": [i for i, r in spec.items.items() if r.reverse],
+    log = {"min_answered": min_answered,
+           "min_answered_rule": MIN_ANSWERED_RULE if min_answered == DEFAULT_MIN_ANSWERED else
+           f"a scale score needs at least {min_answered:g} of the scale's items answered (--min-answered)",
+           "reverse_keyed_items": [i for i, r in spec.items.items() if r.reverse],
            "reverse_rule": "min + max - x", "scales": {}, "domains": {}}
     scale_ids = {sc.id for sc in spec.scales}
     for sc in spec.scales:

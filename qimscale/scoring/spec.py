@@ -88,6 +88,8 @@ class BackgroundRule:
     texts: list = field(default_factory=list)
     aliases: list = field(default_factory=list)
     value_labels: dict = field(default_factory=dict)
+    #: a study code (participant, organisation, team code): identifying, but kept by default
+    study_code: bool = False
 
 
 @dataclass
@@ -136,8 +138,13 @@ class ScoringSpec:
 
     @property
     def identifying(self) -> list:
-        """Background fields the instrument marks identifying."""
-        return [b.id for b in self.background.values() if b.identifying]
+        """Background fields holding personal data (identifying and not a study code): dropped by default."""
+        return [b.id for b in self.background.values() if b.identifying and not b.study_code]
+
+    @property
+    def study_codes(self) -> list:
+        """Background fields the instrument declares study codes (``identifier: study_code``): kept."""
+        return [b.id for b in self.background.values() if b.study_code]
 
     @classmethod
     def simple(cls, scales: dict, *, codes=(1, 2, 3, 4, 5), reverse=(), na_code=None, labels=None,
@@ -197,9 +204,12 @@ class ScoringSpec:
             labels = {normalise_label(t): c.code for c in b.choices for t in c.labels.values()}
             texts = [t for per_form in b.text.values() for t in per_form.values() if t]
             ls = b.id.replace("_", "")
-            background[b.id] = BackgroundRule(b.id, codes, labels, bool(b.identifying), texts,
-                                              [ls] if ls != b.id else [],
-                                              {c.code: c.label_for(inst.default_language) for c in b.choices})
+            study = getattr(b, "identifier", None) == "study_code"
+            background[b.id] = BackgroundRule(b.id, codes, labels,
+                                              bool(b.identifying) or getattr(b, "identifier", None) == "pii",
+                                              texts, [ls] if ls != b.id else [],
+                                              {c.code: c.label_for(inst.default_language) for c in b.choices},
+                                              study_code=study)
         checks = [AttentionCheck(str(getattr(a, "item", getattr(a, "id", ""))),
                                  list(getattr(a, "passing", getattr(a, "correct", []))))
                   for a in (getattr(inst, "attention_checks", None) or [])]

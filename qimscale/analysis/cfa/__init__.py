@@ -44,16 +44,21 @@ and ``ntotal``; ``ml.minimize(objective, theta0)`` optimises it. DWLS fits
 ``qimscale.analysis.cfa.wlsmv.fit(spec, data)`` (owned by the ordinal module),
 which receives the :class:`CFA` object with its options and must return a
 result with the ``CFAResult`` API (``fit_measures``, ``parameter_estimates``,
-``to_dict``, ``warnings_``).
+``to_dict``, ``warnings_``) and the result protocol of :mod:`qimscale._core.result`
+(``tables``, ``summary``, ``warnings``).
+
+:func:`run_cfa` is the one call behind ``qimscale cfa``: category merges, the fit
+and an optional bootstrap, returned as a :class:`CFARun`.
 """
 
 from .fit import CFA, cfa, sem
 from .partable import ParTable, build_partable
 from .results import CFAResult
+from .run import CFARun, run_cfa
 from .syntax import parse_model
 
 __all__ = ["CFA", "cfa", "sem", "CFAResult", "ParTable", "build_partable", "parse_model",
-           "measurement_invariance"]
+           "measurement_invariance", "CFARun", "run_cfa"]
 
 
 def measurement_invariance(*args, **kwargs):

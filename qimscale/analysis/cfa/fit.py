@@ -260,6 +260,12 @@ class CFA:
         est, geq, partial = self._validate()
         text = read_model_text(self.model)
         stmts = parse_model(text)
+        _check_latent_names(stmts, data)
+        res = self._fit_parsed(data, est, geq, partial, text, stmts)
+        res.warnings_.extend(mixed_sign_warnings(res.parameter_estimates()))
+        return res
+
+    def _fit_parsed(self, data, est, geq, partial, text, stmts):
         if est == "WLSMV":
             try:
                 from . import wlsmv
@@ -317,8 +323,11 @@ class CFA:
             res.warnings_.append(f"{no_group} case(s) without a value in the group column {self.group!r} "
                                  "were dropped")
         if dropped > no_group:  # lavaan reports "used" vs "total" observations; say it outright
-            why = ("with a missing value in a model variable were dropped (listwise deletion); "
-                   "missing='fiml' uses them" if self.missing == "listwise" else
+            total = len(data) - no_group
+            why = (f"with a missing value in a model variable were dropped (listwise deletion: "
+                   f"{dropped - no_group} of {total}, {100 * (dropped - no_group) / max(total, 1):.0f} %); "
+                   "missing='fiml' uses them (Mplus's default), as does WLSMV with ordered items and "
+                   "pairwise deletion" if self.missing == "listwise" else
                    "without any observed model variable (or with a missing exogenous covariate) were dropped")
             res.warnings_.append(f"{dropped - no_group} case(s) {why}")
         return res
@@ -356,6 +365,50 @@ def _flag_runaway(objective, theta0, opt) -> None:
         opt.message = ("the estimates drift towards a boundary where the information matrix is singular "
                        "(e.g. a factor variance going to 0 while its loadings grow): no proper solution "
                        "was found")
+
+
+def _check_latent_names(stmts, data) -> None:
+    """ModelError when a latent variable has the name of a column of the data (lavaan refuses it too:
+    "some latent variable names collide with observed variable names")."""
+    latent = list(dict.fromkeys(name for st in stmts if st.op == "=~" for name in st.lhs))
+    cols = {str(c) for c in getattr(data, "columns", [])}
+    clash = [name for name in latent if name in cols]
+    if clash:
+        raise ModelError(f"latent variable name(s) {', '.join(map(repr, clash))} are also column(s) of the data; "
+                         "lavaan refuses this too (a latent variable is not observed): rename the factor(s) in "
+                         "the model, e.g. '" + clash[0] + "_f =~ ...'")
+
+
+def mixed_sign_warnings(estimates: pd.DataFrame) -> list[str]:
+    """Warnings for factors whose standardised loadings have both signs, naming the items.
+
+    A factor measured by items keyed in opposite directions has loadings of
+    both signs; composite reliability (omega, AVE) and sum scores then mean
+    little. The usual cause is reverse-keyed items left unrecoded. Loadings
+    below .10 in absolute value are ignored (they carry no sign worth
+    reporting).
+
+    >>> pe = pd.DataFrame({"lhs": ["F"] * 3, "op": ["=~"] * 3, "rhs": ["a", "b", "c"],
+    ...                    "std_all": [0.7, 0.6, -0.5]})
+    >>> mixed_sign_warnings(pe)[0][:60]
+    "factor 'F' has loadings of both signs: negative for c (-0.50"
+    """
+    out = []
+    pe = estimates[estimates["op"] == "=~"]
+    col = "std_all" if "std_all" in pe.columns else "est"
+    for factor, rows in pe.groupby("lhs", sort=False):
+        vals = rows.drop_duplicates("rhs").set_index("rhs")[col].astype(float)
+        vals = vals[vals.abs() >= 0.10]
+        neg, pos = vals[vals < 0], vals[vals > 0]
+        if len(neg) and len(pos):
+            few, many = (neg, pos) if len(neg) <= len(pos) else (pos, neg)
+            sign = "negative" if few is neg else "positive"
+            shown = ", ".join(f"{k} ({v:.2f})" for k, v in few.items())
+            out.append(f"factor '{factor}' has loadings of both signs: {sign} for {shown}, against "
+                       f"{len(many)} item(s) of the other sign. Reverse-keyed items? Recode them as min + max - x "
+                       "before fitting (the instrument's model does this); omega and AVE assume loadings of one "
+                       "sign")
+    return out
 
 
 def _check_sample_cov(gd, names, label):

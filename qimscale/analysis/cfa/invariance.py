@@ -33,6 +33,7 @@ import math
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result
 from qimscale.errors import ModelError
 
 from .fit import CFA
@@ -129,7 +130,7 @@ def mark_held(recs: list, criteria: str, converged=None) -> str | None:
     return highest
 
 
-class InvarianceResult:
+class InvarianceResult(Result):
     """Fits and comparisons of the invariance levels.
 
     Attributes
@@ -171,6 +172,36 @@ class InvarianceResult:
                 "latent_means": self.latent_means.to_dict(orient="records"),
                 "release_tests": self.release_tests.to_dict(orient="records"),
                 "warnings": warnings}
+
+    # -- the result protocol ---------------------------------------------------------------
+    title = "Measurement invariance"
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each fit's warnings once, led by the levels it concerns unless it concerns them all
+        (``to_dict()["warnings"]`` keeps them by level)."""
+        by_msg: dict = {}
+        for lev, fit in self.fits.items():
+            for m in fit.warnings_:
+                by_msg.setdefault(m, []).append(lev)
+        return [m if len(levs) == len(self.fits) else f"{', '.join(levs)}: {m}" for m, levs in by_msg.items()]
+
+    def tables(self) -> dict:
+        """``"levels"`` (one row per level), ``"latent_means"`` and ``"release_tests"``."""
+        return {"levels": self.levels.copy(), "latent_means": self.latent_means.copy(),
+                "release_tests": self.release_tests.copy()}
+
+    def summary(self) -> str:
+        """The levels table, the highest level held and the latent mean differences."""
+        cols = ["level", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr",
+                "chisq_diff_p", "held"]
+        f4 = lambda v: f"{v:.4f}"  # noqa: E731
+        lines = [self.levels[[c for c in cols if c in self.levels.columns]].to_string(index=False, float_format=f4),
+                 f"\nHighest level held ({self.criteria}): {self.highest_level_held}"]
+        if len(self.latent_means):
+            lines += ["\nLatent mean differences (vs the first group):",
+                      self.latent_means.to_string(index=False, float_format=f4)]
+        return "\n".join(lines + [f"Warning: {w}" for w in self.warnings])
 
 
 LATENT_MEAN_COLUMNS = ["level", "group", "reference_group", "factor", "est", "se", "z", "pvalue",

@@ -213,9 +213,20 @@ def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     return {"p": p, "dp": dp, "d1": d1, "d2": d2}
 
 
+def category_label(value) -> str:
+    """A category as the data hold it: ``5``, not ``5.0``; other values as written.
+
+    >>> category_label(5.0), category_label(2), category_label(0.5), category_label("agree")
+    ('5', '2', '0.5', 'agree')
+    """
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
                    compute_gamma: bool = True, polychoric=None,
-                   group_label: str | None = None) -> OrdinalStats:
+                   group_label: str | None = None, categories: list | None = None) -> OrdinalStats:
     """Thresholds, polychoric correlations and :math:`\\Gamma` for one group.
 
     Matches the sample statistics of ``lavaan::cfa(..., ordered=TRUE,
@@ -240,6 +251,9 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         ``f(table, t1, t2) -> rho`` overriding the built-in two-step estimator.
     group_label : str, optional
         Group name, used in messages.
+    categories : list of lists, optional
+        The observed values behind codes ``0 .. K_i - 1`` of each item, so
+        messages name categories as the data hold them (default: ``1 .. K_i``).
 
     Returns
     -------
@@ -260,16 +274,19 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         k = n_levels[j]
         cnt = np.bincount(codes[obs[:, j], j], minlength=k)
         counts.append(cnt)
+        def name(e, j=j):
+            return category_label(categories[j][e]) if categories is not None else str(e + 1)
+
         empty = np.flatnonzero(cnt == 0)
         if empty.size:
             raise DataError(
-                f"item '{items[j]}'{where}: category {', '.join(str(e + 1) for e in empty)} "
-                f"of {k} is empty, so its thresholds are not identified. Collapse "
-                f"categories explicitly (collapse={{'{items[j]}': ...}}) or drop the item.")
+                f"item '{items[j]}'{where}: category {', '.join(name(e) for e in empty)} "
+                f"of {k} is empty, so its thresholds are not identified. Merge "
+                f"categories explicitly (--collapse {items[j]}:OLD=NEW) or drop the item.")
         sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
         if sparse.size:
             warnings.warn(f"item '{items[j]}'{where}: category "
-                          f"{', '.join(str(e + 1) for e in sparse)} has fewer than "
+                          f"{', '.join(name(e) for e in sparse)} has fewer than "
                           f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
                           "may be unstable", stacklevel=2)
         ths.append(ndtri(np.cumsum(cnt)[:-1] / cnt.sum()))

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qimscale._core.result import Result, measure_table
 from qimscale.errors import ModelError
 
 from .._threads import blas1
@@ -124,7 +125,7 @@ def _saturated_partable(p_names, ngroups) -> ParTable:
     return ParTable(rows=rows, ov=list(p_names), lv=[], ngroups=ngroups, meanstructure=True)
 
 
-class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
+class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result):
     """A fitted CFA/SEM model (returned by :meth:`CFA.fit`).
 
     Attributes
@@ -136,9 +137,37 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
     partable_ : ParTable
     converged_ : bool
     warnings_ : list of str
-        Non-convergence, Heywood cases, non-positive-definite matrices.
+        Non-convergence, Heywood cases, non-positive-definite matrices
+        (also as :attr:`warnings`, the result protocol's name).
     group_labels_ : list
     """
+
+    title = "Confirmatory factor analysis"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The result protocol's name for :attr:`warnings_` (the same list)."""
+        return self.warnings_
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"fit"`` (``measure, value``: :meth:`fit_measures`), ``"estimates"``
+        (:meth:`parameter_estimates`) and, with latent variables, ``"reliability"``
+        (:meth:`reliability` of each group, with a ``group`` column)."""
+        out = {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates()}
+        if self.partable_.lv:
+            try:
+                out["reliability"] = _reliability_table(self, len(self.group_labels_))
+            except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
+                pass  # to_dict() says why in the warnings
+        return out
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``.
+
+        The standardised columns of :meth:`parameter_estimates` (``lavaan::standardizedSolution``
+        values; their standard errors are not computed).
+        """
+        return self.parameter_estimates()[["lhs", "op", "rhs", "group", "std_lv", "std_all"]]
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -733,19 +762,21 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
 
     def summary(self) -> str:
         """A lavaan-like text summary: fit measures, then estimates."""
+        from qimscale._core.formatting import format_p, p_text
+
         fm = self.fit_measures()
         lines = [f"qimscale CFA ({self.estimator}{', FIML' if self.fiml_ else ''}); "
                  f"converged: {self.converged_} after {self.iterations_} iterations",
                  f"N = {self.ntotal_}, groups = {self.partable_.ngroups}, free parameters = {fm['npar']}",
-                 f"chisq = {fm['chisq']:.3f}, df = {fm['df']}, p = {fm['pvalue']:.4g}"]
+                 f"chisq = {fm['chisq']:.3f}, df = {fm['df']}, {p_text(fm['pvalue'])}"]
         if "chisq_scaled" in fm:
             lines.append(f"scaled chisq = {fm['chisq_scaled']:.3f} (scaling factor {fm['chisq_scaling_factor']:.4f})")
         lines.append(f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
                      f"[{fm['rmsea_ci_lower']:.3f}, {fm['rmsea_ci_upper']:.3f}], SRMR = {fm['srmr']:.3f}")
         lines.append(f"logl = {fm['logl']:.3f}, AIC = {fm['aic']:.3f}, BIC = {fm['bic']:.3f}")
-        for w in self.warnings_:
-            lines.append(f"WARNING: {w}")
+        # warnings are not part of the text: they are in ``warnings_`` (the CLI prints them once, on stderr)
         pe = self.parameter_estimates()
+        pe["pvalue"] = pe["pvalue"].map(format_p)  # text shows p < .001; to_dict keeps the numbers
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
@@ -786,6 +817,16 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin):
         if len(by_group) > 1:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels_, by_group)}
         return out
+
+
+def _reliability_table(res, ngroups: int) -> pd.DataFrame:
+    """``factor, group, omega, ave`` for every group (``res.reliability(group=g)``)."""
+    parts = []
+    for g in range(ngroups):
+        r = res.reliability(group=g)
+        parts.append(pd.DataFrame({"factor": list(r.index), "group": g + 1, "omega": r["omega"].to_numpy(),
+                                   "ave": r["ave"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _collapse_groups(Delta_bd, model):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-__all__ = ["ValidityMixin"]
+__all__ = ["ValidityMixin", "htmt_matrix"]
 
 
 class ValidityMixin:
@@ -89,25 +89,35 @@ class ValidityMixin:
         """
         gd = self.groups_[group]
         sd = np.sqrt(np.diag(gd.cov))
-        R = np.abs(gd.cov / np.outer(sd, sd))
-        ovpos = {v: i for i, v in enumerate(self.partable_.ov)}
         lam = self._loadings(group)
-        facs = [f for f in self.partable_.lv if f in lam]
-        idx = {f: [ovpos[v] for v in lam[f]] for f in facs}
+        indicators = {f: list(lam[f]) for f in self.partable_.lv if f in lam}
+        return htmt_matrix(gd.cov / np.outer(sd, sd), self.partable_.ov, indicators, geometric=geometric)
 
-        def mean(x):
-            x = np.asarray(x, dtype=float).ravel()
-            return float(np.exp(np.mean(np.log(x)))) if geometric else float(np.mean(x))
 
-        mono = {}
-        for f in facs:
-            k = len(idx[f])
-            sub = R[np.ix_(idx[f], idx[f])]
-            mono[f] = mean(sub[np.tril_indices(k, -1)]) if k > 1 else math.nan
-        out = np.eye(len(facs))
-        for i, a in enumerate(facs):
-            for j, b in enumerate(facs):
-                if i != j:
-                    out[i, j] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
-        return pd.DataFrame(out, index=facs, columns=facs)
+def htmt_matrix(R, items, indicators: dict, *, geometric: bool = True) -> pd.DataFrame:
+    """HTMT (``geometric``: HTMT2) of the factors ``indicators = {factor: [item, ...]}``.
+
+    ``R`` is the items' correlation matrix (Pearson, or polychoric for ordinal
+    items), in the order of ``items``; see :meth:`ValidityMixin.htmt`.
+    """
+    R = np.abs(np.asarray(R, dtype=float))
+    pos = {v: i for i, v in enumerate(items)}
+    facs = list(indicators)
+    idx = {f: [pos[v] for v in indicators[f]] for f in facs}
+
+    def mean(x):
+        x = np.asarray(x, dtype=float).ravel()
+        return float(np.exp(np.mean(np.log(x)))) if geometric else float(np.mean(x))
+
+    mono = {}
+    for f in facs:
+        k = len(idx[f])
+        sub = R[np.ix_(idx[f], idx[f])]
+        mono[f] = mean(sub[np.tril_indices(k, -1)]) if k > 1 else math.nan
+    out = np.eye(len(facs))
+    for i, a in enumerate(facs):
+        for j, b in enumerate(facs):
+            if i != j:
+                out[i, j] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
+    return pd.DataFrame(out, index=facs, columns=facs)
 

@@ -59,12 +59,13 @@ import pandas as pd
 from scipy import stats
 
 from qimscale._core.linalg import eigvalsh
+from qimscale._core.result import Result, measure_table
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import category_label, encode_ordinal, ordinal_stage1
 from .partable import build_partable
 from .wlsmv_robust import catml_robust_indices
 
@@ -225,8 +226,13 @@ def _scaled_shifted(chisq, df, tr1, tr2):
 # ---------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------
+#: why :meth:`WLSMVResult.bootstrap` (and ``qimscale cfa --bootstrap`` with ordinal items) stops
+WLSMV_NO_BOOTSTRAP = ("bootstrap is not available for WLSMV (ordinal items): the estimates already carry "
+                      "robust standard errors and confidence intervals (lavaan's se = \"robust.sem\"); to "
+                      "bootstrap, fit the items as continuous (estimator ML or MLR)")
+
 @dataclass
-class WLSMVResult:
+class WLSMVResult(Result):
     """A fitted WLSMV model. Create with :func:`fit_wlsmv`.
 
     Attributes
@@ -245,7 +251,20 @@ class WLSMVResult:
     test : dict
         ``chisq``, ``df``, ``trace_ugamma``, ``trace_ugamma2``, ``a``, ``shift``.
     n_dropped : int
-    warnings : list of str
+    warnings_ : list of str
+        What the user should know (dropped rows, Heywood cases, stage-1 notes);
+        also as :attr:`warnings`, the result protocol's name.
+
+    Notes
+    -----
+    The same protocol and, where they apply, the same methods as
+    :class:`~.results.CFAResult`: :meth:`fit_measures` (computed once, when the
+    model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
+    :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
+    :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
+    :meth:`tables`. :meth:`bootstrap`, :meth:`modification_indices` and
+    :meth:`release_tests` are not available for WLSMV yet and raise
+    :class:`~qimscale.errors.ModelError` saying what to use instead.
     """
 
     partable: object
@@ -264,6 +283,86 @@ class WLSMVResult:
     # -- the CFAResult interface ----------------------------------------------
     estimator = "WLSMV"
     converged_ = True
+    title = "Confirmatory factor analysis (WLSMV)"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The result protocol's name for :attr:`warnings_` (the same list)."""
+        return self.warnings_
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``"fit"`` (``measure, value``), ``"estimates"``, ``"reliability"`` (``factor, group,
+        omega, ave``) and ``"categories"`` (``item, group, category, count``; categories
+        numbered 1..K in the order of the observed values)."""
+        from .results import _reliability_table
+
+        counts = [{"item": it, "group": g + 1, "category": c + 1, "count": int(n)}
+                  for g, st in enumerate(self.stats) for it, cnt in zip(self.model.ov, st.counts)
+                  for c, n in enumerate(cnt)]
+        return {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
+                "reliability": _reliability_table(self, self.model.ngroups),
+                "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``
+        (the standardised columns of :meth:`parameter_estimates`; their SEs are not computed)."""
+        return self.parameter_estimates()[["lhs", "op", "rhs", "group", "std_lv", "std_all"]]
+
+    def implied(self) -> list:
+        """Per group: ``(R, tau)``, the model-implied correlations of the latent responses
+        (items × items DataFrame) and thresholds (Series indexed ``item|t1``, ...), as
+        ``lavInspect(fit, "implied")`` (``cov`` and ``th``)."""
+        ov = self.model.ov
+        labels = [f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth) for c in range(k)]
+        out = []
+        for g in range(self.model.ngroups):
+            R = pd.DataFrame(self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+            out.append((R, pd.Series(self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
+        return out
+
+    def residual_correlations(self) -> list[pd.DataFrame]:
+        """Sample polychoric minus model-implied correlations, per group
+        (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
+        ov = self.model.ov
+        return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
+                for g, st in enumerate(self.stats)]
+
+    def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
+        """Factor correlations with √AVE (latent-response scale, :meth:`reliability`) on the diagonal."""
+        P = self.model.matrices(self.theta, group)["psi_total"]  # total (not disturbance) covariances
+        sd = np.sqrt(np.diag(P))
+        R = P / np.outer(sd, sd)
+        ave = self.reliability(group)["ave"]
+        lv = list(self.model.lv)
+        for i, f in enumerate(lv):
+            R[i, i] = math.sqrt(ave[f]) if ave[f] >= 0 else math.nan
+        return pd.DataFrame(R, index=lv, columns=lv)
+
+    def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
+        """HTMT of the factors from the sample polychoric correlations (``semTools::htmt(model, data,
+        ordered = ...)``); see :meth:`~.results.CFAResult.htmt`."""
+        from .validity import htmt_matrix
+
+        L = self.model.matrices(self.theta, group)["lambda"]
+        indicators = {f: [self.model.ov[i] for i in np.flatnonzero(L[:, k] != 0)]
+                      for k, f in enumerate(self.model.lv)}
+        return htmt_matrix(self.stats[group].cor, self.model.ov, indicators, geometric=geometric)
+
+    def bootstrap(self, n_boot: int = 1000, **kwargs):
+        """Not available for WLSMV: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(WLSMV_NO_BOOTSTRAP)
+
+    def modification_indices(self, **kwargs):
+        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError("modification indices are not available for WLSMV (ordinal items) yet; look for "
+                         "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
+                         "continuous (estimator ML/MLR) to get modification_indices()")
+
+    def release_tests(self):
+        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError("score tests for releasing equality constraints are not available for WLSMV yet; "
+                         "compare the nested models with chisq_difference() (lavTestLRT, satorra.2000) "
+                         "instead")
 
     @property
     def theta_(self) -> np.ndarray:
@@ -289,18 +388,6 @@ class WLSMVResult:
     def ntotal_(self) -> int:
         """Number of cases used."""
         return int(self.fit["ntotal"])
-
-    def bootstrap(self, *args, **kwargs):
-        """Not available for WLSMV fits.
-
-        Raises
-        ------
-        ModelError
-            Always: the bootstrap resamples the ML fit (``CFAResult.bootstrap``).
-        """
-        raise ModelError("the bootstrap is available for ML/MLR fits only, not for WLSMV (ordered items); "
-                         "WLSMV reports robust (sandwich) standard errors and delta-method SEs for ':=' "
-                         "parameters instead: drop --bootstrap, or fit the items as continuous")
 
     def chisq_difference(self, other) -> tuple:
         """Scaled-shifted χ² difference against a nested, less restricted fit.
@@ -516,19 +603,21 @@ class WLSMVResult:
 
     def summary(self) -> str:
         """A lavaan-like text summary: fit measures, then estimates."""
+        from qimscale._core.formatting import format_p, p_text
+
         f = self.fit
         lines = [f"qimscale CFA (WLSMV, delta parameterisation, missing = {f.get('missing', 'listwise')}); "
                  f"converged after {self.iterations} Gauss-Newton iterations",
                  f"N = {f['ntotal']}, groups = {f['ngroups']}, free parameters = {f['npar']}",
-                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, p = {f['pvalue']:.4g}",
-                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, p = {f['pvalue_scaled']:.4g} "
+                 f"chisq = {f['chisq']:.3f}, df = {f['df']}, {p_text(f['pvalue'])}",
+                 f"scaled-shifted chisq = {f['chisq_scaled']:.3f}, {p_text(f['pvalue_scaled'])} "
                  f"(scaling factor {f['chisq_scaling_factor']:.4f}, shift {f['chisq_shift_parameter']:.3f})",
                  f"CFI (scaled) = {f['cfi_scaled']:.3f}, TLI (scaled) = {f['tli_scaled']:.3f}, "
                  f"RMSEA (scaled) = {f['rmsea_scaled']:.3f} [{f['rmsea_ci_lower_scaled']:.3f}, "
                  f"{f['rmsea_ci_upper_scaled']:.3f}], SRMR = {f['srmr']:.3f}"]
-        for w in self.warnings_:
-            lines.append(f"WARNING: {w}")
+        # warnings are not part of the text: they are in ``warnings_`` (the CLI prints them once, on stderr)
         pe = self.parameter_estimates()
+        pe["pvalue"] = pe["pvalue"].map(format_p)  # text shows p < .001; to_dict keeps the numbers
         lines.append("")
         lines.append(pe.drop(columns=["ci_lower", "ci_upper", "free"]).to_string(
             index=False, float_format=lambda v: f"{v:.3f}"))
@@ -827,7 +916,7 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
     """
     by, labels, levels, n_dropped = prepare_ordinal_data(data, items, group, collapse=collapse,
                                                          missing=missing)
-    empty = []
+    empty, example = [], None
     for codes, lab in zip(by, labels):
         for j, it in enumerate(items):
             cnt = np.bincount(codes[codes[:, j] >= 0, j], minlength=len(levels[it]))
@@ -836,14 +925,18 @@ def ordinal_stage1_groups(data: pd.DataFrame, items: list, group: str | None = N
                 empty.append(f"item '{it}'{where} has no observed values")
                 continue
             for c in np.flatnonzero(cnt == 0):
-                empty.append(f"item '{it}'{where}: category {levels[it][c]!r} is empty")
+                empty.append(f"item '{it}'{where}: category {category_label(levels[it][c])} is empty")
+                if example is None:  # merge the empty category into its neighbour
+                    other = levels[it][c + 1] if c + 1 < len(levels[it]) else levels[it][c - 1]
+                    example = f"{it}:{category_label(levels[it][c])}={category_label(other)}"
     if empty:
         raise DataError("thresholds are not identified for empty categories: "
-                        + "; ".join(empty) + ". Merge categories explicitly with "
-                        "collapse={item: {old_value: new_value}} (CLI: --collapse ITEM:OLD=NEW), "
-                        "or drop the item.")
+                        + "; ".join(empty) + ". Merge categories explicitly with --collapse ITEM:OLD=NEW"
+                        + (f" (e.g. --collapse {example})" if example else "")
+                        + ", or drop the item.")
     with single_thread_blas():
-        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab)
+        stats_list = [ordinal_stage1(c, [len(levels[v]) for v in items], items, group_label=lab,
+                                     categories=[list(levels[v]) for v in items])
                       for c, lab in zip(by, labels)]
     return stats_list, labels, levels, n_dropped
 

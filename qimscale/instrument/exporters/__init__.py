@@ -6,7 +6,7 @@
 
 >>> from qimscale.instrument import load_instrument
 >>> sorted(FORMATS)
-['codebook', 'html', 'limesurvey', 'markdown', 'qualtrics', 'redcap', 'xlsform']
+['codebook', 'html', 'lavaan', 'limesurvey', 'markdown', 'qualtrics', 'redcap', 'xlsform']
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ FORMATS: dict[str, tuple[str, str, bool]] = {
     "markdown": ("qimscale.instrument.exporters.paper", ".md", True),
     "html": ("qimscale.instrument.exporters.paper", ".html", True),
     "codebook": ("qimscale.instrument.exporters.codebook", ".csv", False),
+    "lavaan": ("qimscale.instrument.lavaan", ".lav", False),
 }
 
 
 #: further file suffixes a format may be written to (besides its own in FORMATS)
 OTHER_SUFFIXES: dict[str, tuple[str, ...]] = {"limesurvey": (".tsv",), "markdown": (".markdown", ".txt"),
-                                              "html": (".htm",)}
+                                              "html": (".htm",), "lavaan": (".txt", ".model")}
 
 
 def check_suffix(fmt: str, out) -> None:

@@ -1,0 +1,48 @@
+"""qimscale power on the population model: targets, the analytic answer beside, the CLI contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qimscale.cli import main
+from qimscale.study.power import run_power_study
+
+
+def test_ttest_target_agrees_with_its_closed_form():
+    res = run_power_study("ttest", [50], reps=300, seed=4, effect=0.5)
+    mc = res.rows.iloc[0]
+    an = res.analytic.iloc[0]["power"]
+    assert abs(mc["power"] - an) <= 2.5 * mc["mc_se"] + 0.01
+    assert res.settings["per_group"] is True
+
+
+@pytest.mark.parametrize("target,grid,reps", [("moderation", [120], 6), ("multilevel", [120], 3),
+                                              ("cfa_fit", [150], 2), ("invariance", [120], 2)])
+def test_every_target_runs(target, grid, reps):
+    res = run_power_study(target, grid, reps=reps, seed=2)
+    assert list(res.rows["n"]) == grid and res.rows["n_reps"].iloc[0] == reps
+    assert 0 <= res.rows["converged"].iloc[0] <= 1
+
+
+def test_cli_json_contract_and_determinism(tmp_path):
+    args = ["power", "--target", "ttest", "--n", "20,40", "--reps", "30", "--seed", "9", "--json"]
+    r1 = CliRunner().invoke(main, args)
+    r2 = CliRunner().invoke(main, args + ["--jobs", "2"])
+    assert r1.exit_code == 0, r1.output
+    a, b = json.loads(r1.stdout), json.loads(r2.stdout)
+    assert {"target", "rows", "n_required"} <= set(a)
+    assert {"n", "power", "mc_se", "converged"} <= set(a["rows"][0])
+    assert a["rows"] == b["rows"]
+    r = CliRunner().invoke(main, ["power", "--target", "ttest", "--n", "20", "--reps", "5", "--plot",
+                                  str(tmp_path / "curve.png")])
+    assert r.exit_code == 0 and (tmp_path / "curve.png").stat().st_size > 1000
+
+
+def test_cli_errors():
+    r = CliRunner().invoke(main, ["power", "--target", "ttest", "--n", "ten"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(main, ["power", "--target", "ttest", "--n", "20", "--scale", "nope", "--reps", "2"])
+    assert r.exit_code == 1 and r.output.count("Error:") == 1
