@@ -92,3 +92,18 @@ def test_mixed_ordered_and_continuous_is_refused_cleanly():
     d = DATA.assign(score=DATA.p1 + 0.25 * DATA.p2)
     with pytest.raises(ModelError, match="score"):
         sem("F =~ p1 + p2 + p3 + score", d, ordered=["p1", "p2", "p3"], estimator="WLSMV")
+
+
+def test_negative_latent_variance_gives_nan_std_without_numpy_warnings():
+    import warnings
+
+    res = _fit(CASES["two_indicator"])
+    theta = res.theta.copy()
+    k = next(r["free"] - 1 for r in res.partable.rows if r["op"] == "~~" and r["lhs"] == r["rhs"] == "f2")
+    theta[k] = -0.2  # a Heywood latent variance
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est, std_lv, std_all = res._row_values(theta)
+    rows = res.partable.rows
+    i = next(n for n, r in enumerate(rows) if r["op"] == "=~" and r["lhs"] == "f2" and r["free"] > 0)
+    assert np.isnan(std_all[i]) and est[i] == theta[rows[i]["free"] - 1]

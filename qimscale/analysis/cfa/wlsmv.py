@@ -436,7 +436,8 @@ class WLSMVResult(Result):
         M = self.model.matrices(self.theta if theta is None else theta, g)
         P, d = M["psi_total"], M["delta"]
         sd_y = 1.0 / d
-        sd_f = np.sqrt(np.clip(np.diag(P), 0, None))
+        var_f = np.diag(P)
+        sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
 
     def _row_values(self, theta):
@@ -486,7 +487,7 @@ class WLSMVResult(Result):
             elif op == "|":
                 std = e / sd_y[ovi[lhs]]
             elif op == "~1" and lhs in lvi:
-                std = std_lv = e / sd_f[lvi[lhs]] if sd_f[lvi[lhs]] > 0 else math.nan
+                std = std_lv = e / sd_f[lvi[lhs]]
             elif op == "~1":
                 std = e / sd_y[ovi[lhs]]
             elif op == "~*~":
