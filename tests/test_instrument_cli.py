@@ -115,7 +115,7 @@ def test_export_each_format(tmp_path, fmt, suffix):
 def test_export_all_and_stdout(tmp_path):
     res = _invoke("instrument", "export", "--format", "all", "--out", str(tmp_path / "out"))
     assert res.exit_code == 0
-    assert len(list((tmp_path / "out").iterdir())) == 14  # 6 per-form formats x 2 forms + codebook + lavaan model
+    assert len(list((tmp_path / "out").iterdir())) == 15  # 6 per-form formats x 2 forms + codebook + lavaan model + ratings template
     res = _invoke("instrument", "export", "--format", "codebook", "--out", "-")
     assert res.exit_code == 0 and res.stdout.startswith("item,scale,domain")
     res = _invoke("instrument", "export", "--format", "xlsform", "--out", "-")

@@ -128,7 +128,7 @@ def test_export_all_writes_every_format(inst, tmp_path):
     assert "qim_competency_codebook.csv" in names
     for fmt in FORMATS:
         assert any(fmt in n or (fmt in ("markdown", "html") and n.endswith((".md", ".html"))) for n in names), fmt
-    assert len(names) == 14  # 6 per-form formats x 2 forms + 1 codebook + 1 lavaan model
+    assert len(names) == 15  # 6 per-form formats x 2 forms + 1 codebook + 1 lavaan model + 1 ratings template
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 

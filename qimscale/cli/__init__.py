@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "items": "qimscale.cli.items_cmd:items",
     "themes": "qimscale.cli.themes_cmd:themes",
     "teams": "qimscale.cli.teams_cmd:teams",
+    "profile": "qimscale.cli.profile_cmd:profile",
 }
 
 
