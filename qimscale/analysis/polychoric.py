@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
+from qimscale._core.checks import check_option, numeric_matrix
 from qimscale._core.result import Result
 from qimscale.errors import DataError
 
@@ -834,38 +835,9 @@ def _validate(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     names = [str(c) for c in df.columns]
     if len(names) < 2:
         raise DataError(f"polychoric correlations need at least 2 items; got {len(names)} ({names})")
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise DataError(f"item names must be unique; duplicated: {dup}")
-    cols = []
-    for name, col in zip(names, df.columns):
-        s = df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            if not s.cat.ordered:
-                raise DataError(f"column '{name}' is an unordered categorical; polychoric correlations need "
-                                f"ordered categories (make it ordered or recode it to integer codes)")
-            codes = s.cat.codes.to_numpy().astype(float)
-            codes[codes < 0] = np.nan
-            cols.append(codes + 1.0)  # ordered categorical: its declared order, coded 1..K
-            continue
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            bad = s[pd.to_numeric(s, errors="coerce").isna() & s.notna()]
-            example = f"row {bad.index[0]!r} has {bad.iloc[0]!r}" if len(bad) else f"dtype {s.dtype}"
-            raise DataError(f"column '{name}' is not numeric ({example}); recode its responses to "
-                            f"integer category codes (e.g. 1-5) before computing polychoric correlations")
-        cols.append(pd.to_numeric(s).astype(float).to_numpy(na_value=np.nan))
-    x = np.column_stack(cols)
-    infinite = ~np.isfinite(x) & ~np.isnan(x)
-    if infinite.any():
-        i, j = np.argwhere(infinite)[0]
-        raise DataError(f"column '{names[j]}', row {df.index[i]!r}: infinite value {x[i, j]} (data row {i + 1}); "
-                        f"use NaN (empty cell) for a missing response")
-    frac = ~np.isnan(x) & (x != np.round(x))
-    if frac.any():
-        i, j = np.argwhere(frac)[0]
-        raise DataError(f"column '{names[j]}', row {df.index[i]!r}: value {x[i, j]} is not an integer "
-                        f"category code (data row {i + 1}); polychoric correlations need ordinal items "
-                        f"coded as integers")
+    # one validator for every analysis: numbers (ordered categoricals as codes 1..K), finite,
+    # whole numbers; a bad cell is named by row, column and value
+    x = numeric_matrix(df, context="polychoric", integer=True, ordered_categorical=True)
     return x, names
 
 
@@ -1007,12 +979,8 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True,
     b  0.51  1.00  0.28
     c  0.42  0.28  1.00
     """
-    if missing not in ("pairwise", "listwise"):
-        raise DataError(f"The 'missing' parameter of polychoric must be one of ['pairwise', 'listwise']. "
-                        f"Got {missing!r} instead.")
-    if global_thresholds not in (True, False, "auto"):
-        raise DataError(f"The 'global_thresholds' parameter of polychoric must be one of [True, False, 'auto']. "
-                        f"Got {global_thresholds!r} instead.")
+    check_option("missing", missing, ("pairwise", "listwise"), "polychoric", error=DataError)
+    check_option("global_thresholds", global_thresholds, (True, False, "auto"), "polychoric", error=DataError)
     if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) or max_categories < 2:
         raise DataError(f"The 'max_categories' parameter of polychoric must be an integer >= 2. "
                         f"Got {max_categories!r} instead.")

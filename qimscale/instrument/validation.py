@@ -1,6 +1,6 @@
 """Checks that span the whole instrument: ids, references, texts, names, translations.
 
-:func:`validate_instrument` collects *every* problem (pandera-style lazy
+:func:`check_instrument` collects *every* problem (pandera-style lazy
 validation) instead of stopping at the first. Each problem names the file, the
 object (item, scale, background field, ...) and the field. Problems of severity
 ``"error"`` make the instrument unusable and stop :func:`load_instrument`;
@@ -67,7 +67,7 @@ def _source_codes(inst: Instrument) -> set[str] | None:
         return None
     import yaml
 
-    from qimscale.instrument.loader import parse_yaml
+    from qimscale.instrument.yaml_text import parse_yaml
 
     try:
         data = parse_yaml(path.read_text(encoding="utf-8")) or {}
@@ -76,14 +76,17 @@ def _source_codes(inst: Instrument) -> set[str] | None:
         return None
 
 
-def validate_instrument(inst, *, errors_only: bool = False) -> list[Problem]:
-    """Check an instrument and return every problem found (empty list when valid).
+def check_instrument(inst: Instrument, *, errors_only: bool = False) -> list[Problem]:
+    """Check a loaded instrument and return every problem found (empty list when valid).
+
+    :func:`qimscale.instrument.validate_instrument` does the same for a file
+    (it loads it first); :func:`~qimscale.instrument.load_instrument` runs these
+    checks on every file it loads.
 
     Parameters
     ----------
-    inst : Instrument or str or path-like or None
-        A loaded instrument, or a file to load (``None``: the bundled instrument).
-        A file that cannot be parsed at all raises :class:`InstrumentError`.
+    inst : Instrument
+        A loaded instrument.
     errors_only : bool
         Return only problems of severity ``"error"``.
 
@@ -97,21 +100,12 @@ def validate_instrument(inst, *, errors_only: bool = False) -> list[Problem]:
         fewer than 3 items; missing translations for a declared language; unknown
         Table 2 source codes; invalid translation statuses.
 
-    Raises
-    ------
-    InstrumentError
-        If ``inst`` is a file that is missing or cannot be parsed.
-
     Examples
     --------
-    >>> from qimscale.instrument import validate_instrument
-    >>> validate_instrument(None)
+    >>> from qimscale.instrument import load_instrument
+    >>> check_instrument(load_instrument(check=False))
     []
     """
-    if not isinstance(inst, Instrument):
-        from qimscale.instrument.loader import load_instrument
-
-        inst = load_instrument(inst, check=False)
     probs: list[Problem] = []
     f = inst.path
 

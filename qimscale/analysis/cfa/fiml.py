@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import RAMModel
+from .model import RAMModel, vech_indices
 
 __all__ = ["Patterns", "FIMLObjective", "em_saturated", "fiml_loglik"]
 
@@ -310,8 +310,6 @@ def saturated_hessian(pats: Patterns, Sig, mu) -> np.ndarray:
     of the padded ``K_o`` and ``K_o A_o K_o``: two BLAS calls instead of one
     ``O(p^6)`` product per pattern.
     """
-    from .model import vech_indices
-
     p = pats.p
     r, c = vech_indices(p)
     ks = len(r)

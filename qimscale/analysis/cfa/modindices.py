@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .._threads import blas1
+from qimscale._core.distributions import chi2_sf
 from qimscale.errors import ModelError
+
+from .._threads import blas1
 
 from .ml import MLObjective
 from .model import RAMModel
@@ -155,8 +157,6 @@ class ModificationIndicesMixin:
         parameters for partial invariance (Byrne, Shavelson & Muthén 1989,
         doi:10.1037/0033-2909.105.3.456).
         """
-        from scipy import stats
-
         pt = self.partable_
         if self.fiml_:
             raise ModelError("release tests are implemented for complete data only")
@@ -200,7 +200,7 @@ class ModificationIndicesMixin:
             d = grad[j]
             x2 = N * d ** 2 / V if V > 0 else math.nan
             recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"], "x2": x2, "df": 1,
-                         "pvalue": float(stats.chi2.sf(x2, 1)) if np.isfinite(x2) else math.nan,
+                         "pvalue": float(chi2_sf(x2, 1)) if np.isfinite(x2) else math.nan,
                          "epc": -d / V if V > 0 else math.nan})
         out = pd.DataFrame.from_records(recs)
         return out.sort_values("x2", ascending=False, kind="stable").reset_index(drop=True)

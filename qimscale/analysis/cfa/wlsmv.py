@@ -56,17 +56,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
-from qimscale._core.linalg import eigvalsh
+from qimscale._core.checks import check_option
+from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
+from qimscale._core.linalg import eigvalsh, is_positive_semidefinite, is_singular, unit_diagonal
 from qimscale._core.result import Result, measure_table
+from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import category_label, encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
 from .partable import build_partable
+from .syntax import parse_model, read_model_text
+from .wlsmv_lrt import lrt_satorra2000
 from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -150,9 +155,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(cols))
     if dup:
         raise DataError(f"column(s) {dup} appear more than once in the data; rename or drop the duplicates")
-    if missing not in ("listwise", "pairwise"):
-        raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
-                         f"Got {missing!r} instead.")
+    check_option("missing", missing, ("listwise", "pairwise"), "WLSMV")
     if missing == "listwise":
         complete = data[cols].notna().all(axis=1).to_numpy()
     else:
@@ -182,9 +185,6 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
 # ---------------------------------------------------------------------------
 # the test statistic machinery
 # ---------------------------------------------------------------------------
-#: the scaled information matrix counts as singular when its smallest eigenvalue is at or
-#: below this fraction of the largest (the rule of ``CFAResult._check_identification``)
-IDENTIFICATION_RTOL = 1e-10
 #: a sample polychoric correlation beyond this (in absolute value) is reported, as lavaan does
 NEARLY_ONE = 0.99
 
@@ -395,8 +395,6 @@ class WLSMVResult(Result):
         ``self`` must be the more restricted model. Returns ``(statistic, df)``
         as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
         """
-        from .wlsmv_invariance import lrt_satorra2000
-
         out = lrt_satorra2000(other, self)
         return out["chisq_diff"], out["df_diff"]
 
@@ -530,7 +528,7 @@ class WLSMVResult(Result):
             computed by the delta parameterisation (``free = 0``); ``:=`` rows
             carry delta-method SEs.
         """
-        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        zc = norm_ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         est, slv, sall = self._row_values(self.theta)
         out = []
@@ -541,14 +539,14 @@ class WLSMVResult(Result):
             out.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
                         "label": r.get("label", ""), "free": r["free"], "est": float(e),
                         "se": float(se), "z": z,
-                        "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
+                        "pvalue": 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan,
                         "ci_lower": float(e - zc * se), "ci_upper": float(e + zc * se),
                         "std_lv": float(a), "std_all": float(b)})
         for name, expr, e, se, a, b in self._defined():
             z = e / se if se > 0 else math.nan
             out.append({"lhs": name, "op": ":=", "rhs": "".join(expr.split()), "group": 1,
                         "label": name, "free": 0, "est": float(e), "se": float(se), "z": z,
-                        "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
+                        "pvalue": 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan,
                         "ci_lower": float(e - zc * se), "ci_upper": float(e + zc * se),
                         "std_lv": float(a), "std_all": float(b)})
         return pd.DataFrame(out)
@@ -626,9 +624,6 @@ class WLSMVResult(Result):
 
 
 def _omega_cat(common, total, ths):
-    from qimscale.analysis.bivariate_normal import bvn_cdf
-    from scipy.special import ndtr
-
     k = len(ths)
     num = den = 0.0
     for j in range(k):
@@ -697,18 +692,18 @@ def _check_identified(E, partable):
     """ModelError naming a parameter when the information matrix ``E`` is singular.
 
     As lavaan's check (which warns that SEs and the robust test cannot be
-    computed): the rank is judged on ``E`` scaled to unit diagonal, with an
-    explicit tolerance.
+    computed): singularity is decided by :func:`qimscale._core.linalg.is_singular`
+    on ``E`` scaled to unit diagonal; the parameter named is the one that
+    dominates the null direction.
     """
-    d = np.sqrt(np.clip(np.diag(E), 0, None))
-    zero = np.flatnonzero(d <= 1e-150)
+    if not is_singular(E, scale=True):
+        return
+    d = np.sqrt(np.abs(np.diag(E)))
+    zero = np.flatnonzero(d == 0)
     if zero.size:
         k = int(zero[0])
     else:
-        Es = E / np.outer(d, d)
-        w, V = np.linalg.eigh((Es + Es.T) / 2)
-        if w[0] > IDENTIFICATION_RTOL * max(w[-1], 1.0):
-            return
+        _, V = np.linalg.eigh(unit_diagonal(E))
         k = int(np.argmax(np.abs(V[:, 0])))
     raise ModelError(f"the model is not identified: parameter '{partable.describe(k + 1)}' (and the "
                      "parameters it trades off with) cannot be estimated uniquely, so standard errors "
@@ -829,8 +824,6 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
 def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
                partable, prepared, missing):
     if partable is None:
-        from .syntax import parse_model
-
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
@@ -886,8 +879,6 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     DataError
         Missing columns.
     """
-    from .ordinal_stage1 import SPARSE_CATEGORY_COUNT
-
     by, labels, levels, _ = prepare_ordinal_data(data, items, group, collapse=collapse)
     recs = []
     for codes, lab in zip(by, labels):
@@ -1060,9 +1051,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
-        "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "chisq": chisq, "df": df, "pvalue": float(chi2_sf(chisq, df)) if df > 0 else math.nan,
         "chisq_scaled": x2s, "df_scaled": df,
-        "pvalue_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
+        "pvalue_scaled": float(chi2_sf(x2s, df)) if df > 0 else math.nan,
         "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift_parameter": ss["shift"],
         "baseline_chisq": base_chisq, "baseline_df": base_df,
         "baseline_chisq_scaled": bss["stat"], "baseline_df_scaled": base_df,
@@ -1103,7 +1094,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"negative residual variance of the latent response of {bad}{where} "
                          "(Heywood case): the model may be misspecified")
-        if np.any(np.linalg.eigvalsh(P) < 0):
+        if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
                          + (f" in group '{labels[g]}'" if G > 1 else ""))
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,
@@ -1133,8 +1124,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
-    from .fit import read_model_text as _read_model
-
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -1151,6 +1140,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
+    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
                      group_equal=geq if spec.group else (), group_partial=partial,
                      std_lv=bool(spec.std_lv), missing=spec_missing)

@@ -66,17 +66,17 @@ import math
 import warnings
 from collections import Counter
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.checks import check_option
 from qimscale.errors import DataError, ModelError
 
-from .._threads import single_thread_blas
+from .invariance_common import LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria, latent_mean_differences, mark_held
 from .ordinal_model import OrdinalModel
 from .partable import _normalise_partial, build_partable
 from .syntax import parse_model
 from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
+from .wlsmv_lrt import lrt_satorra2000
 
 __all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
 
@@ -110,8 +110,7 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
     ModelError
         Unknown level, or a model with fewer than two groups.
     """
-    if level not in _GROUP_EQUAL:
-        raise ModelError(f"The 'level' parameter must be one of {list(LEVELS)}. Got {level!r} instead.")
+    check_option("level", level, LEVELS, "wu_estabrook_partable")
     if ngroups < 2:
         raise ModelError("measurement invariance needs at least two groups")
     pt = build_partable(model, ngroups=ngroups, std_lv=True, meanstructure=True,
@@ -146,70 +145,6 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
                 r["free"], r["ustart"] = 0, 0.0
     renumber_free(pt)
     return pt
-
-
-def lrt_satorra2000(fit1, fit0) -> dict:
-    """Scaled-shifted χ² difference test of nested WLSMV fits (``fit0`` ⊂ ``fit1``).
-
-    Matches ``lavaan::lavTestLRT(fit1, fit0)`` for ``estimator = "WLSMV"``
-    (``method = "satorra.2000"``, ``A.method = "delta"``, scaled-shifted).
-
-    Parameters
-    ----------
-    fit1, fit0 : WLSMVResult
-        The less and the more restricted model, fitted to the same data.
-
-    Raises
-    ------
-    ModelError
-        If the fits were made on different data.
-
-    Returns
-    -------
-    dict
-        ``chisq_diff`` (the scaled-shifted difference statistic), ``df_diff``,
-        ``pvalue``, ``a``, ``b``, ``trace_ugamma``, ``trace_ugamma2``.
-    """
-    same = (len(fit1.stats) == len(fit0.stats)
-            and all(a.s.shape == b.s.shape and np.allclose(a.s, b.s)
-                    for a, b in zip(fit1.stats, fit0.stats)))
-    if not same:
-        raise ModelError("the two WLSMV fits do not use the same data (sample statistics "
-                         "differ); a difference test needs nested models fitted to the same data")
-    T1, r1 = fit1.test["chisq"], fit1.test["df"]
-    T0, r0 = fit0.test["chisq"], fit0.test["df"]
-    m = r0 - r1
-    if m <= 0:
-        return {"chisq_diff": T0 - T1, "df_diff": m, "pvalue": math.nan, "a": math.nan,
-                "b": math.nan, "trace_ugamma": math.nan, "trace_ugamma2": math.nan}
-    with single_thread_blas():
-        D1 = np.vstack(fit1.extra["deltas"])
-        D0 = np.vstack(fit0.extra["deltas"])
-        H = np.linalg.pinv(D1) @ D0
-        q, rr = np.linalg.qr(H, mode="complete")
-        rank = np.linalg.matrix_rank(H)
-        A = q[:, rank:].T
-        P_inv = fit1.extra["E_inv"]
-        APA = A @ P_inv @ A.T
-        keep = ~((np.abs(APA.sum(0)) < np.sqrt(np.finfo(float).eps))
-                 & (np.abs(APA.sum(1)) < np.sqrt(np.finfo(float).eps)))
-        A = A[keep]
-        PAAPAAP = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
-        fg = fit1.extra["fg"]
-        # M = Δ' V Γ V Δ with V = ⊕ W_g and Γ = ⊕ f_g Γ_g; then
-        # tr(UΓ) = tr(P M) and tr((UΓ)²) = tr((P M)²)
-        Mmat = np.zeros_like(P_inv)
-        for D, w, st, f in zip(fit1.extra["deltas"], fit1.extra["w"], fit1.stats, fg):
-            VD = w[:, None] * D
-            Mmat += f * (VD.T @ st.gamma @ VD)
-        PM = PAAPAAP @ Mmat
-        tr1 = float(np.trace(PM))
-        tr2 = float(np.sum(PM * PM.T))
-    a = math.sqrt(m / tr2)
-    b = m - a * tr1
-    T = (T0 - T1) * a + b
-    return {"chisq_diff": T, "df_diff": int(m), "pvalue": float(stats.chi2.sf(T, m)),
-            "a": a, "b": b, "trace_ugamma": tr1, "trace_ugamma2": tr2}
 
 
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
@@ -272,9 +207,6 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     ModelError
         Unknown level or criteria, items that are not ordered.
     """
-    from .invariance import (LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria,
-                             latent_mean_differences, mark_held)
-
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
