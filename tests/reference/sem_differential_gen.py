@@ -9,7 +9,7 @@ The first writes ``tests/reference/data/sem_differential.csv`` (one block of row
 per case, column ``case``) and ``tests/reference/sem_differential_cases.json``
 (model, estimator and options per case); the second fits every case with
 lavaan and writes ``tests/reference/sem_differential.json``;
-``tests/test_sem_differential.py`` fits them with qimscale and compares.
+``tests/analysis/cfa/test_sem_differential.py`` fits them with qimscale and compares.
 
 Cases: random measurement models, latent paths with labelled effects and
 ``:=``, second-order factors, observed covariates (ML), two groups with

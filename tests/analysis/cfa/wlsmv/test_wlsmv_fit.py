@@ -106,7 +106,7 @@ def test_unknown_ordered_item(ref, data):
 
 
 def test_observed_covariate_regressions_not_supported(data):
-    # latent regressions are fitted (tests/test_wlsmv_sem.py); observed covariates need
+    # latent regressions are fitted (tests/analysis/cfa/wlsmv/test_wlsmv_sem.py); observed covariates need
     # lavaan's conditional.x stage 1, which qimscale does not have: a clean error
     with pytest.raises(ModelError, match="observed variable"):
         fit_wlsmv(data, "f =~ y1 + y2 + y3\ng =~ y4 + y5\ng ~ y6", ordered="all")
@@ -207,7 +207,7 @@ def test_labels_constrain_and_defined_parameters(data):
     res = fit_wlsmv(data, "f =~ y1 + a*y2 + a*y3 + y4", ordered="all")
     pe = res.parameter_estimates().query("op == '=~'").set_index("rhs")
     assert pe.loc["y2", "est"] == pe.loc["y3", "est"] and res.fit["df"] == 3
-    # := under WLSMV (checked against lavaan in tests/test_wlsmv_sem.py)
+    # := under WLSMV (checked against lavaan in tests/analysis/cfa/wlsmv/test_wlsmv_sem.py)
     res = fit_wlsmv(data, "f =~ y1 + a*y2 + a*y3 + y4\nd := a*2", ordered="all")
     pe = res.parameter_estimates()
     a = pe.query("op == '=~' and rhs == 'y2'").est.item()

@@ -19,7 +19,7 @@ import pytest
 from qimscale.analysis.cfa import sem
 from qimscale.errors import ModelError
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).parents[3] / "reference"
 REF = json.loads((REF_DIR / "wlsmv_sem.json").read_text())
 DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_sem.csv")
 CASES = {c["name"]: c for c in REF["cases"]}

@@ -22,7 +22,7 @@ import pytest
 from qimscale.analysis.cfa import sem
 from qimscale.errors import QimscaleError
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).parents[2] / "reference"
 SPEC = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential_cases.json").read_text())["cases"]}
 LAV = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential.json").read_text())["cases"]}
 DATA = pd.read_csv(REF_DIR / "data" / "sem_differential.csv")
