@@ -36,8 +36,10 @@ def _grid(ctx, param, value):
 @click.option("--scale", help="ttest: the scale compared (default: the largest planned difference).")
 @click.option("--item", help="invariance: the non-invariant item (default: the model's planted one).")
 @click.option("--icc", type=float, help="multilevel: the outcome's ICC (default: the model's).")
-@click.option("--rule", type=click.Choice(["chisq", "chen2007", "cheung_rensvold"]), default="chisq",
-              show_default=True, help="invariance: how non-invariance counts as detected.")
+@click.option("--rule", type=click.Choice(["chisq", "chen2007", "chen2007_all", "cheung_rensvold"]), default="chisq",
+              show_default=True, help="invariance: how non-invariance counts as detected: the scalar χ² "
+                                      "difference test, or a fit-index rule (the metric level must hold and the "
+                                      "scalar level fail; a configural model that does not fit is not converged).")
 @click.option("--indices", type=click.Choice(["robust", "scaled"]), default="robust", show_default=True,
               help="cfa_fit: judge lavaan's robust indices for categorical data or the scaled ones.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,

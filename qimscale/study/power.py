@@ -209,12 +209,15 @@ class Invariance:
                                      missing="pairwise", collapse=coll or None,
                                      criteria="chen2007" if self.rule == "chisq" else self.rule)
         lv = res.levels.set_index("level")
-        if "scalar" not in lv.index:
+        if "scalar" not in lv.index or "metric" not in lv.index:
             return False, False
         if self.rule == "chisq":
             p = float(lv.loc["scalar", "chisq_diff_p"])
             return bool(p < self.alpha), bool(np.isfinite(p))
-        return bool(not lv.loc["scalar", "held"]), True
+        if res.highest_level_held in (None, "none"):  # the configural model does not fit: not assessable
+            return False, False
+        # detected where it is: the metric level holds and the scalar level does not
+        return bool(lv.loc["metric", "held"] and not lv.loc["scalar", "held"]), True
 
 
 def build_target(target: str, pop, *, effect=None, scale=None, item=None, alpha=0.05, rule="chisq", icc=None,

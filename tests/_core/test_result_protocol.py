@@ -183,8 +183,7 @@ def test_wlsmv_offers_the_cfa_methods():
 
 
 @pytest.mark.parametrize("method, what", [("bootstrap", "robust standard errors"),
-                                          ("modification_indices", "residual_correlations"),
-                                          ("release_tests", "chisq_difference")])
+                                          ("modification_indices", "residual_correlations")])
 def test_wlsmv_methods_that_do_not_apply_say_what_to_use(method, what):
     res = _wlsmv()
     with pytest.raises(ModelError, match=what):

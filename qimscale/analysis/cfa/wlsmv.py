@@ -262,8 +262,8 @@ class WLSMVResult(Result):
     model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
     :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
     :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
-    :meth:`tables`. :meth:`bootstrap`, :meth:`modification_indices` and
-    :meth:`release_tests` are not available for WLSMV yet and raise
+    :meth:`tables` and :meth:`release_tests`. :meth:`bootstrap` and
+    :meth:`modification_indices` are not available for WLSMV yet and raise
     :class:`~qimscale.errors.ModelError` saying what to use instead.
     """
 
@@ -358,11 +358,15 @@ class WLSMVResult(Result):
                          "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
                          "continuous (estimator ML/MLR) to get modification_indices()")
 
-    def release_tests(self):
-        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
-        raise ModelError("score tests for releasing equality constraints are not available for WLSMV yet; "
-                         "compare the nested models with chisq_difference() (lavTestLRT, satorra.2000) "
-                         "instead")
+    def release_tests(self) -> pd.DataFrame:
+        """Univariate score tests for releasing each equality constraint (``lavTestScore(fit)$uni``).
+
+        See :func:`~.score_tests.score_tests` (lavaan's unscaled statistic); columns
+        ``lhs, op, rhs, group, x2, df, pvalue, epc``, sorted by ``x2``.
+        """
+        from .score_tests import score_tests
+
+        return score_tests(self, cumulative=False).univariate
 
     @property
     def theta_(self) -> np.ndarray:

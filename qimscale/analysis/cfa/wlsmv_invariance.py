@@ -71,7 +71,7 @@ import pandas as pd
 from qimscale._core.checks import check_option
 from qimscale.errors import DataError, ModelError
 
-from .invariance_common import LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria, latent_mean_differences, mark_held
+from .invariance_common import check_criteria, latent_mean_differences, run_sequence
 from .ordinal_model import OrdinalModel
 from .partable import _normalise_partial, build_partable
 from .syntax import parse_model
@@ -149,7 +149,9 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
 
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
-                       criteria: str = "chen2007", missing: str = "listwise", progress=None):
+                       criteria: str = "chen2007", missing: str = "listwise", progress=None,
+                       configural_fit: dict | None = None, search_partial: bool = False,
+                       max_free: int | None = None):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -174,31 +176,39 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         or ``"y4 ~ 1"`` (an intercept, freed at the scalar level).
     collapse : dict, optional
         Explicit category merges (see :func:`~.wlsmv.collapse_categories`).
-    criteria : {"chen2007", "cheung_rensvold", "chisq"}
-        Rule deciding whether a level holds, applied to the *scaled* CFI and
-        RMSEA: ``"chen2007"`` — non-invariance if ΔCFI ≤ −.010 together with
-        ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (metric) / .010 (thresholds, scalar);
-        ``"cheung_rensvold"`` — non-invariance if ΔCFI < −.010; ``"chisq"`` —
-        non-invariance if the scaled-shifted difference test has p < .05.
-        A level holds only if the previous level held.
+    criteria : {"chen2007", "chen2007_all", "cheung_rensvold", "chisq"}
+        Rule deciding whether a level holds (see
+        :func:`~.invariance.non_invariant`), applied to the *scaled* CFI and
+        RMSEA and the scaled-shifted difference test. A level holds only if
+        the previous level held; the configural model must fit
+        (``configural_fit``).
     missing : {"listwise", "pairwise"}
         As lavaan's ``missing=`` (see :func:`~.wlsmv.prepare_ordinal_data`).
     progress : callable, optional
         ``progress(done, total)``, called after each level is fitted
         (``total`` = the number of levels); it does not change any number.
+    configural_fit : dict, optional
+        ``{"cfi": min, "rmsea": max}`` for the configural model (scaled
+        indices; default CFI ≥ .90, RMSEA ≤ .10).
+    search_partial : bool
+        Free the constraints of the first failing level one at a time (largest
+        score statistic first) until it holds.
+    max_free : int, optional
+        At most this many parameters freed by the search.
 
     Returns
     -------
     InvarianceResult
         ``levels`` (DataFrame; one row per level: ``level, npar, chisq, df,
         pvalue, chisq_scaled, pvalue_scaled, chisq_scaling_factor, cfi, tli,
-        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, cfi_used,
-        rmsea_used (the scaled values, which drive the decision), delta_cfi,
-        delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``;
-        the deltas use the scaled indices and ``chisq_diff`` is the
-        scaled-shifted difference statistic), ``highest_level_held``,
-        ``fits`` (level -> :class:`~.wlsmv.WLSMVResult`), ``latent_means``
-        (from the scalar level when it holds) and ``to_dict()``.
+        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, chisq_used,
+        cfi_used, rmsea_used (the scaled values, which drive the decision),
+        delta_cfi, delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p``,
+        the flags and ``held``; the deltas use the scaled indices and
+        ``chisq_diff`` is the scaled-shifted difference statistic),
+        ``highest_level_held``, ``fits`` (level -> :class:`~.wlsmv.WLSMVResult`),
+        ``latent_means`` (from the scalar level when it holds), ``notes`` (why
+        there is no strict level) and ``to_dict()``.
 
     Raises
     ------
@@ -206,7 +216,15 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         Missing columns, empty categories in a group, fewer than two groups.
     ModelError
         Unknown level or criteria, items that are not ordered.
+
+    Notes
+    -----
+    The sequence stops at scalar: strict invariance (equal residual variances)
+    is not tested because under the delta parameterisation the residual
+    variances of the latent responses are not parameters (they are
+    ``1/δ² − λ'Ψλ``), so there is nothing to hold equal (Wu & Estabrook 2016).
     """
+
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
@@ -235,44 +253,39 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
     nth = {v: len(lvls[v]) - 1 for v in ov}
-    recs, fits = [], {}
-    prev = None
-    for i, lv in enumerate(levels):
-        if progress is not None and i:
-            progress(i, len(levels))
-        pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
-        om = OrdinalModel(pt, nth)
-        fit = fit_stage2(om, pt, stats_list, labels, n_dropped)
+
+    def fit_level(lv, partial):
+        pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=partial)
+        fit = fit_stage2(OrdinalModel(pt, nth), pt, stats_list, labels, n_dropped)
         fit.warnings_.extend(notes)
-        fits[lv] = fit
+        return fit
+
+    def describe(fit):
         f = fit.fit
-        rec = {"level": lv}
-        for k in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
-                  "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled", "tli_scaled",
-                  "rmsea_scaled", "srmr"):
-            rec[k] = f[k]
+        rec = {k: f[k] for k in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
+                                 "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
+                                 "tli_scaled", "rmsea_scaled", "srmr")}
+        rec["chisq_used"] = f["chisq_scaled"]
         rec["cfi_used"] = f["cfi_scaled"]
         rec["rmsea_used"] = f["rmsea_scaled"]
-        if prev is None:
-            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
-                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
-        else:
-            pf = fits[prev].fit
-            lrt = lrt_satorra2000(fits[prev], fit)
-            rec["delta_cfi"] = f["cfi_scaled"] - pf["cfi_scaled"]
-            rec["delta_rmsea"] = f["rmsea_scaled"] - pf["rmsea_scaled"]
-            rec["delta_srmr"] = f["srmr"] - pf["srmr"]
-            rec["chisq_diff"] = lrt["chisq_diff"]
-            rec["df_diff"] = lrt["df_diff"]
-            rec["chisq_diff_p"] = lrt["pvalue"]
-        prev = lv
-        recs.append(rec)
-    if progress is not None:
-        progress(len(levels), len(levels))
-    highest = mark_held(recs, criteria)
-    table = pd.DataFrame.from_records(recs)
-    latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
-    if "scalar" in fits and bool(table.loc[table.level == "scalar", "held"].any()):
-        latent = latent_mean_differences(fits["scalar"].parameter_estimates(),
-                                         fits["scalar"].model.lv, labels, "scalar")
-    return InvarianceResult(table, highest, fits, latent, criteria, "WLSMV")
+        return rec
+
+    def compare(prev, fit):
+        lrt = lrt_satorra2000(prev, fit)
+        return lrt["chisq_diff"], lrt["df_diff"], lrt["pvalue"]
+
+    def latent_means_of(fit, lev):
+        return latent_mean_differences(fit.parameter_estimates(), fit.model.lv, labels, lev)
+
+    seq_notes = [STRICT_NOTE] if levels and levels[-1] == "scalar" else []
+    return run_sequence(levels, fit_level, describe, compare, criteria=criteria, estimator="WLSMV",
+                        indices_used="scaled", group_partial=group_partial,
+                        configural_fit=configural_fit, search_partial=search_partial,
+                        max_free=max_free, progress=progress, latent_means_of=latent_means_of,
+                        notes=seq_notes)
+
+
+#: why the ordinal sequence ends at scalar
+STRICT_NOTE = ("the ordinal sequence stops at scalar: strict invariance (equal residual variances) is not "
+               "tested because, under the delta parameterization, the residual variances of the latent "
+               "responses are not parameters (Wu & Estabrook 2016)")
