@@ -68,8 +68,7 @@ def run() -> list[dict]:
                     "compRelSEM(f); htmt(m, x); "
                     "g <- lapply(list(c(''), c('thresholds'), c('thresholds', 'loadings'), "
                     "c('thresholds', 'loadings', 'intercepts')), function(eq) cfa(m, d, ordered = TRUE, "
-                    "estimator = 'WLSMV', missing = 'pairwise', group = 'country', "
-                    "group.equal = eq[eq != '']))")
+                    "estimator = 'WLSMV', missing = 'pairwise', group = 'country', group.equal = eq))")
             peer = time_r(setup, expr, repeat=1, data={"csv": tmp / "keyed.csv"})
         rows.append(row("validate: 900 x 43 items, 10 factors, invariance across 3 countries", total,
                         "psych + lavaan + semTools script", peer, target=None,
