@@ -58,7 +58,7 @@ CRITERIA = {c.id: c for c in [
     Criterion("alpha", "Cronbach's α (group use)", ">=", 0.70, "Nunnally & Bernstein 1994; COSMIN"),
     Criterion("omega", "Composite reliability ω (ordinal CFA)", ">=", 0.70, "Nunnally & Bernstein 1994; COSMIN"),
     Criterion("ave", "Average variance extracted", ">=", 0.50, "Fornell & Larcker 1981"),
-    Criterion("htmt", "Largest HTMT ratio", "<", 0.85, "Henseler et al. 2015 (strict)"),
+    Criterion("htmt", "Largest HTMT2 ratio", "<", 0.85, "Henseler et al. 2015 (strict); Roemer et al. 2021"),
     Criterion("fornell_larcker", "√AVE minus the largest correlation with another factor", ">", 0.0,
               "Fornell & Larcker 1981"),
     Criterion("hypotheses", "Share of pre-stated hypotheses confirmed", ">=", 0.75, "Terwee et al. 2007"),
@@ -95,6 +95,9 @@ REFERENCES = {
     "Muthén 1984": "Muthén B. A general structural equation model with dichotomous, ordered categorical, "
                    "and continuous latent variable indicators. Psychometrika. 1984;49:115-132.",
     "Nunnally & Bernstein 1994": "Nunnally JC, Bernstein IH. Psychometric theory. 3rd ed. McGraw-Hill; 1994.",
+    "Roemer et al. 2021": "Roemer E, Schuberth F, Henseler J. HTMT2: an improved criterion for assessing "
+                          "discriminant validity in structural equation modeling. Ind Manag Data Syst. "
+                          "2021;121:2637-2650. doi:10.1108/IMDS-02-2021-0082",
     "Terwee et al. 2007": "Terwee CB, Bot SDM, de Boer MR, et al. Quality criteria were proposed for "
                           "measurement properties of health status questionnaires. J Clin Epidemiol. "
                           "2007;60:34-42.",

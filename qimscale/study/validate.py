@@ -34,6 +34,8 @@ from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABL
 
 #: items with at most this many categories are analysed as ordinal (polychoric, WLSMV)
 MAX_ORDINAL_CATEGORIES = 7
+#: parallel-analysis replications (psych's default n.iter)
+N_ITER_PARALLEL = 20
 
 
 # --------------------------------------------------------------------------- records
@@ -70,7 +72,8 @@ class Step(Result):
     verdicts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0            # wall-clock time of the step
+    cpu_seconds: float = 0.0        # CPU time of the process during the step (every thread)
 
     def verdict(self, criterion_id: str, value, *, detail: str = "", label: str | None = None) -> str:
         c = CRITERIA[criterion_id]
@@ -84,7 +87,7 @@ class Step(Result):
                 "values": self.values, "verdicts": [v.to_dict() for v in self.verdicts],
                 "tables": {k: t.to_dict(orient="records") for k, t in self.tables_.items()},
                 "figures": sorted(self.figures), "notes": list(self.notes), "warnings": list(self.warnings),
-                "seconds": self.seconds}
+                "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
 
     def tables(self) -> dict:
         return dict(self.tables_)
@@ -214,7 +217,7 @@ def lavaan_model(study: Study, *, second_order: bool = False) -> str:
 # --------------------------------------------------------------------------- helpers
 
 def _run(step: Step, fn, *args) -> Step:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always")
         try:
@@ -230,6 +233,7 @@ def _run(step: Step, fn, *args) -> Step:
             seen.add(text)
             step.warnings.append(text)
     step.seconds = time.perf_counter() - t0
+    step.cpu_seconds = time.process_time() - c0
     return step
 
 
@@ -257,13 +261,21 @@ def step_screening(step: Step, study: Study) -> None:
     step.verdicts.append(_combined_verdict(step.title, "Sample size (COSMIN very good: ≥ 7 × items and ≥ 100)",
                                            float(n), f"≥ {max(100, 7 * k)}", MEETS if ok else FAILS,
                                            CRITERIA["n_total"].source))
-    missing = X.isna().mean()
-    table = pd.DataFrame({"item": X.columns, "scale": [_scale_of(study, i) for i in X.columns],
-                          "n_answered": X.notna().sum().to_numpy(), "missing_pct": 100 * missing.to_numpy()})
-    step.tables_["missing"] = table
-    patterns = X.isna().apply(lambda r: "".join("1" if v else "0" for v in r), axis=1).value_counts()
-    step.values.update({"missing_cells_pct": float(100 * X.isna().to_numpy().mean()),
-                        "complete_rows": int(X.notna().all(axis=1).sum()), "missing_patterns": int(len(patterns))})
+    from qimscale.analysis.items import item_descriptives
+
+    inst = study.inst
+    cols = list(X.columns)
+    desc = item_descriptives(study.data, cols, na_codes={i: inst.na_code(i) for i in cols},
+                             ranges={i: inst.response_range(i) for i in cols}).table
+    table = desc[["item", "n", "n_na", "pct_na", "n_missing", "pct_missing", "floor_pct", "ceiling_pct"]].copy()
+    table.insert(1, "scale", [_scale_of(study, i) for i in cols])
+    step.tables_["items"] = table.reset_index(drop=True)
+    step.notes.append("Per item (answers as given, before reverse keying; as 'qimscale items'): % not applicable, "
+                      "% left blank, and % of the answers at the lowest (floor) and highest (ceiling) code.")
+    blank = X.isna().to_numpy()
+    n_patterns = int(len(np.unique(blank, axis=0))) if blank.size else 0
+    step.values.update({"missing_cells_pct": float(100 * blank.mean()) if blank.size else 0.0,
+                        "complete_rows": int((~blank).all(axis=1).sum()), "missing_patterns": n_patterns})
     if "qc_flagged" in study.data:
         flags = [c for c in study.data.columns if c.startswith("qc_") and c.endswith("_flag")] + ["qc_flagged"]
         rates = {c: float(_as_flag(study.data[c]).mean()) for c in flags}
@@ -281,14 +293,7 @@ def step_screening(step: Step, study: Study) -> None:
                  for k, v in shown.items()]
     if rows:
         step.tables_["group_sizes"] = pd.DataFrame(rows)
-    fc = []
-    for s, its in study.scales.items():
-        lo, hi = study.inst.response_range(its[0])
-        score = study.items[its].mean(axis=1, skipna=True).where(study.items[its].notna().sum(axis=1) > 0)
-        valid = score.dropna()
-        fc.append({"scale": s, "n": int(valid.size), "floor_pct": 100 * float((valid <= lo).mean()),
-                   "ceiling_pct": 100 * float((valid >= hi).mean())})
-    fc = pd.DataFrame(fc)
+    fc = _scale_floor_ceiling(study)
     step.tables_["floor_ceiling"] = fc
     step.verdict("floor", fc["floor_pct"].max() / 100, detail=f"highest: {fc.loc[fc.floor_pct.idxmax(), 'scale']}",
                  label="Floor effect (worst scale)")
@@ -297,6 +302,31 @@ def step_screening(step: Step, study: Study) -> None:
     from qimscale.report.study_figures import likert_bars
 
     step.figures["likert"] = likert_bars(study.items, study.inst, study.scales)
+
+
+def _scale_floor_ceiling(study: Study) -> pd.DataFrame:
+    """Floor and ceiling of each scale score: % of the scored respondents at the lowest / highest possible
+    score (Terwee et al. 2007). The scores are the data's own scale columns (as 'qimscale score' wrote them,
+    with its pro-rating rule) when present, so the numbers equal ``qimscale items --items SCALES``; otherwise
+    the mean of the answered items when at least 75 % are answered (the scoring's default rule)."""
+    from qimscale.analysis.items import item_descriptives
+    from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED
+
+    scores, source = {}, {}
+    for s, its in study.scales.items():
+        if s in study.data.columns and pd.api.types.is_numeric_dtype(study.data[s]):
+            scores[s], source[s] = study.data[s].astype(float), "scored data"
+        else:
+            part = study.items[its]
+            enough = part.notna().sum(axis=1) >= DEFAULT_MIN_ANSWERED * len(its) - 1e-9
+            scores[s] = part.mean(axis=1, skipna=True).where(enough)
+            source[s] = "mean of items (≥ 75 % answered)"
+    frame = pd.DataFrame(scores)
+    ranges = {s: study.inst.response_range(its[0]) for s, its in study.scales.items()}
+    d = item_descriptives(frame, list(frame.columns), ranges=ranges).table
+    return pd.DataFrame({"scale": d["item"].to_numpy(), "n": d["n"].to_numpy(),
+                         "floor_pct": d["floor_pct"].to_numpy(), "ceiling_pct": d["ceiling_pct"].to_numpy(),
+                         "scores": [source[s] for s in d["item"]]})
 
 
 def _as_flag(col: pd.Series) -> pd.Series:
@@ -379,11 +409,14 @@ def step_factorability(step: Step, study: Study) -> None:
 
     R, kind = _correlations(study, study.items)
     study.results["R"] = (R, kind)
-    n = int(study.items.notna().all(axis=1).sum()) or len(study.items)
+    # n = every row, as psych::cortest.bartlett(polychoric(x)$rho, n = nrow(x)) and 'qimscale factorability'
+    n = len(study.items)
     f = factorability(pd.DataFrame(R, index=study.items.columns, columns=study.items.columns), n_obs=n)
     d = f.to_dict()
     step.values.update({"kmo": d["kmo"], "bartlett_chisq": d["bartlett_chisq"], "bartlett_df": d["bartlett_df"],
-                        "bartlett_p": d["bartlett_p"], "correlations": kind})
+                        "bartlett_p": d["bartlett_p"], "n_obs": d["n_obs"], "correlations": kind})
+    step.notes.append(f"KMO and Bartlett's test on the {kind} correlations (pairwise deletion; Bartlett's n = all "
+                      f"{n} respondents, as psych::cortest.bartlett and 'qimscale factorability --cor {kind}').")
     step.tables_["kmo_items"] = pd.DataFrame({"item": list(d["kmo_items"]), "kmo": list(d["kmo_items"].values())})
     step.verdict("kmo", d["kmo"])
     step.verdict("bartlett", d["bartlett_p"], detail=f"χ²({d['bartlett_df']:g}) = {d['bartlett_chisq']:.1f}")
@@ -392,12 +425,19 @@ def step_factorability(step: Step, study: Study) -> None:
 def step_nfactors(step: Step, study: Study) -> None:
     from qimscale.analysis.nfactors import number_of_factors
 
-    res = number_of_factors(study.items, cor="polychoric" if study.ordinal else "pearson", n_iter=20,
-                            random_state=study.seed)
+    kind = "polychoric" if study.ordinal else "pearson"
+    res = number_of_factors(study.items, cor=kind, n_iter=N_ITER_PARALLEL, random_state=study.seed)
     d = res.to_dict()
     declared = len(study.scales)
-    step.values.update({"parallel": d["parallel"], "map": d["map"], "declared": declared,
-                        "eigenvalues": d["eigenvalues"]})
+    pa = d["parallel_detail"]
+    step.values.update({"parallel": d["parallel"], "parallel_components": d["parallel_components"], "map": d["map"],
+                        "declared": declared, "correlations": kind, "n_iter": N_ITER_PARALLEL, "seed": study.seed,
+                        "eigenvalues": d["eigenvalues"], "fa_eigenvalues": d["fa_eigenvalues"],
+                        "fa_resampled_quantile": pa.get("fa_resampled_quantile"),
+                        "fa_simulated_quantile": pa.get("fa_sim_quantile"), "map_values": d["map_values"]})
+    step.notes.append(f"Parallel analysis: {N_ITER_PARALLEL} resampled and {N_ITER_PARALLEL} simulated data sets "
+                      f"(seed {study.seed}), {kind} correlations, 95th percentile; as 'qimscale nfactors --cor {kind} "
+                      f"--n-iter {N_ITER_PARALLEL} --seed {study.seed}' and psych::fa.parallel.")
     agree = d["parallel"] == d["map"] == declared
     step.verdicts.append(Verdict(step.title, "Parallel analysis, MAP and the instrument agree", None,
                                  "same number", MEETS if agree else MIXED, "Horn 1965; Velicer 1976",
@@ -425,12 +465,14 @@ def step_efa(step: Step, study: Study) -> None:
         X = X.iloc[a]
         step.notes.append(f"Split sample (seed {study.seed}): EFA on a random half (n = {len(X)}), CFA on "
                           "the other half.")
-    efa = EFA(k, method="minres", rotation="oblimin", cor="polychoric" if study.ordinal else "pearson").fit(X)
+    kind = "polychoric" if study.ordinal else "pearson"
+    efa = EFA(k, method="minres", rotation="oblimin", cor=kind).fit(X)
     res = efa.results_
     d = res.to_dict()
     L = np.asarray(d["loadings"], dtype=float)
     items = list(X.columns)
-    step.values.update({"n_factors": k, "rotation": "oblimin", "method": "minres"})
+    step.values.update({"n_factors": k, "rotation": "oblimin", "method": "minres", "correlations": kind,
+                        "n": int(len(X))})
     absL = np.abs(L)
     primary = absL.max(axis=1)
     second = np.sort(absL, axis=1)[:, -2] if L.shape[1] > 1 else np.zeros(len(items))
@@ -544,48 +586,31 @@ def step_reliability(step: Step, study: Study) -> None:
                      detail=f"{low['name']}; {int((om['omega'].astype(float) < 0.70).sum())} of {len(om)} below .70")
 
 
-def htmt_from_corr(R: pd.DataFrame, scales: dict) -> pd.DataFrame:
-    """Heterotrait–monotrait ratio (Henseler et al. 2015) from an item correlation matrix.
-
-    HTMT_ij = mean(|r| between the items of i and j) / sqrt(mean(|r| within i) * mean(|r| within j)).
-    Matches ``semTools::htmt(model, data)`` with ``absolute = TRUE`` on the same correlations.
-    """
-    names = list(scales)
-    out = pd.DataFrame(np.nan, index=names, columns=names)
-
-    def within(its):
-        sub = np.abs(R.loc[its, its].to_numpy())
-        return sub[np.triu_indices(len(its), 1)].mean()
-
-    mono = {s: within(its) for s, its in scales.items()}
-    for a in names:
-        for b in names:
-            if a != b:
-                het = np.abs(R.loc[scales[a], scales[b]].to_numpy()).mean()
-                out.loc[a, b] = het / math.sqrt(mono[a] * mono[b])
-            else:
-                out.loc[a, b] = 1.0
-    return out
-
-
 def step_validity(step: Step, study: Study) -> None:
+    fit = study.results.get("cfa")
     omega = study.results.get("omega_ave")
-    phi = study.results.get("phi")
-    if not omega or phi is None:
+    if fit is None or not omega:
         raise QimscaleError("needs the CFA, which did not run")
-    R, _ = study.results.get("R") or _correlations(study, study.items)
-    Rdf = pd.DataFrame(R, index=study.items.columns, columns=study.items.columns)
-    ht = htmt_from_corr(Rdf, study.scales)
+    # one engine: the CFA's own HTMT (HTMT2, geometric means, semTools::htmt's default) on the correlations the
+    # CFA analysed (polychoric from its first stage for ordinal items) and its Fornell-Larcker matrix, as
+    # 'qimscale cfa --json' reports them under "validity"
+    ht = fit.htmt()
+    fl = fit.fornell_larcker()
     rows = []
     for s in study.scales:
-        others = phi.loc[s].drop(s).abs()
-        rows.append({"factor": s, "cr": omega[s][0], "ave": omega[s][1], "sqrt_ave": math.sqrt(max(omega[s][1], 0)),
+        others = fl.loc[s].drop(s).abs()
+        rows.append({"factor": s, "cr": omega[s][0], "ave": omega[s][1], "sqrt_ave": float(fl.loc[s, s]),
                      "max_r": float(others.max()), "closest": str(others.idxmax()),
                      "max_htmt": float(ht.loc[s].drop(s).max())})
     t = pd.DataFrame(rows)
     t["fornell_larcker"] = t["sqrt_ave"] - t["max_r"]
     step.tables_["convergent_discriminant"] = t
     step.tables_["htmt"] = ht.reset_index(names="factor")
+    step.values.update({"htmt": "HTMT2 (geometric means; Roemer et al. 2021), semTools::htmt's default",
+                        "correlations": "polychoric (the CFA's first stage)" if study.ordinal else "Pearson"})
+    step.notes.append("Composite reliability and AVE from the CFA's standardized loadings (semTools::compRelSEM "
+                      "and AVE); HTMT2 (geometric means of the item correlations the CFA analysed; semTools::htmt) "
+                      "and √AVE against the factor correlations (Fornell & Larcker 1981).")
     low = t.loc[t["ave"].idxmin()]
     step.verdict("ave", low["ave"], label="AVE (lowest factor)",
                  detail=f"{low['factor']}; {int((t['ave'] < 0.5).sum())} of {len(t)} below .50")
@@ -646,6 +671,7 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
         coll = collapse_empty_categories(X.drop(columns="__group__"), X["__group__"])
         if coll:
             kw["collapse"] = coll
+            step.values["collapse"] = {it: {_num(o): _num(n) for o, n in m.items()} for it, m in coll.items()}
             step.notes.append("Categories empty in at least one group were merged into their neighbour (towards "
                               "the middle) for this step only: " + "; ".join(
                                   f"{it}: " + ", ".join(f"{_num(o)}→{_num(n)}" for o, n in m.items())

@@ -132,6 +132,134 @@ def test_numbers_equal_the_commands(run, scored, tmp_path):
     assert r.exit_code == 0, r.output
 
 
+def _cli_json(*args):
+    r = CliRunner().invoke(main, [str(a) for a in args] + ["--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def keyed(scored, tmp_path_factory):
+    """The competency items reverse-keyed (as validate analyses them), the groups, and the CFA model file."""
+    _, table = scored
+    inst = load_instrument()
+    items = [i.id for s in inst.scales if s.kind == "competency" and not s.exploratory for i in inst.scale_items(s.id)]
+    k = table[items].astype(float).copy()
+    for it in inst.scored_items():
+        if it.reverse and it.id in k:
+            k[it.id] = 6 - k[it.id]
+    k["qim_type"] = table["qim_type"].astype(str)
+    path = tmp_path_factory.mktemp("keyed") / "keyed.csv"
+    k.to_csv(path, index=False)
+    return path, items
+
+
+def test_screening_equals_items_command(run, scored):
+    _, res = run
+    path, table = scored
+    steps = {s["id"]: s for s in res["steps"]}
+    cli = {r["item"]: r for r in _cli_json("items", path)["items"]}
+    rows = steps["screening"]["tables"]["items"]
+    assert len(rows) == 43
+    for r in rows:
+        c = cli[r["item"]]
+        assert r["pct_missing"] == pytest.approx(c["pct_missing"], abs=1e-12)
+        assert r["floor_pct"] == pytest.approx(c["floor_pct"], abs=1e-12)
+        assert r["ceiling_pct"] == pytest.approx(c["ceiling_pct"], abs=1e-12)
+    # scale-level floor and ceiling: on the scored scale scores, as 'qimscale items' gives for those columns
+    scales = [r["scale"] for r in steps["screening"]["tables"]["floor_ceiling"]]
+    cli = {r["item"]: r for r in _cli_json("items", path, "--items", ",".join(scales), "--min", 1, "--max", 5)["items"]}
+    for r in steps["screening"]["tables"]["floor_ceiling"]:
+        assert r["n"] == cli[r["scale"]]["n"]
+        assert r["floor_pct"] == pytest.approx(cli[r["scale"]]["floor_pct"], abs=1e-12)
+        assert r["ceiling_pct"] == pytest.approx(cli[r["scale"]]["ceiling_pct"], abs=1e-12)
+
+
+def test_factorability_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    v = {s["id"]: s for s in res["steps"]}["factorability"]
+    cli = _cli_json("factorability", path, "--cor", v["values"]["correlations"])
+    assert v["values"]["kmo"] == pytest.approx(cli["kmo"], rel=1e-10)
+    assert v["values"]["bartlett_chisq"] == pytest.approx(cli["bartlett_chisq"], rel=1e-10)
+    assert v["values"]["n_obs"] == cli["n_obs"]
+    for r in v["tables"]["kmo_items"]:
+        assert r["kmo"] == pytest.approx(cli["kmo_items"][r["item"]], rel=1e-10)
+
+
+def test_nfactors_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    v = {s["id"]: s for s in res["steps"]}["nfactors"]["values"]
+    cli = _cli_json("nfactors", path, "--cor", v["correlations"], "--n-iter", v["n_iter"], "--seed", v["seed"])
+    assert v["parallel"] == cli["parallel"] and v["map"] == cli["map"]
+    np.testing.assert_allclose(v["eigenvalues"], cli["eigenvalues"], rtol=1e-10)
+    np.testing.assert_allclose(v["fa_resampled_quantile"], cli["parallel_detail"]["fa_resampled_quantile"],
+                               rtol=1e-10)
+
+
+def test_efa_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    step = {s["id"]: s for s in res["steps"]}["efa"]
+    v = step["values"]
+    cli = _cli_json("efa", path, "--cor", v["correlations"], "--n-factors", v["n_factors"], "--rotation",
+                    v["rotation"], "--method", v["method"])
+    L = np.array(cli["loadings"])
+    mine = pd.DataFrame(step["tables"]["loadings"]).set_index("item").loc[cli["items"]]
+    np.testing.assert_allclose(mine[[f"F{j + 1}" for j in range(L.shape[1])]].to_numpy(), L, atol=1e-8)
+    np.testing.assert_allclose(mine["communality"].to_numpy(), cli["communalities"], atol=1e-8)
+
+
+def test_reliability_and_validity_equal_the_cfa_command(run, keyed, tmp_path):
+    _, res = run
+    path, _ = keyed
+    steps = {s["id"]: s for s in res["steps"]}
+    model = tmp_path / "m.lav"
+    model.write_text(steps["cfa"]["values"]["model"], encoding="utf-8")
+    cli = _cli_json("cfa", path, "--model", model, "--estimator", "WLSMV", "--ordered", "all", "--missing",
+                    "pairwise")
+    rel = {r["name"]: r for r in steps["reliability"]["tables"]["reliability"] if r["level"] == "scale"}
+    for f, d in cli["reliability"].items():
+        assert rel[f]["omega"] == pytest.approx(d["omega"], rel=1e-9)
+    val = {r["factor"]: r for r in steps["validity"]["tables"]["convergent_discriminant"]}
+    for f, d in cli["reliability"].items():
+        assert val[f]["ave"] == pytest.approx(d["ave"], rel=1e-9)
+        assert val[f]["cr"] == pytest.approx(d["omega"], rel=1e-9)
+    ht = {r["factor"]: r for r in steps["validity"]["tables"]["htmt"]}
+    for a, col in cli["validity"]["htmt"].items():
+        for b, x in col.items():
+            assert ht[b][a] == pytest.approx(x, rel=1e-9)
+    fl = cli["validity"]["fornell_larcker"]
+    for f, r in val.items():
+        assert r["sqrt_ave"] == pytest.approx(fl[f][f], rel=1e-9)
+        others = max(abs(fl[g][f]) for g in fl if g != f)
+        assert r["max_r"] == pytest.approx(others, rel=1e-9)
+
+
+def test_invariance_equals_its_command(run, keyed, tmp_path):
+    _, res = run
+    path, _ = keyed
+    steps = {s["id"]: s for s in res["steps"]}
+    step = steps["invariance_qim_type"]
+    assert step["status"] == "ok", step["reason"]
+    model = tmp_path / "m.lav"
+    model.write_text(steps["cfa"]["values"]["model"], encoding="utf-8")
+    extra = [a for it, m in step["values"].get("collapse", {}).items()
+             for a in ("--collapse", f"{it}:" + ",".join(f"{o}={n}" for o, n in m.items()))]
+    cli = _cli_json("invariance", path, "--model", model, "--group", "qim_type", "--estimator", "WLSMV",
+                    "--ordered", "all", "--missing", "pairwise", *extra)
+    mine = {r["level"]: r for r in step["tables"]["levels"]}
+    assert [r["level"] for r in cli["levels"]] == list(mine)
+    for r in cli["levels"]:
+        for key in ("chisq", "df", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "chisq_diff_p"):
+            if r.get(key) is None:
+                assert mine[r["level"]].get(key) is None
+            else:
+                assert mine[r["level"]][key] == pytest.approx(r[key], rel=1e-8, abs=1e-12), (r["level"], key)
+    assert step["values"]["highest_level_held"] == cli["highest_level_held"]
+
+
 def test_hypotheses_and_relations_equal_their_commands(run, scored):
     out, res = run
     path, _ = scored

@@ -394,8 +394,9 @@ class WLSMVResult(Result):
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``fit``, ``estimates``, ``reliability`` (first group;
-        ``reliability_by_group`` for several groups), ``categories`` (counts per
-        item and group), ``warnings``, ``converged``."""
+        ``reliability_by_group`` for several groups), ``validity`` (``htmt`` and
+        ``fornell_larcker`` of the first group, with two or more factors),
+        ``categories`` (counts per item and group), ``warnings``, ``converged``."""
         pe = self.parameter_estimates()
         by_group = []
         for g in range(self.model.ngroups):
@@ -414,6 +415,8 @@ class WLSMVResult(Result):
                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
                      for lab, st in zip(self.group_labels, self.stats)},
                "warnings": list(self.warnings_)}
+        if len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
+            out["validity"] = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
         if self.model.ngroups > 1:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels, by_group)}
         return out
