@@ -444,8 +444,9 @@ def step_nfactors(step: Step, study: Study) -> None:
                                  f"parallel {d['parallel']}, MAP {d['map']}, declared {declared}"))
     from qimscale.report.figures import scree_plot
 
-    step.figures["scree"] = _figure_bytes(lambda path: scree_plot(res, path),
-                                          "Scree plot with the parallel-analysis line")
+    from qimscale.report.study_figures import render_figure
+
+    step.figures["scree"] = render_figure(scree_plot(res), "Scree plot with the parallel-analysis line")
 
 
 def _halves(study: Study):
@@ -819,19 +820,6 @@ STEPS = [
     ("reliability", "7. Reliability", step_reliability),
     ("validity", "8. Convergent and discriminant validity", step_validity),
 ]
-
-
-def _figure_bytes(draw, caption: str) -> dict:
-    """Render a figure function that writes to a path into PNG bytes and SVG text."""
-    import tempfile
-
-    out = {"caption": caption}
-    with tempfile.TemporaryDirectory() as tmp:
-        for fmt in ("png", "svg"):
-            p = Path(tmp) / f"fig.{fmt}"
-            draw(p)
-            out[fmt] = p.read_bytes() if fmt == "png" else p.read_text(encoding="utf-8")
-    return out
 
 
 def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=None, cluster=None,
