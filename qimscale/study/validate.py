@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ import pandas as pd
 
 from qimscale._core.result import Result
 from qimscale.errors import DataError, QimscaleError
-from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABLE, combine
+from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABLE, combine, format_value
 
 #: items with at most this many categories are analysed as ordinal (polychoric, WLSMV)
 MAX_ORDINAL_CATEGORIES = 7
@@ -51,11 +52,16 @@ class Verdict:
     verdict: str
     source: str
     detail: str = ""
+    kind: str = "coef"      # how the value reads (criteria.format_value)
+
+    @property
+    def value_text(self) -> str:
+        return format_value(self.value, self.kind)
 
     def to_dict(self) -> dict:
         return {"step": self.step, "criterion": self.criterion, "value": self.value,
-                "threshold": self.threshold, "verdict": self.verdict, "source": self.source,
-                "detail": self.detail}
+                "value_text": self.value_text, "threshold": self.threshold, "verdict": self.verdict,
+                "source": self.source, "detail": self.detail}
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Step(Result):
     values: dict = field(default_factory=dict)
     tables_: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)   # name -> {"png": bytes, "svg": str, "caption": str}
+    shown: dict = field(default_factory=dict)     # table name -> the columns the report prints (CSV/JSON: all)
     verdicts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -79,7 +86,7 @@ class Step(Result):
         c = CRITERIA[criterion_id]
         v = None if value is None else float(value)
         answer = c.check(v)
-        self.verdicts.append(Verdict(self.title, label or c.label, v, c.text, answer, c.source, detail))
+        self.verdicts.append(Verdict(self.title, label or c.label, v, c.text, answer, c.source, detail, c.kind))
         return answer
 
     def to_dict(self) -> dict:
@@ -232,9 +239,38 @@ def _run(step: Step, fn, *args) -> Step:
         if text not in seen:
             seen.add(text)
             step.warnings.append(text)
+    step.warnings = condense_warnings(step.warnings)
     step.seconds = time.perf_counter() - t0
     step.cpu_seconds = time.process_time() - c0
     return step
+
+
+_SPARSE = re.compile(r"item '(?P<item>[^']+)' in group '(?P<group>[^']*)': category (?P<cat>\S+) has fewer than "
+                     r"(?P<k>\d+) responses; (?P<rest>.*)")
+
+
+def condense_warnings(messages: list) -> list:
+    """One line per group for the per-item sparse-category warnings of the ordinal first stage
+    (instead of one line per item), the other messages unchanged and in order.
+
+    >>> condense_warnings(["item 'a' in group 'UK': category 1 has fewer than 5 responses; may be unstable",
+    ...                    "item 'b' in group 'UK': category 1 has fewer than 5 responses; may be unstable", "x"])
+    ["group 'UK': fewer than 5 responses in a category of 2 items (a: 1; b: 1); may be unstable", 'x']
+    """
+    out, groups = [], {}
+    for m in messages:
+        hit = _SPARSE.fullmatch(m)
+        if hit is None:
+            out.append(m)
+            continue
+        key = (hit["group"], hit["k"], hit["rest"])
+        if key not in groups:
+            groups[key] = []
+            out.append(key)
+        groups[key].append(f"{hit['item']}: {hit['cat']}")
+    return [m if isinstance(m, str) else
+            f"group '{m[0]}': fewer than {m[1]} responses in a category of {len(groups[m])} item"
+            f"{'s' if len(groups[m]) > 1 else ''} ({'; '.join(groups[m])}); {m[2]}" for m in out]
 
 
 def _f(x):
@@ -260,7 +296,7 @@ def step_screening(step: Step, study: Study) -> None:
     ok = n >= 100 and n >= 7 * k
     step.verdicts.append(_combined_verdict(step.title, "Sample size (COSMIN very good: ≥ 7 × items and ≥ 100)",
                                            float(n), f"≥ {max(100, 7 * k)}", MEETS if ok else FAILS,
-                                           CRITERIA["n_total"].source))
+                                           CRITERIA["n_total"].source, kind="count"))
     from qimscale.analysis.items import item_descriptives
 
     inst = study.inst
@@ -336,8 +372,8 @@ def _as_flag(col: pd.Series) -> pd.Series:
     return pd.to_numeric(col, errors="coerce").fillna(0).astype(bool)
 
 
-def _combined_verdict(step, criterion, value, threshold, verdict, source, detail=""):
-    return Verdict(step, criterion, value, threshold, verdict, source, detail)
+def _combined_verdict(step, criterion, value, threshold, verdict, source, detail="", kind="coef"):
+    return Verdict(step, criterion, value, threshold, verdict, source, detail, kind)
 
 
 def suppressed_counts(sizes: pd.Series, min_cell: int) -> dict:
@@ -686,6 +722,9 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
     step.values.update({"group": group, "estimator": d["estimator"], "criteria": d["criteria"],
                         "highest_level_held": d["highest_level_held"]})
     step.tables_["levels"] = levels
+    step.shown["levels"] = [c for c in ("level", "chisq_scaled", "df", "pvalue_scaled", "cfi_used", "rmsea_used",
+                                        "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "chisq_diff", "df_diff",
+                                        "chisq_diff_p", "held") if c in levels.columns]
     if len(getattr(res, "release_tests", [])):
         step.tables_["release_tests"] = res.release_tests.sort_values(res.release_tests.columns[-1]).head(15) \
             if "X2" not in res.release_tests else res.release_tests.sort_values("X2", ascending=False).head(15)
@@ -889,60 +928,91 @@ def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=No
     return result
 
 
+def _and(words) -> str:
+    words = [str(w) for w in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def methods_paragraph(result: StudyResult, study: Study) -> str:
-    """A methods paragraph built from what actually ran (software, estimators, criteria, citations)."""
+    """A methods paragraph built from what actually ran (software, estimators, criteria, citations),
+    in the past tense of a paper's methods section; steps that did not run are left out."""
     m = result.meta
-    parts = [f"Data from {m['n']} respondents to the {m['instrument']} instrument (version "
-             f"{m['instrument_version']}; {len(study.scales)} competency sub-scales, {study.items.shape[1]} items) "
-             f"were analysed with qimscale {m['qimscale_version']} (Python {m['python']}, NumPy {m['numpy']}, "
-             f"SciPy {m['scipy']})."]
     ok = {s.id: s for s in result.steps if s.status == "ok"}
+    kind = "polychoric" if study.ordinal else "Pearson"
+    parts = [f"We analysed the responses of {m['n']} participants to the {m['instrument']} instrument (version "
+             f"{m['instrument_version']}; {study.items.shape[1]} items in {len(study.scales)} competency "
+             f"sub-scales) with qimscale {m['qimscale_version']} (Python {m['python']}, NumPy {m['numpy']}, "
+             f"SciPy {m['scipy']}, pandas {m['pandas']}); random steps used the seed {m['seed']}."]
+    if "screening" in ok:
+        v = ok["screening"].values
+        parts.append(f"{v.get('missing_cells_pct', 0):.1f} % of the item responses were missing or 'not "
+                     "applicable'; no values were imputed, correlations used pairwise deletion, and respondents "
+                     "flagged as careless were kept. Floor and ceiling effects were judged against the "
+                     "criterion of at most 15 % of respondents at the lowest or highest possible scale score "
+                     "(Terwee et al. 2007).")
     if "items" in ok:
-        parts.append("Item analysis used corrected item-total correlations and Cronbach's α with Feldt "
-                     "confidence intervals (criteria: item-total r ≥ .30, mean inter-item r .15–.50; Clark & "
-                     "Watson 1995).")
+        parts.append("Items were screened by their corrected item–total correlations (criterion ≥ .30) and the "
+                     "mean inter-item correlation of each sub-scale (.15–.50; Clark & Watson 1995).")
+    if "factorability" in ok:
+        parts.append(f"Factorability was examined with the Kaiser–Meyer–Olkin measure (≥ .60; Kaiser 1974) and "
+                     f"Bartlett's test of sphericity (Bartlett 1950) on the {kind} correlations.")
     if "nfactors" in ok:
-        parts.append(f"The number of factors was examined with parallel analysis (Horn 1965; 20 iterations, seed "
-                     f"{m['seed']}) and Velicer's MAP on {'polychoric' if study.ordinal else 'Pearson'} "
-                     "correlations.")
+        v = ok["nfactors"].values
+        parts.append(f"The number of factors was examined with parallel analysis (Horn 1965; {v['n_iter']} "
+                     f"resampled and {v['n_iter']} simulated data sets, 95th percentile) and Velicer's minimum "
+                     f"average partial test (Velicer 1976) on {kind} correlations.")
     if "efa" in ok:
-        parts.append(f"An exploratory factor analysis (minimum residual, oblimin rotation, "
-                     f"{ok['efa'].values.get('n_factors')} factors) "
+        parts.append(f"An exploratory factor analysis of the {kind} correlations (minimum residual extraction, "
+                     f"oblimin rotation, {ok['efa'].values.get('n_factors')} factors as declared by the instrument) "
                      + ("was fitted to a random half of the sample" if study.split_sample else "was fitted")
-                     + " (salient loading ≥ .40, cross-loadings < .30).")
+                     + "; loadings of at least .40 on the intended factor and cross-loadings below .30 were "
+                       "taken as adequate (Boateng et al. 2018).")
     if "cfa" in ok:
-        est = ok["cfa"].values.get("estimator")
-        parts.append(f"The instrument's declared structure was tested by confirmatory factor analysis with the "
-                     f"{est} estimator"
-                     + (" (diagonally weighted least squares on polychoric correlations, robust test; Muthén 1984)"
-                        if est == "WLSMV" else "")
-                     + f"; fit was judged by CFI and TLI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08 (Hu & Bentler 1999), "
-                       f"using the {ok['cfa'].values.get('indices_used')} indices.")
+        v = ok["cfa"].values
+        est = v.get("estimator")
+        parts.append("The instrument's declared structure (one factor per sub-scale, factors correlated) was "
+                     "tested by confirmatory factor analysis "
+                     + ("with the WLSMV estimator (diagonally weighted least squares on polychoric correlations, "
+                        "delta parameterization, pairwise deletion, mean- and variance-adjusted test; Muthén 1984)"
+                        if est == "WLSMV" else f"with the {est} estimator (robust standard errors and test, "
+                                               "full-information maximum likelihood for missing data)")
+                     + f". Fit was judged by CFI and TLI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08 (Hu & Bentler 1999), "
+                       f"using the {v.get('indices_used')} indices" + (" (Savalei 2021)" if v.get("indices_used")
+                                                                       == "robust" else "") + ".")
     if "reliability" in ok:
-        parts.append("Reliability was estimated by α and by ordinal composite reliability ω from the CFA "
-                     "(criterion ≥ .70).")
+        parts.append("Internal consistency was estimated by Cronbach's α with Feldt confidence intervals and by "
+                     "composite reliability ω from the CFA" + (" (ordinal, on the latent response scale)" if
+                                                                study.ordinal else "")
+                     + ", each against the criterion of ≥ .70 (Nunnally & Bernstein 1994).")
     if "validity" in ok:
-        parts.append("Convergent and discriminant validity were assessed with the average variance extracted "
-                     "(≥ .50), the Fornell–Larcker criterion and the HTMT ratio (< .85; Henseler et al. 2015).")
-    if "hypotheses" in ok:
-        parts.append("Pre-stated hypotheses (known groups: Welch t with Hedges' g; criterion and moderation: OLS "
-                     "with HC3 standard errors; Holm-adjusted) were evaluated against the COSMIN criterion of at "
-                     "least 75 % supported (Terwee et al. 2007).")
-    if "relations" in ok:
-        v = ok["relations"].values
-        parts.append(f"Relations of the competency domain scores with {v['outcome']} were estimated by OLS with "
-                     "HC3 standard errors"
-                     + (f" and the mean-centred {v['interaction'].replace(':', ' × ')} product term (simple slopes "
-                        "and the Johnson–Neyman interval)" if v.get("interaction") else "")
-                     + (f", and by a random-intercept model (REML) for respondents within {v['cluster']} with ICC(1) "
-                        "and ICC(2) (LeBreton & Senter 2008)" if v.get("cluster") else "") + ".")
+        parts.append("Convergent validity was assessed by the average variance extracted (≥ .50) and "
+                     "discriminant validity by the Fornell–Larcker criterion (Fornell & Larcker 1981) and the "
+                     "HTMT2 ratio (< .85; Henseler et al. 2015; Roemer et al. 2021).")
     inv = [s for s in result.steps if s.id.startswith("invariance_") and s.status == "ok"]
     if inv:
-        parts.append("Measurement invariance across " + ", ".join(s.values["group"] for s in inv)
-                     + " was tested by a sequence of increasingly constrained multi-group models"
-                     + (" (configural, thresholds, metric, scalar; Wu & Estabrook 2016)" if study.ordinal else "")
+        parts.append("Measurement invariance across " + _and(s.values["group"] for s in inv)
+                     + " was tested with a sequence of increasingly constrained multi-group models"
+                     + (" (configural, equal thresholds, equal loadings, equal intercepts; Wu & Estabrook 2016)"
+                        if study.ordinal else " (configural, metric, scalar)")
                      + "; a level was taken to hold only when ΔCFI ≥ −.010 (Cheung & Rensvold 2002), ΔRMSEA "
-                       "< .015 (Chen 2007) and the χ² difference test all agreed.")
+                       "< .015 (Chen 2007) and the χ² difference test (p ≥ .05) all agreed, and groups with "
+                       f"fewer than {max(study.min_cell, 30)} respondents were left out of these models.")
+    if "hypotheses" in ok:
+        parts.append("Pre-stated hypotheses (known groups: Welch's t-test with Hedges' g; criterion and "
+                     "moderation: ordinary least squares with HC3 standard errors; Holm-adjusted p-values) were "
+                     "evaluated against the criterion of at least 75 % confirmed (Terwee et al. 2007).")
+    if "relations" in ok:
+        v = ok["relations"].values
+        parts.append(f"Relations of the competency domain scores with {v['outcome']} were estimated by ordinary "
+                     "least squares with HC3 standard errors"
+                     + (f" including the mean-centred {v['interaction'].replace(':', ' × ')} product term, probed "
+                        "by simple slopes and the Johnson–Neyman interval" if v.get("interaction") else "")
+                     + (f", and by a random-intercept model (REML) for respondents within {v['cluster']}, with "
+                        "ICC(1) and ICC(2) (LeBreton & Senter 2008)" if v.get("cluster") else "") + ".")
+    skipped = [s.title.split(". ", 1)[-1].lower() for s in result.steps if s.status != "ok"
+               and s.reason != "not requested"]
+    if skipped:
+        parts.append("The following steps could not be carried out (reasons in the report): " + _and(skipped) + ".")
     return " ".join(parts)
 
 
