@@ -79,7 +79,7 @@ def run() -> list[dict]:
                     "for (gr in c('country', 'qim_type')) g <- lapply(list(c(''), c('thresholds'), "
                     "c('thresholds', 'loadings'), c('thresholds', 'loadings', 'intercepts')), function(eq) "
                     "cfa(m, d, ordered = TRUE, estimator = 'WLSMV', missing = 'pairwise', group = gr, "
-                    "group.equal = eq[eq != '']))")
+                    "group.equal = eq))")
             peer = time_r(setup, expr, repeat=1, data={"csv": tmp / "keyed.csv"})
         rows.append(row("validate: 900 x 43 items, 10 factors, invariance x 2", total,
                         "psych + lavaan + semTools script", peer, target=30.0,

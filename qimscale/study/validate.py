@@ -231,7 +231,7 @@ def _run(step: Step, fn, *args) -> Step:
             fn(step, *args)
         except QimscaleError as exc:
             step.status, step.reason = "not run", str(exc)
-        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one step's failure is reported in its section; the rest runs
             step.status, step.reason = "failed", f"{type(exc).__name__}: {exc}"
     seen = set(step.warnings)
     for w in caught:
@@ -432,6 +432,18 @@ def step_items(step: Step, study: Study) -> None:
 
 # --------------------------------------------------------------------------- 3-5. factor structure
 
+def _enough_for_factor_analysis(study: Study, X: pd.DataFrame | None = None) -> None:
+    """Refuse (the step is reported as not run) when there are no more respondents than items: the item
+    correlation matrix then has rank below the number of items, and any factor solution rests on a
+    smoothed, not an estimated, matrix."""
+    X = study.items if X is None else X
+    n, k = len(X), X.shape[1]
+    if n <= k:
+        raise QimscaleError(f"{n} respondents for {k} items: with no more respondents than items the item "
+                            "correlation matrix is singular, so factor analysis cannot be estimated (COSMIN asks "
+                            f"for at least 7 respondents per item, here {7 * k})")
+
+
 def _correlations(study: Study, X: pd.DataFrame):
     if study.ordinal:
         from qimscale.analysis.polychoric import polychoric
@@ -443,6 +455,7 @@ def _correlations(study: Study, X: pd.DataFrame):
 def step_factorability(step: Step, study: Study) -> None:
     from qimscale.analysis.factorability import factorability
 
+    _enough_for_factor_analysis(study)
     R, kind = _correlations(study, study.items)
     study.results["R"] = (R, kind)
     # n = every row, as psych::cortest.bartlett(polychoric(x)$rho, n = nrow(x)) and 'qimscale factorability'
@@ -461,6 +474,7 @@ def step_factorability(step: Step, study: Study) -> None:
 def step_nfactors(step: Step, study: Study) -> None:
     from qimscale.analysis.nfactors import number_of_factors
 
+    _enough_for_factor_analysis(study)
     kind = "polychoric" if study.ordinal else "pearson"
     res = number_of_factors(study.items, cor=kind, n_iter=N_ITER_PARALLEL, random_state=study.seed)
     d = res.to_dict()
@@ -502,6 +516,7 @@ def step_efa(step: Step, study: Study) -> None:
         X = X.iloc[a]
         step.notes.append(f"Split sample (seed {study.seed}): EFA on a random half (n = {len(X)}), CFA on "
                           "the other half.")
+    _enough_for_factor_analysis(study, X)
     kind = "polychoric" if study.ordinal else "pearson"
     efa = EFA(k, method="minres", rotation="oblimin", cor=kind).fit(X)
     res = efa.results_
@@ -543,6 +558,7 @@ def step_cfa(step: Step, study: Study) -> None:
 
     model = lavaan_model(study)
     X = _cfa_data(study)
+    _enough_for_factor_analysis(study, X)
     if study.ordinal:
         fit = CFA(model, estimator="WLSMV", ordered="all", missing="pairwise").fit(X)
         estimator = "WLSMV"

@@ -301,6 +301,78 @@ def test_bad_input_leaves_nothing(tmp_path):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
+def test_tiny_sample_reports_each_step_and_runs_the_rest(tmp_path):
+    inst = load_instrument()
+    data, _ = simulate_study(40, seed=5, instrument=inst)
+    table = score_file(write_platform(inst, data, "csv", tmp_path / "tiny.csv"), instrument=inst).table
+    res = validate_study(table, inst, groups=["qim_type"], outcome="qi_performance", seed=1)
+    status = {s.id: s for s in res.steps}
+    for sid in ("factorability", "nfactors", "efa", "cfa"):
+        assert status[sid].status == "not run" and "40 respondents for 43 items" in status[sid].reason
+    assert status["validity"].status == "not run" and "CFA" in status["validity"].reason
+    assert status["invariance_qim_type"].status == "not run" and "30 or more" in status["invariance_qim_type"].reason
+    for sid in ("screening", "items", "reliability", "hypotheses", "relations"):
+        assert status[sid].status == "ok", (sid, status[sid].reason)
+    n_total = next(v for v in status["screening"].verdicts if v.criterion.startswith("Sample size"))
+    assert n_total.verdict == "does not meet"
+    assert "could not be carried out" in res.methods and "factorability" in res.methods
+    from qimscale.report.outputs import write_study
+
+    write_study(res, tmp_path / "out")
+    text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "This step not run: 40 respondents for 43 items" in text
+
+
+def test_cfa_that_does_not_converge_is_reported(scored, monkeypatch):
+    """The engine converges on every data set the simulator makes, so its ConvergenceError is raised on
+    purpose: the CFA's section says why, the steps that need it say so, the others still run."""
+    from qimscale.analysis.cfa.fit import CFA
+    from qimscale.errors import ConvergenceError
+
+    def no(self, *a, **k):
+        raise ConvergenceError("WLSMV did not converge in 200 Gauss-Newton iterations")
+
+    monkeypatch.setattr(CFA, "fit", no)
+    _, table = scored
+    res = validate_study(table, seed=1, only=["screening", "items", "cfa", "reliability", "validity", "hypotheses"])
+    assert res.step("cfa").status == "not run" and "did not converge" in res.step("cfa").reason
+    assert res.step("validity").status == "not run" and "CFA" in res.step("validity").reason
+    rel = res.step("reliability")
+    assert rel.status == "ok" and rel.tables_["reliability"]["omega"].isna().all()
+    assert [v.criterion for v in rel.verdicts] == ["Cronbach's α (lowest scale)"]
+    assert res.step("hypotheses").status == "ok"
+
+
+def test_a_step_that_raises_anything_else_is_recorded_as_failed(scored, monkeypatch):
+    import qimscale.study.validate as V
+
+    def broken(step, study):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(V, "STEPS", [("items", "2. Item analysis", broken)] + V.STEPS[2:3])
+    _, table = scored
+    res = validate_study(table, seed=1, only=["items", "factorability"])
+    assert res.step("items").status == "failed" and "KeyError" in res.step("items").reason
+    assert res.step("factorability").status == "ok"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_report_prints_to_pdf_with_a_page_per_section(run, tmp_path):
+    out, res = run
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                    (out / "report.html").as_uri()], check=True, timeout=180, capture_output=True)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    import re
+
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    # the print style sheet starts every step (and the methods) on a new page
+    assert pages > len(res["steps"])
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_report_renders_in_a_browser(run, tmp_path):
     out, _ = run
