@@ -356,14 +356,17 @@ def test_a_step_that_raises_anything_else_is_recorded_as_failed(scored, monkeypa
     assert res.step("factorability").status == "ok"
 
 
+def _chromium(tmp_path, *args):
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", *args], check=True, timeout=180, capture_output=True)
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_report_prints_to_pdf_with_a_page_per_section(run, tmp_path):
     out, res = run
     pdf = tmp_path / "report.pdf"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                    (out / "report.html").as_uri()], check=True, timeout=180, capture_output=True)
+    _chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", (out / "report.html").as_uri())
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     import re
@@ -377,10 +380,7 @@ def test_report_prints_to_pdf_with_a_page_per_section(run, tmp_path):
 def test_report_renders_in_a_browser(run, tmp_path):
     out, _ = run
     shot = tmp_path / "shot.png"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
-                    (out / "report.html").as_uri()], check=True, timeout=120, capture_output=True)
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", (out / "report.html").as_uri())
     from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
