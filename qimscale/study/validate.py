@@ -961,7 +961,7 @@ def methods_paragraph(result: StudyResult, study: Study) -> str:
              f"SciPy {m['scipy']}, pandas {m['pandas']}); random steps used the seed {m['seed']}."]
     if "screening" in ok:
         v = ok["screening"].values
-        parts.append(f"{v.get('missing_cells_pct', 0):.1f} % of the item responses were missing or 'not "
+        parts.append(f"Of the item responses, {v.get('missing_cells_pct', 0):.1f} % were missing or 'not "
                      "applicable'; no values were imputed, correlations used pairwise deletion, and respondents "
                      "flagged as careless were kept. Floor and ceiling effects were judged against the "
                      "criterion of at most 15 % of respondents at the lowest or highest possible scale score "
