@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.qimscale-installed
 OUT    ?= qimscale-out
 
-.PHONY: run test bench venv clean
+.PHONY: run test test-kernels bench venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,20 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The numerical tests (qimscale/analysis and its doctests) once per OpenBLAS kernel: numpy's
+# bundled OpenBLAS picks its kernel from the CPU at run time, so a singularity decided by
+# round-off would pass on one machine and fail on another. CI runs this after `make test`.
+KERNELS ?= Haswell SkylakeX Sandybridge
+NUMERIC_TESTS = tests/analysis/reliability tests/analysis/polychoric tests/analysis/efa tests/analysis/cfa \
+	tests/analysis/test_psychometrics_degenerate.py qimscale/analysis
+
+test-kernels: $(STAMP)
+	@fail=""; for k in $(KERNELS); do \
+		echo "== OPENBLAS_CORETYPE=$$k"; \
+		OPENBLAS_CORETYPE=$$k $(BIN)/python -m pytest -q -p no:cacheprovider $(NUMERIC_TESTS) || fail="$$fail $$k"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "numerical tests failed under:$$fail"; exit 1; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -10,26 +10,30 @@ runs them inside :func:`single_thread_blas` (or a method decorated with
 
 One ``threadpoolctl.ThreadpoolController`` is created on first use and
 reused: building one walks the loaded libraries (about 1 ms), while entering
-its ``limit`` context costs microseconds. ``scipy.linalg`` is imported first
-so that scipy's own BLAS is among the libraries the controller sees.
+its ``limit`` context costs microseconds. A second controller is built once
+``scipy.linalg`` (with scipy's own BLAS) has been loaded, so that it is limited too.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 
 __all__ = ["single_thread_blas", "blas1"]
 
-_CONTROLLER = []
+_CONTROLLER: dict = {}
 
 
 def _controller():
-    if not _CONTROLLER:
-        import scipy.linalg  # noqa: F401  (load scipy's BLAS before the libraries are listed)
+    # scipy's own BLAS is limited too once scipy.linalg is loaded (by a caller, statsmodels, ...);
+    # it is not imported here: qimscale's numerics use numpy's BLAS, and importing scipy.linalg
+    # costs ~0.1 s of every command's start-up
+    key = "scipy.linalg" in sys.modules
+    if key not in _CONTROLLER:
         from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
+        _CONTROLLER[key] = ThreadpoolController()
+    return _CONTROLLER[key]
 
 
 def single_thread_blas():

@@ -37,6 +37,10 @@ import pandas as pd
 from qimscale._core.result import Result
 from qimscale.errors import DataError
 
+#: columns of the ratings template (``qimscale instrument export --format ratings``) that describe the item
+#: and are not experts
+DESCRIPTION_COLUMNS = ("scale", "domain", "text")
+
 LAWSHE_LABELS = {"essential": 3, "useful": 2, "useful but not essential": 2, "not necessary": 1,
                  "not essential": 1}
 
@@ -138,7 +142,7 @@ def _ratings(data: pd.DataFrame, item_col: str, source: str, allowed: set, label
     if item_col not in data.columns:
         raise DataError(f"{source}: no '{item_col}' column; the ratings table needs an '{item_col}' column and one "
                         "column per expert")
-    experts = [c for c in data.columns if c != item_col]
+    experts = [c for c in data.columns if c != item_col and str(c).strip().lower() not in DESCRIPTION_COLUMNS]
     if not experts:
         raise DataError(f"{source}: no expert columns beside '{item_col}'")
     items = data[item_col].astype(str)
@@ -174,7 +178,8 @@ def content_validity(data: pd.DataFrame, *, scale: int = 4, item_col: str = "ite
     ----------
     data : DataFrame
         An ``item`` column and one column per expert holding ratings ``1..scale``; the top two
-        categories count as relevant (3 and 4 on the usual 4-point scale).
+        categories count as relevant (3 and 4 on the usual 4-point scale). The template's
+        descriptive columns ``scale``, ``domain`` and ``text`` are not experts and are ignored.
     scale : int
         Number of rating categories (default 4).
 

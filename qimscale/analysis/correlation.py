@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option
 from qimscale._core.result import Result
+from qimscale.analysis.responses import item_matrix
 from qimscale.errors import DataError
 
 __all__ = ["CorrelationResult", "correlation", "pairwise_correlation", "item_correlations"]
@@ -58,7 +60,7 @@ def item_correlations(x: np.ndarray, names: Sequence[str], method: str = "pearso
     thresholds: dict = {}
     notes: list[str] = []
     if method == "polychoric":
-        from qimscale.analysis.polychoric import polychoric
+        from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
@@ -210,10 +212,8 @@ def correlation(data, items: Sequence[str] | None = None, *, method: str = "pear
     >>> correlation(df, method="spearman").matrix[0, 1]
     np.float64(0.8)
     """
-    from qimscale.analysis.reliability import item_matrix
-
     if method not in METHODS:
-        raise DataError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        check_option("method", method, METHODS, "correlation", error=DataError)
     mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,
                       key_range=key_range, context="corr")
     x, names = mat.x, mat.items

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.distributions import chi2_sf
+from qimscale._core.linalg import is_positive_definite, is_singular
 from qimscale._core.result import Result, row_table
-from qimscale.analysis.efa import as_correlation
+from qimscale.analysis.factoring import as_correlation
 from qimscale.errors import DataError
 
 __all__ = ["KMOResult", "BartlettResult", "FactorabilityResult", "kmo", "bartlett_sphericity", "factorability"]
@@ -158,13 +159,10 @@ def kmo(data) -> KMOResult:
     0.6279
     """
     R, _n, _np, items, _raw = as_correlation(data)
-    try:
-        if np.linalg.cond(R) > 1e12:
-            raise np.linalg.LinAlgError("singular")
-        S = np.linalg.inv(R)
-    except np.linalg.LinAlgError as exc:
+    if is_singular(R):   # an eigenvalue within the package's tolerance (RTOL) of zero
         raise DataError("KMO: the correlation matrix is singular (an item is a linear combination of "
-                        "others); drop redundant items") from exc
+                        "others); drop redundant items")
+    S = np.linalg.inv(R)
     d = 1.0 / np.sqrt(np.diag(S))
     Q = S * np.outer(d, d)
     np.fill_diagonal(Q, 0.0)
@@ -219,12 +217,12 @@ def bartlett_sphericity(data, n_obs=None) -> BartlettResult:
     if n is None:
         raise DataError("Bartlett's test of a correlation matrix needs the sample size (n_obs)")
     p = R.shape[0]
-    sign, logdet = np.linalg.slogdet(R)
-    if sign <= 0:
+    if not is_positive_definite(R):
         raise DataError("Bartlett's test: the correlation matrix is singular or not positive definite")
+    logdet = float(np.linalg.slogdet(R)[1])
     chisq = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     df = p * (p - 1) / 2
-    return BartlettResult(chisq, float(df), float(stats.chi2.sf(chisq, df)), int(n))
+    return BartlettResult(chisq, float(df), float(chi2_sf(chisq, df)), int(n))
 
 
 def factorability(data, n_obs=None, *, cor: str = "pearson") -> FactorabilityResult:

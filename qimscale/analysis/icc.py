@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.checks import numeric_matrix, spreadsheet_row
+from qimscale._core.distributions import f_ppf, f_sf
 from qimscale._core.result import Result, row_table
 from qimscale.errors import DataError
 
@@ -69,15 +70,6 @@ class ICCResult(Result):
                 + self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
-def _check_numeric(col: pd.Series, name, where: str) -> None:
-    if not pd.api.types.is_numeric_dtype(col):
-        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"icc: column '{name}' is not numeric: {where} {pos + 1} holds "
-                            f"{col.iloc[pos]!r}; recode it as a number")
-
-
 def _wide(data, subject, rater, value, columns):
     if subject is None and rater is None and value is None:
         if columns is None:
@@ -91,12 +83,12 @@ def _wide(data, subject, rater, value, columns):
     for col in (subject, rater, value):
         if col not in data.columns:
             raise DataError(f"icc: column '{col}' not found in the data")
-    _check_numeric(data[value], value, "data row")
+    numeric_matrix(data, [value], context="icc")   # rows named as in the long file
     dup = data.duplicated([subject, rater], keep=False)
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"icc: subject {data[subject].iloc[pos]!r} has more than one value for "
-                        f"{rater} {data[rater].iloc[pos]!r} (data row {pos + 1}); keep one row per "
+                        f"{rater} {data[rater].iloc[pos]!r} (row {spreadsheet_row(pos)}); keep one row per "
                         "subject and rater/occasion")
     wide = data.pivot(index=subject, columns=rater, values=value)
     return wide, []
@@ -174,13 +166,7 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     if twice:
         raise DataError(f"icc: column(s) {', '.join(map(repr, twice))} appear more than once; "
                         "give every rater/occasion its own column")
-    for col in wide.columns:
-        _check_numeric(wide[col], col, "row")
-    x = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise DataError(f"icc: column '{wide.columns[c]}' row {r + 1} holds an infinite value; "
-                        "use an empty cell for a missing rating")
+    x = numeric_matrix(wide, context="icc")
     incomplete = np.isnan(x).any(axis=1)
     if incomplete.any():
         msgs.append(f"icc: {int(incomplete.sum())} subject(s) with a missing rating were dropped "
@@ -210,19 +196,19 @@ def icc(data, columns: Sequence[str] | None = None, *, subject: str | None = Non
     icc3k = (msb - mse) / msb
     f11, df11n, df11d = msb / msw, n - 1, n * (k - 1)
     f21, df21n, df21d = msb / mse, n - 1, (n - 1) * (k - 1)
-    p11 = stats.f.sf(f11, df11n, df11d)
-    p21 = stats.f.sf(f21, df21n, df21d)
+    p11 = f_sf(f11, df11n, df11d)
+    p21 = f_sf(f21, df21n, df21d)
     a = 1.0 - conf_level
-    f1l = f11 / stats.f.ppf(1 - a / 2, df11n, df11d)
-    f1u = f11 * stats.f.ppf(1 - a / 2, df11d, df11n)
-    f3l = f21 / stats.f.ppf(1 - a / 2, df21n, df21d)
-    f3u = f21 * stats.f.ppf(1 - a / 2, df21d, df21n)
+    f1l = f11 / f_ppf(1 - a / 2, df11n, df11d)
+    f1u = f11 * f_ppf(1 - a / 2, df11d, df11n)
+    f3l = f21 / f_ppf(1 - a / 2, df21n, df21d)
+    f3u = f21 * f_ppf(1 - a / 2, df21d, df21n)
     fj = msj / mse
     vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     v = vn / vd
-    fu2 = stats.f.ppf(1 - a / 2, n - 1, v)
-    fl2 = stats.f.ppf(1 - a / 2, v, n - 1)
+    fu2 = f_ppf(1 - a / 2, n - 1, v)
+    fl2 = f_ppf(1 - a / 2, v, n - 1)
     den = k * msj + (k * n - k - n) * mse
     l2 = n * (msb - fu2 * mse) / (fu2 * den + n * msb)
     u2 = n * (fl2 * msb - mse) / (den + n * fl2 * msb)

@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.linalg import zero_tolerance
 from qimscale._core.result import Result
 from qimscale.analysis._threads import single_thread_blas
-from qimscale.analysis.efa import as_correlation, check_choice, check_n_obs, fit_factors
+from qimscale.analysis.factoring import as_correlation, check_choice, check_n_obs, fit_factors
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["ParallelResult", "MapResult", "NFactorsResult", "parallel_analysis", "velicer_map", "eigenvalues",
@@ -441,7 +442,7 @@ def parallel_analysis(data, *, n_obs=None, n_iter: int = 20, fa: str = "both", m
         if cor == "pearson":
             Rs = pairwise_corr_batched(Xs)
         else:
-            from qimscale.analysis.polychoric import polychoric
+            from qimscale.analysis.polychoric import polychoric  # lazily: the Pearson path never loads the polychoric engine (start-up)
 
             polys = []
             for b in range(n_iter):
@@ -558,14 +559,21 @@ def velicer_map(data, *, n: int = 8, cor: str = "pearson", correct: float = 0.5)
     n1 = min(int(n), p - 1)
     vals, vecs = np.linalg.eigh(R)
     vals, vecs = vals[::-1], vecs[:, ::-1]
-    with np.errstate(invalid="ignore"):
-        comp = vecs * np.sqrt(vals)
+    # A zero eigenvalue (singular R) is zero within the package's tolerance, whatever its sign
+    # in the last bits; a partial variance at or below that tolerance leaves the partial
+    # correlations undefined (NaN, as psych's vss gives), whether round-off made it +-1e-17.
+    # A negative eigenvalue beyond the tolerance (a non-positive-definite pairwise R) has no
+    # component: MAP is undefined from there on, as psych's sqrt() of it gives NaN.
+    tol = zero_tolerance(vals)
+    comp = vecs * np.sqrt(np.where(vals > tol, vals, 0.0))
     out = np.full(min(int(n), p), np.nan)
     for i in range(1, n1 + 1):
         c = R - comp[:, :i] @ comp[:, :i].T
-        with np.errstate(invalid="ignore", divide="ignore"):  # singular R: NaN, as psych's vss gives
-            d = 1.0 / np.sqrt(np.diag(c))
-            rs = c * np.outer(d, d)
+        partial_var = np.diag(c)
+        if vals[i - 1] < -tol or np.any(partial_var <= tol):
+            continue
+        d = 1.0 / np.sqrt(partial_var)
+        rs = c * np.outer(d, d)
         np.fill_diagonal(rs, 0.0)
         out[i - 1] = np.sum(rs * rs) / (p * (p - 1))
     undefined = [i + 1 for i in range(n1) if np.isnan(out[i])]

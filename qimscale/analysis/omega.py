@@ -15,6 +15,10 @@ import numpy as np
 import pandas as pd
 
 from qimscale._core.result import Result, row_table
+from qimscale.analysis._threads import single_thread_blas
+from qimscale.analysis.correlation import item_correlations
+from qimscale.analysis.responses import item_matrix
+from qimscale.analysis.moments import smc
 from qimscale.errors import DataError, ModelError
 
 __all__ = ["OmegaResult", "omega", "omega_total"]
@@ -109,7 +113,9 @@ class OmegaResult(Result):
 
 def _schmid(r: np.ndarray, n_factors: int, option: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """psych::schmid: returns (g loadings, group loadings, h2, phi)."""
-    from qimscale.analysis.efa import fit_factors
+    # imported here to keep start-up fast: omega_total (part of every 'qimscale reliability' run)
+    # never needs the factor extraction's optimiser (scipy.optimize) or the rotations
+    from qimscale.analysis.factoring import fit_factors
     from qimscale.analysis.rotation import align_factors, rotate
 
     loadings, _, _ = fit_factors(r, n_factors, "minres")
@@ -230,10 +236,6 @@ def omega(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     >>> round(res.omega_total, 3)
     0.783
     """
-    from qimscale.analysis._threads import single_thread_blas
-    from qimscale.analysis.correlation import item_correlations
-    from qimscale.analysis.reliability import item_matrix, smc
-
     if option not in ("equal", "first", "second"):
         raise DataError(f"option must be 'equal', 'first' or 'second'; got {option!r}")
     mat = item_matrix(data, items, min_items=3, drop_constant=False, missing=missing, keys=keys,

@@ -15,12 +15,12 @@ Each is pinned by a test against ``tests/reference/reliability_psych.json``
   SDs and the total (row mean of the answered items) use every available
   answer; the Feldt CI uses the number of rows, not of complete rows;
   reverse keying uses the observed global min + max unless a range is given;
-  constant items are dropped with a warning (test_reliability_alpha.py).
+  constant items are dropped with a warning (analysis/reliability/test_reliability_alpha.py).
 * ``omega``: ``cor(x, use="pairwise")`` (pair-specific means and SDs, unlike
   alpha's ``cov2cor``); varimax (reflected, sorted) then oblimin from the
   identity; Schmid–Leiman communalities from the orthogonal solution; items
   with a negative general loading reflected; 2 group factors → equal
-  general loadings (test_reliability_omega.py).
+  general loadings (analysis/reliability/test_reliability_omega.py).
 * ``splitHalf``: halves of ``floor(k/2)`` items; the first
   ``ceil(choose(k, k//2)/2)`` splits in lexicographic order, mean divided by
   ``choose(k, k//2)/2`` (for odd ``k`` this skips some splits); random
@@ -44,14 +44,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.checks import check_option
+from qimscale._core.distributions import f_ppf, norm_cdf, norm_ppf
 from qimscale._core.result import Result, row_table
 from qimscale.analysis._threads import single_thread_blas
+# the item validator and the pairwise moments live in leaf modules (omega, split-half,
+# correlation and EFA use them too); their names stay importable from here
+from qimscale.analysis.responses import ItemMatrix, item_matrix  # noqa: F401
+from qimscale.analysis.moments import check_pairs_defined, cov2cor, pairwise_cov, smc
+from qimscale.analysis.omega import omega_total
+from qimscale.analysis.splithalf import split_half as _split_half
 from qimscale.errors import DataError
 
 __all__ = [
     "AlphaResult",
+    "ItemMatrix",
     "alpha",
     "feldt_ci",
     "item_matrix",
@@ -62,284 +70,8 @@ __all__ = [
     "smc",
 ]
 
-_MISSING = ("pairwise", "listwise")
 _MOMENT_CELLS = 4_000_000   # largest block of per-row moment columns held at once (32 MB)
 _CI = ("feldt", "bootstrap", "bca", "percentile")
-
-
-# --------------------------------------------------------------------------- input checks
-
-@dataclass
-class ItemMatrix:
-    """Validated item scores.
-
-    Attributes
-    ----------
-    x : ndarray of shape (n, k)
-        Scores as floats; ``NaN`` marks a missing answer.
-    items : list of str
-        Column names, in order.
-    rows : ndarray of int
-        Positions (0-based) of the kept rows in the input.
-    warnings : list of str
-        What was dropped and why.
-    """
-
-    x: np.ndarray
-    items: list[str]
-    rows: np.ndarray
-    warnings: list[str] = field(default_factory=list)
-
-
-def item_matrix(data, items: Sequence[str] | None = None, *, min_items: int = 2,
-                drop_constant: bool = True, missing: str = "pairwise",
-                keys: Sequence[str] | None = None, key_range: tuple[float, float] | None = None,
-                context: str = "scale") -> ItemMatrix:
-    """Check item scores and return them as a float matrix.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame or array-like of shape (n, k)
-        One row per respondent, one column per item.
-    items : sequence of str, optional
-        Columns of ``data`` to use (default: all).
-    min_items : int, default 2
-        Fewest usable items; fewer raise :class:`~qimscale.errors.DataError`.
-    drop_constant : bool, default True
-        Leave out (with a warning) items with a single observed value or no
-        answers, as ``psych::alpha`` does; with ``False`` they raise.
-    missing : {"pairwise", "listwise"}
-        ``"listwise"`` keeps only rows that answer every item.
-    keys : sequence of str, optional
-        Items to reverse-key as ``min + max - x``.
-    key_range : (min, max), optional
-        Response range, used to reverse-key ``keys``; when given, every value
-        must lie inside it. Default: the smallest and largest value observed
-        over all the (kept) items, psych's convention.
-    context : str
-        Name used in messages (e.g. ``"scale 'lead'"``).
-
-    Returns
-    -------
-    ItemMatrix
-        ``x`` (n × k floats with NaN, reverse-keyed), ``items``, kept
-        ``rows`` and ``warnings``.
-
-    Raises
-    ------
-    DataError
-        A column that is not numeric (naming the first offending row and
-        value), a column not found, fewer than ``min_items`` usable items, or
-        no rows left, a reverse-keyed item that is not among the items, an
-        infinite value, or a value outside ``key_range``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> m = item_matrix(pd.DataFrame({"a": [1, 2, None], "b": [2, 2, 3], "c": [None, None, None]}))
-    >>> m.items, m.x.shape
-    (['a', 'b'], (3, 2))
-    """
-    if missing not in _MISSING:
-        raise DataError(f"missing must be one of {', '.join(_MISSING)}; got {missing!r}")
-    if not isinstance(data, pd.DataFrame):
-        arr = np.asarray(data)
-        if arr.ndim != 2:
-            raise DataError(f"{context}: item data must be a 2-D table (respondents × items); got shape {arr.shape}")
-        data = pd.DataFrame(arr, columns=[f"V{j + 1}" for j in range(arr.shape[1])])
-    if items is None:
-        items = list(data.columns)
-    items = list(items)
-    twice = sorted({str(i) for i in items if items.count(i) > 1})
-    if twice:
-        raise DataError(f"{context}: item(s) {', '.join(map(repr, twice))} listed more than once; list each item once")
-    absent = [i for i in items if i not in data.columns]
-    if absent:
-        raise DataError(f"{context}: column(s) {', '.join(map(repr, absent))} not found in the data")
-    cols = []
-    for it in items:
-        col = data[it]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-            conv = pd.to_numeric(col, errors="coerce")
-            bad = conv.isna() & col.notna()
-            if bad.any():
-                pos = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"{context}: column '{it}' is not numeric: data row {pos + 1} holds {col.iloc[pos]!r}. "
-                    "Recode the answers to numbers (for example with 'qimscale score') or leave this "
-                    "column out of the item list."
-                )
-            col = conv
-        cols.append(col.to_numpy(dtype=float, na_value=np.nan))
-    x = np.column_stack(cols) if cols else np.empty((len(data), 0))
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise DataError(f"{context}: column '{items[c]}' data row {r + 1} holds an infinite value ({x[r, c]:g}); "
-                        "use an empty cell for a missing answer")
-    if key_range is not None:
-        lo, hi = key_range
-        bad = (x < lo) | (x > hi)
-        if bad.any():
-            rr, cc = np.nonzero(bad)
-            shown = "; ".join(f"column '{items[c]}' data row {r + 1} holds {x[r, c]:g}"
-                              for r, c in list(zip(rr, cc))[:5])
-            raise DataError(
-                f"{context}: {int(bad.sum())} value(s) lie outside the response range {lo:g}-{hi:g} ({shown}"
-                f"{' ...' if bad.sum() > 5 else ''}). Recode missing-value codes to empty cells (qimscale "
-                "score does this) or correct --min/--max."
-            )
-    msgs: list[str] = []
-    rows = np.arange(x.shape[0])
-    n_answering = int(np.sum(~np.all(np.isnan(x), axis=1)))
-    if x.shape[1] and n_answering < 3:   # before the per-item checks, which would call every item constant
-        raise DataError(f"{context}: only {n_answering} usable row(s); at least 3 respondents are needed")
-
-    keep = np.ones(x.shape[1], dtype=bool)
-    for j, it in enumerate(items):
-        obs = x[:, j][~np.isnan(x[:, j])]
-        if obs.size == 0:
-            why = "has no answers"
-        elif np.all(obs == obs[0]):
-            why = f"has a single observed value ({obs[0]:g}) in all {obs.size} answers, so it carries no information"
-        else:
-            continue
-        if not drop_constant:
-            raise DataError(f"{context}: item '{it}' {why}; remove it from the item list")
-        keep[j] = False
-        msgs.append(f"{context}: item '{it}' {why}; it was left out (as psych::alpha does). "
-                    "Remove it from the scale definition to silence this warning.")
-    unknown = [kk for kk in (keys or []) if kk not in items]
-    if unknown:
-        raise DataError(f"{context}: reverse-keyed item(s) {', '.join(map(str, unknown))} are not among the items")
-    x = x[:, keep]
-    items = [str(it) for it, kp in zip(items, keep) if kp]
-    flip = [items.index(str(kk)) for kk in (keys or []) if str(kk) in items]
-    if flip:
-        lo, hi = key_range if key_range is not None else (np.nanmin(x), np.nanmax(x))
-        x[:, flip] = lo + hi - x[:, flip]
-
-    if x.shape[1] < min_items:
-        raise DataError(
-            f"{context}: {x.shape[1]} usable item(s) ({', '.join(items) or 'none'}); at least {min_items} "
-            "are needed. Add items with --items/--scale."
-        )
-    empty = np.all(np.isnan(x), axis=1)
-    if empty.any():
-        where = np.flatnonzero(empty)
-        shown = ", ".join(str(i + 1) for i in where[:10]) + (" ..." if where.size > 10 else "")
-        msgs.append(f"{context}: {where.size} row(s) answer none of the items (data rows {shown}); they "
-                    "were excluded, so n counts only respondents with at least one answer. Remove these "
-                    "rows from the file to silence this warning.")
-        x, rows = x[~empty], rows[~empty]
-    if missing == "listwise":
-        complete = ~np.any(np.isnan(x), axis=1)
-        if not complete.all():
-            msgs.append(f"{context}: missing='listwise' dropped {int((~complete).sum())} incomplete row(s).")
-        x, rows = x[complete], rows[complete]
-    if x.shape[0] < 3:
-        raise DataError(f"{context}: only {x.shape[0]} usable row(s); at least 3 respondents are needed")
-    return ItemMatrix(x, items, rows, msgs)
-
-
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n, k)
-        Scores, NaN for missing.
-
-    Returns
-    -------
-    ndarray of shape (k, k)
-        Each entry uses the rows answering both items (its own means); NaN
-        where fewer than 2 rows do.
-
-    Examples
-    --------
-    >>> pairwise_cov(np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])).round(4)
-    array([[1.6667, 1.8333],
-           [1.8333, 2.3333]])
-    """
-    m = ~np.isnan(x)
-    if m.all():
-        return np.cov(x, rowvar=False)
-    k = x.shape[1]
-    z = np.concatenate([np.where(m, x, 0.0), m.astype(float)], axis=1)
-    g = z.T @ z                          # one symmetric product holds every pairwise moment
-    sab, sa, n = g[:k, :k], g[:k, k:], g[k:, k:]   # sa[j, l] = sum of x_j over rows answering j and l
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = (sab - sa * sa.T / n) / (n - 1)
-    c[n < 2] = np.nan
-    return c
-
-
-def cov2cor(c: np.ndarray) -> np.ndarray:
-    """Rescale a covariance matrix to correlations (unit diagonal), as R's ``cov2cor``.
-
-    Examples
-    --------
-    >>> cov2cor(np.array([[4.0, 2.0], [2.0, 9.0]])).round(4)
-    array([[1.    , 0.3333],
-           [0.3333, 1.    ]])
-    """
-    d = 1.0 / np.sqrt(np.diag(c))
-    r = c * d[:, None] * d[None, :]
-    np.fill_diagonal(r, 1.0)
-    return r
-
-
-def check_pairs_defined(c: np.ndarray, items: Sequence[str], context: str) -> None:
-    """Raise if a pairwise covariance is undefined (NaN).
-
-    Parameters
-    ----------
-    c : ndarray of shape (k, k)
-        Output of :func:`pairwise_cov`.
-    items : sequence of str
-        Item names, for the message.
-    context : str
-        Command name that starts the message.
-
-    Raises
-    ------
-    DataError
-        Naming the first pair answered together by fewer than 2 respondents.
-    """
-    if np.isnan(c).any():
-        j, l = np.argwhere(np.isnan(c))[0]
-        raise DataError(f"{context}: items '{items[j]}' and '{items[l]}' are answered together by fewer "
-                        "than 2 respondents, so their covariance is undefined; use more data or drop one "
-                        "of them")
-
-
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations of each variable on all the others.
-
-    Matches ``psych::smc(R)`` for a complete correlation matrix: ``1 -
-    1/diag(R⁺)`` with the Moore–Penrose inverse, values clamped to [0, 1].
-
-    Parameters
-    ----------
-    r : ndarray of shape (k, k)
-        Correlation matrix.
-
-    Returns
-    -------
-    ndarray of shape (k,)
-        The SMC of each variable.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> smc(np.array([[1.0, 0.5], [0.5, 1.0]]))
-    array([0.25, 0.25])
-    """
-    r = np.asarray(r, dtype=float)
-    # psych::Pinv: SVD pseudo-inverse, singular values below sqrt(eps) * largest dropped
-    inv = np.linalg.pinv(r, rcond=math.sqrt(np.finfo(float).eps), hermitian=True)
-    out = 1.0 - 1.0 / np.diag(inv)
-    return np.clip(out, 0.0, 1.0)
 
 
 def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
@@ -411,8 +143,8 @@ def feldt_ci(alpha_value: float, n: int, k: int, *, conf_level: float = 0.95) ->
     """
     p = 1.0 - conf_level
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    lower = 1.0 - (1.0 - alpha_value) * stats.f.ppf(1.0 - p / 2.0, df1, df2)
-    upper = 1.0 - (1.0 - alpha_value) * stats.f.ppf(p / 2.0, df1, df2)
+    lower = 1.0 - (1.0 - alpha_value) * f_ppf(1.0 - p / 2.0, df1, df2)
+    upper = 1.0 - (1.0 - alpha_value) * f_ppf(p / 2.0, df1, df2)
     return float(lower), float(upper)
 
 
@@ -558,12 +290,12 @@ def _bca_interval(theta: float, boot: np.ndarray, jack: np.ndarray, conf_level: 
     prop = (np.sum(boot < theta) + 0.5 * np.sum(boot == theta)) / boot.size
     if prop <= 0.0 or prop >= 1.0:
         return (np.nan, np.nan)
-    z0 = stats.norm.ppf(prop)
+    z0 = norm_ppf(prop)
     d = jack.mean() - jack
     den = 6.0 * (np.sum(d**2) ** 1.5)
     acc = np.sum(d**3) / den if den > 0 else 0.0
-    zq = stats.norm.ppf([(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
-    adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
+    zq = norm_ppf([(1 - conf_level) / 2, 1 - (1 - conf_level) / 2])
+    adj = norm_cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
     lo, hi = np.quantile(boot, adj)
     return float(lo), float(hi)
 
@@ -802,7 +534,7 @@ def alpha(data, items: Sequence[str] | None = None, *, keys: Sequence[str] | Non
     {'item': ['a', 'b', 'c', 'd'], 'r_drop': [0.977, 0.825, 0.877, 0.977]}
     """
     if ci not in _CI:
-        raise DataError(f"ci must be one of {', '.join(_CI)}; got {ci!r}")
+        check_option("ci", ci, _CI, "alpha", error=DataError)
     if not 0.0 < conf_level < 1.0:
         raise DataError(f"conf_level must lie between 0 and 1; got {conf_level!r}")
     with single_thread_blas():
@@ -954,8 +686,6 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
         entry["omega_total"] = None
         keys = [kk for kk in (reverse.get(name) or []) if kk in res.items]   # alpha may have dropped some
         if omega and res.k >= 3:
-            from qimscale.analysis.omega import omega_total
-
             try:
                 sub = item_matrix(data, res.items, drop_constant=False, keys=keys, key_range=ranges.get(name),
                                   context="omega")
@@ -963,8 +693,6 @@ def scale_reliability(data, scales: Mapping[str, Sequence[str]], *,
             except Exception as exc:  # noqa: BLE001 - ω is an extra; alpha stands on its own
                 entry["warnings"].append(f"scale '{name}': omega total could not be computed ({exc})")
         if split_half and res.k >= 3:
-            from qimscale.analysis.splithalf import split_half as _split_half
-
             with _warnings.catch_warnings():
                 _warnings.simplefilter("ignore")
                 sh = _split_half(data, res.items, keys=keys, key_range=ranges.get(name), missing=missing,

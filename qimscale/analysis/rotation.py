@@ -69,6 +69,7 @@ from typing import Callable
 
 import numpy as np
 
+from qimscale._core.checks import check_option
 from qimscale._core.result import Result
 from qimscale.errors import ModelError
 
@@ -512,10 +513,7 @@ def rotate(loadings, method: str = "oblimin", *, target=None, gamma: float = 0.0
     if A.ndim != 2:
         raise ModelError(f"rotate: loadings must be a 2-D matrix; got shape {A.shape}")
     p, k = A.shape
-    if method not in ROTATIONS:
-        raise ModelError(
-            f"The 'rotation' parameter of efa must be one of {{{', '.join(ROTATIONS)}}}. Got {method!r} instead."
-        )
+    check_option("rotation", method, ROTATIONS, "efa")
     eye = np.eye(k)
     if method == "none" or k < 2:
         return RotationResult(A.copy(), eye, eye.copy(), method, True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qimscale._core.result import Result, row_table
+from qimscale.analysis.responses import item_matrix
+from qimscale.analysis.moments import check_pairs_defined, cov2cor, pairwise_cov, smc
 from qimscale.errors import DataError
 
 __all__ = ["SplitHalfResult", "spearman_brown", "split_half"]
@@ -197,8 +199,6 @@ def split_half(data, items: Sequence[str] | None = None, *, keys: Sequence[str] 
     >>> res.n_splits, res.lambda4 >= res.mean_split >= res.min_split
     (10, True)
     """
-    from qimscale.analysis.reliability import check_pairs_defined, cov2cor, pairwise_cov, item_matrix, smc
-
     if isinstance(n_sample, bool) or not isinstance(n_sample, (int, np.integer)) or n_sample < 1:
         raise DataError(f"split_half: n_sample must be a positive integer; got {n_sample!r}")
     mat = item_matrix(data, items, min_items=2, drop_constant=False, missing=missing, keys=keys,

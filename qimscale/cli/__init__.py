@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "power": "qimscale.cli.power_cmd:power",
     "hypotheses": "qimscale.cli.hypotheses_cmd:hypotheses",
     "items": "qimscale.cli.items_cmd:items",
+    "themes": "qimscale.cli.themes_cmd:themes",
+    "teams": "qimscale.cli.teams_cmd:teams",
+    "profile": "qimscale.cli.profile_cmd:profile",
 }
 
 
@@ -64,7 +67,8 @@ class LazyGroup(click.Group):
         if target is None or cmd_name not in _available():
             return None
         module, attr = target.split(":", 1)
-        return getattr(importlib.import_module(module), attr)
+        # None (click then leaves it out) while a module holds only some of its commands
+        return getattr(importlib.import_module(module), attr, None)
 
     def invoke(self, ctx: click.Context):  # noqa: D401 - click API
         from qimscale.errors import QimscaleError

@@ -164,44 +164,23 @@ def _numeric(col) -> bool:
 
 def check_numeric(df, items, source) -> None:
     """Raise a :class:`~qimscale.errors.DataError` naming the file, row, column and value of the
-    first answer that is not a number (checked before any reverse keying)."""
-    import pandas as pd
+    first answer that is not a number (checked before any reverse keying); the rules and the
+    message are :func:`qimscale._core.checks.check_numeric_columns`'s."""
+    from qimscale._core.checks import check_numeric_columns
 
-    from qimscale.errors import DataError
-
-    for it in items:
-        col = df[it]
-        if pd.api.types.is_numeric_dtype(col):  # bool included, as in the library
-            continue
-        filled = col.notna().to_numpy()
-        if not filled.any():
-            continue
-        # the first answer that is not a number (numbers stored as text are not converted either)
-        bad = filled & pd.to_numeric(col, errors="coerce").isna().to_numpy()
-        pos = int((bad if bad.any() else filled).argmax())
-        raise DataError(f"{source}: column '{it}' is not numeric: data row {pos + 1} holds "
-                        f"{col.iloc[pos]!r}{'' if bad.any() else ' (a number stored as text)'}. Recode the "
-                        "answers to numbers (for example with 'qimscale score') or leave this column out of "
-                        "the item list.")
+    check_numeric_columns(df, items, source=source)
 
 
 def check_range(df, spec, source) -> None:
     """Raise a :class:`~qimscale.errors.DataError` listing values outside the scale's known
-    response range (they would be reverse-keyed into nonsense)."""
-    import numpy as np
-
-    from qimscale.errors import DataError
+    response range (they would be reverse-keyed into nonsense); see
+    :func:`qimscale._core.checks.check_range`."""
+    from qimscale._core import checks
 
     if spec.min is None or spec.max is None:
         return
-    x = df[spec.items].to_numpy(dtype=float, na_value=np.nan)
-    rows, cols = np.nonzero((x < spec.min) | (x > spec.max))
-    if rows.size:
-        shown = "; ".join(f"column '{spec.items[c]}' data row {r + 1} holds {x[r, c]:g}"
-                          for r, c in list(zip(rows, cols))[:5])
-        raise DataError(f"{source}: scale '{spec.name}': {rows.size} value(s) lie outside the response range "
-                        f"{spec.min:g}-{spec.max:g} ({shown}{' ...' if rows.size > 5 else ''}). Recode "
-                        "missing-value codes to empty cells (qimscale score does this) or correct --min/--max.")
+    checks.check_range(df[spec.items], (spec.min, spec.max), spec.items, source=source,
+                       context=f"scale '{spec.name}'")
 
 
 class Reporter:

@@ -278,10 +278,24 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
 @click.command("invariance", short_help="Measurement invariance across groups.")
 @_shared
 @click.option("--group", required=True, help="Grouping column (required).")
-@click.option("--criteria", type=click.Choice(["chen2007", "cheung_rensvold", "chisq"]), default="chen2007",
-              show_default=True, help="Rule deciding whether a level holds.")
+@click.option("--criteria", type=click.Choice(["chen2007", "chen2007_all", "cheung_rensvold", "chisq"]),
+              default="chen2007", show_default=True,
+              help="Rule deciding whether a level holds: chen2007 fails a level that any of dCFI <= -.010, "
+                   "dRMSEA >= .015, dSRMR >= .030 (metric) / .010 flags (Chen 2007); chen2007_all needs "
+                   "dCFI and one of the others; cheung_rensvold: dCFI < -.010 (Cheung & Rensvold 2002); "
+                   "chisq: difference test p < .05.")
+@click.option("--configural-cfi", type=click.FloatRange(0, 1), default=0.90, show_default=True,
+              help="CFI the configural model needs (robust for MLR, scaled for WLSMV).")
+@click.option("--configural-rmsea", type=click.FloatRange(0, None), default=0.10, show_default=True,
+              help="Largest RMSEA the configural model may have.")
+@click.option("--search-partial", is_flag=True, default=False,
+              help="Free the constraints of the first failing level one at a time (largest score test "
+                   "first) until it holds, and report what was freed (default: off).")
+@click.option("--max-free", type=click.IntRange(min=1), default=None,
+              help="At most this many parameters freed by --search-partial (default: no limit beyond "
+                   "two constrained indicators per factor).")
 def invariance(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, no_progress,
-               group, criteria):
+               group, criteria, configural_cfi, configural_rmsea, search_partial, max_free):
     """Measurement invariance across the groups of DATA: configural, metric, scalar, strict.
 
     Fits the sequence of multi-group models of --model (lavaan syntax, or a
@@ -289,12 +303,17 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     for 'qimscale cfa') with more and more parameters equal across the
     --group column, as
     semTools::measurementInvariance / lavaan's group.equal, and reports each
-    level's fit, the changes in CFI/RMSEA/SRMR, the chi-square difference test
-    and the highest level that holds under --criteria.
+    level's fit, the changes in CFI/RMSEA/SRMR with each index's flag side by
+    side, the chi-square difference test and the highest level that holds
+    under --criteria. The configural model must fit (--configural-cfi,
+    --configural-rmsea) or invariance is not assessable. Score tests
+    (lavaan::lavTestScore) for the first failing level show which equality
+    constraints to release. Ordinal items (WLSMV) stop at scalar: their
+    residual variances are not parameters under the delta parameterization.
 
     \b
     Example:
-      qimscale invariance survey.csv --model model.lav --group qim_type --estimator MLR --json
+      qimscale invariance survey.csv --model model.lav --group country --estimator MLR --search-partial
     """
     from qimscale.analysis.cfa import measurement_invariance
 
@@ -306,22 +325,12 @@ def invariance(data, model, estimator, ordered, missing, collapse, partial, std_
     with report.call(), progress_bar("invariance levels", progress_enabled(as_json, no_progress)) as tick:
         res = measurement_invariance(model, df, group=group, estimator=estimator, missing=missing,
                                      std_lv=std_lv, group_partial=partial, criteria=criteria,
-                                     ordered=_ordered(ordered, df), collapse=merge or None, progress=tick)
+                                     ordered=_ordered(ordered, df), collapse=merge or None, progress=tick,
+                                     configural_fit={"cfi": configural_cfi, "rmsea": configural_rmsea},
+                                     search_partial=search_partial, max_free=max_free)
         out = res.to_dict()
     report.warn_by_part(out["warnings"])
     if as_json:
         emit_json(out)
         return
-    cols = ["level", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "delta_srmr",
-            "chisq_diff_p", "held"]
-    click.echo(res.levels[[c for c in cols if c in res.levels.columns]].to_string(
-        index=False, float_format=lambda v: f"{v:.4f}"))
-    click.echo(f"\nHighest level held ({criteria}): {res.highest_level_held}")
-    if len(res.latent_means):
-        click.echo("\nLatent mean differences (vs the first group):")
-        click.echo(res.latent_means.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    rel = getattr(res, "release_tests", None)
-    if rel is not None and len(rel):
-        click.echo(f"\nLargest score tests for freeing a constraint of the '{rel['level'].iloc[0]}' model "
-                   "(candidates for partial invariance; pass them with --partial):")
-        click.echo(rel.head(8).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    click.echo(res.summary())

@@ -11,7 +11,8 @@ import click
 
 from qimscale.cli._common import emit_json
 
-FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "lavaan", "all"]
+FORMAT_CHOICES = ["redcap", "xlsform", "qualtrics", "limesurvey", "markdown", "html", "codebook", "lavaan", "ratings",
+                  "all"]
 
 
 @click.group("instrument", short_help="Validate, export and translate the instrument.")
@@ -101,6 +102,7 @@ def export_cmd(fmt: str, form: str | None, lang: str | None, out: str, spec: str
     lavaan      the measurement model in lavaan syntax (.lav): one factor per
                 competency sub-scale, then the second-order model (domains
                 over sub-scales) as commented lines; reverse-keyed items listed
+    ratings     content-validity template (XLSX or .csv): item, scale, text, e1..e6
 
     \b
     Examples:

@@ -36,8 +36,12 @@ def _grid(ctx, param, value):
 @click.option("--scale", help="ttest: the scale compared (default: the largest planned difference).")
 @click.option("--item", help="invariance: the non-invariant item (default: the model's planted one).")
 @click.option("--icc", type=float, help="multilevel: the outcome's ICC (default: the model's).")
-@click.option("--rule", type=click.Choice(["chisq", "chen2007", "cheung_rensvold"]), default="chisq",
-              show_default=True, help="invariance: how non-invariance counts as detected.")
+@click.option("--rule", type=click.Choice(["chisq", "chen2007", "chen2007_all", "cheung_rensvold"]), default="chisq",
+              show_default=True, help="invariance: how non-invariance counts as detected: the scalar χ² "
+                                      "difference test, or a fit-index rule (the metric level must hold and the "
+                                      "scalar level fail; a configural model that does not fit is not converged).")
+@click.option("--indices", type=click.Choice(["robust", "scaled"]), default="robust", show_default=True,
+              help="cfa_fit: judge lavaan's robust indices for categorical data or the scaled ones.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Significance level of the tests.")
 @click.option("--power", "goal", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8,
@@ -54,8 +58,8 @@ def _grid(ctx, param, value):
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the power curve (.png, .svg; default: no figure).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def power(target, grid, reps, seed, effect, scale, item, icc, rule, alpha, goal, model, jobs, scheduler, resume,
-          plot, quiet, as_json):
+def power(target, grid, reps, seed, effect, scale, item, icc, rule, indices, alpha, goal, model, jobs, scheduler,
+          resume, plot, quiet, as_json):
     """Monte Carlo power for a study drawn from the population model.
 
     \b
@@ -74,7 +78,7 @@ def power(target, grid, reps, seed, effect, scale, item, icc, rule, alpha, goal,
 
     with progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
         res = run_power_study(target, grid, reps=reps, seed=seed, model=model, effect=effect, scale=scale,
-                              item=item, icc=icc, alpha=alpha, goal=goal, rule=rule, jobs=jobs,
+                              item=item, icc=icc, alpha=alpha, goal=goal, rule=rule, indices=indices, jobs=jobs,
                               scheduler=scheduler, resume=resume, progress=tick)
     for w in res.warnings:
         click.echo(f"Warning: {w}", err=True)

@@ -16,7 +16,7 @@ or ``cli``.
 """
 
 from qimscale.instrument.lavaan import lavaan_model
-from qimscale.instrument.loader import bundled_path, load_instrument
+from qimscale.instrument.loader import bundled_path, load_instrument, validate_instrument
 from qimscale.instrument.model import (
     FORMS,
     BackgroundField,
@@ -29,7 +29,7 @@ from qimscale.instrument.model import (
     ResponseScale,
     Scale,
 )
-from qimscale.instrument.validation import Problem, validate_instrument
+from qimscale.instrument.validation import Problem
 
 __all__ = [
     "FORMS",

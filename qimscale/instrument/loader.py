@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from qimscale.errors import InstrumentError
+from qimscale.instrument.yaml_text import dump_yaml, parse_yaml  # noqa: F401  (re-exported)
 
 BUNDLED_NAME = "qim-competency.yaml"
 #: How the bundled file is named in messages, whatever its installed location.
@@ -123,21 +124,6 @@ def _pydantic_message(raw, exc) -> str:
     return "; ".join(msgs[:3]) + more
 
 
-def parse_yaml(text: str):
-    """Parse YAML with a safe loader (libyaml's when available: ~25x faster)."""
-    import yaml
-
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
-
-
-def dump_yaml(data) -> str:
-    """Dump plain data as block-style YAML, keeping key order and Unicode."""
-    import yaml
-
-    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
-                     allow_unicode=True, width=100)
-
-
 def read_raw(path: Path, display: str) -> dict:
     """Read the YAML file as plain data, with one-line errors for missing files and bad YAML."""
     import yaml
@@ -182,9 +168,9 @@ def instrument_from_raw(raw: dict, display: str, *, check: bool = True, file=Non
     inst._file = None if file is None else str(Path(file).resolve())
     inst._propagate_language()
     if check:
-        from qimscale.instrument.validation import validate_instrument
+        from qimscale.instrument.validation import check_instrument  # lazily, as the models above
 
-        errors = validate_instrument(inst, errors_only=True)
+        errors = check_instrument(inst, errors_only=True)
         if errors:
             first = "; ".join(f"{p.where}: {p.message}" if p.where else p.message for p in errors[:3])
             more = f" (and {len(errors) - 3} more; run 'qimscale instrument validate')" if len(errors) > 3 else ""
@@ -249,3 +235,35 @@ def load_instrument(spec=None, *, check: bool = True):
             _cache.clear()
         _cache[key] = inst
     return inst
+
+
+def validate_instrument(inst=None, *, errors_only: bool = False):
+    """Check an instrument and return every problem found (empty list when valid).
+
+    Parameters
+    ----------
+    inst : Instrument or str or path-like or None
+        A loaded instrument, or a file to load (``None``: the bundled instrument).
+        A file that cannot be parsed at all raises :class:`InstrumentError`.
+    errors_only : bool
+        Return only problems of severity ``"error"``.
+
+    Returns
+    -------
+    list of Problem
+        See :func:`qimscale.instrument.validation.check_instrument` for the checks.
+
+    Raises
+    ------
+    InstrumentError
+        If ``inst`` is a file that is missing or cannot be parsed.
+
+    Examples
+    --------
+    >>> from qimscale.instrument import validate_instrument
+    >>> validate_instrument(None)
+    []
+    """
+    from qimscale.instrument.validation import check_instrument  # lazily: it loads the pydantic models
+
+    return check_instrument(load_instrument(inst, check=False), errors_only=errors_only)

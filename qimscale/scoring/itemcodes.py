@@ -6,7 +6,7 @@ mask, both column-major. Scores and data-quality indices are computed from
 it column by column over blocks of rows, in integer arithmetic where the
 result is an integer (totals, counts, sums of squares): exact, with an eighth
 of the memory traffic of a double-precision matrix. The results are the same
-numbers the floating-point path gives (see ``tests/test_scoring_itemcodes.py``).
+numbers the floating-point path gives (see ``tests/scoring/test_scoring_itemcodes.py``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.linalg import is_positive_definite, is_singular
 from qimscale.errors import DataError
 from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
@@ -284,12 +285,11 @@ def _whitener(S):
     """
     if not np.all(np.isfinite(S)):
         raise np.linalg.LinAlgError("some item pairs have fewer than two joint answers")
-    if np.linalg.cond(S) > 1e12:
+    if is_singular(S):  # an eigenvalue within RTOL (1e-12) of the largest: cond(S) > 1e12
         raise np.linalg.LinAlgError("the item covariance matrix is (nearly) singular")
-    try:  # S = L L': D2 = |L^-1 (x - mean)|^2, one triangular factor applied per block of rows
+    if is_positive_definite(S):  # S = L L': D2 = |L^-1 (x - mean)|^2, one triangular factor per block of rows
         return np.linalg.inv(np.linalg.cholesky(S)).T, True
-    except np.linalg.LinAlgError:  # a pairwise covariance need not be positive definite: use S^-1
-        return np.linalg.inv(S), False
+    return np.linalg.inv(S), False  # a pairwise covariance need not be positive definite: use S^-1
 
 
 def _mahalanobis_from(X, S, mu, chunk: int = 65536):

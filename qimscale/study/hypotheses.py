@@ -6,9 +6,9 @@ with its estimate, confidence interval, p-value and Holm-adjusted p across the f
 testable hypotheses. Three kinds:
 
 - **known groups** (``known_groups``): ``scale``, ``expect: A > B`` on the file's group
-  column. Welch's t test (``t.test(x ~ g)``, R's default) and Hedges' g with its
-  approximate CI (Hedges & Olkin 1985). Supported when the difference has the stated
-  sign and the adjusted p < alpha.
+  column. Welch's t test (``t.test(x ~ g)``, R's default) and Hedges' g with its CI. Supported when the difference has the stated
+  sign and the adjusted p < alpha. Hedges' g is :func:`qimscale.analysis.compare.hedges_g`
+  (exact J, noncentral-t interval), the same as ``qimscale compare`` reports.
 - **criterion** (``criterion.hypotheses`` with ``predictors``): OLS of the outcome on the
   predictors with HC3 standard errors (``lm`` + ``sandwich::vcovHC(type = "HC3")``) on
   standardised variables; supported when every predictor's coefficient is positive and its
@@ -21,7 +21,8 @@ References
 ----------
 Terwee CB, Bot SDM, de Boer MR, et al. Quality criteria were proposed for measurement
 properties of health status questionnaires. J Clin Epidemiol. 2007;60:34-42.
-Hedges LV, Olkin I. Statistical methods for meta-analysis. Academic Press; 1985.
+Hedges LV. Distribution theory for Glass's estimator of effect size and related estimators.
+J Educ Stat. 1981;6:107-128.
 Long JS, Ervin LH. Using heteroscedasticity consistent standard errors in the linear
 regression model. Am Stat. 2000;54:217-224.
 """
@@ -192,20 +193,6 @@ def _levels(data: pd.Series, hs: HypothesisSet, inst=None) -> dict:
     return mapping
 
 
-def _hedges_g(a: np.ndarray, b: np.ndarray, conf: float = 0.95):
-    """Hedges' g = J d with J = 1 - 3 / (4 (n1 + n2) - 9) and its normal-approximation CI
-    (Hedges & Olkin 1985): SE(d) = sqrt((n1 + n2) / (n1 n2) + d^2 / (2 (n1 + n2)))."""
-    from scipy import stats
-
-    n1, n2 = a.size, b.size
-    sp = math.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / (n1 + n2 - 2))
-    d = (a.mean() - b.mean()) / sp
-    j = 1 - 3 / (4 * (n1 + n2) - 9)
-    se = math.sqrt((n1 + n2) / (n1 * n2) + d * d / (2 * (n1 + n2)))
-    z = stats.norm.ppf(0.5 + conf / 2)
-    return j * d, j * (d - z * se), j * (d + z * se)
-
-
 def _known_groups(h: Hypothesis, data: pd.DataFrame, group: str | None, levels: dict, min_n: int):
     from scipy import stats
 
@@ -227,8 +214,11 @@ def _known_groups(h: Hypothesis, data: pd.DataFrame, group: str | None, levels: 
         return {"status": NOT_TESTABLE, "reason": f"fewer than {min_n} respondents with a score in a group"}
     if a.var(ddof=1) == 0 and b.var(ddof=1) == 0:
         return {"status": NOT_TESTABLE, "reason": f"'{h.scale}' is constant in both groups"}
+    from qimscale.analysis.compare import hedges_g
+
     t = stats.ttest_ind(a, b, equal_var=False)
-    g_, lo, hi = _hedges_g(a, b)
+    hg = hedges_g(a, b)
+    g_, lo, hi = hg["g"], hg["ci_lower"], hg["ci_upper"]
     return {"estimate": g_, "ci_lower": lo, "ci_upper": hi, "p": float(t.pvalue), "direction_ok": g_ > 0,
             "effect": "hedges_g", "test": "welch_t", "n": int(a.size + b.size)}
 

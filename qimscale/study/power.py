@@ -157,12 +157,19 @@ def _model(pop, factors=None) -> str:
 
 
 class CFAFit:
-    """P(CFI ≥ .95 and RMSEA ≤ .06) for the WLSMV CFA of the competency structure (robust indices
-    when available, else scaled)."""
+    """P(CFI ≥ .95 and RMSEA ≤ .06) for the WLSMV CFA of the competency structure.
 
-    def __init__(self, pop, cfi: float = 0.95, rmsea: float = 0.06):
-        self.pop, self.cfi, self.rmsea = pop, cfi, rmsea
+    ``indices="robust"`` (default) judges lavaan's robust indices for categorical data
+    (Savalei 2021; ``cfi.robust``, ``rmsea.robust``); ``"scaled"`` the mean-and-variance scaled
+    ones. With sparse 5-point items the two differ a great deal at moderate N, so say which.
+    """
+
+    def __init__(self, pop, cfi: float = 0.95, rmsea: float = 0.06, indices: str = "robust"):
+        if indices not in ("robust", "scaled"):
+            raise ModelError(f"The 'indices' parameter of power must be one of robust, scaled. Got {indices!r} instead.")
+        self.pop, self.cfi, self.rmsea, self.indices = pop, cfi, rmsea, indices
         self.model = _model(pop)
+        self.last_fit_measures = None
 
     def __call__(self, n, rng):
         from qimscale.analysis.cfa import CFA
@@ -171,10 +178,9 @@ class CFAFit:
         X = _keyed(data, self.pop)
         fit = CFA(self.model, estimator="WLSMV", ordered="all", missing="pairwise").fit(X)
         fm = fit.fit_measures()
-        cfi = fm.get("cfi_robust", float("nan"))
-        rmsea = fm.get("rmsea_robust", float("nan"))
-        if not (np.isfinite(cfi) and np.isfinite(rmsea)):
-            cfi, rmsea = fm.get("cfi_scaled", float("nan")), fm.get("rmsea_scaled", float("nan"))
+        self.last_fit_measures = fm
+        cfi = fm.get(f"cfi_{self.indices}", float("nan"))
+        rmsea = fm.get(f"rmsea_{self.indices}", float("nan"))
         ok = bool(np.isfinite(cfi) and np.isfinite(rmsea))
         return bool(ok and cfi >= self.cfi and rmsea <= self.rmsea), ok
 
@@ -203,15 +209,19 @@ class Invariance:
                                      missing="pairwise", collapse=coll or None,
                                      criteria="chen2007" if self.rule == "chisq" else self.rule)
         lv = res.levels.set_index("level")
-        if "scalar" not in lv.index:
+        if "scalar" not in lv.index or "metric" not in lv.index:
             return False, False
         if self.rule == "chisq":
             p = float(lv.loc["scalar", "chisq_diff_p"])
             return bool(p < self.alpha), bool(np.isfinite(p))
-        return bool(not lv.loc["scalar", "held"]), True
+        if res.highest_level_held in (None, "none"):  # the configural model does not fit: not assessable
+            return False, False
+        # detected where it is: the metric level holds and the scalar level does not
+        return bool(lv.loc["metric", "held"] and not lv.loc["scalar", "held"]), True
 
 
-def build_target(target: str, pop, *, effect=None, scale=None, item=None, alpha=0.05, rule="chisq", icc=None):
+def build_target(target: str, pop, *, effect=None, scale=None, item=None, alpha=0.05, rule="chisq", icc=None,
+                 indices="robust"):
     """The replication for ``target`` with the population's parameters overridden by ``effect``/``icc``."""
     import copy
 
@@ -239,7 +249,7 @@ def build_target(target: str, pop, *, effect=None, scale=None, item=None, alpha=
         return Multilevel(pop, alpha), {"effect": pop.outcome_effects.get("expertise"), "icc": pop.icc_outcome,
                                         "n_orgs": pop.n_orgs}
     if target == "cfa_fit":
-        return CFAFit(pop), {"model_factors": len(pop.factors)}
+        return CFAFit(pop, indices=indices), {"model_factors": len(pop.factors), "indices": indices}
     item = item or (pop.non_invariance[0]["item"] if pop.non_invariance else None)
     if item not in pop.items:
         raise ModelError(f"power: --item {item!r} is not an item of the population model")
@@ -301,7 +311,8 @@ def analytic(target: str, replicate, grid, *, goal: float = 0.8, alpha: float = 
 
 def run_power_study(target: str, grid, *, reps: int = 500, seed: int = 1, model=None, instrument=None,
                     effect=None, scale=None, item=None, icc=None, alpha: float = 0.05, goal: float = 0.8,
-                    rule: str = "chisq", jobs: int = 1, scheduler=None, resume=None, progress=None) -> PowerResult:
+                    rule: str = "chisq", indices: str = "robust", jobs: int = 1, scheduler=None, resume=None,
+                    progress=None) -> PowerResult:
     """Monte Carlo power for ``target`` over ``grid`` under the population model (see module docstring)."""
     from qimscale.instrument import load_instrument
     from qimscale.study.population import build_population, read_population_file
@@ -315,7 +326,7 @@ def run_power_study(target: str, grid, *, reps: int = 500, seed: int = 1, model=
     spec, name = read_population_file(model)
     pop, _ = build_population(inst, spec, name)
     replicate, settings = build_target(target, pop, effect=effect, scale=scale, item=item, alpha=alpha, rule=rule,
-                                       icc=icc)
+                                       icc=icc, indices=indices)
     records = run_power(replicate, grid, reps=reps, seed=seed, jobs=jobs, scheduler=scheduler, resume=resume,
                         progress=progress)
     rows, need, rng_need = summarise(records, grid, reps=reps, goal=goal)

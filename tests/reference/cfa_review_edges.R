@@ -1,4 +1,4 @@
-# Reference values for review fixes of the CFA/SEM engine (tests/test_cfa_review_edges.py).
+# Reference values for review fixes of the CFA/SEM engine (tests/analysis/cfa/test_cfa_edges.py).
 # Run from the repository root:  Rscript tests/reference/cfa_review_edges.R
 # Reads tests/reference/data/cfa_hs1939*.csv (written by cfa_lavaan.R); writes
 # tests/reference/data/cfa_review_agemiss.csv and tests/reference/cfa_review_edges.json.

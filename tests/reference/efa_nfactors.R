@@ -1,4 +1,4 @@
-# Reference values for qimscale's number-of-factors tools (tests/test_efa_nfactors.py).
+# Reference values for qimscale's number-of-factors tools (tests/analysis/efa/test_efa_nfactors.py).
 # Run from the repository root:  Rscript tests/reference/efa_nfactors.R
 # Needs tests/reference/data/efa_d3.csv and efa_d4m.csv (written by efa_psych.R).
 suppressMessages({library(psych); library(jsonlite)})

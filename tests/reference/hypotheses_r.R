@@ -7,11 +7,14 @@ kg <- list()
 for (s in c("exp_methods", "exp_context", "lead_systems", "lead_longterm", "ip_trustworthiness")) {
   a <- d[[s]][d$qim_type == 1 & !is.na(d[[s]])]; b <- d[[s]][d$qim_type == 2 & !is.na(d[[s]])]
   tt <- t.test(a, b)                                   # Welch, R's default
-  n1 <- length(a); n2 <- length(b)
-  sp <- sqrt(((n1 - 1) * var(a) + (n2 - 1) * var(b)) / (n1 + n2 - 2))
-  dd <- (mean(a) - mean(b)) / sp; J <- 1 - 3 / (4 * (n1 + n2) - 9)
-  se <- sqrt((n1 + n2) / (n1 * n2) + dd^2 / (2 * (n1 + n2)))
-  kg[[s]] <- list(p = tt$p.value, g = J * dd, lo = J * (dd - qnorm(0.975) * se), hi = J * (dd + qnorm(0.975) * se))
+  n1 <- length(a); n2 <- length(b); df <- n1 + n2 - 2
+  sp <- sqrt(((n1 - 1) * var(a) + (n2 - 1) * var(b)) / df)
+  dd <- (mean(a) - mean(b)) / sp
+  # Hedges' g with the exact J and the noncentral-t interval (effectsize::hedges_g's conventions)
+  J <- exp(lgamma(df / 2) - log(sqrt(df / 2)) - lgamma((df - 1) / 2))
+  k <- sqrt(1 / n1 + 1 / n2); t0 <- dd / k
+  ncp <- function(target) uniroot(function(x) pt(t0, df, x) - target, c(t0 - 10, t0 + 10), tol = 1e-13)$root
+  kg[[s]] <- list(p = tt$p.value, g = J * dd, lo = J * ncp(0.975) * k, hi = J * ncp(0.025) * k)
 }
 z <- as.data.frame(scale(na.omit(d[, c("qi_performance", "expertise", "leadership", "interpersonal")])))
 ols <- function(f) {

@@ -1,4 +1,4 @@
-# Reference values for tests/test_psychometrics_review3.py (degenerate inputs versus psych).
+# Reference values for tests/analysis/test_psychometrics_degenerate.py (degenerate inputs versus psych).
 # Re-run from the repository root:  Rscript tests/reference/psychometrics_review3.R
 # Reads data/psychometrics_review3_d30.csv (30 respondents x 6 items) and writes
 # psychometrics_review3.json next to this file.

@@ -46,3 +46,25 @@ def test_cli_errors():
     assert r.exit_code == 2
     r = CliRunner().invoke(main, ["power", "--target", "ttest", "--n", "20", "--scale", "nope", "--reps", "2"])
     assert r.exit_code == 1 and r.output.count("Error:") == 1
+
+
+def test_cfa_fit_replications_agree_with_a_lavaan_loop():
+    """The same replications (seed 1, N = 200) fitted by lavaan (tests/reference/power_cfa_fit.R): every
+    replication's robust CFI/RMSEA and detection agree."""
+    from pathlib import Path
+
+    from qimscale.analysis.simulate.power import replication_rng
+    from qimscale.instrument import load_instrument
+    from qimscale.study.population import build_population, read_population_file
+    from qimscale.study.power import build_target
+
+    ref = json.loads((Path(__file__).parents[1] / "reference" / "power_cfa_fit.json").read_text(encoding="utf-8"))
+    spec, name = read_population_file()
+    pop, _ = build_population(load_instrument(), spec, name)
+    replicate, _ = build_target("cfa_fit", pop)
+    for r in ref["reps"][:3]:
+        detected, converged = replicate(ref["n"], replication_rng(ref["seed"], ref["n"], r["rep"]))
+        assert converged and detected == r["detected"]
+        fm = replicate.last_fit_measures
+        for key in ("cfi_robust", "rmsea_robust", "cfi_scaled", "rmsea_scaled"):
+            assert fm[key] == pytest.approx(r[key], rel=2e-4, abs=1e-6), (r["rep"], key)

@@ -63,6 +63,6 @@ __all__ = ["CFA", "cfa", "sem", "CFAResult", "ParTable", "build_partable", "pars
 
 def measurement_invariance(*args, **kwargs):
     """Run configural -> metric -> scalar -> strict; see :func:`.invariance.measurement_invariance`."""
-    from .invariance import measurement_invariance as _mi
+    from .invariance import measurement_invariance as _mi  # lazily: a single fit never loads it
 
     return _mi(*args, **kwargs)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .._threads import blas1
-from .fiml import FIMLObjective
-from .ml import MLObjective
+from .fiml import FIMLObjective, Patterns
+from .ml import MLObjective, group_data, minimize
 
 __all__ = ["BootstrapMixin"]
 
@@ -50,9 +50,6 @@ class BootstrapMixin:
         1993; for indirect effects Preacher & Hayes 2008,
         doi:10.3758/BRM.40.3.879).
         """
-        from .fiml import Patterns
-        from .ml import group_data, minimize
-
         rng = np.random.default_rng(seed)
         compiled, at = self._defined_evaluator() if self.partable_.defined else ([], None)
         draws = []

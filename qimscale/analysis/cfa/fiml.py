@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import RAMModel
+from .model import RAMModel, vech_indices
 
 __all__ = ["Patterns", "FIMLObjective", "em_saturated", "fiml_loglik"]
 
@@ -207,8 +207,6 @@ def saturated_hessian(pats: Patterns, Sig, mu) -> np.ndarray:
         d2/dsigma_a dsigma_b = n/2 [-tr(K E_a K E_b) + 2 tr(K E_a K E_b K A)]   (symmetrised)
         d2/dsigma_a dmu      = n K E_a K d,     d2/dmu dmu' = n K
     """
-    from .model import vech_indices
-
     p = pats.p
     r, c = vech_indices(p)
     ks = len(r)

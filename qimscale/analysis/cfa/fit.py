@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option, numeric_matrix
+from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
 from qimscale.errors import DataError, ModelError
 
 from .._threads import single_thread_blas
@@ -12,33 +14,14 @@ from .fiml import FIMLObjective, Patterns, em_saturated
 from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
 from .partable import GROUP_EQUAL_TYPES, build_partable
+from .results import CFAResult
 from .starts import start_values
-from .syntax import parse_model
+from .syntax import parse_model, read_model_text
 
 __all__ = ["CFA", "cfa", "sem", "read_model_text"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = ("listwise", "fiml", "pairwise")
-
-
-def read_model_text(model: str) -> str:
-    """Return model syntax: ``model`` itself, or the contents of the file it names.
-
-    Raises
-    ------
-    ModelError
-        ``model`` has no lavaan operator and is not an existing file.
-    """
-    from pathlib import Path
-
-    if not isinstance(model, str):
-        raise ModelError("the model must be lavaan syntax (a string) or the path of a file holding it")
-    if "\n" not in model and not any(op in model for op in ("=~", "~", ":=")):
-        path = Path(model.strip())
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-        raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
-    return model
 
 
 class CFA:
@@ -148,14 +131,11 @@ class CFA:
     def _validate(self):
         est = ("WLSMV" if self.ordered else "ML") if self.estimator is None else str(self.estimator).upper()
         if est not in ESTIMATORS:
-            raise ModelError(f"The 'estimator' parameter of CFA must be one of {', '.join(ESTIMATORS)}. "
-                             f"Got {self.estimator!r} instead.")
+            check_option("estimator", self.estimator, ESTIMATORS, "CFA")
         if self.ordered and est != "WLSMV":
             raise ModelError(f"ordered items need estimator 'WLSMV' (or no estimator); estimator {est!r} "
                              "treats items as continuous: drop ordered= to do that")
-        if self.missing not in MISSING:
-            raise ModelError(f"The 'missing' parameter of CFA must be one of {', '.join(MISSING)}. "
-                             f"Got {self.missing!r} instead.")
+        check_option("missing", self.missing, MISSING, "CFA")
         if self.missing == "pairwise" and est != "WLSMV" and not self.ordered:
             raise ModelError(f"missing='pairwise' is only available with estimator 'WLSMV' (ordered "
                              f"items); with estimator {est!r} use 'listwise' or 'fiml'.")
@@ -187,18 +167,7 @@ class CFA:
         if dup:
             raise DataError(f"column(s) {', '.join(map(repr, dup))} appear more than once in the data; "
                             "rename or drop the duplicates")
-        sub = data[ov]
-        for v in ov:
-            if not pd.api.types.is_numeric_dtype(sub[v]):
-                bad = pd.to_numeric(sub[v], errors="coerce").isna() & sub[v].notna()
-                row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
-                raise DataError(f"column {v!r} is not numeric (row {row + 1}: value {sub[v].iloc[row]!r}); "
-                                "recode it to numbers before fitting")
-        X = sub.to_numpy(dtype=float)
-        if np.isinf(X).any():
-            row, col = np.argwhere(np.isinf(X))[0]
-            raise DataError(f"column {ov[col]!r} has an infinite value (row {row + 1}: {X[row, col]}); "
-                            "recode it or set it missing")
+        X = numeric_matrix(data, ov)   # the house's item validator: row, column, value and the fix
         if self.group is not None:
             if self.group not in data.columns:
                 raise DataError(f"group column {self.group!r} not found in the data")
@@ -267,7 +236,7 @@ class CFA:
 
     def _fit_parsed(self, data, est, geq, partial, text, stmts):
         if est == "WLSMV":
-            try:
+            try:  # lazily: an ML/MLR fit never loads the ordinal engine (start-up)
                 from . import wlsmv
             except ImportError as exc:  # pragma: no cover - depends on the ordinal module
                 raise ModelError("estimator 'WLSMV' / ordered items need qimscale.analysis.cfa.wlsmv, "
@@ -287,12 +256,19 @@ class CFA:
             for lab, X in zip(labels, Xs):
                 _check_variances(np.nanvar(X, axis=0), probe.ov, lab)
             patterns = [Patterns(X) for X in Xs]
+            singular = DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
+                                 "number of variables, or variables that are linear combinations of "
+                                 f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)")
+            # Decided before EM and after it with the package's tolerance, never by whether a
+            # BLAS solve happened to raise on an exactly singular block (that depends on the CPU).
+            if any(X.shape[0] < len(probe.ov) for X in Xs):
+                raise singular
             try:
                 h1 = [em_saturated(pat) for pat in patterns]
-            except np.linalg.LinAlgError as exc:
-                raise DataError("the saturated (EM) covariance matrix is singular: too few cases for the "
-                                "number of variables, or variables that are linear combinations of "
-                                f"others (N = {sum(X.shape[0] for X in Xs)}, {len(probe.ov)} variables)") from exc
+            except np.linalg.LinAlgError as exc:  # an exactly singular block met inside EM
+                raise singular from exc
+            if not all(is_positive_definite(S) for S, _ in h1):
+                raise singular
             groups = [GroupData(n=X.shape[0], cov=S, mean=m, X=X) for X, (S, m) in zip(Xs, h1)]
             fiml = True
         else:
@@ -314,8 +290,6 @@ class CFA:
                              f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
         theta0 = start_values(pt, groups)
         opt = minimize(objective, theta0)
-        from .results import CFAResult
-
         res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                   patterns, dropped, text)
         if no_group:  # as lavaan's "group variable contains missing values"
@@ -380,8 +354,8 @@ def _check_sample_cov(gd, names, label):
     """DataError when the sample covariance matrix cannot be inverted (constant or collinear items)."""
     where = "" if label is None else f" in group {label!r}"
     _check_variances(np.diag(gd.cov), names, label)
-    w = np.linalg.eigvalsh(gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov))))
-    if w[0] < 1e-10:
+    corr = gd.cov / np.sqrt(np.outer(np.diag(gd.cov), np.diag(gd.cov)))
+    if not is_positive_definite(corr, rtol=STRICT_RTOL):
         raise DataError(f"the sample covariance matrix{where} is not positive definite (N = {gd.n}): some "
                         "items are linear combinations of others, or there are fewer cases than items")
 

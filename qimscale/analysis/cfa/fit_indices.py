@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+
+from qimscale._core.distributions import brentq, chi2_cdf, ncx2_cdf, ncx2_sf
 
 __all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_close"]
 
@@ -99,18 +100,18 @@ def rmsea_ci(X2, df, N, G=1, c_hat=1.0, level=0.90):
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam):
-        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
+        return ncx2_cdf(X2, df, lam) if lam > 0 else chi2_cdf(X2, df)
 
     if cdf(0) - up < 0:
         lower = 0.0
     else:
-        lam = optimize.brentq(lambda x: cdf(x) - up, 0, X2, xtol=1e-12)
+        lam = brentq(lambda x: cdf(x) - up, 0, X2, xtol=1e-12)
         lower = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
     nr = max(N, X2 * 4)
     if cdf(nr) - lo > 0 or cdf(0) - lo < 0:
         upper = 0.0
     else:
-        lam = optimize.brentq(lambda x: cdf(x) - lo, 0, nr, xtol=1e-12)
+        lam = brentq(lambda x: cdf(x) - lo, 0, nr, xtol=1e-12)
         upper = math.sqrt(c_hat * lam / (N * df)) * math.sqrt(G)
     return lower, upper
 
@@ -125,4 +126,4 @@ def rmsea_close(X2, df, N, G, c_hat, h0) -> float:
     """
     if not df > 0:
         return math.nan
-    return float(stats.ncx2.sf(X2, df, N * df / c_hat * h0 ** 2 / G))
+    return float(ncx2_sf(X2, df, N * df / c_hat * h0 ** 2 / G))

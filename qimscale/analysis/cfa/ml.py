@@ -28,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+
+from qimscale._core.linalg import is_positive_definite
 
 from .model import RAMModel
 
@@ -90,8 +91,7 @@ class MLObjective:
         self.weights = np.array([g.n / self.ntotal for g in groups])
         self.logdetS = []
         for g in groups:
-            sign, ld = np.linalg.slogdet(g.cov)
-            self.logdetS.append(ld if sign > 0 else np.nan)
+            self.logdetS.append(np.linalg.slogdet(g.cov)[1] if is_positive_definite(g.cov) else np.nan)
 
     def group_values(self, theta):
         """Per-group ``fx_g`` (without the ``n_g/N`` weight); ``inf`` when Sigma is not PD."""
@@ -234,6 +234,10 @@ def minimize(objective, theta0, *, maxiter: int = 500, gtol: float = 1e-9, n_sco
 
 
 def _bfgs(objective, theta, why):
+    # imported here to keep start-up fast: scipy.optimize (~0.2 s) is needed only when Fisher
+    # scoring fails, which a well-specified model never meets
+    from scipy import optimize
+
     def fun(x):
         f, g = objective.value_grad(x)
         if not np.isfinite(f):

@@ -7,12 +7,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from .._threads import blas1
+from qimscale._core.distributions import chi2_sf
 from qimscale.errors import ModelError
+
+from .._threads import blas1
 
 from .ml import MLObjective
 from .model import RAMModel
 from .partable import ParTable
+from .score_tests import score_tests
 
 __all__ = ["ModificationIndicesMixin"]
 
@@ -131,7 +134,6 @@ class ModificationIndicesMixin:
         return out
 
 
-    @blas1
     def release_tests(self) -> pd.DataFrame:
         """Score tests for releasing each equality constraint (one at a time).
 
@@ -146,61 +148,9 @@ class ModificationIndicesMixin:
 
         Notes
         -----
-        ``x2 = N d_j² / (I_jj - I_j1 I_11^-1 I_1j)`` with ``I`` the expected
-        information in the parameterisation where every row is free, ``1``
-        the constrained parameters (sums of their rows' columns) and ``d_j``
-        the gradient of ``fmin`` for row ``j`` at the constrained estimates.
-        This is the univariate Lagrange-multiplier test of
-        ``lavaan::lavTestScore(fit)$uni``, used to locate non-invariant
-        parameters for partial invariance (Byrne, Shavelson & Muthén 1989,
-        doi:10.1037/0033-2909.105.3.456).
+        The univariate table of :func:`~.score_tests.score_tests` (complete
+        data and FIML), which matches ``lavaan::lavTestScore(fit)$uni``, used to
+        locate non-invariant parameters for partial invariance (Byrne,
+        Shavelson & Muthén 1989, doi:10.1037/0033-2909.105.3.456).
         """
-        from scipy import stats
-
-        pt = self.partable_
-        if self.fiml_:
-            raise ModelError("release tests are implemented for complete data only")
-        counts: dict = {}
-        for r in pt.rows:
-            if r["free"] > 0:
-                counts[r["free"]] = counts.get(r["free"], 0) + 1
-        rows = [dict(r) for r in pt.rows]
-        k0 = pt.npar
-        nxt = 0
-        A_rows, theta_u, cand = [], [], []
-        seen: set = set()
-        for r in rows:
-            if r["free"] == 0:
-                continue
-            old = r["free"]
-            nxt += 1
-            A_rows.append(old - 1)
-            theta_u.append(self.theta_[old - 1])
-            if counts[old] > 1:
-                if old in seen:
-                    cand.append((nxt - 1, r))
-                seen.add(old)
-            r["free"] = nxt
-        if not cand:
-            return pd.DataFrame(columns=["lhs", "op", "rhs", "group", "x2", "df", "pvalue", "epc"])
-        upt = ParTable(rows=rows, ov=pt.ov, lv=pt.lv, ngroups=pt.ngroups, meanstructure=pt.meanstructure,
-                       ov_x=pt.ov_x)
-        obj = MLObjective(RAMModel(upt), self.groups_)
-        theta_u = np.array(theta_u)
-        _, grad = obj.value_grad(theta_u)
-        info = obj.information(theta_u)
-        A = np.zeros((nxt, k0))
-        A[np.arange(nxt), A_rows] = 1.0
-        I11 = A.T @ info @ A
-        recs = []
-        N = self.ntotal_
-        for j, r in cand:
-            I1j = A.T @ info[:, j]
-            V = info[j, j] - I1j @ np.linalg.solve(I11, I1j)
-            d = grad[j]
-            x2 = N * d ** 2 / V if V > 0 else math.nan
-            recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"], "x2": x2, "df": 1,
-                         "pvalue": float(stats.chi2.sf(x2, 1)) if np.isfinite(x2) else math.nan,
-                         "epc": -d / V if V > 0 else math.nan})
-        out = pd.DataFrame.from_records(recs)
-        return out.sort_values("x2", ascending=False, kind="stable").reset_index(drop=True)
+        return score_tests(self, cumulative=False).univariate

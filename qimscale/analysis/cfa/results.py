@@ -37,8 +37,10 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.distributions import chi2_ppf, chi2_sf, ncx2_cdf, ncx2_sf, norm_ppf, norm_sf
+from qimscale._core.linalg import (STRICT_RTOL, is_positive_definite, is_positive_semidefinite,
+                                   is_singular, zero_tolerance)
 from qimscale._core.result import Result, measure_table
 from qimscale.errors import ModelError
 
@@ -52,7 +54,7 @@ from .fit_indices import rmsea_ci
 from .fit_indices import rmsea_close as _rmsea_close
 from .fit_indices import tli as _tli
 from .modindices import ModificationIndicesMixin
-from .mlr import casewise_scores, yuan_bentler_trace
+from .mlr import casewise_scores, saturated_basis, yuan_bentler_trace
 from .ml import expected_information_normal as _expected_info
 from .model import RAMModel, vech_indices
 from .partable import ParTable
@@ -62,7 +64,7 @@ __all__ = ["CFAResult", "numerical_hessian", "rmsea_ci"]
 
 
 LOG2PI = math.log(2 * math.pi)
-Z975 = stats.norm.ppf(0.975)
+Z975 = norm_ppf(0.975)
 
 
 def numerical_hessian(objective, theta, *, h: float = 1e-5) -> np.ndarray:
@@ -204,11 +206,11 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         else:
             H = H_exp
         self._H = H
-        try:
-            Hinv = np.linalg.inv(H)
-        except np.linalg.LinAlgError:
+        if is_singular(H, scale=True):
             Hinv = np.full_like(H, np.nan)
             self.warnings_.append("the information matrix is singular; standard errors are not available")
+        else:
+            Hinv = np.linalg.inv(H)
         self._scores = None
         if estimator == "MLR":
             scores = self._casewise_scores(model, objective, self.theta_)
@@ -234,7 +236,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             k = int(zero[0])
         else:
             w, V = np.linalg.eigh(H / np.outer(d, d))
-            if not (w.size and w[0] < 1e-10):
+            if not (w.size and w[0] < zero_tolerance(w, STRICT_RTOL)):
                 return
             k = int(np.argmax(np.abs(V[:, 0])))
         raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
@@ -263,10 +265,10 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             grp = f" in group {g + 1}" if pt.ngroups > 1 else ""
             if self.model_.m:
                 psi = C[self.model_.p:, self.model_.p:]
-                if np.linalg.eigvalsh(psi)[0] < -1e-10:
+                if not is_positive_semidefinite(psi, rtol=STRICT_RTOL):
                     self.warnings_.append(f"the covariance matrix of the latent variables is not positive "
                                           f"definite{grp}")
-            if np.linalg.eigvalsh(C[:self.model_.p, :self.model_.p])[0] <= 0:
+            if not is_positive_definite(C[:self.model_.p, :self.model_.p]):
                 self.warnings_.append(f"the model-implied covariance matrix is not positive definite{grp}")
 
     # ------------------------------------------------------------------ helpers
@@ -388,9 +390,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         scaling constant (``V3`` when the test is scaled, ``V6`` otherwise), as
         lavaan's ``lav_fit_fiml_corrected``.
         """
-        from scipy.linalg import block_diag
-
-        from .mlr import saturated_basis
+        from scipy.linalg import block_diag  # lazily: only FIML's corrected test needs scipy.linalg
 
         N = self.ntotal_
         fg = np.array([gd.n / N for gd in self.groups_])
@@ -475,7 +475,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         df_b = self._baseline_df()
         X2b = 2 * (h1 - bl)
         out = {"npar": npar, "fmin": X2 / (2 * N), "chisq": X2, "df": df,
-               "pvalue": float(stats.chi2.sf(X2, df)) if df > 0 else math.nan}
+               "pvalue": float(chi2_sf(X2, df)) if df > 0 else math.nan}
         if self.estimator == "MLR":
             c, trace = self._scaling(self.model_, self.objective_, self.theta_, df,
                                      self._H if self.information_ == "observed" else None)
@@ -484,12 +484,12 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             # standard statistic as the scaled one
             X2s = X2 / c if df > 0 else X2
             out.update({"chisq_scaled": X2s, "df_scaled": df,
-                        "pvalue_scaled": float(stats.chi2.sf(X2s, df)) if df > 0 else math.nan,
+                        "pvalue_scaled": float(chi2_sf(X2s, df)) if df > 0 else math.nan,
                         "chisq_scaling_factor": c if df > 0 else math.nan})
-        out.update({"baseline_chisq": X2b, "baseline_df": df_b, "baseline_pvalue": float(stats.chi2.sf(X2b, df_b))})
+        out.update({"baseline_chisq": X2b, "baseline_df": df_b, "baseline_pvalue": float(chi2_sf(X2b, df_b))})
         if self.estimator == "MLR":
             out.update({"baseline_chisq_scaled": X2b / cb, "baseline_df_scaled": df_b,
-                        "baseline_pvalue_scaled": float(stats.chi2.sf(X2b / cb, df_b)),
+                        "baseline_pvalue_scaled": float(chi2_sf(X2b / cb, df_b)),
                         "baseline_chisq_scaling_factor": cb})
         out["cfi"] = _cfi(X2, df, X2b, df_b)
         out["tli"] = _tli(X2, df, X2b, df_b)
@@ -518,9 +518,9 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         out["rmsea"] = _rmsea(X2, df, N, G)
         lo, hi = rmsea_ci(X2, df, N, G)
         out.update({"rmsea_ci_lower": lo, "rmsea_ci_upper": hi, "rmsea_ci_level": 0.90})
-        out["rmsea_pvalue"] = float(stats.ncx2.sf(X2, df, N * df * 0.05 ** 2 / G)) if df > 0 else math.nan
+        out["rmsea_pvalue"] = float(ncx2_sf(X2, df, N * df * 0.05 ** 2 / G)) if df > 0 else math.nan
         out["rmsea_close_h0"] = 0.05
-        out["rmsea_notclose_pvalue"] = float(stats.ncx2.cdf(X2, df, N * df * 0.08 ** 2 / G)) if df > 0 else math.nan
+        out["rmsea_notclose_pvalue"] = float(ncx2_cdf(X2, df, N * df * 0.08 ** 2 / G)) if df > 0 else math.nan
         out["rmsea_notclose_h0"] = 0.08
         if self.estimator == "MLR":
             # "scaled": the unscaled X2 against df2 = c df (lavaan's lav_fit_rmsea_lavobject)
@@ -545,8 +545,8 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         out.update({"rmr": rmr, "rmr_nomean": rmr_nm, "srmr": srmr, "srmr_bentler": srmr,
                     "srmr_bentler_nomean": srmr_nm, "crmr": crmr, "crmr_nomean": crmr_nm})
         if df > 0 and X2 > 0:
-            out["cn_05"] = float(stats.chi2.ppf(0.95, df) / (X2 / N) + 1)
-            out["cn_01"] = float(stats.chi2.ppf(0.99, df) / (X2 / N) + 1)
+            out["cn_05"] = float(chi2_ppf(0.95, df) / (X2 / N) + 1)
+            out["cn_01"] = float(chi2_ppf(0.99, df) / (X2 / N) + 1)
         if not self.fiml_ and not self.partable_.ov_x:  # lavaan's GFI for FIML / fixed.x differs: omitted
             gfi = self._gfi()
             nel = df + npar
@@ -750,7 +750,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         -----
         Matches ``lavaan::parameterEstimates(fit, standardized = TRUE)``.
         """
-        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        zc = norm_ppf(1 - (1 - level) / 2)
         pt = self.partable_
         est = self._row_estimates()
         se = self._row_se()
@@ -762,12 +762,12 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             z = e / s if free and s > 0 else math.nan
             recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
                          "label": r["label"], "est": e, "se": s if free else 0.0, "z": z,
-                         "pvalue": 2 * stats.norm.sf(abs(z)) if free and s > 0 else math.nan,
+                         "pvalue": 2 * norm_sf(abs(z)) if free and s > 0 else math.nan,
                          "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
         for name, expr, e, s, a, b in self._defined():
             z = e / s if s > 0 else math.nan
             recs.append({"lhs": name, "op": ":=", "rhs": "".join(expr.split()), "group": 1, "label": name, "est": e, "se": s,
-                         "z": z, "pvalue": 2 * stats.norm.sf(abs(z)) if s > 0 else math.nan,
+                         "z": z, "pvalue": 2 * norm_sf(abs(z)) if s > 0 else math.nan,
                          "ci_lower": e - zc * s, "ci_upper": e + zc * s, "std_lv": a, "std_all": b})
         return pd.DataFrame.from_records(recs)
 

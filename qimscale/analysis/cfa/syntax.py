@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from qimscale.errors import ModelError
 
-__all__ = ["Modifier", "Term", "Statement", "parse_model"]
+__all__ = ["Modifier", "Term", "Statement", "parse_model", "read_model_text"]
 
 # longest first so that "=~" is not read as "~"
 _OPERATORS = ("~*~", ":=", "=~", "~~", "==", "<", ">", "~", "|")
@@ -272,3 +272,23 @@ def parse_model(model: str) -> list[Statement]:
             op = "~1"
         out.append(Statement(lhs, op, rhs, no, text))
     return out
+
+
+def read_model_text(model: str) -> str:
+    """Return model syntax: ``model`` itself, or the contents of the file it names.
+
+    Raises
+    ------
+    ModelError
+        ``model`` has no lavaan operator and is not an existing file.
+    """
+    from pathlib import Path
+
+    if not isinstance(model, str):
+        raise ModelError("the model must be lavaan syntax (a string) or the path of a file holding it")
+    if "\n" not in model and not any(op in model for op in ("=~", "~", ":=")):
+        path = Path(model.strip())
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        raise ModelError(f"model {model!r} is neither lavaan syntax nor an existing file")
+    return model

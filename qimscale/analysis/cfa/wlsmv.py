@@ -56,16 +56,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
+from qimscale._core.checks import check_option
+from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
+from qimscale._core.linalg import is_positive_semidefinite, is_singular
 from qimscale._core.result import Result, measure_table
+from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
-from .ordinal_stage1 import category_label, encode_ordinal, ordinal_stage1
+from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
 from .partable import build_partable
+from .syntax import parse_model, read_model_text
+from .wlsmv_lrt import lrt_satorra2000
 from .wlsmv_robust import catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
@@ -149,9 +155,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]} & set(cols))
     if dup:
         raise DataError(f"column(s) {dup} appear more than once in the data; rename or drop the duplicates")
-    if missing not in ("listwise", "pairwise"):
-        raise ModelError(f"The 'missing' parameter of WLSMV must be one of ['listwise', 'pairwise']. "
-                         f"Got {missing!r} instead.")
+    check_option("missing", missing, ("listwise", "pairwise"), "WLSMV")
     if missing == "listwise":
         complete = data[cols].notna().all(axis=1).to_numpy()
     else:
@@ -262,8 +266,8 @@ class WLSMVResult(Result):
     model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
     :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
     :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
-    :meth:`tables`. :meth:`bootstrap`, :meth:`modification_indices` and
-    :meth:`release_tests` are not available for WLSMV yet and raise
+    :meth:`tables` and :meth:`release_tests`. :meth:`bootstrap` and
+    :meth:`modification_indices` are not available for WLSMV yet and raise
     :class:`~qimscale.errors.ModelError` saying what to use instead.
     """
 
@@ -358,11 +362,15 @@ class WLSMVResult(Result):
                          "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
                          "continuous (estimator ML/MLR) to get modification_indices()")
 
-    def release_tests(self):
-        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
-        raise ModelError("score tests for releasing equality constraints are not available for WLSMV yet; "
-                         "compare the nested models with chisq_difference() (lavTestLRT, satorra.2000) "
-                         "instead")
+    def release_tests(self) -> pd.DataFrame:
+        """Univariate score tests for releasing each equality constraint (``lavTestScore(fit)$uni``).
+
+        See :func:`~.score_tests.score_tests` (lavaan's unscaled statistic); columns
+        ``lhs, op, rhs, group, x2, df, pvalue, epc``, sorted by ``x2``.
+        """
+        from .score_tests import score_tests
+
+        return score_tests(self, cumulative=False).univariate
 
     @property
     def theta_(self) -> np.ndarray:
@@ -395,8 +403,6 @@ class WLSMVResult(Result):
         ``self`` must be the more restricted model. Returns ``(statistic, df)``
         as ``lavaan::lavTestLRT(other, self)`` (``method = "satorra.2000"``).
         """
-        from .wlsmv_invariance import lrt_satorra2000
-
         out = lrt_satorra2000(other, self)
         return out["chisq_diff"], out["df_diff"]
 
@@ -459,7 +465,7 @@ class WLSMVResult(Result):
             Residual variances of the latent responses are reported as
             computed by the delta parameterisation (``free = 0``).
         """
-        zc = stats.norm.ppf(1 - (1 - level) / 2)
+        zc = norm_ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
         ovi = {v: k for k, v in enumerate(self.model.ov)}
         lvi = {f: k for k, f in enumerate(self.model.lv)}
@@ -501,7 +507,7 @@ class WLSMVResult(Result):
                     else:
                         std = math.nan
                 z = est / se if (free >= 0 and se > 0) else math.nan
-                pv = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan
+                pv = 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan
                 if op == "=~":
                     std_lv = est * sd_f[lvi[lhs]]
                 elif op == "~~" and lhs in lvi:
@@ -588,9 +594,6 @@ class WLSMVResult(Result):
 
 
 def _omega_cat(common, total, ths):
-    from qimscale.analysis.bivariate_normal import bvn_cdf
-    from scipy.special import ndtr
-
     k = len(ths)
     num = den = 0.0
     for j in range(k):
@@ -629,11 +632,10 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
             WJ = (c_list[g] * w_list[g])[:, None] * Jc
             H[np.ix_(cols, cols)] += Jc.T @ WJ
             grad[cols] += WJ.T @ e
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
+        if is_singular(H, scale=True):
             raise ModelError("the model is not identified: the DWLS information matrix is "
-                             "singular (check factor scaling and equality constraints)") from None
+                             "singular (check factor scaling and equality constraints)")
+        step = np.linalg.solve(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
@@ -758,8 +760,6 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
 def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_lv, collapse,
                partable, prepared, missing):
     if partable is None:
-        from .syntax import parse_model
-
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
@@ -815,8 +815,6 @@ def category_counts(data: pd.DataFrame, items: list, group: str | None = None,
     DataError
         Missing columns.
     """
-    from .ordinal_stage1 import SPARSE_CATEGORY_COUNT
-
     by, labels, levels, _ = prepare_ordinal_data(data, items, group, collapse=collapse)
     recs = []
     for codes, lab in zip(by, labels):
@@ -938,10 +936,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
     E = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, deltas, w_list))
-    try:
-        E_inv = np.linalg.inv(E)
-    except np.linalg.LinAlgError:
-        raise ModelError("the model is not identified (singular information matrix)") from None
+    if is_singular(E, scale=True):
+        raise ModelError("the model is not identified (singular information matrix)")
+    E_inv = np.linalg.inv(E)
     Bm = np.zeros_like(E)
     for f, D, w, st in zip(fg, deltas, w_list, stats_list):
         cols = _active_columns(D)
@@ -989,9 +986,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
     fit = {
         "npar": int(om.npar), "ntotal": int(N), "ngroups": G,
-        "chisq": chisq, "df": df, "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "chisq": chisq, "df": df, "pvalue": float(chi2_sf(chisq, df)) if df > 0 else math.nan,
         "chisq_scaled": x2s, "df_scaled": df,
-        "pvalue_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
+        "pvalue_scaled": float(chi2_sf(x2s, df)) if df > 0 else math.nan,
         "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift_parameter": ss["shift"],
         "baseline_chisq": base_chisq, "baseline_df": base_df,
         "baseline_chisq_scaled": bss["stat"], "baseline_df_scaled": base_df,
@@ -1025,7 +1022,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"negative residual variance of the latent response of {bad}{where} "
                          "(Heywood case): the model may be misspecified")
-        if np.any(np.linalg.eigvalsh(P) < 0):
+        if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
                          + (f" in group '{labels[g]}'" if G > 1 else ""))
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,
@@ -1055,8 +1052,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
-    from .fit import read_model_text as _read_model
-
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -1073,6 +1068,6 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, _read_model(spec.model), ordered=ordered, group=spec.group,
+    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
                      group_equal=geq if spec.group else (), group_partial=partial,
                      std_lv=bool(spec.std_lv), missing=spec_missing)

@@ -66,17 +66,17 @@ import math
 import warnings
 from collections import Counter
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qimscale._core.checks import check_option
 from qimscale.errors import DataError, ModelError
 
-from .._threads import single_thread_blas
+from .invariance_common import check_criteria, latent_mean_differences, run_sequence
 from .ordinal_model import OrdinalModel
 from .partable import _normalise_partial, build_partable
 from .syntax import parse_model
 from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
+from .wlsmv_lrt import lrt_satorra2000
 
 __all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
 
@@ -110,8 +110,7 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
     ModelError
         Unknown level, or a model with fewer than two groups.
     """
-    if level not in _GROUP_EQUAL:
-        raise ModelError(f"The 'level' parameter must be one of {list(LEVELS)}. Got {level!r} instead.")
+    check_option("level", level, LEVELS, "wu_estabrook_partable")
     if ngroups < 2:
         raise ModelError("measurement invariance needs at least two groups")
     pt = build_partable(model, ngroups=ngroups, std_lv=True, meanstructure=True,
@@ -148,73 +147,11 @@ def wu_estabrook_partable(model, level: str, n_thresholds: dict, ngroups: int,
     return pt
 
 
-def lrt_satorra2000(fit1, fit0) -> dict:
-    """Scaled-shifted χ² difference test of nested WLSMV fits (``fit0`` ⊂ ``fit1``).
-
-    Matches ``lavaan::lavTestLRT(fit1, fit0)`` for ``estimator = "WLSMV"``
-    (``method = "satorra.2000"``, ``A.method = "delta"``, scaled-shifted).
-
-    Parameters
-    ----------
-    fit1, fit0 : WLSMVResult
-        The less and the more restricted model, fitted to the same data.
-
-    Raises
-    ------
-    ModelError
-        If the fits were made on different data.
-
-    Returns
-    -------
-    dict
-        ``chisq_diff`` (the scaled-shifted difference statistic), ``df_diff``,
-        ``pvalue``, ``a``, ``b``, ``trace_ugamma``, ``trace_ugamma2``.
-    """
-    same = (len(fit1.stats) == len(fit0.stats)
-            and all(a.s.shape == b.s.shape and np.allclose(a.s, b.s)
-                    for a, b in zip(fit1.stats, fit0.stats)))
-    if not same:
-        raise ModelError("the two WLSMV fits do not use the same data (sample statistics "
-                         "differ); a difference test needs nested models fitted to the same data")
-    T1, r1 = fit1.test["chisq"], fit1.test["df"]
-    T0, r0 = fit0.test["chisq"], fit0.test["df"]
-    m = r0 - r1
-    if m <= 0:
-        return {"chisq_diff": T0 - T1, "df_diff": m, "pvalue": math.nan, "a": math.nan,
-                "b": math.nan, "trace_ugamma": math.nan, "trace_ugamma2": math.nan}
-    with single_thread_blas():
-        D1 = np.vstack(fit1.extra["deltas"])
-        D0 = np.vstack(fit0.extra["deltas"])
-        H = np.linalg.pinv(D1) @ D0
-        q, rr = np.linalg.qr(H, mode="complete")
-        rank = np.linalg.matrix_rank(H)
-        A = q[:, rank:].T
-        P_inv = fit1.extra["E_inv"]
-        APA = A @ P_inv @ A.T
-        keep = ~((np.abs(APA.sum(0)) < np.sqrt(np.finfo(float).eps))
-                 & (np.abs(APA.sum(1)) < np.sqrt(np.finfo(float).eps)))
-        A = A[keep]
-        PAAPAAP = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
-        fg = fit1.extra["fg"]
-        # M = Δ' V Γ V Δ with V = ⊕ W_g and Γ = ⊕ f_g Γ_g; then
-        # tr(UΓ) = tr(P M) and tr((UΓ)²) = tr((P M)²)
-        Mmat = np.zeros_like(P_inv)
-        for D, w, st, f in zip(fit1.extra["deltas"], fit1.extra["w"], fit1.stats, fg):
-            VD = w[:, None] * D
-            Mmat += f * (VD.T @ st.gamma @ VD)
-        PM = PAAPAAP @ Mmat
-        tr1 = float(np.trace(PM))
-        tr2 = float(np.sum(PM * PM.T))
-    a = math.sqrt(m / tr2)
-    b = m - a * tr1
-    T = (T0 - T1) * a + b
-    return {"chisq_diff": T, "df_diff": int(m), "pvalue": float(stats.chi2.sf(T, m)),
-            "a": a, "b": b, "trace_ugamma": tr1, "trace_ugamma2": tr2}
-
-
 def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="all",
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
-                       criteria: str = "chen2007", missing: str = "listwise", progress=None):
+                       criteria: str = "chen2007", missing: str = "listwise", progress=None,
+                       configural_fit: dict | None = None, search_partial: bool = False,
+                       max_free: int | None = None):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -239,31 +176,39 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         or ``"y4 ~ 1"`` (an intercept, freed at the scalar level).
     collapse : dict, optional
         Explicit category merges (see :func:`~.wlsmv.collapse_categories`).
-    criteria : {"chen2007", "cheung_rensvold", "chisq"}
-        Rule deciding whether a level holds, applied to the *scaled* CFI and
-        RMSEA: ``"chen2007"`` — non-invariance if ΔCFI ≤ −.010 together with
-        ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (metric) / .010 (thresholds, scalar);
-        ``"cheung_rensvold"`` — non-invariance if ΔCFI < −.010; ``"chisq"`` —
-        non-invariance if the scaled-shifted difference test has p < .05.
-        A level holds only if the previous level held.
+    criteria : {"chen2007", "chen2007_all", "cheung_rensvold", "chisq"}
+        Rule deciding whether a level holds (see
+        :func:`~.invariance.non_invariant`), applied to the *scaled* CFI and
+        RMSEA and the scaled-shifted difference test. A level holds only if
+        the previous level held; the configural model must fit
+        (``configural_fit``).
     missing : {"listwise", "pairwise"}
         As lavaan's ``missing=`` (see :func:`~.wlsmv.prepare_ordinal_data`).
     progress : callable, optional
         ``progress(done, total)``, called after each level is fitted
         (``total`` = the number of levels); it does not change any number.
+    configural_fit : dict, optional
+        ``{"cfi": min, "rmsea": max}`` for the configural model (scaled
+        indices; default CFI ≥ .90, RMSEA ≤ .10).
+    search_partial : bool
+        Free the constraints of the first failing level one at a time (largest
+        score statistic first) until it holds.
+    max_free : int, optional
+        At most this many parameters freed by the search.
 
     Returns
     -------
     InvarianceResult
         ``levels`` (DataFrame; one row per level: ``level, npar, chisq, df,
         pvalue, chisq_scaled, pvalue_scaled, chisq_scaling_factor, cfi, tli,
-        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, cfi_used,
-        rmsea_used (the scaled values, which drive the decision), delta_cfi,
-        delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p, held``;
-        the deltas use the scaled indices and ``chisq_diff`` is the
-        scaled-shifted difference statistic), ``highest_level_held``,
-        ``fits`` (level -> :class:`~.wlsmv.WLSMVResult`), ``latent_means``
-        (from the scalar level when it holds) and ``to_dict()``.
+        rmsea, cfi_scaled, tli_scaled, rmsea_scaled, srmr, chisq_used,
+        cfi_used, rmsea_used (the scaled values, which drive the decision),
+        delta_cfi, delta_rmsea, delta_srmr, chisq_diff, df_diff, chisq_diff_p``,
+        the flags and ``held``; the deltas use the scaled indices and
+        ``chisq_diff`` is the scaled-shifted difference statistic),
+        ``highest_level_held``, ``fits`` (level -> :class:`~.wlsmv.WLSMVResult`),
+        ``latent_means`` (from the scalar level when it holds), ``notes`` (why
+        there is no strict level) and ``to_dict()``.
 
     Raises
     ------
@@ -271,9 +216,14 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         Missing columns, empty categories in a group, fewer than two groups.
     ModelError
         Unknown level or criteria, items that are not ordered.
+
+    Notes
+    -----
+    The sequence stops at scalar: strict invariance (equal residual variances)
+    is not tested because under the delta parameterisation the residual
+    variances of the latent responses are not parameters (they are
+    ``1/δ² − λ'Ψλ``), so there is nothing to hold equal (Wu & Estabrook 2016).
     """
-    from .invariance import (LATENT_MEAN_COLUMNS, InvarianceResult, check_criteria,
-                             latent_mean_differences, mark_held)
 
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
@@ -303,44 +253,39 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
     nth = {v: len(lvls[v]) - 1 for v in ov}
-    recs, fits = [], {}
-    prev = None
-    for i, lv in enumerate(levels):
-        if progress is not None and i:
-            progress(i, len(levels))
-        pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=group_partial)
-        om = OrdinalModel(pt, nth)
-        fit = fit_stage2(om, pt, stats_list, labels, n_dropped)
+
+    def fit_level(lv, partial):
+        pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=partial)
+        fit = fit_stage2(OrdinalModel(pt, nth), pt, stats_list, labels, n_dropped)
         fit.warnings_.extend(notes)
-        fits[lv] = fit
+        return fit
+
+    def describe(fit):
         f = fit.fit
-        rec = {"level": lv}
-        for k in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
-                  "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled", "tli_scaled",
-                  "rmsea_scaled", "srmr"):
-            rec[k] = f[k]
+        rec = {k: f[k] for k in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled",
+                                 "chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
+                                 "tli_scaled", "rmsea_scaled", "srmr")}
+        rec["chisq_used"] = f["chisq_scaled"]
         rec["cfi_used"] = f["cfi_scaled"]
         rec["rmsea_used"] = f["rmsea_scaled"]
-        if prev is None:
-            rec.update({"delta_cfi": math.nan, "delta_rmsea": math.nan, "delta_srmr": math.nan,
-                        "chisq_diff": math.nan, "df_diff": math.nan, "chisq_diff_p": math.nan})
-        else:
-            pf = fits[prev].fit
-            lrt = lrt_satorra2000(fits[prev], fit)
-            rec["delta_cfi"] = f["cfi_scaled"] - pf["cfi_scaled"]
-            rec["delta_rmsea"] = f["rmsea_scaled"] - pf["rmsea_scaled"]
-            rec["delta_srmr"] = f["srmr"] - pf["srmr"]
-            rec["chisq_diff"] = lrt["chisq_diff"]
-            rec["df_diff"] = lrt["df_diff"]
-            rec["chisq_diff_p"] = lrt["pvalue"]
-        prev = lv
-        recs.append(rec)
-    if progress is not None:
-        progress(len(levels), len(levels))
-    highest = mark_held(recs, criteria)
-    table = pd.DataFrame.from_records(recs)
-    latent = pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
-    if "scalar" in fits and bool(table.loc[table.level == "scalar", "held"].any()):
-        latent = latent_mean_differences(fits["scalar"].parameter_estimates(),
-                                         fits["scalar"].model.lv, labels, "scalar")
-    return InvarianceResult(table, highest, fits, latent, criteria, "WLSMV")
+        return rec
+
+    def compare(prev, fit):
+        lrt = lrt_satorra2000(prev, fit)
+        return lrt["chisq_diff"], lrt["df_diff"], lrt["pvalue"]
+
+    def latent_means_of(fit, lev):
+        return latent_mean_differences(fit.parameter_estimates(), fit.model.lv, labels, lev)
+
+    seq_notes = [STRICT_NOTE] if levels and levels[-1] == "scalar" else []
+    return run_sequence(levels, fit_level, describe, compare, criteria=criteria, estimator="WLSMV",
+                        indices_used="scaled", group_partial=group_partial,
+                        configural_fit=configural_fit, search_partial=search_partial,
+                        max_free=max_free, progress=progress, latent_means_of=latent_means_of,
+                        notes=seq_notes)
+
+
+#: why the ordinal sequence ends at scalar
+STRICT_NOTE = ("the ordinal sequence stops at scalar: strict invariance (equal residual variances) is not "
+               "tested because, under the delta parameterization, the residual variances of the latent "
+               "responses are not parameters (Wu & Estabrook 2016)")

@@ -54,7 +54,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from qimscale._core.distributions import ncx2_cdf, ncx2_sf
+from qimscale._core.linalg import is_positive_definite
 
 from .fit_indices import cfi, rmsea, rmsea_ci, tli
 
@@ -143,12 +145,12 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
     XGX = np.zeros_like(E_inv)
     for g, st in enumerate(stats_list):
         R = np.asarray(st.cor, dtype=float)
-        if np.linalg.eigvalsh(R).min() < tol:
+        if not is_positive_definite(R, rtol=tol):
             return _nan_result()
         S = om.implied_cor(theta, g)
-        sign_s, logdet_s = np.linalg.slogdet(S)
-        if sign_s <= 0 or np.linalg.eigvalsh(S).min() <= 0:
+        if not is_positive_definite(S):
             return _nan_result()
+        logdet_s = np.linalg.slogdet(S)[1]
         logdet_r = np.linalg.slogdet(R)[1]
         X3 += ng[g] * (logdet_s - logdet_r + np.trace(np.linalg.solve(S, R)) - p)
         X3b += -ng[g] * logdet_r
@@ -189,8 +191,8 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
         ncp_close = n_rmsea * df3 / c3 * 0.05 ** 2 / G
         ncp_notclose = n_rmsea * df3 / c3 * 0.08 ** 2 / G
         out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo, hi
-        out["rmsea_pvalue_robust"] = float(stats.ncx2.sf(X3s, df3, ncp_close))
-        out["rmsea_notclose_pvalue_robust"] = float(stats.ncx2.cdf(X3s, df3, ncp_notclose))
+        out["rmsea_pvalue_robust"] = float(ncx2_sf(X3s, df3, ncp_close))
+        out["rmsea_notclose_pvalue_robust"] = float(ncx2_cdf(X3s, df3, ncp_notclose))
     else:
         out["rmsea_robust"] = 0.0
         out["rmsea_ci_lower_robust"] = out["rmsea_ci_upper_robust"] = 0.0

@@ -6,7 +6,7 @@
 
 >>> from qimscale.instrument import load_instrument
 >>> sorted(FORMATS)
-['codebook', 'html', 'lavaan', 'limesurvey', 'markdown', 'qualtrics', 'redcap', 'xlsform']
+['codebook', 'html', 'lavaan', 'limesurvey', 'markdown', 'qualtrics', 'ratings', 'redcap', 'xlsform']
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ FORMATS: dict[str, tuple[str, str, bool]] = {
     "html": ("qimscale.instrument.exporters.paper", ".html", True),
     "codebook": ("qimscale.instrument.exporters.codebook", ".csv", False),
     "lavaan": ("qimscale.instrument.lavaan", ".lav", False),
+    "ratings": ("qimscale.instrument.exporters.ratings", ".xlsx", False),
 }
 
 
 #: further file suffixes a format may be written to (besides its own in FORMATS)
 OTHER_SUFFIXES: dict[str, tuple[str, ...]] = {"limesurvey": (".tsv",), "markdown": (".markdown", ".txt"),
-                                              "html": (".htm",), "lavaan": (".txt", ".model")}
+                                              "html": (".htm",), "lavaan": (".txt", ".model"), "ratings": (".csv",)}
 
 
 def check_suffix(fmt: str, out) -> None:
@@ -51,9 +52,12 @@ def _module(fmt: str):
     return importlib.import_module(FORMATS[fmt][0])
 
 
-def export(inst, fmt: str, *, form: str = "self", lang: str | None = None) -> str | bytes:
-    """Render ``inst`` in format ``fmt`` for ``form`` and ``lang``."""
+def export(inst, fmt: str, *, form: str = "self", lang: str | None = None, suffix: str | None = None) -> str | bytes:
+    """Render ``inst`` in format ``fmt`` for ``form`` and ``lang`` (``suffix``: the output file's, for formats
+    written as more than one file type, e.g. ``ratings`` as ``.xlsx`` or ``.csv``)."""
     mod = _module(fmt)
+    if fmt == "ratings":
+        return mod.render(inst, form, lang, suffix=suffix or FORMATS[fmt][1])
     if fmt == "markdown":
         return mod.render_markdown(inst, form, lang)
     if fmt == "html":
@@ -84,7 +88,7 @@ def write_export(inst, fmt: str, out, *, form: str = "self", lang: str | None = 
 
     _module(fmt)
     check_suffix(fmt, out)
-    data = export(inst, fmt, form=form, lang=lang)
+    data = export(inst, fmt, form=form, lang=lang, suffix=Path(out).suffix)
     return atomic_write(out, data)
 
 

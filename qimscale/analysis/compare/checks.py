@@ -1,0 +1,62 @@
+"""Input checks of :func:`~qimscale.analysis.compare.compare_groups` (house message format: spreadsheet
+row = data position + 2, header = row 1; to be swapped for qimscale._core.checks once it lands)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qimscale.errors import DataError
+
+
+def _show(value) -> str:
+    s = repr(value)
+    return s if len(s) <= 80 else f"{s[:77]}... ({len(s)} characters)"
+
+
+def _check_column(data: pd.DataFrame, col: str, role: str) -> None:
+    if col not in data.columns:
+        cols = [str(c) for c in data.columns]
+        raise DataError(f"{role} column '{col}' not found; the data have: {', '.join(cols[:30])}"
+                        f"{' ...' if len(cols) > 30 else ''}")
+
+
+def _check_numeric(data: pd.DataFrame, col: str) -> None:
+    s = data[col]
+    if pd.api.types.is_numeric_dtype(s):
+        return
+    filled = s.notna().to_numpy()
+    bad = filled & pd.to_numeric(s, errors="coerce").isna().to_numpy()
+    pos = int((bad if bad.any() else filled).argmax())
+    raise DataError(f"row {pos + 2}, column '{col}': value {_show(s.iloc[pos])} is not a number"
+                    f"{'' if bad.any() else ' (numbers stored as text)'}; compare needs numeric outcomes: "
+                    "recode it (qimscale score does) or leave the column out of --vars")
+
+
+def _check_constant(col: str, y: np.ndarray) -> None:
+    if y.size and np.ptp(y) == 0:
+        raise DataError(f"column '{col}': every analysed value is {y[0]:g}, so there is nothing to compare; "
+                        "leave it out of --vars (or check that the right column was scored)")
+
+
+def _group_codes(data: pd.DataFrame, group: str):
+    g = data[group].to_numpy(dtype=object)
+    miss = pd.isna(g)
+    present = set(g[~miss].tolist())
+    if not present:
+        raise DataError(f"group column '{group}' is empty; fill it in or choose another --group column")
+    levels = sorted(present, key=lambda v: (str(type(v)), v))
+    if len(levels) < 2:
+        raise DataError(f"group column '{group}' has one level ({_show(levels[0])}) in every row that has a "
+                        "value; compare needs at least two groups: check the column or choose another --group")
+    index = {v: i for i, v in enumerate(levels)}
+    codes = np.fromiter((-1 if m else index[v] for v, m in zip(g.tolist(), miss.tolist())), dtype=np.int64,
+                        count=g.size)
+    return codes, [_label(v) for v in levels]
+
+
+def _label(v) -> str:
+    """A group label as text (a code read as 2.0 because the column has gaps is shown as 2)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)

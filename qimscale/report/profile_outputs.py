@@ -1,0 +1,87 @@
+"""Write profile pages all or nothing.
+
+Every page is first written into a hidden staging folder; only when all are written
+are they moved into place. A new output folder appears in one rename; into an
+existing folder the pages are moved one by one and, if a move fails, those already
+moved are removed again. A failed run therefore leaves no page behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from qimscale.errors import DataError
+
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def _check(path: Path, protect) -> None:
+    if path.suffix.lower() not in HTML_SUFFIXES:
+        raise DataError(f"{path}: a profile is written as HTML; give --out a name ending in .html")
+    if any(Path(p).resolve() == path.resolve() for p in protect if str(p) != "-"):
+        raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; choose a file name for --out")
+
+
+def check_out(out, *, folder: bool, protect=()) -> Path:
+    """Fail before any work on an --out that cannot be written (missing parent, wrong kind or suffix)."""
+    out = Path(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"{out}: the folder {parent} does not exist")
+    if folder:
+        if out.exists() and not out.is_dir():
+            raise DataError(f"{out}: exists and is not a folder; --all needs a folder for --out")
+    else:
+        _check(out, protect)
+    return out
+
+
+def write_pages(files, *, folder: Path | None = None, protect=()) -> list[Path]:
+    """Write ``[(path, html), ...]``; with ``folder``, every path lies in it (created when missing)."""
+    files = [(Path(p), html) for p, html in files]
+    for p, _ in files:
+        _check(p, protect)
+    base = folder if folder is not None else files[0][0].parent
+    new_folder = folder is not None and not folder.exists()
+    parent = (folder.parent if str(folder.parent) else Path(".")) if new_folder else base
+    if not parent.is_dir():
+        raise DataError(f"{base}: the folder {parent} does not exist")
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{base.name or 'profiles'}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise DataError(f"{base}: cannot write in {parent} ({exc.strerror or exc})") from None
+    moved: list[Path] = []
+    try:
+        for p, html in files:
+            (stage / p.name).write_text(html, encoding="utf-8")
+        if new_folder:
+            os.chmod(stage, 0o777 & ~_umask())
+            os.rename(stage, folder)
+            moved.append(folder)
+            return [p for p, _ in files]
+        for p, _ in files:
+            os.replace(stage / p.name, p)
+            moved.append(p)
+        return [p for p, _ in files]
+    except BaseException as exc:  # an interrupt half way must not leave some pages either
+        for p in moved:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise DataError(f"{base}: cannot write: {exc.strerror or exc}") from None
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m
