@@ -741,9 +741,13 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
     step.shown["levels"] = [c for c in ("level", "chisq_scaled", "df", "pvalue_scaled", "cfi_used", "rmsea_used",
                                         "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "chisq_diff", "df_diff",
                                         "chisq_diff_p", "held") if c in levels.columns]
-    if len(getattr(res, "release_tests", [])):
-        step.tables_["release_tests"] = res.release_tests.sort_values(res.release_tests.columns[-1]).head(15) \
-            if "X2" not in res.release_tests else res.release_tests.sort_values("X2", ascending=False).head(15)
+    rel = getattr(res, "release_tests", None)
+    if rel is not None and len(rel):
+        # the library's order: largest score-test statistic first (the constraints whose release helps most)
+        step.tables_["release_tests"] = rel.head(15).reset_index(drop=True)
+        lev = rel["level"].iloc[0] if "level" in rel else "first failing"
+        step.notes.append(f"The {lev} level does not hold: the score tests below show the equality constraints whose "
+                          "release would improve fit most (candidates for partial invariance).")
     for _, r in levels.iterrows():
         if r["level"] == "configural":
             cfi = _f(r.get("cfi_used", r.get("cfi")))
