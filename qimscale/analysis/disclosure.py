@@ -177,9 +177,24 @@ class Disclosure:
         carries its ``suppressed`` flag."""
         t = table if "suppressed" in table.columns else table.assign(suppressed=False)
         recs = t.astype(object).where(t.notna(), None).to_dict(orient="records")
+        counts = [c for c in t.columns if _is_count(t[c])]
         for r in recs:
             r["suppressed"] = bool(r["suppressed"])
+            for c in counts:  # a count column turned float by a suppressed (NaN) cell stays whole: 38, not 38.0
+                if r[c] is not None:
+                    r[c] = int(r[c])
         return recs
+
+
+def _is_count(col: pd.Series) -> bool:
+    """A column of counts (``n``, ``n_*``, ``*_n``, ``*_x``/``*_y`` of a 2x2 table) holding whole numbers only."""
+    name = str(col.name)
+    if not (name == "n" or name.startswith("n_") or name.endswith(("_n", "_x", "_y"))):
+        return False
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return False
+    v = col.dropna().to_numpy(dtype=float)
+    return bool(np.isfinite(v).all() and (v == np.round(v)).all())
 
 
 # --------------------------------------------------------------------------- identifiers

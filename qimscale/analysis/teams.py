@@ -249,10 +249,10 @@ def team_aggregation(data: pd.DataFrame, team: str, variables: Sequence[str], *,
     _check_column(data, team, "team")
     for v in variables:
         _check_column(data, v, "variable")
-        _check_numeric(data, v)
+        _check_numeric(data, v, "teams needs numeric scores")
         for it in items.get(v, []):
             _check_column(data, it, "item")
-            _check_numeric(data, it)
+            _check_numeric(data, it, "rwg(j) needs numeric item answers", "leave its scale out of --vars")
     if type_col:
         _check_column(data, type_col, "type")
     tcol = data[team]

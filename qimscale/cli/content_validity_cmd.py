@@ -7,7 +7,7 @@ import click
 from qimscale.cli._common import Reporter, emit_json, format_option, json_option, read_table, source_name
 
 
-@click.command("content-validity")
+@click.command("content-validity", short_help="Content validity from expert ratings: I-CVI, S-CVI, kappa*, Lawshe CVR.")
 @click.argument("ratings", type=click.Path(allow_dash=True))
 @click.option("--scale", "scale", type=click.IntRange(min=2), default=4, show_default=True,
               help="Number of relevance categories; the top two count as relevant (3 and 4 of 4).")

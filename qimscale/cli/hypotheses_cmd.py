@@ -7,7 +7,7 @@ import click
 from qimscale.cli._common import Reporter, emit_json, format_option, json_option, read_table, source_name
 
 
-@click.command("hypotheses")
+@click.command("hypotheses", short_help="Test the pre-stated known-groups and criterion hypotheses.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--file", "hyp_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Hypotheses YAML (default: the bundled analysis/hypotheses.yaml).")

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, progress_bar, progress_enabled
+from qimscale.cli._common import Reporter, emit_json, progress_bar, progress_enabled
 
 _TARGETS = ["ttest", "moderation", "multilevel", "cfa_fit", "invariance"]
+
+
+def _finite(value, name):
+    """A number option must be a finite number ('nan' and 'inf' parse as floats)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number; got {value}", param_hint=name)
+    return value
+
+
+def _check_plot_path(plot) -> None:
+    """Refuse a --plot the figure cannot be written to before the (long) simulation, not after it."""
+    from pathlib import Path
+
+    from qimscale.errors import DataError
+
+    p = Path(plot)
+    if p.suffix.lower() not in (".png", ".svg"):
+        raise DataError(f"{p}: the power curve is written as .png or .svg")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(f"{p}: the folder {parent} does not exist")
 
 
 def _grid(ctx, param, value):
@@ -19,7 +42,7 @@ def _grid(ctx, param, value):
     return ns
 
 
-@click.command("power")
+@click.command("power", short_help="Monte Carlo power and sample size for the planned study.")
 @click.option("--target", type=click.Choice(_TARGETS), required=True,
               help="What to power: ttest (traditional vs clinical, Welch t; N per group), moderation "
                    "(interpersonal x expertise, OLS), multilevel (fixed effect, random intercepts), cfa_fit "
@@ -30,12 +53,12 @@ def _grid(ctx, param, value):
 @click.option("--reps", type=click.IntRange(min=1), default=500, show_default=True, help="Replications per N.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed: the same seed gives identical rows whatever --jobs or --scheduler.")
-@click.option("--effect", type=float, help="Override the model's effect: d (ttest), the interaction (moderation), "
+@click.option("--effect", type=float, callback=lambda c, p, v: _finite(v, "--effect"), help="Override the model's effect: d (ttest), the interaction (moderation), "
                                            "the fixed effect (multilevel), the item shift in SD (invariance) (default: the "
                                            "population model's).")
 @click.option("--scale", help="ttest: the scale compared (default: the largest planned difference).")
 @click.option("--item", help="invariance: the non-invariant item (default: the model's planted one).")
-@click.option("--icc", type=float, help="multilevel: the outcome's ICC (default: the model's).")
+@click.option("--icc", type=float, callback=lambda c, p, v: _finite(v, "--icc"), help="multilevel: the outcome's ICC (default: the model's).")
 @click.option("--rule", type=click.Choice(["chisq", "chen2007", "chen2007_all", "cheung_rensvold"]), default="chisq",
               show_default=True, help="invariance: how non-invariance counts as detected: the scalar χ² "
                                       "difference test, or a fit-index rule (the metric level must hold and the "
@@ -76,16 +99,18 @@ def power(target, grid, reps, seed, effect, scale, item, icc, rule, indices, alp
     """
     from qimscale.study.power import run_power_study
 
-    with progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
+    if plot:
+        _check_plot_path(plot)
+    with Reporter().call(), progress_bar(f"power ({target})", progress_enabled(as_json, quiet)) as tick:
         res = run_power_study(target, grid, reps=reps, seed=seed, model=model, effect=effect, scale=scale,
                               item=item, icc=icc, alpha=alpha, goal=goal, rule=rule, indices=indices, jobs=jobs,
                               scheduler=scheduler, resume=resume, progress=tick)
-    for w in res.warnings:
-        click.echo(f"Warning: {w}", err=True)
     if plot:
         from qimscale.report.study_figures import power_curve
 
         power_curve(res, plot)
+    for w in res.warnings:
+        click.echo(f"Warning: {w}", err=True)
     if as_json:
         emit_json(res.to_dict())
         return

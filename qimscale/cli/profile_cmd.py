@@ -7,7 +7,7 @@ import click
 from qimscale.cli._common import Reporter, emit_json, progress_bar, progress_enabled, progress_option, source_name
 
 
-@click.command("profile")
+@click.command("profile", short_help="One-page competency profile per respondent (HTML).")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--id", "respondent", metavar="RESPONDENT", help="Id of the respondent to profile (default: none; give this or --all).")
 @click.option("--all", "all_", is_flag=True, help="Profile every respondent with an id: one file each in --out DIR.")
@@ -65,8 +65,8 @@ def profile(data, respondent, all_, id_col, norms, group, min_cell, low_percenti
     source = source_name(data)
     protect = [p for p in (data, norms) if p]
     report = Reporter(source)
+    check_out(out, folder=bool(all_), protect=protect)  # about --out, not DATA: its error names --out only
     with report.call():
-        check_out(out, folder=bool(all_), protect=protect)
         with progress_bar("profiles", bool(all_) and progress_enabled(as_json, no_progress)) as progress:
             run = run_profiles(data, out=out, respondent=respondent, id_col=id_col, instrument=instrument,
                                norms=norms, group=group, min_cell=min_cell, low_percentile=low_percentile,

@@ -29,22 +29,24 @@ def _defaults(df, outcome, predictors, blocks, instrument, report, picked):
     """Fill in the outcome and predictors from the instrument's score columns, saying what was picked."""
     if outcome and (predictors or blocks):
         return outcome, predictors
+    from qimscale.errors import DataError
     from qimscale.scoring.relate_vars import default_relate_variables
 
     found = default_relate_variables(df.columns, instrument)
     inst = "the bundled QIM instrument" if instrument is None else f"instrument {instrument}"
     if not predictors and not blocks:
         if not found["predictors"]:
-            raise click.UsageError(f"no --predictors given and DATA holds none of the competency domain scores of "
-                                   f"{inst} (run 'qimscale score' first, or name the columns with --predictors)")
+            raise DataError(f"{report.source}: no --predictors given and the data hold none of the competency "
+                            f"domain scores of {inst} (run 'qimscale score' first, or name the columns with "
+                            "--predictors)")
         predictors = [p for p in found["predictors"] if p != outcome]
         picked["predictors"] = predictors
         report.note(f"predictors not given: using the competency domain scores of {inst} found in DATA: "
                     + ", ".join(predictors))
     if not outcome:
         if not found["outcome"]:
-            raise click.UsageError(f"no --outcome given and DATA holds no outcome scale of {inst}; name it "
-                                   "with --outcome")
+            raise DataError(f"{report.source}: no --outcome given and the data hold no outcome scale of {inst}; "
+                            "name it with --outcome")
         outcome = found["outcome"]
         picked["outcome"] = outcome
         report.note(f"outcome not given: using the outcome scale of {inst}: {outcome}")
@@ -53,7 +55,8 @@ def _defaults(df, outcome, predictors, blocks, instrument, report, picked):
 
 class _Report(Reporter):
     def note(self, message):
-        click.echo(f"Note: {message}", err=True)
+        """One ``Note:`` line, printed once the library call succeeds (a failing run prints its Error only)."""
+        super().note([message])
 
 
 @click.command("relate", short_help="Relate competencies to QI performance (regression, moderation, "
@@ -88,7 +91,7 @@ class _Report(Reporter):
 @click.option("--random-slope", default=None, help="A predictor whose slope varies across clusters (needs --cluster; default: none).")
 @click.option("--categorical", default=None,
               help="Comma-separated columns holding numbers to treat as categories (default: none).")
-@click.option("--org-outcomes", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--org-outcomes", type=click.Path(dir_okay=False), default=None,
               help="File of organisation-level indicators merged into DATA by --org-key before fitting; unmatched "
                    "keys are listed (default: none).")
 @click.option("--org-key", default=None, help="Key column shared by DATA and --org-outcomes (default: none).")
@@ -165,6 +168,7 @@ def relate(data, outcome, predictors, covariates, blocks, interaction, center, r
                                ordered=split_list(ordered), level=level)
     elif correlations:
         from qimscale.analysis.relate import scale_correlations
+        from qimscale.errors import DataError
 
         variables = split_list(vars_)
         if not variables:
@@ -172,8 +176,8 @@ def relate(data, outcome, predictors, covariates, blocks, interaction, center, r
 
             variables = default_relate_variables(df.columns, instrument)["scores"]
             if len(variables) < 2:
-                raise click.UsageError("no --vars given and DATA holds fewer than two scale scores of the "
-                                       "instrument; name the columns with --vars")
+                raise DataError(f"{source}: no --vars given and the data hold fewer than two scale scores of the "
+                                "instrument; name the columns with --vars")
             picked["vars"] = variables
             report.note("--vars not given: correlating the instrument's scale scores found in DATA: "
                         + ", ".join(variables))

@@ -18,7 +18,7 @@ def _checked(value, ok, what):
     return value
 
 
-@click.command("score")
+@click.command("score", short_help="Score a survey export: scale scores, problems and quality flags.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--map", "map_file", type=click.Path(), metavar="FILE",

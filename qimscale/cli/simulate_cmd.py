@@ -9,7 +9,7 @@ from qimscale.cli._common import emit_json
 _FORMATS = ["csv", "redcap", "qualtrics", "limesurvey", "kobo", "spss"]
 
 
-@click.command("simulate")
+@click.command("simulate", short_help="Simulate a study from the population model, as a platform export.")
 @click.option("--n", "n", type=click.IntRange(min=2), default=900, show_default=True,
               help="Number of respondents.")
 @click.option("--seed", type=int, default=1, show_default=True,
@@ -63,7 +63,7 @@ def _counts(values):
     return np.unique(values.astype(str), return_counts=True)
 
 
-@click.command("demo")
+@click.command("demo", short_help="Simulate, score and validate a whole 3-country study end to end.")
 @click.option("--n", "n", type=click.IntRange(min=50), default=900, show_default=True,
               help="Number of simulated respondents.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")

@@ -27,8 +27,14 @@ def read_codes(path=None) -> dict:
     p = Path(path) if path else bundled_dir() / CODES_FILE
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"{p}: cannot read the codes file: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read the codes file: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:  # one line: where, not the parser's multi-line report
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"{p}{f', line {mark.line + 1}' if mark else ''}: the codes file is not valid YAML "
+                        f"({getattr(exc, 'problem', None) or type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{p}: the codes file is not UTF-8 text") from None
     for key in ("codes", "n_clinical", "n_traditional"):
         if not isinstance(doc, dict) or key not in doc:
             raise DataError(f"{p}: the codes file has no '{key}' entry; see {CODES_FILE} for the layout")
@@ -36,7 +42,7 @@ def read_codes(path=None) -> dict:
 
 
 @click.command("themes", short_help="Table 2 codes: share of clinical vs traditional QIMs who mentioned each.")
-@click.option("--codes", "codes_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--codes", "codes_file", type=click.Path(dir_okay=False),
               help=f"Codes file (default: the bundled {CODES_FILE}, Akmal et al. 2022, Table 2).")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a dot plot (.png, .svg or .pdf; default: no plot).")

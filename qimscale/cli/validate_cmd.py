@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from qimscale.cli._common import emit_json, source_name
+from qimscale.cli._common import Reporter, emit_json, source_name
 
 
-@click.command("validate")
+@click.command("validate", short_help="Run the whole validation study; write report.html and results.json.")
 @click.argument("data", type=click.Path(allow_dash=True))
 @click.option("--instrument", metavar="SPEC", help="Instrument YAML (default: the bundled QIM instrument).")
 @click.option("--group", "groups", multiple=True, metavar="COL",
@@ -44,16 +44,23 @@ def validate(data, instrument, groups, outcome, cluster, hypotheses, split_sampl
     Example:
       qimscale validate scores.csv --group country --group qim_type --out report/
     """
-    from qimscale.study.run import run_validation
+    from qimscale.study.run import check_out_folder, run_validation
 
     def progress(title):
         if not (quiet or as_json):
             click.echo(f"[validate] {title}", err=True)
 
-    result, written = run_validation(data, source=source_name(data), instrument=instrument, groups=groups,
-                                     outcome=outcome, cluster=cluster, hypotheses=hypotheses,
-                                     split_sample=split_sample, seed=seed, min_cell=min_cell, out=out,
-                                     progress=progress)
+    check_out_folder(out)  # before the study runs; its error is about --out, not DATA
+    report = Reporter(source_name(data))
+    with report.call():
+        result, written = run_validation(data, source=source_name(data), instrument=instrument, groups=groups,
+                                         outcome=outcome, cluster=cluster, hypotheses=hypotheses,
+                                         split_sample=split_sample, seed=seed, min_cell=min_cell, out=out,
+                                         progress=progress)
+    # the steps' warnings on stderr, the first of each step in full (all are in results.json and the report)
+    report.warn(f"{step.title}: {step.warnings[0]}" + (f" (and {len(step.warnings) - 1} more warning(s) in "
+                                                       "results.json and the report)" if len(step.warnings) > 1
+                                                       else "") for step in result.steps if step.warnings)
     if as_json:
         emit_json(result.to_dict())
         return

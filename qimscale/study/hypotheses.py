@@ -293,6 +293,17 @@ def holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def _check_numeric_columns(data: pd.DataFrame, hs: HypothesisSet) -> None:
+    """Scores, outcome and predictors must hold numbers: a text cell is an error naming its row,
+    column and value, never silently treated as missing."""
+    from qimscale.analysis.compare import _check_numeric
+
+    used = [c for h in hs.hypotheses for c in ([h.scale] + ([hs.outcome] if h.kind != "known_groups" else [])
+                                               + list(h.predictors) + list(h.moderates))]
+    for col in dict.fromkeys(c for c in used if c is not None and c in data.columns):
+        _check_numeric(data, col, "the hypotheses need numeric scores", "correct the cell")
+
+
 def evaluate_hypotheses(data: pd.DataFrame, hypotheses=None, *, instrument=None, alpha: float = 0.05,
                         min_n: int = 5) -> HypothesesResult:
     """Evaluate every hypothesis of the file on scored data (see the module docstring).
@@ -309,8 +320,14 @@ def evaluate_hypotheses(data: pd.DataFrame, hypotheses=None, *, instrument=None,
     alpha : float
     min_n : int
         Smallest group (or complete-row count) a hypothesis is tested on.
+
+    Raises
+    ------
+    DataError
+        A score, outcome or predictor column the hypotheses use holds text.
     """
     hs = hypotheses if isinstance(hypotheses, HypothesisSet) else read_hypotheses(hypotheses)
+    _check_numeric_columns(data, hs)
     levels = _levels(data[hs.group], hs, instrument) if hs.group and hs.group in data.columns else {}
     rows = []
     for h in hs.hypotheses:

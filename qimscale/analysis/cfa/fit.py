@@ -290,6 +290,7 @@ class CFA:
                              f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
         theta0 = start_values(pt, groups)
         opt = minimize(objective, theta0)
+        _flag_runaway(objective, theta0, opt)
         res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                   patterns, dropped, text)
         if no_group:  # as lavaan's "group variable contains missing values"
@@ -304,6 +305,40 @@ class CFA:
                    "without any observed model variable (or with a missing exogenous covariate) were dropped")
             res.warnings_.append(f"{dropped - no_group} case(s) {why}")
         return res
+
+
+def _singular_information(objective, theta) -> bool | None:
+    """Whether the information at ``theta`` is singular (scaled to unit diagonal); None if not computable."""
+    try:
+        H = objective.information(theta)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    if not np.all(np.isfinite(H)):
+        return None
+    d = np.sqrt(np.clip(np.diag(H), 0, None))
+    if np.any(d <= 1e-300):
+        return True
+    w = np.linalg.eigvalsh((H / np.outer(d, d) + (H / np.outer(d, d)).T) / 2)
+    return bool(w[0] < 1e-10)
+
+
+def _flag_runaway(objective, theta0, opt) -> None:
+    """Report a 'solution' on a ridge as non-convergence, not as non-identification.
+
+    When the information is regular at the start values but singular where the
+    optimiser stopped, the estimates ran off towards a boundary (a factor
+    variance going to 0 while its loadings grow, as lavaan's "the optimizer
+    warns that a solution has NOT been found"); the model itself is identified.
+    A model whose information is singular at the start values too is left to
+    the identification check.
+    """
+    if not opt.converged or not _singular_information(objective, opt.theta):
+        return
+    if _singular_information(objective, theta0) is False:
+        opt.converged = False
+        opt.message = ("the estimates drift towards a boundary where the information matrix is singular "
+                       "(e.g. a factor variance going to 0 while its loadings grow): no proper solution "
+                       "was found")
 
 
 def _check_latent_names(stmts, data) -> None:

@@ -202,7 +202,70 @@ class RAMModel:
             out.append((dS, dm))
         return out
 
+    def second_derivative_term(self, theta, group: int, G, gm=None):
+        """``d2/dtheta dtheta' [tr(G Sigma(theta)) + gm' mu(theta)]`` for fixed ``G``, ``gm``.
+
+        The part of an observed information that the Jacobian alone misses:
+        with ``G`` and ``gm`` the gradient of a discrepancy wrt ``Sigma`` (as a
+        symmetric matrix of independent entries) and ``mu``, the Hessian wrt
+        ``theta`` is ``J' H_sat J`` plus this term.
+
+        Notes
+        -----
+        With ``E = (I - A)^-1``, ``C = E S E'``, ``Gh = F' G F``, ``P = E' Gh E``,
+        ``R = C Gh E``, ``g = E' F' gm`` and ``m = E M``, for slots
+        ``A[i, j]``, ``A[s, t]``, ``S[s, t]`` (symmetric unit) and ``M[q]``::
+
+            A,A: 2 (E_js R_ti + E_ti R_js) + 2 C_jt P_is + g_i E_js m_t + g_s E_ti m_j
+            A,S: 2 (E_js P_ti + E_jt P_si [s != t])
+            A,M: g_i E_jq
+
+        and zero for the other pairs (``Sigma`` is linear in ``S``, ``mu`` in ``M``).
+        """
+        A, S, M, E, C = self._core(theta, group)
+        g = self.groups[group]
+        p, n, k = self.p, A.shape[0], self.npar
+        Gh = np.zeros((n, n))
+        Gh[:p, :p] = G
+        P = E.T @ Gh @ E
+        R = C @ Gh @ E
+        H = np.zeros((k, k))
+        if not g.a_k.size:
+            return H
+        i, j = g.a_i[:, None], g.a_j[:, None]
+        s, t = g.a_i[None, :], g.a_j[None, :]
+        phi = 2 * (E[j, s] * R[t, i] + E[t, i] * R[j, s]) + 2 * C[j, t] * P[i, s]
+        means = self.meanstructure and gm is not None
+        if means:
+            gv = np.zeros(n)
+            gv[:p] = gm
+            gE = gv @ E
+            m = E @ M
+            phi = phi + gE[i] * E[j, s] * m[t] + gE[s] * E[t, i] * m[j]
+        _scatter2(H, g.a_k, g.a_k, phi)
+        if g.s_k.size:
+            ss, st = g.s_i[None, :], g.s_j[None, :]
+            off = (g.s_i != g.s_j)[None, :]
+            phi = 2 * (E[j, ss] * P[st, i] + off * E[j, st] * P[ss, i])
+            _scatter2(H, g.a_k, g.s_k, phi)
+            _scatter2(H, g.s_k, g.a_k, phi.T)
+        if means and g.m_k.size:
+            phi = gE[i] * E[j, g.m_i[None, :]]
+            _scatter2(H, g.a_k, g.m_k, phi)
+            _scatter2(H, g.m_k, g.a_k, phi.T)
+        return H
+
     def jacobian_vech(self, theta):
         """As :meth:`jacobian` but with ``Sigma`` in vech form: ``(p*(p+1)/2, npar)`` and ``(p, npar)``."""
         r, c = vech_indices(self.p)
         return [(dS[:, r, c].T, dm.T) for dS, dm in self.jacobian(theta)]
+
+
+def _scatter2(H, rows, cols, values):
+    """``H[rows[a], cols[b]] += values[a, b]``, summing slots that share a parameter."""
+    k = H.shape[0]
+    T_r = np.zeros((k, len(rows)))
+    T_r[rows, np.arange(len(rows))] = 1.0
+    T_c = np.zeros((k, len(cols)))
+    T_c[cols, np.arange(len(cols))] = 1.0
+    H += T_r @ values @ T_c.T

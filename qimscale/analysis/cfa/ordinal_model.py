@@ -6,20 +6,24 @@ statistics in the order of :mod:`.ordinal_stage1` and their Jacobian.
 
 Notes
 -----
-For group :math:`g` with loadings :math:`\\Lambda`, factor covariance
-:math:`\\Psi`, residual covariances :math:`\\Theta^{*}` (off-diagonal only),
-thresholds :math:`\\tau`, intercepts :math:`\\nu`, latent means
-:math:`\\alpha` and scale factors :math:`\\Delta = \\operatorname{diag}(\\delta)`
-(lavaan's ``~*~`` rows, fixed to 1 in the first group):
+For group :math:`g` with loadings :math:`\\Lambda`, regressions among the
+latent variables and second-order loadings :math:`B` (lavaan's ``beta``),
+latent (disturbance) covariances :math:`\\Psi`, residual covariances
+:math:`\\Theta^{*}` (off-diagonal only), thresholds :math:`\\tau`, intercepts
+:math:`\\nu`, latent means :math:`\\alpha` and scale factors
+:math:`\\Delta = \\operatorname{diag}(\\delta)` (lavaan's ``~*~`` rows, fixed
+to 1 in the first group), the total latent covariance and means are
+:math:`\\Psi^{*} = (I - B)^{-1}\\Psi(I - B)^{-\\top}` and
+:math:`\\alpha^{*} = (I - B)^{-1}\\alpha`, and
 
 .. math::
 
-   \\rho_{ij} = \\delta_i\\delta_j\\,[\\Lambda\\Psi\\Lambda^\\top + \\Theta^{*}]_{ij},
+   \\rho_{ij} = \\delta_i\\delta_j\\,[\\Lambda\\Psi^{*}\\Lambda^\\top + \\Theta^{*}]_{ij},
    \\qquad
-   \\tau^{*}_{ic} = \\delta_i\\,(\\tau_{ic} - \\nu_i - \\lambda_i^\\top\\alpha).
+   \\tau^{*}_{ic} = \\delta_i\\,(\\tau_{ic} - \\nu_i - \\lambda_i^\\top\\alpha^{*}).
 
 The residual variances of the latent responses are not parameters: they are
-:math:`1/\\delta_i^2 - [\\Lambda\\Psi\\Lambda^\\top]_{ii}`, so that the implied
+:math:`1/\\delta_i^2 - [\\Lambda\\Psi^{*}\\Lambda^\\top]_{ii}`, so that the implied
 correlation matrix has a unit diagonal. This is lavaan's
 ``parameterization = "delta"``.
 """
@@ -58,7 +62,8 @@ class OrdinalModel:
     Raises
     ------
     ModelError
-        Regressions (``~``), a continuous observed variable, or free residual
+        Regressions of or on observed variables (lavaan fits those with
+        ``conditional.x``), a continuous observed variable, or free residual
         variances of ordered items (not identified under the delta
         parameterisation).
     """
@@ -71,10 +76,6 @@ class OrdinalModel:
         self.npar = partable.npar
         p, m = len(self.ov), len(self.lv)
         self.p, self.m = p, m
-        if getattr(partable, "defined", None):
-            names = ", ".join(name for name, _ in partable.defined)
-            raise ModelError(f"defined parameters (:=) are not available with WLSMV yet ({names}); "
-                             "remove them from the model")
         cont = [v for v in self.ov if v not in n_thresholds]
         if cont:
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
@@ -93,13 +94,25 @@ class OrdinalModel:
         lvi = {f: k for k, f in enumerate(self.lv)}
         # slots: (group, kind, i, j, free (0-based, -1 fixed), value)
         self.slots = []
+        self.higher = set()  # (group, i, j) of beta slots that are second-order loadings
         for r in partable.rows:
             g = r["group"] - 1
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
             val = r["ustart"]
-            if op == "=~":
+            if op == "=~" and rhs in lvi:  # second-order factor: a regression of rhs on lhs
+                slot = ("beta", lvi[rhs], lvi[lhs])
+                self.higher.add((g, lvi[rhs], lvi[lhs]))
+            elif op == "=~":
                 slot = ("lambda", ovi[rhs], lvi[lhs])
+            elif op == "~" and lhs in lvi and rhs in lvi:
+                slot = ("beta", lvi[lhs], lvi[rhs])
+            elif op == "~":
+                raise ModelError(f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
+                                 "WLSMV qimscale fits regressions among latent variables only (lavaan "
+                                 "fits observed covariates with conditional.x = TRUE, a probit-regression "
+                                 "stage 1 that qimscale does not have); regress on latent variables or "
+                                 "use estimator 'ML'/'MLR'")
             elif op == "~~" and lhs in lvi and rhs in lvi:
                 a, b = sorted((lvi[lhs], lvi[rhs]))
                 slot = ("psi", a, b)
@@ -128,8 +141,9 @@ class OrdinalModel:
             elif op == ":=":
                 continue
             else:
-                raise ModelError(f"operator {op!r} ({lhs} {op} {rhs}) is not supported by the "
-                                 "WLSMV estimator of qimscale (measurement models only)")
+                raise ModelError(f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
+                                 "(covariances are taken between two latent variables or between two "
+                                 "items; '~' between latent variables)")
             if free < 0 and (val is None or math.isnan(val)):
                 raise ModelError(f"fixed parameter {lhs} {op} {rhs} (group {g + 1}) has no value")
             self.slots.append((g,) + slot + (free, 0.0 if free >= 0 else float(val)))
@@ -155,31 +169,51 @@ class OrdinalModel:
         return cache[g]
 
     def matrices(self, theta, g: int) -> dict:
-        """Model matrices of group ``g`` (0-based) at ``theta``."""
+        r"""Model matrices of group ``g`` (0-based) at ``theta``.
+
+        Besides the parameter matrices (``lambda``, ``beta``, ``psi``, ``theta``,
+        ``tau``, ``nu``, ``alpha``, ``delta``) the dict holds ``ib_inv``
+        :math:`(I - B)^{-1}`, the total latent covariance ``psi_total``
+        :math:`(I-B)^{-1}\Psi(I-B)^{-\top}` and latent means ``alpha_total``.
+        """
         p, m = self.p, self.m
-        mats = {"lambda": np.zeros((p, m)), "psi": np.zeros((m, m)), "theta": np.zeros((p, p)),
-                "tau": np.zeros(self.n_th), "nu": np.zeros(p), "alpha": np.zeros(m),
-                "delta": np.ones(p)}
+        mats = {"lambda": np.zeros((p, m)), "beta": np.zeros((m, m)), "psi": np.zeros((m, m)),
+                "theta": np.zeros((p, p)), "tau": np.zeros(self.n_th), "nu": np.zeros(p),
+                "alpha": np.zeros(m), "delta": np.ones(p)}
         theta = np.asarray(theta, dtype=float)
         for kind, (i, j, free, val) in self._group_slots(g).items():
             v = np.where(free >= 0, theta[np.maximum(free, 0)] if theta.size else 0.0, val)
-            if kind == "lambda":
-                mats["lambda"][i, j] = v
+            if kind in ("lambda", "beta"):
+                mats[kind][i, j] = v
             elif kind in ("psi", "theta"):
                 mats[kind][i, j] = v
                 mats[kind][j, i] = v
             else:
                 mats[kind][i] = v
+        B = mats["beta"]
+        if B.any():
+            try:
+                E = np.linalg.inv(np.eye(m) - B)
+            except np.linalg.LinAlgError:
+                raise ModelError("the structural part is singular: (I - B) cannot be inverted "
+                                 "(check for cycles among the regressions)") from None
+            mats["ib_inv"] = E
+            mats["psi_total"] = E @ mats["psi"] @ E.T
+            mats["alpha_total"] = E @ mats["alpha"]
+        else:
+            mats["ib_inv"] = np.eye(m)
+            mats["psi_total"] = mats["psi"]
+            mats["alpha_total"] = mats["alpha"]
         return mats
 
     def implied(self, theta, g: int) -> np.ndarray:
         """Implied statistics of group ``g``: thresholds then ``vech*`` correlations."""
         M = self.matrices(theta, g)
-        L, P, d = M["lambda"], M["psi"], M["delta"]
+        L, P, d = M["lambda"], M["psi_total"], M["delta"]
         C = L @ P @ L.T + M["theta"]
         r = d[self.ii] * d[self.jj] * C[self.ii, self.jj]
         it = self.th_item
-        th = d[it] * (M["tau"] - M["nu"][it] - L[it] @ M["alpha"])
+        th = d[it] * (M["tau"] - M["nu"][it] - L[it] @ M["alpha_total"])
         return np.concatenate([th, r])
 
     def implied_cor(self, theta, g: int) -> np.ndarray:
@@ -193,8 +227,10 @@ class OrdinalModel:
     def jacobian(self, theta, g: int) -> np.ndarray:
         """:math:`\\partial\\sigma_g/\\partial\\theta^\\top`, shape (n_stats, npar)."""
         M = self.matrices(theta, g)
-        L, P, d = M["lambda"], M["psi"], M["delta"]
-        alpha, nu, tau = M["alpha"], M["nu"], M["tau"]
+        L, P, d = M["lambda"], M["psi_total"], M["delta"]
+        alpha, nu, tau = M["alpha_total"], M["nu"], M["tau"]
+        LE = L @ M["ib_inv"]  # loadings on the latent disturbances
+        LP = L @ P
         ii, jj, it = self.ii, self.jj, self.th_item
         nth, pstar = self.n_th, self.pstar
         C = L @ P @ L.T + M["theta"]
@@ -214,7 +250,11 @@ class OrdinalModel:
                 ct = (it[:, None] == i) * (-d[i] * alpha[j])[None, :]
             elif kind == "psi":
                 half = np.where(i == j, 0.5, 1.0)
-                cr = dd[:, None] * half * (L[ii][:, i] * L[jj][:, j] + L[ii][:, j] * L[jj][:, i])
+                cr = dd[:, None] * half * (LE[ii][:, i] * LE[jj][:, j] + LE[ii][:, j] * LE[jj][:, i])
+            elif kind == "beta":
+                # d psi_total / d B[i, j] = E[:, i] psi_total[j, :] + (.)'
+                cr = dd[:, None] * (LE[ii][:, i] * LP[jj][:, j] + LP[ii][:, j] * LE[jj][:, i])
+                ct = -(d[it])[:, None] * LE[it][:, i] * alpha[j][None, :]
             elif kind == "theta":
                 np.add.at(Jr, (self.pair_index[i, j], free), dd[self.pair_index[i, j]])
             elif kind == "tau":
@@ -222,7 +262,7 @@ class OrdinalModel:
             elif kind == "nu":
                 ct = (it[:, None] == i) * (-d[i])[None, :]
             elif kind == "alpha":
-                ct = -(d[it])[:, None] * L[it][:, i]
+                ct = -(d[it])[:, None] * LE[it][:, i]
             elif kind == "delta":
                 cij = C[ii, jj]
                 cr = ((ii[:, None] == i) * (d[jj] * cij)[:, None]
@@ -234,17 +274,33 @@ class OrdinalModel:
                 _scatter_cols(Jt, ct, free)
         return J
 
-    def start(self, thresholds_by_group: list) -> np.ndarray:
-        """Starting values: sample thresholds, loadings 0.7, variances 1, rest 0 / 1."""
+    def start(self, thresholds_by_group: list, cors_by_group: list | None = None) -> np.ndarray:
+        """Starting values from the sample statistics.
+
+        Thresholds start at the sample thresholds. With the sample polychoric
+        correlations (``cors_by_group``, the ``vech*`` part of the stage-1
+        statistics), each first-order factor gets the loadings of the first
+        principal axis of its items (scaled to the fixed marker), factor
+        covariances the mean cross-correlation divided by the loadings, and
+        second-order loadings and latent regressions the values these
+        covariances imply; so no factor starts uncorrelated with the rest (a
+        factor with two indicators would otherwise give a singular system).
+        Without correlations: loadings 0.7, variances 1, everything else 0.
+        """
         theta = np.zeros(self.npar)
         set_ = np.zeros(self.npar, dtype=bool)
+        guess = [self._start_guess(g, None if cors_by_group is None else cors_by_group[g])
+                 for g in range(self.ngroups)]
         for (g, kind, i, j, free, _val) in self.slots:
             if free < 0 or set_[free]:
                 continue
+            lam, phi, beta, psi = guess[g]
             if kind == "lambda":
-                v = 0.7
+                v = lam[i, j]
+            elif kind == "beta":
+                v = beta[i, j]
             elif kind == "psi":
-                v = 1.0 if i == j else 0.0
+                v = psi[i, j]
             elif kind == "tau":
                 v = thresholds_by_group[g][i]
             elif kind == "delta":
@@ -254,3 +310,114 @@ class OrdinalModel:
             theta[free] = v
             set_[free] = True
         return theta
+
+    def _start_guess(self, g: int, cors):
+        """``(lambda, phi, beta, psi)`` start matrices of group ``g`` (see :meth:`start`)."""
+        p, m = self.p, self.m
+        lam = np.zeros((p, m))
+        beta = np.zeros((m, m))
+        fixed = {}
+        lam_rows, beta_rows = {}, {}
+        for (gg, kind, i, j, free, val) in self.slots:
+            if gg != g:
+                continue
+            if kind == "lambda":
+                lam_rows.setdefault(j, []).append((i, free, val))
+            elif kind == "beta" and (g, i, j) in self.higher:
+                beta_rows.setdefault(j, []).append((i, free, val))
+            elif kind == "psi" and free < 0:
+                fixed[(i, j)] = val
+        if cors is None:
+            for f, rows in lam_rows.items():
+                for i, free, val in rows:
+                    lam[i, f] = 0.7 if free >= 0 else val
+            phi = np.eye(m)
+            return lam, phi, beta, np.eye(m)
+        R = np.eye(p)
+        R[self.ii, self.jj] = cors
+        R[self.jj, self.ii] = cors
+        phi = np.eye(m)
+        for f, rows in lam_rows.items():
+            load, var = _one_factor(R, rows, fixed.get((f, f)))
+            lam[[i for i, _, _ in rows], f] = load
+            phi[f, f] = var
+        # covariances of first-order factors: mean r_ij / (lambda_i lambda_f)
+        first = sorted(lam_rows)
+        for a_i, a in enumerate(first):
+            for b in first[a_i + 1:]:
+                vals = [R[i, k] / (lam[i, a] * lam[k, b]) for i, _, _ in lam_rows[a]
+                        for k, _, _ in lam_rows[b] if i != k and abs(lam[i, a] * lam[k, b]) > 1e-3]
+                c = float(np.mean(vals)) if vals else 0.0
+                lim = 0.9 * math.sqrt(phi[a, a] * phi[b, b])
+                phi[a, b] = phi[b, a] = min(max(c, -lim), lim)
+        # second-order factors: one factor on the covariances of their factor indicators
+        for h, rows in beta_rows.items():
+            idx = [i for i, _, _ in rows]
+            if not all(i in lam_rows for i in idx):
+                for i, free, val in rows:
+                    beta[i, h] = 0.7 if free >= 0 else val
+                continue
+            load, var = _one_factor(phi, rows, fixed.get((h, h)))
+            beta[idx, h] = load
+            phi[h, h] = var
+            for a in first:
+                if a not in idx:
+                    phi[a, h] = phi[h, a] = float(np.mean([phi[a, i] / bl for i, bl in zip(idx, load)
+                                                           if abs(bl) > 1e-3] or [0.0]))
+        # latent regressions (not second-order): coefficients implied by phi
+        preds: dict = {}
+        for (gg, kind, i, j, free, val) in self.slots:
+            if gg == g and kind == "beta" and (g, i, j) not in self.higher:
+                preds.setdefault(i, []).append(j)
+        for y, xs in preds.items():
+            Sxx = phi[np.ix_(xs, xs)]
+            try:
+                b = np.linalg.solve(Sxx, phi[xs, y])
+            except np.linalg.LinAlgError:
+                b = np.zeros(len(xs))
+            beta[y, xs] = b
+        # disturbance covariance implied by phi: (I - B) phi (I - B)'
+        IB = np.eye(m) - beta
+        psi = IB @ phi @ IB.T
+        for f in range(m):  # keep disturbance variances clearly positive
+            psi[f, f] = max(psi[f, f], 0.05 * phi[f, f])
+        endo = np.flatnonzero(np.abs(beta).sum(axis=1) > 0)
+        psi[endo, :] = np.where(np.eye(m)[endo, :] > 0, psi[endo, :], 0.0)
+        psi[:, endo] = np.where(np.eye(m)[:, endo] > 0, psi[:, endo], 0.0)
+        return lam, phi, beta, psi
+
+
+def _one_factor(S, rows, fixed_var):
+    """Loadings and factor variance from the first principal axis of ``S`` over ``rows``.
+
+    ``rows`` are ``(index, free, value)`` of the indicators; a fixed non-zero
+    loading is the marker (the factor variance carries the scale); without a
+    marker (``std_lv``) the variance is ``fixed_var`` or 1.
+    """
+    idx = [i for i, _, _ in rows]
+    sub = S[np.ix_(idx, idx)]
+    if len(idx) >= 2:
+        w, V = np.linalg.eigh(sub)
+        load = V[:, -1] * math.sqrt(max(w[-1], 1e-6))
+        if len(idx) == 2:  # one off-diagonal: split it evenly
+            r = max(abs(sub[0, 1]), 0.05)
+            load = np.sqrt(r * np.diag(sub)) * (np.sign(sub[0, 1]) if sub[0, 1] < 0 else 1.0)
+            load[0] = abs(load[0])
+        elif load.sum() < 0:
+            load = -load
+    else:
+        load = np.full(len(idx), 0.7)
+    load = np.where(np.abs(load) < 0.1, 0.1, load)
+    marker = next(((k, val) for k, (_, free, val) in enumerate(rows) if free < 0 and val != 0), None)
+    if marker is not None:
+        k, val = marker
+        scale = load[k] / val
+        var = scale ** 2
+        load = load / scale
+    else:
+        var = 1.0 if fixed_var is None or not np.isfinite(fixed_var) else float(fixed_var)
+        load = load / math.sqrt(var)
+    for k, (_, free, val) in enumerate(rows):
+        if free < 0:
+            load[k] = val
+    return load, var

@@ -202,7 +202,7 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
             ov.append(name)
 
     for st in stmts:
-        if st.op == ":=":
+        if st.op in (":=", "=="):
             continue
         if st.op in ("=~",):
             for t in st.rhs:
@@ -243,12 +243,19 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
     for g in range(ngroups):
         # user statements
         first_indicator: dict[str, bool] = {}
+        stated: dict = {}
         for st in stmts:
-            if st.op == ":=":
+            if st.op in (":=", "=="):
                 continue
             for lhs in st.lhs:
                 for t in st.rhs:
                     rhs = "" if st.op == "~1" else t.name
+                    k = _key(lhs, st.op, rhs)
+                    if stated.setdefault(k, (id(st), st.line))[0] != id(st):
+                        txt = f"{lhs} {st.op} {rhs}".strip()
+                        raise ModelError(f"duplicate model element '{txt}' (line {st.line} repeats line "
+                                         f"{stated[k][1]}; lavaan stops with 'duplicate model element'): "
+                                         "state each parameter once")
                     fixed = t.fixed(g)
                     label = t.label(g)
                     if st.op == "=~" and lhs not in first_indicator:
@@ -361,9 +368,62 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
         if ("label", lab) in keymap:
             raise ModelError(f"label {lab!r} is used for both a fixed and a free parameter")
 
+    _apply_equalities(rows, [st for st in stmts if st.op == "=="])
     for f in lv:
         if f not in {r["lhs"] for r in rows if r["op"] == "=~"}:
             raise ModelError(f"latent variable {f!r} has no indicators")
     defined = [(st.lhs[0], st.expression) for st in stmts if st.op == ":="]
     return ParTable(rows=rows, ov=ov, lv=lv, ngroups=ngroups, meanstructure=meanstructure,
                     ordered=ordered, defined=defined, std_lv=std_lv, ov_x=ov_x if fixed_x else [])
+
+
+def _apply_equalities(rows: list[dict], constraints: list) -> None:
+    """Apply ``==`` constraints between labels (``a == b``) or to a number (``a == 0.5``).
+
+    ``a == b`` gives the rows labelled ``b`` the free index of ``a`` (the
+    same model as a shared label); ``a == 0.5`` fixes the rows labelled
+    ``a``. Free indices are renumbered compactly afterwards.
+
+    Raises
+    ------
+    ModelError
+        Unknown labels (as lavaan: "unknown label(s) in equality
+        constraint(s)"), or a constraint of another form.
+    """
+    if not constraints:
+        return
+    import re
+
+    from .syntax import _NAME, _NUMBER
+
+    labels = {r["label"] for r in rows if r["label"]}
+    for st in constraints:
+        left, right = st.lhs[0], st.expression
+        names = [x for x in (left, right) if re.fullmatch(_NAME, x)]
+        unknown = [x for x in names if x not in labels]
+        if unknown:
+            raise ModelError(f"unknown label(s) in equality constraint(s): {' '.join(unknown)} "
+                             f"(line {st.line}); label the parameters first, e.g. 'f =~ a*x2 + b*x3'")
+        if re.fullmatch(_NUMBER, left) and len(names) == 1:
+            left, right = right, left
+        if len(names) == 2:
+            keep = next(r["free"] for r in rows if r["label"] == left)
+            drop = next(r["free"] for r in rows if r["label"] == right)
+            if keep == 0 or drop == 0:
+                raise ModelError(f"equality constraint '{left} == {right}' (line {st.line}) involves a fixed "
+                                 "parameter; fix both or neither")
+            for r in rows:
+                if r["free"] == drop:
+                    r["free"] = keep
+        elif len(names) == 1 and re.fullmatch(_NUMBER, right):
+            for r in rows:
+                if r["label"] == left:
+                    r["free"], r["ustart"] = 0, float(right)
+        else:
+            raise ModelError(f"the constraint '{left} == {right}' (line {st.line}) is not supported: qimscale "
+                             "takes equality constraints between two labels ('a == b') or a label and a "
+                             "number ('a == 0.5'); write others with shared labels or fixed values")
+    mapping: dict = {}
+    for r in rows:
+        if r["free"] > 0:
+            r["free"] = mapping.setdefault(r["free"], len(mapping) + 1)

@@ -31,9 +31,7 @@ estimates at the EM moments, with its own scaling constant.
 
 from __future__ import annotations
 
-import ast
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -48,6 +46,7 @@ from .._threads import blas1
 from .fiml import FIMLObjective, Patterns, fiml_loglik, saturated_hessian
 from .ml import MLObjective
 from .bootstrap import BootstrapMixin
+from .defined import compile_defined, delta_method
 from .fit_indices import cfi as _cfi
 from .fit_indices import rmsea as _rmsea
 from .fit_indices import rmsea_ci
@@ -68,7 +67,10 @@ Z975 = norm_ppf(0.975)
 
 
 def numerical_hessian(objective, theta, *, h: float = 1e-5) -> np.ndarray:
-    """Hessian of ``objective.value`` by central differences of the analytic gradient."""
+    """Hessian of ``objective.value``: analytic where the objective offers it
+    (``observed_information``, FIML), else central differences of the analytic gradient."""
+    if hasattr(objective, "observed_information"):
+        return objective.observed_information(theta)
     k = len(theta)
     H = np.zeros((k, k))
     for j in range(k):
@@ -200,7 +202,8 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         self.information_ = info_kind
         N = self.ntotal_
         H_exp = objective.information(self.theta_)
-        self._check_identification(H_exp)
+        if opt.converged:  # a singular information away from an optimum says nothing about identification
+            self._check_identification(H_exp)
         if info_kind == "observed":
             H = numerical_hessian(objective, self.theta_)
         else:
@@ -399,22 +402,31 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         keep = self._h1_keep()
         info = [(A[np.ix_(keep, keep)], B[np.ix_(keep, keep)]) for A, B in self._fiml_h1_info()]
         Wm = [w * A for w, (A, _) in zip(fg, info)]
-        Wmi = [np.linalg.inv(A) / w for w, (A, _) in zip(fg, info)]
         dS_b, dm_b = saturated_basis(p, True)
         dS_b, dm_b = dS_b[keep], dm_b[keep]
         Wc = [w * _expected_info(gd.cov, dS_b, dm_b) for w, gd in zip(fg, self.groups_)]
-        Wm_all, Wmi_all, Wc_all = block_diag(*Wm), block_diag(*Wmi), block_diag(*Wc)
-        Gamma_all = block_diag(*[np.linalg.inv(A) @ B @ np.linalg.inv(A) / w for w, (A, B) in zip(fg, info)])
+        Gam = [np.linalg.solve(A, np.linalg.solve(A, B).T).T / w for w, (A, B) in zip(fg, info)]
+        # tr(Wc Gamma) and tr(Wm^-1 Wc) do not depend on the model
+        t_wg = sum(float(np.sum(a * g.T)) for a, g in zip(Wc, Gam))
+        t_wmi = sum(float(np.trace(np.linalg.solve(a, c))) for a, c in zip(Wm, Wc))
 
         def k_trace(model, theta):
-            # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1")
+            # information of the model "observed from h1": Delta' Wm Delta (lavaan's observed.information = "h1");
+            # U = Wm - Wm D E^-1 D' Wm with E = D' Wm D, all other matrices block-diagonal by group, so
+            # tr(U Wm^-1 Wc Wm^-1 U Gamma) = tr(Wc G) - 2 tr(E^-1 D'Wm G Wc D) + tr(E^-1 D'Wc D E^-1 D'Wm G Wm D)
+            # and tr(Wc Wm^-1 U Wm^-1) = tr(Wm^-1 Wc) - tr(E^-1 D'Wc D): no (G p^2)^3 products
             Delta = block_diag(*[np.hstack([dS[:, r, c], dm]).T[keep] for dS, dm in model.jacobian(theta)])
             Delta = _collapse_groups(Delta, model)
-            E_inv = np.linalg.inv(Delta.T @ Wm_all @ Delta)
-            U = Wm_all - Wm_all @ Delta @ E_inv @ Delta.T @ Wm_all
-            if scaled:
-                return float(np.trace(U @ Wmi_all @ Wc_all @ Wmi_all @ U @ Gamma_all))
-            return float(np.trace(Wc_all @ Wmi_all @ U @ Wmi_all))
+            blocks = np.split(Delta, len(Wm))
+            E = sum(D.T @ (a @ D) for a, D in zip(Wm, blocks))
+            E_inv = np.linalg.inv(E)
+            DcD = sum(D.T @ (c @ D) for c, D in zip(Wc, blocks))
+            if not scaled:
+                return t_wmi - float(np.sum(E_inv * DcD.T))
+            WmD = [a @ D for a, D in zip(Wm, blocks)]
+            cross = sum(wd.T @ (g @ (c @ D)) for wd, g, c, D in zip(WmD, Gam, Wc, blocks))
+            DgD = sum(wd.T @ (g @ wd) for wd, g in zip(WmD, Gam))
+            return float(t_wg - 2.0 * np.sum(E_inv * cross.T) + np.trace(E_inv @ DcD @ E_inv @ DgD))
 
         def complete_chisq(model, theta):
             x2 = 0.0
@@ -643,7 +655,9 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             if g not in cache:
                 C, _ = model.total_moments(theta, g)
                 A, S, M = model.matrices(theta, g)
-                sd = np.sqrt(np.clip(np.diag(C), 0, None))
+                var = np.diag(C)
+                # a negative (Heywood) variance has no standard deviation: NaN, as lavaan
+                sd = np.sqrt(np.where(var > 0, var, np.nan))
                 if kind == "lv":
                     sd = np.where(np.arange(len(sd)) < model.p, 1.0, sd)
                 cache[g] = (sd, np.diag(S))
@@ -674,41 +688,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
     # ------------------------------------------------------------------ defined parameters
     def _defined_evaluator(self):
         """``(compiled, at)``: the ``:=`` definitions and ``at(theta, kind=None) -> values``."""
-        defs = self.partable_.defined
-        funcs = {n: getattr(math, n) for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "atan", "asin",
-                                                  "acos", "fabs")}
-        funcs["abs"] = abs
-        # lavaan names may contain dots ("a.1", "ind.eff"): give those Python-safe aliases
-        names = {r["label"] for r in self.partable_.rows if r["label"]} | {n for n, _ in defs}
-        alias = {n: f"_dot{i}_" for i, n in enumerate(sorted(n for n in names if "." in n))}
-
-        def python_name(m):
-            return alias.get(m.group(0), m.group(0))
-
-        compiled = []
-        for name, expr in defs:
-            py = re.sub(r"(?<![A-Za-z0-9_.])[A-Za-z_.][A-Za-z0-9_.]*", python_name, expr.replace("^", "**"))
-            try:
-                tree = ast.parse(py, mode="eval")
-            except SyntaxError as exc:
-                raise ModelError(f"cannot read the defined parameter {name} := {expr}") from exc
-            compiled.append((name, expr, compile(tree, "<defined>", "eval")))
-
-        def evaluate(values_by_label):
-            env = dict(funcs)
-            env.update({alias.get(k, k): v for k, v in values_by_label.items()})
-            out = []
-            for name, expr, code in compiled:
-                try:
-                    val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 - restricted namespace
-                except (NameError, AttributeError) as exc:  # AttributeError: unknown "b.x" with a label "b"
-                    known = sorted(names)
-                    raise ModelError(f"defined parameter {name} := {expr} uses an unknown label; label the "
-                                     f"parameters with 'a*x' (known labels and definitions: "
-                                     f"{', '.join(known) or 'none'})") from exc
-                env[alias.get(name, name)] = val
-                out.append(val)
-            return np.array(out)
+        compiled, evaluate = compile_defined(self.partable_)
 
         def at(theta, kind=None):
             vals = self._row_estimates(theta) if kind is None else self._std_values(theta, kind)
@@ -721,15 +701,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
         if not self.partable_.defined:
             return []
         compiled, at = self._defined_evaluator()
-        est = at(self.theta_)
-        k = len(self.theta_)
-        J = np.zeros((len(est), k))
-        for j in range(k):
-            h = 1e-6 * max(1.0, abs(self.theta_[j]))
-            e = np.zeros(k)
-            e[j] = h
-            J[:, j] = (at(self.theta_ + e) - at(self.theta_ - e)) / (2 * h)
-        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, self.vcov_, J), 0, None))
+        est, se = delta_method(at, self.theta_, self.vcov_)
         slv = at(self.theta_, "lv")
         sall = at(self.theta_, "all")
         return [(n, e_, a, b, c, d) for (n, e_, _), a, b, c, d in zip(compiled, est, se, slv, sall)]

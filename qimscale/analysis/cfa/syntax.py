@@ -247,9 +247,16 @@ def parse_model(model: str) -> list[Statement]:
             raise _error("no operator found (expected =~, ~, ~~, ~1 or :=)", no, line, col)
         lhs_txt, rhs_txt = text[:pos], text[pos + len(op):]
         rhs_off = col + pos + len(op) + (len(rhs_txt) - len(rhs_txt.lstrip()))
-        if op in ("<", ">", "=="):
-            raise _error(f"the constraint operator '{op}' is not supported; use shared labels for equality",
-                         no, line, col + pos)
+        if op in ("<", ">"):
+            raise _error(f"the inequality constraint operator '{op}' is not supported; fix the parameter "
+                         "or use equality constraints ('a == b')", no, line, col + pos)
+        if op == "==":
+            left, right = lhs_txt.strip(), rhs_txt.strip()
+            if not left or not right:
+                raise _error("an equality constraint needs an expression on both sides of '=='",
+                             no, line, col + pos)
+            out.append(Statement([left], op, [], no, text, expression=right))
+            continue
         if op == ":=":
             name = lhs_txt.strip()
             if not re.fullmatch(_NAME, name):

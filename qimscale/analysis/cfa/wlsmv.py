@@ -60,7 +60,7 @@ from scipy.special import ndtr
 
 from qimscale._core.checks import check_option
 from qimscale._core.distributions import chi2_sf, norm_ppf, norm_sf
-from qimscale._core.linalg import is_positive_semidefinite, is_singular
+from qimscale._core.linalg import eigvalsh, is_positive_semidefinite, is_singular, unit_diagonal
 from qimscale._core.result import Result, measure_table
 from qimscale.analysis.bivariate_normal import bvn_cdf
 from qimscale.errors import ConvergenceError, DataError, ModelError
@@ -190,6 +190,10 @@ def _active_columns(D: np.ndarray) -> np.ndarray:
     group's moments depend only on its own and the shared parameters, so products with ``D`` can
     skip the other columns (same numbers, about G times fewer operations)."""
     return np.flatnonzero(np.any(D != 0.0, axis=0))
+
+
+#: a sample polychoric correlation beyond this (in absolute value) is reported, as lavaan does
+NEARLY_ONE = 0.99
 
 
 def _ug_traces(deltas, wdiag, gammas, fg, E_inv):
@@ -333,7 +337,7 @@ class WLSMVResult(Result):
 
     def fornell_larcker(self, group: int = 0) -> pd.DataFrame:
         """Factor correlations with √AVE (latent-response scale, :meth:`reliability`) on the diagonal."""
-        P = self.model.matrices(self.theta, group)["psi"]
+        P = self.model.matrices(self.theta, group)["psi_total"]  # total (not disturbance) covariances
         sd = np.sqrt(np.diag(P))
         R = P / np.outer(sd, sd)
         ave = self.reliability(group)["ave"]
@@ -440,13 +444,86 @@ class WLSMVResult(Result):
         """Fit measures (``lavaan::fitMeasures`` names with ``_``)."""
         return dict(self.fit)
 
-    def _std_factors(self, g):
-        """Per group: sd of latent responses (1/delta) and latent sds."""
-        M = self.model.matrices(self.theta, g)
-        P, d = M["psi"], M["delta"]
+    def _std_factors(self, g, theta=None):
+        """Per group: model matrices, sd of latent responses (1/delta) and total latent sds."""
+        M = self.model.matrices(self.theta if theta is None else theta, g)
+        P, d = M["psi_total"], M["delta"]
         sd_y = 1.0 / d
-        sd_f = np.sqrt(np.diag(P))
+        var_f = np.diag(P)
+        sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
+
+    def _row_values(self, theta):
+        """``(est, std_lv, std_all)`` of every parameter-table row at ``theta``.
+
+        Residual variances of the latent responses are computed by the delta
+        parameterisation; standardisation uses the total (model-implied)
+        latent variances, as ``lavaan::standardizedSolution()``.
+        """
+        ovi = {v: k for k, v in enumerate(self.model.ov)}
+        lvi = {f: k for k, f in enumerate(self.model.lv)}
+        rows = self.partable.rows
+        est = np.empty(len(rows))
+        slv = np.empty(len(rows))
+        sall = np.empty(len(rows))
+        cache = {}
+        for n, r in enumerate(rows):
+            g = r["group"] - 1
+            if g not in cache:
+                M, sd_y, sd_f = self._std_factors(g, theta)
+                L, P, d = M["lambda"], M["psi_total"], M["delta"]
+                cache[g] = (sd_y, sd_f, d, np.diag(L @ P @ L.T))
+            sd_y, sd_f, d, common = cache[g]
+            op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+            free = r["free"] - 1
+            if op == "~~" and lhs == rhs and lhs in ovi:
+                i = ovi[lhs]
+                e = 1.0 / d[i] ** 2 - common[i]
+                est[n], slv[n], sall[n] = e, e, e * d[i] ** 2
+                continue
+            e = theta[free] if free >= 0 else r["ustart"]
+            std_lv = e
+            if op == "=~" and rhs in lvi:
+                std = std_lv = e * sd_f[lvi[lhs]] / sd_f[lvi[rhs]]
+            elif op == "=~":
+                std_lv = e * sd_f[lvi[lhs]]
+                std = std_lv / sd_y[ovi[rhs]]
+            elif op == "~":
+                std = std_lv = e * sd_f[lvi[rhs]] / sd_f[lvi[lhs]]
+            elif op == "~~" and lhs in lvi:
+                std = std_lv = e / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
+            elif op == "~~":
+                # residual covariance of latent responses: a residual correlation
+                i, j = ovi[lhs], ovi[rhs]
+                rv = 1.0 / d ** 2 - common
+                std = e / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
+            elif op == "|":
+                std = e / sd_y[ovi[lhs]]
+            elif op == "~1" and lhs in lvi:
+                std = std_lv = e / sd_f[lvi[lhs]]
+            elif op == "~1":
+                std = e / sd_y[ovi[lhs]]
+            elif op == "~*~":
+                std = 1.0
+            else:
+                std = math.nan
+            est[n], slv[n], sall[n] = e, std_lv, std
+        return est, slv, sall
+
+    def _defined(self):
+        """``(name, expression, est, se, std_lv, std_all)`` of each ``:=`` definition (delta method)."""
+        if not self.partable.defined:
+            return []
+        from .defined import compile_defined, delta_method, label_values
+
+        compiled, evaluate = compile_defined(self.partable)
+
+        def at(theta, which=0):
+            return evaluate(label_values(self.partable.rows, self._row_values(theta)[which]))
+
+        est, se = delta_method(at, self.theta, self.vcov)
+        slv, sall = at(self.theta, 1), at(self.theta, 2)
+        return [(n, x, a, b, c, d) for (n, x, _), a, b, c, d in zip(compiled, est, se, slv, sall)]
 
     def parameter_estimates(self, *, level: float = 0.95) -> pd.DataFrame:
         """Parameter table with estimates, robust SEs and standardised values.
@@ -463,64 +540,30 @@ class WLSMVResult(Result):
             ci_lower, ci_upper, std_lv, std_all`` (as
             ``lavaan::parameterEstimates(fit, standardized = TRUE)``).
             Residual variances of the latent responses are reported as
-            computed by the delta parameterisation (``free = 0``).
+            computed by the delta parameterisation (``free = 0``); ``:=`` rows
+            carry delta-method SEs.
         """
         zc = norm_ppf(1 - (1 - level) / 2)
         se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
-        ovi = {v: k for k, v in enumerate(self.model.ov)}
-        lvi = {f: k for k, f in enumerate(self.model.lv)}
+        est, slv, sall = self._row_values(self.theta)
         out = []
-        for g in range(self.model.ngroups):
-            M, sd_y, sd_f = self._std_factors(g)
-            L, P, d = M["lambda"], M["psi"], M["delta"]
-            C = L @ P @ L.T
-            for r in self.partable.rows:
-                if r["group"] != g + 1 or r["op"] == ":=":
-                    continue
-                op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
-                free = r["free"] - 1
-                if op == "~~" and lhs == rhs and lhs in ovi:
-                    i = ovi[lhs]
-                    est = 1.0 / d[i] ** 2 - C[i, i]
-                    se = 0.0  # computed, not estimated (lavaan reports 0)
-                    std = est * d[i] ** 2
-                else:
-                    est = self.theta[free] if free >= 0 else r["ustart"]
-                    se = se_free[free] if free >= 0 else 0.0
-                    if op == "=~":
-                        std = est * sd_f[lvi[lhs]] / sd_y[ovi[rhs]]
-                    elif op == "~~" and lhs in lvi:
-                        std = est / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
-                    elif op == "~~":
-                        # residual covariance of latent responses: a residual correlation
-                        i, j = ovi[lhs], ovi[rhs]
-                        rv = 1.0 / d ** 2 - np.diag(C)
-                        std = est / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
-                    elif op == "|":
-                        std = est / sd_y[ovi[lhs]]
-                    elif op == "~1" and lhs in lvi:
-                        std = est / sd_f[lvi[lhs]]
-                    elif op == "~1":
-                        std = est / sd_y[ovi[lhs]]
-                    elif op == "~*~":
-                        std = 1.0
-                    else:
-                        std = math.nan
-                z = est / se if (free >= 0 and se > 0) else math.nan
-                pv = 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan
-                if op == "=~":
-                    std_lv = est * sd_f[lvi[lhs]]
-                elif op == "~~" and lhs in lvi:
-                    std_lv = std
-                elif op == "~1" and lhs in lvi:
-                    std_lv = std
-                else:
-                    std_lv = est
-                out.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1,
-                            "label": r.get("label", ""), "free": r["free"], "est": float(est),
-                            "se": float(se), "z": z, "pvalue": pv,
-                            "ci_lower": float(est - zc * se), "ci_upper": float(est + zc * se),
-                            "std_lv": float(std_lv), "std_all": float(std)})
+        for r, e, a, b in zip(self.partable.rows, est, slv, sall):
+            free = r["free"] - 1
+            se = se_free[free] if free >= 0 else 0.0  # computed rows: lavaan reports 0
+            z = e / se if (free >= 0 and se > 0) else math.nan
+            out.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],
+                        "label": r.get("label", ""), "free": r["free"], "est": float(e),
+                        "se": float(se), "z": z,
+                        "pvalue": 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan,
+                        "ci_lower": float(e - zc * se), "ci_upper": float(e + zc * se),
+                        "std_lv": float(a), "std_all": float(b)})
+        for name, expr, e, se, a, b in self._defined():
+            z = e / se if se > 0 else math.nan
+            out.append({"lhs": name, "op": ":=", "rhs": "".join(expr.split()), "group": 1,
+                        "label": name, "free": 0, "est": float(e), "se": float(se), "z": z,
+                        "pvalue": 2 * norm_sf(abs(z)) if np.isfinite(z) else math.nan,
+                        "ci_lower": float(e - zc * se), "ci_upper": float(e + zc * se),
+                        "std_lv": float(a), "std_all": float(b)})
         return pd.DataFrame(out)
 
     def reliability(self, group: int = 0) -> pd.DataFrame:
@@ -556,11 +599,13 @@ class WLSMVResult(Result):
         *Psychometrika*, 74(1), 155–167. https://doi.org/10.1007/s11336-008-9099-3
         """
         M = self.model.matrices(self.theta, group)
-        L, P, d = M["lambda"], M["psi"], M["delta"]
+        L, P, d = M["lambda"], M["psi_total"], M["delta"]
         R = self.stats[group].cor
         out = {}
         for k, f in enumerate(self.model.lv):
             idx = np.flatnonzero(L[:, k] != 0)
+            if idx.size == 0:  # a second-order factor (semTools skips these too)
+                continue
             lam = L[idx, k]
             common = np.outer(lam, lam) * P[k, k]
             common = d[idx][:, None] * common * d[idx][None, :]
@@ -632,10 +677,7 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
             WJ = (c_list[g] * w_list[g])[:, None] * Jc
             H[np.ix_(cols, cols)] += Jc.T @ WJ
             grad[cols] += WJ.T @ e
-        if is_singular(H, scale=True):
-            raise ModelError("the model is not identified: the DWLS information matrix is "
-                             "singular (check factor scaling and equality constraints)")
-        step = np.linalg.solve(H, grad)
+        step = _damped_step(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
@@ -647,6 +689,45 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
         if np.max(np.abs(t * step)) < tol or (abs(f_old - f) < 1e-15 * max(1.0, f) and t < 1):
             return theta, f, it
     raise ConvergenceError(f"WLSMV did not converge in {maxiter} Gauss-Newton iterations")
+
+
+def _damped_step(H, grad):
+    """Gauss-Newton step; Levenberg-Marquardt damped where ``H`` is (near) singular.
+
+    A singular ``H`` away from the optimum (e.g. a two-indicator factor whose
+    covariances are still 0) is not evidence of non-identification; that is
+    decided on the information matrix at the estimates
+    (:func:`_check_identified`).
+    """
+    d = np.sqrt(np.clip(np.diag(H), 0, None))
+    d = np.where(d > 0, d, 1.0)
+    Hs = H / np.outer(d, d)
+    ev = eigvalsh(Hs)
+    lam = 0.0 if ev[0] > 1e-8 * max(ev[-1], 1.0) else 1e-4 * max(ev[-1], 1.0)
+    return np.linalg.solve(Hs + lam * np.eye(len(d)), grad / d) / d
+
+
+def _check_identified(E, partable):
+    """ModelError naming a parameter when the information matrix ``E`` is singular.
+
+    As lavaan's check (which warns that SEs and the robust test cannot be
+    computed): singularity is decided by :func:`qimscale._core.linalg.is_singular`
+    on ``E`` scaled to unit diagonal; the parameter named is the one that
+    dominates the null direction.
+    """
+    if not is_singular(E, scale=True):
+        return
+    d = np.sqrt(np.abs(np.diag(E)))
+    zero = np.flatnonzero(d == 0)
+    if zero.size:
+        k = int(zero[0])
+    else:
+        _, V = np.linalg.eigh(unit_diagonal(E))
+        k = int(np.argmax(np.abs(V[:, 0])))
+    raise ModelError(f"the model is not identified: parameter '{partable.describe(k + 1)}' (and the "
+                     "parameters it trades off with) cannot be estimated uniquely, so standard errors "
+                     "and the robust test cannot be computed (lavaan warns the same); fix or "
+                     "constrain parameters")
 
 
 def infer_ordered(ordered, ov):
@@ -703,7 +784,9 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     data : DataFrame
         Item responses (integers or ordered categoricals), plus ``group``.
     model : str
-        lavaan syntax (``=~``, ``~~``, labels, fixed values, ``|``, ``~*~``).
+        lavaan syntax (``=~`` including second-order factors, ``~`` among latent
+        variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
+        ``~*~``, ``:=`` with delta-method SEs).
     ordered : "all" or list of str
         Ordered items; every observed variable must be ordered.
     group : str, optional
@@ -931,13 +1014,12 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     s_list = [st.s for st in stats_list]
     w_list = [1.0 / np.diag(st.gamma) for st in stats_list]
     c_list = [(n - 1.0) for n in ng]
-    theta0 = om.start([st.s[: om.n_th] for st in stats_list])
+    theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
     theta, fmin, iters = _gauss_newton(om, s_list, w_list, c_list, theta0)
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
     E = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, deltas, w_list))
-    if is_singular(E, scale=True):
-        raise ModelError("the model is not identified (singular information matrix)")
+    _check_identified(E, partable)
     E_inv = np.linalg.inv(E)
     Bm = np.zeros_like(E)
     for f, D, w, st in zip(fg, deltas, w_list, stats_list):
@@ -981,6 +1063,11 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         srmr += fg[g] * math.sqrt(np.sum(res ** 2) / (p * (p + 1) / 2))
 
     x2s = ss["stat"]
+    if np.isfinite(x2s) and x2s < 0:
+        # a*T + b >= 0 whenever rank(U Gamma) <= df (Cauchy-Schwarz); below 0 only when the
+        # information matrix is near-singular in a way the rank check did not catch
+        raise ModelError(f"the scaled-shifted test statistic is negative ({x2s:.4g}): the model is "
+                         "(empirically) not identified; fix or constrain parameters")
     n_rmsea = N - G  # lavaan's lav_utils_get_ntotal() for categorical data
     ci = rmsea_ci(x2s, df, n_rmsea, G)
     ci0 = rmsea_ci(chisq, df, n_rmsea, G)
@@ -1014,9 +1101,16 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
     notes = []
     for g in range(G):
+        # as lavaan (lav_samplestats_step2): a sample correlation beyond 0.99 in absolute value
+        R = stats_list[g].cor
+        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1))):
+            where = f" in group '{labels[g]}'" if G > 1 else ""
+            notes.append(f"the polychoric correlation between {om.ov[i]} and {om.ov[j]}{where} is (nearly) "
+                         f"{'-' if R[i, j] < 0 else ''}1 (r = {R[i, j]:.4f}): the items are nearly "
+                         "redundant or their table is too sparse; estimates may be unstable")
         M = om.matrices(theta, g)
         L, P, d = M["lambda"], M["psi"], M["delta"]
-        resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, P, L)
+        resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, M["psi_total"], L)
         bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
         if bad:
             where = f" in group '{labels[g]}'" if G > 1 else ""

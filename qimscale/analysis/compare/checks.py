@@ -21,7 +21,10 @@ def _check_column(data: pd.DataFrame, col: str, role: str) -> None:
                         f"{' ...' if len(cols) > 30 else ''}")
 
 
-def _check_numeric(data: pd.DataFrame, col: str) -> None:
+def _check_numeric(data: pd.DataFrame, col: str, needs: str = "compare needs numeric outcomes",
+                   fix: str = "leave the column out of --vars") -> None:
+    """Raise a :class:`DataError` naming the spreadsheet row, column and value of the first
+    answer in ``col`` that is not a number (``needs`` says who needs it, ``fix`` what to do)."""
     s = data[col]
     if pd.api.types.is_numeric_dtype(s):
         return
@@ -29,8 +32,8 @@ def _check_numeric(data: pd.DataFrame, col: str) -> None:
     bad = filled & pd.to_numeric(s, errors="coerce").isna().to_numpy()
     pos = int((bad if bad.any() else filled).argmax())
     raise DataError(f"row {pos + 2}, column '{col}': value {_show(s.iloc[pos])} is not a number"
-                    f"{'' if bad.any() else ' (numbers stored as text)'}; compare needs numeric outcomes: "
-                    "recode it (qimscale score does) or leave the column out of --vars")
+                    f"{'' if bad.any() else ' (numbers stored as text)'}; {needs}: "
+                    f"recode it (qimscale score does) or {fix}")
 
 
 def _check_constant(col: str, y: np.ndarray) -> None:
