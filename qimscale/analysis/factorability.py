@@ -225,7 +225,7 @@ def bartlett_sphericity(data, n_obs=None) -> BartlettResult:
     return BartlettResult(chisq, float(df), float(chi2_sf(chisq, df)), int(n))
 
 
-def factorability(data, n_obs=None) -> FactorabilityResult:
+def factorability(data, n_obs=None, *, cor: str = "pearson") -> FactorabilityResult:
     """KMO and Bartlett's test in one call (the ``qimscale factorability`` command).
 
     Matches ``psych::KMO(r)`` and ``psych::cortest.bartlett(r, n)``.
@@ -236,11 +236,15 @@ def factorability(data, n_obs=None) -> FactorabilityResult:
         Raw responses (pairwise correlations) or a correlation matrix.
     n_obs : int, optional
         Sample size (defaults to the number of rows of raw data).
+    cor : {"pearson", "polychoric"}
+        Correlations of raw data (pairwise deletion): Pearson (``cor(x, use="pairwise")``) or
+        polychoric (``psych::polychoric(x)$rho``, as ``psych::fa(x, cor="poly")`` builds them).
+        Ignored for a correlation matrix.
 
     Returns
     -------
     FactorabilityResult
     """
-    R, n, _np, items, _raw = as_correlation(data, n_obs)   # once, not once per test
+    R, n, _np, items, _raw = as_correlation(data, n_obs, cor)   # once, not once per test
     R = pd.DataFrame(R, index=items, columns=items)
     return FactorabilityResult(kmo(R), bartlett_sphericity(R, n))

@@ -56,7 +56,10 @@ def _cor_options(func):
 @click.argument("data", type=click.Path(allow_dash=True))
 @item_options
 @_common
-def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
+@click.option("--cor", type=click.Choice(["pearson", "polychoric"]), default="pearson", show_default=True,
+              help="Correlations to analyse (pairwise deletion); polychoric for ordinal items, as psych::KMO("
+                   "polychoric(x)$rho).")
+def factorability(data, items, scales, min_, max_, instrument, as_json, fmt, cor):
     """KMO (overall and per item) and Bartlett's test of sphericity for the items in DATA.
 
     All selected items are analysed together; without --items or --scale they
@@ -72,7 +75,7 @@ def factorability(data, items, scales, min_, max_, instrument, as_json, fmt):
 
     df, report = _items_frame(data, fmt, items, scales, min_, max_, instrument)
     with report.call():
-        out = run(df).to_dict()
+        out = run(df, cor=cor).to_dict()
     if as_json:
         emit_json(out)
         return

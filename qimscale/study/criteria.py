@@ -24,10 +24,13 @@ class Criterion:
     op: str            # ">=", "<=", ">", "<"
     threshold: float
     source: str
+    kind: str = "coef"  # how the value reads: coef | p | share | count | ratio (see format_value)
 
     @property
     def text(self) -> str:
         sym = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}[self.op]
+        if self.kind == "share":
+            return f"{sym} {100 * self.threshold:g} %"
         return f"{sym} {apa_number(self.threshold)}"
 
     def check(self, value) -> str:
@@ -39,16 +42,16 @@ class Criterion:
 
 
 CRITERIA = {c.id: c for c in [
-    Criterion("n_per_item", "Respondents per item", ">=", 10, "Boateng et al. 2018"),
+    Criterion("n_per_item", "Respondents per item", ">=", 10, "Boateng et al. 2018", "ratio"),
     Criterion("n_total", "Sample size (COSMIN very good: ≥ 7 × items and ≥ 100)", ">=", 100,
-              "Mokkink et al. 2018 (COSMIN)"),
-    Criterion("floor", "Respondents at the scale minimum (floor)", "<", 0.15, "Terwee et al. 2007"),
-    Criterion("ceiling", "Respondents at the scale maximum (ceiling)", "<", 0.15, "Terwee et al. 2007"),
+              "Mokkink et al. 2018 (COSMIN)", "count"),
+    Criterion("floor", "Respondents at the scale minimum (floor)", "<", 0.15, "Terwee et al. 2007", "share"),
+    Criterion("ceiling", "Respondents at the scale maximum (ceiling)", "<", 0.15, "Terwee et al. 2007", "share"),
     Criterion("item_rest", "Corrected item-total correlation (lowest item)", ">=", 0.30, "Clark & Watson 1995"),
     Criterion("mean_r_low", "Mean inter-item correlation (lower bound)", ">=", 0.15, "Clark & Watson 1995"),
     Criterion("mean_r_high", "Mean inter-item correlation (upper bound)", "<=", 0.50, "Clark & Watson 1995"),
     Criterion("kmo", "Kaiser–Meyer–Olkin measure", ">=", 0.60, "Kaiser 1974"),
-    Criterion("bartlett", "Bartlett's test of sphericity, p", "<", 0.05, "Bartlett 1950"),
+    Criterion("bartlett", "Bartlett's test of sphericity, p", "<", 0.05, "Bartlett 1950", "p"),
     Criterion("salient", "Lowest primary EFA loading", ">=", 0.40, "Boateng et al. 2018"),
     Criterion("cross", "Largest EFA cross-loading", "<", 0.30, "Boateng et al. 2018"),
     Criterion("cfi", "CFI", ">=", 0.95, "Hu & Bentler 1999"),
@@ -58,10 +61,10 @@ CRITERIA = {c.id: c for c in [
     Criterion("alpha", "Cronbach's α (group use)", ">=", 0.70, "Nunnally & Bernstein 1994; COSMIN"),
     Criterion("omega", "Composite reliability ω (ordinal CFA)", ">=", 0.70, "Nunnally & Bernstein 1994; COSMIN"),
     Criterion("ave", "Average variance extracted", ">=", 0.50, "Fornell & Larcker 1981"),
-    Criterion("htmt", "Largest HTMT ratio", "<", 0.85, "Henseler et al. 2015 (strict)"),
+    Criterion("htmt", "Largest HTMT2 ratio", "<", 0.85, "Henseler et al. 2015 (strict); Roemer et al. 2021"),
     Criterion("fornell_larcker", "√AVE minus the largest correlation with another factor", ">", 0.0,
               "Fornell & Larcker 1981"),
-    Criterion("hypotheses", "Share of pre-stated hypotheses confirmed", ">=", 0.75, "Terwee et al. 2007"),
+    Criterion("hypotheses", "Share of pre-stated hypotheses confirmed", ">=", 0.75, "Terwee et al. 2007", "share"),
     Criterion("icc2", "ICC(2) of the outcome (reliability of organisation means)", ">=", 0.70,
               "LeBreton & Senter 2008"),
 ]}
@@ -95,6 +98,11 @@ REFERENCES = {
     "Muthén 1984": "Muthén B. A general structural equation model with dichotomous, ordered categorical, "
                    "and continuous latent variable indicators. Psychometrika. 1984;49:115-132.",
     "Nunnally & Bernstein 1994": "Nunnally JC, Bernstein IH. Psychometric theory. 3rd ed. McGraw-Hill; 1994.",
+    "Roemer et al. 2021": "Roemer E, Schuberth F, Henseler J. HTMT2: an improved criterion for assessing "
+                          "discriminant validity in structural equation modeling. Ind Manag Data Syst. "
+                          "2021;121:2637-2650. doi:10.1108/IMDS-02-2021-0082",
+    "Savalei 2021": "Savalei V. Improving fit indices in structural equation modeling with categorical data. "
+                    "Multivariate Behav Res. 2021;56:390-407. doi:10.1080/00273171.2020.1717922",
     "Terwee et al. 2007": "Terwee CB, Bot SDM, de Boer MR, et al. Quality criteria were proposed for "
                           "measurement properties of health status questionnaires. J Clin Epidemiol. "
                           "2007;60:34-42.",
@@ -118,6 +126,33 @@ def apa_number(x: float) -> str:
     if len(text.split(".")[1]) < 2:
         text += "0"
     return text[1:] if text.startswith("0.") else text
+
+
+def format_value(value, kind: str = "coef") -> str:
+    """A verdict's number as a paper prints it (APA): no leading zero below 1, a minus sign,
+    p below .001 as "< .001", shares as percentages, counts as integers.
+
+    >>> [format_value(v, k) for v, k in [(0.9234, "coef"), (-0.0012, "coef"), (0.0, "p"), (0.0312, "p"),
+    ...                                  (0.0056, "share"), (900.0, "count"), (20.93, "ratio"), (1.0213, "coef")]]
+    ['.923', '−.001', '< .001', '.031', '0.6 %', '900', '20.9', '1.021']
+    >>> format_value(None)
+    '–'
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    v = float(value)
+    if kind == "count":
+        return f"{v:.0f}"
+    if kind == "ratio":
+        return f"{v:.1f}"
+    if kind == "share":
+        return f"{100 * v:.1f} %"
+    if kind == "p" and v < 0.001:
+        return "< .001"
+    text = f"{abs(v):.3f}"
+    if abs(v) < 1:
+        text = text[1:]
+    return ("−" if v < 0 and text.strip("0.") else "") + text
 
 
 def combine(verdicts) -> str:

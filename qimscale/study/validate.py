@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import time
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -30,10 +31,12 @@ import pandas as pd
 
 from qimscale._core.result import Result
 from qimscale.errors import DataError, QimscaleError
-from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABLE, combine
+from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABLE, combine, format_value
 
 #: items with at most this many categories are analysed as ordinal (polychoric, WLSMV)
 MAX_ORDINAL_CATEGORIES = 7
+#: parallel-analysis replications (psych's default n.iter)
+N_ITER_PARALLEL = 20
 
 
 # --------------------------------------------------------------------------- records
@@ -49,11 +52,16 @@ class Verdict:
     verdict: str
     source: str
     detail: str = ""
+    kind: str = "coef"      # how the value reads (criteria.format_value)
+
+    @property
+    def value_text(self) -> str:
+        return format_value(self.value, self.kind)
 
     def to_dict(self) -> dict:
         return {"step": self.step, "criterion": self.criterion, "value": self.value,
-                "threshold": self.threshold, "verdict": self.verdict, "source": self.source,
-                "detail": self.detail}
+                "value_text": self.value_text, "threshold": self.threshold, "verdict": self.verdict,
+                "source": self.source, "detail": self.detail}
 
 
 @dataclass
@@ -67,16 +75,18 @@ class Step(Result):
     values: dict = field(default_factory=dict)
     tables_: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)   # name -> {"png": bytes, "svg": str, "caption": str}
+    shown: dict = field(default_factory=dict)     # table name -> the columns the report prints (CSV/JSON: all)
     verdicts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0            # wall-clock time of the step
+    cpu_seconds: float = 0.0        # CPU time of the process during the step (every thread)
 
     def verdict(self, criterion_id: str, value, *, detail: str = "", label: str | None = None) -> str:
         c = CRITERIA[criterion_id]
         v = None if value is None else float(value)
         answer = c.check(v)
-        self.verdicts.append(Verdict(self.title, label or c.label, v, c.text, answer, c.source, detail))
+        self.verdicts.append(Verdict(self.title, label or c.label, v, c.text, answer, c.source, detail, c.kind))
         return answer
 
     def to_dict(self) -> dict:
@@ -84,7 +94,7 @@ class Step(Result):
                 "values": self.values, "verdicts": [v.to_dict() for v in self.verdicts],
                 "tables": {k: t.to_dict(orient="records") for k, t in self.tables_.items()},
                 "figures": sorted(self.figures), "notes": list(self.notes), "warnings": list(self.warnings),
-                "seconds": self.seconds}
+                "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
 
     def tables(self) -> dict:
         return dict(self.tables_)
@@ -214,14 +224,14 @@ def lavaan_model(study: Study, *, second_order: bool = False) -> str:
 # --------------------------------------------------------------------------- helpers
 
 def _run(step: Step, fn, *args) -> Step:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always")
         try:
             fn(step, *args)
         except QimscaleError as exc:
             step.status, step.reason = "not run", str(exc)
-        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one step's failure is reported in its section; the rest runs
             step.status, step.reason = "failed", f"{type(exc).__name__}: {exc}"
     seen = set(step.warnings)
     for w in caught:
@@ -229,8 +239,38 @@ def _run(step: Step, fn, *args) -> Step:
         if text not in seen:
             seen.add(text)
             step.warnings.append(text)
+    step.warnings = condense_warnings(step.warnings)
     step.seconds = time.perf_counter() - t0
+    step.cpu_seconds = time.process_time() - c0
     return step
+
+
+_SPARSE = re.compile(r"item '(?P<item>[^']+)' in group '(?P<group>[^']*)': category (?P<cat>\S+) has fewer than "
+                     r"(?P<k>\d+) responses; (?P<rest>.*)")
+
+
+def condense_warnings(messages: list) -> list:
+    """One line per group for the per-item sparse-category warnings of the ordinal first stage
+    (instead of one line per item), the other messages unchanged and in order.
+
+    >>> condense_warnings(["item 'a' in group 'UK': category 1 has fewer than 5 responses; may be unstable",
+    ...                    "item 'b' in group 'UK': category 1 has fewer than 5 responses; may be unstable", "x"])
+    ["group 'UK': fewer than 5 responses in a category of 2 items (a: 1; b: 1); may be unstable", 'x']
+    """
+    out, groups = [], {}
+    for m in messages:
+        hit = _SPARSE.fullmatch(m)
+        if hit is None:
+            out.append(m)
+            continue
+        key = (hit["group"], hit["k"], hit["rest"])
+        if key not in groups:
+            groups[key] = []
+            out.append(key)
+        groups[key].append(f"{hit['item']}: {hit['cat']}")
+    return [m if isinstance(m, str) else
+            f"group '{m[0]}': fewer than {m[1]} responses in a category of {len(groups[m])} item"
+            f"{'s' if len(groups[m]) > 1 else ''} ({'; '.join(groups[m])}); {m[2]}" for m in out]
 
 
 def _f(x):
@@ -256,14 +296,22 @@ def step_screening(step: Step, study: Study) -> None:
     ok = n >= 100 and n >= 7 * k
     step.verdicts.append(_combined_verdict(step.title, "Sample size (COSMIN very good: ≥ 7 × items and ≥ 100)",
                                            float(n), f"≥ {max(100, 7 * k)}", MEETS if ok else FAILS,
-                                           CRITERIA["n_total"].source))
-    missing = X.isna().mean()
-    table = pd.DataFrame({"item": X.columns, "scale": [_scale_of(study, i) for i in X.columns],
-                          "n_answered": X.notna().sum().to_numpy(), "missing_pct": 100 * missing.to_numpy()})
-    step.tables_["missing"] = table
-    patterns = X.isna().apply(lambda r: "".join("1" if v else "0" for v in r), axis=1).value_counts()
-    step.values.update({"missing_cells_pct": float(100 * X.isna().to_numpy().mean()),
-                        "complete_rows": int(X.notna().all(axis=1).sum()), "missing_patterns": int(len(patterns))})
+                                           CRITERIA["n_total"].source, kind="count"))
+    from qimscale.analysis.items import item_descriptives
+
+    inst = study.inst
+    cols = list(X.columns)
+    desc = item_descriptives(study.data, cols, na_codes={i: inst.na_code(i) for i in cols},
+                             ranges={i: inst.response_range(i) for i in cols}).table
+    table = desc[["item", "n", "n_na", "pct_na", "n_missing", "pct_missing", "floor_pct", "ceiling_pct"]].copy()
+    table.insert(1, "scale", [_scale_of(study, i) for i in cols])
+    step.tables_["items"] = table.reset_index(drop=True)
+    step.notes.append("Per item (answers as given, before reverse keying; as 'qimscale items'): % not applicable, "
+                      "% left blank, and % of the answers at the lowest (floor) and highest (ceiling) code.")
+    blank = X.isna().to_numpy()
+    n_patterns = int(len(np.unique(blank, axis=0))) if blank.size else 0
+    step.values.update({"missing_cells_pct": float(100 * blank.mean()) if blank.size else 0.0,
+                        "complete_rows": int((~blank).all(axis=1).sum()), "missing_patterns": n_patterns})
     if "qc_flagged" in study.data:
         flags = [c for c in study.data.columns if c.startswith("qc_") and c.endswith("_flag")] + ["qc_flagged"]
         rates = {c: float(_as_flag(study.data[c]).mean()) for c in flags}
@@ -281,14 +329,7 @@ def step_screening(step: Step, study: Study) -> None:
                  for k, v in shown.items()]
     if rows:
         step.tables_["group_sizes"] = pd.DataFrame(rows)
-    fc = []
-    for s, its in study.scales.items():
-        lo, hi = study.inst.response_range(its[0])
-        score = study.items[its].mean(axis=1, skipna=True).where(study.items[its].notna().sum(axis=1) > 0)
-        valid = score.dropna()
-        fc.append({"scale": s, "n": int(valid.size), "floor_pct": 100 * float((valid <= lo).mean()),
-                   "ceiling_pct": 100 * float((valid >= hi).mean())})
-    fc = pd.DataFrame(fc)
+    fc = _scale_floor_ceiling(study)
     step.tables_["floor_ceiling"] = fc
     step.verdict("floor", fc["floor_pct"].max() / 100, detail=f"highest: {fc.loc[fc.floor_pct.idxmax(), 'scale']}",
                  label="Floor effect (worst scale)")
@@ -299,6 +340,31 @@ def step_screening(step: Step, study: Study) -> None:
     step.figures["likert"] = likert_bars(study.items, study.inst, study.scales)
 
 
+def _scale_floor_ceiling(study: Study) -> pd.DataFrame:
+    """Floor and ceiling of each scale score: % of the scored respondents at the lowest / highest possible
+    score (Terwee et al. 2007). The scores are the data's own scale columns (as 'qimscale score' wrote them,
+    with its pro-rating rule) when present, so the numbers equal ``qimscale items --items SCALES``; otherwise
+    the mean of the answered items when at least 75 % are answered (the scoring's default rule)."""
+    from qimscale.analysis.items import item_descriptives
+    from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED
+
+    scores, source = {}, {}
+    for s, its in study.scales.items():
+        if s in study.data.columns and pd.api.types.is_numeric_dtype(study.data[s]):
+            scores[s], source[s] = study.data[s].astype(float), "scored data"
+        else:
+            part = study.items[its]
+            enough = part.notna().sum(axis=1) >= DEFAULT_MIN_ANSWERED * len(its) - 1e-9
+            scores[s] = part.mean(axis=1, skipna=True).where(enough)
+            source[s] = "mean of items (≥ 75 % answered)"
+    frame = pd.DataFrame(scores)
+    ranges = {s: study.inst.response_range(its[0]) for s, its in study.scales.items()}
+    d = item_descriptives(frame, list(frame.columns), ranges=ranges).table
+    return pd.DataFrame({"scale": d["item"].to_numpy(), "n": d["n"].to_numpy(),
+                         "floor_pct": d["floor_pct"].to_numpy(), "ceiling_pct": d["ceiling_pct"].to_numpy(),
+                         "scores": [source[s] for s in d["item"]]})
+
+
 def _as_flag(col: pd.Series) -> pd.Series:
     """A flag column as booleans, whether it holds bools, 0/1 or the text True/False (from a CSV)."""
     if col.dtype == object or str(col.dtype) in ("string", "str"):
@@ -306,8 +372,8 @@ def _as_flag(col: pd.Series) -> pd.Series:
     return pd.to_numeric(col, errors="coerce").fillna(0).astype(bool)
 
 
-def _combined_verdict(step, criterion, value, threshold, verdict, source, detail=""):
-    return Verdict(step, criterion, value, threshold, verdict, source, detail)
+def _combined_verdict(step, criterion, value, threshold, verdict, source, detail="", kind="coef"):
+    return Verdict(step, criterion, value, threshold, verdict, source, detail, kind)
 
 
 def suppressed_counts(sizes: pd.Series, min_cell: int) -> dict:
@@ -366,6 +432,18 @@ def step_items(step: Step, study: Study) -> None:
 
 # --------------------------------------------------------------------------- 3-5. factor structure
 
+def _enough_for_factor_analysis(study: Study, X: pd.DataFrame | None = None) -> None:
+    """Refuse (the step is reported as not run) when there are no more respondents than items: the item
+    correlation matrix then has rank below the number of items, and any factor solution rests on a
+    smoothed, not an estimated, matrix."""
+    X = study.items if X is None else X
+    n, k = len(X), X.shape[1]
+    if n <= k:
+        raise QimscaleError(f"{n} respondents for {k} items: with no more respondents than items the item "
+                            "correlation matrix is singular, so factor analysis cannot be estimated (COSMIN asks "
+                            f"for at least 7 respondents per item, here {7 * k})")
+
+
 def _correlations(study: Study, X: pd.DataFrame):
     if study.ordinal:
         from qimscale.analysis.polychoric import polychoric
@@ -377,13 +455,17 @@ def _correlations(study: Study, X: pd.DataFrame):
 def step_factorability(step: Step, study: Study) -> None:
     from qimscale.analysis.factorability import factorability
 
+    _enough_for_factor_analysis(study)
     R, kind = _correlations(study, study.items)
     study.results["R"] = (R, kind)
-    n = int(study.items.notna().all(axis=1).sum()) or len(study.items)
+    # n = every row, as psych::cortest.bartlett(polychoric(x)$rho, n = nrow(x)) and 'qimscale factorability'
+    n = len(study.items)
     f = factorability(pd.DataFrame(R, index=study.items.columns, columns=study.items.columns), n_obs=n)
     d = f.to_dict()
     step.values.update({"kmo": d["kmo"], "bartlett_chisq": d["bartlett_chisq"], "bartlett_df": d["bartlett_df"],
-                        "bartlett_p": d["bartlett_p"], "correlations": kind})
+                        "bartlett_p": d["bartlett_p"], "n_obs": d["n_obs"], "correlations": kind})
+    step.notes.append(f"KMO and Bartlett's test on the {kind} correlations (pairwise deletion; Bartlett's n = all "
+                      f"{n} respondents, as psych::cortest.bartlett and 'qimscale factorability --cor {kind}').")
     step.tables_["kmo_items"] = pd.DataFrame({"item": list(d["kmo_items"]), "kmo": list(d["kmo_items"].values())})
     step.verdict("kmo", d["kmo"])
     step.verdict("bartlett", d["bartlett_p"], detail=f"χ²({d['bartlett_df']:g}) = {d['bartlett_chisq']:.1f}")
@@ -392,20 +474,29 @@ def step_factorability(step: Step, study: Study) -> None:
 def step_nfactors(step: Step, study: Study) -> None:
     from qimscale.analysis.nfactors import number_of_factors
 
-    res = number_of_factors(study.items, cor="polychoric" if study.ordinal else "pearson", n_iter=20,
-                            random_state=study.seed)
+    _enough_for_factor_analysis(study)
+    kind = "polychoric" if study.ordinal else "pearson"
+    res = number_of_factors(study.items, cor=kind, n_iter=N_ITER_PARALLEL, random_state=study.seed)
     d = res.to_dict()
     declared = len(study.scales)
-    step.values.update({"parallel": d["parallel"], "map": d["map"], "declared": declared,
-                        "eigenvalues": d["eigenvalues"]})
+    pa = d["parallel_detail"]
+    step.values.update({"parallel": d["parallel"], "parallel_components": d["parallel_components"], "map": d["map"],
+                        "declared": declared, "correlations": kind, "n_iter": N_ITER_PARALLEL, "seed": study.seed,
+                        "eigenvalues": d["eigenvalues"], "fa_eigenvalues": d["fa_eigenvalues"],
+                        "fa_resampled_quantile": pa.get("fa_resampled_quantile"),
+                        "fa_simulated_quantile": pa.get("fa_sim_quantile"), "map_values": d["map_values"]})
+    step.notes.append(f"Parallel analysis: {N_ITER_PARALLEL} resampled and {N_ITER_PARALLEL} simulated data sets "
+                      f"(seed {study.seed}), {kind} correlations, 95th percentile; as 'qimscale nfactors --cor {kind} "
+                      f"--n-iter {N_ITER_PARALLEL} --seed {study.seed}' and psych::fa.parallel.")
     agree = d["parallel"] == d["map"] == declared
     step.verdicts.append(Verdict(step.title, "Parallel analysis, MAP and the instrument agree", None,
                                  "same number", MEETS if agree else MIXED, "Horn 1965; Velicer 1976",
                                  f"parallel {d['parallel']}, MAP {d['map']}, declared {declared}"))
     from qimscale.report.figures import scree_plot
 
-    step.figures["scree"] = _figure_bytes(lambda path: scree_plot(res, path),
-                                          "Scree plot with the parallel-analysis line")
+    from qimscale.report.study_figures import render_figure
+
+    step.figures["scree"] = render_figure(scree_plot(res), "Scree plot with the parallel-analysis line")
 
 
 def _halves(study: Study):
@@ -425,12 +516,15 @@ def step_efa(step: Step, study: Study) -> None:
         X = X.iloc[a]
         step.notes.append(f"Split sample (seed {study.seed}): EFA on a random half (n = {len(X)}), CFA on "
                           "the other half.")
-    efa = EFA(k, method="minres", rotation="oblimin", cor="polychoric" if study.ordinal else "pearson").fit(X)
+    _enough_for_factor_analysis(study, X)
+    kind = "polychoric" if study.ordinal else "pearson"
+    efa = EFA(k, method="minres", rotation="oblimin", cor=kind).fit(X)
     res = efa.results_
     d = res.to_dict()
     L = np.asarray(d["loadings"], dtype=float)
     items = list(X.columns)
-    step.values.update({"n_factors": k, "rotation": "oblimin", "method": "minres"})
+    step.values.update({"n_factors": k, "rotation": "oblimin", "method": "minres", "correlations": kind,
+                        "n": int(len(X))})
     absL = np.abs(L)
     primary = absL.max(axis=1)
     second = np.sort(absL, axis=1)[:, -2] if L.shape[1] > 1 else np.zeros(len(items))
@@ -464,6 +558,7 @@ def step_cfa(step: Step, study: Study) -> None:
 
     model = lavaan_model(study)
     X = _cfa_data(study)
+    _enough_for_factor_analysis(study, X)
     if study.ordinal:
         fit = CFA(model, estimator="WLSMV", ordered="all", missing="pairwise").fit(X)
         estimator = "WLSMV"
@@ -544,48 +639,31 @@ def step_reliability(step: Step, study: Study) -> None:
                      detail=f"{low['name']}; {int((om['omega'].astype(float) < 0.70).sum())} of {len(om)} below .70")
 
 
-def htmt_from_corr(R: pd.DataFrame, scales: dict) -> pd.DataFrame:
-    """Heterotrait–monotrait ratio (Henseler et al. 2015) from an item correlation matrix.
-
-    HTMT_ij = mean(|r| between the items of i and j) / sqrt(mean(|r| within i) * mean(|r| within j)).
-    Matches ``semTools::htmt(model, data)`` with ``absolute = TRUE`` on the same correlations.
-    """
-    names = list(scales)
-    out = pd.DataFrame(np.nan, index=names, columns=names)
-
-    def within(its):
-        sub = np.abs(R.loc[its, its].to_numpy())
-        return sub[np.triu_indices(len(its), 1)].mean()
-
-    mono = {s: within(its) for s, its in scales.items()}
-    for a in names:
-        for b in names:
-            if a != b:
-                het = np.abs(R.loc[scales[a], scales[b]].to_numpy()).mean()
-                out.loc[a, b] = het / math.sqrt(mono[a] * mono[b])
-            else:
-                out.loc[a, b] = 1.0
-    return out
-
-
 def step_validity(step: Step, study: Study) -> None:
+    fit = study.results.get("cfa")
     omega = study.results.get("omega_ave")
-    phi = study.results.get("phi")
-    if not omega or phi is None:
+    if fit is None or not omega:
         raise QimscaleError("needs the CFA, which did not run")
-    R, _ = study.results.get("R") or _correlations(study, study.items)
-    Rdf = pd.DataFrame(R, index=study.items.columns, columns=study.items.columns)
-    ht = htmt_from_corr(Rdf, study.scales)
+    # one engine: the CFA's own HTMT (HTMT2, geometric means, semTools::htmt's default) on the correlations the
+    # CFA analysed (polychoric from its first stage for ordinal items) and its Fornell-Larcker matrix, as
+    # 'qimscale cfa --json' reports them under "validity"
+    ht = fit.htmt()
+    fl = fit.fornell_larcker()
     rows = []
     for s in study.scales:
-        others = phi.loc[s].drop(s).abs()
-        rows.append({"factor": s, "cr": omega[s][0], "ave": omega[s][1], "sqrt_ave": math.sqrt(max(omega[s][1], 0)),
+        others = fl.loc[s].drop(s).abs()
+        rows.append({"factor": s, "cr": omega[s][0], "ave": omega[s][1], "sqrt_ave": float(fl.loc[s, s]),
                      "max_r": float(others.max()), "closest": str(others.idxmax()),
                      "max_htmt": float(ht.loc[s].drop(s).max())})
     t = pd.DataFrame(rows)
     t["fornell_larcker"] = t["sqrt_ave"] - t["max_r"]
     step.tables_["convergent_discriminant"] = t
     step.tables_["htmt"] = ht.reset_index(names="factor")
+    step.values.update({"htmt": "HTMT2 (geometric means; Roemer et al. 2021), semTools::htmt's default",
+                        "correlations": "polychoric (the CFA's first stage)" if study.ordinal else "Pearson"})
+    step.notes.append("Composite reliability and AVE from the CFA's standardized loadings (semTools::compRelSEM "
+                      "and AVE); HTMT2 (geometric means of the item correlations the CFA analysed; semTools::htmt) "
+                      "and √AVE against the factor correlations (Fornell & Larcker 1981).")
     low = t.loc[t["ave"].idxmin()]
     step.verdict("ave", low["ave"], label="AVE (lowest factor)",
                  detail=f"{low['factor']}; {int((t['ave'] < 0.5).sum())} of {len(t)} below .50")
@@ -646,6 +724,7 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
         coll = collapse_empty_categories(X.drop(columns="__group__"), X["__group__"])
         if coll:
             kw["collapse"] = coll
+            step.values["collapse"] = {it: {_num(o): _num(n) for o, n in m.items()} for it, m in coll.items()}
             step.notes.append("Categories empty in at least one group were merged into their neighbour (towards "
                               "the middle) for this step only: " + "; ".join(
                                   f"{it}: " + ", ".join(f"{_num(o)}→{_num(n)}" for o, n in m.items())
@@ -659,9 +738,16 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
     step.values.update({"group": group, "estimator": d["estimator"], "criteria": d["criteria"],
                         "highest_level_held": d["highest_level_held"]})
     step.tables_["levels"] = levels
-    if len(getattr(res, "release_tests", [])):
-        step.tables_["release_tests"] = res.release_tests.sort_values(res.release_tests.columns[-1]).head(15) \
-            if "X2" not in res.release_tests else res.release_tests.sort_values("X2", ascending=False).head(15)
+    step.shown["levels"] = [c for c in ("level", "chisq_scaled", "df", "pvalue_scaled", "cfi_used", "rmsea_used",
+                                        "srmr", "delta_cfi", "delta_rmsea", "delta_srmr", "chisq_diff", "df_diff",
+                                        "chisq_diff_p", "held") if c in levels.columns]
+    rel = getattr(res, "release_tests", None)
+    if rel is not None and len(rel):
+        # the library's order: largest score-test statistic first (the constraints whose release helps most)
+        step.tables_["release_tests"] = rel.head(15).reset_index(drop=True)
+        lev = rel["level"].iloc[0] if "level" in rel else "first failing"
+        step.notes.append(f"The {lev} level does not hold: the score tests below show the equality constraints whose "
+                          "release would improve fit most (candidates for partial invariance).")
     for _, r in levels.iterrows():
         if r["level"] == "configural":
             cfi = _f(r.get("cfi_used", r.get("cfi")))
@@ -795,19 +881,6 @@ STEPS = [
 ]
 
 
-def _figure_bytes(draw, caption: str) -> dict:
-    """Render a figure function that writes to a path into PNG bytes and SVG text."""
-    import tempfile
-
-    out = {"caption": caption}
-    with tempfile.TemporaryDirectory() as tmp:
-        for fmt in ("png", "svg"):
-            p = Path(tmp) / f"fig.{fmt}"
-            draw(p)
-            out[fmt] = p.read_bytes() if fmt == "png" else p.read_text(encoding="utf-8")
-    return out
-
-
 def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=None, cluster=None,
                    hypotheses=None, seed: int = 1, split_sample: bool = False, min_cell: int = 5,
                    source: str = "data", input_hash: str | None = None, scoring: dict | None = None,
@@ -875,60 +948,91 @@ def validate_study(data: pd.DataFrame, instrument=None, *, groups=(), outcome=No
     return result
 
 
+def _and(words) -> str:
+    words = [str(w) for w in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def methods_paragraph(result: StudyResult, study: Study) -> str:
-    """A methods paragraph built from what actually ran (software, estimators, criteria, citations)."""
+    """A methods paragraph built from what actually ran (software, estimators, criteria, citations),
+    in the past tense of a paper's methods section; steps that did not run are left out."""
     m = result.meta
-    parts = [f"Data from {m['n']} respondents to the {m['instrument']} instrument (version "
-             f"{m['instrument_version']}; {len(study.scales)} competency sub-scales, {study.items.shape[1]} items) "
-             f"were analysed with qimscale {m['qimscale_version']} (Python {m['python']}, NumPy {m['numpy']}, "
-             f"SciPy {m['scipy']})."]
     ok = {s.id: s for s in result.steps if s.status == "ok"}
+    kind = "polychoric" if study.ordinal else "Pearson"
+    parts = [f"We analysed the responses of {m['n']} participants to the {m['instrument']} instrument (version "
+             f"{m['instrument_version']}; {study.items.shape[1]} items in {len(study.scales)} competency "
+             f"sub-scales) with qimscale {m['qimscale_version']} (Python {m['python']}, NumPy {m['numpy']}, "
+             f"SciPy {m['scipy']}, pandas {m['pandas']}); random steps used the seed {m['seed']}."]
+    if "screening" in ok:
+        v = ok["screening"].values
+        parts.append(f"Of the item responses, {v.get('missing_cells_pct', 0):.1f} % were missing or 'not "
+                     "applicable'; no values were imputed, correlations used pairwise deletion, and respondents "
+                     "flagged as careless were kept. Floor and ceiling effects were judged against the "
+                     "criterion of at most 15 % of respondents at the lowest or highest possible scale score "
+                     "(Terwee et al. 2007).")
     if "items" in ok:
-        parts.append("Item analysis used corrected item-total correlations and Cronbach's α with Feldt "
-                     "confidence intervals (criteria: item-total r ≥ .30, mean inter-item r .15–.50; Clark & "
-                     "Watson 1995).")
+        parts.append("Items were screened by their corrected item–total correlations (criterion ≥ .30) and the "
+                     "mean inter-item correlation of each sub-scale (.15–.50; Clark & Watson 1995).")
+    if "factorability" in ok:
+        parts.append(f"Factorability was examined with the Kaiser–Meyer–Olkin measure (≥ .60; Kaiser 1974) and "
+                     f"Bartlett's test of sphericity (Bartlett 1950) on the {kind} correlations.")
     if "nfactors" in ok:
-        parts.append(f"The number of factors was examined with parallel analysis (Horn 1965; 20 iterations, seed "
-                     f"{m['seed']}) and Velicer's MAP on {'polychoric' if study.ordinal else 'Pearson'} "
-                     "correlations.")
+        v = ok["nfactors"].values
+        parts.append(f"The number of factors was examined with parallel analysis (Horn 1965; {v['n_iter']} "
+                     f"resampled and {v['n_iter']} simulated data sets, 95th percentile) and Velicer's minimum "
+                     f"average partial test (Velicer 1976) on {kind} correlations.")
     if "efa" in ok:
-        parts.append(f"An exploratory factor analysis (minimum residual, oblimin rotation, "
-                     f"{ok['efa'].values.get('n_factors')} factors) "
+        parts.append(f"An exploratory factor analysis of the {kind} correlations (minimum residual extraction, "
+                     f"oblimin rotation, {ok['efa'].values.get('n_factors')} factors as declared by the instrument) "
                      + ("was fitted to a random half of the sample" if study.split_sample else "was fitted")
-                     + " (salient loading ≥ .40, cross-loadings < .30).")
+                     + "; loadings of at least .40 on the intended factor and cross-loadings below .30 were "
+                       "taken as adequate (Boateng et al. 2018).")
     if "cfa" in ok:
-        est = ok["cfa"].values.get("estimator")
-        parts.append(f"The instrument's declared structure was tested by confirmatory factor analysis with the "
-                     f"{est} estimator"
-                     + (" (diagonally weighted least squares on polychoric correlations, robust test; Muthén 1984)"
-                        if est == "WLSMV" else "")
-                     + f"; fit was judged by CFI and TLI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08 (Hu & Bentler 1999), "
-                       f"using the {ok['cfa'].values.get('indices_used')} indices.")
+        v = ok["cfa"].values
+        est = v.get("estimator")
+        parts.append("The instrument's declared structure (one factor per sub-scale, factors correlated) was "
+                     "tested by confirmatory factor analysis "
+                     + ("with the WLSMV estimator (diagonally weighted least squares on polychoric correlations, "
+                        "delta parameterization, pairwise deletion, mean- and variance-adjusted test; Muthén 1984)"
+                        if est == "WLSMV" else f"with the {est} estimator (robust standard errors and test, "
+                                               "full-information maximum likelihood for missing data)")
+                     + f". Fit was judged by CFI and TLI ≥ .95, RMSEA ≤ .06 and SRMR ≤ .08 (Hu & Bentler 1999), "
+                       f"using the {v.get('indices_used')} indices" + (" (Savalei 2021)" if v.get("indices_used")
+                                                                       == "robust" else "") + ".")
     if "reliability" in ok:
-        parts.append("Reliability was estimated by α and by ordinal composite reliability ω from the CFA "
-                     "(criterion ≥ .70).")
+        parts.append("Internal consistency was estimated by Cronbach's α with Feldt confidence intervals and by "
+                     "composite reliability ω from the CFA" + (" (ordinal, on the latent response scale)" if
+                                                                study.ordinal else "")
+                     + ", each against the criterion of ≥ .70 (Nunnally & Bernstein 1994).")
     if "validity" in ok:
-        parts.append("Convergent and discriminant validity were assessed with the average variance extracted "
-                     "(≥ .50), the Fornell–Larcker criterion and the HTMT ratio (< .85; Henseler et al. 2015).")
-    if "hypotheses" in ok:
-        parts.append("Pre-stated hypotheses (known groups: Welch t with Hedges' g; criterion and moderation: OLS "
-                     "with HC3 standard errors; Holm-adjusted) were evaluated against the COSMIN criterion of at "
-                     "least 75 % supported (Terwee et al. 2007).")
-    if "relations" in ok:
-        v = ok["relations"].values
-        parts.append(f"Relations of the competency domain scores with {v['outcome']} were estimated by OLS with "
-                     "HC3 standard errors"
-                     + (f" and the mean-centred {v['interaction'].replace(':', ' × ')} product term (simple slopes "
-                        "and the Johnson–Neyman interval)" if v.get("interaction") else "")
-                     + (f", and by a random-intercept model (REML) for respondents within {v['cluster']} with ICC(1) "
-                        "and ICC(2) (LeBreton & Senter 2008)" if v.get("cluster") else "") + ".")
+        parts.append("Convergent validity was assessed by the average variance extracted (≥ .50) and "
+                     "discriminant validity by the Fornell–Larcker criterion (Fornell & Larcker 1981) and the "
+                     "HTMT2 ratio (< .85; Henseler et al. 2015; Roemer et al. 2021).")
     inv = [s for s in result.steps if s.id.startswith("invariance_") and s.status == "ok"]
     if inv:
-        parts.append("Measurement invariance across " + ", ".join(s.values["group"] for s in inv)
-                     + " was tested by a sequence of increasingly constrained multi-group models"
-                     + (" (configural, thresholds, metric, scalar; Wu & Estabrook 2016)" if study.ordinal else "")
+        parts.append("Measurement invariance across " + _and(s.values["group"] for s in inv)
+                     + " was tested with a sequence of increasingly constrained multi-group models"
+                     + (" (configural, equal thresholds, equal loadings, equal intercepts; Wu & Estabrook 2016)"
+                        if study.ordinal else " (configural, metric, scalar)")
                      + "; a level was taken to hold only when ΔCFI ≥ −.010 (Cheung & Rensvold 2002), ΔRMSEA "
-                       "< .015 (Chen 2007) and the χ² difference test all agreed.")
+                       "< .015 (Chen 2007) and the χ² difference test (p ≥ .05) all agreed, and groups with "
+                       f"fewer than {max(study.min_cell, 30)} respondents were left out of these models.")
+    if "hypotheses" in ok:
+        parts.append("Pre-stated hypotheses (known groups: Welch's t-test with Hedges' g; criterion and "
+                     "moderation: ordinary least squares with HC3 standard errors; Holm-adjusted p-values) were "
+                     "evaluated against the criterion of at least 75 % confirmed (Terwee et al. 2007).")
+    if "relations" in ok:
+        v = ok["relations"].values
+        parts.append(f"Relations of the competency domain scores with {v['outcome']} were estimated by ordinary "
+                     "least squares with HC3 standard errors"
+                     + (f" including the mean-centred {v['interaction'].replace(':', ' × ')} product term, probed "
+                        "by simple slopes and the Johnson–Neyman interval" if v.get("interaction") else "")
+                     + (f", and by a random-intercept model (REML) for respondents within {v['cluster']}, with "
+                        "ICC(1) and ICC(2) (LeBreton & Senter 2008)" if v.get("cluster") else "") + ".")
+    skipped = [s.title.split(". ", 1)[-1].lower() for s in result.steps if s.status != "ok"
+               and s.reason != "not requested"]
+    if skipped:
+        parts.append("The following steps could not be carried out (reasons in the report): " + _and(skipped) + ".")
     return " ".join(parts)
 
 

@@ -132,6 +132,134 @@ def test_numbers_equal_the_commands(run, scored, tmp_path):
     assert r.exit_code == 0, r.output
 
 
+def _cli_json(*args):
+    r = CliRunner().invoke(main, [str(a) for a in args] + ["--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+@pytest.fixture(scope="module")
+def keyed(scored, tmp_path_factory):
+    """The competency items reverse-keyed (as validate analyses them), the groups, and the CFA model file."""
+    _, table = scored
+    inst = load_instrument()
+    items = [i.id for s in inst.scales if s.kind == "competency" and not s.exploratory for i in inst.scale_items(s.id)]
+    k = table[items].astype(float).copy()
+    for it in inst.scored_items():
+        if it.reverse and it.id in k:
+            k[it.id] = 6 - k[it.id]
+    k["qim_type"] = table["qim_type"].astype(str)
+    path = tmp_path_factory.mktemp("keyed") / "keyed.csv"
+    k.to_csv(path, index=False)
+    return path, items
+
+
+def test_screening_equals_items_command(run, scored):
+    _, res = run
+    path, table = scored
+    steps = {s["id"]: s for s in res["steps"]}
+    cli = {r["item"]: r for r in _cli_json("items", path)["items"]}
+    rows = steps["screening"]["tables"]["items"]
+    assert len(rows) == 43
+    for r in rows:
+        c = cli[r["item"]]
+        assert r["pct_missing"] == pytest.approx(c["pct_missing"], abs=1e-12)
+        assert r["floor_pct"] == pytest.approx(c["floor_pct"], abs=1e-12)
+        assert r["ceiling_pct"] == pytest.approx(c["ceiling_pct"], abs=1e-12)
+    # scale-level floor and ceiling: on the scored scale scores, as 'qimscale items' gives for those columns
+    scales = [r["scale"] for r in steps["screening"]["tables"]["floor_ceiling"]]
+    cli = {r["item"]: r for r in _cli_json("items", path, "--items", ",".join(scales), "--min", 1, "--max", 5)["items"]}
+    for r in steps["screening"]["tables"]["floor_ceiling"]:
+        assert r["n"] == cli[r["scale"]]["n"]
+        assert r["floor_pct"] == pytest.approx(cli[r["scale"]]["floor_pct"], abs=1e-12)
+        assert r["ceiling_pct"] == pytest.approx(cli[r["scale"]]["ceiling_pct"], abs=1e-12)
+
+
+def test_factorability_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    v = {s["id"]: s for s in res["steps"]}["factorability"]
+    cli = _cli_json("factorability", path, "--cor", v["values"]["correlations"])
+    assert v["values"]["kmo"] == pytest.approx(cli["kmo"], rel=1e-10)
+    assert v["values"]["bartlett_chisq"] == pytest.approx(cli["bartlett_chisq"], rel=1e-10)
+    assert v["values"]["n_obs"] == cli["n_obs"]
+    for r in v["tables"]["kmo_items"]:
+        assert r["kmo"] == pytest.approx(cli["kmo_items"][r["item"]], rel=1e-10)
+
+
+def test_nfactors_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    v = {s["id"]: s for s in res["steps"]}["nfactors"]["values"]
+    cli = _cli_json("nfactors", path, "--cor", v["correlations"], "--n-iter", v["n_iter"], "--seed", v["seed"])
+    assert v["parallel"] == cli["parallel"] and v["map"] == cli["map"]
+    np.testing.assert_allclose(v["eigenvalues"], cli["eigenvalues"], rtol=1e-10)
+    np.testing.assert_allclose(v["fa_resampled_quantile"], cli["parallel_detail"]["fa_resampled_quantile"],
+                               rtol=1e-10)
+
+
+def test_efa_equals_its_command(run, scored):
+    _, res = run
+    path, _ = scored
+    step = {s["id"]: s for s in res["steps"]}["efa"]
+    v = step["values"]
+    cli = _cli_json("efa", path, "--cor", v["correlations"], "--n-factors", v["n_factors"], "--rotation",
+                    v["rotation"], "--method", v["method"])
+    L = np.array(cli["loadings"])
+    mine = pd.DataFrame(step["tables"]["loadings"]).set_index("item").loc[cli["items"]]
+    np.testing.assert_allclose(mine[[f"F{j + 1}" for j in range(L.shape[1])]].to_numpy(), L, atol=1e-8)
+    np.testing.assert_allclose(mine["communality"].to_numpy(), cli["communalities"], atol=1e-8)
+
+
+def test_reliability_and_validity_equal_the_cfa_command(run, keyed, tmp_path):
+    _, res = run
+    path, _ = keyed
+    steps = {s["id"]: s for s in res["steps"]}
+    model = tmp_path / "m.lav"
+    model.write_text(steps["cfa"]["values"]["model"], encoding="utf-8")
+    cli = _cli_json("cfa", path, "--model", model, "--estimator", "WLSMV", "--ordered", "all", "--missing",
+                    "pairwise")
+    rel = {r["name"]: r for r in steps["reliability"]["tables"]["reliability"] if r["level"] == "scale"}
+    for f, d in cli["reliability"].items():
+        assert rel[f]["omega"] == pytest.approx(d["omega"], rel=1e-9)
+    val = {r["factor"]: r for r in steps["validity"]["tables"]["convergent_discriminant"]}
+    for f, d in cli["reliability"].items():
+        assert val[f]["ave"] == pytest.approx(d["ave"], rel=1e-9)
+        assert val[f]["cr"] == pytest.approx(d["omega"], rel=1e-9)
+    ht = {r["factor"]: r for r in steps["validity"]["tables"]["htmt"]}
+    for a, col in cli["validity"]["htmt"].items():
+        for b, x in col.items():
+            assert ht[b][a] == pytest.approx(x, rel=1e-9)
+    fl = cli["validity"]["fornell_larcker"]
+    for f, r in val.items():
+        assert r["sqrt_ave"] == pytest.approx(fl[f][f], rel=1e-9)
+        others = max(abs(fl[g][f]) for g in fl if g != f)
+        assert r["max_r"] == pytest.approx(others, rel=1e-9)
+
+
+def test_invariance_equals_its_command(run, keyed, tmp_path):
+    _, res = run
+    path, _ = keyed
+    steps = {s["id"]: s for s in res["steps"]}
+    step = steps["invariance_qim_type"]
+    assert step["status"] == "ok", step["reason"]
+    model = tmp_path / "m.lav"
+    model.write_text(steps["cfa"]["values"]["model"], encoding="utf-8")
+    extra = [a for it, m in step["values"].get("collapse", {}).items()
+             for a in ("--collapse", f"{it}:" + ",".join(f"{o}={n}" for o, n in m.items()))]
+    cli = _cli_json("invariance", path, "--model", model, "--group", "qim_type", "--estimator", "WLSMV",
+                    "--ordered", "all", "--missing", "pairwise", *extra)
+    mine = {r["level"]: r for r in step["tables"]["levels"]}
+    assert [r["level"] for r in cli["levels"]] == list(mine)
+    for r in cli["levels"]:
+        for key in ("chisq", "df", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "chisq_diff_p"):
+            if r.get(key) is None:
+                assert mine[r["level"]].get(key) is None
+            else:
+                assert mine[r["level"]][key] == pytest.approx(r[key], rel=1e-8, abs=1e-12), (r["level"], key)
+    assert step["values"]["highest_level_held"] == cli["highest_level_held"]
+
+
 def test_hypotheses_and_relations_equal_their_commands(run, scored):
     out, res = run
     path, _ = scored
@@ -173,14 +301,86 @@ def test_bad_input_leaves_nothing(tmp_path):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
+def test_tiny_sample_reports_each_step_and_runs_the_rest(tmp_path):
+    inst = load_instrument()
+    data, _ = simulate_study(40, seed=5, instrument=inst)
+    table = score_file(write_platform(inst, data, "csv", tmp_path / "tiny.csv"), instrument=inst).table
+    res = validate_study(table, inst, groups=["qim_type"], outcome="qi_performance", seed=1)
+    status = {s.id: s for s in res.steps}
+    for sid in ("factorability", "nfactors", "efa", "cfa"):
+        assert status[sid].status == "not run" and "40 respondents for 43 items" in status[sid].reason
+    assert status["validity"].status == "not run" and "CFA" in status["validity"].reason
+    assert status["invariance_qim_type"].status == "not run" and "30 or more" in status["invariance_qim_type"].reason
+    for sid in ("screening", "items", "reliability", "hypotheses", "relations"):
+        assert status[sid].status == "ok", (sid, status[sid].reason)
+    n_total = next(v for v in status["screening"].verdicts if v.criterion.startswith("Sample size"))
+    assert n_total.verdict == "does not meet"
+    assert "could not be carried out" in res.methods and "factorability" in res.methods
+    from qimscale.report.outputs import write_study
+
+    write_study(res, tmp_path / "out")
+    text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "This step not run: 40 respondents for 43 items" in text
+
+
+def test_cfa_that_does_not_converge_is_reported(scored, monkeypatch):
+    """The engine converges on every data set the simulator makes, so its ConvergenceError is raised on
+    purpose: the CFA's section says why, the steps that need it say so, the others still run."""
+    from qimscale.analysis.cfa.fit import CFA
+    from qimscale.errors import ConvergenceError
+
+    def no(self, *a, **k):
+        raise ConvergenceError("WLSMV did not converge in 200 Gauss-Newton iterations")
+
+    monkeypatch.setattr(CFA, "fit", no)
+    _, table = scored
+    res = validate_study(table, seed=1, only=["screening", "items", "cfa", "reliability", "validity", "hypotheses"])
+    assert res.step("cfa").status == "not run" and "did not converge" in res.step("cfa").reason
+    assert res.step("validity").status == "not run" and "CFA" in res.step("validity").reason
+    rel = res.step("reliability")
+    assert rel.status == "ok" and rel.tables_["reliability"]["omega"].isna().all()
+    assert [v.criterion for v in rel.verdicts] == ["Cronbach's α (lowest scale)"]
+    assert res.step("hypotheses").status == "ok"
+
+
+def test_a_step_that_raises_anything_else_is_recorded_as_failed(scored, monkeypatch):
+    import qimscale.study.validate as V
+
+    def broken(step, study):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(V, "STEPS", [("items", "2. Item analysis", broken)] + V.STEPS[2:3])
+    _, table = scored
+    res = validate_study(table, seed=1, only=["items", "factorability"])
+    assert res.step("items").status == "failed" and "KeyError" in res.step("items").reason
+    assert res.step("factorability").status == "ok"
+
+
+def _chromium(tmp_path, *args):
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", *args], check=True, timeout=180, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_report_prints_to_pdf_with_a_page_per_section(run, tmp_path):
+    out, res = run
+    pdf = tmp_path / "report.pdf"
+    _chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", (out / "report.html").as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    import re
+
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    # the print style sheet starts every step (and the methods) on a new page
+    assert pages > len(res["steps"])
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_report_renders_in_a_browser(run, tmp_path):
     out, _ = run
     shot = tmp_path / "shot.png"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
-                    (out / "report.html").as_uri()], check=True, timeout=120, capture_output=True)
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", (out / "report.html").as_uri())
     from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)

@@ -185,6 +185,13 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
 # ---------------------------------------------------------------------------
 # the test statistic machinery
 # ---------------------------------------------------------------------------
+def _active_columns(D: np.ndarray) -> np.ndarray:
+    """The columns (parameters) of a group's Jacobian that are not all zero: in a multi-group model a
+    group's moments depend only on its own and the shared parameters, so products with ``D`` can
+    skip the other columns (same numbers, about G times fewer operations)."""
+    return np.flatnonzero(np.any(D != 0.0, axis=0))
+
+
 #: a sample polychoric correlation beyond this (in absolute value) is reported, as lavaan does
 NEARLY_ONE = 0.99
 
@@ -201,13 +208,14 @@ def _ug_traces(deltas, wdiag, gammas, fg, E_inv):
     for D, w, G, f in zip(deltas, wdiag, gammas, fg):
         v = f * w
         VG = v[:, None] * (G / f)  # V_g Γ_g
-        VD = v[:, None] * D
-        X = E_inv @ (VD.T @ (G / f))  # (npar, k_g)
+        cols = _active_columns(D)  # Δ_g is zero outside them: the products below skip the zero columns
+        VD = v[:, None] * D[:, cols]
+        X = E_inv[:, cols] @ (VD.T @ (G / f))  # (npar, k_g) = E⁻¹ Δ_g' V_g Γ_g
         t_vg += np.trace(VG)
         t_vg2 += np.sum(VG * VG.T)
-        XVD += X @ VD
+        XVD[:, cols] += X @ VD
         # tr(VG VD X) = sum(VG @ VD * X.T)
-        t_cross += np.sum((VG @ VD) * X.T)
+        t_cross += np.sum((VG @ VD) * X[cols].T)
     tr1 = t_vg - np.trace(XVD)
     tr2 = t_vg2 - 2.0 * t_cross + np.sum(XVD * XVD.T)
     return float(tr1), float(tr2)
@@ -404,8 +412,9 @@ class WLSMVResult(Result):
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``fit``, ``estimates``, ``reliability`` (first group;
-        ``reliability_by_group`` for several groups), ``categories`` (counts per
-        item and group), ``warnings``, ``converged``."""
+        ``reliability_by_group`` for several groups), ``validity`` (``htmt`` and
+        ``fornell_larcker`` of the first group, with two or more factors),
+        ``categories`` (counts per item and group), ``warnings``, ``converged``."""
         pe = self.parameter_estimates()
         by_group = []
         for g in range(self.model.ngroups):
@@ -424,6 +433,8 @@ class WLSMVResult(Result):
                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
                      for lab, st in zip(self.group_labels, self.stats)},
                "warnings": list(self.warnings_)}
+        if len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
+            out["validity"] = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
         if self.model.ngroups > 1:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels, by_group)}
         return out
@@ -659,9 +670,13 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
         for g in range(G):
             J = model.jacobian(theta, g)
             e = s_list[g] - model.implied(theta, g)
-            WJ = (c_list[g] * w_list[g])[:, None] * J
-            H += J.T @ WJ
-            grad += WJ.T @ e
+            # only the parameters group g's moments depend on (its own and the shared ones): with G groups
+            # the other columns of J are zero, and leaving them out of J'WJ makes it ~G^2 times cheaper
+            cols = _active_columns(J)
+            Jc = J[:, cols]
+            WJ = (c_list[g] * w_list[g])[:, None] * Jc
+            H[np.ix_(cols, cols)] += Jc.T @ WJ
+            grad[cols] += WJ.T @ e
         step = _damped_step(H, grad)
         t = 1.0
         while True:
@@ -1006,8 +1021,11 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     E = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, deltas, w_list))
     _check_identified(E, partable)
     E_inv = np.linalg.inv(E)
-    Bm = sum(f * ((w[:, None] * D).T @ st.gamma @ (w[:, None] * D))
-             for f, D, w, st in zip(fg, deltas, w_list, stats_list))
+    Bm = np.zeros_like(E)
+    for f, D, w, st in zip(fg, deltas, w_list, stats_list):
+        cols = _active_columns(D)
+        WD = w[:, None] * D[:, cols]
+        Bm[np.ix_(cols, cols)] += f * (WD.T @ st.gamma @ WD)
     # lavaan divides by N - G for categorical data (as for Wishart likelihoods)
     vcov = E_inv @ Bm @ E_inv / (N - G)
 
