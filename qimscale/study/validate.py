@@ -773,10 +773,16 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
             break
         held = lev
     step.values["highest_level_all_rules"] = held
-    step.verdicts.append(Verdict(step.title, f"{group}: highest level at which every rule agrees", None,
-                                 "—", NOT_ASSESSABLE if held is None else MEETS, "Cheung & Rensvold 2002; Chen 2007",
+    # scalar (or strict) invariance is what licenses comparing latent or observed means across groups
+    licensed = held in ("scalar", "strict")
+    step.verdicts.append(Verdict(step.title, f"{group}: highest level at which every rule agrees "
+                                 "(scalar needed to compare means)", None, "scalar",
+                                 NOT_ASSESSABLE if held is None else (MEETS if licensed else FAILS),
+                                 "Cheung & Rensvold 2002; Chen 2007",
                                  f"{held or 'none (configural model does not fit)'}; the library's "
-                                 f"'{d['criteria']}' rule says {d['highest_level_held']}"))
+                                 f"'{d['criteria']}' rule says {d['highest_level_held']}"
+                                 + ("" if licensed or held is None else
+                                    f"; compare {group} groups' means with caution")))
     from qimscale.report.study_figures import invariance_chart
 
     step.figures["delta_fit"] = invariance_chart(levels, group)
