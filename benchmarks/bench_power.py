@@ -65,7 +65,7 @@ def run() -> list[dict]:
             setup = ("suppressMessages(library(lavaan)); files <- c(" + ", ".join(f'"{f}"' for f in files) + ")")
             expr = (f"for (f in files) {{ d <- read.csv(f); m <- '{model}'; "
                     "fit <- function(eq) cfa(m, d, ordered = TRUE, estimator = 'WLSMV', group = 'country', "
-                    "group.equal = eq); a <- fit(character(0)); b <- fit('thresholds'); "
+                    "group.equal = eq); a <- fit(''); b <- fit('thresholds'); "
                     "c <- fit(c('thresholds', 'loadings')); e <- fit(c('thresholds', 'loadings', 'intercepts')); "
                     "lavTestLRT(a, b, c, e) }")
             peer = time_r(setup, expr, repeat=1) * reps / r_reps
