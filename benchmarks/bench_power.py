@@ -30,6 +30,7 @@ def run() -> list[dict]:
     from qimscale.study.population import build_population, read_population_file
     from qimscale.study.power import _keyed, build_target, draw
     from qimscale.study.power import run_power_study
+    from qimscale.study.validate import collapse_empty_categories
 
     warnings.simplefilter("ignore")
     reps = int(os.environ.get("QIMSCALE_BENCH_REPS", "200"))
@@ -57,7 +58,11 @@ def run() -> list[dict]:
             for rep in range(r_reps):
                 data, _ = draw(replicate.pop, 3 * n, replication_rng(1, n, rep), codes_dtype="float64",
                                country_n={c: n for c in replicate.countries})
-                X = _keyed(data, replicate.pop)[replicate.model_items].assign(country=data["country"].to_numpy())
+                X = _keyed(data, replicate.pop)[replicate.model_items]
+                # the categories qimscale merges when a category is empty in a group (lavaan stops instead)
+                for item, merge in collapse_empty_categories(X, data["country"]).items():
+                    X[item] = X[item].replace(merge)
+                X = X.assign(country=data["country"].to_numpy())
                 path = Path(tmp) / f"rep{rep}.csv"
                 pd.DataFrame(X).to_csv(path, index=False)
                 files.append(path.as_posix())
