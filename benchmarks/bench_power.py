@@ -69,7 +69,7 @@ def run() -> list[dict]:
             model = replicate.model.replace("\n", "\\n")
             setup = ("suppressMessages(library(lavaan)); files <- c(" + ", ".join(f'"{f}"' for f in files) + ")")
             expr = (f"for (f in files) {{ d <- read.csv(f); m <- '{model}'; "
-                    "fit <- function(eq) cfa(m, d, ordered = TRUE, estimator = 'WLSMV', group = 'country', "
+                    "fit <- function(eq) cfa(m, d, ordered = TRUE, estimator = 'WLSMV', missing = 'pairwise', group = 'country', "
                     "group.equal = eq); a <- fit(''); b <- fit('thresholds'); "
                     "c <- fit(c('thresholds', 'loadings')); e <- fit(c('thresholds', 'loadings', 'intercepts')); "
                     "lavTestLRT(a, b, c, e) }")
