@@ -68,9 +68,14 @@ class OrdinalModel:
         parameterisation).
     """
 
+    #: observed exogenous covariates (none here; see :class:`.ordinal_model_x.OrdinalXModel`)
+    covariates: tuple = ()
+    #: whether the statistics hold probit slopes on covariates (lavaan's conditional.x)
+    conditional_x = False
+
     def __init__(self, partable, n_thresholds: dict):
         self.pt = partable
-        self.ov = list(partable.ov)
+        self.ov = [v for v in partable.ov if v not in self.covariates]
         self.lv = list(partable.lv)
         self.ngroups = partable.ngroups
         self.npar = partable.npar
@@ -108,11 +113,13 @@ class OrdinalModel:
             elif op == "~" and lhs in lvi and rhs in lvi:
                 slot = ("beta", lvi[lhs], lvi[rhs])
             elif op == "~":
-                raise ModelError(f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
-                                 "WLSMV qimscale fits regressions among latent variables only (lavaan "
-                                 "fits observed covariates with conditional.x = TRUE, a probit-regression "
-                                 "stage 1 that qimscale does not have); regress on latent variables or "
-                                 "use estimator 'ML'/'MLR'")
+                slot = self._other_slot(r, ovi, lvi, (
+                    f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
+                    "WLSMV qimscale fits regressions among latent variables and of latent variables or "
+                    "ordered items on observed exogenous covariates (lavaan's conditional.x = TRUE); "
+                    "regress on latent variables or covariates, or use estimator 'ML'/'MLR'"))
+                if slot is None:
+                    continue
             elif op == "~~" and lhs in lvi and rhs in lvi:
                 a, b = sorted((lvi[lhs], lvi[rhs]))
                 slot = ("psi", a, b)
@@ -134,19 +141,34 @@ class OrdinalModel:
                     raise ModelError(f"threshold {lhs}|{rhs}: item {lhs!r} has only "
                                      f"{self.nth[ovi[lhs]]} thresholds")
                 slot = ("tau", self.th_start[ovi[lhs]] + k, 0)
-            elif op == "~1":
+            elif op == "~1" and (lhs in ovi or lhs in lvi):
                 slot = ("nu", ovi[lhs], 0) if lhs in ovi else ("alpha", lvi[lhs], 0)
             elif op == "~*~":
                 slot = ("delta", ovi[lhs], 0)
             elif op == ":=":
                 continue
             else:
-                raise ModelError(f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
-                                 "(covariances are taken between two latent variables or between two "
-                                 "items; '~' between latent variables)")
+                slot = self._other_slot(r, ovi, lvi, (
+                    f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
+                    "(covariances are taken between two latent variables or between two "
+                    "items; '~' between latent variables)"))
+                if slot is None:
+                    continue
             if free < 0 and (val is None or math.isnan(val)):
                 raise ModelError(f"fixed parameter {lhs} {op} {rhs} (group {g + 1}) has no value")
             self.slots.append((g,) + slot + (free, 0.0 if free >= 0 else float(val)))
+
+    def _other_slot(self, row, ovi, lvi, message):
+        """Slot of a row the ordinal model does not know; here a :class:`ModelError` (``message``).
+
+        Subclasses return a slot tuple ``(kind, i, j)`` or ``None`` to skip the row.
+        """
+        raise ModelError(message)
+
+    @property
+    def n_base(self) -> int:
+        """Leading statistics the baseline model leaves free (the thresholds)."""
+        return self.n_th
 
     # ------------------------------------------------------------------
     def _group_slots(self, g: int) -> dict:
@@ -188,7 +210,7 @@ class OrdinalModel:
             elif kind in ("psi", "theta"):
                 mats[kind][i, j] = v
                 mats[kind][j, i] = v
-            else:
+            elif kind in mats:  # a subclass's own kinds are filled by the subclass
                 mats[kind][i] = v
         B = mats["beta"]
         if B.any():

@@ -453,6 +453,18 @@ class WLSMVResult(Result):
         sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
 
+    def _std_scales(self, g, theta):
+        """``(sd_y, sd_f, rv)`` of group ``g``: total sds of the latent responses and latent
+        variables, and the residual variances of the latent responses (delta parameterisation)."""
+        M, sd_y, sd_f = self._std_factors(g, theta)
+        L, P, d = M["lambda"], M["psi_total"], M["delta"]
+        return sd_y, sd_f, 1.0 / d ** 2 - np.diag(L @ P @ L.T)
+
+    def _row_special(self, row, scales, theta):
+        """``(est, std_lv, std_all)`` of a row the generic rules of :meth:`_row_values` do not
+        cover, or None (none here; the covariate rows of :class:`~.wlsmv_x.WLSMVXResult`)."""
+        return None
+
     def _row_values(self, theta):
         """``(est, std_lv, std_all)`` of every parameter-table row at ``theta``.
 
@@ -470,16 +482,18 @@ class WLSMVResult(Result):
         for n, r in enumerate(rows):
             g = r["group"] - 1
             if g not in cache:
-                M, sd_y, sd_f = self._std_factors(g, theta)
-                L, P, d = M["lambda"], M["psi_total"], M["delta"]
-                cache[g] = (sd_y, sd_f, d, np.diag(L @ P @ L.T))
-            sd_y, sd_f, d, common = cache[g]
+                cache[g] = self._std_scales(g, theta)
+            sd_y, sd_f, rv = cache[g][:3]
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
+            special = self._row_special(r, cache[g], theta)
+            if special is not None:
+                est[n], slv[n], sall[n] = special
+                continue
             if op == "~~" and lhs == rhs and lhs in ovi:
                 i = ovi[lhs]
-                e = 1.0 / d[i] ** 2 - common[i]
-                est[n], slv[n], sall[n] = e, e, e * d[i] ** 2
+                e = rv[i]
+                est[n], slv[n], sall[n] = e, e, e / sd_y[i] ** 2
                 continue
             e = theta[free] if free >= 0 else r["ustart"]
             std_lv = e
@@ -495,7 +509,6 @@ class WLSMVResult(Result):
             elif op == "~~":
                 # residual covariance of latent responses: a residual correlation
                 i, j = ovi[lhs], ovi[rhs]
-                rv = 1.0 / d ** 2 - common
                 std = e / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
             elif op == "|":
                 std = e / sd_y[ovi[lhs]]
@@ -844,7 +857,14 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
                partable, prepared, missing):
     if partable is None:
         stmts = parse_model(model) if isinstance(model, str) else model
-        ov = list(build_partable(stmts, ngroups=None).ov)
+        probe = build_partable(stmts, ngroups=None)
+        if probe.ov_x:  # observed exogenous covariates: lavaan's conditional.x = TRUE
+            from .wlsmv_x import fit_wlsmv_x
+
+            return fit_wlsmv_x(data, stmts, ordered=ordered, group=group, group_equal=group_equal,
+                               group_partial=group_partial, std_lv=std_lv, collapse=collapse,
+                               missing=missing)
+        ov = list(probe.ov)
         items = infer_ordered(ordered, ov)
         if set(items) != set(ov):
             raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
@@ -1014,7 +1034,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     s_list = [st.s for st in stats_list]
     w_list = [1.0 / np.diag(st.gamma) for st in stats_list]
     c_list = [(n - 1.0) for n in ng]
-    theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+    theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_base:] for st in stats_list])
     theta, fmin, iters = _gauss_newton(om, s_list, w_list, c_list, theta0)
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
@@ -1037,10 +1057,10 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     tr1, tr2 = _ug_traces(deltas, w_list, [st.gamma for st in stats_list], fg, E_inv)
     ss = _scaled_shifted(chisq, df, tr1, tr2)
 
-    # baseline: thresholds free per group, correlations zero
+    # baseline: thresholds (and slopes on covariates) free per group, correlations zero
     base_chisq = 0.0
     base_deltas = []
-    nth = om.n_th
+    nth = om.n_base
     k0 = 0
     for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
         base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
