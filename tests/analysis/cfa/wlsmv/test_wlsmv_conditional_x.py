@@ -147,3 +147,21 @@ def test_stage1_without_covariate_variation_matches_plain_thresholds():
     st = ordinal_stage1_x(codes, DATA[["x2"]].to_numpy(float), [5, 5], ["y2", "y3"], ["x2"])
     assert st.s.size == 8 + 2 + 1 and st.gamma.shape == (11, 11)
     assert np.all(np.diff(st.thresholds[0]) > 0)
+
+
+def test_cli_cfa_ordered_with_covariates_matches_the_library(tmp_path):
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    c = CASES["mimic_dif"]
+    model = tmp_path / "m.lav"
+    model.write_text(c["model"])
+    out = CliRunner().invoke(main, ["cfa", str(REF_DIR / "data" / "wlsmv_conditional_x.csv"), "--model", str(model),
+                                    "--ordered", "all", "--missing", "listwise", "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)
+    assert got["covariates"] == ["x1", "xb"]
+    assert got["fit"]["chisq_scaled"] == pytest.approx(c["fit"]["chisq.scaled"], rel=2e-3)
+    lib = _fit(c).to_dict()
+    assert [e["est"] for e in got["estimates"]] == pytest.approx([e["est"] for e in lib["estimates"]], abs=1e-12)
