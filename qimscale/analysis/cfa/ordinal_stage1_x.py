@@ -270,21 +270,36 @@ def _rho_score(rho, a1, b1, a2, b2):
     return lik, ok, np.where(ok, dx / np.where(ok, lik, 1.0), 0.0)
 
 
-def _residual_rho(a1, b1, a2, b2):
-    """Two-step ML residual correlation of one pair (limits held fixed), within ``±RHO_BOUND``."""
+def _residual_rho(a1, b1, a2, b2, start):
+    """Two-step ML residual correlation of one pair (limits held fixed), within ``±RHO_BOUND``.
+
+    As lavaan's ``nlminb`` run from the Pearson correlation of the two items (``start``): the
+    score is followed uphill from ``start`` in steps of 0.1 until it changes sign, and the root in
+    that bracket is found by Brent's method. (Cases with a probability below
+    :data:`TINY_LIKELIHOOD` are left out, so near the bounds the score can change sign again; a
+    global search would find that spurious root.)
+    """
     def score(r):
         return float(_rho_score(r, a1, b1, a2, b2)[2].sum())
 
-    lo, hi = -RHO_BOUND, RHO_BOUND
-    s_lo, s_hi = score(lo), score(hi)
-    if s_lo > 0 and s_hi > 0:
-        return hi
-    if s_lo < 0 and s_hi < 0:
-        return lo
-    if s_lo == 0 or s_hi == 0:
-        return lo if s_lo == 0 else hi
-    # the bivariate log-likelihood is concave in rho in practice: its score has one root
-    return brentq(score, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
+    lo_b, hi_b = -RHO_BOUND, RHO_BOUND
+    r0 = min(max(start, lo_b), hi_b)
+    s0 = score(r0)
+    if s0 == 0:
+        return r0
+    direction = 1.0 if s0 > 0 else -1.0
+    prev = r0
+    while True:
+        nxt = min(max(prev + 0.1 * direction, lo_b), hi_b)
+        s1 = score(nxt)
+        if s1 == 0:
+            return nxt
+        if (s1 > 0) != (s0 > 0):
+            a, b = sorted((prev, nxt))
+            return brentq(score, a, b, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
+        if nxt in (lo_b, hi_b):
+            return nxt
+        prev = nxt
 
 
 def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: list, x_names: list, *,
@@ -372,7 +387,10 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     for m, (i, j) in enumerate(pairs):
         both = obs[:, i] & obs[:, j]
         a1, b1, a2, b2 = lim_a[both, i], lim_b[both, i], lim_a[both, j], lim_b[both, j]
-        r = _residual_rho(a1, b1, a2, b2)
+        ci, cj = codes[both, i].astype(float), codes[both, j].astype(float)
+        sd = ci.std() * cj.std()
+        start = float(np.mean((ci - ci.mean()) * (cj - cj.mean())) / sd) if sd > 0 else 0.0
+        r = _residual_rho(a1, b1, a2, b2, start if abs(start) < 1 else 0.0)
         rho[m] = r
         lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
         w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)

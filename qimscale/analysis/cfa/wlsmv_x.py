@@ -75,13 +75,22 @@ class WLSMVXResult(WLSMVResult):
         residual variances, and the covariates' sds and sample moments."""
         M, veta, vy, th_full, Sxx = self._moments(g, theta)
         sd_f = np.sqrt(np.where(np.diag(veta) > 0, np.diag(veta), np.nan))
-        return (np.sqrt(np.diag(vy)), sd_f, np.diag(th_full).copy(), np.sqrt(np.diag(Sxx)), self.stats[g])
+        return (np.sqrt(np.diag(vy)), sd_f, np.diag(th_full).copy(), np.sqrt(np.diag(Sxx)), self.stats[g],
+                np.diag(M["psi"]).copy())
 
     def _row_special(self, row, scales, theta):
         """The covariates' fixed moments and the regressions on covariates."""
         xi = {x: k for k, x in enumerate(self.model.covariates)}
         op, lhs, rhs = row["op"], row["lhs"], row["rhs"]
-        sd_y, sd_f, _, sd_x, st = scales
+        sd_y, sd_f, _, sd_x, st, psi = scales
+        lv = self.model.lv
+        if op == "~~" and lhs != rhs and lhs in lv:
+            # a covariance of disturbances: standardized by the disturbance variances, as lavaan
+            free = row["free"] - 1
+            e = theta[free] if free >= 0 else row["ustart"]
+            a, b = psi[lv.index(lhs)], psi[lv.index(rhs)]
+            std = e / math.sqrt(a * b) if a > 0 and b > 0 else math.nan
+            return e, std, std
         if lhs in xi and op == "~1":
             e = st.x_mean[xi[lhs]]
             return e, e, e / sd_x[xi[lhs]]
@@ -91,8 +100,8 @@ class WLSMVXResult(WLSMVResult):
         if op == "~" and rhs in xi:
             free = row["free"] - 1
             e = theta[free] if free >= 0 else row["ustart"]
-            if lhs in self.model.lv:
-                std_lv = e / sd_f[self.model.lv.index(lhs)]
+            if lhs in lv:
+                std_lv = e / sd_f[lv.index(lhs)]
                 return e, std_lv, std_lv * sd_x[xi[rhs]]
             return e, e, e * sd_x[xi[rhs]] / sd_y[self.model.ov.index(lhs)]
         return None
