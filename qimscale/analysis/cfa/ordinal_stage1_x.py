@@ -59,7 +59,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from qimscale._core.linalg import STRICT_RTOL, is_singular
-from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf
+from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
 from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts
@@ -302,6 +302,51 @@ def _residual_rho(a1, b1, a2, b2, start):
         prev = nxt
 
 
+def _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts, *, maxiter: int = 50):
+    """All residual correlations at once by Newton-Raphson from ``starts``; ``(rho, converged)``.
+
+    The score of pair m is :math:`\\sum_n \\phi'_n/L_n` and its derivative
+    :math:`\\sum_n [\\partial_\\rho\\phi'_n/L_n - (\\phi'_n/L_n)^2]` (:math:`\\phi'` the signed sum of
+    bivariate densities at the rectangle's corners). A pair whose derivative is not negative
+    (not concave there), that leaves the bounds, or that has not converged is marked
+    unconverged and solved by :func:`_residual_rho`.
+    """
+    ii = np.array([a for a, _ in pairs], dtype=int)
+    jj = np.array([b for _, b in pairs], dtype=int)
+    both = (obs[:, ii] & obs[:, jj]).T  # (pstar, n)
+    a1 = np.where(both, lim_a[:, ii].T, np.inf)
+    b1 = np.where(both, lim_b[:, ii].T, -np.inf)
+    a2 = np.where(both, lim_a[:, jj].T, np.inf)
+    b2 = np.where(both, lim_b[:, jj].T, -np.inf)
+    rho = np.clip(np.asarray(starts, dtype=float), -RHO_BOUND, RHO_BOUND)
+    active = np.ones(rho.size, dtype=bool)
+    done = np.zeros(rho.size, dtype=bool)
+    for _ in range(maxiter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        r = rho[idx][:, None]
+        A1, B1, A2, B2 = a1[idx], b1[idx], a2[idx], b2[idx]
+        lik = _rectangle(A1, B1, A2, B2, r)
+        ok = lik >= TINY_LIKELIHOOD
+        w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
+        dx = bvn_pdf(A1, A2, r) - bvn_pdf(B1, A2, r) - bvn_pdf(A1, B2, r) + bvn_pdf(B1, B2, r)
+        ddx = (bvn_pdf_drho(A1, A2, r) - bvn_pdf_drho(B1, A2, r) - bvn_pdf_drho(A1, B2, r)
+               + bvn_pdf_drho(B1, B2, r))
+        g = np.sum(dx * w, axis=1)
+        h = np.sum(ddx * w - (dx * w) ** 2, axis=1)
+        bad = ~(h < 0)
+        step = np.where(bad, 0.0, -g / np.where(bad, -1.0, h))
+        step = np.clip(step, -0.2, 0.2)
+        new = rho[idx] + step
+        out = (np.abs(new) > RHO_BOUND) | bad
+        rho[idx] = np.where(out, rho[idx], new)
+        conv = ~out & (np.abs(step) < 1e-12)
+        done[idx[conv]] = True
+        active[idx[conv | out]] = False
+    return rho, done
+
+
 def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: list, x_names: list, *,
                      group_label=None, categories: list | None = None) -> OrdinalXStats:
     """Thresholds, probit slopes, residual polychorics and :math:`\\Gamma` for one group.
@@ -384,14 +429,20 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     a21 = np.zeros((pstar, n_a11))
     # slope score of item i on covariate k sits at column n_th + k * p + i (lavaan's vec(SLOPES))
     sl_cols = [n_th + np.arange(q) * p + i for i in range(p)]
+    starts = np.zeros(pstar)
     for m, (i, j) in enumerate(pairs):
         both = obs[:, i] & obs[:, j]
-        a1, b1, a2, b2 = lim_a[both, i], lim_b[both, i], lim_a[both, j], lim_b[both, j]
         ci, cj = codes[both, i].astype(float), codes[both, j].astype(float)
         sd = ci.std() * cj.std()
         start = float(np.mean((ci - ci.mean()) * (cj - cj.mean())) / sd) if sd > 0 else 0.0
-        r = _residual_rho(a1, b1, a2, b2, start if abs(start) < 1 else 0.0)
-        rho[m] = r
+        starts[m] = start if abs(start) < 1 else 0.0
+    rho, done = _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts)
+    for m, (i, j) in enumerate(pairs):
+        both = obs[:, i] & obs[:, j]
+        a1, b1, a2, b2 = lim_a[both, i], lim_b[both, i], lim_a[both, j], lim_b[both, j]
+        if not done[m]:
+            rho[m] = _residual_rho(a1, b1, a2, b2, starts[m])
+        r = rho[m]
         lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
         w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
         # derivatives of the rectangle probability with respect to the four limits
@@ -428,10 +479,15 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         idx = np.concatenate([np.arange(th_start[i], th_start[i] + nth_list[i]), sl_cols[i]])
         a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
     a22 = np.diag(inner)[n_a11:]
-    if np.any(a22 <= 0) or is_singular(a11, STRICT_RTOL, scale=True):
-        raise DataError(f"the first-stage information{where} is singular (a pair of items without usable "
-                        "cases, or a degenerate probit regression); check the items' categories and the "
-                        "covariates")
+    for i in range(p):  # one item's probit regression: degenerate when a covariate separates its categories
+        idx = np.concatenate([np.arange(th_start[i], th_start[i] + nth_list[i]), sl_cols[i]])
+        if is_singular(a11[np.ix_(idx, idx)], STRICT_RTOL, scale=True):
+            raise DataError(f"the probit regression of '{items[i]}' on {list(x_names)}{where} is degenerate "
+                            "(a covariate separates its categories, so a slope runs off to infinity; lavaan "
+                            "warns 'trouble constructing W matrix'); merge categories or drop the covariate")
+    if np.any(a22 <= 0):
+        bad = [f"{items[a]}-{items[b]}" for (a, b), v in zip(pairs, a22) if v <= 0]
+        raise DataError(f"the residual polychoric correlation of {bad}{where} has no usable cases")
     a11_inv = np.linalg.inv(a11)
     b_inv = np.zeros_like(inner)
     b_inv[:n_a11, :n_a11] = a11_inv
