@@ -62,8 +62,8 @@ class OrdinalModel:
     Raises
     ------
     ModelError
-        Regressions of or on observed variables (lavaan fits those with
-        ``conditional.x``), a continuous observed variable, or free residual
+        Regressions of or on observed variables (those on covariates are
+        :class:`.ordinal_model_x.OrdinalXModel`'s), a continuous observed variable, or free residual
         variances of ordered items (not identified under the delta
         parameterisation).
     """

@@ -290,6 +290,8 @@ class WLSMVResult(Result):
 
     # -- the CFAResult interface ----------------------------------------------
     estimator = "WLSMV"
+    #: whether reliability / HTMT / Fornell-Larcker apply (not with covariates: see wlsmv_x)
+    has_reliability = True
     converged_ = True
     title = "Confirmatory factor analysis (WLSMV)"
 
@@ -307,9 +309,10 @@ class WLSMVResult(Result):
         counts = [{"item": it, "group": g + 1, "category": c + 1, "count": int(n)}
                   for g, st in enumerate(self.stats) for it, cnt in zip(self.model.ov, st.counts)
                   for c, n in enumerate(cnt)]
-        return {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
-                "reliability": _reliability_table(self, self.model.ngroups),
-                "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+        out = {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
+               "reliability": _reliability_table(self, self.model.ngroups) if self.has_reliability else None,
+               "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+        return {k: v for k, v in out.items() if v is not None}
 
     def standardized_solution(self) -> pd.DataFrame:
         """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``
@@ -417,7 +420,7 @@ class WLSMVResult(Result):
         ``categories`` (counts per item and group), ``warnings``, ``converged``."""
         pe = self.parameter_estimates()
         by_group = []
-        for g in range(self.model.ngroups):
+        for g in range(self.model.ngroups if self.has_reliability else 0):
             r = self.reliability(group=g)
             by_group.append({f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])}
                              for f in r.index})
@@ -427,15 +430,15 @@ class WLSMVResult(Result):
                "converged": True, "fit": self.fit_measures(),
                "estimates": pe.to_dict(orient="records"),
                # the first group, as CFAResult.to_dict(); every group below
-               "reliability": by_group[0],
+               "reliability": by_group[0] if by_group else None,
                "categories": {it: [int(c) for c in cnt] for it, cnt in
                               zip(self.model.ov, self.stats[0].counts)} if self.model.ngroups == 1
                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
                      for lab, st in zip(self.group_labels, self.stats)},
                "warnings": list(self.warnings_)}
-        if len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
+        if self.has_reliability and len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
             out["validity"] = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
-        if self.model.ngroups > 1:
+        if self.model.ngroups > 1 and by_group:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels, by_group)}
         return out
 
@@ -799,9 +802,13 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     model : str
         lavaan syntax (``=~`` including second-order factors, ``~`` among latent
         variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
-        ``~*~``, ``:=`` with delta-method SEs).
+        ``~*~``, ``:=`` with delta-method SEs). Regressions of latent variables or
+        ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are fitted as
+        lavaan's ``conditional.x = TRUE`` by :func:`.wlsmv_x.fit_wlsmv_x`.
     ordered : "all" or list of str
-        Ordered items; every observed variable must be ordered.
+        Ordered items; every observed variable that is not a covariate must be
+        ordered (``"all"``: every one that is not a covariate, as lavaan's
+        ``ordered = TRUE``).
     group : str, optional
         Grouping column (multi-group analysis).
     group_equal, group_partial : sequence of str

@@ -42,6 +42,13 @@ from .wlsmv import WLSMVResult, fit_stage2, infer_ordered, prepare_ordinal_data
 __all__ = ["fit_wlsmv_x", "WLSMVXResult", "srmr_conditional_x"]
 
 
+#: why reliability, HTMT and Fornell-Larcker stop for a fit with covariates
+NO_RELIABILITY_X = ("reliability (categorical omega, AVE), HTMT and the Fornell-Larcker matrix are not available "
+                    "for a WLSMV fit with covariates: its correlations are conditional on the covariates, and "
+                    "semTools (compRelSEM, AVE) stops on such fits too; fit the measurement model without the "
+                    "covariates for them")
+
+
 @dataclass
 class WLSMVXResult(WLSMVResult):
     """A WLSMV fit with observed covariates (see :class:`~.wlsmv.WLSMVResult`).
@@ -53,6 +60,19 @@ class WLSMVXResult(WLSMVResult):
     """
 
     title = "Structural equation model (WLSMV, covariates conditional.x)"
+    has_reliability = False
+
+    def reliability(self, group: int = 0):
+        """Not available with covariates: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(NO_RELIABILITY_X)
+
+    def htmt(self, group: int = 0, *, geometric: bool = True):
+        """Not available with covariates: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(NO_RELIABILITY_X)
+
+    def fornell_larcker(self, group: int = 0):
+        """Not available with covariates: raises :class:`~qimscale.errors.ModelError`."""
+        raise ModelError(NO_RELIABILITY_X)
 
     def _moments(self, g, theta=None):
         """Total covariances of (latent variables, latent responses) including the covariates."""
@@ -129,6 +149,11 @@ class WLSMVXResult(WLSMVResult):
                 recs.append({"variable": om.lv[f], "group": g + 1,
                              "r2": float(1.0 - M["psi"][f, f] / veta[f, f])})
         return pd.DataFrame.from_records(recs, columns=["variable", "group", "r2"])
+
+    def summary(self) -> str:
+        """:meth:`.WLSMVResult.summary` followed by the :math:`R^2` table."""
+        r2 = self.r_squared().to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        return f"{super().summary()}\n\nR-square (latent responses and regressed latent variables):\n{r2}"
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables of :meth:`.WLSMVResult.tables` plus ``"r2"`` (:meth:`r_squared`)."""

@@ -165,3 +165,12 @@ def test_cli_cfa_ordered_with_covariates_matches_the_library(tmp_path):
     assert got["fit"]["chisq_scaled"] == pytest.approx(c["fit"]["chisq.scaled"], rel=2e-3)
     lib = _fit(c).to_dict()
     assert [e["est"] for e in got["estimates"]] == pytest.approx([e["est"] for e in lib["estimates"]], abs=1e-12)
+
+
+def test_reliability_is_refused_with_covariates():
+    # semTools::compRelSEM() stops on a conditional.x fit; qimscale says why instead of guessing
+    res = _fit(CASES["latent_on_two"])
+    for method in (res.reliability, res.htmt, res.fornell_larcker):
+        with pytest.raises(ModelError, match="not available"):
+            method()
+    assert res.to_dict()["reliability"] is None and "reliability" not in res.tables()
