@@ -84,5 +84,16 @@ for (cs in cases) {
   }
   out$cases[[length(out$cases) + 1]] <- rec
 }
+# nested comparison and score tests of the equality constraints (two groups)
+fits <- lapply(list(c(), c("loadings", "thresholds", "regressions")), function(geq)
+  sem("F =~ y1 + y2 + y3 + y4\nF ~ x1 + xb", data = d, ordered = TRUE, estimator = "WLSMV", group = "grp",
+      group.equal = if (length(geq)) geq else ""))
+lrt <- lavTestLRT(fits[[1]], fits[[2]])
+out$lrt <- list(chisq_diff = lrt[["Chisq diff"]][2], df_diff = lrt[["Df diff"]][2])
+sc <- lavTestScore(fits[[2]])$uni
+pt <- parTable(fits[[2]])
+lab <- function(p) { r <- pt[pt$plabel == p, ]; list(lhs = r$lhs, op = r$op, rhs = r$rhs, group = r$group) }
+out$score_uni <- lapply(seq_len(nrow(sc)), function(i) c(lab(sc$lhs[i]), list(group2 = lab(sc$rhs[i])$group,
+                                                                      x2 = sc$X2[i], df = sc$df[i])))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"), file.path(here, "wlsmv_conditional_x.json"))
 cat("done\n")

@@ -174,3 +174,29 @@ def test_reliability_is_refused_with_covariates():
         with pytest.raises(ModelError, match="not available"):
             method()
     assert res.to_dict()["reliability"] is None and "reliability" not in res.tables()
+
+
+def _two_groups(geq):
+    return sem("F =~ y1 + y2 + y3 + y4\nF ~ x1 + xb", DATA, ordered="all", estimator="WLSMV", group="grp",
+               group_equal=geq, missing="listwise")
+
+
+def test_nested_comparison_and_score_tests_match_lavaan():
+    # lavTestLRT(configural, equal) and lavTestScore(equal)$uni with covariates
+    conf, eq = _two_groups(()), _two_groups(("loadings", "thresholds", "regressions"))
+    stat, df = eq.chisq_difference(conf)
+    assert df == REF["lrt"]["df_diff"]
+    assert stat == pytest.approx(REF["lrt"]["chisq_diff"], rel=2e-3)
+    got = eq.release_tests()
+    want = pd.DataFrame(REF["score_uni"])
+    m = want.merge(got[got.group == 2], on=["lhs", "op", "rhs"], suffixes=("_r", ""))
+    assert len(m) == len(want)
+    np.testing.assert_allclose(m.x2, m.x2_r, rtol=2e-3, atol=1e-5)
+
+
+def test_invariance_sequence_with_covariates_is_refused():
+    from qimscale.analysis.cfa import measurement_invariance
+
+    with pytest.raises(ModelError, match="covariates"):
+        measurement_invariance("F =~ y1 + y2 + y3 + y4\nF ~ x1 + xb", DATA, group="grp", estimator="WLSMV",
+                               ordered="all", missing="listwise")
