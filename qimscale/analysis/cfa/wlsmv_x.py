@@ -136,18 +136,17 @@ class WLSMVXResult(WLSMVResult):
             every item (:math:`\\sigma^2` the total variance of its latent
             response, covariates included) and :math:`1 - \\psi_{ff}/\\mathrm{Var}(\\eta_f)`
             for every latent variable that is regressed on something, as
-            ``lavInspect(fit, "r2")``.
+            ``lavInspect(fit, "r2")`` (NaN where the residual variance is negative, lavaan's NA).
         """
         om = self.model
         recs = []
         for g in range(om.ngroups):
             M, veta, vy, th_full, _ = self._moments(g)
             for i, v in enumerate(om.ov):
-                recs.append({"variable": v, "group": g + 1, "r2": float(1.0 - th_full[i, i] / vy[i, i])})
+                recs.append({"variable": v, "group": g + 1, "r2": _r2(th_full[i, i], vy[i, i])})
             endo = np.flatnonzero((np.abs(M["beta"]).sum(axis=1) > 0) | (np.abs(M["gamma"]).sum(axis=1) > 0))
             for f in endo:
-                recs.append({"variable": om.lv[f], "group": g + 1,
-                             "r2": float(1.0 - M["psi"][f, f] / veta[f, f])})
+                recs.append({"variable": om.lv[f], "group": g + 1, "r2": _r2(M["psi"][f, f], veta[f, f])})
         return pd.DataFrame.from_records(recs, columns=["variable", "group", "r2"])
 
     def summary(self) -> str:
@@ -167,6 +166,11 @@ class WLSMVXResult(WLSMVResult):
         out["covariates"] = list(self.model.covariates)
         out["r2"] = self.r_squared().to_dict(orient="records")
         return out
+
+
+def _r2(residual, total) -> float:
+    """:math:`1 - residual/total`; NaN for a negative residual variance (Heywood), as lavaan's NA."""
+    return float(1.0 - residual / total) if residual >= 0 and total > 0 else math.nan
 
 
 def srmr_conditional_x(result) -> float:
