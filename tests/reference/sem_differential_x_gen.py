@@ -12,7 +12,8 @@ default ``conditional.x = TRUE``) and writes ``tests/reference/sem_differential_
 ``tests/analysis/cfa/test_sem_differential_x.py`` fits them with qimscale and compares.
 
 Random cases: one to three factors with 2-5 category items, each regressed on a random
-subset of one to three covariates (continuous or 0/1), sometimes a latent path, direct
+subset of one to three covariates (continuous or 0/1), sometimes a latent path, a mediation
+with ``:=``, a second-order factor regressed on the covariates, direct
 effects of a binary covariate on items (DIF), two groups with equality constraints,
 pairwise missingness (with rows missing a covariate), small samples, ``std.lv``. The latent
 part is simulated by ``sem_differential_gen._simulate``. Designed problem cases: collinear
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 SEED = 20261208
-N_RANDOM = 36
+N_RANDOM = 44
 HERE = Path(__file__).resolve().parent
 
 _spec = importlib.util.spec_from_file_location("sem_differential_gen", HERE / "sem_differential_gen.py")
@@ -48,23 +49,33 @@ def _add_dif(rng, d, items, x, ncat):
 
 
 def _random_case(rng, cid):
-    kind = str(rng.choice(["mimic", "dif", "paths", "groups", "missing", "small"],
-                          p=[.3, .2, .15, .15, .12, .08]))
-    nf = 2 if kind == "paths" else int(rng.integers(1, 3))
+    kind = str(rng.choice(["mimic", "dif", "paths", "mediate", "second", "groups", "missing", "small"],
+                          p=[.2, .15, .1, .1, .1, .15, .12, .08]))
+    nf = 2 if kind in ("paths", "mediate") else 3 if kind == "second" else int(rng.integers(1, 3))
     item_no = iter(range(1, 40))
     factors = {f"F{k + 1}": [f"y{next(item_no)}" for _ in range(int(rng.choice([3, 4, 4, 5])))]
                for k in range(nf)}
     nx = int(rng.integers(1, 4))
     xs = [f"x{k + 1}" for k in range(nx)]
     binary = [x for x in xs if rng.random() < 0.4]
-    covars, paths, lines = [], [], [f"{f} =~ {' + '.join(it)}" for f, it in factors.items()]
-    for f in factors:
+    covars, paths, higher, lines = [], [], {}, [f"{f} =~ {' + '.join(it)}" for f, it in factors.items()]
+    if kind == "second":  # a second-order factor regressed on the covariates
+        higher = {"G": list(factors)}
         chosen = [x for x in xs if rng.random() < 0.7] or [xs[0]]
+        covars = [("G", x, 0.0) for x in chosen]
+        lines += ["G =~ " + " + ".join(factors), f"G ~ {' + '.join(chosen)}"]
+    for f in factors if kind != "second" else []:
+        chosen = [x for x in xs if rng.random() < 0.7] or [xs[0]]
+        if kind == "mediate" and f == "F1":
+            chosen = [xs[0]]
         covars += [(f, x, float(rng.uniform(-0.5, 0.5))) for x in chosen]
-        lines.append(f"{f} ~ {' + '.join(chosen)}")
-    if kind == "paths":
+        lhs = [f"a*{x}" if kind == "mediate" and f == "F1" else x for x in chosen]
+        lines.append(f"{f} ~ {' + '.join(lhs)}")
+    if kind in ("paths", "mediate"):
         paths = [("F2", "F1", float(rng.uniform(.3, .6)))]
         lines[-1] = lines[-1].replace("F2 ~ ", "F2 ~ b*F1 + ")
+    if kind == "mediate":
+        lines += ["ind := a*b"]
     # every covariate must be used (lavaan drops unused columns; so does qimscale)
     used = {x for _, x, _ in covars}
     xs = [x for x in xs if x in used]
@@ -73,12 +84,12 @@ def _random_case(rng, cid):
     n = int(rng.integers(80, 140)) if kind == "small" else int(rng.integers(200, 450))
     if kind == "groups":
         seed = int(rng.integers(2 ** 31))
-        d = pd.concat([_simulate(rng, n, factors, paths, {}, covars, True, ncat,
+        d = pd.concat([_simulate(rng, n, factors, paths, higher, covars, True, ncat,
                                  prm=np.random.default_rng(seed)).assign(g=1),
-                       _simulate(rng, n, factors, paths, {}, covars, True, ncat, group_shift=0.3,
+                       _simulate(rng, n, factors, paths, higher, covars, True, ncat, group_shift=0.3,
                                  prm=np.random.default_rng(seed)).assign(g=2)], ignore_index=True)
     else:
-        d = _simulate(rng, n, factors, paths, {}, covars, True, ncat)
+        d = _simulate(rng, n, factors, paths, higher, covars, True, ncat)
     for x in binary:
         d[x] = (d[x] > 0).astype(int)
     if kind == "dif":

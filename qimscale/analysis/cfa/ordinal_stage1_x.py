@@ -443,6 +443,13 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         if not done[m]:
             rho[m] = _residual_rho(a1, b1, a2, b2, starts[m])
         r = rho[m]
+        if abs(r) >= RHO_BOUND:
+            raise DataError(
+                f"the residual polychoric correlation of '{items[i]}' and '{items[j]}'{where} runs to "
+                f"{'+' if r > 0 else '-'}1: given the covariates their table is (quasi-)separated (some "
+                "combinations of categories never occur), so its likelihood rises up to the bound and "
+                "lavaan's optimiser stops at an arbitrary value short of it; merge categories of one of "
+                "the items (--collapse) or drop one")
         lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
         w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
         # derivatives of the rectangle probability with respect to the four limits
