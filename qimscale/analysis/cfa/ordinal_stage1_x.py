@@ -309,7 +309,9 @@ def _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts, *, maxiter: int = 50
     :math:`\\sum_n [\\partial_\\rho\\phi'_n/L_n - (\\phi'_n/L_n)^2]` (:math:`\\phi'` the signed sum of
     bivariate densities at the rectangle's corners). A pair whose derivative is not negative
     (not concave there), that leaves the bounds, or that has not converged is marked
-    unconverged and solved by :func:`_residual_rho`.
+    unconverged and solved by :func:`_residual_rho`. Also returns, per converged pair, the
+    case likelihoods and density sums of the last iteration (step below 1e-9), which the
+    scores of :math:`\\Gamma` reuse.
     """
     ii = np.array([a for a, _ in pairs], dtype=int)
     jj = np.array([b for _, b in pairs], dtype=int)
@@ -321,6 +323,8 @@ def _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts, *, maxiter: int = 50
     rho = np.clip(np.asarray(starts, dtype=float), -RHO_BOUND, RHO_BOUND)
     active = np.ones(rho.size, dtype=bool)
     done = np.zeros(rho.size, dtype=bool)
+    last_lik = np.ones(a1.shape)
+    last_dx = np.zeros(a1.shape)
     for _ in range(maxiter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -341,10 +345,12 @@ def _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts, *, maxiter: int = 50
         new = rho[idx] + step
         out = (np.abs(new) > RHO_BOUND) | bad
         rho[idx] = np.where(out, rho[idx], new)
-        conv = ~out & (np.abs(step) < 1e-12)
+        conv = ~out & (np.abs(step) < 1e-9)  # quadratic convergence: the new value is exact to ~1e-16
         done[idx[conv]] = True
+        last_lik[idx[conv]] = lik[conv]
+        last_dx[idx[conv]] = dx[conv]
         active[idx[conv | out]] = False
-    return rho, done
+    return rho, done, last_lik, last_dx
 
 
 def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: list, x_names: list, *,
@@ -436,7 +442,7 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         sd = ci.std() * cj.std()
         start = float(np.mean((ci - ci.mean()) * (cj - cj.mean())) / sd) if sd > 0 else 0.0
         starts[m] = start if abs(start) < 1 else 0.0
-    rho, done = _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts)
+    rho, done, last_lik, last_dx = _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts)
     for m, (i, j) in enumerate(pairs):
         both = obs[:, i] & obs[:, j]
         a1, b1, a2, b2 = lim_a[both, i], lim_b[both, i], lim_a[both, j], lim_b[both, j]
@@ -450,7 +456,12 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
                 "combinations of categories never occur), so its likelihood rises up to the bound and "
                 "lavaan's optimiser stops at an arbitrary value short of it; merge categories of one of "
                 "the items (--collapse) or drop one")
-        lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
+        if done[m]:  # the scores at the converged correlation (Newton's last evaluation)
+            lik, dx = last_lik[m, both], last_dx[m, both]
+            ok = lik >= TINY_LIKELIHOOD
+            dr = np.where(ok, dx / np.where(ok, lik, 1.0), 0.0)
+        else:
+            lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
         w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
         # derivatives of the rectangle probability with respect to the four limits
         da1 = (bvn_cdf_dh(a1, a2, r) - bvn_cdf_dh(a1, b2, r)) * w

@@ -100,8 +100,11 @@ class WLSMVXResult(WLSMVResult):
 
     def _row_special(self, row, scales, theta):
         """The covariates' fixed moments and the regressions on covariates."""
-        xi = {x: k for k, x in enumerate(self.model.covariates)}
+        xi = self.__dict__.get("_xi") or self.__dict__.setdefault(
+            "_xi", {x: k for k, x in enumerate(self.model.covariates)})
         op, lhs, rhs = row["op"], row["lhs"], row["rhs"]
+        if op not in ("~~", "~1", "~") or (op == "~" and rhs not in xi) or (op == "~1" and lhs not in xi):
+            return None
         sd_y, sd_f, _, sd_x, st, psi = scales
         lv = self.model.lv
         if op == "~~" and lhs != rhs and lhs in lv:
