@@ -60,7 +60,7 @@ from scipy.special import ndtr, ndtri
 
 from qimscale._core.linalg import STRICT_RTOL, is_singular
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
-from qimscale.errors import ConvergenceError, DataError, ModelError
+from qimscale.errors import ConvergenceError, DataError
 
 from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts
 
@@ -390,6 +390,16 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         (lavaan: "probit regression failed ... X may not be of full rank").
     ConvergenceError
         A probit regression did not converge.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.normal(size=(400, 1))
+    >>> ystar = 0.5 * x + rng.normal(size=(400, 3))
+    >>> codes = np.digitize(ystar, [-0.5, 0.5])
+    >>> st = ordinal_stage1_x(codes, x, [3, 3, 3], ["a", "b", "c"], ["x"])
+    >>> st.s.size, st.gamma.shape  # 6 thresholds, 3 slopes, 3 residual correlations
+    (12, (12, 12))
     """
     codes = np.asarray(codes, dtype=np.int64)
     X = np.asarray(X, dtype=float)

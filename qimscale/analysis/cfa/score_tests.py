@@ -64,7 +64,6 @@ from .._threads import single_thread_blas
 from .fiml import FIMLObjective
 from .ml import MLObjective
 from .model import RAMModel
-from .ordinal_model import OrdinalModel
 
 __all__ = ["score_tests", "ScoreTests", "SCORE_COLUMNS", "constraint_name"]
 

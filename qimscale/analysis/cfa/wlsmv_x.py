@@ -185,6 +185,14 @@ def srmr_conditional_x(result) -> float:
     :math:`p(p-1)/2 + n_{ov}`, where :math:`n_{ov} = p + q` counts the items
     *and* the covariates: :math:`\\mathrm{SRMR} = \\sum_g f_g
     \\sqrt{\\sum_{i>j}(r_{ij} - \\hat\\rho_{ij})^2 / (p(p-1)/2 + p + q)}`.
+
+    Parameters
+    ----------
+    result : WLSMVXResult
+
+    Returns
+    -------
+    float
     """
     om = result.model
     k = om.pstar + om.p + om.q
