@@ -439,8 +439,6 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     n_th = int(sum(nth_list))
     pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
     pstar = len(pairs)
-    rho = np.zeros(pstar)
-    sc_cor = np.zeros((n, pstar))
     n_a11 = n_th + p * q
     a21 = np.zeros((pstar, n_a11))
     # slope score of item i on covariate k sits at column n_th + k * p + i (lavaan's vec(SLOPES))
@@ -452,49 +450,51 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         sd = ci.std() * cj.std()
         start = float(np.mean((ci - ci.mean()) * (cj - cj.mean())) / sd) if sd > 0 else 0.0
         starts[m] = start if abs(start) < 1 else 0.0
-    rho, done, last_lik, last_dx = _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts)
-    for m, (i, j) in enumerate(pairs):
-        both = obs[:, i] & obs[:, j]
-        a1, b1, a2, b2 = lim_a[both, i], lim_b[both, i], lim_a[both, j], lim_b[both, j]
-        if not done[m]:
-            rho[m] = _residual_rho(a1, b1, a2, b2, starts[m])
-        r = rho[m]
-        if abs(r) >= RHO_BOUND:
-            raise DataError(
-                f"the residual polychoric correlation of '{items[i]}' and '{items[j]}'{where} runs to "
-                f"{'+' if r > 0 else '-'}1: given the covariates their table is (quasi-)separated (some "
-                "combinations of categories never occur), so its likelihood rises up to the bound and "
-                "lavaan's optimiser stops at an arbitrary value short of it; merge categories of one of "
-                "the items (--collapse) or drop one")
-        if done[m]:  # the scores at the converged correlation (Newton's last evaluation)
-            lik, dx = last_lik[m, both], last_dx[m, both]
-            ok = lik >= TINY_LIKELIHOOD
-            dr = np.where(ok, dx / np.where(ok, lik, 1.0), 0.0)
-        else:
-            lik, ok, dr = _rho_score(r, a1, b1, a2, b2)
-        w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
-        # derivatives of the rectangle probability with respect to the four limits
-        da1 = (bvn_cdf_dh(a1, a2, r) - bvn_cdf_dh(a1, b2, r)) * w
-        db1 = (bvn_cdf_dh(b1, a2, r) - bvn_cdf_dh(b1, b2, r)) * w
-        da2 = (bvn_cdf_dh(a2, a1, r) - bvn_cdf_dh(a2, b1, r)) * w
-        db2 = (bvn_cdf_dh(b2, a1, r) - bvn_cdf_dh(b2, b1, r)) * w
-        full = np.zeros(n)
-        full[both] = dr
-        sc_cor[:, m] = full
-        for item, da, db in ((i, da1, db1), (j, da2, db2)):
-            c = codes[both, item]
-            nt = nth_list[item]
-            # d log L / d tau_k: +da where k is the upper limit's index, -db where it is the lower one
-            G = np.zeros((c.size, nt))
-            up, lo = c < nt, c > 0
-            G[np.flatnonzero(up), c[up]] += da[up]
-            G[np.flatnonzero(lo), c[lo] - 1] -= db[lo]
-            a21[m, th_start[item]: th_start[item] + nt] = dr @ G
-            # d log L / d pi = -(da - db) x
-            a21[m, sl_cols[item]] = dr @ (-(da - db)[:, None] * X[both])
-        if abs(r) > 0.99:
-            warnings.warn(f"the residual polychoric correlation between '{items[i]}' and '{items[j]}'{where} "
-                          f"is (nearly) 1.0 ({r:.3f}); consider dropping or merging one", stacklevel=2)
+    rho, done, lik, dx = _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts)
+    ii = np.array([a for a, _ in pairs], dtype=int)
+    jj = np.array([b for _, b in pairs], dtype=int)
+    both = (obs[:, ii] & obs[:, jj]).T  # (pstar, n); cases outside get limits ±inf: probability 1
+    A1 = np.where(both, lim_a[:, ii].T, np.inf)
+    B1 = np.where(both, lim_b[:, ii].T, -np.inf)
+    A2 = np.where(both, lim_a[:, jj].T, np.inf)
+    B2 = np.where(both, lim_b[:, jj].T, -np.inf)
+    for m in np.flatnonzero(~done):  # Newton did not settle: follow the score from the start
+        rho[m] = _residual_rho(A1[m], B1[m], A2[m], B2[m], starts[m])
+        lik[m] = _rectangle(A1[m], B1[m], A2[m], B2[m], rho[m])
+        dx[m] = (bvn_pdf(A1[m], A2[m], rho[m]) - bvn_pdf(B1[m], A2[m], rho[m])
+                 - bvn_pdf(A1[m], B2[m], rho[m]) + bvn_pdf(B1[m], B2[m], rho[m]))
+    for m in np.flatnonzero(np.abs(rho) >= RHO_BOUND):
+        raise DataError(
+            f"the residual polychoric correlation of '{items[ii[m]]}' and '{items[jj[m]]}'{where} runs to "
+            f"{'+' if rho[m] > 0 else '-'}1: given the covariates their table is (quasi-)separated (some "
+            "combinations of categories never occur), so its likelihood rises up to the bound and "
+            "lavaan's optimiser stops at an arbitrary value short of it; merge categories of one of "
+            "the items (--collapse) or drop one")
+    for m in np.flatnonzero(np.abs(rho) > 0.99):
+        warnings.warn(f"the residual polychoric correlation between '{items[ii[m]]}' and '{items[jj[m]]}'"
+                      f"{where} is (nearly) 1.0 ({rho[m]:.3f}); consider dropping or merging one", stacklevel=2)
+    r = rho[:, None]
+    ok = lik >= TINY_LIKELIHOOD
+    w = np.where(ok, 1.0 / np.where(ok, lik, 1.0), 0.0)
+    dr = dx * w  # (pstar, n) casewise scores of the residual correlations
+    sc_cor = dr.T
+    rows = np.broadcast_to(np.arange(pstar)[:, None], both.shape)
+    nth_arr = np.asarray(nth_list)
+    # derivatives of each case's rectangle probability with respect to its four limits
+    for item, da, db in ((ii, (bvn_cdf_dh(A1, A2, r) - bvn_cdf_dh(A1, B2, r)) * w,
+                          (bvn_cdf_dh(B1, A2, r) - bvn_cdf_dh(B1, B2, r)) * w),
+                         (jj, (bvn_cdf_dh(A2, A1, r) - bvn_cdf_dh(A2, B1, r)) * w,
+                          (bvn_cdf_dh(B2, A1, r) - bvn_cdf_dh(B2, B1, r)) * w)):
+        c = codes[:, item].T
+        col = th_start[item][:, None] + c
+        # d log L / d tau_k: +da where k is the upper limit's index, -db where it is the lower one
+        up = both & (c < nth_arr[item][:, None])
+        lo = both & (c > 0)
+        np.add.at(a21, (rows[up], col[up]), (dr * da)[up])
+        np.add.at(a21, (rows[lo], col[lo] - 1), -(dr * db)[lo])
+        # d log L / d pi = -(da - db) x
+        cols = n_th + np.arange(q)[None, :] * p + item[:, None]
+        a21[np.arange(pstar)[:, None], cols] += (dr * (db - da)) @ X
 
     SC_TH = np.hstack(sc_th) if sc_th else np.zeros((n, 0))
     SC_SL = np.zeros((n, p * q))
