@@ -72,7 +72,7 @@ from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordina
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
 from .wlsmv_lrt import lrt_satorra2000
-from .wlsmv_robust import catml_robust_indices
+from .wlsmv_robust import ROBUST_KEYS, catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
            "category_counts", "ordinal_stage1_groups", "fit_stage2", "infer_ordered",
@@ -846,19 +846,21 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
-        if set(items) != set(ov):
-            raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
-                             f"{[v for v in ov if v not in items]} are not. "
-                             "Pass ordered='all' or list every item.")
     else:
         ov = list(partable.ov)
-    if prepared is None:
+        items = [v for v in ov if v in partable.ordered]
+    if prepared is None and set(items) != set(ov):  # continuous variables too: Muthén's (1984) stage 1
+        from .ordinal_stage1_mixed import mixed_stage1_groups
+
+        stats_list, labels, levels, n_dropped = mixed_stage1_groups(data, ov, items, group, collapse=collapse,
+                                                                    missing=missing)
+    elif prepared is None:
         stats_list, labels, levels, n_dropped = ordinal_stage1_groups(data, ov, group,
                                                                       collapse=collapse,
                                                                       missing=missing)
     else:
         stats_list, labels, levels, n_dropped = prepared
-    nth = {v: len(levels[v]) - 1 for v in ov}
+    nth = {v: len(levels[v]) - 1 for v in ov if v in items}
     if partable is None:
         partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                                   group_equal=group_equal, group_partial=group_partial,
@@ -1040,7 +1042,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     # baseline: thresholds free per group, correlations zero
     base_chisq = 0.0
     base_deltas = []
-    nth = om.n_th
+    nth = om.n_uni  # thresholds (and, with continuous variables, their means and variances)
     k0 = 0
     for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
         base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
@@ -1058,7 +1060,11 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     # SRMR (Bentler, correlation residuals, no means), weighted by group size
     srmr = 0.0
     for g, st in enumerate(stats_list):
-        res = st.s[nth:] - om.implied(theta, g)[nth:]
+        if om.n_var:  # continuous variables: residuals of the covariances turned into correlations
+            from .ordinal_stage1_mixed import correlation_residuals
+            res = correlation_residuals(st.cov, om.implied_cor(theta, g))
+        else:
+            res = st.s[nth:] - om.implied(theta, g)[nth:]
         p = om.p
         srmr += fg[g] * math.sqrt(np.sum(res ** 2) / (p * (p + 1) / 2))
 
@@ -1094,8 +1100,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         "n_dropped": n_dropped,
     }
     # Savalei's (2021) robust indices from the catML statistic, as lavaan >= 0.6-13
-    fit.update(catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_inv,
-                                    df, base_df))
+    # (not with continuous variables: lavaan 0.6-14 reports NA there too)
+    fit.update({k: math.nan for k in ROBUST_KEYS} if om.n_var else
+               catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_inv, df, base_df))
     fit.update(extra or {})
     test = {"chisq": chisq, "chisq_group": chisq_group, "df": df, "trace_ugamma": tr1,
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
@@ -1111,6 +1118,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         M = om.matrices(theta, g)
         L, P, d = M["lambda"], M["psi"], M["delta"]
         resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, M["psi_total"], L)
+        resid[om.num] = np.diag(M["theta"])[om.num]  # continuous variables: the residual variance parameter
         bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
         if bad:
             where = f" in group '{labels[g]}'" if G > 1 else ""
