@@ -449,6 +449,10 @@ class WLSMVResult(Result):
         M = self.model.matrices(self.theta if theta is None else theta, g)
         P, d = M["psi_total"], M["delta"]
         sd_y = 1.0 / d
+        num = self.model.num  # continuous variables: the sd of their implied variance
+        L = M["lambda"]
+        var_y = np.einsum("ik,kl,il->i", L[num], P, L[num]) + np.diag(M["theta"])[num]
+        sd_y[num] = np.sqrt(np.where(var_y > 0, var_y, np.nan))
         var_f = np.diag(P)
         sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
@@ -476,14 +480,17 @@ class WLSMVResult(Result):
             sd_y, sd_f, d, common = cache[g]
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
-            if op == "~~" and lhs == rhs and lhs in ovi:
+            if op == "~~" and lhs == rhs and lhs in ovi and lhs not in self.model.continuous:
                 i = ovi[lhs]
                 e = 1.0 / d[i] ** 2 - common[i]
                 est[n], slv[n], sall[n] = e, e, e * d[i] ** 2
                 continue
             e = theta[free] if free >= 0 else r["ustart"]
             std_lv = e
-            if op == "=~" and rhs in lvi:
+            if op == "~" and lhs in ovi and rhs in lvi:  # observed outcome of a latent: a loading
+                std_lv = e * sd_f[lvi[rhs]]
+                std = std_lv / sd_y[ovi[lhs]]
+            elif op == "=~" and rhs in lvi:
                 std = std_lv = e * sd_f[lvi[lhs]] / sd_f[lvi[rhs]]
             elif op == "=~":
                 std_lv = e * sd_f[lvi[lhs]]
@@ -492,10 +499,13 @@ class WLSMVResult(Result):
                 std = std_lv = e * sd_f[lvi[rhs]] / sd_f[lvi[lhs]]
             elif op == "~~" and lhs in lvi:
                 std = std_lv = e / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
+            elif op == "~~" and lhs == rhs:  # residual variance of a continuous variable
+                std = e / sd_y[ovi[lhs]] ** 2
             elif op == "~~":
                 # residual covariance of latent responses: a residual correlation
                 i, j = ovi[lhs], ovi[rhs]
                 rv = 1.0 / d ** 2 - common
+                rv[self.model.num] = sd_y[self.model.num] ** 2 - common[self.model.num]
                 std = e / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
             elif op == "|":
                 std = e / sd_y[ovi[lhs]]
@@ -566,6 +576,21 @@ class WLSMVResult(Result):
                         "std_lv": float(a), "std_all": float(b)})
         return pd.DataFrame(out)
 
+    def r_squared(self, group: int = 0) -> pd.Series:
+        """R² of every observed variable and endogenous latent variable, as ``lavInspect(fit, "r2")``.
+
+        For an observed variable :math:`1 - \\theta^{*}_{ii}` (its standardised residual variance:
+        of the latent response for an ordered item, of the variable itself for a continuous one);
+        for a latent variable regressed on others :math:`1 - \\psi_{ii}/\\psi^{*}_{ii}`.
+        """
+        pe = self.parameter_estimates()
+        pe = pe[(pe["op"] == "~~") & (pe["lhs"] == pe["rhs"]) & (pe["group"] == group + 1)]
+        B = self.model.matrices(self.theta, group)["beta"]
+        endo = {f for k, f in enumerate(self.model.lv) if np.any(B[k] != 0)}
+        keep = pe["lhs"].isin(set(self.model.ov) | endo)
+        return pd.Series(1.0 - pe.loc[keep, "std_all"].to_numpy(), index=pe.loc[keep, "lhs"].to_numpy(),
+                         name="r2")
+
     def reliability(self, group: int = 0) -> pd.DataFrame:
         """Categorical omega and AVE per factor, as ``semTools::compRelSEM(fit)``.
 
@@ -605,6 +630,9 @@ class WLSMVResult(Result):
         for k, f in enumerate(self.model.lv):
             idx = np.flatnonzero(L[:, k] != 0)
             if idx.size == 0:  # a second-order factor (semTools skips these too)
+                continue
+            if np.isin(idx, self.model.num).any():  # a continuous indicator: semTools gives NA too
+                out[f] = {"omega": math.nan, "ave": math.nan}
                 continue
             lam = L[idx, k]
             common = np.outer(lam, lam) * P[k, k]
