@@ -61,7 +61,15 @@ cases <- list(
 # stage 1 in full for the first case, and lavCor's polyserial/polychoric/Pearson matrix
 fit1 <- sem("F =~ e1 + e2 + x1 + e3 + e4", data = dd, ordered = ord_exp, estimator = "WLSMV")
 lc <- lavCor(dd[, c(ord_exp, ord_lead, "x1", "x2", "perf")], ordered = c(ord_exp, ord_lead))
+# nested two-group fits: scaled-shifted difference test and score tests of the equal loadings
+f_free <- sem("F =~ e1 + e2 + x1 + e3 + e4", data = dd, ordered = ord_exp, estimator = "WLSMV", group = "site")
+f_eq <- sem("F =~ e1 + e2 + x1 + e3 + e4", data = dd, ordered = ord_exp, estimator = "WLSMV", group = "site",
+            group.equal = "loadings")
+lrt <- lavTestLRT(f_free, f_eq)
+score <- suppressWarnings(lavTestScore(f_eq)$uni)
 out <- list(lavaan_version = as.character(packageVersion("lavaan")), cases = cases,
+            lrt = list(chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"]),
+            score_x2 = sort(score$X2),
             stage1 = list(wls_obs = unname(lavInspect(fit1, "wls.obs")),
                           gamma = unname(unclass(lavInspect(fit1, "gamma")))),
             lavcor = list(names = colnames(lc), cor = unname(unclass(lc))))

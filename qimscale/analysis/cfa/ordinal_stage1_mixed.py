@@ -83,7 +83,8 @@ from qimscale.errors import DataError, ModelError
 
 from .ordinal_stage1 import OrdinalStats, encode_ordinal, ordinal_scores, ordinal_stage1
 
-__all__ = ["MixedStats", "mixed_stage1", "encode_mixed", "POLYSERIAL_BOUND"]
+__all__ = ["MixedStats", "mixed_stage1", "mixed_stage1_groups", "encode_mixed", "cov2cor", "correlation_residuals",
+           "POLYSERIAL_BOUND"]
 
 #: lavaan's bounds for a two-step polyserial correlation (``lav_bvmix_cor_twostep_fit``)
 POLYSERIAL_BOUND = 0.995
@@ -428,14 +429,16 @@ def mixed_stage1(codes: np.ndarray, values: np.ndarray, n_levels: list, ov: list
                       means=dict(zip(nums, mean)), variances=dict(zip(nums, var)))
 
 
+def cov2cor(M: np.ndarray) -> np.ndarray:
+    """A covariance matrix scaled to unit diagonal (R's ``cov2cor``)."""
+    d = 1.0 / np.sqrt(np.diag(M))
+    return M * np.outer(d, d)
+
+
 def correlation_residuals(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """``vech`` (diagonal included) of ``cov2cor(S) - cov2cor(sigma)``: the residuals behind
     lavaan's SRMR when continuous variables are present (the diagonal residuals are zero)."""
-    def c2c(M):
-        d = 1.0 / np.sqrt(np.diag(M))
-        return M * np.outer(d, d)
-
-    r = c2c(S) - c2c(sigma)
+    r = cov2cor(S) - cov2cor(sigma)
     return r[np.tril_indices_from(r)]
 
 

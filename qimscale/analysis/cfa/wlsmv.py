@@ -319,19 +319,27 @@ class WLSMVResult(Result):
     def implied(self) -> list:
         """Per group: ``(R, tau)``, the model-implied correlations of the latent responses
         (items × items DataFrame) and thresholds (Series indexed ``item|t1``, ...), as
-        ``lavInspect(fit, "implied")`` (``cov`` and ``th``)."""
-        ov = self.model.ov
-        labels = [f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth) for c in range(k)]
+        ``lavInspect(fit, "implied")`` (``cov`` and ``th``). A continuous variable has its
+        implied variance and covariances in ``R`` and its implied mean in ``tau`` (``var~1``)."""
+        ov, cont = self.model.ov, self.model.continuous
+        labels = [f"{it}~1" if it in cont else f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth)
+                  for c in range(k)]
+        sign = np.array([-1.0 if lab.endswith("~1") else 1.0 for lab in labels])  # the slot holds -mean
         out = []
         for g in range(self.model.ngroups):
             R = pd.DataFrame(self.model.implied_cor(self.theta, g), index=ov, columns=ov)
-            out.append((R, pd.Series(self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
+            out.append((R, pd.Series(sign * self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
         return out
 
     def residual_correlations(self) -> list[pd.DataFrame]:
         """Sample polychoric minus model-implied correlations, per group
         (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
         ov = self.model.ov
+        if self.model.n_var:  # continuous variables: both covariance matrices as correlations
+            from .ordinal_stage1_mixed import cov2cor
+
+            return [pd.DataFrame(cov2cor(st.cov) - cov2cor(self.model.implied_cor(self.theta, g)), index=ov,
+                                 columns=ov) for g, st in enumerate(self.stats)]
         return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
                 for g, st in enumerate(self.stats)]
 

@@ -133,3 +133,35 @@ def test_continuous_only_is_a_model_error():
 
     with pytest.raises(ModelError, match="at least one ordered"):
         fit_wlsmv(DATA, "F =~ x1 + x2 + perf", ordered=[])
+
+
+def test_difference_and_score_tests_match_lavaan():
+    # lavTestLRT(free, equal) (satorra.2000) and lavTestScore(equal)$uni with a continuous indicator
+    model, o = "F =~ e1 + e2 + x1 + e3 + e4", ["e1", "e2", "e3", "e4"]
+    with _no_raise():
+        free = fit_wlsmv(DATA, model, ordered=o, group="site")
+        eq = fit_wlsmv(DATA, model, ordered=o, group="site", group_equal=["loadings"])
+    stat, df = eq.chisq_difference(free)
+    assert stat == pytest.approx(R["lrt"]["chisq_diff"], rel=SCALED_TOL)
+    assert df == R["lrt"]["df_diff"]
+    np.testing.assert_allclose(np.sort(eq.release_tests()["x2"].to_numpy()), R["score_x2"], rtol=SE_RTOL)
+
+
+def test_cli_partial_ordered_list_fits_the_others_as_continuous(tmp_path):
+    # qimscale cfa DATA --model M --ordered a,b,c: the JSON is the library's result
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    case = R["cases"]["continuous_outcome"]
+    res = CliRunner().invoke(main, ["cfa", str(REF / "wlsmv_mixed_data.csv"), "--model", case["model"],
+                                    "--ordered", ",".join(case["ordered"]), "--json"])
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    fm = out["fit"]
+    assert fm["chisq_scaled"] == pytest.approx(case["fit"]["chisq.scaled"], rel=SCALED_TOL)
+    assert fm["cfi_robust"] is None  # NA in lavaan with continuous variables too
+    got = {(e["lhs"], e["op"], e["rhs"]): e["est"] for e in out["estimates"]}
+    for e in pd.DataFrame(case["estimates"]).itertuples():
+        if e.op == "~":
+            assert got[(e.lhs, e.op, e.rhs)] == pytest.approx(e.est, abs=EST_TOL)
