@@ -31,6 +31,18 @@ cross-information of each bivariate likelihood with the thresholds of its two
 items). Then :math:`\\Gamma = N\\,B^{-1} J B^{-\\top}`. This is lavaan's
 ``muthen1984()`` step 3 and ``lavInspect(fit, "gamma")``.
 
+Empty cells and flat likelihoods: as lavaan (``zero.add = c(0.5, 0)``), nothing is added to
+empty cells of tables larger than 2 x 2 and a 2 x 2 table with one empty cell gets 0.5 there
+with its margins kept; the estimate is bounded to [-0.999, 0.999]. (psych's ``polychoric()``
+instead adds 0.5 to every empty cell: :func:`qimscale.analysis.polychoric.polychoric` follows psych
+by default and lavaan with ``correct=0, global_thresholds=True``; WLSMV always follows lavaan.)
+On some sparse tables (e.g. ``[[10, 0], [2, 0], [17, 1]]``) the two-step log-likelihood is flat
+in :math:`\\rho` to about 1e-10 relative, so the data do not determine the estimate: lavaan
+reports the point where ``nlminb``'s relative-function test stops (e.g. .938), qimscale the
+maximiser its Newton solver reaches (e.g. .953, an equal or higher log-likelihood). Such a
+correlation has an enormous :math:`\\Gamma` entry and almost no weight, so the WLSMV estimates,
+SEs and tests agree with lavaan's (``tests/reference/wlsmv_sparse_polychoric.R``).
+
 References
 ----------
 Muthén, B. (1984). A general structural equation model with dichotomous,
