@@ -433,6 +433,8 @@ def ordinal_scores(codes: np.ndarray, thresholds: list, rho: np.ndarray):
         lo = c > 0
         sc_th[rows[lo], th_start[j] + c[lo] - 1] -= phi[c[lo] - 1] / pc[c[lo]]
 
+    if pstar == 0:  # a single item: no bivariate scores
+        return sc_th, np.zeros((n, 0)), np.zeros((0, n_th))
     parts = _cell_parts(t1, t2, rho)
     pcell = np.maximum(parts["p"], 1e-300)
     g_rho = parts["dp"] / pcell  # (pstar, K, K)

@@ -88,6 +88,8 @@ __all__ = ["MixedStats", "mixed_stage1", "mixed_stage1_groups", "encode_mixed", 
 
 #: lavaan's bounds for a two-step polyserial correlation (``lav_bvmix_cor_twostep_fit``)
 POLYSERIAL_BOUND = 0.995
+#: lavaan warns when observed variances differ by more than this factor
+VARIANCE_RATIO = 1000.0
 #: lavaan's bounds for a two-step Pearson correlation with missing values
 PEARSON_BOUND = 0.999
 #: lavaan's finite stand-in for an infinite threshold in casewise scores (``lav_uvord_init_cache``)
@@ -512,4 +514,14 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
     stats = [mixed_stage1(codes[m], values[m], [len(levels[v]) for v in ords], ov, ords,
                           group_label=lab, categories=[list(levels[v]) for v in ords])
              for m, lab in zip(masks, labels)]
+    for st, lab in zip(stats, labels):  # as lavaan's check of the observed variances (ordered: 1)
+        var = np.array([1.0] + list(st.variances.values()))
+        if var.max() > VARIANCE_RATIO * var.min():
+            where = f" in group '{lab}'" if lab is not None else ""
+            big = max(st.variances, key=st.variances.get)
+            small = min(st.variances, key=st.variances.get)
+            warnings.warn(f"the variances of the observed variables{where} differ by a factor above "
+                          f"{VARIANCE_RATIO:g} (e.g. {big}: {st.variances[big]:.4g}, {small}: "
+                          f"{st.variances[small]:.4g}; ordered variables: 1), as lavaan warns: rescale the "
+                          "continuous variables (e.g. to thousands or to z-scores) for a stable fit", stacklevel=2)
     return stats, labels, levels, n_dropped
