@@ -1,8 +1,9 @@
 """Model-implied thresholds and polychoric correlations (delta parameterisation).
 
 :class:`OrdinalModel` reads a :class:`~qimscale.analysis.cfa.partable.ParTable`
-whose observed variables are all ordered and returns, per group, the implied
-statistics in the order of :mod:`.ordinal_stage1` and their Jacobian.
+whose observed variables are ordered (or ordered and continuous) and returns, per
+group, the implied statistics in the order of :mod:`.ordinal_stage1` (or
+:mod:`.ordinal_stage1_mixed`) and their Jacobian.
 
 Notes
 -----
@@ -26,6 +27,15 @@ The residual variances of the latent responses are not parameters: they are
 :math:`1/\\delta_i^2 - [\\Lambda\\Psi^{*}\\Lambda^\\top]_{ii}`, so that the implied
 correlation matrix has a unit diagonal. This is lavaan's
 ``parameterization = "delta"``.
+
+A continuous observed variable :math:`k` has no thresholds and no scale factor
+(:math:`\\delta_k = 1`): its slot among the thresholds holds minus its implied mean,
+:math:`-(\\nu_k + \\lambda_k^\\top\\alpha^{*})`, its implied variance
+:math:`[\\Lambda\\Psi^{*}\\Lambda^\\top]_{kk} + \\theta_{kk}` (a free residual
+variance) follows the thresholds, and its covariances with ordered items are
+:math:`\\delta_i\\,[\\Lambda\\Psi^{*}\\Lambda^\\top + \\Theta]_{ik}` (lavaan's
+``WLS.est`` with numeric variables). An observed variable regressed on latent
+variables (``perf ~ F``) is a loading of that variable.
 """
 
 from __future__ import annotations
@@ -49,22 +59,22 @@ def _scatter_cols(J, cols, free):
 
 
 class OrdinalModel:
-    """Implied statistics and Jacobian of an all-ordinal CFA parameter table.
+    """Implied statistics and Jacobian of an ordinal (or mixed) CFA/SEM parameter table.
 
     Parameters
     ----------
     partable : ParTable
-        Built with ``ordered=`` covering every observed variable and
-        ``meanstructure=True``.
+        Built with ``ordered=`` and ``meanstructure=True``; observed variables
+        not in ``n_thresholds`` are continuous.
     n_thresholds : dict
-        Item -> number of thresholds.
+        Ordered item -> number of thresholds.
 
     Raises
     ------
     ModelError
-        Regressions of or on observed variables (lavaan fits those with
-        ``conditional.x``), a continuous observed variable, or free residual
-        variances of ordered items (not identified under the delta
+        Regressions on observed variables (lavaan fits those with
+        ``conditional.x``), thresholds of a continuous variable, or free
+        residual variances of ordered items (not identified under the delta
         parameterisation).
     """
 

@@ -809,7 +809,7 @@ def infer_ordered(ordered, ov):
 def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = None,
               group_equal=(), group_partial=(), std_lv: bool = False, collapse: dict | None = None,
               missing: str = "listwise", partable=None, prepared=None) -> WLSMVResult:
-    """Fit an ordinal CFA by WLSMV.
+    """Fit an ordinal (or mixed ordinal/continuous) CFA or SEM by WLSMV.
 
     Matches ``lavaan::cfa(model, data, ordered = ordered, estimator = "WLSMV",
     group = group, group.equal = group_equal)`` (delta parameterisation,
@@ -824,7 +824,14 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
         ``~*~``, ``:=`` with delta-method SEs).
     ordered : "all" or list of str
-        Ordered items; every observed variable must be ordered.
+        Ordered items. The other observed variables are continuous, as in
+        ``lavaan::sem(..., ordered = c(...), estimator = "WLSMV")``: their means,
+        variances and polyserial/Pearson covariances enter the fit beside the
+        thresholds and polychorics (:mod:`.ordinal_stage1_mixed`); their residual
+        variances and intercepts are parameters, and an observed continuous outcome
+        may be regressed on latent variables (``perf ~ F1 + F2``). Not with observed
+        covariates (``F ~ x``: a ModelError) nor in :func:`ordinal_invariance`; the
+        catML robust indices are NaN (NA in lavaan 0.6-14 too).
     group : str, optional
         Grouping column (multi-group analysis).
     group_equal, group_partial : sequence of str
