@@ -17,7 +17,8 @@ continuous indicators per factor, a continuous outcome regressed on factors, lat
 ``:=``, two groups (configural or loadings + thresholds + intercepts equal), pairwise gaps and
 small samples. Designed cases: a continuous marker, continuous indicators on very different
 scales, a residual covariance between a continuous and an ordered variable, a single ordered
-variable, ordered codes with a gap, a constant continuous variable, and a continuous indicator with an
+variable, ordered codes with a gap, a constant continuous variable, a second-order factor with
+``:=``, a continuous cross-loading, an ordered outcome of a factor, and a continuous indicator with an
 observed covariate (lavaan's ``conditional.x``: a clean ModelError in qimscale).
 """
 
@@ -128,6 +129,16 @@ def _designed(rng, start):
         ["y5"], after={"y1": lambda v: v.where(v != v.max(), v.max() + 1)})  # a gap in the codes: both recode the observed levels
     add("constant_continuous", "F1 =~ y1 + y2 + y3 + y4 + y5",
         gen._simulate(rng, 200, one, [], {}, [], False, {}), ["y5"], after={"y5": lambda v: v * 0 + 3.0})
+    three = {"F1": ["y1", "y2", "y3"], "F2": ["y4", "y5", "y6"], "F3": ["y7", "y8", "y9"]}
+    add("second_order_defined", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\nF3 =~ y7 + y8 + y9\n"
+        "G =~ F1 + a*F2 + b*F3\nab := a*b", gen._simulate(rng, 500, three, [], {"G": ["F1", "F2", "F3"]}, [],
+                                                       False, {}), ["y3", "y6"])
+    two = {"F1": ["y1", "y2", "y3", "y4"], "F2": ["y5", "y6", "y7", "y8"]}
+    add("cross_loading_continuous", "F1 =~ y1 + y2 + y3 + y4 + y8\nF2 =~ y5 + y6 + y7 + y8",
+        gen._simulate(rng, 400, two, [], {}, [], False, {}), ["y8"])
+    d = gen._simulate(rng, 400, {"F1": ["y1", "y2", "y3", "y4"], "P": ["y5"]}, [("P", "F1", 0.5)], {}, [],
+                      False, {})
+    add("ordered_outcome_of_factor", "F1 =~ y1 + y2 + y3 + y4\ny5 ~ F1", d, ["y2"])
     d = gen._simulate(rng, 300, one, [], {}, [("F1", "x1", 0.4)], False, {})
     add("covariate_conditional_x", "F1 =~ y1 + y2 + y3 + y4 + y5\nF1 ~ x1", d, ["y5"])
     return out

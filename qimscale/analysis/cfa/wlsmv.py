@@ -612,7 +612,8 @@ class WLSMVResult(Result):
         DataFrame
             Index: factors; columns ``omega`` (categorical ω of the summed item
             scores) and ``ave`` (mean squared standardised loading on the
-            latent-response scale, as ``semTools::AVE(fit)``).
+            latent-response scale, as ``semTools::AVE(fit)``) Both are NaN for a factor
+            with a continuous indicator (``compRelSEM`` gives NA there too).
 
         Notes
         -----
