@@ -474,6 +474,18 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
     DataError
         Missing columns, non-numeric continuous values, empty categories,
         groups with fewer than two usable rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> f = rng.normal(size=400)
+    >>> y = [np.digitize(0.7 * f + rng.normal(scale=0.7, size=400), [-0.5, 0.5]) for _ in range(3)]
+    >>> d = pd.DataFrame({"a": y[0], "b": y[1], "c": y[2], "x": 50 + 10 * f + rng.normal(size=400)})
+    >>> st = mixed_stage1_groups(d, ["a", "b", "c", "x"], ["a", "b", "c"])[0][0]
+    >>> st.s.size  # 2 thresholds x 3 + minus the mean of x, the variance of x, 6 covariances
+    14
+    >>> round(float(st.cor[3, 0]), 2)  # polyserial correlation of x and a
+    0.68
     """
     from .wlsmv import collapse_categories
 
