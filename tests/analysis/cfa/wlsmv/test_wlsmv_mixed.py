@@ -165,3 +165,26 @@ def test_cli_partial_ordered_list_fits_the_others_as_continuous(tmp_path):
     for e in pd.DataFrame(case["estimates"]).itertuples():
         if e.op == "~":
             assert got[(e.lhs, e.op, e.rhs)] == pytest.approx(e.est, abs=EST_TOL)
+
+
+def test_bad_continuous_values_name_row_column_and_value():
+    from qimscale.errors import DataError
+
+    d = DATA.copy()
+    d["x1"] = d["x1"].astype(object)
+    d.loc[4, "x1"] = "12,5"
+    with pytest.raises(DataError, match=r"row 6, column 'x1': value '12,5'"):
+        fit_wlsmv(d, "F =~ e1 + e2 + x1 + e3 + e4", ordered=["e1", "e2", "e3", "e4"])
+    with pytest.raises(DataError, match="no variance"):
+        fit_wlsmv(DATA.assign(x1=3.0), "F =~ e1 + e2 + x1 + e3 + e4", ordered=["e1", "e2", "e3", "e4"])
+
+
+def test_implied_means_and_correlation_residuals_of_continuous_variables():
+    res = _result("continuous_outcome")
+    R_, tau = res.implied()[0]
+    st = res.stats[0]
+    # a saturated mean structure: the implied mean of perf is its sample mean, its variance as the model says
+    assert tau["perf~1"] == pytest.approx(st.means["perf"], abs=1e-8)
+    assert R_.loc["perf", "perf"] > 1.0 and R_.loc["e1", "e1"] == 1.0
+    resid = res.residual_correlations()[0]
+    assert np.allclose(np.diag(resid), 0.0) and abs(resid.loc["perf", "e1"]) < 0.1
