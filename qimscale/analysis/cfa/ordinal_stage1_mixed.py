@@ -445,7 +445,7 @@ def correlation_residuals(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 
 
 def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str | None = None,
-                        *, collapse: dict | None = None, missing: str = "listwise"):
+                        *, missing: str = "listwise"):
     """Stage 1 (:func:`mixed_stage1`) for every group.
 
     Parameters
@@ -456,8 +456,6 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
     ordered : list of str
         The ordered ones; the others are continuous.
     group : str, optional
-    collapse : dict, optional
-        Explicit category merges (see :func:`.wlsmv.collapse_categories`).
     missing : {"listwise", "pairwise"}
         As :func:`.wlsmv.prepare_ordinal_data`: ``"listwise"`` drops rows with
         any missing variable, ``"pairwise"`` keeps rows with at least one.
@@ -487,8 +485,6 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
     >>> round(float(st.cor[3, 0]), 2)  # polyserial correlation of x and a
     0.68
     """
-    from .wlsmv import collapse_categories
-
     ords = [v for v in ov if v in set(ordered)]
     if not ords:
         raise ModelError("WLSMV needs at least one ordered variable; with continuous variables only "
@@ -497,8 +493,6 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
         raise ModelError(f"the group column {group!r} is also a variable of the model; group by another "
                          "column or drop it from the model")
     check_option("missing", missing, ("listwise", "pairwise"), "WLSMV")
-    if collapse:
-        data = collapse_categories(data, collapse)
     cols = list(ov) + ([group] if group else [])
     absent = [c for c in cols if c not in data.columns]
     if absent:

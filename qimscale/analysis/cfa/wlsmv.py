@@ -69,6 +69,7 @@ from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
+from .ordinal_stage1_mixed import correlation_residuals, cov2cor, mixed_stage1_groups
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
 from .wlsmv_lrt import lrt_satorra2000
@@ -336,8 +337,6 @@ class WLSMVResult(Result):
         (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
         ov = self.model.ov
         if self.model.n_var:  # continuous variables: both covariance matrices as correlations
-            from .ordinal_stage1_mixed import cov2cor
-
             return [pd.DataFrame(cov2cor(st.cov) - cov2cor(self.model.implied_cor(self.theta, g)), index=ov,
                                  columns=ov) for g, st in enumerate(self.stats)]
         return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
@@ -894,10 +893,8 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         ov = list(partable.ov)
         items = [v for v in ov if v in partable.ordered]
     if prepared is None and set(items) != set(ov):  # continuous variables too: Muthén's (1984) stage 1
-        from .ordinal_stage1_mixed import mixed_stage1_groups
-
-        stats_list, labels, levels, n_dropped = mixed_stage1_groups(data, ov, items, group, collapse=collapse,
-                                                                    missing=missing)
+        stats_list, labels, levels, n_dropped = mixed_stage1_groups(
+            collapse_categories(data, collapse) if collapse else data, ov, items, group, missing=missing)
     elif prepared is None:
         stats_list, labels, levels, n_dropped = ordinal_stage1_groups(data, ov, group,
                                                                       collapse=collapse,
@@ -1105,7 +1102,6 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     srmr = 0.0
     for g, st in enumerate(stats_list):
         if om.n_var:  # continuous variables: residuals of the covariances turned into correlations
-            from .ordinal_stage1_mixed import correlation_residuals
             res = correlation_residuals(st.cov, om.implied_cor(theta, g))
         else:
             res = st.s[nth:] - om.implied(theta, g)[nth:]
