@@ -87,6 +87,11 @@ class OrdinalXModel(OrdinalModel):
     @property
     def n_base(self) -> int:
         """Thresholds and slopes: the baseline model leaves both free (lavaan's independence model)."""
+        return self.n_uni + self.n_slopes
+
+    @property
+    def cor_offset(self) -> int:
+        """The residual correlations follow the thresholds and the slopes."""
         return self.n_th + self.n_slopes
 
     def matrices(self, theta, g: int) -> dict:
@@ -116,7 +121,7 @@ class OrdinalXModel(OrdinalModel):
     def implied_cor(self, theta, g: int) -> np.ndarray:
         """Implied residual correlation matrix of the latent responses (given the covariates)."""
         R = np.eye(self.p)
-        r = self.implied(theta, g)[self.n_base:]
+        r = self.implied(theta, g)[self.cor_offset:]
         R[self.ii, self.jj] = r
         R[self.jj, self.ii] = r
         return R

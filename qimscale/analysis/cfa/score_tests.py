@@ -141,7 +141,8 @@ def _unconstrained(pt):
 def _gradient_information(fit, upt, theta_u):
     """``fmin`` gradient and expected unit information in the unconstrained parameterisation."""
     if hasattr(fit, "stats"):  # WLSMVResult
-        om = type(fit.model)(upt, dict(zip(fit.model.ov, fit.model.nth)))  # OrdinalModel or a subclass
+        om = type(fit.model)(upt, {v: k for v, k in zip(fit.model.ov, fit.model.nth)  # OrdinalModel or
+                                   if v not in fit.model.continuous})  # a subclass (covariates)
         grad = np.zeros(om.npar)
         info = np.zeros((om.npar, om.npar))
         N = float(sum(st.n for st in fit.stats))

@@ -198,7 +198,7 @@ def srmr_conditional_x(result) -> float:
     k = om.pstar + om.p + om.q
     total = 0.0
     for g, (st, f) in enumerate(zip(result.stats, result.extra["fg"])):
-        res = st.s[om.n_base:] - om.implied(result.theta, g)[om.n_base:]
+        res = st.s[om.cor_offset:] - om.implied(result.theta, g)[om.cor_offset:]
         total += f * math.sqrt(np.sum(res ** 2) / k)
     return float(total)
 
