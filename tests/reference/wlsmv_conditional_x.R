@@ -1,7 +1,7 @@
 # WLSMV with observed exogenous covariates (lavaan 0.6's default conditional.x = TRUE for
 # categorical data): latent variables on one and two covariates (one binary), a MIMIC model with
 # a direct effect (DIF), a latent mediation with := and a covariate, binary items with std.lv,
-# an ordinal outcome on covariates, a second-order factor on covariates,
+# an ordinal outcome on covariates (and on a factor), a second-order factor on covariates,
 # two groups (configural and with equal loadings/thresholds/regressions), pairwise missingness with
 # rows missing a covariate (lavaan drops them), and error/identification cases.
 # Run from the repository root:  Rscript tests/reference/wlsmv_conditional_x.R
@@ -44,6 +44,7 @@ cases <- list(
                                          "tot := c + a*b", sep = "\n")),
   list(name = "binary_std_lv", model = "F =~ b1 + b2 + b3 + b4\nF ~ x1 + x2", std_lv = TRUE),
   list(name = "item_only", model = "F =~ y1 + y2 + y3\ny4 ~ x1 + xb"),
+  list(name = "outcome_of_factor", model = "F =~ y1 + y2 + y3\nF ~ xb\ny4 ~ F + x1"),
   list(name = "second_order", model = paste("A =~ y1 + y2 + y3 + y4", "B =~ y5 + y6 + y7", "C =~ b1 + b2 + b3 + b4",
                                             "G =~ A + B + C", "G ~ x1 + xb", sep = "\n")),
   list(name = "groups_configural", model = "F =~ y1 + y2 + y3 + y4\nF ~ x1 + xb", group = "grp"),

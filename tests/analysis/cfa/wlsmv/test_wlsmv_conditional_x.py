@@ -3,7 +3,8 @@
 lavaan 0.6-14's default for categorical data with covariates is ``conditional.x = TRUE``:
 probit regressions and residual polychorics in stage 1, the covariates' moments fixed. Cases:
 latent variables on one and two covariates (one binary), a MIMIC direct effect, a latent
-mediation with ``:=``, binary items with ``std.lv``, an ordinal outcome on covariates, a
+mediation with ``:=``, binary items with ``std.lv``, an ordinal outcome on covariates (and on a
+factor), a
 second-order factor on covariates (a Heywood case: lavaan and qimscale warn), two groups
 (configural and with equal loadings/thresholds/regressions), pairwise and listwise missingness
 (rows missing a covariate are dropped), and error cases (collinear or constant covariates, an
