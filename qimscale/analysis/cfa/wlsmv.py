@@ -842,8 +842,9 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         lavaan syntax (``=~`` including second-order factors, ``~`` among latent
         variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
         ``~*~``, ``:=`` with delta-method SEs). Regressions of latent variables or
-        ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are fitted as
-        lavaan's ``conditional.x = TRUE`` by :func:`.wlsmv_x.fit_wlsmv_x`.
+        ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are a
+        ModelError here: ``sem()`` / ``CFA(...).fit`` send them to
+        :func:`.wlsmv_x.fit_wlsmv_x` (lavaan's ``conditional.x = TRUE``).
     ordered : "all" or list of str
         Ordered items. The other observed variables are continuous, as in
         ``lavaan::sem(..., ordered = c(...), estimator = "WLSMV")``: their means,
@@ -896,14 +897,20 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     >>> res.fit_measures()["df"]
     2
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = _fit_wlsmv(data, model, ordered=ordered, group=group, group_equal=group_equal,
+    return with_warnings(_fit_wlsmv, data, model, ordered=ordered, group=group, group_equal=group_equal,
                          group_partial=group_partial, std_lv=std_lv, collapse=collapse,
                          partable=partable, prepared=prepared, missing=missing)
+
+
+def with_warnings(fit_function, *args, **kwargs):
+    """Call ``fit_function`` and record every warning it raises in the result's ``warnings_``
+    (the warnings are re-issued too)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_function(*args, **kwargs)
     for w in caught:
         res.warnings_.append(str(w.message))
-        warnings.warn(w.message, w.category, stacklevel=2)
+        warnings.warn(w.message, w.category, stacklevel=3)
     return res
 
 
@@ -913,11 +920,9 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         stmts = parse_model(model) if isinstance(model, str) else model
         probe = build_partable(stmts, ngroups=None)
         if probe.ov_x:  # observed exogenous covariates: lavaan's conditional.x = TRUE
-            from .wlsmv_x import fit_wlsmv_x
-
-            return fit_wlsmv_x(data, stmts, ordered=ordered, group=group, group_equal=group_equal,
-                               group_partial=group_partial, std_lv=std_lv, collapse=collapse,
-                               missing=missing)
+            raise ModelError(f"the model regresses on observed covariates {probe.ov_x}: fit it with "
+                             "qimscale.analysis.cfa.sem(...) (or wlsmv_x.fit_wlsmv_x), which fits them as "
+                             "lavaan's conditional.x")
         ov = list(probe.ov)
         items = infer_ordered(ordered, ov)
     else:
@@ -1226,6 +1231,17 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
+    return fit_wlsmv(data, read_model_text(spec.model), **spec_options(spec, data))
+
+
+def spec_options(spec, data) -> dict:
+    """The WLSMV options of a :class:`~qimscale.analysis.cfa.CFA` spec, checked (see :func:`fit`).
+
+    Returns
+    -------
+    dict
+        ``ordered, group, group_equal, group_partial, std_lv, missing``.
+    """
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -1242,6 +1258,5 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
-                     group_equal=geq if spec.group else (), group_partial=partial,
-                     std_lv=bool(spec.std_lv), missing=spec_missing)
+    return dict(ordered=ordered, group=spec.group, group_equal=geq if spec.group else (), group_partial=partial,
+                std_lv=bool(spec.std_lv), missing=spec_missing)

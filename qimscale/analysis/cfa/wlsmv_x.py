@@ -37,9 +37,10 @@ from .._threads import single_thread_blas
 from .ordinal_model_x import OrdinalXModel
 from .ordinal_stage1_x import covariate_matrix, ordinal_stage1_x
 from .partable import build_partable
-from .wlsmv import WLSMVResult, fit_stage2, infer_ordered, prepare_ordinal_data
+from .syntax import parse_model, read_model_text
+from .wlsmv import WLSMVResult, fit_stage2, infer_ordered, prepare_ordinal_data, spec_options, with_warnings
 
-__all__ = ["fit_wlsmv_x", "WLSMVXResult", "srmr_conditional_x"]
+__all__ = ["fit", "fit_wlsmv_x", "WLSMVXResult", "srmr_conditional_x"]
 
 
 #: why reliability, HTMT and Fornell-Larcker stop for a fit with covariates
@@ -329,3 +330,25 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
         out.warnings_.append(f"{other} further row(s) {why}")
     return out
 
+
+def fit(spec, data: pd.DataFrame) -> WLSMVXResult:
+    """Entry point used by :meth:`qimscale.analysis.cfa.CFA.fit` (and ``sem()``) for ``estimator="WLSMV"``
+    when the model regresses on observed covariates.
+
+    Parameters
+    ----------
+    spec : CFA
+        The estimator object holding the options (see :func:`.wlsmv.fit`).
+    data : DataFrame
+
+    Returns
+    -------
+    WLSMVXResult
+
+    Raises
+    ------
+    ModelError, DataError
+        As :func:`.wlsmv.fit` and :func:`fit_wlsmv_x`.
+    """
+    opts = spec_options(spec, data)
+    return with_warnings(fit_wlsmv_x, data, parse_model(read_model_text(spec.model)), **opts)
