@@ -211,3 +211,9 @@ def test_invariance_sequence_with_covariates_is_refused():
     with pytest.raises(ModelError, match="covariates"):
         measurement_invariance("F =~ y1 + y2 + y3 + y4\nF ~ x1 + xb", DATA, group="grp", estimator="WLSMV",
                                ordered="all", missing="listwise")
+
+
+def test_covariate_constant_in_one_group_names_the_group():
+    d = DATA.assign(xg=np.where(DATA.grp == "A", 1.0, DATA.x1))
+    with pytest.raises(DataError, match="in group 'A'"):
+        sem("F =~ y1 + y2 + y3 + y4\nF ~ xg", d, ordered="all", estimator="WLSMV", group="grp", missing="listwise")
