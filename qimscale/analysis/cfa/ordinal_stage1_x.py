@@ -228,6 +228,10 @@ def probit_regression(y, X, nth: int, *, maxiter: int = 100, tol: float = 1e-10)
     (3,)
     """
     q = X.shape[1]
+    # Newton runs on centred covariates (the same model, better conditioned when a covariate is far
+    # from zero); thresholds and scores are returned for the covariates as given, as lavaan's
+    xbar = X[y >= 0].mean(axis=0) if np.any(y >= 0) else np.zeros(q)
+    Xo, X = X, X - xbar
     th0 = ndtri(np.arange(1, nth + 1) / (nth + 1)) if nth > 1 else np.zeros(1)
     theta = np.concatenate([th0, np.zeros(q)])
     ll, S, H = _probit_parts(theta, y, X, nth, hessian=True)
@@ -250,7 +254,8 @@ def probit_regression(y, X, nth: int, *, maxiter: int = 100, tol: float = 1e-10)
         theta = new
         ll, S, H = _probit_parts(theta, y, X, nth, hessian=True)
         if np.max(np.abs(t * step)) < tol:
-            return theta, S
+            theta[:nth] += xbar @ theta[nth:]
+            return theta, _probit_parts(theta, y, Xo, nth)[1]
     raise ConvergenceError("the probit regression of an ordered item on the covariates did not converge "
                            "(a covariate may separate the categories perfectly)")
 
@@ -407,8 +412,9 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     q = X.shape[1]
     where = f" in group '{group_label}'" if group_label is not None else ""
     Xc = X - X.mean(axis=0)
-    if n <= q or is_singular(np.column_stack([np.ones(n), X]).T @ np.column_stack([np.ones(n), X]),
-                             STRICT_RTOL, scale=True):
+    # constant or collinear covariates (with the intercept): judged on the centred cross-products at
+    # unit diagonal, so a covariate far from zero (years since 1900) is not mistaken for a constant
+    if n <= q + 1 or is_singular(Xc.T @ Xc, STRICT_RTOL, scale=True):
         raise DataError(f"the covariates {x_names}{where} are constant or collinear, so the probit "
                         "regressions of the items on them are not identified (lavaan: 'X may not be of "
                         "full rank'); drop a covariate")
@@ -511,8 +517,10 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
         idx = np.concatenate([np.arange(th_start[i], th_start[i] + nth_list[i]), sl_cols[i]])
         if is_singular(a11[np.ix_(idx, idx)], STRICT_RTOL, scale=True):
             raise DataError(f"the probit regression of '{items[i]}' on {list(x_names)}{where} is degenerate "
-                            "(a covariate separates its categories, so a slope runs off to infinity; lavaan "
-                            "warns 'trouble constructing W matrix'); merge categories or drop the covariate")
+                            "(a covariate separates its categories, so a slope runs off to infinity, or a "
+                            "covariate's values lie so far from zero relative to their spread that its slope "
+                            "and the thresholds cannot be told apart; lavaan warns or stops too); merge "
+                            "categories, centre the covariate, or drop it")
     if np.any(a22 <= 0):
         bad = [f"{items[a]}-{items[b]}" for (a, b), v in zip(pairs, a22) if v <= 0]
         raise DataError(f"the residual polychoric correlation of {bad}{where} has no usable cases")
