@@ -64,7 +64,8 @@ from qimscale.errors import ConvergenceError, DataError
 
 from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts
 
-__all__ = ["OrdinalXStats", "ordinal_stage1_x", "probit_regression", "covariate_matrix"]
+__all__ = ["OrdinalXStats", "MixedXStats", "ordinal_stage1_x", "mixed_stage1_x", "probit_regression",
+           "covariate_matrix"]
 
 #: a case whose bivariate probability is below this is left out of the residual correlation
 #: (lavaan: ``sqrt(.Machine$double.eps)``)
@@ -359,7 +360,7 @@ def _residual_rhos_newton(lim_a, lim_b, obs, pairs, starts, *, maxiter: int = 50
 
 
 def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: list, x_names: list, *,
-                     group_label=None, categories: list | None = None) -> OrdinalXStats:
+                     group_label=None, categories: list | None = None, _parts: bool = False) -> OrdinalXStats:
     """Thresholds, probit slopes, residual polychorics and :math:`\\Gamma` for one group.
 
     Matches ``lavaan::sem(..., ordered = items, estimator = "WLSMV")`` with the
@@ -506,6 +507,9 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     SC_SL = np.zeros((n, p * q))
     for i in range(p):
         SC_SL[:, sl_cols[i] - n_th] = sc_sl[i]
+    if _parts:  # the pieces mixed_stage1_x combines with continuous variables
+        return dict(ths=ths, slopes=slopes, rho=rho, sc_th=SC_TH, sc_sl=SC_SL, sc_cor=sc_cor, a21=a21,
+                    lim_a=lim_a, lim_b=lim_b, counts=counts, nth=nth_list)
     SC = np.hstack([SC_TH, SC_SL, sc_cor])
     inner = SC.T @ SC
     a11 = np.zeros((n_a11, n_a11))
@@ -540,3 +544,274 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     return OrdinalXStats(items=list(items), n=n, thresholds=ths, cor=cor, s=s, gamma=gamma, counts=counts,
                          th_item=np.repeat(np.arange(p), nth_list), x_names=list(x_names), slopes=slopes,
                          x_mean=X.mean(axis=0), x_cov=Xc.T @ Xc / (n - 1))
+
+
+# ---------------------------------------------------------------------------
+# ordered and continuous endogenous variables with covariates
+# ---------------------------------------------------------------------------
+@dataclass
+class MixedXStats(OrdinalXStats):
+    """Stage-1 statistics with ordered and continuous variables and covariates (:func:`mixed_stage1_x`).
+
+    As :class:`OrdinalXStats` (``items`` are all endogenous observed variables in model order;
+    ``thresholds`` holds the regression intercept of a continuous variable as its one entry;
+    ``slopes`` has a row per variable: probit slopes of ordered ones, regression slopes of
+    continuous ones), plus the attributes of :class:`~.ordinal_stage1_mixed.MixedStats` taken
+    *given the covariates*: ``cov`` the residual covariance matrix (lavaan's ``res.cov``),
+    ``means`` the intercepts and ``variances`` the (ML, divisor: available cases) residual
+    variances of the continuous variables.
+    """
+
+    continuous: list = field(default_factory=list)
+    cov: np.ndarray | None = None
+    means: dict = field(default_factory=dict)
+    variances: dict = field(default_factory=dict)
+
+
+def _linear_regression(y, X):
+    """OLS of ``y`` on ``[1, X]`` over its observed cases: coefficients, ML residual variance, residuals
+    (NaN where ``y`` is missing) and casewise scores (intercept, slopes, variance; zero when missing)."""
+    obs = ~np.isnan(y)
+    D = np.column_stack([np.ones(obs.sum()), X[obs]])
+    coef = np.linalg.lstsq(D, y[obs], rcond=None)[0]
+    e = np.full(y.shape, np.nan)
+    e[obs] = y[obs] - D @ coef
+    v = float(np.mean(e[obs] ** 2))
+    e0 = np.nan_to_num(e)
+    sc = np.column_stack([e0 / v, (e0 / v)[:, None] * X, np.where(obs, -0.5 / v + e0 ** 2 / (2 * v * v), 0.0)])
+    return coef, v, e, sc
+
+
+def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_levels: list, ov: list,
+                   ordered: list, x_names: list, *, group_label=None, categories: list | None = None) -> MixedXStats:
+    """Stage 1 with ordered and continuous endogenous variables given the covariates.
+
+    Matches ``lavaan::sem(..., ordered = ordered, estimator = "WLSMV")`` with numeric
+    endogenous variables and covariates (``conditional.x = TRUE``): ``lavInspect(fit,
+    "wls.obs")`` and ``lavInspect(fit, "gamma")`` (lavaan 0.6-14 ``lav_samplestats_step1()``,
+    ``lav_uvreg_fit()``, ``lav_bvreg_cor_twostep_fit()``, ``lav_bvmix_cor_twostep_fit()`` and
+    ``muthen1984()``).
+
+    Parameters
+    ----------
+    codes : ndarray of int (n x p_ord)
+        Ordered variables coded ``0 .. K - 1`` (``-1`` missing), in model order.
+    values : ndarray of float (n x p_num)
+        Continuous endogenous variables (NaN missing), in model order.
+    X : ndarray (n x q)
+        Covariates, complete.
+    n_levels : list of int
+        Categories of each ordered variable.
+    ov, ordered, x_names : list of str
+        All endogenous observed variables in model order, the ordered ones, the covariates.
+    group_label, categories
+        As :func:`ordinal_stage1_x`.
+
+    Returns
+    -------
+    MixedXStats
+        ``s`` is :math:`(\\tau^{\\pm}, \\operatorname{vec}\\Pi, \\sigma^2_{\\text{num}},
+        \\operatorname{vech}^{*}(S_{y\\cdot x}))`: thresholds of the ordered variables and minus
+        the intercepts of the continuous ones (model order), all slopes (covariate by
+        covariate), the residual variances of the continuous variables, and the residual
+        polychoric, polyserial (times the residual sd) and covariance entries.
+
+    Raises
+    ------
+    DataError
+        As :func:`ordinal_stage1_x`; a continuous variable without residual variance.
+
+    Notes
+    -----
+    A continuous :math:`y` gets the linear regression :math:`y = a + x^\\top b + e`,
+    :math:`e \\sim N(0, v)` (ML, divisor: its available cases) with casewise scores
+    :math:`(e/v)(1, x)` and :math:`-1/(2v) + e^2/(2v^2)`. Pairs, with the univariate
+    parameters fixed: continuous-continuous, the ML correlation of the residuals;
+    continuous-ordered, the polyserial correlation of the residual :math:`z = e/\\sqrt v`
+    with the probit limits :math:`\\tau - x^\\top\\pi` (as :mod:`.ordinal_stage1_mixed`,
+    per case); ordered-ordered, as :func:`ordinal_stage1_x`. :math:`\\Gamma` comes from the
+    casewise scores as there, carried to the covariance metric by the delta rule and with
+    the sign of the intercept slots flipped (:mod:`.ordinal_stage1_mixed`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.normal(size=(400, 1))
+    >>> f = 0.5 * x[:, 0] + rng.normal(size=400)
+    >>> codes = np.digitize(f[:, None] + rng.normal(size=(400, 2)), [-0.5, 0.5])
+    >>> vals = (2 * f + rng.normal(size=400))[:, None]
+    >>> st = mixed_stage1_x(codes, vals, x, [3, 3], ["a", "b", "c"], ["a", "b"], ["x"])
+    >>> st.s.size  # 2 + 2 thresholds, -intercept of c, 3 slopes, variance of c, 3 covariances
+    12
+    """
+    from .ordinal_stage1_mixed import (_OPEN_BOUND, POLYSERIAL_BOUND, _pearson_rho, _polyserial_rho,
+                                       _polyserial_terms)
+    from .ordinal_stage1_mixed import _dnorm as _phi
+
+    oset = set(ordered)
+    ords = [v for v in ov if v in oset]
+    nums = [v for v in ov if v not in oset]
+    n, q = X.shape
+    p = len(ov)
+    where = f" in group '{group_label}'" if group_label is not None else ""
+    op = ordinal_stage1_x(codes, X, n_levels, ords, x_names, group_label=group_label, categories=categories,
+                          _parts=True)
+    kind = ["o" if v in oset else "c" for v in ov]
+    pos = [ords.index(v) if v in oset else nums.index(v) for v in ov]
+    po = len(ords)
+    nth = [op["nth"][pos[i]] if kind[i] == "o" else 1 for i in range(p)]
+    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(int)
+    n_th = int(sum(nth))
+    n_sl = p * q
+    var_slot = {i: n_th + n_sl + k for k, i in enumerate(i for i in range(p) if kind[i] == "c")}
+    n_uni = n_th + n_sl + len(nums)
+    sl_cols = {i: n_th + np.arange(q) * p + i for i in range(p)}
+    uni_of = {i: np.concatenate([np.arange(th_start[i], th_start[i] + nth[i]), sl_cols[i],
+                                 [var_slot[i]] if i in var_slot else []]).astype(int) for i in range(p)}
+
+    sc_uni = np.zeros((n, n_uni))
+    slopes = np.zeros((p, q))
+    ths, resid, var = [], {}, np.zeros(len(nums))
+    o_th_start = np.concatenate([[0], np.cumsum(op["nth"])[:-1]]).astype(int) if po else []
+    col_map = {}  # column of the ordered-only layout -> column of the mixed layout
+    for i in range(p):
+        k = pos[i]
+        if kind[i] == "o":
+            sl = slice(th_start[i], th_start[i] + nth[i])
+            sc_uni[:, sl] = op["sc_th"][:, o_th_start[k]: o_th_start[k] + nth[i]]
+            o_sl = op["sc_th"].shape[1] + np.arange(q) * po + k
+            sc_uni[:, sl_cols[i]] = op["sc_sl"][:, np.arange(q) * po + k]
+            ths.append(op["ths"][k])
+            slopes[i] = op["slopes"][k]
+            for c in range(nth[i]):
+                col_map[o_th_start[k] + c] = th_start[i] + c
+            for t, c in zip(o_sl, sl_cols[i]):
+                col_map[int(t)] = int(c)
+        else:
+            y = values[:, k]
+            if np.sum(~np.isnan(y)) <= q + 1:
+                raise DataError(f"continuous variable '{ov[i]}'{where} has too few observed values for its "
+                                f"regression on {list(x_names)}")
+            coef, v, e, sc = _linear_regression(y, X)
+            if not v > 0:
+                raise DataError(f"continuous variable '{ov[i]}'{where} has no residual variance given the "
+                                f"covariates {list(x_names)}; drop it or a covariate")
+            ths.append(np.array([coef[0]]))
+            slopes[i] = coef[1:]
+            resid[i], var[k] = e, v
+            sc_uni[:, th_start[i]] = sc[:, 0]
+            sc_uni[:, sl_cols[i]] = sc[:, 1:q + 1]
+            sc_uni[:, var_slot[i]] = sc[:, -1]
+    sd = np.sqrt(var)
+
+    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
+    pstar = len(pairs)
+    o_pair = {pr: m for m, pr in enumerate((a, b) for b in range(po - 1) for a in range(b + 1, po))}
+    cor = np.eye(p)
+    sc_cor = np.zeros((n, pstar))
+    a21 = np.zeros((pstar, n_uni))
+    for m, (i, j) in enumerate(pairs):
+        if kind[i] == "o" and kind[j] == "o":
+            mo = o_pair[(pos[i], pos[j])]
+            rho = op["rho"][mo]
+            sc_cor[:, m] = op["sc_cor"][:, mo]
+            for col in np.flatnonzero(op["a21"][mo]):
+                a21[m, col_map[int(col)]] = op["a21"][mo, col]
+        elif kind[i] == "c" and kind[j] == "c":
+            k1, k2 = pos[i], pos[j]
+            both = ~(np.isnan(resid[i]) | np.isnan(resid[j]))
+            y1c, y2c = np.where(both, resid[i], 0.0), np.where(both, resid[j], 0.0)
+            v1, v2, s12 = var[k1], var[k2], sd[k1] * sd[k2]
+            rho = (float(np.mean(y1c * y2c)) / s12 if both.all()
+                   else _pearson_rho(y1c[both], y2c[both], v1, v2))
+            R = 1.0 - rho * rho
+            qf = y1c * y1c / v1 - 2 * rho * y1c * y2c / s12 + y2c * y2c / v2
+            g = np.where(both, rho / R + y1c * y2c / (s12 * R) - qf * rho / R ** 2, 0.0)
+            d_mu1 = (y1c / v1 - rho * y2c / s12) / R
+            d_mu2 = (y2c / v2 - rho * y1c / s12) / R
+            d_v1 = -(0.5 / v1 - (y1c * y1c / v1 ** 2 - rho * y1c * y2c / (v1 * s12)) / (2 * R))
+            d_v2 = -(0.5 / v2 - (y2c * y2c / v2 ** 2 - rho * y1c * y2c / (v2 * s12)) / (2 * R))
+            for a, dm, dv in ((i, d_mu1, d_v1), (j, d_mu2, d_v2)):
+                a21[m, th_start[a]] = g @ dm
+                a21[m, sl_cols[a]] = (g * dm) @ X
+                a21[m, var_slot[a]] = g @ np.where(both, dv, 0.0)
+            sc_cor[:, m] = g
+        else:  # polyserial given x: c the continuous, o the ordered variable
+            c, o = (i, j) if kind[i] == "c" else (j, i)
+            k, ko = pos[c], pos[o]
+            up = np.clip(op["lim_a"][:, ko], -_OPEN_BOUND, _OPEN_BOUND)
+            lo = np.clip(op["lim_b"][:, ko], -_OPEN_BOUND, _OPEN_BOUND)
+            both = ~np.isnan(resid[c]) & (codes[:, ko] >= 0)
+            zb, ub, lb = resid[c][both] / sd[k], up[both], lo[both]
+            rho = _polyserial_rho(zb, _phi(zb) / sd[k], ub, lb)
+            P, fa, fb, R = _polyserial_terms(zb, ub, lb, rho)
+            gb = (fa * (ub * rho - zb) - fb * (lb * rho - zb)) / (P * R ** 3)
+            d_mu = (zb + (rho / R) * (fa - fb) / P) / sd[k]
+            d_v = ((zb * zb - 1.0) + (rho * zb / R) * (fa - fb) / P) / (2 * var[k])
+            Xb = X[both]
+            a21[m, th_start[c]] = gb @ d_mu
+            a21[m, sl_cols[c]] = (gb * d_mu) @ Xb
+            a21[m, var_slot[c]] = gb @ d_v
+            cat = codes[both, ko]
+            ntho = nth[o]
+            w_up, w_lo = gb * fa / (R * P), gb * fb / (R * P)
+            col = th_start[o]
+            a21[m, col: col + ntho] += np.bincount(cat[cat < ntho], weights=w_up[cat < ntho], minlength=ntho)
+            a21[m, col: col + ntho] -= np.bincount(cat[cat > 0] - 1, weights=w_lo[cat > 0], minlength=ntho)
+            # the limits tau - x'pi: d/d pi = -x at both ends
+            a21[m, sl_cols[o]] = -((w_up * (cat < ntho) - w_lo * (cat > 0)) @ Xb)
+            sc_cor[both, m] = gb
+            if abs(rho) >= POLYSERIAL_BOUND - 1e-8:
+                raise DataError(f"the residual polyserial correlation of '{ov[c]}' and '{ov[o]}'{where} runs "
+                                "to its bound (±0.995): given the covariates the two are (nearly) redundant; "
+                                "drop one")
+        cor[i, j] = cor[j, i] = rho
+        if abs(rho) > 0.99:
+            warnings.warn(f"the residual correlation between '{ov[i]}' and '{ov[j]}'{where} is (nearly) 1.0 "
+                          f"({rho:.3f})", stacklevel=2)
+
+    inner = np.hstack([sc_uni, sc_cor]).T @ np.hstack([sc_uni, sc_cor])
+    a11 = np.zeros((n_uni, n_uni))
+    for i in range(p):
+        a11[np.ix_(uni_of[i], uni_of[i])] = inner[np.ix_(uni_of[i], uni_of[i])]
+        if is_singular(a11[np.ix_(uni_of[i], uni_of[i])], STRICT_RTOL, scale=True):
+            raise DataError(f"the regression of '{ov[i]}' on {list(x_names)}{where} is degenerate (a covariate "
+                            "separates its categories, or its values lie far from zero relative to their "
+                            "spread); merge categories, centre the covariate, or drop it")
+    a22 = np.diag(inner)[n_uni:]
+    if np.any(a22 <= 0):
+        bad = [f"{ov[a]}-{ov[b]}" for (a, b), v in zip(pairs, a22) if v <= 0]
+        raise DataError(f"the residual correlation of {bad}{where} has no usable cases")
+    a11_inv = np.linalg.inv(a11)
+    b_inv = np.zeros_like(inner)
+    b_inv[:n_uni, :n_uni] = a11_inv
+    b_inv[n_uni:, n_uni:] = np.diag(1.0 / a22)
+    b_inv[n_uni:, :n_uni] = -(a21 / a22[:, None]) @ a11_inv
+    gamma = n * (b_inv @ inner @ b_inv.T)
+    # delta rule: correlations -> covariances with the residual sds; intercept slots hold -a
+    sdv = np.ones(p)
+    for i in var_slot:
+        sdv[i] = sd[pos[i]]
+    H = np.eye(n_uni + pstar)
+    for m, (i, j) in enumerate(pairs):
+        H[n_uni + m, n_uni + m] = sdv[i] * sdv[j]
+        for a, b in ((i, j), (j, i)):
+            if a in var_slot:
+                H[n_uni + m, var_slot[a]] = cor[i, j] * sdv[b] / (2 * sdv[a])
+    gamma = H @ gamma @ H.T
+    flip = [th_start[i] for i in var_slot]
+    gamma[flip, :] *= -1.0
+    gamma[:, flip] *= -1.0
+
+    cov = cor * np.outer(sdv, sdv)
+    th_vec = np.concatenate([t if kind[i] == "o" else -t for i, t in enumerate(ths)])
+    ii = np.array([a for a, _ in pairs], dtype=int)
+    jj = np.array([b for _, b in pairs], dtype=int)
+    s = np.concatenate([th_vec, slopes.ravel(order="F"), var, cov[ii, jj]])
+    counts = [op["counts"][pos[i]] if kind[i] == "o" else np.zeros(0, dtype=int) for i in range(p)]
+    Xc = X - X.mean(axis=0)
+    return MixedXStats(items=list(ov), n=n, thresholds=ths, cor=cor, s=s, gamma=gamma, counts=counts,
+                       th_item=np.repeat(np.arange(p), nth), x_names=list(x_names), slopes=slopes,
+                       x_mean=X.mean(axis=0), x_cov=Xc.T @ Xc / (n - 1), continuous=nums, cov=cov,
+                       means={v: ths[i][0] for i, v in enumerate(ov) if kind[i] == "c"},
+                       variances=dict(zip(nums, var)))

@@ -14,6 +14,14 @@ does by default for categorical data:
    free, residual correlations zero: lavaan's independence model with
    covariates).
 
+Continuous endogenous observed variables (not listed in ``ordered``: a
+continuous outcome ``perf ~ F1 + F2 + x`` or indicator ``F =~ ... + c``) get
+a linear regression on all covariates in stage 1 (intercept, slopes, residual
+variance) and enter the pair block with residual polyserial and covariance
+entries (:func:`.ordinal_stage1_x.mixed_stage1_x`); their slot among the
+thresholds holds minus the intercept, their residual variances follow the
+slopes, as lavaan's ``WLS.obs``.
+
 The covariates' means and covariances are fixed at their sample values
 (``x ~~ x``, ``x ~ 1`` rows; divisor :math:`N-1`, as lavaan's ``sampstat`` for
 categorical data) and enter only the standardized solution and
@@ -35,7 +43,8 @@ from qimscale.errors import DataError, ModelError
 
 from .._threads import single_thread_blas
 from .ordinal_model_x import OrdinalXModel
-from .ordinal_stage1_x import covariate_matrix, ordinal_stage1_x
+from .ordinal_stage1_mixed import encode_mixed
+from .ordinal_stage1_x import covariate_matrix, mixed_stage1_x, ordinal_stage1_x
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
 from .wlsmv import WLSMVResult, fit_stage2, infer_ordered, prepare_ordinal_data, spec_options, with_warnings
@@ -86,7 +95,9 @@ class WLSMVXResult(WLSMVResult):
         cov_ex = A @ Gm @ Sxx  # cov(eta, x)
         common_c = np.einsum("ik,kl,il->i", L, M["psi_total"], L)
         theta_full = M["theta"].copy()
-        np.fill_diagonal(theta_full, 1.0 / d ** 2 - common_c)
+        rv = 1.0 / d ** 2 - common_c
+        rv[om.num] = np.diag(M["theta"])[om.num]  # continuous variables: the residual variance parameter
+        np.fill_diagonal(theta_full, rv)
         LcK = L @ cov_ex @ K.T
         vy = L @ veta @ L.T + LcK + LcK.T + K @ Sxx @ K.T + theta_full
         return M, veta, vy, theta_full, Sxx
@@ -182,7 +193,9 @@ def srmr_conditional_x(result) -> float:
 
     lavaan (``lav_residuals_summary``, type ``cor.bentler`` without means) takes
     the residual correlations :math:`r_{ij} - \\hat\\rho_{ij}` of the latent
-    responses given the covariates and divides their sum of squares by
+    responses given the covariates (with continuous variables the residual
+    covariances divided by the observed residual sds,
+    :math:`(s_{ij} - \\hat\\sigma_{ij})/\\sqrt{s_{ii}s_{jj}}`) and divides their sum of squares by
     :math:`p(p-1)/2 + n_{ov}`, where :math:`n_{ov} = p + q` counts the items
     *and* the covariates: :math:`\\mathrm{SRMR} = \\sum_g f_g
     \\sqrt{\\sum_{i>j}(r_{ij} - \\hat\\rho_{ij})^2 / (p(p-1)/2 + p + q)}`.
@@ -196,10 +209,13 @@ def srmr_conditional_x(result) -> float:
     float
     """
     om = result.model
-    k = om.pstar + om.p + om.q
+    k = om.p * (om.p - 1) / 2 + om.p + om.q
+    low = np.tril_indices(om.p, -1)
     total = 0.0
     for g, (st, f) in enumerate(zip(result.stats, result.extra["fg"])):
-        res = st.s[om.cor_offset:] - om.implied(result.theta, g)[om.cor_offset:]
+        S = st.cov if getattr(st, "cov", None) is not None else st.cor
+        sd = np.sqrt(np.diag(S))
+        res = ((S - om.implied_cor(result.theta, g)) / np.outer(sd, sd))[low]
         total += f * math.sqrt(np.sum(res ** 2) / k)
     return float(total)
 
@@ -223,12 +239,15 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
         only predict (``F ~ x``, ``y ~ x``).
     ordered : "all", True or list of str
         The ordered items; ``"all"`` means every observed variable that is not
-        a covariate (lavaan's ``ordered = TRUE``).
+        a covariate (lavaan's ``ordered = TRUE``). With a list, the other
+        observed variables that are not covariates are continuous.
     group, group_equal, group_partial, std_lv, collapse
         As :func:`.wlsmv.fit_wlsmv`.
     missing : {"listwise", "pairwise"}
         Rows with a missing covariate are always dropped; otherwise as
-        :func:`.wlsmv.prepare_ordinal_data`.
+        :func:`.wlsmv.prepare_ordinal_data` (``"pairwise"`` also needs one
+        observed ordered item per row: a row with only continuous values is
+        dropped, where lavaan would keep it for the continuous statistics).
 
     Returns
     -------
@@ -237,9 +256,8 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
     Raises
     ------
     ModelError
-        A covariate declared ordered, an observed variable that is neither a
-        covariate nor ordered (continuous indicators with covariates are not
-        supported), or an unsupported model element.
+        A covariate declared ordered, no ordered variable at all, or an
+        unsupported model element.
     DataError
         Missing columns, non-numeric covariate values, constant or collinear
         covariates in a group, empty categories.
@@ -272,11 +290,9 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
                          "dummies) and does not fit ordered covariates")
     cont = [v for v in ov_y if v not in items]
     items = [v for v in ov_y if v in items]  # model order, as the stage-2 model
-    if cont:
-        raise ModelError(f"{cont} are neither ordered nor covariates: with observed covariates qimscale's WLSMV "
-                         "needs every other observed variable to be ordered (continuous outcomes or "
-                         "indicators together with covariates are not supported); declare them ordered or "
-                         "fit with estimator 'ML'/'MLR'")
+    if not items:
+        raise ModelError("WLSMV needs at least one ordered variable; with continuous variables only use "
+                         "estimator 'ML' or 'MLR'")
     if not isinstance(data, pd.DataFrame):
         raise DataError("data must be a pandas DataFrame with one column per observed variable")
     X = covariate_matrix(data, x_names)
@@ -286,26 +302,29 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
         if group not in data.columns:
             raise DataError(f"group column {group!r} not found in the data; available: {list(data.columns)}")
         keep &= data[group].notna().to_numpy()
-    absent = [c for c in items if c not in data.columns]
+    absent = [c for c in items + cont if c not in data.columns]
     if absent:
         raise DataError(f"column(s) {absent} not found in the data; available: {list(data.columns)}")
     if missing == "listwise":
-        keep &= data[items].notna().all(axis=1).to_numpy()
-    else:
+        keep &= data[items + cont].notna().all(axis=1).to_numpy()
+    else:  # a row needs an observed ordered item (rows with only continuous values are dropped too)
         keep &= data[items].notna().any(axis=1).to_numpy()
     n_dropped = int((~keep).sum())
     d = data.loc[keep]
     by, labels, levels, _ = prepare_ordinal_data(d, items, group, collapse=collapse, missing=missing)
     Xk = X[keep]
-    if group:
-        gv = d[group].to_numpy()
-        x_by = [Xk[gv == lab] for lab in labels]
-    else:
-        x_by = [Xk]
+    values = encode_mixed(d, cont, [])[1]
+    masks = [d[group].to_numpy() == lab for lab in labels] if group else [np.ones(len(d), dtype=bool)]
+    n_lev = [len(levels[v]) for v in items]
     with single_thread_blas():
-        stats = [ordinal_stage1_x(c, xg, [len(levels[v]) for v in items], items, x_names, group_label=lab,
-                                  categories=[list(levels[v]) for v in items])
-                 for c, xg, lab in zip(by, x_by, labels)]
+        if cont:
+            stats = [mixed_stage1_x(c, values[mk], Xk[mk], n_lev, ov_y, items, x_names, group_label=lab,
+                                    categories=[list(levels[v]) for v in items])
+                     for c, mk, lab in zip(by, masks, labels)]
+        else:
+            stats = [ordinal_stage1_x(c, Xk[mk], n_lev, items, x_names, group_label=lab,
+                                      categories=[list(levels[v]) for v in items])
+                     for c, mk, lab in zip(by, masks, labels)]
     nth = {v: len(levels[v]) - 1 for v in items}
     partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                               group_equal=group_equal, group_partial=group_partial, ordered=nth)
@@ -315,7 +334,7 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
             st = stats[r["group"] - 1]
             r["ustart"] = float(st.x_mean[xi[r["lhs"]]] if r["op"] == "~1"
                                 else st.x_cov[xi[r["lhs"]], xi[r["rhs"]]])
-    om = OrdinalXModel(partable, nth)  # its items are ``items``, in the same (model) order
+    om = OrdinalXModel(partable, nth)  # its variables are ``ov_y``, in the same (model) order
     res = fit_stage2(om, partable, stats, labels, n_dropped,
                      extra={"collapsed": collapse or {}, "missing": missing})
     out = WLSMVXResult(**{f.name: getattr(res, f.name) for f in fields(res)})

@@ -1,0 +1,117 @@
+"""WLSMV with ordered items, continuous endogenous variables and covariates against lavaan.
+
+Reference: tests/reference/wlsmv_mixed_x.R (lavaan 0.6-14, ``sem(..., ordered = items, estimator =
+"WLSMV")``, ``conditional.x = TRUE``). Cases: a continuous performance score regressed on two
+ordinal-measured factors and a covariate, a continuous indicator of a factor regressed on a
+covariate, two continuous indicators with two covariates and a direct effect, and pairwise
+missingness in an ordered item and a continuous variable, and two groups (configural, and with
+equal loadings, thresholds, intercepts and regressions). Tolerances: fit measures 1e-4, scaled
+statistics 2e-3, estimates and standardized values 1e-4, SEs 1e-3 relative.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qimscale.analysis.cfa import sem
+from qimscale.analysis.cfa.syntax import parse_model
+from qimscale.analysis.cfa.wlsmv_x import fit_wlsmv_x
+from qimscale.errors import DataError, ModelError
+
+REF_DIR = Path(__file__).parents[3] / "reference"
+REF = json.loads((REF_DIR / "wlsmv_mixed_x.json").read_text())
+DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_mixed_x.csv")
+CASES = {c["name"]: c for c in REF["cases"]}
+ORDERED = [f"y{k}" for k in range(1, 8)] + ["y2m"]
+
+
+def _fit(c):
+    used = set(re.findall(r"\w+", c["model"]))
+    return sem(c["model"], DATA, ordered=[v for v in ORDERED if v in used], estimator="WLSMV", missing=c["missing"],
+               group=c["group"], group_equal=c["group_equal"] or ())
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def case(request):
+    c = CASES[request.param]
+    return _fit(c), c
+
+
+def _gamma(lower, k):
+    G = np.zeros((k, k))
+    G.T[np.triu_indices(k)] = lower  # R's lower triangle, column by column
+    return G + G.T - np.diag(np.diag(G))
+
+
+def test_sample_statistics_and_gamma(case):
+    res, ref = case
+    assert len(res.stats) == len(ref["wls_obs"])
+    for st, want, lower in zip(res.stats, ref["wls_obs"], ref["gamma"]):
+        np.testing.assert_allclose(st.s, want, rtol=1e-6, atol=1e-6)
+        G = _gamma(lower, len(want))
+        np.testing.assert_allclose(st.gamma, G, atol=1e-6 * np.abs(G).max())
+
+
+def test_fit_measures(case):
+    res, ref = case
+    fm = res.fit_measures()
+    for key, want in ref["fit"].items():
+        k = key.replace(".", "_")
+        if k in ("npar", "df", "baseline_df", "ntotal"):
+            assert fm[k] == want, k
+        elif "scal" in k:
+            assert fm[k] == pytest.approx(want, rel=2e-3, abs=1e-4), k
+        else:
+            assert fm[k] == pytest.approx(want, rel=1e-4, abs=1e-6), k
+
+
+def test_estimates_ses_and_standardized(case):
+    res, ref = case
+    pe = res.parameter_estimates()
+    want = pd.DataFrame(ref["estimates"])
+    if res.model.ngroups == 1:  # lavaan lists the fixed scale factors (1) of one group; qimscale does not
+        want = want[want.op != "~*~"]
+    m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
+    assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group"]]
+    np.testing.assert_allclose(m.est, m.est_r, atol=1e-4)
+    np.testing.assert_allclose(m.se, m.se_r, rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(m.std_lv, m["std.lv"], atol=1e-4)
+    np.testing.assert_allclose(m.std_all, m["std.all"], atol=1e-4)
+
+
+def test_r_squared(case):
+    res, ref = case
+    r2 = res.r_squared()
+    for g, want in enumerate(ref["r2"]):
+        got = r2[r2.group == g + 1].set_index("variable").r2
+        assert set(got.index) == set(want)
+        for v, val in want.items():
+            assert got[v] == pytest.approx(val, abs=1e-4), v
+
+
+def test_result_protocol(case):
+    res, ref = case
+    d = res.to_dict()
+    assert d["covariates"] and d["r2"] and "r2" in res.tables()
+    assert "WLSMV" in res.summary()
+    assert not ref["warnings"]
+
+
+def test_only_continuous_endogenous_variables_are_refused():
+    with pytest.raises(ModelError, match="ordered"):
+        sem("F =~ c1 + c2 + perf\nF ~ years", DATA, ordered=[], estimator="WLSMV")
+    with pytest.raises(ModelError, match="at least one ordered"):
+        fit_wlsmv_x(DATA, parse_model("F =~ c1 + c2 + perf\nF ~ years"), ordered=[])
+
+
+def test_continuous_indicator_needs_numbers():
+    d = DATA.astype({"c1": object})
+    d.loc[3, "c1"] = "high"
+    with pytest.raises(DataError, match=r"row 5, column 'c1': value 'high'"):
+        sem("F =~ y1 + y2 + y3 + c1\nF ~ years", d, ordered=["y1", "y2", "y3"], estimator="WLSMV")
