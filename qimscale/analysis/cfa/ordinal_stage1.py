@@ -68,7 +68,8 @@ from qimscale.analysis.polychoric import (fit_polychoric_tables, stacked_cell_pr
                                          threshold_bounds)
 from qimscale.errors import DataError
 
-__all__ = ["OrdinalStats", "ordinal_stage1", "ordinal_scores", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
+__all__ = ["OrdinalStats", "ordinal_stage1", "ordinal_scores", "encode_ordinal", "SPARSE_CATEGORY_COUNT",
+           "muthen_gamma"]
 
 #: A category observed fewer times than this in a group triggers a warning.
 SPARSE_CATEGORY_COUNT = 5
@@ -384,14 +385,40 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     for j in range(p):
         sl = slice(th_start[j], th_start[j] + nth[j])
         a11[sl, sl] = inner[sl, sl]
-    a22 = np.diag(inner)[n_th:]
+    stats.gamma = muthen_gamma(inner, a11, a21, n)
+    return stats
+
+
+def muthen_gamma(inner: np.ndarray, a11: np.ndarray, a21: np.ndarray, n: int) -> np.ndarray:
+    """:math:`\\Gamma = N B^{-1} J B^{-\\top}` of Muthén's (1984) two-step estimator.
+
+    Parameters
+    ----------
+    inner : ndarray
+        :math:`J = S^\\top S`, the cross-products of the casewise scores (univariate
+        parameters first, then one column per pair statistic).
+    a11 : ndarray
+        The within-variable blocks of :math:`J` over the univariate parameters.
+    a21 : ndarray (pairs x univariate)
+        Cross-products of each pair's score with its bivariate likelihood's derivatives
+        with respect to the univariate parameters.
+    n : int
+        Cases.
+
+    Returns
+    -------
+    ndarray
+        With :math:`B = \\begin{pmatrix} A_{11} & 0 \\\\ A_{21} & A_{22}\\end{pmatrix}`,
+        :math:`A_{22} = \\operatorname{diag}(J_{22})` (lavaan's ``muthen1984()``).
+    """
+    k = a11.shape[0]
+    a22 = np.diag(inner)[k:]
     a11_inv = np.linalg.inv(a11)
     b_inv = np.zeros_like(inner)
-    b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, n_th:] = np.diag(1.0 / a22)
-    b_inv[n_th:, :n_th] = -(a21 / a22[:, None]) @ a11_inv
-    stats.gamma = n * (b_inv @ inner @ b_inv.T)
-    return stats
+    b_inv[:k, :k] = a11_inv
+    b_inv[k:, k:] = np.diag(1.0 / a22)
+    b_inv[k:, :k] = -(a21 / a22[:, None]) @ a11_inv
+    return n * (b_inv @ inner @ b_inv.T)
 
 
 def ordinal_scores(codes: np.ndarray, thresholds: list, rho: np.ndarray):

@@ -81,7 +81,7 @@ from scipy.special import ndtr
 from qimscale._core.checks import check_option
 from qimscale.errors import DataError, ModelError
 
-from .ordinal_stage1 import OrdinalStats, encode_ordinal, ordinal_scores, ordinal_stage1
+from .ordinal_stage1 import OrdinalStats, encode_ordinal, muthen_gamma, ordinal_scores, ordinal_stage1
 
 __all__ = ["MixedStats", "mixed_stage1", "mixed_stage1_groups", "encode_mixed", "cov2cor", "correlation_residuals",
            "POLYSERIAL_BOUND"]
@@ -203,6 +203,54 @@ def _polyserial_rho(z, y_dens, up, lo):
     res = minimize_scalar(nll, bounds=(-POLYSERIAL_BOUND, POLYSERIAL_BOUND), method="bounded",
                           options={"xatol": 1e-12, "maxiter": 500})
     return float(res.x)
+
+
+def polyserial_pair_scores(z, up, lo, rho, var):
+    """Casewise pieces of a two-step polyserial pair at ``rho`` (``z`` the standardised continuous
+    values, ``up``/``lo`` the ordered variable's limits, ``var`` the continuous variance):
+    ``P, phi_up, phi_lo, R``, the score of :math:`\\rho` and the derivatives of the pair's
+    log-likelihood with respect to the continuous mean and variance."""
+    P, fa, fb, R = _polyserial_terms(z, up, lo, rho)
+    g = (fa * (up * rho - z) - fb * (lo * rho - z)) / (P * R ** 3)
+    d_mu = (z + (rho / R) * (fa - fb) / P) / np.sqrt(var)
+    d_v = ((z * z - 1.0) + (rho * z / R) * (fa - fb) / P) / (2 * var)
+    return P, fa, fb, R, g, d_mu, d_v
+
+
+def pearson_pair_scores(y1c, y2c, v1, v2, rho, both):
+    """Casewise score of a two-step correlation of two continuous variables (centred values
+    ``y1c``, ``y2c``, zero where not ``both`` observed; variances ``v1``, ``v2``) and the
+    derivatives of the pair's log-likelihood with respect to the two means and variances."""
+    s12 = np.sqrt(v1 * v2)
+    R = 1.0 - rho * rho
+    q = y1c * y1c / v1 - 2 * rho * y1c * y2c / s12 + y2c * y2c / v2
+    g = np.where(both, rho / R + y1c * y2c / (s12 * R) - q * rho / R ** 2, 0.0)
+    d_mu1 = (y1c / v1 - rho * y2c / s12) / R
+    d_mu2 = (y2c / v2 - rho * y1c / s12) / R
+    d_v1 = -(0.5 / v1 - (y1c * y1c / v1 ** 2 - rho * y1c * y2c / (v1 * s12)) / (2 * R))
+    d_v2 = -(0.5 / v2 - (y2c * y2c / v2 ** 2 - rho * y1c * y2c / (v2 * s12)) / (2 * R))
+    return g, d_mu1, d_mu2, np.where(both, d_v1, 0.0), np.where(both, d_v2, 0.0)
+
+
+def covariance_metric(gamma, cor, pairs, var_slot, sdv, mean_slots):
+    """:math:`\\Gamma` of (univariate statistics, correlations) carried to the covariance metric.
+
+    The delta rule with :math:`\\partial s_{ij}/\\partial\\rho_{ij} = \\sigma_i\\sigma_j` and
+    :math:`\\partial s_{ij}/\\partial v_i = \\rho_{ij}\\sigma_j/(2\\sigma_i)` (``var_slot``: variable
+    -> its variance slot; ``sdv``: sds, 1 for ordered variables); the rows and columns of
+    ``mean_slots`` change sign (the statistics hold minus the means).
+    """
+    n_uni = gamma.shape[0] - len(pairs)
+    H = np.eye(gamma.shape[0])
+    for m, (i, j) in enumerate(pairs):
+        H[n_uni + m, n_uni + m] = sdv[i] * sdv[j]
+        for a, b in ((i, j), (j, i)):
+            if a in var_slot:
+                H[n_uni + m, var_slot[a]] = cor[i, j] * sdv[b] / (2 * sdv[a])
+    gamma = H @ gamma @ H.T
+    gamma[mean_slots, :] *= -1.0
+    gamma[:, mean_slots] *= -1.0
+    return gamma
 
 
 def _pearson_rho(y1c, y2c, v1, v2):
@@ -347,17 +395,11 @@ def mixed_stage1(codes: np.ndarray, values: np.ndarray, n_levels: list, ov: list
                 rho = _pearson_rho(y1c[both], y2c[both], var[k1], var[k2])
             y1c, y2c = np.where(both, y1c, 0.0), np.where(both, y2c, 0.0)
             v1, v2, s12 = var[k1], var[k2], sd[k1] * sd[k2]
-            R = 1.0 - rho * rho
-            q = y1c * y1c / v1 - 2 * rho * y1c * y2c / s12 + y2c * y2c / v2
-            g = np.where(both, rho / R + y1c * y2c / (s12 * R) - q * rho / R ** 2, 0.0)
-            d_mu1 = (y1c / v1 - rho * y2c / s12) / R
-            d_mu2 = (y2c / v2 - rho * y1c / s12) / R
-            d_v1 = -(0.5 / v1 - (y1c * y1c / v1 ** 2 - rho * y1c * y2c / (v1 * s12)) / (2 * R))
-            d_v2 = -(0.5 / v2 - (y2c * y2c / v2 ** 2 - rho * y1c * y2c / (v2 * s12)) / (2 * R))
+            g, d_mu1, d_mu2, d_v1, d_v2 = pearson_pair_scores(y1c, y2c, v1, v2, rho, both)
             a21[m, th_start[i]] = g @ d_mu1
             a21[m, th_start[j]] = g @ d_mu2
-            a21[m, var_slot[i]] = g @ np.where(both, d_v1, 0.0)
-            a21[m, var_slot[j]] = g @ np.where(both, d_v2, 0.0)
+            a21[m, var_slot[i]] = g @ d_v1
+            a21[m, var_slot[j]] = g @ d_v2
         else:  # polyserial: c the continuous, o the ordered variable
             c, o = (i, j) if kind[i] == "c" else (j, i)
             k = pos[c]
@@ -366,10 +408,7 @@ def mixed_stage1(codes: np.ndarray, values: np.ndarray, n_levels: list, ov: list
             zb, ub, lb = z[both], up[o][both], lo[o][both]
             dens = _dnorm(zb) / sd[k]
             rho = _polyserial_rho(zb, dens, ub, lb)
-            P, fa, fb, R = _polyserial_terms(zb, ub, lb, rho)
-            g = (fa * (ub * rho - zb) - fb * (lb * rho - zb)) / (P * R ** 3)
-            d_mu = (zb + (rho / R) * (fa - fb) / P) / sd[k]
-            d_v = ((zb * zb - 1.0) + (rho * zb / R) * (fa - fb) / P) / (2 * var[k])
+            P, fa, fb, R, g, d_mu, d_v = polyserial_pair_scores(zb, ub, lb, rho, var[k])
             a21[m, th_start[c]] = g @ d_mu
             a21[m, var_slot[c]] = g @ d_v
             # thresholds of the ordered variable: + phi(a)/(R P) for the upper bound, - for the lower
@@ -395,29 +434,11 @@ def mixed_stage1(codes: np.ndarray, values: np.ndarray, n_levels: list, ov: list
     for i in range(p):
         ix = np.ix_(uni_of[i], uni_of[i])
         a11[ix] = inner[ix]
-    a22 = np.diag(inner)[n_uni:]
-    a11_inv = np.linalg.inv(a11)
-    b_inv = np.zeros_like(inner)
-    b_inv[:n_uni, :n_uni] = a11_inv
-    b_inv[n_uni:, n_uni:] = np.diag(1.0 / a22)
-    b_inv[n_uni:, :n_uni] = -(a21 / a22[:, None]) @ a11_inv
-    gamma = n * (b_inv @ inner @ b_inv.T)
-
-    # delta rule: correlations -> covariances (continuous standard deviations)
     sdv = np.ones(p)
     for i, slot in var_slot.items():
         sdv[i] = sd[pos[i]]
-    H = np.eye(n_uni + pstar)
-    for m, (i, j) in enumerate(pairs):
-        H[n_uni + m, n_uni + m] = sdv[i] * sdv[j]
-        if i in var_slot:
-            H[n_uni + m, var_slot[i]] = cor[i, j] * sdv[j] / (2 * sdv[i])
-        if j in var_slot:
-            H[n_uni + m, var_slot[j]] = cor[i, j] * sdv[i] / (2 * sdv[j])
-    gamma = H @ gamma @ H.T
-    mean_slots = [th_start[i] for i in var_slot]
-    gamma[mean_slots, :] *= -1.0
-    gamma[:, mean_slots] *= -1.0
+    gamma = covariance_metric(muthen_gamma(inner, a11, a21, n), cor, pairs, var_slot, sdv,
+                              [th_start[i] for i in var_slot])
 
     cov = cor * np.outer(sdv, sdv)
     ths = [ost.thresholds[pos[i]] if kind[i] == "o" else np.array([mean[pos[i]]]) for i in range(p)]

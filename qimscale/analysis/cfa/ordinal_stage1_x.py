@@ -62,7 +62,10 @@ from qimscale._core.linalg import STRICT_RTOL, is_singular
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
 from qimscale.errors import ConvergenceError, DataError
 
-from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts
+from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts, muthen_gamma
+from .ordinal_stage1_mixed import (_OPEN_BOUND, POLYSERIAL_BOUND, _pearson_rho, _polyserial_rho, covariance_metric,
+                                   pearson_pair_scores, polyserial_pair_scores)
+from .ordinal_stage1_mixed import _dnorm as _phi
 
 __all__ = ["OrdinalXStats", "MixedXStats", "ordinal_stage1_x", "mixed_stage1_x", "probit_regression",
            "covariate_matrix"]
@@ -528,12 +531,7 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     if np.any(a22 <= 0):
         bad = [f"{items[a]}-{items[b]}" for (a, b), v in zip(pairs, a22) if v <= 0]
         raise DataError(f"the residual polychoric correlation of {bad}{where} has no usable cases")
-    a11_inv = np.linalg.inv(a11)
-    b_inv = np.zeros_like(inner)
-    b_inv[:n_a11, :n_a11] = a11_inv
-    b_inv[n_a11:, n_a11:] = np.diag(1.0 / a22)
-    b_inv[n_a11:, :n_a11] = -(a21 / a22[:, None]) @ a11_inv
-    gamma = n * (b_inv @ inner @ b_inv.T)
+    gamma = muthen_gamma(inner, a11, a21, n)
 
     cor = np.eye(p)
     ii = np.array([a for a, _ in pairs], dtype=int)
@@ -644,9 +642,6 @@ def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_level
     >>> st.s.size  # 2 + 2 thresholds, -intercept of c, 3 slopes, variance of c, 3 covariances
     12
     """
-    from .ordinal_stage1_mixed import (_OPEN_BOUND, POLYSERIAL_BOUND, _pearson_rho, _polyserial_rho,
-                                       _polyserial_terms)
-    from .ordinal_stage1_mixed import _dnorm as _phi
 
     oset = set(ordered)
     ords = [v for v in ov if v in oset]
@@ -724,17 +719,11 @@ def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_level
             v1, v2, s12 = var[k1], var[k2], sd[k1] * sd[k2]
             rho = (float(np.mean(y1c * y2c)) / s12 if both.all()
                    else _pearson_rho(y1c[both], y2c[both], v1, v2))
-            R = 1.0 - rho * rho
-            qf = y1c * y1c / v1 - 2 * rho * y1c * y2c / s12 + y2c * y2c / v2
-            g = np.where(both, rho / R + y1c * y2c / (s12 * R) - qf * rho / R ** 2, 0.0)
-            d_mu1 = (y1c / v1 - rho * y2c / s12) / R
-            d_mu2 = (y2c / v2 - rho * y1c / s12) / R
-            d_v1 = -(0.5 / v1 - (y1c * y1c / v1 ** 2 - rho * y1c * y2c / (v1 * s12)) / (2 * R))
-            d_v2 = -(0.5 / v2 - (y2c * y2c / v2 ** 2 - rho * y1c * y2c / (v2 * s12)) / (2 * R))
-            for a, dm, dv in ((i, d_mu1, d_v1), (j, d_mu2, d_v2)):
+            g, d_mu1, d_mu2, d_v1, d_v2 = pearson_pair_scores(y1c, y2c, v1, v2, rho, both)
+            for a, dm, dv in ((i, d_mu1, d_v1), (j, d_mu2, d_v2)):  # d mean / d slopes = x
                 a21[m, th_start[a]] = g @ dm
                 a21[m, sl_cols[a]] = (g * dm) @ X
-                a21[m, var_slot[a]] = g @ np.where(both, dv, 0.0)
+                a21[m, var_slot[a]] = g @ dv
             sc_cor[:, m] = g
         else:  # polyserial given x: c the continuous, o the ordered variable
             c, o = (i, j) if kind[i] == "c" else (j, i)
@@ -744,10 +733,7 @@ def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_level
             both = ~np.isnan(resid[c]) & (codes[:, ko] >= 0)
             zb, ub, lb = resid[c][both] / sd[k], up[both], lo[both]
             rho = _polyserial_rho(zb, _phi(zb) / sd[k], ub, lb)
-            P, fa, fb, R = _polyserial_terms(zb, ub, lb, rho)
-            gb = (fa * (ub * rho - zb) - fb * (lb * rho - zb)) / (P * R ** 3)
-            d_mu = (zb + (rho / R) * (fa - fb) / P) / sd[k]
-            d_v = ((zb * zb - 1.0) + (rho * zb / R) * (fa - fb) / P) / (2 * var[k])
+            P, fa, fb, R, gb, d_mu, d_v = polyserial_pair_scores(zb, ub, lb, rho, var[k])
             Xb = X[both]
             a21[m, th_start[c]] = gb @ d_mu
             a21[m, sl_cols[c]] = (gb * d_mu) @ Xb
@@ -782,26 +768,12 @@ def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_level
     if np.any(a22 <= 0):
         bad = [f"{ov[a]}-{ov[b]}" for (a, b), v in zip(pairs, a22) if v <= 0]
         raise DataError(f"the residual correlation of {bad}{where} has no usable cases")
-    a11_inv = np.linalg.inv(a11)
-    b_inv = np.zeros_like(inner)
-    b_inv[:n_uni, :n_uni] = a11_inv
-    b_inv[n_uni:, n_uni:] = np.diag(1.0 / a22)
-    b_inv[n_uni:, :n_uni] = -(a21 / a22[:, None]) @ a11_inv
-    gamma = n * (b_inv @ inner @ b_inv.T)
     # delta rule: correlations -> covariances with the residual sds; intercept slots hold -a
     sdv = np.ones(p)
     for i in var_slot:
         sdv[i] = sd[pos[i]]
-    H = np.eye(n_uni + pstar)
-    for m, (i, j) in enumerate(pairs):
-        H[n_uni + m, n_uni + m] = sdv[i] * sdv[j]
-        for a, b in ((i, j), (j, i)):
-            if a in var_slot:
-                H[n_uni + m, var_slot[a]] = cor[i, j] * sdv[b] / (2 * sdv[a])
-    gamma = H @ gamma @ H.T
-    flip = [th_start[i] for i in var_slot]
-    gamma[flip, :] *= -1.0
-    gamma[:, flip] *= -1.0
+    gamma = covariance_metric(muthen_gamma(inner, a11, a21, n), cor, pairs, var_slot, sdv,
+                              [th_start[i] for i in var_slot])
 
     cov = cor * np.outer(sdv, sdv)
     th_vec = np.concatenate([t if kind[i] == "o" else -t for i, t in enumerate(ths)])
