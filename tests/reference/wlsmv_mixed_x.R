@@ -1,7 +1,9 @@
 # WLSMV with ordered items, continuous endogenous observed variables and observed exogenous
 # covariates (lavaan 0.6's default conditional.x = TRUE for categorical data): a continuous
 # performance score regressed on two ordinal-measured factors and a covariate, a factor with a
-# continuous indicator (and a second one) regressed on covariates, and pairwise missingness.
+# continuous indicator (and a second one) regressed on covariates, pairwise missingness, a factor
+# with one ordered and three continuous indicators, a residual covariance of a continuous and an
+# ordered indicator, and two groups (configural; equal loadings, thresholds, intercepts, slopes).
 # Run from the repository root:  Rscript tests/reference/wlsmv_mixed_x.R
 # Writes tests/reference/data/wlsmv_mixed_x.csv (simulated, seeded) and
 # tests/reference/wlsmv_mixed_x.json beside this script.
@@ -37,6 +39,8 @@ cases <- list(
   list(name = "pairwise_missing", model = "F1 =~ y1 + y2m + y3 + y4\nF2 =~ y5 + y6 + y7\nperfm ~ F1 + F2 + years",
        missing = "pairwise"),
   list(name = "pairwise_missing_indicator", model = "F =~ y1 + y2m + y3 + c1m\nF ~ years", missing = "pairwise"),
+  list(name = "one_ordered_item", model = "F =~ y1 + c1 + c2 + perf\nF ~ years"),
+  list(name = "ordinal_continuous_residual_cov", model = "F =~ y1 + y2 + y3 + c1\nF ~ years\nc1 ~~ y1"),
   list(name = "groups_configural", model = "F =~ y1 + y2 + y3 + c1\nF ~ years", group = "grp"),
   list(name = "groups_equal", model = "F =~ y1 + y2 + y3 + c1\nF ~ years", group = "grp",
        group_equal = c("loadings", "thresholds", "intercepts", "regressions"))

@@ -4,7 +4,8 @@ Reference: tests/reference/wlsmv_mixed_x.R (lavaan 0.6-14, ``sem(..., ordered = 
 "WLSMV")``, ``conditional.x = TRUE``). Cases: a continuous performance score regressed on two
 ordinal-measured factors and a covariate, a continuous indicator of a factor regressed on a
 covariate, two continuous indicators with two covariates and a direct effect, and pairwise
-missingness in an ordered item and a continuous variable, and two groups (configural, and with
+missingness in an ordered item and a continuous variable, a factor with one ordered and three
+continuous indicators, a residual covariance of a continuous and an ordered indicator, and two groups (configural, and with
 equal loadings, thresholds, intercepts and regressions). Tolerances: fit measures 1e-4, scaled
 statistics 2e-3, estimates and standardized values 1e-4, SEs 1e-3 relative.
 """
@@ -77,6 +78,10 @@ def test_estimates_ses_and_standardized(case):
     want = pd.DataFrame(ref["estimates"])
     if res.model.ngroups == 1:  # lavaan lists the fixed scale factors (1) of one group; qimscale does not
         want = want[want.op != "~*~"]
+    pe = pe.copy()
+    for df in (want, pe):  # lavaan writes 'c1 ~~ y1' as 'y1 ~~ c1': compare covariances as unordered pairs
+        swap = (df.op == "~~") & (df.lhs > df.rhs)
+        df.loc[swap, ["lhs", "rhs"]] = df.loc[swap, ["rhs", "lhs"]].to_numpy()
     m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
     assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group"]]
     np.testing.assert_allclose(m.est, m.est_r, atol=1e-4)
@@ -115,3 +120,21 @@ def test_continuous_indicator_needs_numbers():
     d.loc[3, "c1"] = "high"
     with pytest.raises(DataError, match=r"row 5, column 'c1': value 'high'"):
         sem("F =~ y1 + y2 + y3 + c1\nF ~ years", d, ordered=["y1", "y2", "y3"], estimator="WLSMV")
+
+
+def test_cli_cfa_continuous_outcome_with_covariate_matches_lavaan(tmp_path):
+    from click.testing import CliRunner
+
+    from qimscale.cli import main
+
+    c = CASES["perf_on_factors"]
+    model = tmp_path / "m.lav"
+    model.write_text(c["model"])
+    out = CliRunner().invoke(main, ["cfa", str(REF_DIR / "data" / "wlsmv_mixed_x.csv"), "--model", str(model),
+                                    "--ordered", ",".join(f"y{k}" for k in range(1, 8)), "--missing", "listwise",
+                                    "--json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)
+    assert got["covariates"] == ["years"]
+    assert got["fit"]["chisq_scaled"] == pytest.approx(c["fit"]["chisq.scaled"], rel=2e-3)
+    assert {r["variable"]: r["r2"] for r in got["r2"]}["perf"] == pytest.approx(c["r2"][0]["perf"], abs=1e-4)
