@@ -29,9 +29,12 @@ dm$y2[seq(3, n, by = 37)] <- NA
 dm$c1[seq(5, n, by = 23)] <- NA
 dm$perf[seq(7, n, by = 29)] <- NA
 d$y2m <- dm$y2; d$c1m <- dm$c1; d$perfm <- dm$perf
+# rows whose ordered items are all missing but the continuous indicator is observed (lavaan keeps them)
+d$y1p <- d$y1; d$y2p <- d$y2; d$y3p <- d$y3
+d[1:6, c("y1p", "y2p", "y3p")] <- NA
 write.csv(d, file.path(here, "data", "wlsmv_mixed_x.csv"), row.names = FALSE, na = "")
 
-ord <- paste0("y", 1:7)
+ord <- c(paste0("y", 1:7), "y2m", "y1p", "y2p", "y3p")
 cases <- list(
   list(name = "perf_on_factors", model = "F1 =~ y1 + y2 + y3 + y4\nF2 =~ y5 + y6 + y7\nperf ~ F1 + F2 + years"),
   list(name = "continuous_indicator", model = "F =~ y1 + y2 + y3 + c1\nF ~ years"),
@@ -39,6 +42,7 @@ cases <- list(
   list(name = "pairwise_missing", model = "F1 =~ y1 + y2m + y3 + y4\nF2 =~ y5 + y6 + y7\nperfm ~ F1 + F2 + years",
        missing = "pairwise"),
   list(name = "pairwise_missing_indicator", model = "F =~ y1 + y2m + y3 + c1m\nF ~ years", missing = "pairwise"),
+  list(name = "pairwise_rows_without_items", model = "F =~ y1p + y2p + y3p + c1\nF ~ years", missing = "pairwise"),
   list(name = "one_ordered_item", model = "F =~ y1 + c1 + c2 + perf\nF ~ years"),
   list(name = "ordinal_continuous_residual_cov", model = "F =~ y1 + y2 + y3 + c1\nF ~ years\nc1 ~~ y1"),
   list(name = "groups_configural", model = "F =~ y1 + y2 + y3 + c1\nF ~ years", group = "grp"),
@@ -53,7 +57,7 @@ for (cs in cases) {
   warns <- character()
   miss <- if (is.null(cs$missing)) "listwise" else cs$missing
   f <- tryCatch(withCallingHandlers(
-    sem(cs$model, data = d, ordered = intersect(c(ord, "y2m"), lavNames(lavaanify(cs$model), "ov")),
+    sem(cs$model, data = d, ordered = intersect(ord, lavNames(lavaanify(cs$model), "ov")),
         estimator = "WLSMV", missing = miss, group = cs$group,
         group.equal = if (length(cs$group_equal)) cs$group_equal else ""),
     warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }),

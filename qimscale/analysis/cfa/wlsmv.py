@@ -112,7 +112,7 @@ def collapse_categories(data: pd.DataFrame, collapse: dict) -> pd.DataFrame:
 
 
 def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = None,
-                         *, collapse: dict | None = None, missing: str = "listwise"):
+                         *, collapse: dict | None = None, missing: str = "listwise", present: list | None = None):
     """Encode the ordered items and split them by group (listwise deletion).
 
     Parameters
@@ -129,6 +129,9 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
         ``"pairwise"`` keeps rows with at least one observed item (missing
         responses are coded ``-1``). Rows without a group value are always
         dropped.
+    present : list of str, optional
+        With ``"pairwise"``: keep rows with at least one of these columns
+        observed instead (e.g. the items and continuous variables).
 
     Returns
     -------
@@ -160,7 +163,7 @@ def prepare_ordinal_data(data: pd.DataFrame, items: list, group: str | None = No
     if missing == "listwise":
         complete = data[cols].notna().all(axis=1).to_numpy()
     else:
-        complete = data[list(items)].notna().any(axis=1).to_numpy()
+        complete = data[list(present or items)].notna().any(axis=1).to_numpy()
         if group:
             complete = complete & data[group].notna().to_numpy()
     n_dropped = int((~complete).sum())

@@ -245,9 +245,8 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
         As :func:`.wlsmv.fit_wlsmv`.
     missing : {"listwise", "pairwise"}
         Rows with a missing covariate are always dropped; otherwise as
-        :func:`.wlsmv.prepare_ordinal_data` (``"pairwise"`` also needs one
-        observed ordered item per row: a row with only continuous values is
-        dropped, where lavaan would keep it for the continuous statistics).
+        :func:`.wlsmv.prepare_ordinal_data` (``"pairwise"`` keeps every row
+        with one observed item or continuous variable).
 
     Returns
     -------
@@ -307,11 +306,12 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
         raise DataError(f"column(s) {absent} not found in the data; available: {list(data.columns)}")
     if missing == "listwise":
         keep &= data[items + cont].notna().all(axis=1).to_numpy()
-    else:  # a row needs an observed ordered item (rows with only continuous values are dropped too)
-        keep &= data[items].notna().any(axis=1).to_numpy()
+    else:  # a row needs one observed endogenous variable (ordered or continuous)
+        keep &= data[items + cont].notna().any(axis=1).to_numpy()
     n_dropped = int((~keep).sum())
     d = data.loc[keep]
-    by, labels, levels, _ = prepare_ordinal_data(d, items, group, collapse=collapse, missing=missing)
+    by, labels, levels, _ = prepare_ordinal_data(d, items, group, collapse=collapse, missing=missing,
+                                                 present=items + cont)
     Xk = X[keep]
     values = encode_mixed(d, cont, [])[1]
     masks = [d[group].to_numpy() == lab for lab in labels] if group else [np.ones(len(d), dtype=bool)]
@@ -345,7 +345,7 @@ def fit_wlsmv_x(data: pd.DataFrame, stmts, *, ordered="all", group=None, group_e
     other = n_dropped - n_x_missing
     if other > 0:
         why = ("with a missing item or group value were dropped (listwise deletion, lavaan's WLSMV default)"
-               if missing == "listwise" else "without any observed item or without a group value were dropped")
+               if missing == "listwise" else "without any observed variable or without a group value were dropped")
         out.warnings_.append(f"{other} further row(s) {why}")
     return out
 

@@ -5,7 +5,8 @@ Reference: tests/reference/wlsmv_mixed_x.R (lavaan 0.6-14, ``sem(..., ordered = 
 ordinal-measured factors and a covariate, a continuous indicator of a factor regressed on a
 covariate, two continuous indicators with two covariates and a direct effect, and pairwise
 missingness in an ordered item and a continuous variable, a factor with one ordered and three
-continuous indicators, a residual covariance of a continuous and an ordered indicator, and two groups (configural, and with
+continuous indicators, rows with only a continuous value observed (pairwise: kept, as lavaan),
+a residual covariance of a continuous and an ordered indicator, and two groups (configural, and with
 equal loadings, thresholds, intercepts and regressions). Tolerances: fit measures 1e-4, scaled
 statistics 2e-3, estimates and standardized values 1e-4, SEs 1e-3 relative.
 """
@@ -29,7 +30,7 @@ REF_DIR = Path(__file__).parents[3] / "reference"
 REF = json.loads((REF_DIR / "wlsmv_mixed_x.json").read_text())
 DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_mixed_x.csv")
 CASES = {c["name"]: c for c in REF["cases"]}
-ORDERED = [f"y{k}" for k in range(1, 8)] + ["y2m"]
+ORDERED = [f"y{k}" for k in range(1, 8)] + ["y2m", "y1p", "y2p", "y3p"]
 
 
 def _fit(c):
