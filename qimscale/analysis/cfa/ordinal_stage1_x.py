@@ -62,7 +62,8 @@ from qimscale._core.linalg import STRICT_RTOL, is_singular
 from qimscale.analysis.bivariate_normal import bvn_cdf, bvn_cdf_dh, bvn_pdf, bvn_pdf_drho
 from qimscale.errors import ConvergenceError, DataError
 
-from .ordinal_stage1 import RHO_BOUND, OrdinalStats, category_label, check_category_counts, muthen_gamma
+from .ordinal_stage1 import (RHO_BOUND, OrdinalStats, category_label, check_category_counts, muthen_gamma,
+                             warn_sparse_categories)
 from .ordinal_stage1_mixed import (_OPEN_BOUND, POLYSERIAL_BOUND, _pearson_rho, _polyserial_rho, covariance_metric,
                                    pearson_pair_scores, polyserial_pair_scores)
 from .ordinal_stage1_mixed import _dnorm as _phi
@@ -425,13 +426,14 @@ def ordinal_stage1_x(codes: np.ndarray, X: np.ndarray, n_levels: list, items: li
     obs = codes >= 0
     counts, ths, slopes, sc_th, sc_sl = [], [], np.zeros((p, q)), [], []
     lim_a, lim_b = np.zeros((n, p)), np.zeros((n, p))
+    sparse = []
     for j in range(p):
-        k = n_levels[j]
-        cnt = np.bincount(codes[obs[:, j], j], minlength=k)
-        counts.append(cnt)
+        counts.append(np.bincount(codes[obs[:, j], j], minlength=n_levels[j]))
         name = (lambda e, j=j: category_label(categories[j][e]) if categories is not None else str(e + 1))
-        check_category_counts(cnt, items[j], where, name)
-        nth = k - 1
+        sparse.append(check_category_counts(counts[j], items[j], where, name))
+    warn_sparse_categories(sparse, where)
+    for j in range(p):
+        nth = n_levels[j] - 1
         try:
             theta, S = probit_regression(codes[:, j], X, nth)
         except ConvergenceError:
