@@ -28,6 +28,12 @@ parameterisation fixes the variance of :math:`y^{*}` *given x*). This is the
 reduced form behind lavaan's ``res.th``, ``res.slopes`` and ``res.cov``
 (``lavInspect(fit, "implied")`` of ``sem(..., ordered = ..., estimator =
 "WLSMV")`` with covariates).
+
+A continuous endogenous variable (:func:`.ordinal_stage1_x.mixed_stage1_x`)
+has :math:`\\delta = 1`: its threshold slot holds minus its implied intercept
+:math:`-(\\nu + \\Lambda A\\alpha)`, its row of :math:`\\Pi` its regression slopes, and
+its residual variance :math:`[\\Lambda A\\Psi A^\\top\\Lambda^\\top]_{kk} + \\theta_{kk}`
+follows the slopes (lavaan's ``res.int``, ``res.slopes``, ``res.var``).
 """
 
 from __future__ import annotations

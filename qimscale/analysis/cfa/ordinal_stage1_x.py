@@ -64,7 +64,7 @@ from qimscale.errors import ConvergenceError, DataError
 
 from .ordinal_stage1 import (RHO_BOUND, OrdinalStats, category_label, check_category_counts, muthen_gamma,
                              warn_sparse_categories)
-from .ordinal_stage1_mixed import (_OPEN_BOUND, POLYSERIAL_BOUND, _pearson_rho, _polyserial_rho, covariance_metric,
+from .ordinal_stage1_mixed import (_OPEN_BOUND, _pearson_rho, _polyserial_rho, covariance_metric,
                                    pearson_pair_scores, polyserial_pair_scores)
 from .ordinal_stage1_mixed import _dnorm as _phi
 
@@ -748,11 +748,7 @@ def mixed_stage1_x(codes: np.ndarray, values: np.ndarray, X: np.ndarray, n_level
             a21[m, col: col + ntho] -= np.bincount(cat[cat > 0] - 1, weights=w_lo[cat > 0], minlength=ntho)
             # the limits tau - x'pi: d/d pi = -x at both ends
             a21[m, sl_cols[o]] = -((w_up * (cat < ntho) - w_lo * (cat > 0)) @ Xb)
-            sc_cor[both, m] = gb
-            if abs(rho) >= POLYSERIAL_BOUND - 1e-8:
-                raise DataError(f"the residual polyserial correlation of '{ov[c]}' and '{ov[o]}'{where} runs "
-                                "to its bound (±0.995): given the covariates the two are (nearly) redundant; "
-                                "drop one")
+            sc_cor[both, m] = gb  # (at lavaan's bound of ±0.995 the warning below is given, as lavaan fits on)
         cor[i, j] = cor[j, i] = rho
         if abs(rho) > 0.99:
             warnings.warn(f"the residual correlation between '{ov[i]}' and '{ov[j]}'{where} is (nearly) 1.0 "

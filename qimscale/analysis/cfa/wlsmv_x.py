@@ -149,7 +149,7 @@ class WLSMVXResult(WLSMVResult):
         DataFrame
             ``variable, group, r2``: :math:`1 - \\theta_{ii}/\\sigma^2_{ii}` for
             every item (:math:`\\sigma^2` the total variance of its latent
-            response, covariates included) and :math:`1 - \\psi_{ff}/\\mathrm{Var}(\\eta_f)`
+            response, covariates included; for a continuous variable its own) and :math:`1 - \\psi_{ff}/\\mathrm{Var}(\\eta_f)`
             for every latent variable that is regressed on something, as
             ``lavInspect(fit, "r2")`` (NaN where the residual variance is negative, lavaan's NA).
         """
@@ -167,7 +167,7 @@ class WLSMVXResult(WLSMVResult):
     def summary(self) -> str:
         """:meth:`.WLSMVResult.summary` followed by the :math:`R^2` table."""
         r2 = self.r_squared().to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        return f"{super().summary()}\n\nR-square (latent responses and regressed latent variables):\n{r2}"
+        return f"{super().summary()}\n\nR-square (latent responses, continuous variables and regressed latent variables):\n{r2}"
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables of :meth:`.WLSMVResult.tables` plus ``"r2"`` (:meth:`r_squared`)."""
