@@ -11,8 +11,8 @@ same way::
 
 ``row`` is the spreadsheet row: the header is row 1, the first data row is
 row 2 (the position in the table plus 2, whatever the DataFrame's index).
-``value`` is shown as Python shows it (``'Agree'``, ``2.5``, ``inf``), cut to
-80 characters with its length stated. ``source`` is the file name when the
+``value`` is shown by :func:`~qimscale._core.formatting.show_value` (text quoted,
+numbers bare: ``'Agree'``, ``2.5``, ``inf``), cut to 80 characters with its length stated. ``source`` is the file name when the
 caller knows it; the CLI's ``Reporter`` adds it otherwise.
 
 The rules
@@ -42,37 +42,17 @@ from typing import Any
 
 import numpy as np
 
+from qimscale._core.formatting import MAX_SHOWN, show_value
 from qimscale.errors import DataError, ModelError, QimscaleError
 
 __all__ = ["MAX_SHOWN", "show_value", "spreadsheet_row", "cell_error", "check_columns",
            "check_numeric_columns", "check_range", "numeric_matrix", "check_option"]
-
-#: longest cell text shown in a message; longer values are cut and their length stated
-MAX_SHOWN = 80
 
 NOT_NUMBER_FIX = ("Recode the answers to numbers (for example with 'qimscale score') or leave this column "
                   "out of the item list.")
 INFINITE_FIX = "Use an empty cell for a missing answer."
 INTEGER_FIX = "Ordinal items must be coded as whole numbers (category codes such as 1-5)."
 RANGE_FIX = "Recode missing-value codes to empty cells (qimscale score does this) or correct --min/--max."
-
-
-def show_value(value: Any, limit: int = MAX_SHOWN) -> str:
-    """A cell value as a message shows it: ``repr`` for text, ``g`` format for numbers, cut to ``limit``.
-
-    >>> show_value("Agree"), show_value(2.5), show_value(float("inf")), show_value(3.0)
-    ("'Agree'", '2.5', 'inf', '3')
-    >>> show_value("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
-    """
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return format(float(value), "g") if isinstance(value, (float, np.floating)) else str(value)
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        return f"{text[:limit]!r}"[:-1] + f"…' ({len(text)} characters)"
-    return repr(text) if isinstance(value, str) else text
 
 
 def spreadsheet_row(position: int) -> int:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import cell_error
 from qimscale._core.result import Result
 from qimscale.errors import DataError
 
@@ -162,10 +163,10 @@ def _ratings(data: pd.DataFrame, item_col: str, source: str, allowed: set, label
             except (TypeError, ValueError):
                 x = float("nan")
             if x not in allowed:
-                shown = str(v) if len(str(v)) <= 80 else f"{str(v)[:80]}... ({len(str(v))} characters)"
-                raise DataError(f"{source}: row {i + 2}, column '{e}': value {shown!r} is not a rating "
-                                f"({', '.join(str(int(a)) for a in sorted(allowed))}"
-                                + (", or essential / useful / not necessary" if labels else "") + ")")
+                raise cell_error("is not a rating", row=i, column=e, value=v, source=source,
+                                 fix=f"Ratings are {', '.join(str(int(a)) for a in sorted(allowed))}"
+                                     + (", or essential / useful / not necessary" if labels else "")
+                                     + "; correct the cell or leave it empty.")
             R[i, j] = x
     return items.tolist(), experts, R
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import show_value
 from qimscale.scoring.itemcodes import ItemCodes, small_codes
 from qimscale.scoring.spec import normalise_label
 
