@@ -226,3 +226,17 @@ def test_themes_codes_file_with_a_count_above_its_group(tmp_path):
 def test_coded_group_is_explained(scored):
     out = json.loads(run("compare", scored, "--group", "qim_type", "--vars", "lead_systems", "--json").stdout)
     assert any(n.startswith("'qim_type' codes: 1 = Traditional") for n in out["notes"])
+
+
+def test_default_variables_note_names_absent_and_empty_scales():
+    """The CLI's default --vars are the library's pick (scoring.relate_vars.default_scale_scores), said aloud."""
+    from qimscale.cli.relate_cmd import default_variables
+
+    data = pd.DataFrame({"exp_methods": [3.0, 4.0], "lead_systems": [None, None], "qi_performance": [2.0, 5.0],
+                         "age": [30, 40]})
+    found, note = default_variables(data.columns, None, None, data)
+    assert found == ["exp_methods", "qi_performance"]
+    assert note.startswith("compared every scale score of the bundled instrument found in DATA (2): "
+                           "exp_methods, qi_performance; not in DATA: ")
+    assert note.endswith("; in DATA but empty: lead_systems. Use --vars to choose.")
+    assert default_variables(data.columns, "age,exp_methods") == (["age", "exp_methods"], None)
