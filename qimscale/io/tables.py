@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from qimscale.errors import DataError
-from qimscale._core.formatting import shorten, show_value
+from qimscale._core.formatting import cell_text, shorten, show_value
 from qimscale.io import _text
 
 _SUFFIX_FORMATS = {
@@ -582,12 +582,8 @@ def _settle_object_column(s):
     if all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in vals):
         return pd.to_numeric(s)
     if all(isinstance(v, (str, numbers.Number)) for v in vals):
-        return s.map(lambda v: None if v is None else (v if isinstance(v, str) else _num_text(v)))
+        return s.map(lambda v: None if v is None else (v if isinstance(v, str) else cell_text(v)))
     return s
-
-
-def _num_text(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 # --------------------------------------------------------------------------- SPSS / Stata / Parquet

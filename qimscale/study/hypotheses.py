@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qimscale._core.formatting import cell_text
 from qimscale._core.result import Result
 from qimscale.errors import DataError, ModelError
 
@@ -172,7 +173,7 @@ def _levels(data: pd.Series, hs: HypothesisSet, inst=None) -> dict:
     values = {str(v) for v in data.dropna().unique()}
     norm = {}
     for v in data.dropna().unique():
-        key = str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+        key = cell_text(v)
         norm.setdefault(key, []).append(v)
     choices = {}
     if inst is not None and hs.group:

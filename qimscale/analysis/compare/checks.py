@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale._core.checks import check_columns, check_numeric_columns, show_value
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 
@@ -48,6 +49,4 @@ def _group_codes(data: pd.DataFrame, group: str):
 
 def _label(v) -> str:
     """A group label as text (a code read as 2.0 because the column has gaps is shown as 2)."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+    return cell_text(v)

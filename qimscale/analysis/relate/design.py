@@ -23,6 +23,7 @@ import pandas as pd
 
 from qimscale._core.checks import (cell_error, check_columns, check_finite, check_numeric_columns,
                                     spreadsheet_row)
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 from . import _checks
@@ -59,9 +60,7 @@ def _keys(s: pd.Series) -> pd.Series:
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v).strip() or None
+        return cell_text(v).strip() or None
     return s.map(one).astype(object)
 
 
@@ -279,7 +278,7 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             # a declared category holding numbers: level names without '.0', so terms read 'site[T.2]'
-            frame[c] = s.map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
+            frame[c] = s.map(cell_text)
         _checks.check_levels(frame[c], c, source)
         # a pandas Categorical with sorted levels: patsy's default order and names, read from codes (fast)
         frame[c] = pd.Categorical(frame[c], categories=sorted(frame[c].unique()))
