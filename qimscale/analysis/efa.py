@@ -655,6 +655,8 @@ class EFA:
         )
         if not rot.converged:
             warnings.warn(f"rotation {self.rotation!r} did not converge in {rot.n_iter} iterations", stacklevel=2)
+        elif not info["converged"]:  # listed in the result's warnings, so said aloud as well
+            warnings.warn(f"{self.method} extraction did not converge", stacklevel=2)
         self.items_ = items
         self.n_factors_ = nf
         self.loadings_ = L
