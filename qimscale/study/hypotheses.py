@@ -29,7 +29,6 @@ regression model. Am Stat. 2000;54:217-224.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
