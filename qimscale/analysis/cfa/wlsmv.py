@@ -483,8 +483,8 @@ class WLSMVResult(Result):
             if g not in cache:
                 M, sd_y, sd_f = self._std_factors(g, theta)
                 L, P, d = M["lambda"], M["psi_total"], M["delta"]
-                cache[g] = (sd_y, sd_f, d, np.diag(L @ P @ L.T))
-            sd_y, sd_f, d, common = cache[g]
+                cache[g] = (sd_y, sd_f, d, np.diag(L @ P @ L.T), np.sqrt(np.abs(np.diag(M["psi"]))))
+            sd_y, sd_f, d, common, sd_psi = cache[g]
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
             if op == "~~" and lhs == rhs and lhs in ovi and lhs not in self.model.continuous:
@@ -504,8 +504,11 @@ class WLSMVResult(Result):
                 std = std_lv / sd_y[ovi[rhs]]
             elif op == "~":
                 std = std_lv = e * sd_f[lvi[rhs]] / sd_f[lvi[lhs]]
-            elif op == "~~" and lhs in lvi:
+            elif op == "~~" and lhs in lvi and lhs == rhs:
                 std = std_lv = e / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
+            elif op == "~~" and lhs in lvi:
+                # a (residual) latent covariance is scaled by the psi variances, as lavaan's cov.std
+                std = std_lv = e / (sd_psi[lvi[lhs]] * sd_psi[lvi[rhs]])
             elif op == "~~" and lhs == rhs:  # residual variance of a continuous variable
                 std = e / sd_y[ovi[lhs]] ** 2
             elif op == "~~":
