@@ -7,7 +7,8 @@
 # Run from the repository root:  Rscript tests/reference/wlsmv_review.R
 # Reads tests/reference/data/wlsmv_review.csv; writes tests/reference/wlsmv_review.json.
 suppressMessages({library(lavaan); library(jsonlite)})
-here <- "tests/reference"
+# an optional argument names another directory (a fresh batch from wlsmv_review_gen.py SEED DIR)
+here <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else "tests/reference"
 cases <- fromJSON(file.path(here, "wlsmv_review_cases.json"), simplifyVector = FALSE)$cases
 data <- read.csv(file.path(here, "data", "wlsmv_review.csv"))
 measures <- c("npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "chisq.scaled", "df.scaled",

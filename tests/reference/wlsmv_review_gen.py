@@ -341,8 +341,9 @@ def _designed(rng, start):
     return out
 
 
-def main():
-    rng = np.random.default_rng(SEED)
+def main(seed=SEED, out=HERE):
+    """Write the cases; another ``seed`` and directory (``argv[1:3]``) give a fresh batch to explore."""
+    rng = np.random.default_rng(seed)
     items = [_random_case(rng, cid) for cid in range(1, N_RANDOM + 1)] + _designed(rng, N_RANDOM + 1)
     cases, blocks = [], []
     for case, d in items:
@@ -352,11 +353,13 @@ def main():
     data = pd.concat(blocks, ignore_index=True)
     cols = ["case"] + sorted((c for c in data.columns if c != "case"),
                              key=lambda c: (c[0], int(c[1:]) if c[1:].isdigit() else 0))
-    (HERE / "data").mkdir(exist_ok=True)
-    data[cols].to_csv(HERE / "data" / "wlsmv_review.csv", index=False)
-    (HERE / "wlsmv_review_cases.json").write_text(json.dumps({"seed": SEED, "cases": cases}, indent=1))
+    (out / "data").mkdir(exist_ok=True)
+    data[cols].to_csv(out / "data" / "wlsmv_review.csv", index=False)
+    (out / "wlsmv_review_cases.json").write_text(json.dumps({"seed": seed, "cases": cases}, indent=1))
     print(f"{len(cases)} cases, {len(data)} rows")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(*(int(sys.argv[1]), Path(sys.argv[2])) if len(sys.argv) > 2 else ())

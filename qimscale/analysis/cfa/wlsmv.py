@@ -349,8 +349,8 @@ class WLSMVResult(Result):
         R = P / np.outer(sd, sd)
         ave = self.reliability(group)["ave"]
         lv = list(self.model.lv)
-        for i, f in enumerate(lv):
-            R[i, i] = math.sqrt(ave[f]) if ave[f] >= 0 else math.nan
+        for i, f in enumerate(lv):  # a second-order factor has no AVE (its indicators are factors): NaN
+            R[i, i] = math.sqrt(ave[f]) if f in ave and ave[f] >= 0 else math.nan
         return pd.DataFrame(R, index=lv, columns=lv)
 
     def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
@@ -360,7 +360,7 @@ class WLSMVResult(Result):
 
         L = self.model.matrices(self.theta, group)["lambda"]
         indicators = {f: [self.model.ov[i] for i in np.flatnonzero(L[:, k] != 0)]
-                      for k, f in enumerate(self.model.lv)}
+                      for k, f in enumerate(self.model.lv) if np.any(L[:, k] != 0)}  # not second-order ones
         return htmt_matrix(self.stats[group].cor, self.model.ov, indicators, geometric=geometric)
 
     def bootstrap(self, n_boot: int = 1000, **kwargs):
