@@ -20,7 +20,9 @@ loadings and covariances, three groups and other ``group.equal`` sets, pairwise 
 variables, N = 60-150, near-Heywood loadings and ``std.lv`` with structural paths. Designed
 problem cases: an under-identified model, empty categories in one group, a constant ordered
 item, a continuous variable with a huge variance, a single-category-pair table with an empty
-cell, a negative df model, an unknown variable, a duplicate element and a Heywood case.
+cell, a negative df model, an unknown variable, a duplicate element and a Heywood case; then
+other ``group.equal`` sets (regressions, means, residual covariances, lv (co)variances), equal
+threshold labels, ``NA*`` markers, fixed covariances and ordered/continuous outcomes with ``:=``.
 """
 
 from __future__ import annotations
@@ -338,6 +340,67 @@ def _designed(rng, start):
     d.loc[:80, "y1"] = np.nan
     d.loc[60:140, "y6"] = np.nan
     add("pairwise_block_mixed", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6", d, all6[:5], missing="pairwise")
+    out += _designed_more(rng, start + len(out))
+    return out
+
+
+def _groups(rng, ngroups, n, loadings, ordered, ncat, beta=None, missing=0.0):
+    """``ngroups`` blocks (column ``g``) sharing the thresholds; every category seen in every group."""
+    cuts, blocks = {}, []
+    for gi in range(ngroups):
+        b, cuts = discretise(rng, simulate(rng, n, loadings, beta or {}, shift=0.3 * gi), ordered, ncat, 0.0,
+                             cuts)
+        blocks.append(b.assign(g=gi + 1))
+    d = pd.concat(blocks, ignore_index=True)
+    if missing:
+        items = [c for c in d.columns if c != "g"]
+        d[items] = d[items].mask(rng.random((len(d), len(items))) < missing)
+    return d
+
+
+def _designed_more(rng, start):
+    """Second set of designed cases: other group.equal sets, threshold labels, NA* markers, fixed
+    covariances, ordered outcomes of factors with ``:=``."""
+    out = []
+
+    def add(kind, model, d, ordered, **kw):
+        out.append(({"case": start + len(out), "kind": kind, "model": model, "ordered": ordered,
+                     "missing": kw.get("missing", "listwise"), "group": kw.get("group"),
+                     "group_equal": kw.get("group_equal", []), "std_lv": kw.get("std_lv", False),
+                     "style": "designed"}, d))
+
+    two = {**{f"y{i}": {"F1": .7} for i in (1, 2, 3)}, **{f"y{i}": {"F2": .65} for i in (4, 5, 6)}}
+    all6 = [f"y{i}" for i in range(1, 7)]
+    d = _groups(rng, 2, 300, two, all6, dict.fromkeys(all6, 4), beta={("F2", "F1"): 0.5})
+    add("groups_regressions_means", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\nF2 ~ F1", d, all6, group="g",
+        group_equal=["loadings", "thresholds", "regressions", "means"])
+    d = _groups(rng, 2, 300, two, all6, dict.fromkeys(all6, 2))
+    add("binary_groups_residual_cov", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\ny1 ~~ y4", d, all6, group="g",
+        group_equal=["loadings", "thresholds", "residual.covariances"])
+    d = _groups(rng, 2, 250, two, all6[:4], dict.fromkeys(all6, 3), missing=0.06)
+    add("groups_pairwise_mixed", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6", d, all6[:4], group="g",
+        group_equal=["loadings", "thresholds"], missing="pairwise")
+    d = _groups(rng, 2, 300, two, all6, dict.fromkeys(all6, 5))
+    add("groups_std_lv_loadings", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6", d, all6, group="g",
+        group_equal=["loadings"], std_lv=True)
+    d = _groups(rng, 3, 220, two, all6, dict.fromkeys(all6, 7))
+    add("seven_three_groups_equal", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6", d, all6, group="g",
+        group_equal=["loadings", "thresholds", "lv.variances", "lv.covariances"])
+    d, _ = discretise(rng, simulate(rng, 350, two, {}), all6, dict.fromkeys(all6, 3), 0.0)
+    add("threshold_labels", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\ny1 | a*t1\ny2 | a*t1", d, all6)
+    add("na_marker_fixed_variance", "F1 =~ NA*y1 + y2 + y3\nF2 =~ NA*y4 + y5 + y6\nF1 ~~ 1*F1\nF2 ~~ 1*F2",
+        d, all6)
+    add("orthogonal_and_fixed_residual_cov", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\nF1 ~~ 0*F2\n"
+        "y2 ~~ 0.1*y5", d, all6)
+    med = {**{f"y{i}": {"F1": .7} for i in (1, 2, 3)}, **{f"y{i}": {"F2": .7} for i in (4, 5, 6)},
+           "y7": {"P": 1.0}}
+    raw = simulate(rng, 400, med, {("F2", "F1"): 0.5, ("P", "F2"): 0.5})
+    d, _ = discretise(rng, raw, all6 + ["y7"], dict.fromkeys(all6 + ["y7"], 2), 0.0)
+    add("ordered_outcome_mediation", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\nF2 ~ a*F1\ny7 ~ b*F2 + c*F1\n"
+        "ab := a*b\ntot := c + a*b", d, all6 + ["y7"])
+    d, _ = discretise(rng, raw, all6, dict.fromkeys(all6, 4), 0.0)
+    add("continuous_outcome_mediation", "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\nF2 ~ a*F1\ny7 ~ b*F2 + c*F1\n"
+        "ab := a*b\ntot := c + a*b", d, all6)
     return out
 
 

@@ -77,6 +77,14 @@ RHO_BOUND = 0.999  # lavaan's bounds for a two-step polychoric correlation
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 
 
+def _some(names, limit: int = 6) -> str:
+    """``names`` joined by commas; beyond ``limit`` the rest is counted (a continuous column
+    declared ordered has hundreds of sparse "categories")."""
+    names = list(names)
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def _dnorm(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.exp(-0.5 * x * x) / _SQRT2PI
@@ -311,13 +319,13 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         empty = np.flatnonzero(cnt == 0)
         if empty.size:
             raise DataError(
-                f"item '{items[j]}'{where}: category {', '.join(name(e) for e in empty)} "
+                f"item '{items[j]}'{where}: category {_some(name(e) for e in empty)} "
                 f"of {k} is empty, so its thresholds are not identified. Merge "
                 f"categories explicitly (--collapse {items[j]}:OLD=NEW) or drop the item.")
         sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
         if sparse.size:
             warnings.warn(f"item '{items[j]}'{where}: category "
-                          f"{', '.join(name(e) for e in sparse)} has fewer than "
+                          f"{_some(name(e) for e in sparse)} has fewer than "
                           f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
                           "may be unstable", stacklevel=2)
         ths.append(ndtri(np.cumsum(cnt)[:-1] / cnt.sum()))

@@ -20,6 +20,9 @@ import pandas as pd
 import pytest
 from differential_compare import fit_wlsmv_case, lavaan_differences, unflagged
 
+from qimscale.analysis.cfa import sem
+from qimscale.errors import QimscaleError
+
 
 REF_DIR = Path(__file__).parents[2] / "reference"
 SPEC = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review_cases.json").read_text())["cases"]}
@@ -72,3 +75,18 @@ def test_clean_lavaan_cases_agree(case_id):
 def test_lavaan_errors_and_warnings_are_flagged(case_id):
     msg = unflagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
     assert msg is None, msg
+
+
+def test_a_continuous_column_declared_ordered_gives_short_messages():
+    # found by the review: '--ordered all' on data with a continuous column listed its hundreds of
+    # sparse "categories" in one warning line of several thousand characters
+    c = SPEC[2]  # mixed: y2 is continuous (4 decimals)
+    d = DATA.loc[DATA.case == 2, c["columns"]].dropna()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            sem(c["model"], d, estimator="WLSMV", ordered=list(d.columns))
+        except QimscaleError as e:
+            caught.append(warnings.WarningMessage(str(e), UserWarning, "", 0))
+    msgs = [str(w.message) for w in caught]
+    assert msgs and max(len(m) for m in msgs) < 400, max(msgs, key=len)[:500]
