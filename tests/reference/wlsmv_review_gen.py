@@ -255,14 +255,19 @@ def _random_case(rng, cid):
             "group_equal": geq, "std_lv": std_lv, "style": str(style)}, d
 
 
-def _designed(rng, start):
-    out = []
-
+def _adder(out, start):
+    """``add(kind, model, data, ordered, **options)`` appending a designed case to ``out``."""
     def add(kind, model, d, ordered, **kw):
         out.append(({"case": start + len(out), "kind": kind, "model": model, "ordered": ordered,
                      "missing": kw.get("missing", "listwise"), "group": kw.get("group"),
                      "group_equal": kw.get("group_equal", []), "std_lv": kw.get("std_lv", False),
                      "style": "designed"}, d))
+    return add
+
+
+def _designed(rng, start):
+    out = []
+    add = _adder(out, start)
 
     one = {f"y{i}": {"F1": lam} for i, lam in enumerate([.7, .6, .65, .55, .75], 1)}
     two = {**{f"y{i}": {"F1": .7} for i in (1, 2, 3)}, **{f"y{i}": {"F2": .65} for i in (4, 5, 6)}}
@@ -362,12 +367,7 @@ def _designed_more(rng, start):
     """Second set of designed cases: other group.equal sets, threshold labels, NA* markers, fixed
     covariances, ordered outcomes of factors with ``:=``."""
     out = []
-
-    def add(kind, model, d, ordered, **kw):
-        out.append(({"case": start + len(out), "kind": kind, "model": model, "ordered": ordered,
-                     "missing": kw.get("missing", "listwise"), "group": kw.get("group"),
-                     "group_equal": kw.get("group_equal", []), "std_lv": kw.get("std_lv", False),
-                     "style": "designed"}, d))
+    add = _adder(out, start)
 
     two = {**{f"y{i}": {"F1": .7} for i in (1, 2, 3)}, **{f"y{i}": {"F2": .65} for i in (4, 5, 6)}}
     all6 = [f"y{i}" for i in range(1, 7)]
