@@ -62,3 +62,14 @@ def test_lavaans_errors_are_one_line(tmp_path, kind, words):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("Note:")]
     assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0], res.stderr
     assert res.stdout == ""
+
+
+def test_a_heywood_case_on_continuous_variables_is_reported_once_in_their_terms(tmp_path):
+    # review case: y1 and y2 are continuous and nearly identical (lavaan: "correlation between
+    # variables y2 and y1 is (nearly) 1.0", "some estimated ov variances are negative")
+    res = _run(tmp_path, _case("heywood_continuous"))
+    assert res.exit_code == 0, res.stderr
+    near_one = [ln for ln in res.stderr.splitlines() if "nearly" in ln]
+    assert len(near_one) == 1, res.stderr
+    assert "polychoric" not in res.stderr and "latent response of ['y1'" not in res.stderr
+    assert "negative residual variance" in res.stderr

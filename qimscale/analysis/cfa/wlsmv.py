@@ -1153,7 +1153,8 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     for g in range(G):
         # as lavaan (lav_samplestats_step2): a sample correlation beyond 0.99 in absolute value
         R = stats_list[g].cor
-        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1))):
+        # (with continuous variables the mixed stage 1 has warned already, in lavaan's words)
+        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1) & (om.n_var == 0))):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"the polychoric correlation between {om.ov[i]} and {om.ov[j]}{where} is (nearly) "
                          f"{'-' if R[i, j] < 0 else ''}1 (r = {R[i, j]:.4f}): the items are nearly "
@@ -1165,7 +1166,8 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
         bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
         if bad:
             where = f" in group '{labels[g]}'" if G > 1 else ""
-            notes.append(f"negative residual variance of the latent response of {bad}{where} "
+            what = "the latent response of " if not any(v in om.continuous for v in bad) else ""
+            notes.append(f"negative residual variance of {what}{bad}{where} "
                          "(Heywood case): the model may be misspecified")
         if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
