@@ -263,6 +263,26 @@ def category_label(value) -> str:
     return str(value)
 
 
+def check_category_counts(cnt, item: str, where: str, name) -> None:
+    """Raise for an empty category of ``item`` and warn about sparse ones.
+
+    ``cnt`` are the category counts, ``where`` the group phrase of messages and
+    ``name(e)`` the label of category ``e``.
+    """
+    empty = np.flatnonzero(cnt == 0)
+    if empty.size:
+        raise DataError(
+            f"item '{item}'{where}: category {_some(name(e) for e in empty)} "
+            f"of {len(cnt)} is empty, so its thresholds are not identified. Merge "
+            f"categories explicitly (--collapse {item}:OLD=NEW) or drop the item.")
+    sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
+    if sparse.size:
+        warnings.warn(f"item '{item}'{where}: category "
+                      f"{_some(name(e) for e in sparse)} has fewer than "
+                      f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
+                      "may be unstable", stacklevel=3)
+
+
 def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
                    compute_gamma: bool = True, polychoric=None,
                    group_label: str | None = None, categories: list | None = None) -> OrdinalStats:
@@ -316,18 +336,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         def name(e, j=j):
             return category_label(categories[j][e]) if categories is not None else str(e + 1)
 
-        empty = np.flatnonzero(cnt == 0)
-        if empty.size:
-            raise DataError(
-                f"item '{items[j]}'{where}: category {_some(name(e) for e in empty)} "
-                f"of {k} is empty, so its thresholds are not identified. Merge "
-                f"categories explicitly (--collapse {items[j]}:OLD=NEW) or drop the item.")
-        sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
-        if sparse.size:
-            warnings.warn(f"item '{items[j]}'{where}: category "
-                          f"{_some(name(e) for e in sparse)} has fewer than "
-                          f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
-                          "may be unstable", stacklevel=2)
+        check_category_counts(cnt, items[j], where, name)
         ths.append(ndtri(np.cumsum(cnt)[:-1] / cnt.sum()))
 
     nth = [len(t) for t in ths]

@@ -236,6 +236,10 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     levels = [lv for lv in LEVELS if lv in levels]
     stmts = parse_model(model)
     tmp = build_partable(stmts, ngroups=None)
+    if tmp.ov_x:
+        raise ModelError(f"the model regresses on observed covariates {tmp.ov_x}: the WLSMV invariance "
+                         "sequence takes measurement models only; test invariance on the measurement part, "
+                         "then fit the model with covariates with group_equal (sem(..., group_equal=...))")
     items = infer_ordered(ordered, tmp.ov)
     if set(items) != set(tmp.ov):
         raise ModelError(f"WLSMV needs every observed variable to be ordered; "
