@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.linalg.lapack import dpotrf, dpotrs
 from scipy.special import ndtr
 
 from qimscale._core.checks import check_option
@@ -702,9 +703,19 @@ def _damped_step(H, grad):
     d = np.sqrt(np.clip(np.diag(H), 0, None))
     d = np.where(d > 0, d, 1.0)
     Hs = H / np.outer(d, d)
+    n = len(d)
+    # undamped when the smallest eigenvalue of Hs exceeds 1e-8 max(largest, 1). The largest is at most
+    # tr(Hs) <= n, so a Cholesky factorisation of Hs - 1e-8 n I that succeeds (LAPACK info = 0) proves
+    # it, at a fraction of an eigendecomposition; only otherwise are the eigenvalues computed.
+    _, info = dpotrf(Hs - (1e-8 * max(n, 1)) * np.eye(n), lower=0, clean=0, overwrite_a=1)
+    if info == 0:
+        c, info = dpotrf(Hs, lower=0, clean=0)
+        if info == 0:
+            x, _ = dpotrs(c, grad / d, lower=0)
+            return x / d
     ev = eigvalsh(Hs)
     lam = 0.0 if ev[0] > 1e-8 * max(ev[-1], 1.0) else 1e-4 * max(ev[-1], 1.0)
-    return np.linalg.solve(Hs + lam * np.eye(len(d)), grad / d) / d
+    return np.linalg.solve(Hs + lam * np.eye(n), grad / d) / d
 
 
 def _check_identified(E, partable):
@@ -971,7 +982,7 @@ def renumber_free(partable) -> None:
         r["free"] = mapping[key]
 
 
-def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
+def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=None):
     """Stage 2 of WLSMV: fit a prepared ordinal model to stage-1 statistics.
 
     The building block of :func:`fit_wlsmv` and of the invariance routine,
@@ -992,6 +1003,12 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
     extra : dict, optional
         Entries copied into the result's fit measures (``collapsed``,
         ``missing``).
+    start : ndarray, optional
+        Starting values of the free parameters (default: :meth:`OrdinalModel.start`
+        from the sample statistics). The estimates do not depend on the start
+        beyond the convergence tolerance (step < 1e-10); a good start only saves
+        Gauss-Newton iterations (e.g. a less restricted level's estimates as start
+        of the next invariance level).
 
     Returns
     -------
@@ -1003,10 +1020,10 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
         If the Gauss-Newton iterations do not converge.
     """
     with single_thread_blas():
-        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra)
+        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra, start)
 
 
-def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
+def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, start=None):
     G = len(stats_list)
     ng = np.array([st.n for st in stats_list], dtype=float)
     N = ng.sum()
@@ -1014,7 +1031,12 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     s_list = [st.s for st in stats_list]
     w_list = [1.0 / np.diag(st.gamma) for st in stats_list]
     c_list = [(n - 1.0) for n in ng]
-    theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+    if start is None:
+        theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+    else:
+        theta0 = np.array(start, dtype=float)
+        if theta0.shape != (om.npar,):
+            raise ModelError(f"start= has {theta0.size} values; the model has {om.npar} free parameters")
     theta, fmin, iters = _gauss_newton(om, s_list, w_list, c_list, theta0)
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
