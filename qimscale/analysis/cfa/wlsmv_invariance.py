@@ -66,6 +66,7 @@ import math
 import warnings
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from qimscale._core.checks import check_option
@@ -373,20 +374,19 @@ def warm_start_values(previous, partable, om, stats_list):
     ndarray
         One value per free parameter of ``partable``.
     """
-    theta = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
     known = {}
     for r in previous.partable.rows:
         key = (r["lhs"], r["op"], r["rhs"], r["group"])
         known[key] = previous.theta[r["free"] - 1] if r["free"] > 0 else r["ustart"]
-    seen = set()
+    theta = np.full(om.npar, np.nan)
     for r in partable.rows:
         f = r["free"]
-        if f <= 0 or f in seen:
-            continue
-        seen.add(f)
-        v = known.get((r["lhs"], r["op"], r["rhs"], r["group"]))
-        if v is not None and math.isfinite(v):
-            theta[f - 1] = v
+        if f > 0 and np.isnan(theta[f - 1]):
+            theta[f - 1] = known.get((r["lhs"], r["op"], r["rhs"], r["group"]), math.nan)
+    unknown = np.isnan(theta)
+    if unknown.any():  # only then the start from the sample statistics
+        cold = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+        theta[unknown] = cold[unknown]
     return theta
 
 
