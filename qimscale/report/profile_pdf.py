@@ -16,7 +16,7 @@ import io
 import math
 import textwrap
 
-from .profile_figures import BAND_COLOUR, LOW_COLOUR, OK_COLOUR, _plain
+from .profile_figures import BAND_COLOUR, LOW_COLOUR, OK_COLOUR, _plain, chart_axes
 from .profile_html import _fixed, _pct, page_texts
 
 #: A4 in inches and the margins
@@ -70,18 +70,8 @@ def _chart(fig, top: float, rows: list, *, lo: float, hi: float, reference: str)
             ax.plot([r["score"]], [y], "o", markersize=5, color=LOW_COLOUR if r["low"] else OK_COLOUR, zorder=3)
     ax.set_yticks([n - 1 - k for k in range(n)])
     ax.set_yticklabels([_plain(r["label"]) for r in rows], fontsize=7)
-    ax.set_xlim(lo - 0.1, hi + 0.1)
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xticks(list(range(int(math.ceil(lo)), int(math.floor(hi)) + 1)))
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel("Score (mean of the items, on the response scale)", fontsize=7)
-    ax.grid(axis="x", color="#eeeeee", linewidth=0.5)
-    ax.spines[["top", "right"]].set_visible(False)
-    handles = [ax.plot([], [], color=BAND_COLOUR, linewidth=5, label="95% SEM band")[0],
-               ax.plot([], [], color="black", linewidth=0.8, label=reference)[0],
-               ax.plot([], [], "o", color=OK_COLOUR, label="score")[0],
-               ax.plot([], [], "o", color=LOW_COLOUR, label="low score")[0]]
-    ax.legend(handles=handles, fontsize=6.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
+    chart_axes(ax, n, lo=lo, hi=hi, reference=reference, size=7.0, band=5.0, tick=0.8)
     return h
 
 
