@@ -659,37 +659,55 @@ def _omega_cat(common, total, ths):
 def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-10):
     G = len(s_list)
 
-    def fval(th):
-        return sum(c * np.sum(w * (s - model.implied(th, g)) ** 2)
-                   for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)))
+    def resid(th):
+        # the residuals at th are kept for the next iteration's gradient (the implied statistics once per point)
+        es = [s - model.implied(th, g) for g, s in enumerate(s_list)]
+        return es, sum(c * np.sum(w * e ** 2) for e, w, c in zip(es, w_list, c_list))
 
     theta = theta0.copy()
-    f = fval(theta)
+    es, f = resid(theta)
     for it in range(1, maxiter + 1):
         H = np.zeros((model.npar, model.npar))
         grad = np.zeros(model.npar)
         for g in range(G):
             J = model.jacobian(theta, g)
-            e = s_list[g] - model.implied(theta, g)
             # only the parameters group g's moments depend on (its own and the shared ones): with G groups
             # the other columns of J are zero, and leaving them out of J'WJ makes it ~G^2 times cheaper
             cols = _active_columns(J)
             Jc = J[:, cols]
             WJ = (c_list[g] * w_list[g])[:, None] * Jc
             H[np.ix_(cols, cols)] += Jc.T @ WJ
-            grad[cols] += WJ.T @ e
+            grad[cols] += WJ.T @ es[g]
         step = _damped_step(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
-            fn = fval(new)
+            es_new, fn = resid(new)
             if fn <= f + 1e-14 * max(1.0, abs(f)) or t < 1e-8:
                 break
             t /= 2
-        theta, f_old, f = new, f, fn
+        theta, es, f_old, f = new, es_new, f, fn
         if np.max(np.abs(t * step)) < tol or (abs(f_old - f) < 1e-15 * max(1.0, f) and t < 1):
             return theta, f, it
     raise ConvergenceError(f"WLSMV did not converge in {maxiter} Gauss-Newton iterations")
+
+
+def _pd_step(A, grad):
+    """``A^{-1} grad`` when ``A`` (scaled to unit diagonal) is positive definite with its smallest
+    eigenvalue above 1e-8 n (a Cholesky factorisation of ``A - 1e-8 n I`` succeeds), else ``None``."""
+    d = np.sqrt(np.diag(A)) if np.all(np.diag(A) > 0) else None
+    if d is None:
+        return None
+    As = A / np.outer(d, d)
+    n = len(d)
+    _, info = dpotrf(As - (1e-8 * max(n, 1)) * np.eye(n), lower=0, clean=0, overwrite_a=1)
+    if info != 0:
+        return None
+    c, info = dpotrf(As, lower=0, clean=0)
+    if info != 0:
+        return None
+    x, _ = dpotrs(c, grad / d, lower=0)
+    return x / d
 
 
 def _damped_step(H, grad):
@@ -700,22 +718,20 @@ def _damped_step(H, grad):
     decided on the information matrix at the estimates
     (:func:`_check_identified`).
     """
+    # undamped when the smallest eigenvalue of Hs (H scaled to unit diagonal) exceeds 1e-8 max(largest, 1).
+    # The largest is at most tr(Hs) <= n, so a Cholesky factorisation of Hs - 1e-8 n I that succeeds
+    # (LAPACK info = 0) proves it, at a fraction of an eigendecomposition; only otherwise are the
+    # eigenvalues computed.
+    if np.all(np.diag(H) > 0):
+        x = _pd_step(H, grad)
+        if x is not None:
+            return x
     d = np.sqrt(np.clip(np.diag(H), 0, None))
     d = np.where(d > 0, d, 1.0)
     Hs = H / np.outer(d, d)
-    n = len(d)
-    # undamped when the smallest eigenvalue of Hs exceeds 1e-8 max(largest, 1). The largest is at most
-    # tr(Hs) <= n, so a Cholesky factorisation of Hs - 1e-8 n I that succeeds (LAPACK info = 0) proves
-    # it, at a fraction of an eigendecomposition; only otherwise are the eigenvalues computed.
-    _, info = dpotrf(Hs - (1e-8 * max(n, 1)) * np.eye(n), lower=0, clean=0, overwrite_a=1)
-    if info == 0:
-        c, info = dpotrf(Hs, lower=0, clean=0)
-        if info == 0:
-            x, _ = dpotrs(c, grad / d, lower=0)
-            return x / d
     ev = eigvalsh(Hs)
     lam = 0.0 if ev[0] > 1e-8 * max(ev[-1], 1.0) else 1e-4 * max(ev[-1], 1.0)
-    return np.linalg.solve(Hs + lam * np.eye(n), grad / d) / d
+    return np.linalg.solve(Hs + lam * np.eye(len(d)), grad / d) / d
 
 
 def _check_identified(E, partable):
