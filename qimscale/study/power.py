@@ -12,6 +12,12 @@ Targets (each a picklable replication ``(n, rng) -> (detected, converged)``):
 - ``invariance``: detection of one item's intercept/threshold shift in one of the model's
   countries (WLSMV invariance of the item's domain), ``n`` per country, by the chosen rule.
 
+The invariance replication reuses the model's structure: the model is parsed and each level's
+parameter table and model structure are built once (for the population's categories, before the
+replications are shipped to workers), and each level starts from the estimates of the level before
+it in the same replication. Nothing carries over from one replication to the next, so a replication's
+numbers do not depend on where or after which other replication it runs.
+
 Where a closed form exists it is shown beside the simulation: ``power.t.test`` for the
 t test (with the effect size of the simulated scale scores), Cohen's f² test for the
 interaction, and MacCallum et al. (1996) RMSEA power for the CFA's degrees of freedom.

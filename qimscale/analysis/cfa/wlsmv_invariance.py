@@ -339,6 +339,15 @@ def level_structure(model: str, level: str, n_thresholds: dict, ngroups: int, gr
     ------
     ModelError
         As :func:`wu_estabrook_partable` and :class:`~.ordinal_model.OrdinalModel`.
+
+    Examples
+    --------
+    >>> cache = {}
+    >>> pt, om = level_structure("f =~ y1 + y2 + y3", "metric", {"y1": 2, "y2": 2, "y3": 2}, 2, structures=cache)
+    >>> om.npar, len(cache)
+    (16, 2)
+    >>> level_structure("f =~ y1 + y2 + y3", "metric", {"y1": 2, "y2": 2, "y3": 2}, 2, structures=cache)[1] is om
+    True
     """
     cache = {} if structures is None else structures
     stmts, tmp = _parsed(model, cache)
