@@ -203,8 +203,9 @@ def _shared(func):
                      help="Estimator (MLR: robust SEs and scaled test; WLSMV: ordinal items). "
                           "Default: ML, or WLSMV with --ordered."),
         click.option("--ordered", default=None,
-                     help="Ordinal items for WLSMV: 'all' or a comma-separated list (default: none, "
-                          "all items continuous)."),
+                     help="Ordinal items for WLSMV: 'all' or a comma-separated list; with a list the other "
+                          "observed variables are continuous (means, variances, polyserial and Pearson "
+                          "correlations, as lavaan) (default: none, all items continuous)."),
         click.option("--missing", type=click.Choice(["listwise", "fiml", "pairwise"]), default=None,
                      help="Missing-data handling: listwise deletion, FIML (ML/MLR), or pairwise "
                           "(WLSMV, as lavaan's missing='pairwise'). Default: pairwise with WLSMV (as Mplus); listwise "

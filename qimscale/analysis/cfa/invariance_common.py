@@ -345,12 +345,17 @@ def _verdict(recs, highest, criteria, configural_fit, partial) -> str:
             return f"{base['level']} model does not fit ({why}): invariance not assessable"
         return f"{base['level']} model did not converge: invariance not assessable"
     failed = next((r for r in recs if not r["held"]), None)
+    held = recs if failed is None else recs[:recs.index(failed)]
+    split = next((r for r in held if r.get("rules_disagree")), None)
+    caveat = "" if split is None else (
+        f"; but the rules disagree from {split['level']} on (rejected by "
+        f"{', '.join(split['rules_failing'])}): {split['level']} and above rest on {criteria} alone")
     if failed is None:
-        return f"{highest} invariance holds ({criteria})"
+        return f"{highest} invariance holds ({criteria}){caveat}"
     names = {"flag_cfi": "ΔCFI", "flag_rmsea": "ΔRMSEA", "flag_srmr": "ΔSRMR", "flag_chisq": "χ² difference"}
     flagged = [names[k] for k in FLAGS if failed.get(k)]
     text = (f"{highest} invariance holds; {failed['level']} does not ({criteria}; flagged by "
-            f"{', '.join(flagged) if flagged else 'non-convergence'})")
+            f"{', '.join(flagged) if flagged else 'non-convergence'}){caveat}")
     if partial and partial["held"]:
         text += (f"; partial {partial['level']} invariance holds with "
                  f"{', '.join(partial['group_partial'])} free across groups")

@@ -1,8 +1,9 @@
 """Model-implied thresholds and polychoric correlations (delta parameterisation).
 
 :class:`OrdinalModel` reads a :class:`~qimscale.analysis.cfa.partable.ParTable`
-whose observed variables are all ordered and returns, per group, the implied
-statistics in the order of :mod:`.ordinal_stage1` and their Jacobian.
+whose observed variables are ordered (or ordered and continuous) and returns, per
+group, the implied statistics in the order of :mod:`.ordinal_stage1` (or
+:mod:`.ordinal_stage1_mixed`) and their Jacobian.
 
 Notes
 -----
@@ -26,6 +27,15 @@ The residual variances of the latent responses are not parameters: they are
 :math:`1/\\delta_i^2 - [\\Lambda\\Psi^{*}\\Lambda^\\top]_{ii}`, so that the implied
 correlation matrix has a unit diagonal. This is lavaan's
 ``parameterization = "delta"``.
+
+A continuous observed variable :math:`k` has no thresholds and no scale factor
+(:math:`\\delta_k = 1`): its slot among the thresholds holds minus its implied mean,
+:math:`-(\\nu_k + \\lambda_k^\\top\\alpha^{*})`, its implied variance
+:math:`[\\Lambda\\Psi^{*}\\Lambda^\\top]_{kk} + \\theta_{kk}` (a free residual
+variance) follows the thresholds, and its covariances with ordered items are
+:math:`\\delta_i\\,[\\Lambda\\Psi^{*}\\Lambda^\\top + \\Theta]_{ik}` (lavaan's
+``WLS.est`` with numeric variables). An observed variable regressed on latent
+variables (``perf ~ F``) is a loading of that variable.
 """
 
 from __future__ import annotations
@@ -49,22 +59,22 @@ def _scatter_cols(J, cols, free):
 
 
 class OrdinalModel:
-    """Implied statistics and Jacobian of an all-ordinal CFA parameter table.
+    """Implied statistics and Jacobian of an ordinal (or mixed) CFA/SEM parameter table.
 
     Parameters
     ----------
     partable : ParTable
-        Built with ``ordered=`` covering every observed variable and
-        ``meanstructure=True``.
+        Built with ``ordered=`` and ``meanstructure=True``; observed variables
+        not in ``n_thresholds`` are continuous.
     n_thresholds : dict
-        Item -> number of thresholds.
+        Ordered item -> number of thresholds.
 
     Raises
     ------
     ModelError
-        Regressions of or on observed variables (lavaan fits those with
-        ``conditional.x``), a continuous observed variable, or free residual
-        variances of ordered items (not identified under the delta
+        Regressions on observed variables (lavaan fits those with
+        ``conditional.x``), thresholds of a continuous variable, or free
+        residual variances of ordered items (not identified under the delta
         parameterisation).
     """
 
@@ -76,16 +86,19 @@ class OrdinalModel:
         self.npar = partable.npar
         p, m = len(self.ov), len(self.lv)
         self.p, self.m = p, m
-        cont = [v for v in self.ov if v not in n_thresholds]
-        if cont:
-            raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
-                             f"{cont} are not. Pass ordered='all' or list them.")
-        self.nth = [int(n_thresholds[v]) for v in self.ov]
+        # continuous observed variables (mixed indicators, see .ordinal_stage1_mixed): one 'threshold'
+        # slot each (minus the mean, as lavaan's WLS.obs), then one variance slot each before the
+        # covariances; the variance slots are the pairs (k, k) at the front of ii/jj
+        self.continuous = [v for v in self.ov if v not in n_thresholds]
+        self.num = np.array([k for k, v in enumerate(self.ov) if v not in n_thresholds], dtype=int)
+        self.n_var = len(self.num)
+        self.nth = [int(n_thresholds.get(v, 1)) for v in self.ov]
         self.th_start = np.concatenate([[0], np.cumsum(self.nth)[:-1]]).astype(int)
         self.th_item = np.repeat(np.arange(p), self.nth)
         self.n_th = int(sum(self.nth))
-        self.ii = np.array([i for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
-        self.jj = np.array([j for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
+        self.n_uni = self.n_th + self.n_var  # thresholds/means and variances: free in the baseline model
+        self.ii = np.array(list(self.num) + [i for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
+        self.jj = np.array(list(self.num) + [j for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
         self.pstar = len(self.ii)
         self.pair_index = -np.ones((p, p), dtype=int)
         self.pair_index[self.ii, self.jj] = np.arange(self.pstar)
@@ -107,6 +120,8 @@ class OrdinalModel:
                 slot = ("lambda", ovi[rhs], lvi[lhs])
             elif op == "~" and lhs in lvi and rhs in lvi:
                 slot = ("beta", lvi[lhs], lvi[rhs])
+            elif op == "~" and lhs in ovi and rhs in lvi:  # an observed outcome of a latent: a loading
+                slot = ("lambda", ovi[lhs], lvi[rhs])
             elif op == "~":
                 raise ModelError(f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
                                  "WLSMV qimscale fits regressions among latent variables only (lavaan "
@@ -117,7 +132,7 @@ class OrdinalModel:
                 a, b = sorted((lvi[lhs], lvi[rhs]))
                 slot = ("psi", a, b)
             elif op == "~~" and lhs in ovi and rhs in ovi:
-                if lhs == rhs:
+                if lhs == rhs and lhs not in self.continuous:  # a continuous one's is a parameter
                     if free >= 0:
                         raise ModelError(f"the residual variance of ordered item {lhs!r} cannot be "
                                          "free under the delta parameterisation; remove "
@@ -126,6 +141,9 @@ class OrdinalModel:
                 a, b = ovi[lhs], ovi[rhs]
                 slot = ("theta", max(a, b), min(a, b))
             elif op == "|":
+                if lhs in self.continuous:
+                    raise ModelError(f"threshold {lhs}|{rhs}: {lhs!r} is continuous; list it among the "
+                                     "ordered variables or remove the threshold")
                 if not (rhs[:1] == "t" and rhs[1:].isdigit() and int(rhs[1:]) >= 1):
                     raise ModelError(f"threshold {lhs}|{rhs}: thresholds are named t1, t2, ... "
                                      f"(write e.g. '{lhs} | t1')")
@@ -305,6 +323,10 @@ class OrdinalModel:
                 v = thresholds_by_group[g][i]
             elif kind == "delta":
                 v = 1.0
+            elif kind == "theta" and i == j:  # continuous variable: half its variance, as lavaan
+                v = 0.5 * (cors_by_group[g][self.pair_index[i, i]] if cors_by_group is not None else 1.0)
+            elif kind == "nu" and i in self.num:  # continuous variable: its mean (the slot holds -mean)
+                v = -thresholds_by_group[g][self.th_start[i]]
             else:
                 v = 0.0
             theta[free] = v

@@ -31,6 +31,18 @@ cross-information of each bivariate likelihood with the thresholds of its two
 items). Then :math:`\\Gamma = N\\,B^{-1} J B^{-\\top}`. This is lavaan's
 ``muthen1984()`` step 3 and ``lavInspect(fit, "gamma")``.
 
+Empty cells and flat likelihoods: as lavaan (``zero.add = c(0.5, 0)``), nothing is added to
+empty cells of tables larger than 2 x 2 and a 2 x 2 table with one empty cell gets 0.5 there
+with its margins kept; the estimate is bounded to [-0.999, 0.999]. (psych's ``polychoric()``
+instead adds 0.5 to every empty cell: :func:`qimscale.analysis.polychoric.polychoric` follows psych
+by default and lavaan with ``correct=0, global_thresholds=True``; WLSMV always follows lavaan.)
+On some sparse tables (e.g. ``[[10, 0], [2, 0], [17, 1]]``) the two-step log-likelihood is flat
+in :math:`\\rho` to about 1e-10 relative, so the data do not determine the estimate: lavaan
+reports the point where ``nlminb``'s relative-function test stops (e.g. .938), qimscale the
+maximiser its Newton solver reaches (e.g. .953, an equal or higher log-likelihood). Such a
+correlation has an enormous :math:`\\Gamma` entry and almost no weight, so the WLSMV estimates,
+SEs and tests agree with lavaan's (``tests/reference/wlsmv_sparse_polychoric.R``).
+
 References
 ----------
 Muthén, B. (1984). A general structural equation model with dichotomous,
@@ -56,7 +68,7 @@ from qimscale.analysis.polychoric import (fit_polychoric_tables, stacked_cell_pr
                                          threshold_bounds)
 from qimscale.errors import DataError
 
-__all__ = ["OrdinalStats", "ordinal_stage1", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
+__all__ = ["OrdinalStats", "ordinal_stage1", "ordinal_scores", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
 
 #: A category observed fewer times than this in a group triggers a warning.
 SPARSE_CATEGORY_COUNT = 5
@@ -213,6 +225,25 @@ def _cell_parts(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> dict:
     return {"p": p, "dp": dp, "d1": d1, "d2": d2}
 
 
+def _pair_tables(codes, ths, kmax):
+    """Pairs in lavaan's ``vech(diagonal = FALSE)`` order (column j, rows i > j), the padded
+    thresholds ``(p, kmax + 1)`` (``[-inf, tau..., +inf, +inf...]``), the pairwise-complete
+    contingency tables ``(p*, kmax, kmax)``, each case's flat cell index and the mask of
+    pairwise-complete cases ``(n, p*)``."""
+    p = codes.shape[1]
+    obs = codes >= 0
+    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
+    pstar = len(pairs)
+    pad = threshold_bounds(ths, kmax)
+    ii = np.array([q[0] for q in pairs], dtype=int)
+    jj = np.array([q[1] for q in pairs], dtype=int)
+    both = obs[:, ii] & obs[:, jj]
+    flat = np.where(both, codes[:, ii] * kmax + codes[:, jj], 0)
+    tab = np.zeros((pstar, kmax * kmax))
+    np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), both.astype(float))
+    return pairs, pad, tab.reshape(pstar, kmax, kmax), flat, both
+
+
 def category_label(value) -> str:
     """A category as the data hold it: ``5``, not ``5.0``; other values as written.
 
@@ -296,19 +327,10 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     n_th = int(sum(nth))
     th_item = np.repeat(np.arange(p), nth)
 
-    # pairs in lavaan's vech(diagonal = FALSE) order: column j, rows i > j
-    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
+    pairs, pad, tab, flat, both = _pair_tables(codes, ths, max(n_levels))
     pstar = len(pairs)
-    kmax = max(n_levels)
-    pad = threshold_bounds(ths, kmax)  # (p, kmax + 1): [-inf, tau..., +inf, +inf...]
-    # a padded table of size kmax x kmax with zero rows/cols for missing categories
     ii = np.array([q[0] for q in pairs], dtype=int)
     jj = np.array([q[1] for q in pairs], dtype=int)
-    both = obs[:, ii] & obs[:, jj]  # (n, pstar) pairwise-complete cases
-    flat = np.where(both, codes[:, ii] * kmax + codes[:, jj], 0)  # (n, pstar)
-    tab = np.zeros((pstar, kmax * kmax))
-    np.add.at(tab, (np.broadcast_to(np.arange(pstar), flat.shape), flat), both.astype(float))
-    tab = tab.reshape(pstar, kmax, kmax)
     t1, t2 = pad[ii], pad[jj]
 
     if polychoric is not None:
@@ -346,6 +368,57 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     if not compute_gamma:
         return stats
 
+    sc_th, sc_cor, a21 = ordinal_scores(codes, ths, rho)
+    sc = np.hstack([sc_th, sc_cor])
+    inner = sc.T @ sc
+    a11 = np.zeros((n_th, n_th))
+    for j in range(p):
+        sl = slice(th_start[j], th_start[j] + nth[j])
+        a11[sl, sl] = inner[sl, sl]
+    a22 = np.diag(inner)[n_th:]
+    a11_inv = np.linalg.inv(a11)
+    b_inv = np.zeros_like(inner)
+    b_inv[:n_th, :n_th] = a11_inv
+    b_inv[n_th:, n_th:] = np.diag(1.0 / a22)
+    b_inv[n_th:, :n_th] = -(a21 / a22[:, None]) @ a11_inv
+    stats.gamma = n * (b_inv @ inner @ b_inv.T)
+    return stats
+
+
+def ordinal_scores(codes: np.ndarray, thresholds: list, rho: np.ndarray):
+    """Casewise scores of the univariate and bivariate ordinal log-likelihoods.
+
+    The pieces of lavaan's ``muthen1984()`` step 3 for ordered variables, used by
+    :func:`ordinal_stage1` and by the mixed ordered/continuous stage 1.
+
+    Parameters
+    ----------
+    codes : ndarray of int (n x p)
+        Responses coded ``0 .. K_i - 1``, ``-1`` for missing (zero scores).
+    thresholds : list of ndarray
+        Thresholds per item.
+    rho : ndarray
+        Polychoric correlations in ``vech*`` order (column ``j``, rows ``i > j``).
+
+    Returns
+    -------
+    sc_th : ndarray (n x n_th)
+        Scores of the univariate likelihoods with respect to the thresholds.
+    sc_cor : ndarray (n x p*)
+        Scores of the bivariate likelihoods with respect to each correlation.
+    a21 : ndarray (p* x n_th)
+        :math:`\\sum_n g_{2,n}\\,\\partial\\ell^{(ij)}_n/\\partial\\tau`.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    n, p = codes.shape
+    ths = thresholds
+    nth = [len(t) for t in ths]
+    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(int)
+    n_th = int(sum(nth))
+    pairs, pad, tab, flat, both = _pair_tables(codes, ths, max(nth) + 1 if nth else 1)
+    pstar = len(pairs)
+    t1 = pad[[q[0] for q in pairs]]
+    t2 = pad[[q[1] for q in pairs]]
     # ---- casewise scores --------------------------------------------------
     # univariate: d log P_c / d t_k = (phi(t_k)[k == c] - phi(t_k)[k == c-1]) / P_c
     sc_th = np.zeros((n, n_th))
@@ -360,6 +433,8 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         lo = c > 0
         sc_th[rows[lo], th_start[j] + c[lo] - 1] -= phi[c[lo] - 1] / pc[c[lo]]
 
+    if pstar == 0:  # a single item: no bivariate scores
+        return sc_th, np.zeros((n, 0)), np.zeros((0, n_th))
     parts = _cell_parts(t1, t2, rho)
     pcell = np.maximum(parts["p"], 1e-300)
     g_rho = parts["dp"] / pcell  # (pstar, K, K)
@@ -381,17 +456,4 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         lo_j = (wi[:, 1: kj + 1] * d2[m, : ki + 1, 1: kj + 1]).sum(axis=0)
         a21[m, th_start[j]: th_start[j] + kj] = up_j - lo_j
 
-    sc = np.hstack([sc_th, sc_cor])
-    inner = sc.T @ sc
-    a11 = np.zeros((n_th, n_th))
-    for j in range(p):
-        sl = slice(th_start[j], th_start[j] + nth[j])
-        a11[sl, sl] = inner[sl, sl]
-    a22 = np.diag(inner)[n_th:]
-    a11_inv = np.linalg.inv(a11)
-    b_inv = np.zeros_like(inner)
-    b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, n_th:] = np.diag(1.0 / a22)
-    b_inv[n_th:, :n_th] = -(a21 / a22[:, None]) @ a11_inv
-    stats.gamma = n * (b_inv @ inner @ b_inv.T)
-    return stats
+    return sc_th, sc_cor, a21

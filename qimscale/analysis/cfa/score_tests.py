@@ -142,7 +142,7 @@ def _unconstrained(pt):
 def _gradient_information(fit, upt, theta_u):
     """``fmin`` gradient and expected unit information in the unconstrained parameterisation."""
     if hasattr(fit, "stats"):  # WLSMVResult
-        om = OrdinalModel(upt, dict(zip(fit.model.ov, fit.model.nth)))
+        om = OrdinalModel(upt, {v: k for v, k in zip(fit.model.ov, fit.model.nth) if v not in fit.model.continuous})
         grad = np.zeros(om.npar)
         info = np.zeros((om.npar, om.npar))
         N = float(sum(st.n for st in fit.stats))

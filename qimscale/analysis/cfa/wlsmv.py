@@ -70,10 +70,11 @@ from .._threads import single_thread_blas
 from .fit_indices import cfi, rmsea, rmsea_ci, rmsea_close, tli
 from .ordinal_model import OrdinalModel
 from .ordinal_stage1 import SPARSE_CATEGORY_COUNT, category_label, encode_ordinal, ordinal_stage1
+from .ordinal_stage1_mixed import correlation_residuals, cov2cor, mixed_stage1_groups
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
 from .wlsmv_lrt import lrt_satorra2000
-from .wlsmv_robust import catml_robust_indices
+from .wlsmv_robust import ROBUST_KEYS, catml_robust_indices
 
 __all__ = ["fit_wlsmv", "WLSMVResult", "prepare_ordinal_data", "collapse_categories",
            "category_counts", "ordinal_stage1_groups", "fit_stage2", "infer_ordered",
@@ -320,19 +321,25 @@ class WLSMVResult(Result):
     def implied(self) -> list:
         """Per group: ``(R, tau)``, the model-implied correlations of the latent responses
         (items × items DataFrame) and thresholds (Series indexed ``item|t1``, ...), as
-        ``lavInspect(fit, "implied")`` (``cov`` and ``th``)."""
-        ov = self.model.ov
-        labels = [f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth) for c in range(k)]
+        ``lavInspect(fit, "implied")`` (``cov`` and ``th``). A continuous variable has its
+        implied variance and covariances in ``R`` and its implied mean in ``tau`` (``var~1``)."""
+        ov, cont = self.model.ov, self.model.continuous
+        labels = [f"{it}~1" if it in cont else f"{it}|t{c + 1}" for it, k in zip(ov, self.model.nth)
+                  for c in range(k)]
+        sign = np.array([-1.0 if lab.endswith("~1") else 1.0 for lab in labels])  # the slot holds -mean
         out = []
         for g in range(self.model.ngroups):
             R = pd.DataFrame(self.model.implied_cor(self.theta, g), index=ov, columns=ov)
-            out.append((R, pd.Series(self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
+            out.append((R, pd.Series(sign * self.model.implied(self.theta, g)[: self.model.n_th], index=labels)))
         return out
 
     def residual_correlations(self) -> list[pd.DataFrame]:
         """Sample polychoric minus model-implied correlations, per group
         (``lavResiduals(fit, type = "cor")$cov`` for ordered items)."""
         ov = self.model.ov
+        if self.model.n_var:  # continuous variables: both covariance matrices as correlations
+            return [pd.DataFrame(cov2cor(st.cov) - cov2cor(self.model.implied_cor(self.theta, g)), index=ov,
+                                 columns=ov) for g, st in enumerate(self.stats)]
         return [pd.DataFrame(st.cor - self.model.implied_cor(self.theta, g), index=ov, columns=ov)
                 for g, st in enumerate(self.stats)]
 
@@ -450,6 +457,10 @@ class WLSMVResult(Result):
         M = self.model.matrices(self.theta if theta is None else theta, g)
         P, d = M["psi_total"], M["delta"]
         sd_y = 1.0 / d
+        num = self.model.num  # continuous variables: the sd of their implied variance
+        L = M["lambda"]
+        var_y = np.einsum("ik,kl,il->i", L[num], P, L[num]) + np.diag(M["theta"])[num]
+        sd_y[num] = np.sqrt(np.where(var_y > 0, var_y, np.nan))
         var_f = np.diag(P)
         sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
@@ -477,14 +488,17 @@ class WLSMVResult(Result):
             sd_y, sd_f, d, common = cache[g]
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
-            if op == "~~" and lhs == rhs and lhs in ovi:
+            if op == "~~" and lhs == rhs and lhs in ovi and lhs not in self.model.continuous:
                 i = ovi[lhs]
                 e = 1.0 / d[i] ** 2 - common[i]
                 est[n], slv[n], sall[n] = e, e, e * d[i] ** 2
                 continue
             e = theta[free] if free >= 0 else r["ustart"]
             std_lv = e
-            if op == "=~" and rhs in lvi:
+            if op == "~" and lhs in ovi and rhs in lvi:  # observed outcome of a latent: a loading
+                std_lv = e * sd_f[lvi[rhs]]
+                std = std_lv / sd_y[ovi[lhs]]
+            elif op == "=~" and rhs in lvi:
                 std = std_lv = e * sd_f[lvi[lhs]] / sd_f[lvi[rhs]]
             elif op == "=~":
                 std_lv = e * sd_f[lvi[lhs]]
@@ -493,10 +507,13 @@ class WLSMVResult(Result):
                 std = std_lv = e * sd_f[lvi[rhs]] / sd_f[lvi[lhs]]
             elif op == "~~" and lhs in lvi:
                 std = std_lv = e / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
+            elif op == "~~" and lhs == rhs:  # residual variance of a continuous variable
+                std = e / sd_y[ovi[lhs]] ** 2
             elif op == "~~":
                 # residual covariance of latent responses: a residual correlation
                 i, j = ovi[lhs], ovi[rhs]
                 rv = 1.0 / d ** 2 - common
+                rv[self.model.num] = sd_y[self.model.num] ** 2 - common[self.model.num]
                 std = e / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
             elif op == "|":
                 std = e / sd_y[ovi[lhs]]
@@ -567,6 +584,21 @@ class WLSMVResult(Result):
                         "std_lv": float(a), "std_all": float(b)})
         return pd.DataFrame(out)
 
+    def r_squared(self, group: int = 0) -> pd.Series:
+        """R² of every observed variable and endogenous latent variable, as ``lavInspect(fit, "r2")``.
+
+        For an observed variable :math:`1 - \\theta^{*}_{ii}` (its standardised residual variance:
+        of the latent response for an ordered item, of the variable itself for a continuous one);
+        for a latent variable regressed on others :math:`1 - \\psi_{ii}/\\psi^{*}_{ii}`.
+        """
+        pe = self.parameter_estimates()
+        pe = pe[(pe["op"] == "~~") & (pe["lhs"] == pe["rhs"]) & (pe["group"] == group + 1)]
+        B = self.model.matrices(self.theta, group)["beta"]
+        endo = {f for k, f in enumerate(self.model.lv) if np.any(B[k] != 0)}
+        keep = pe["lhs"].isin(set(self.model.ov) | endo)
+        return pd.Series(1.0 - pe.loc[keep, "std_all"].to_numpy(), index=pe.loc[keep, "lhs"].to_numpy(),
+                         name="r2")
+
     def reliability(self, group: int = 0) -> pd.DataFrame:
         """Categorical omega and AVE per factor, as ``semTools::compRelSEM(fit)``.
 
@@ -580,7 +612,8 @@ class WLSMVResult(Result):
         DataFrame
             Index: factors; columns ``omega`` (categorical ω of the summed item
             scores) and ``ave`` (mean squared standardised loading on the
-            latent-response scale, as ``semTools::AVE(fit)``).
+            latent-response scale, as ``semTools::AVE(fit)``) Both are NaN for a factor
+            with a continuous indicator (``compRelSEM`` gives NA there too).
 
         Notes
         -----
@@ -606,6 +639,9 @@ class WLSMVResult(Result):
         for k, f in enumerate(self.model.lv):
             idx = np.flatnonzero(L[:, k] != 0)
             if idx.size == 0:  # a second-order factor (semTools skips these too)
+                continue
+            if np.isin(idx, self.model.num).any():  # a continuous indicator: semTools gives NA too
+                out[f] = {"omega": math.nan, "ave": math.nan}
                 continue
             lam = L[idx, k]
             common = np.outer(lam, lam) * P[k, k]
@@ -800,7 +836,7 @@ def infer_ordered(ordered, ov):
 def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = None,
               group_equal=(), group_partial=(), std_lv: bool = False, collapse: dict | None = None,
               missing: str = "listwise", partable=None, prepared=None) -> WLSMVResult:
-    """Fit an ordinal CFA by WLSMV.
+    """Fit an ordinal (or mixed ordinal/continuous) CFA or SEM by WLSMV.
 
     Matches ``lavaan::cfa(model, data, ordered = ordered, estimator = "WLSMV",
     group = group, group.equal = group_equal)`` (delta parameterisation,
@@ -815,7 +851,14 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
         ``~*~``, ``:=`` with delta-method SEs).
     ordered : "all" or list of str
-        Ordered items; every observed variable must be ordered.
+        Ordered items. The other observed variables are continuous, as in
+        ``lavaan::sem(..., ordered = c(...), estimator = "WLSMV")``: their means,
+        variances and polyserial/Pearson covariances enter the fit beside the
+        thresholds and polychorics (:mod:`.ordinal_stage1_mixed`); their residual
+        variances and intercepts are parameters, and an observed continuous outcome
+        may be regressed on latent variables (``perf ~ F1 + F2``). Not with observed
+        covariates (``F ~ x``: a ModelError) nor in :func:`ordinal_invariance`; the
+        catML robust indices are NaN (NA in lavaan 0.6-14 too).
     group : str, optional
         Grouping column (multi-group analysis).
     group_equal, group_partial : sequence of str
@@ -873,19 +916,19 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
         stmts = parse_model(model) if isinstance(model, str) else model
         ov = list(build_partable(stmts, ngroups=None).ov)
         items = infer_ordered(ordered, ov)
-        if set(items) != set(ov):
-            raise ModelError(f"WLSMV in qimscale needs every observed variable to be ordered; "
-                             f"{[v for v in ov if v not in items]} are not. "
-                             "Pass ordered='all' or list every item.")
     else:
         ov = list(partable.ov)
-    if prepared is None:
+        items = [v for v in ov if v in partable.ordered]
+    if prepared is None and set(items) != set(ov):  # continuous variables too: Muthén's (1984) stage 1
+        stats_list, labels, levels, n_dropped = mixed_stage1_groups(
+            collapse_categories(data, collapse) if collapse else data, ov, items, group, missing=missing)
+    elif prepared is None:
         stats_list, labels, levels, n_dropped = ordinal_stage1_groups(data, ov, group,
                                                                       collapse=collapse,
                                                                       missing=missing)
     else:
         stats_list, labels, levels, n_dropped = prepared
-    nth = {v: len(levels[v]) - 1 for v in ov}
+    nth = {v: len(levels[v]) - 1 for v in ov if v in items}
     if partable is None:
         partable = build_partable(stmts, ngroups=len(labels), std_lv=std_lv, meanstructure=True,
                                   group_equal=group_equal, group_partial=group_partial,
@@ -1078,7 +1121,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     # baseline: thresholds free per group, correlations zero
     base_chisq = 0.0
     base_deltas = []
-    nth = om.n_th
+    nth = om.n_uni  # thresholds (and, with continuous variables, their means and variances)
     k0 = 0
     for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
         base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
@@ -1096,7 +1139,10 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     # SRMR (Bentler, correlation residuals, no means), weighted by group size
     srmr = 0.0
     for g, st in enumerate(stats_list):
-        res = st.s[nth:] - om.implied(theta, g)[nth:]
+        if om.n_var:  # continuous variables: residuals of the covariances turned into correlations
+            res = correlation_residuals(st.cov, om.implied_cor(theta, g))
+        else:
+            res = st.s[nth:] - om.implied(theta, g)[nth:]
         p = om.p
         srmr += fg[g] * math.sqrt(np.sum(res ** 2) / (p * (p + 1) / 2))
 
@@ -1132,8 +1178,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
         "n_dropped": n_dropped,
     }
     # Savalei's (2021) robust indices from the catML statistic, as lavaan >= 0.6-13
-    fit.update(catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_inv,
-                                    df, base_df))
+    # (not with continuous variables: lavaan 0.6-14 reports NA there too)
+    fit.update({k: math.nan for k in ROBUST_KEYS} if om.n_var else
+               catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_inv, df, base_df))
     fit.update(extra or {})
     test = {"chisq": chisq, "chisq_group": chisq_group, "df": df, "trace_ugamma": tr1,
             "trace_ugamma2": tr2, "a": ss["a"], "shift": ss["shift"]}
@@ -1149,6 +1196,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
         M = om.matrices(theta, g)
         L, P, d = M["lambda"], M["psi"], M["delta"]
         resid = 1.0 / d ** 2 - np.einsum("ik,kl,il->i", L, M["psi_total"], L)
+        resid[om.num] = np.diag(M["theta"])[om.num]  # continuous variables: the residual variance parameter
         bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
         if bad:
             where = f" in group '{labels[g]}'" if G > 1 else ""

@@ -206,3 +206,19 @@ def test_cli_table_prints_the_indices_used(continuous, tmp_path):
     bad = _run(path, "--model", MODEL.replace("F2 =~ y5", "F1 =~ y5").replace("\n", ";"), "--group",
                "country", "--configural-cfi", "0.999", "--no-progress")
     assert bad.exit_code == 0 and "Highest level held (chen2007): none" in bad.stdout
+
+
+def test_verdict_names_rules_that_disagree_below_the_highest_level():
+    """A level held by the chosen rule but rejected by another is named in the verdict,
+    so the sentence never licenses more than every rule supports."""
+    from qimscale.analysis.cfa.invariance_common import _verdict
+
+    recs = [{"level": "configural", "held": True},
+            {"level": "metric", "held": True, "rules_disagree": True, "rules_failing": ["chisq"]},
+            {"level": "scalar", "held": True, "rules_disagree": True, "rules_failing": ["chisq"]},
+            {"level": "strict", "held": False, "flag_cfi": True}]
+    text = _verdict(recs, "scalar", "chen2007", None, None)
+    assert text.startswith("scalar invariance holds; strict does not (chen2007; flagged by ΔCFI)")
+    assert "the rules disagree from metric on (rejected by chisq)" in text
+    agree = [dict(r, rules_disagree=False) for r in recs[:3]]
+    assert _verdict(agree, "scalar", "chen2007", None, None) == "scalar invariance holds (chen2007)"

@@ -95,9 +95,10 @@ def test_cfa_api_dispatch_and_to_dict(single, ref, data):
     assert {"lhs", "op", "rhs", "group", "est", "se", "z", "pvalue", "std_all"} <= set(out["estimates"][0])
 
 
-def test_ordered_subset_must_cover_all_items(ref, data):
-    with pytest.raises(ModelError, match="ordered"):
-        fit_wlsmv(data, ref["model"], ordered=["y1", "y2"])
+def test_ordered_subset_leaves_the_others_continuous(ref, data):
+    # as lavaan: variables not listed in ordered are numeric (tests/analysis/cfa/wlsmv/test_wlsmv_mixed.py)
+    res = fit_wlsmv(data, ref["model"], ordered=["y1", "y2"])
+    assert "y3" in res.model.continuous and "y1" not in res.model.continuous
 
 
 def test_unknown_ordered_item(ref, data):

@@ -86,12 +86,12 @@ def test_observed_covariate_is_refused_cleanly():
         sem("F =~ p1 + p2 + p3\nF ~ l1", DATA, ordered="all")
 
 
-def test_mixed_ordered_and_continuous_is_refused_cleanly():
-    # lavaan fits continuous indicators beside ordered ones (polyserial correlations, variances
-    # in the WLS fit); qimscale does not yet: a clean error naming the variable, not a wrong fit
+def test_mixed_ordered_and_continuous_is_fitted():
+    # lavaan fits continuous indicators beside ordered ones (polyserial correlations, variances in the
+    # WLS fit); so does qimscale (checked against lavaan in test_wlsmv_mixed.py)
     d = DATA.assign(score=DATA.p1 + 0.25 * DATA.p2)
-    with pytest.raises(ModelError, match="score"):
-        sem("F =~ p1 + p2 + p3 + score", d, ordered=["p1", "p2", "p3"], estimator="WLSMV")
+    res = sem("F =~ p1 + p2 + p3 + score", d, ordered=["p1", "p2", "p3"], estimator="WLSMV")
+    assert res.model.continuous == ["score"]
 
 
 def test_negative_latent_variance_gives_nan_std_without_numpy_warnings():
