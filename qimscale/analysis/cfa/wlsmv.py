@@ -1041,7 +1041,7 @@ def renumber_free(partable) -> None:
         r["free"] = mapping[key]
 
 
-def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=None):
+def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=None, baseline=None):
     """Stage 2 of WLSMV: fit a prepared ordinal model to stage-1 statistics.
 
     The building block of :func:`fit_wlsmv` and of the invariance routine,
@@ -1068,6 +1068,10 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=No
         beyond the convergence tolerance (step < 1e-10); a good start only saves
         Gauss-Newton iterations (e.g. a less restricted level's estimates as start
         of the next invariance level).
+    baseline : dict, optional
+        A memo shared by fits to the same ``stats_list`` (the baseline model
+        behind CFI and TLI depends on the statistics only): filled by the first
+        fit, reused by the next.
 
     Returns
     -------
@@ -1079,10 +1083,10 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=No
         If the Gauss-Newton iterations do not converge.
     """
     with single_thread_blas():
-        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra, start)
+        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra, start, baseline)
 
 
-def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, start=None):
+def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, start=None, baseline=None):
     G = len(stats_list)
     ng = np.array([st.n for st in stats_list], dtype=float)
     N = ng.sum()
@@ -1118,23 +1122,13 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     tr1, tr2 = _ug_traces(deltas, w_list, [st.gamma for st in stats_list], fg, E_inv)
     ss = _scaled_shifted(chisq, df, tr1, tr2)
 
-    # baseline: thresholds free per group, correlations zero
-    base_chisq = 0.0
-    base_deltas = []
+    # baseline: thresholds free per group, correlations zero (the same for every model fitted to these
+    # statistics: a caller fitting several, as the invariance sequence, shares it through ``baseline``)
     nth = om.n_uni  # thresholds (and, with continuous variables, their means and variances)
-    k0 = 0
-    for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
-        base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
-    for g in range(G):
-        D = np.zeros((s_list[g].size, G * nth))
-        D[np.arange(nth), k0 + np.arange(nth)] = 1.0
-        k0 += nth
-        base_deltas.append(D)
-    Eb = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, base_deltas, w_list))
-    base_df = int(nstat - G * nth)
-    btr1, btr2 = _ug_traces(base_deltas, w_list, [st.gamma for st in stats_list], fg,
-                            np.linalg.inv(Eb))
-    bss = _scaled_shifted(base_chisq, base_df, btr1, btr2)
+    memo = baseline if baseline is not None else {}
+    if memo.get("stats") is not stats_list or memo.get("n_uni") != nth:
+        memo.update(stats=stats_list, n_uni=nth, value=_baseline(s_list, w_list, c_list, fg, stats_list, nth))
+    base_chisq, base_df, bss = memo["value"]
 
     # SRMR (Bentler, correlation residuals, no means), weighted by group size
     srmr = 0.0
@@ -1210,6 +1204,30 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
                        iterations=iters, extra={"E_inv": E_inv, "deltas": deltas,
                                                 "w": w_list, "fg": fg},
                        warnings_=notes)
+
+
+def _baseline(s_list, w_list, c_list, fg, stats_list, nth):
+    """χ², df and scaled-shifted statistic of the baseline model: the ``nth`` univariate statistics
+    (thresholds, and with continuous variables their means and variances) free per group,
+    correlations zero."""
+    G = len(s_list)
+    nstat = sum(s.size for s in s_list)
+    base_chisq = 0.0
+    base_deltas = []
+    k0 = 0
+    for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
+        base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
+    for g in range(G):
+        D = np.zeros((s_list[g].size, G * nth))
+        D[np.arange(nth), k0 + np.arange(nth)] = 1.0
+        k0 += nth
+        base_deltas.append(D)
+    Eb = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, base_deltas, w_list))
+    base_df = int(nstat - G * nth)
+    btr1, btr2 = _ug_traces(base_deltas, w_list, [st.gamma for st in stats_list], fg,
+                            np.linalg.inv(Eb))
+    bss = _scaled_shifted(base_chisq, base_df, btr1, btr2)
+    return base_chisq, base_df, bss
 
 
 def fit(spec, data: pd.DataFrame) -> WLSMVResult:

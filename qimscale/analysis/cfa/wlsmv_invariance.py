@@ -79,7 +79,8 @@ from .syntax import parse_model
 from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
 from .wlsmv_lrt import lrt_satorra2000
 
-__all__ = ["ordinal_invariance", "wu_estabrook_partable", "warm_start_values", "level_structure", "lrt_satorra2000", "LEVELS"]
+__all__ = ["ordinal_invariance", "wu_estabrook_partable", "warm_start_values", "level_structure",
+           "lrt_satorra2000", "LEVELS"]
 
 LEVELS = ("configural", "thresholds", "metric", "scalar")
 _GROUP_EQUAL = {"configural": (), "thresholds": ("thresholds",),
@@ -267,12 +268,12 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         warnings.warn(w.message, w.category, stacklevel=2)
     nth = {v: len(lvls[v]) - 1 for v in ov}
 
-    fitted = []
+    fitted, baseline = [], {}
 
     def fit_level(lv, partial):
         pt, om = level_structure(model, lv, nth, len(labels), partial, cache)
         start = warm_start_values(fitted[-1], pt, om, stats_list) if warm_start and fitted else None
-        fit = fit_stage2(om, pt, stats_list, labels, n_dropped, start=start)
+        fit = fit_stage2(om, pt, stats_list, labels, n_dropped, start=start, baseline=baseline)
         fit.warnings_.extend(notes)
         fitted.append(fit)
         return fit
