@@ -205,7 +205,8 @@ def _shared(func):
         click.option("--ordered", default=None,
                      help="Ordinal items for WLSMV: 'all' or a comma-separated list; with a list the other "
                           "observed variables are continuous (means, variances, polyserial and Pearson "
-                          "correlations, as lavaan) (default: none, all items continuous)."),
+                          "correlations, as lavaan); variables that only predict ('F ~ x') are numeric "
+                          "covariates, fitted as lavaan's conditional.x (default: none, all items continuous)."),
         click.option("--missing", type=click.Choice(["listwise", "fiml", "pairwise"]), default=None,
                      help="Missing-data handling: listwise deletion, FIML (ML/MLR), or pairwise "
                           "(WLSMV, as lavaan's missing='pairwise'). Default: pairwise with WLSMV (as Mplus); listwise "

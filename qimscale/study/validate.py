@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import time
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -239,38 +238,9 @@ def _run(step: Step, fn, *args) -> Step:
         if text not in seen:
             seen.add(text)
             step.warnings.append(text)
-    step.warnings = condense_warnings(step.warnings)
     step.seconds = time.perf_counter() - t0
     step.cpu_seconds = time.process_time() - c0
     return step
-
-
-_SPARSE = re.compile(r"item '(?P<item>[^']+)' in group '(?P<group>[^']*)': category (?P<cat>\S+) has fewer than "
-                     r"(?P<k>\d+) responses; (?P<rest>.*)")
-
-
-def condense_warnings(messages: list) -> list:
-    """One line per group for the per-item sparse-category warnings of the ordinal first stage
-    (instead of one line per item), the other messages unchanged and in order.
-
-    >>> condense_warnings(["item 'a' in group 'UK': category 1 has fewer than 5 responses; may be unstable",
-    ...                    "item 'b' in group 'UK': category 1 has fewer than 5 responses; may be unstable", "x"])
-    ["group 'UK': fewer than 5 responses in a category of 2 items (a: 1; b: 1); may be unstable", 'x']
-    """
-    out, groups = [], {}
-    for m in messages:
-        hit = _SPARSE.fullmatch(m)
-        if hit is None:
-            out.append(m)
-            continue
-        key = (hit["group"], hit["k"], hit["rest"])
-        if key not in groups:
-            groups[key] = []
-            out.append(key)
-        groups[key].append(f"{hit['item']}: {hit['cat']}")
-    return [m if isinstance(m, str) else
-            f"group '{m[0]}': fewer than {m[1]} responses in a category of {len(groups[m])} item"
-            f"{'s' if len(groups[m]) > 1 else ''} ({'; '.join(groups[m])}); {m[2]}" for m in out]
 
 
 def _f(x):

@@ -13,6 +13,7 @@ instrument's scales are used.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -571,7 +572,9 @@ def test_invariance_warnings_once_not_per_level(tmp_path):
     out = _one_json_object(res.stdout)
     lines = _warning_lines(res.stderr)
     sparse = [w for w in lines if "fewer than 5 responses" in w]
-    assert sparse and all(w.startswith("Warning: item '") for w in sparse)
+    # one line per group, naming every sparse item of that group
+    assert sparse and all(re.match(r"Warning: (item '|\d+ items in group)", w) for w in sparse)
+    assert len({w.split("group '")[1].split("'")[0] for w in sparse}) == len(sparse)
     every_level = set.intersection(*(set(ws) for ws in out["warnings"].values()))
     assert len(sparse) == len({w for w in every_level if "fewer than 5" in w})
 

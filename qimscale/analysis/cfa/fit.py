@@ -241,6 +241,10 @@ class CFA:
             except ImportError as exc:  # pragma: no cover - depends on the ordinal module
                 raise ModelError("estimator 'WLSMV' / ordered items need qimscale.analysis.cfa.wlsmv, "
                                  "which is not available") from exc
+            if build_partable(stmts, ngroups=None).ov_x:  # observed covariates: lavaan's conditional.x
+                from . import wlsmv_x
+
+                return wlsmv_x.fit(self, data)
             return wlsmv.fit(self, data)
         has_means = any(st.op == "~1" for st in stmts)
         probe = build_partable(stmts, ngroups=None)

@@ -72,15 +72,20 @@ class OrdinalModel:
     Raises
     ------
     ModelError
-        Regressions on observed variables (lavaan fits those with
-        ``conditional.x``), thresholds of a continuous variable, or free
+        Regressions on observed variables other than covariates (those are
+        :class:`.ordinal_model_x.OrdinalXModel`'s), thresholds of a continuous variable, or free
         residual variances of ordered items (not identified under the delta
         parameterisation).
     """
 
+    #: observed exogenous covariates (none here; see :class:`.ordinal_model_x.OrdinalXModel`)
+    covariates: tuple = ()
+    #: whether the statistics hold probit slopes on covariates (lavaan's conditional.x)
+    conditional_x = False
+
     def __init__(self, partable, n_thresholds: dict):
         self.pt = partable
-        self.ov = list(partable.ov)
+        self.ov = [v for v in partable.ov if v not in self.covariates]
         self.lv = list(partable.lv)
         self.ngroups = partable.ngroups
         self.npar = partable.npar
@@ -123,11 +128,13 @@ class OrdinalModel:
             elif op == "~" and lhs in ovi and rhs in lvi:  # an observed outcome of a latent: a loading
                 slot = ("lambda", ovi[lhs], lvi[rhs])
             elif op == "~":
-                raise ModelError(f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
-                                 "WLSMV qimscale fits regressions among latent variables only (lavaan "
-                                 "fits observed covariates with conditional.x = TRUE, a probit-regression "
-                                 "stage 1 that qimscale does not have); regress on latent variables or "
-                                 "use estimator 'ML'/'MLR'")
+                slot = self._other_slot(r, ovi, lvi, (
+                    f"the regression '{lhs} ~ {rhs}' involves an observed variable: under "
+                    "WLSMV qimscale fits regressions among latent variables and of latent variables or "
+                    "ordered items on observed exogenous covariates (lavaan's conditional.x = TRUE); "
+                    "regress on latent variables or covariates, or use estimator 'ML'/'MLR'"))
+                if slot is None:
+                    continue
             elif op == "~~" and lhs in lvi and rhs in lvi:
                 a, b = sorted((lvi[lhs], lvi[rhs]))
                 slot = ("psi", a, b)
@@ -152,19 +159,40 @@ class OrdinalModel:
                     raise ModelError(f"threshold {lhs}|{rhs}: item {lhs!r} has only "
                                      f"{self.nth[ovi[lhs]]} thresholds")
                 slot = ("tau", self.th_start[ovi[lhs]] + k, 0)
-            elif op == "~1":
+            elif op == "~1" and (lhs in ovi or lhs in lvi):
                 slot = ("nu", ovi[lhs], 0) if lhs in ovi else ("alpha", lvi[lhs], 0)
             elif op == "~*~":
                 slot = ("delta", ovi[lhs], 0)
             elif op == ":=":
                 continue
             else:
-                raise ModelError(f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
-                                 "(covariances are taken between two latent variables or between two "
-                                 "items; '~' between latent variables)")
+                slot = self._other_slot(r, ovi, lvi, (
+                    f"'{lhs} {op} {rhs}' is not supported by the WLSMV estimator of qimscale "
+                    "(covariances are taken between two latent variables or between two "
+                    "items; '~' between latent variables)"))
+                if slot is None:
+                    continue
             if free < 0 and (val is None or math.isnan(val)):
                 raise ModelError(f"fixed parameter {lhs} {op} {rhs} (group {g + 1}) has no value")
             self.slots.append((g,) + slot + (free, 0.0 if free >= 0 else float(val)))
+
+    def _other_slot(self, row, ovi, lvi, message):
+        """Slot of a row the ordinal model does not know; here a :class:`ModelError` (``message``).
+
+        Subclasses return a slot tuple ``(kind, i, j)`` or ``None`` to skip the row.
+        """
+        raise ModelError(message)
+
+    @property
+    def n_base(self) -> int:
+        """Leading statistics the baseline model leaves free (thresholds; means and variances of
+        continuous variables)."""
+        return self.n_uni
+
+    @property
+    def cor_offset(self) -> int:
+        """Where the pair statistics (indexed by ``ii``/``jj``) start in the statistics vector."""
+        return self.n_th
 
     # ------------------------------------------------------------------
     def _group_slots(self, g: int) -> dict:
@@ -206,7 +234,7 @@ class OrdinalModel:
             elif kind in ("psi", "theta"):
                 mats[kind][i, j] = v
                 mats[kind][j, i] = v
-            else:
+            elif kind in mats:  # a subclass's own kinds are filled by the subclass
                 mats[kind][i] = v
         B = mats["beta"]
         if B.any():

@@ -69,7 +69,8 @@ from qimscale.analysis.polychoric import (fit_polychoric_tables, stacked_cell_pr
                                          threshold_bounds)
 from qimscale.errors import DataError
 
-__all__ = ["OrdinalStats", "ordinal_stage1", "ordinal_scores", "encode_ordinal", "SPARSE_CATEGORY_COUNT"]
+__all__ = ["OrdinalStats", "ordinal_stage1", "ordinal_scores", "encode_ordinal", "SPARSE_CATEGORY_COUNT",
+           "check_category_counts", "warn_sparse_categories"]
 
 #: A category observed fewer times than this in a group triggers a warning.
 SPARSE_CATEGORY_COUNT = 5
@@ -270,6 +271,48 @@ def category_label(value) -> str:
     return str(value)
 
 
+def check_category_counts(cnt, item: str, where: str, name) -> str | None:
+    """Raise for an empty category of ``item``; describe its sparse ones.
+
+    ``cnt`` are the category counts, ``where`` the group phrase of messages and
+    ``name(e)`` the label of category ``e``. Returns ``"item: categories"`` when a
+    category has fewer than :data:`SPARSE_CATEGORY_COUNT` responses (``None``
+    otherwise), for :func:`warn_sparse_categories` to report once per group.
+    """
+    empty = np.flatnonzero(cnt == 0)
+    if empty.size:
+        raise DataError(
+            f"item '{item}'{where}: category {', '.join(name(e) for e in empty)} "
+            f"of {len(cnt)} is empty, so its thresholds are not identified. Merge "
+            f"categories explicitly (--collapse {item}:OLD=NEW) or drop the item.")
+    sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
+    return f"{item}: {', '.join(name(e) for e in sparse)}" if sparse.size else None
+
+
+def warn_sparse_categories(found: list, where: str) -> None:
+    """One warning for every item of a group with a sparse category (``found``
+    from :func:`check_category_counts`; ``None`` entries are skipped).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_sparse_categories(["y1: 1", None, "y3: 1, 5"], " in group 'UK'")
+    >>> print(w[0].message)
+    2 items in group 'UK' have a category with fewer than 5 responses (y1: 1; y3: 1, 5); thresholds and polychorics may be unstable
+    """
+    found = [f for f in found if f]
+    if not found:
+        return
+    tail = f"fewer than {SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics may be unstable"
+    if len(found) == 1:
+        item, cats = found[0].split(": ", 1)
+        text = f"item '{item}'{where}: category {cats} has {tail}"
+    else:
+        text = (f"{len(found)} items{where} have a category with fewer than {SPARSE_CATEGORY_COUNT} "
+                f"responses ({'; '.join(found)}); thresholds and polychorics may be unstable")
+    warnings.warn(text, stacklevel=3)
+
+
 def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
                    compute_gamma: bool = True, polychoric=None,
                    group_label: str | None = None, categories: list | None = None) -> OrdinalStats:
@@ -314,7 +357,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
     codes = np.asarray(codes, dtype=np.int64)
     n, p = codes.shape
     where = f" in group '{group_label}'" if group_label is not None else ""
-    counts, ths = [], []
+    counts, ths, sparse = [], [], []
     obs = codes >= 0
     for j in range(p):
         k = n_levels[j]
@@ -323,19 +366,9 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         def name(e, j=j):
             return category_label(categories[j][e]) if categories is not None else str(e + 1)
 
-        empty = np.flatnonzero(cnt == 0)
-        if empty.size:
-            raise DataError(
-                f"item '{items[j]}'{where}: category {', '.join(name(e) for e in empty)} "
-                f"of {k} is empty, so its thresholds are not identified. Merge "
-                f"categories explicitly (--collapse {items[j]}:OLD=NEW) or drop the item.")
-        sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
-        if sparse.size:
-            warnings.warn(f"item '{items[j]}'{where}: category "
-                          f"{', '.join(name(e) for e in sparse)} has fewer than "
-                          f"{SPARSE_CATEGORY_COUNT} responses; thresholds and polychorics "
-                          "may be unstable", stacklevel=2)
+        sparse.append(check_category_counts(cnt, items[j], where, name))
         ths.append(ndtri(np.cumsum(cnt)[:-1] / cnt.sum()))
+    warn_sparse_categories(sparse, where)
 
     nth = [len(t) for t in ths]
     th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(int)

@@ -64,7 +64,6 @@ from .._threads import single_thread_blas
 from .fiml import FIMLObjective
 from .ml import MLObjective
 from .model import RAMModel
-from .ordinal_model import OrdinalModel
 
 __all__ = ["score_tests", "ScoreTests", "SCORE_COLUMNS", "constraint_name"]
 
@@ -142,7 +141,8 @@ def _unconstrained(pt):
 def _gradient_information(fit, upt, theta_u):
     """``fmin`` gradient and expected unit information in the unconstrained parameterisation."""
     if hasattr(fit, "stats"):  # WLSMVResult
-        om = OrdinalModel(upt, {v: k for v, k in zip(fit.model.ov, fit.model.nth) if v not in fit.model.continuous})
+        om = type(fit.model)(upt, {v: k for v, k in zip(fit.model.ov, fit.model.nth)  # OrdinalModel or
+                                   if v not in fit.model.continuous})  # a subclass (covariates)
         grad = np.zeros(om.npar)
         info = np.zeros((om.npar, om.npar))
         N = float(sum(st.n for st in fit.stats))

@@ -292,6 +292,8 @@ class WLSMVResult(Result):
 
     # -- the CFAResult interface ----------------------------------------------
     estimator = "WLSMV"
+    #: whether reliability / HTMT / Fornell-Larcker apply (not with covariates: see wlsmv_x)
+    has_reliability = True
     converged_ = True
     title = "Confirmatory factor analysis (WLSMV)"
 
@@ -309,9 +311,10 @@ class WLSMVResult(Result):
         counts = [{"item": it, "group": g + 1, "category": c + 1, "count": int(n)}
                   for g, st in enumerate(self.stats) for it, cnt in zip(self.model.ov, st.counts)
                   for c, n in enumerate(cnt)]
-        return {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
-                "reliability": _reliability_table(self, self.model.ngroups),
-                "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+        out = {"fit": measure_table(self.fit_measures()), "estimates": self.parameter_estimates(),
+               "reliability": _reliability_table(self, self.model.ngroups) if self.has_reliability else None,
+               "categories": pd.DataFrame.from_records(counts, columns=["item", "group", "category", "count"])}
+        return {k: v for k, v in out.items() if v is not None}
 
     def standardized_solution(self) -> pd.DataFrame:
         """The standardised estimates: ``lhs, op, rhs, group, std_lv, std_all``
@@ -425,7 +428,7 @@ class WLSMVResult(Result):
         ``categories`` (counts per item and group), ``warnings``, ``converged``."""
         pe = self.parameter_estimates()
         by_group = []
-        for g in range(self.model.ngroups):
+        for g in range(self.model.ngroups if self.has_reliability else 0):
             r = self.reliability(group=g)
             by_group.append({f: {"omega": float(r.loc[f, "omega"]), "ave": float(r.loc[f, "ave"])}
                              for f in r.index})
@@ -435,15 +438,15 @@ class WLSMVResult(Result):
                "converged": True, "fit": self.fit_measures(),
                "estimates": pe.to_dict(orient="records"),
                # the first group, as CFAResult.to_dict(); every group below
-               "reliability": by_group[0],
+               "reliability": by_group[0] if by_group else None,
                "categories": {it: [int(c) for c in cnt] for it, cnt in
                               zip(self.model.ov, self.stats[0].counts)} if self.model.ngroups == 1
                else {str(lab): {it: [int(c) for c in cnt] for it, cnt in zip(self.model.ov, st.counts)}
                      for lab, st in zip(self.group_labels, self.stats)},
                "warnings": list(self.warnings_)}
-        if len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
+        if self.has_reliability and len(self.model.lv) >= 2:  # as CFAResult.to_dict(): the first group's HTMT and Fornell-Larcker matrix
             out["validity"] = {"htmt": self.htmt().to_dict(), "fornell_larcker": self.fornell_larcker().to_dict()}
-        if self.model.ngroups > 1:
+        if self.model.ngroups > 1 and by_group:
             out["reliability_by_group"] = {str(lab): d for lab, d in zip(self.group_labels, by_group)}
         return out
 
@@ -465,6 +468,22 @@ class WLSMVResult(Result):
         sd_f = np.sqrt(np.where(var_f > 0, var_f, np.nan))  # a negative variance has no sd: NaN, as lavaan
         return M, sd_y, sd_f
 
+    def _std_scales(self, g, theta):
+        """``(sd_y, sd_f, rv)`` of group ``g``: total sds of the latent responses and latent
+        variables, and the residual variances of the latent responses (delta parameterisation)."""
+        M, sd_y, sd_f = self._std_factors(g, theta)
+        L, P, d = M["lambda"], M["psi_total"], M["delta"]
+        common = np.diag(L @ P @ L.T)
+        rv = 1.0 / d ** 2 - common
+        num = self.model.num  # continuous variables: their residual variances
+        rv[num] = sd_y[num] ** 2 - common[num]
+        return sd_y, sd_f, rv
+
+    def _row_special(self, row, scales, theta):
+        """``(est, std_lv, std_all)`` of a row the generic rules of :meth:`_row_values` do not
+        cover, or None (none here; the covariate rows of :class:`~.wlsmv_x.WLSMVXResult`)."""
+        return None
+
     def _row_values(self, theta):
         """``(est, std_lv, std_all)`` of every parameter-table row at ``theta``.
 
@@ -482,16 +501,18 @@ class WLSMVResult(Result):
         for n, r in enumerate(rows):
             g = r["group"] - 1
             if g not in cache:
-                M, sd_y, sd_f = self._std_factors(g, theta)
-                L, P, d = M["lambda"], M["psi_total"], M["delta"]
-                cache[g] = (sd_y, sd_f, d, np.diag(L @ P @ L.T))
-            sd_y, sd_f, d, common = cache[g]
+                cache[g] = self._std_scales(g, theta)
+            sd_y, sd_f, rv = cache[g][:3]
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             free = r["free"] - 1
+            special = self._row_special(r, cache[g], theta)
+            if special is not None:
+                est[n], slv[n], sall[n] = special
+                continue
             if op == "~~" and lhs == rhs and lhs in ovi and lhs not in self.model.continuous:
                 i = ovi[lhs]
-                e = 1.0 / d[i] ** 2 - common[i]
-                est[n], slv[n], sall[n] = e, e, e * d[i] ** 2
+                e = rv[i]
+                est[n], slv[n], sall[n] = e, e, e / sd_y[i] ** 2
                 continue
             e = theta[free] if free >= 0 else r["ustart"]
             std_lv = e
@@ -512,8 +533,6 @@ class WLSMVResult(Result):
             elif op == "~~":
                 # residual covariance of latent responses: a residual correlation
                 i, j = ovi[lhs], ovi[rhs]
-                rv = 1.0 / d ** 2 - common
-                rv[self.model.num] = sd_y[self.model.num] ** 2 - common[self.model.num]
                 std = e / math.sqrt(rv[i] * rv[j]) if rv[i] > 0 and rv[j] > 0 else math.nan
             elif op == "|":
                 std = e / sd_y[ovi[lhs]]
@@ -849,16 +868,22 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     model : str
         lavaan syntax (``=~`` including second-order factors, ``~`` among latent
         variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
-        ``~*~``, ``:=`` with delta-method SEs).
+        ``~*~``, ``:=`` with delta-method SEs). Regressions of latent variables or
+        ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are a
+        ModelError here: ``sem()`` / ``CFA(...).fit`` send them to
+        :func:`.wlsmv_x.fit_wlsmv_x` (lavaan's ``conditional.x = TRUE``).
     ordered : "all" or list of str
         Ordered items. The other observed variables are continuous, as in
         ``lavaan::sem(..., ordered = c(...), estimator = "WLSMV")``: their means,
         variances and polyserial/Pearson covariances enter the fit beside the
         thresholds and polychorics (:mod:`.ordinal_stage1_mixed`); their residual
         variances and intercepts are parameters, and an observed continuous outcome
-        may be regressed on latent variables (``perf ~ F1 + F2``). Not with observed
-        covariates (``F ~ x``: a ModelError) nor in :func:`ordinal_invariance`; the
-        catML robust indices are NaN (NA in lavaan 0.6-14 too).
+        may be regressed on latent variables (``perf ~ F1 + F2``). With observed
+        covariates (``F ~ x``, lavaan's conditional.x) every other observed variable
+        must be ordered (``"all"``: every one that is not a covariate, as lavaan's
+        ``ordered = TRUE``); mixed variables are not available in
+        :func:`ordinal_invariance`; the catML robust indices are NaN (NA in lavaan
+        0.6-14 too).
     group : str, optional
         Grouping column (multi-group analysis).
     group_equal, group_partial : sequence of str
@@ -899,14 +924,20 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
     >>> res.fit_measures()["df"]
     2
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = _fit_wlsmv(data, model, ordered=ordered, group=group, group_equal=group_equal,
+    return with_warnings(_fit_wlsmv, data, model, ordered=ordered, group=group, group_equal=group_equal,
                          group_partial=group_partial, std_lv=std_lv, collapse=collapse,
                          partable=partable, prepared=prepared, missing=missing)
+
+
+def with_warnings(fit_function, *args, **kwargs):
+    """Call ``fit_function`` and record every warning it raises in the result's ``warnings_``
+    (the warnings are re-issued too)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_function(*args, **kwargs)
     for w in caught:
         res.warnings_.append(str(w.message))
-        warnings.warn(w.message, w.category, stacklevel=2)
+        warnings.warn(w.message, w.category, stacklevel=3)
     return res
 
 
@@ -914,7 +945,12 @@ def _fit_wlsmv(data, model, *, ordered, group, group_equal, group_partial, std_l
                partable, prepared, missing):
     if partable is None:
         stmts = parse_model(model) if isinstance(model, str) else model
-        ov = list(build_partable(stmts, ngroups=None).ov)
+        probe = build_partable(stmts, ngroups=None)
+        if probe.ov_x:  # observed exogenous covariates: lavaan's conditional.x = TRUE
+            raise ModelError(f"the model regresses on observed covariates {probe.ov_x}: fit it with "
+                             "qimscale.analysis.cfa.sem(...) (or wlsmv_x.fit_wlsmv_x), which fits them as "
+                             "lavaan's conditional.x")
+        ov = list(probe.ov)
         items = infer_ordered(ordered, ov)
     else:
         ov = list(partable.ov)
@@ -1095,7 +1131,7 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     w_list = [1.0 / np.diag(st.gamma) for st in stats_list]
     c_list = [(n - 1.0) for n in ng]
     if start is None:
-        theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+        theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])
     else:
         theta0 = np.array(start, dtype=float)
         if theta0.shape != (om.npar,):
@@ -1122,12 +1158,14 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     tr1, tr2 = _ug_traces(deltas, w_list, [st.gamma for st in stats_list], fg, E_inv)
     ss = _scaled_shifted(chisq, df, tr1, tr2)
 
-    # baseline: thresholds free per group, correlations zero (the same for every model fitted to these
-    # statistics: a caller fitting several, as the invariance sequence, shares it through ``baseline``)
-    nth = om.n_uni  # thresholds (and, with continuous variables, their means and variances)
+    # baseline: thresholds (and slopes on covariates) free per group, correlations zero (the same for every
+    # model fitted to these statistics: a caller fitting several, as the invariance sequence, shares it
+    # through ``baseline``)
+    nth = om.n_base  # thresholds (with continuous variables their means and variances; with covariates
+    # the slopes too)
     memo = baseline if baseline is not None else {}
-    if memo.get("stats") is not stats_list or memo.get("n_uni") != nth:
-        memo.update(stats=stats_list, n_uni=nth, value=_baseline(s_list, w_list, c_list, fg, stats_list, nth))
+    if memo.get("stats") is not stats_list or memo.get("n_base") != nth:
+        memo.update(stats=stats_list, n_base=nth, value=_baseline(s_list, w_list, c_list, fg, stats_list, nth))
     base_chisq, base_df, bss = memo["value"]
 
     # SRMR (Bentler, correlation residuals, no means), weighted by group size
@@ -1207,9 +1245,9 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
 
 
 def _baseline(s_list, w_list, c_list, fg, stats_list, nth):
-    """χ², df and scaled-shifted statistic of the baseline model: the ``nth`` univariate statistics
-    (thresholds, and with continuous variables their means and variances) free per group,
-    correlations zero."""
+    """χ², df and scaled-shifted statistic of the baseline model: the first ``nth`` statistics
+    (thresholds; with continuous variables their means and variances; with covariates the slopes)
+    free per group, correlations zero."""
     G = len(s_list)
     nstat = sum(s.size for s in s_list)
     base_chisq = 0.0
@@ -1250,6 +1288,17 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
         ``missing="fiml"`` (not available with WLSMV) or no ordered items
         (``ordered=None``: the items are never taken as ordered silently).
     """
+    return fit_wlsmv(data, read_model_text(spec.model), **spec_options(spec, data))
+
+
+def spec_options(spec, data) -> dict:
+    """The WLSMV options of a :class:`~qimscale.analysis.cfa.CFA` spec, checked (see :func:`fit`).
+
+    Returns
+    -------
+    dict
+        ``ordered, group, group_equal, group_partial, std_lv, missing``.
+    """
     spec_missing = getattr(spec, "missing", None) or "listwise"
     if spec_missing not in ("listwise", "pairwise"):
         raise ModelError(f"missing={spec_missing!r} is not available with estimator WLSMV; use "
@@ -1266,6 +1315,5 @@ def fit(spec, data: pd.DataFrame) -> WLSMVResult:
     geq = [spec.group_equal] if isinstance(spec.group_equal, str) else list(spec.group_equal or ())
     partial = ([spec.group_partial] if isinstance(spec.group_partial, str)
                else list(spec.group_partial or ()))
-    return fit_wlsmv(data, read_model_text(spec.model), ordered=ordered, group=spec.group,
-                     group_equal=geq if spec.group else (), group_partial=partial,
-                     std_lv=bool(spec.std_lv), missing=spec_missing)
+    return dict(ordered=ordered, group=spec.group, group_equal=geq if spec.group else (), group_partial=partial,
+                std_lv=bool(spec.std_lv), missing=spec_missing)

@@ -250,6 +250,10 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
     levels = [lv for lv in LEVELS if lv in levels]
     cache = {} if structures is None else structures
     stmts, tmp = _parsed(model, cache)
+    if tmp.ov_x:
+        raise ModelError(f"the model regresses on observed covariates {tmp.ov_x}: the WLSMV invariance "
+                         "sequence takes measurement models only; test invariance on the measurement part, "
+                         "then fit the model with covariates with group_equal (sem(..., group_equal=...))")
     items = infer_ordered(ordered, tmp.ov)
     if set(items) != set(tmp.ov):
         raise ModelError(f"WLSMV needs every observed variable to be ordered; "
@@ -395,7 +399,7 @@ def warm_start_values(previous, partable, om, stats_list):
             theta[f - 1] = known.get((r["lhs"], r["op"], r["rhs"], r["group"]), math.nan)
     unknown = np.isnan(theta)
     if unknown.any():  # only then the start from the sample statistics
-        cold = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.n_th:] for st in stats_list])
+        cold = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])
         theta[unknown] = cold[unknown]
     return theta
 

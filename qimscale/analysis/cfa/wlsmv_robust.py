@@ -134,7 +134,7 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
     G = len(stats_list)
     nth, p, pstar = om.n_th, om.p, om.pstar
     ii, jj = om.ii, om.jj
-    if pstar == 0 or _constrained_removed_rows(partable):
+    if pstar == 0 or _constrained_removed_rows(partable) or om.conditional_x:  # lavaan: NA with covariates
         return _nan_result()
     tol = math.sqrt(np.finfo(float).eps)
     ng = np.array([st.n for st in stats_list], dtype=float)

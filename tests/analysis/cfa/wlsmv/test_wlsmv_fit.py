@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qimscale.analysis.cfa import CFA
+from qimscale.analysis.cfa import CFA, sem
 from qimscale.analysis.cfa.wlsmv import category_counts, fit_wlsmv
 from qimscale.errors import DataError, ModelError
 
@@ -107,9 +107,12 @@ def test_unknown_ordered_item(ref, data):
 
 
 def test_observed_covariate_regressions_not_supported(data):
-    # latent regressions are fitted (tests/analysis/cfa/wlsmv/test_wlsmv_sem.py); observed covariates need
-    # lavaan's conditional.x stage 1, which qimscale does not have: a clean error
-    with pytest.raises(ModelError, match="observed variable"):
+    # latent regressions are fitted (test_wlsmv_sem.py), and so are regressions on numeric covariates
+    # (conditional.x, test_wlsmv_conditional_x.py); a covariate declared ordered is a clean error
+    with pytest.raises(ModelError, match="declared ordered"):
+        sem("f =~ y1 + y2 + y3\ng =~ y4 + y5\ng ~ y6", data, ordered=[f"y{i}" for i in range(1, 7)],
+            estimator="WLSMV")
+    with pytest.raises(ModelError, match=r"covariates \['y6'\].*sem\("):  # fit_wlsmv points to sem()
         fit_wlsmv(data, "f =~ y1 + y2 + y3\ng =~ y4 + y5\ng ~ y6", ordered="all")
 
 

@@ -81,9 +81,13 @@ def test_not_identified_is_a_clean_error():
         _fit(c)
 
 
-def test_observed_covariate_is_refused_cleanly():
-    with pytest.raises(ModelError, match="conditional.x"):
-        sem("F =~ p1 + p2 + p3\nF ~ l1", DATA, ordered="all")
+def test_observed_covariate_is_a_numeric_covariate():
+    # lavaan's ordered = TRUE leaves the exogenous covariate numeric (conditional.x); checked against
+    # lavaan in test_wlsmv_conditional_x.py. Declared ordered, it is a clean error.
+    res = sem("F =~ p1 + p2 + p3\nF ~ l1", DATA, ordered="all")
+    assert ((res.parameter_estimates().op == "~") & (res.parameter_estimates().rhs == "l1")).sum() == 1
+    with pytest.raises(ModelError, match="declared ordered"):
+        sem("F =~ p1 + p2 + p3\nF ~ l1", DATA, ordered=["p1", "p2", "p3", "l1"])
 
 
 def test_mixed_ordered_and_continuous_is_fitted():
