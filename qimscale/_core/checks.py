@@ -11,8 +11,8 @@ same way::
 
 ``row`` is the spreadsheet row: the header is row 1, the first data row is
 row 2 (the position in the table plus 2, whatever the DataFrame's index).
-``value`` is shown as Python shows it (``'Agree'``, ``2.5``, ``inf``), cut to
-80 characters with its length stated. ``source`` is the file name when the
+``value`` is shown by :func:`~qimscale._core.formatting.show_value` (text quoted,
+numbers bare: ``'Agree'``, ``2.5``, ``inf``), cut to 80 characters with its length stated. ``source`` is the file name when the
 caller knows it; the CLI's ``Reporter`` adds it otherwise.
 
 The rules
@@ -37,42 +37,22 @@ Options (``check_option``) follow scikit-learn's template:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from qimscale._core.formatting import MAX_SHOWN, show_value
 from qimscale.errors import DataError, ModelError, QimscaleError
 
 __all__ = ["MAX_SHOWN", "show_value", "spreadsheet_row", "cell_error", "check_columns",
-           "check_numeric_columns", "check_range", "numeric_matrix", "check_option"]
-
-#: longest cell text shown in a message; longer values are cut and their length stated
-MAX_SHOWN = 80
+           "check_numeric_columns", "check_finite", "check_range", "numeric_matrix", "check_option"]
 
 NOT_NUMBER_FIX = ("Recode the answers to numbers (for example with 'qimscale score') or leave this column "
                   "out of the item list.")
 INFINITE_FIX = "Use an empty cell for a missing answer."
 INTEGER_FIX = "Ordinal items must be coded as whole numbers (category codes such as 1-5)."
 RANGE_FIX = "Recode missing-value codes to empty cells (qimscale score does this) or correct --min/--max."
-
-
-def show_value(value: Any, limit: int = MAX_SHOWN) -> str:
-    """A cell value as a message shows it: ``repr`` for text, ``g`` format for numbers, cut to ``limit``.
-
-    >>> show_value("Agree"), show_value(2.5), show_value(float("inf")), show_value(3.0)
-    ("'Agree'", '2.5', 'inf', '3')
-    >>> show_value("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100 characters)"
-    """
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return format(float(value), "g") if isinstance(value, (float, np.floating)) else str(value)
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        return f"{text[:limit]!r}"[:-1] + f"…' ({len(text)} characters)"
-    return repr(text) if isinstance(value, str) else text
 
 
 def spreadsheet_row(position: int) -> int:
@@ -101,13 +81,32 @@ def cell_error(problem: str, *, row: int, column: Any, value: Any, fix: str, sou
 
 
 def check_columns(df, columns: Sequence[Any] | None = None, *, source: str | None = None,
-                  context: str | None = None) -> list:
+                  context: str | None = None, roles: Mapping[Any, str] | None = None) -> list:
     """The column list, checked: each named once and present in ``df``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    columns : sequence, optional
+        Columns to check (default: all of ``df``'s).
+    source, context : str, optional
+        File name and what is being checked, for the message.
+    roles : mapping, optional
+        What each column was given as (``{"y": "the outcome (--outcome)"}``), named beside a
+        column that is not found.
 
     Raises
     ------
     DataError
-        A column listed twice or not found.
+        A column listed twice or not found (the message lists the data's first 20 columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_columns(pd.DataFrame({"a": [1], "b": [2]}), ["a", "B"], source="d.csv", roles={"B": "the group"})
+    Traceback (most recent call last):
+    ...
+    qimscale.errors.DataError: d.csv: column(s) 'B' (the group) not found in the data; its columns are 'a', 'b'. ...
     """
     given = columns is not None
     columns = list(df.columns) if columns is None else list(columns)
@@ -122,7 +121,11 @@ def check_columns(df, columns: Sequence[Any] | None = None, *, source: str | Non
                         "once in the data; give every column its own name")
     absent = [c for c in columns if c not in df.columns]
     if absent:
-        raise DataError(f"{_lead(source, context)}column(s) {', '.join(map(repr, absent))} not found in the data")
+        roles = roles or {}
+        shown = ", ".join(f"{c!r} ({roles[c]})" if c in roles else repr(c) for c in absent)
+        have = ", ".join(map(repr, list(df.columns)[:20])) + (" ..." if len(df.columns) > 20 else "")
+        raise DataError(f"{_lead(source, context)}column(s) {shown} not found in the data; its columns are "
+                        f"{have}. Check the spelling (names are case-sensitive).")
     return columns
 
 
@@ -151,7 +154,7 @@ def _parses(v):
         return None
 
 
-def _not_numeric_error(col, name, source, context, ordered_categorical):
+def _not_numeric_error(col, name, source, context, ordered_categorical, fix=NOT_NUMBER_FIX):
     import pandas as pd
 
     filled = col.notna().to_numpy()
@@ -159,7 +162,7 @@ def _not_numeric_error(col, name, source, context, ordered_categorical):
         pos = int(filled.argmax()) if filled.any() else 0
         kind = "an ordered categorical" if col.cat.ordered else "an unordered categorical"
         fix = ("Make it ordered or recode it to integer codes." if ordered_categorical else
-               "Recode it to numbers (for example with 'qimscale score').")
+               "Recode it to numbers (for example with 'qimscale score')." if fix == NOT_NUMBER_FIX else fix)
         return cell_error(f"is in {kind} column", row=pos, column=name,
                           value=col.iloc[pos] if filled.any() else "", fix=fix, source=source, context=context)
     bad = filled & pd.to_numeric(col, errors="coerce").isna().to_numpy()
@@ -167,12 +170,12 @@ def _not_numeric_error(col, name, source, context, ordered_categorical):
         bad = filled & ~_number_cells(col)
     pos = int(bad.argmax())
     problem = "is not a number" if _parses(col.iloc[pos]) is None else "is a number stored as text"
-    return cell_error(problem, row=pos, column=name, value=col.iloc[pos], fix=NOT_NUMBER_FIX,
-                      source=source, context=context)
+    return cell_error(problem, row=pos, column=name, value=col.iloc[pos], fix=fix, source=source, context=context)
 
 
 def check_numeric_columns(df, columns: Sequence[Any] | None = None, *, source: str | None = None,
-                          context: str | None = None, ordered_categorical: bool = False) -> None:
+                          context: str | None = None, ordered_categorical: bool = False,
+                          fix: str = NOT_NUMBER_FIX) -> None:
     """Raise a :class:`~qimscale.errors.DataError` at the first cell of a listed column that is not a number.
 
     Parameters
@@ -186,6 +189,9 @@ def check_numeric_columns(df, columns: Sequence[Any] | None = None, *, source: s
         What is being checked, e.g. ``"scale 'lead'"`` or ``"icc"``.
     ordered_categorical : bool, default False
         Accept ordered categoricals (polychoric correlations read them as codes 1..K).
+    fix : str, optional
+        What the user should do, ending the message (default: recode the answers or leave the
+        column out of the item list); a command whose columns are not items says its own.
 
     Raises
     ------
@@ -208,7 +214,7 @@ def check_numeric_columns(df, columns: Sequence[Any] | None = None, *, source: s
             continue  # Python numbers in an object column (no text): numbers
         if not col.notna().any() and not _is_categorical(col):
             continue  # an empty column: all missing, nothing to convert
-        raise _not_numeric_error(col, c, source, context, ordered_categorical)
+        raise _not_numeric_error(col, c, source, context, ordered_categorical, fix)
 
 
 def _column_floats(col) -> np.ndarray:
@@ -221,6 +227,36 @@ def _column_floats(col) -> np.ndarray:
 
         return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return col.to_numpy(dtype=float, na_value=np.nan)
+
+
+def check_finite(x, columns: Sequence[Any], *, rows=None, source: str | None = None,
+                 context: str | None = None) -> None:
+    """Raise a :class:`~qimscale.errors.DataError` at the first infinite value (row by row).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, k)
+        Numeric values, NaN for missing.
+    columns : sequence
+        Column names (the columns of ``x`` in order).
+    rows : array of bool, shape (n,), optional
+        Only these rows are checked (the rows an analysis keeps); row numbers stay those of ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_finite(np.array([[1.0, np.inf]]), ["a", "b"], source="d.csv")
+    Traceback (most recent call last):
+    ...
+    qimscale.errors.DataError: d.csv: row 2, column 'b': value inf is infinite. Use an empty cell for a missing answer.
+    """
+    inf = np.isinf(x)
+    if rows is not None:
+        inf &= np.asarray(rows, dtype=bool)[:, None]
+    if inf.any():
+        r, c = np.argwhere(inf)[0]
+        raise cell_error("is infinite", row=r, column=columns[c], value=x[r, c], fix=INFINITE_FIX,
+                         source=source, context=context)
 
 
 def check_range(x, value_range: tuple[float, float], columns: Sequence[Any], *, source: str | None = None,
@@ -305,11 +341,7 @@ def numeric_matrix(df, columns: Sequence[Any] | None = None, *, source: str | No
     check_numeric_columns(df, columns, source=source, context=context, ordered_categorical=ordered_categorical)
     x = (np.column_stack([_column_floats(df[c]) for c in columns]) if columns
          else np.empty((len(df), 0)))
-    inf = np.isinf(x)
-    if inf.any():
-        r, c = np.argwhere(inf)[0]
-        raise cell_error("is infinite", row=r, column=columns[c], value=x[r, c], fix=INFINITE_FIX,
-                         source=source, context=context)
+    check_finite(x, columns, source=source, context=context)
     if integer:
         frac = ~np.isnan(x) & (x != np.round(x))
         if frac.any():

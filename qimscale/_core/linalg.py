@@ -43,6 +43,18 @@ def zero_tolerance(eigenvalues, rtol: float = RTOL) -> float:
     return rtol * max(scale, np.finfo(float).tiny)
 
 
+def _lowest_eigenvalue(a, rtol: float) -> tuple[float, float] | None:
+    """``(lowest eigenvalue, zero tolerance)`` of the symmetric matrix ``a``; ``None`` when ``a`` holds a
+    non-finite value (neither definite nor semidefinite). An empty matrix gives ``(inf, 0)``: vacuously both."""
+    a = np.asarray(a, dtype=float)
+    if a.size == 0:
+        return np.inf, 0.0
+    if not np.all(np.isfinite(a)):
+        return None
+    ev = eigvalsh(a)
+    return float(ev[0]), zero_tolerance(ev, rtol)
+
+
 def is_positive_definite(a, rtol: float = RTOL) -> bool:
     """Whether the symmetric matrix ``a`` is positive definite within ``rtol``.
 
@@ -51,13 +63,8 @@ def is_positive_definite(a, rtol: float = RTOL) -> bool:
     >>> is_positive_definite([[1.0, 1.0], [1.0, 1.0]])
     False
     """
-    a = np.asarray(a, dtype=float)
-    if a.size == 0:
-        return True
-    if not np.all(np.isfinite(a)):
-        return False
-    ev = eigvalsh(a)
-    return bool(ev[0] > zero_tolerance(ev, rtol))
+    low = _lowest_eigenvalue(a, rtol)
+    return low is not None and bool(low[0] > low[1])
 
 
 def is_positive_semidefinite(a, rtol: float = RTOL) -> bool:
@@ -71,13 +78,8 @@ def is_positive_semidefinite(a, rtol: float = RTOL) -> bool:
     >>> is_positive_semidefinite([[1.0, 2.0], [2.0, 1.0]])
     False
     """
-    a = np.asarray(a, dtype=float)
-    if a.size == 0:
-        return True
-    if not np.all(np.isfinite(a)):
-        return False
-    ev = eigvalsh(a)
-    return bool(ev[0] >= -zero_tolerance(ev, rtol))
+    low = _lowest_eigenvalue(a, rtol)
+    return low is not None and bool(low[0] >= -low[1])
 
 
 def unit_diagonal(a) -> np.ndarray | None:

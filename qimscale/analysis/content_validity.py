@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import cell_error
 from qimscale._core.result import Result
 from qimscale.errors import DataError
 
@@ -162,12 +163,23 @@ def _ratings(data: pd.DataFrame, item_col: str, source: str, allowed: set, label
             except (TypeError, ValueError):
                 x = float("nan")
             if x not in allowed:
-                shown = str(v) if len(str(v)) <= 80 else f"{str(v)[:80]}... ({len(str(v))} characters)"
-                raise DataError(f"{source}: row {i + 2}, column '{e}': value {shown!r} is not a rating "
-                                f"({', '.join(str(int(a)) for a in sorted(allowed))}"
-                                + (", or essential / useful / not necessary" if labels else "") + ")")
+                raise cell_error("is not a rating", row=i, column=e, value=v, source=source,
+                                 fix=f"Ratings are {', '.join(str(int(a)) for a in sorted(allowed))}"
+                                     + (", or essential / useful / not necessary" if labels else "")
+                                     + "; correct the cell or leave it empty.")
             R[i, j] = x
     return items.tolist(), experts, R
+
+
+def _rated(ratings: np.ndarray, item, n_experts: int, source: str, warnings: list, uses: str):
+    """Which experts rated ``item`` and how many; an item nobody rated is an error, blanks a warning."""
+    rated = ~np.isnan(ratings)
+    n = int(rated.sum())
+    if n == 0:
+        raise DataError(f"{source}: item {item!r} has no ratings")
+    if n < n_experts:
+        warnings.append(f"item {item!r}: {n_experts - n} expert(s) left it blank; {uses} the {n} who rated it")
+    return rated, n
 
 
 def content_validity(data: pd.DataFrame, *, scale: int = 4, item_col: str = "item",
@@ -205,14 +217,8 @@ def content_validity(data: pd.DataFrame, *, scale: int = 4, item_col: str = "ite
     items, experts, R = _ratings(data, item_col, source, {float(k) for k in range(1, scale + 1)}, None)
     relevant = R >= scale - 1
     rows, warnings = [], []
-    n_all = len(experts)
     for i, it in enumerate(items):
-        rated = ~np.isnan(R[i])
-        n = int(rated.sum())
-        if n == 0:
-            raise DataError(f"{source}: item {it!r} has no ratings")
-        if n < n_all:
-            warnings.append(f"item {it!r}: {n_all - n} expert(s) left it blank; its indices use the {n} who rated it")
+        rated, n = _rated(R[i], it, len(experts), source, warnings, "its indices use")
         a = int((relevant[i] & rated).sum())
         icvi = a / n
         pc = chance_agreement(n, a)
@@ -224,7 +230,7 @@ def content_validity(data: pd.DataFrame, *, scale: int = 4, item_col: str = "ite
     t = pd.DataFrame(rows)
     complete = ~np.isnan(R).any(axis=1)
     ua = float(np.mean([relevant[i][~np.isnan(R[i])].all() for i in range(len(items))]))
-    return ContentValidityResult(items=t, n_experts=n_all, design="relevance", s_cvi_ave=float(t["i_cvi"].mean()),
+    return ContentValidityResult(items=t, n_experts=len(experts), design="relevance", s_cvi_ave=float(t["i_cvi"].mean()),
                                  s_cvi_ua=ua, warnings=warnings,
                                  criterion="I-CVI ≥ .78 with 6+ experts, 1.00 with 3-5 (Lynn 1986); S-CVI/Ave ≥ .90 "
                                            "(Polit & Beck 2006); kappa* > .74 excellent (Polit, Beck & Owen 2007)"
@@ -248,12 +254,7 @@ def lawshe_cvr(data: pd.DataFrame, *, item_col: str = "item", alpha: float = 0.0
     items, experts, R = _ratings(data, item_col, source, {1.0, 2.0, 3.0}, LAWSHE_LABELS)
     rows, warnings = [], []
     for i, it in enumerate(items):
-        rated = ~np.isnan(R[i])
-        n = int(rated.sum())
-        if n == 0:
-            raise DataError(f"{source}: item {it!r} has no ratings")
-        if n < len(experts):
-            warnings.append(f"item {it!r}: {len(experts) - n} expert(s) left it blank; CVR uses the {n} who rated it")
+        rated, n = _rated(R[i], it, len(experts), source, warnings, "CVR uses")
         ne = int((R[i][rated] == 3).sum())
         cvr = (ne - n / 2) / (n / 2)
         crit_n, crit = lawshe_critical(n, alpha)

@@ -9,7 +9,8 @@ reader can name. This module holds the one policy every study command applies
    is suppressed: its statistics are ``NaN`` in the tables, ``null`` in the JSON
    with ``"suppressed": true``, and the text ``suppressed (n < 5)`` in printed
    tables and figures.
-2. **Complementary suppression by exclusion.** A suppressed cell's data take no
+2. **Complementary suppression.** A table of group sizes hides a second group when
+   only one is below the threshold (:meth:`Disclosure.group_counts`), and by exclusion: A suppressed cell's data take no
    part in any other number either: a group below the threshold is left out of
    every test, effect size, total and multiple-comparison family before they are
    computed. Nothing printed is then a function of the suppressed cell's data,
@@ -95,6 +96,25 @@ class Disclosure:
         """Split ``{label: n}`` into ``(kept, suppressed)`` labels, each in the given order."""
         kept = [g for g, n in counts.items() if not self.is_small(n)]
         return kept, [g for g in counts if g not in kept]
+
+    def group_counts(self, sizes: Mapping) -> dict:
+        """Group sizes ``{label: n}`` as they may be shown: ``None`` for a suppressed group.
+
+        Primary suppression hides every group below ``min_cell``. Complementary
+        suppression: when exactly one group is hidden, the next-smallest group is
+        hidden too (ties: the first label in sorted text order), so the hidden count
+        cannot be recovered as the total minus the others.
+
+        >>> Disclosure(5).group_counts({"a": 3, "b": 40, "c": 50})
+        {'a': None, 'b': None, 'c': 50}
+        >>> Disclosure(5).group_counts({"a": 3, "b": 4, "c": 50})
+        {'a': None, 'b': None, 'c': 50}
+        """
+        shown = {k: int(v) for k, v in sizes.items()}
+        small = [k for k, v in shown.items() if self.is_small(v)]
+        if len(small) == 1 and len(shown) > 1:
+            small.append(min((k for k in shown if k not in small), key=lambda k: (shown[k], str(k))))
+        return {k: (None if k in small else v) for k, v in shown.items()}
 
     def drop_small_groups(self, data: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int, str | None]:
         """Rows of ``data`` whose ``column`` group (a cluster, team or organisation) has at least

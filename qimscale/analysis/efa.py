@@ -46,6 +46,7 @@ from qimscale.analysis.factoring import (METHODS, HeywoodWarning, _fit_factors, 
                                          correlation_matrix, fit_factors)
 from qimscale.analysis.moments import smc  # re-exported: psych::smc, also the EFA start
 from qimscale.analysis.nfactors import parallel_analysis
+from qimscale.analysis.polychoric.matrix import cor_smooth
 from qimscale.analysis.rotation import ROTATIONS, align_factors, rotate
 from qimscale.errors import DataError, ModelError
 
@@ -180,18 +181,6 @@ def sort_loadings(loadings: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- fit statistics
 
-def _smooth(R: np.ndarray) -> np.ndarray:
-    """``psych::cor.smooth``: rescale eigenvalues when R is not positive definite."""
-    vals, vecs = np.linalg.eigh(R)
-    if vals.min() >= _EPS:
-        return R
-    vals = np.where(vals < 1e-12, 100 * 1e-12, vals)
-    vals = vals * R.shape[0] / vals.sum()
-    out = (vecs * vals) @ vecs.T
-    d = np.sqrt(np.diag(out))
-    return out / np.outer(d, d)
-
-
 def _rmsea_bound(chisq: float, dof: float, n: float, prob: float) -> float:
     """RMSEA bound: the noncentrality with ``P(X <= chisq | ncp) = prob``, as psych's ``uniroot`` search."""
     hi = max(n, chisq) + 2 * n
@@ -273,8 +262,8 @@ def fit_statistics(R, loadings, phi=None, n_obs=None, np_obs=None, alpha: float 
     out["fit_off"] = 1.0 - rstar_off / r2_off
     sigma = model.copy()
     np.fill_diagonal(sigma, np.diag(R))
-    sigma = _smooth(sigma)
-    Rs = _smooth(R)
+    sigma, _ = cor_smooth(sigma)   # psych::fa's fit statistics smooth both matrices (psych::cor.smooth)
+    Rs, _ = cor_smooth(R)
     m_inv = np.linalg.solve(sigma, Rs)
     objective = float(np.trace(m_inv) - np.log(np.linalg.det(m_inv)) - p)
     null_obj = float(np.trace(Rs) - np.log(np.linalg.det(Rs)) - p)
@@ -666,6 +655,8 @@ class EFA:
         )
         if not rot.converged:
             warnings.warn(f"rotation {self.rotation!r} did not converge in {rot.n_iter} iterations", stacklevel=2)
+        elif not info["converged"]:  # listed in the result's warnings, so said aloud as well
+            warnings.warn(f"{self.method} extraction did not converge", stacklevel=2)
         self.items_ = items
         self.n_factors_ = nf
         self.loadings_ = L

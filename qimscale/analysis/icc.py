@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from qimscale._core.checks import numeric_matrix, spreadsheet_row
+from qimscale._core.checks import check_columns, numeric_matrix, spreadsheet_row
 from qimscale._core.distributions import f_ppf, f_sf
 from qimscale._core.result import Result, row_table
 from qimscale.errors import DataError
@@ -74,15 +74,11 @@ def _wide(data, subject, rater, value, columns):
     if subject is None and rater is None and value is None:
         if columns is None:
             return data, []
-        absent = [c for c in columns if c not in data.columns]
-        if absent:
-            raise DataError(f"icc: column(s) {', '.join(map(repr, absent))} not found in the data")
-        return data[list(columns)], []
+        return data[check_columns(data, columns, context="icc")], []
     if subject is None or rater is None or value is None:
         raise DataError("icc: long input needs all of subject=, rater= (or occasion) and value=")
-    for col in (subject, rater, value):
-        if col not in data.columns:
-            raise DataError(f"icc: column '{col}' not found in the data")
+    check_columns(data, [subject, rater, value], context="icc",
+                  roles={subject: "subject=", rater: "rater=", value: "value="})
     numeric_matrix(data, [value], context="icc")   # rows named as in the long file
     dup = data.duplicated([subject, rater], keep=False)
     if dup.any():

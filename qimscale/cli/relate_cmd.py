@@ -73,23 +73,20 @@ def read_study_data(data, fmt, id_cols=None, instrument=None):
 
 def default_variables(columns, vars_=None, instrument=None, data=None) -> tuple[list[str], str | None]:
     """``--vars`` as a list, or every scale score of the instrument found in the columns (with a note);
-    with ``data``, scale columns without any value are left out and named in the note."""
+    with ``data``, scale columns without any value are left out and named in the note
+    (:func:`qimscale.scoring.relate_vars.default_scale_scores` picks them)."""
     from qimscale.errors import DataError
 
     if vars_:
         return split_list(vars_), None
-    from qimscale.instrument import load_instrument
+    from qimscale.scoring.relate_vars import default_scale_scores
 
-    inst = load_instrument(instrument)
-    scales = [s.id for s in inst.scales]
-    found = [s for s in scales if s in columns]
-    empty = [s for s in found if data is not None and not data[s].notna().any()]
-    found = [s for s in found if s not in empty]
+    d = default_scale_scores(columns, instrument, data)
+    found, empty, left = d["scores"], d["empty"], d["absent"]
     if not found:
-        raise DataError("DATA holds none of the instrument's scale scores (" + ", ".join(scales[:6])
+        raise DataError("DATA holds none of the instrument's scale scores (" + ", ".join(d["scales"][:6])
                         + ", ...); score it first with 'qimscale score DATA --out scores.csv', or name the "
                         "columns with --vars")
-    left = [s for s in scales if s not in found]
     note = (f"compared every scale score of the {'bundled' if instrument is None else 'given'} instrument found "
             f"in DATA ({len(found)}): {', '.join(found)}"
             + (f"; not in DATA: {', '.join(left)}" if left else "")

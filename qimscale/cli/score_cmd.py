@@ -89,7 +89,7 @@ def score(data, instrument, map_file, min_answered, out, fmt, strict, keep_ident
     --out scores.parquet also writes scores.problems.csv and scores.log.json
     (every rule applied, with counts) beside it, all or nothing.
     """
-    from qimscale.io._text import show_value
+    from qimscale._core.formatting import show_value
     from qimscale.io.writers import check_output_path
     from qimscale.scoring import score_file
 

@@ -157,10 +157,6 @@ def check_quotes(text: str, delimiter: str, source: str) -> None:
 
 # --------------------------------------------------------------------------- text for messages
 
-#: longest cell value repeated in a message; longer values are cut and their length stated
-MESSAGE_VALUE_CHARS = 80
-
-
 def one_line(text) -> str:
     """``text`` (or an exception's message) on one line: line breaks and runs of spaces become one space.
 
@@ -171,49 +167,3 @@ def one_line(text) -> str:
     'bad zip file'
     """
     return " ".join(str(text).split()) or (type(text).__name__ if isinstance(text, BaseException) else "")
-
-
-def show_value(value, limit: int = MESSAGE_VALUE_CHARS) -> str:
-    """A cell value as a user would type it, quoted, for a message: never a Python repr, never huge.
-
-    Dates and times are written in ISO 8601 (not ``Timestamp('...')``), whole
-    floats without ``.0``, and text longer than ``limit`` characters is cut
-    with its length stated.
-
-    >>> show_value("Agreee"), show_value(4.0), show_value("x" * 100)[-33:]
-    ("'Agreee'", "'4'", "xxxxx... (100 characters in all)'")
-    >>> import datetime
-    >>> show_value(datetime.datetime(2024, 5, 1, 9, 30))
-    "'2024-05-01 09:30:00'"
-    """
-    text = cell_text(value)
-    if len(text) > limit:
-        text = f"{text[:limit]}... ({len(text)} characters in all)"
-    return repr(text)
-
-
-def cell_text(value) -> str:
-    """A cell value as text: ISO dates, whole floats without ``.0``, bytes decoded, ``None`` as ``''``.
-
-    >>> cell_text(3.0), cell_text(None), cell_text(b"a\\xff")
-    ('3', '', 'a\\\\xff')
-    """
-    import datetime
-
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        try:
-            return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
-        except (ValueError, TypeError):  # NaT
-            return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    if type(value).__module__ == "numpy":  # numpy scalars: their Python value
-        try:
-            return cell_text(value.item())
-        except (AttributeError, ValueError):
-            pass
-    return str(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 
@@ -227,8 +228,7 @@ def read_xlsform(path) -> dict:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         header = ["list_name" if h == "list name" else h for h in header]
         width = len(header)
-        body = [[("" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
-                 for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
+        body = [[cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
         df = pd.DataFrame(body, columns=header)
         out[name] = df.loc[:, [h for h in header if h]]
     return out

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 FORMATS = ("csv", "redcap", "qualtrics", "limesurvey", "kobo", "spss")
@@ -40,9 +41,7 @@ SUFFIX = {"csv": ".csv", "redcap": ".csv", "qualtrics": ".csv", "limesurvey": ".
 def _cell(v) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+    return cell_text(v)
 
 
 def _csv_text(header_rows, rows, **kw) -> str:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import show_value
 from qimscale.io.surveydata import SurveyData, drop_trailing_blank, load_without_trailing_blank, records_from_json
 from qimscale.io.tables import RawTable, check_unique
 

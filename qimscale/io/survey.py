@@ -196,7 +196,7 @@ def _r_row_names(df, col: str, source: str, n_header: int):
     import numpy as np
     import pandas as pd
 
-    from qimscale.io._text import show_value
+    from qimscale._core.formatting import show_value
 
     s = df[col]
     text = s.astype("string").str.strip()

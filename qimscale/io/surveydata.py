@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import show_value
 from qimscale.io.tables import RawTable
 
 
@@ -150,7 +150,6 @@ def load_without_trailing_blank(raw: RawTable, n_header: int, names: list[str], 
     if filled.any():
         first = int(filled.argmax())
         value = col.iloc[first]
-        value = int(value) if isinstance(value, float) and value.is_integer() else value
         raise DataError(f"{raw.source}: row {first + n_header + 1}, column {len(names) + 1} has no name but holds "
                         f"the value {show_value(value)}; give the column a header or remove the value")
     return df.drop(columns=dropped)

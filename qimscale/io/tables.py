@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from qimscale.errors import DataError
+from qimscale._core.formatting import cell_text, shorten, show_value
 from qimscale.io import _text
 
 _SUFFIX_FORMATS = {
@@ -124,7 +125,7 @@ def check_unique(names: list[str], source: str) -> None:
     seen: dict[str, int] = {}
     for pos, name in enumerate(names, start=1):
         if name in seen:
-            raise DataError(f"{source}: column name {_text.show_value(name)} appears twice (columns {seen[name]} and {pos}); "
+            raise DataError(f"{source}: column name {show_value(name)} appears twice (columns {seen[name]} and {pos}); "
                             "column names must be unique, rename one of them")
         seen[name] = pos
 
@@ -278,17 +279,17 @@ def _parse_delimited(data: bytes, source: str, delimiter: str, n_header: int, na
             table = table.append_column(names[-1], pa.nulls(table.num_rows, pa.string()))
             if notes is not None:
                 notes.append(f"every data row has {len(names) - 1} fields where the header has {len(names)} "
-                             f"(the last, empty field is left out, as ODK Central does): column {_text.show_value(names[-1])} "
+                             f"(the last, empty field is left out, as ODK Central does): column {show_value(names[-1])} "
                              "was read as empty on every row")
         else:
             bad = _first_bad_row(data, read, parse) if "Expected" in msg else None
             if bad is not None:
                 got = f"{bad.actual_columns} field" + ("" if bad.actual_columns == 1 else "s")
                 raise DataError(f"{source}: row {bad.number} has {got} where the header has "
-                                f"{bad.expected_columns} (row text: {_text.show_value(bad.text)}); check that every "
+                                f"{bad.expected_columns} (row text: {show_value(bad.text)}); check that every "
                                 f"row has {len(names)} fields separated by {delimiter!r} and that quotes are "
                                 "balanced") from None
-            raise DataError(f"{source}: cannot be parsed as delimited text ({_text.show_value(msg, 200)[1:-1]}); "
+            raise DataError(f"{source}: cannot be parsed as delimited text ({shorten(msg, 200)}); "
                             f"check that every row has {len(names)} fields separated by {delimiter!r}") from None
     if table.num_rows == 0:
         raise DataError(f"{source}: the file has a header but no data rows")
@@ -500,14 +501,14 @@ def _check_zip(path: Path, source: str) -> None:
             for i in infos:
                 ratio = i.file_size / max(i.compress_size, 1)
                 if i.file_size > 10 * 1024**2 and ratio > XLSX_MAX_RATIO:
-                    raise DataError(f"{source}: refused: member {_text.show_value(i.filename)} would expand {ratio:.0f}-fold "
+                    raise DataError(f"{source}: refused: member {show_value(i.filename)} would expand {ratio:.0f}-fold "
                                     f"to {i.file_size / 1024**2:.0f} MiB (zip-bomb guard)")
             if total > XLSX_MAX_UNCOMPRESSED:
                 raise DataError(f"{source}: refused: the workbook would expand to {total / 1024**3:.1f} GiB "
                                 "(zip-bomb guard); export the sheet as CSV instead")
             bad = zf.testzip()
             if bad is not None:
-                raise DataError(f"{source}: the workbook is corrupt (member {_text.show_value(bad)} fails its checksum)")
+                raise DataError(f"{source}: the workbook is corrupt (member {show_value(bad)} fails its checksum)")
     except DataError:
         raise
     except ZIP_ERRORS as exc:
@@ -581,12 +582,8 @@ def _settle_object_column(s):
     if all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in vals):
         return pd.to_numeric(s)
     if all(isinstance(v, (str, numbers.Number)) for v in vals):
-        return s.map(lambda v: None if v is None else (v if isinstance(v, str) else _num_text(v)))
+        return s.map(lambda v: None if v is None else (v if isinstance(v, str) else cell_text(v)))
     return s
-
-
-def _num_text(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 # --------------------------------------------------------------------------- SPSS / Stata / Parquet
@@ -636,7 +633,7 @@ def _open_parquet(path: Path, source: str) -> RawTable:
     check_unique([str(c) for c in schema.names], source)  # before Arrow's "Multiple matches for FieldRef"
     for f in schema:
         if pa.types.is_nested(f.type):
-            raise DataError(f"{source}: column {_text.show_value(f.name)} holds {f.type} values (lists or records), not one "
+            raise DataError(f"{source}: column {show_value(f.name)} holds {f.type} values (lists or records), not one "
                             "answer per cell; flatten it before scoring")
     try:
         table = pq.read_table(path)

@@ -43,13 +43,23 @@ def check_output_path(path, *, protect=()) -> Path:
     """
     path = Path(path)
     output_format(path)
-    if any(str(p) != "-" and Path(p).resolve() == path.resolve() for p in protect):
+    _check_destination(path, _resolved(protect))
+    return path
+
+
+def _resolved(protect) -> list[Path]:
+    """The protected input files as resolved paths (standard input, ``-``, is no file)."""
+    return [Path(p).resolve() for p in protect if str(p) != "-"]
+
+
+def _check_destination(path: Path, protect: list[Path]) -> None:
+    """What every output path must be: not an input file, in a folder that exists, not itself a folder."""
+    if path.resolve() in protect:
         raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
     if not path.parent.is_dir():
         raise DataError(f"{path}: the folder {path.parent} does not exist")
     if path.is_dir():
         raise DataError(f"{path}: is a folder; choose a file name for --out")
-    return path
 
 
 def _for_readstat(df):
@@ -256,16 +266,11 @@ class AtomicOutputs:
 
     def __init__(self, protect=()):
         self._pending: list[tuple[Path, Path]] = []
-        self._protect = [Path(p).resolve() for p in protect if str(p) != "-"]
+        self._protect = _resolved(protect)
 
     def _claim(self, path) -> tuple[Path, Path]:
         path = Path(path)
-        if path.resolve() in self._protect:
-            raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
-        if not path.parent.is_dir():
-            raise DataError(f"{path}: the folder {path.parent} does not exist")
-        if path.is_dir():
-            raise DataError(f"{path}: is a folder; choose a file name for --out")
+        _check_destination(path, self._protect)
         try:
             tmp = _temp_beside(path)
         except OSError as exc:

@@ -178,7 +178,7 @@ def _object_cell(v, ref: str, where) -> str:
         return _text_cell(ref, v.isoformat(sep=" "), where)
     if isinstance(v, datetime.date):
         return f'<c r="{ref}" s="1"><v>{_serial(datetime.datetime(v.year, v.month, v.day))}</v></c>'
-    from qimscale.io._text import cell_text
+    from qimscale._core.formatting import cell_text
 
     return _text_cell(ref, cell_text(v), where)
 
@@ -210,7 +210,7 @@ def write_xlsx(df, path: str | Path) -> None:
         name = df.columns[j]
 
         def where(name=name):
-            from qimscale.io._text import show_value
+            from qimscale._core.formatting import show_value
 
             return f"{path}: column {show_value(name)}"
 

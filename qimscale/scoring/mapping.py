@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import shorten, show_value
 from qimscale.scoring.spec import ScoringSpec, normalise_label
 
 
@@ -102,7 +102,7 @@ def read_map_file(path) -> dict:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise DataError(f"{path}: not valid YAML{where}: {show_value(getattr(exc, 'problem', None) or exc)[1:-1]}") from None
+            raise DataError(f"{path}: not valid YAML{where}: {shorten(getattr(exc, 'problem', None) or exc)}") from None
         if isinstance(obj, dict) and isinstance(obj.get("columns"), dict):
             obj = obj["columns"]
         if not isinstance(obj, dict) or not obj:
@@ -121,7 +121,7 @@ def _read_map_csv(text: str, path) -> dict:
     import csv
     import io
 
-    from qimscale.io._text import show_value
+    from qimscale._core.formatting import show_value
 
     try:
         records = [(k, r) for k, r in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import show_value
 from qimscale.scoring.scores import DEFAULT_MIN_ANSWERED
 
 

@@ -1,9 +1,12 @@
-"""Which scored columns ``relate`` uses by default: the instrument's competency domains and its outcome scale.
+"""Which scored columns the study commands use by default: the instrument's scale scores, its
+competency domains and its outcome scale.
 
 ``qimscale score`` writes one column per scale (``<scale id>``) and per domain (``<domain id>``,
 or ``<domain id>_domain`` when a scale has the domain's id). With no ``--predictors``, ``relate``
 takes the competency domains found in DATA as predictors and the outcome scale (QI performance)
-as outcome; with ``--correlations`` and no ``--vars``, every scale score found.
+as outcome; with ``--correlations`` and no ``--vars``, every scale score found; ``compare`` and
+``teams`` with no ``--vars`` every scale score found that holds a value
+(:func:`default_scale_scores`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,42 @@ def _domain_column(dom_id: str, columns, scale_ids) -> str | None:
         if name in columns:
             return name
     return None
+
+
+def default_scale_scores(columns, instrument=None, data=None) -> dict:
+    """The instrument's scale scores found in ``columns`` (instrument order), and those not usable.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The columns of DATA (the scored output of ``qimscale score``).
+    instrument : str or Instrument, optional
+        Instrument spec (default: the bundled QIM instrument).
+    data : pandas.DataFrame, optional
+        DATA itself: a scale column without any value is then left out (listed in ``empty``).
+
+    Returns
+    -------
+    dict
+        ``scores`` (scale columns found, with a value when ``data`` is given), ``empty`` (found
+        but without any value), ``absent`` (scale ids not in ``columns``), ``scales`` (every
+        scale id of the instrument), ``instrument`` (its id).
+
+    Examples
+    --------
+    >>> d = default_scale_scores(["exp_methods", "lead_systems", "age"])
+    >>> d["scores"], len(d["absent"]) == len(d["scales"]) - 2
+    (['exp_methods', 'lead_systems'], True)
+    """
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    scales = [sc.id for sc in inst.scales]
+    found = [s for s in scales if s in set(columns)]
+    empty = [s for s in found if data is not None and not data[s].notna().any()]
+    return {"scores": [s for s in found if s not in empty], "empty": empty,
+            "absent": [s for s in scales if s not in found], "scales": scales,
+            "instrument": getattr(inst, "id", None)}
 
 
 def default_relate_variables(columns, instrument=None) -> dict:
@@ -50,6 +89,6 @@ def default_relate_variables(columns, instrument=None) -> dict:
     outcomes = [sc.id for sc in inst.scales if sc.kind == "outcome" and sc.id in columns]
     outcomes += [col for d, col in doms if col and d.kind == "outcome" and col not in outcomes]
     # domain scores are (weighted) means of their scales: with them the partial correlations would be singular
-    scores = [sc.id for sc in inst.scales if sc.id in columns]
+    scores = default_scale_scores(columns, inst)["scores"]
     return {"predictors": predictors, "outcome": outcomes[0] if outcomes else None, "scores": scores,
             "instrument": getattr(inst, "id", None)}

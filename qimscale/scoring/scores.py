@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import show_value
 from qimscale.scoring.itemcodes import BLOCK_ROWS, ItemCodes, blocks, run_blocks
 
 #: default for ``--min-answered``: a score needs at least 75 % of the scale's items, i.e. at most one

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale.errors import DataError
-from qimscale.io._text import show_value
+from qimscale._core.formatting import cell_text, show_value
 from qimscale.scoring.itemcodes import ItemCodes, small_codes
 from qimscale.scoring.spec import normalise_label
 
@@ -153,8 +153,7 @@ def _as_codes(series: pd.Series, labels: dict) -> tuple[np.ndarray, np.ndarray, 
 def _problem_frame(survey, positions: np.ndarray, column: str, item: str, values, problem) -> pd.DataFrame:
     rows = survey.row_number(positions)
     vals = pd.Series(values).astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                                else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                      else str(v)))
+                                                else cell_text(v))
     return pd.DataFrame({"row": rows.astype("int64"), "column": column, "item": item,
                          "value": vals.to_numpy(), "problem": problem})
 
@@ -253,7 +252,7 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     raw = s.to_numpy(dtype=object) if (unparsed.any() or out_of_range.any() or bad_export) else None
     if bad_export:
         pos = np.flatnonzero(unmapped)
-        exported = ", ".join(str(_num_text(v)) for v in recode)
+        exported = ", ".join(cell_text(v) for v in recode)
         frames.append(_problem_frame(survey, pos, col, target, raw[pos],
                                      f"out of range: not one of the exported values {exported} "
                                      "(Qualtrics recode values from the .qsf)"))
@@ -273,10 +272,6 @@ def _check_column(survey, col: str, target: str, codes: list, na_code, labels: d
     counts["answered"] = int((~np.isnan(vals)).sum())
     counts["missing"] = int(len(vals) - counts["answered"])
     return vals, frames, counts
-
-
-def _num_text(v) -> str:
-    return str(int(v)) if float(v).is_integer() else str(v)
 
 
 def _describe(codes, na_code) -> str:

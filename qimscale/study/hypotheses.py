@@ -29,7 +29,6 @@ regression model. Am Stat. 2000;54:217-224.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qimscale._core.formatting import cell_text
 from qimscale._core.result import Result
 from qimscale.errors import DataError, ModelError
 
@@ -98,14 +98,19 @@ def read_hypotheses(path=None) -> HypothesisSet:
         line = _line_of(text, hid)
         return f"{name}, line {line}" if line else name
 
-    kg = spec.get("known_groups") or {}
-    group = kg.get("group")
-    levels = {str(k): v for k, v in (kg.get("levels") or {}).items()}
-    for h in kg.get("hypotheses") or []:
+    def new_id(h) -> str:
+        """The hypothesis' id, which must be given and not used before."""
         hid = str(h.get("id", ""))
         if not hid or hid in seen:
             raise ModelError(f"{where(hid)}: every hypothesis needs a unique 'id' (got {hid!r})")
         seen.add(hid)
+        return hid
+
+    kg = spec.get("known_groups") or {}
+    group = kg.get("group")
+    levels = {str(k): v for k, v in (kg.get("levels") or {}).items()}
+    for h in kg.get("hypotheses") or []:
+        hid = new_id(h)
         m = _EXPECT.match(str(h.get("expect", "")))
         if not h.get("scale") or not m:
             raise ModelError(f"{where(hid)}: known-groups hypothesis '{hid}' needs 'scale' and 'expect: A > B' "
@@ -117,10 +122,7 @@ def read_hypotheses(path=None) -> HypothesisSet:
     cr = spec.get("criterion") or {}
     outcome = cr.get("outcome")
     for h in cr.get("hypotheses") or []:
-        hid = str(h.get("id", ""))
-        if not hid or hid in seen:
-            raise ModelError(f"{where(hid)}: every hypothesis needs a unique 'id' (got {hid!r})")
-        seen.add(hid)
+        hid = new_id(h)
         preds = h.get("predictors")
         if not isinstance(preds, list) or not preds:
             raise ModelError(f"{where(hid)}: criterion hypothesis '{hid}' needs 'predictors: [a, b]'")
@@ -172,7 +174,7 @@ def _levels(data: pd.Series, hs: HypothesisSet, inst=None) -> dict:
     values = {str(v) for v in data.dropna().unique()}
     norm = {}
     for v in data.dropna().unique():
-        key = str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+        key = cell_text(v)
         norm.setdefault(key, []).append(v)
     choices = {}
     if inst is not None and hs.group:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from qimscale._core.result import Result
+from qimscale.analysis.disclosure import Disclosure
 from qimscale.errors import DataError, QimscaleError
 from qimscale.study.criteria import CRITERIA, FAILS, MEETS, MIXED, NOT_ASSESSABLE, combine, format_value
 
@@ -291,12 +292,11 @@ def step_screening(step: Step, study: Study) -> None:
     else:
         step.notes.append("No careless-responding flags in the data (score the export with 'qimscale score' to "
                           "add them).")
-    rows = []
+    rows, disc = [], Disclosure(study.min_cell)
     for g in study.groups:
-        shown = suppressed_counts(_group_sizes(study, g), study.min_cell)
+        shown = disc.group_counts(_group_sizes(study, g))
         step.values.setdefault("group_sizes", {})[g] = shown
-        rows += [{"grouping": g, "group": k, "n": v if v is not None else f"suppressed (n < {study.min_cell})"}
-                 for k, v in shown.items()]
+        rows += [{"grouping": g, "group": k, "n": v if v is not None else disc.text} for k, v in shown.items()]
     if rows:
         step.tables_["group_sizes"] = pd.DataFrame(rows)
     fc = _scale_floor_ceiling(study)
@@ -344,22 +344,6 @@ def _as_flag(col: pd.Series) -> pd.Series:
 
 def _combined_verdict(step, criterion, value, threshold, verdict, source, detail="", kind="coef"):
     return Verdict(step, criterion, value, threshold, verdict, source, detail, kind)
-
-
-def suppressed_counts(sizes: pd.Series, min_cell: int) -> dict:
-    """Group sizes with every group below ``min_cell`` shown as ``None``, plus complementary
-    suppression: when exactly one group is suppressed, the next-smallest is suppressed too, so
-    the hidden count cannot be recovered as N minus the others.
-
-    >>> suppressed_counts(pd.Series({"a": 3, "b": 40, "c": 50}), 5)
-    {'a': None, 'b': None, 'c': 50}
-    """
-    shown = {str(k): int(v) for k, v in sizes.items()}
-    small = [k for k, v in shown.items() if v < min_cell]
-    if len(small) == 1 and len(shown) > 1:
-        rest = sorted((v, k) for k, v in shown.items() if k not in small)
-        small.append(rest[0][1])
-    return {k: (None if k in small else v) for k, v in shown.items()}
 
 
 def _scale_of(study: Study, item: str) -> str:
@@ -684,7 +668,7 @@ def step_invariance(step: Step, study: Study, group: str) -> None:
 
     sizes = _group_sizes(study, group)
     small = sizes[sizes < max(study.min_cell, 30)]
-    step.values["group_sizes"] = suppressed_counts(sizes, study.min_cell)
+    step.values["group_sizes"] = Disclosure(study.min_cell).group_counts(sizes)
     if len(sizes) < 2:
         raise QimscaleError(f"'{group}' has {len(sizes)} group(s) in the data; invariance needs two or more")
     if len(sizes) - len(small) < 2:

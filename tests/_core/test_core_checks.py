@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qimscale._core.checks import check_option, check_range, numeric_matrix, show_value
+from qimscale._core.checks import (check_columns, check_finite, check_numeric_columns, check_option, check_range,
+                                   numeric_matrix, show_value)
 from qimscale._core.linalg import is_positive_definite, is_positive_semidefinite, is_singular, rank
 from qimscale.errors import DataError, ModelError
 
@@ -91,3 +92,20 @@ def test_information_matrices_are_judged_on_unit_diagonal():
     H = np.array([[1e8, 0.5], [0.5, 1e-8]])       # parameters on scales 10^8 apart, correlation 0.5
     assert is_singular(H) and not is_singular(H, scale=True)
     assert is_singular(np.array([[1.0, 0.0], [0.0, 0.0]]), scale=True)
+
+
+
+def test_missing_column_names_its_role_and_the_data_columns():
+    df = pd.DataFrame({"a": [1], "b": [2]})
+    with pytest.raises(DataError, match=r"^d\.csv: column\(s\) 'y' \(the outcome\) not found in the data; its "
+                                        r"columns are 'a', 'b'\. Check the spelling"):
+        check_columns(df, ["a", "y"], source="d.csv", roles={"y": "the outcome"})
+
+
+def test_finite_check_of_the_kept_rows_names_the_data_row_and_a_caller_fix():
+    x = np.array([[1.0], [np.inf], [2.0], [-np.inf]])
+    check_finite(x, ["a"], rows=[True, False, True, False])  # the infinite rows are not analysed
+    with pytest.raises(DataError, match=r"^row 5, column 'a': value -inf is infinite\."):
+        check_finite(x, ["a"], rows=[True, False, True, True])
+    with pytest.raises(DataError, match=r"^row 3, column 'a': value 'x' is not a number\. The outcome must"):
+        check_numeric_columns(pd.DataFrame({"a": [1, "x"]}), fix="The outcome must be numeric.")

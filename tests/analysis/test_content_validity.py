@@ -80,7 +80,8 @@ def test_cli_json_and_errors(tmp_path):
     pd.DataFrame({"item": ["a", "b"], "e1": [4, 5], "e2": [4, 4]}).to_csv(bad, index=False)
     r = CliRunner().invoke(main, ["content-validity", str(bad)])
     assert r.exit_code == 1
-    assert "row 3, column 'e1': value '5'" in r.output or "row 3, column 'e1': value 5" in r.output
+    assert ("bad.csv: row 3, column 'e1': value 5 is not a rating. Ratings are 1, 2, 3, 4; correct the cell "
+            "or leave it empty.") in r.output
     law = tmp_path / "law.csv"
     pd.DataFrame({"item": ["a", "b"], **{f"e{k}": ["essential", "useful"] for k in range(8)}}).to_csv(law, index=False)
     r = CliRunner().invoke(main, ["content-validity", str(law), "--lawshe", "--json"])

@@ -109,12 +109,14 @@ def test_non_numeric_variable_names_row_and_value(tmp_path):
     y[6] = "high"
     pd.DataFrame({"g": ["a", "b"] * 10, "y": y}).to_csv(tmp_path / "d.csv", index=False)
     line = one_error_line(run("compare", tmp_path / "d.csv", "--group", "g", "--vars", "y"))
-    assert "row 8" in line and "column 'y'" in line and "'high'" in line and "d.csv" in line
+    assert ("d.csv: row 8, column 'y': value 'high' is not a number. Compare needs numeric outcomes: recode it "
+            "(qimscale score does) or leave the column out of --vars.") in line
 
 
 def test_missing_column_and_no_scale_scores(tmp_path):
     pd.DataFrame({"g": ["a", "b"] * 10, "y": range(20)}).to_csv(tmp_path / "d.csv", index=False)
-    assert "'nope'" in one_error_line(run("compare", tmp_path / "d.csv", "--group", "nope", "--vars", "y"))
+    line = one_error_line(run("compare", tmp_path / "d.csv", "--group", "nope", "--vars", "y"))
+    assert "d.csv: column(s) 'nope' (the group column) not found in the data; its columns are 'g', 'y'." in line
     assert "qimscale score" in one_error_line(run("compare", tmp_path / "d.csv", "--group", "g"))
 
 
@@ -224,3 +226,17 @@ def test_themes_codes_file_with_a_count_above_its_group(tmp_path):
 def test_coded_group_is_explained(scored):
     out = json.loads(run("compare", scored, "--group", "qim_type", "--vars", "lead_systems", "--json").stdout)
     assert any(n.startswith("'qim_type' codes: 1 = Traditional") for n in out["notes"])
+
+
+def test_default_variables_note_names_absent_and_empty_scales():
+    """The CLI's default --vars are the library's pick (scoring.relate_vars.default_scale_scores), said aloud."""
+    from qimscale.cli.relate_cmd import default_variables
+
+    data = pd.DataFrame({"exp_methods": [3.0, 4.0], "lead_systems": [None, None], "qi_performance": [2.0, 5.0],
+                         "age": [30, 40]})
+    found, note = default_variables(data.columns, None, None, data)
+    assert found == ["exp_methods", "qi_performance"]
+    assert note.startswith("compared every scale score of the bundled instrument found in DATA (2): "
+                           "exp_methods, qi_performance; not in DATA: ")
+    assert note.endswith("; in DATA but empty: lead_systems. Use --vars to choose.")
+    assert default_variables(data.columns, "age,exp_methods") == (["age", "exp_methods"], None)

@@ -150,7 +150,8 @@ def test_text_in_numeric_predictor(tmp_path):
     df.loc[13, "tenure"] = "12 yrs"
     line = error_line(run("relate", write(tmp_path, df), "--outcome", "qi_performance", "--predictors",
                           "expertise,tenure"))
-    assert "row 15, column 'tenure': value '12 yrs'" in line and "--categorical tenure" in line
+    assert "d.csv: row 15, column 'tenure': value '12 yrs' is text in a column of numbers. Recode it" in line
+    assert "--categorical tenure" in line
 
 
 def test_free_text_predictor(tmp_path):
@@ -162,7 +163,7 @@ def test_free_text_predictor(tmp_path):
 
 def test_unknown_column_and_usage_errors():
     line = error_line(run("relate", DATA, "--outcome", "qi_performance", "--predictors", "expertise,nope"))
-    assert "column 'nope'" in line
+    assert "relate_sim.csv: column(s) 'nope' (a predictor (--predictors)) not found in the data" in line
     assert run("relate", DATA, "--interaction", "a").exit_code == 2
     assert run("relate", DATA, "--org-key", "org").exit_code == 2
     assert run("relate", DATA, "--center").exit_code == 2
@@ -179,7 +180,7 @@ def test_infinite_value_is_named(tmp_path):
     df = SIM.copy()
     df.loc[6, "expertise"] = np.inf
     line = error_line(run("relate", write(tmp_path, df), "--outcome", "qi_performance", "--predictors", "expertise"))
-    assert "row 8, column 'expertise'" in line and "not a finite number" in line
+    assert "d.csv: row 8, column 'expertise': value inf is infinite. Use an empty cell" in line
 
 
 def test_standard_input():

@@ -19,7 +19,7 @@ def test_trailing_column_with_a_value_is_an_error(tmp_path):
     """The value in the unnamed column was dropped silently."""
     p = tmp_path / "d.csv"
     p.write_text("a,b,\n1,2,\n3,4,7\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"row 3, column 3 has no name but holds the value '7'"):
+    with pytest.raises(DataError, match=r"row 3, column 3 has no name but holds the value 7;"):
         read_survey(p)
 
 

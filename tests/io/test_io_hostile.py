@@ -246,22 +246,29 @@ def test_wide_file_converts_every_column(tmp_path):
 def test_program_exits_without_interpreter_teardown_and_with_the_commands_code(tmp_path, monkeypatch):
     """``run`` ends the process with ``os._exit`` (no native-library teardown to race pyarrow's threads),
     after the exit handlers and a flush; the code after an ``Error:`` line is 1. The 1,000-run check under
-    load is ``python -m tests.fuzz.exit_codes`` (on demand)."""
+    load is ``python -m tests.fuzz.exit_codes`` (on demand).
+
+    The exit handlers are recorded, not run: running them here would run pytest's own (its temporary
+    folder's lock is removed, so a concurrent pytest deletes this session's ``tmp_path``) and those of
+    earlier tests' worker pools (loky's waited minutes for its workers in the full suite)."""
+    import atexit
     import os
     import sys
 
     import qimscale.cli as cli
 
-    codes = []
+    codes, events = [], []
 
     class Exited(Exception):
         pass
 
     def fake_exit(code):
         codes.append(code)
+        events.append("exit")
         raise Exited
 
     monkeypatch.setattr(os, "_exit", fake_exit)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: events.append("handlers"))
     monkeypatch.setattr(sys, "argv", ["qimscale", "score", str(_codes_csv(tmp_path)), "--id", "nope", "--json"])
     with pytest.raises(Exited):
         cli.run()
@@ -270,6 +277,7 @@ def test_program_exits_without_interpreter_teardown_and_with_the_commands_code(t
     with pytest.raises(Exited):
         cli.run()
     assert codes == [1, 0]
+    assert events == ["handlers", "exit"] * 2  # the handlers run before each exit
 
 
 def test_subprocess_error_exit_code_is_one(tmp_path):
@@ -353,11 +361,11 @@ def test_dates_in_item_columns_are_shown_as_dates_not_reprs(tmp_path):
 
 def test_long_cell_values_are_cut_in_messages(tmp_path):
     p = _codes_csv(tmp_path, "id,exp_meth_1\n1," + "x" * 2_000_000 + "\n")
-    line = _one_error(_score(p, "--strict"), "(2000000 characters in all)")
+    line = _one_error(_score(p, "--strict"), "…' (2000000 characters)")
     assert len(line) < 600
     r = tmp_path / "rn.csv"
     r.write_text('"","exp_meth_1"\n"' + "y" * 3_000_000 + '",4\n"' + "y" * 3_000_000 + '",5\n')
-    assert len(_one_error(_score(r), "(3000000 characters in all)", "row 3")) < 600
+    assert len(_one_error(_score(r), "…' (3000000 characters)", "row 3")) < 600
 
 
 def test_row_numbers_are_spreadsheet_rows_everywhere(tmp_path):

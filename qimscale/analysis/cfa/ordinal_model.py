@@ -445,7 +445,10 @@ def _one_factor(S, rows, fixed_var):
     marker (``std_lv``) the variance is ``fixed_var`` or 1.
     """
     idx = [i for i, _, _ in rows]
-    sub = S[np.ix_(idx, idx)]
+    # on the correlation scale (a continuous indicator with a large variance would otherwise
+    # dominate the first axis and inflate the factor variance), then back to the indicators' scales
+    sd = np.sqrt(np.clip(np.diag(S)[idx], 1e-12, None))
+    sub = S[np.ix_(idx, idx)] / np.outer(sd, sd)
     if len(idx) >= 2:
         w, V = np.linalg.eigh(sub)
         load = V[:, -1] * math.sqrt(max(w[-1], 1e-6))
@@ -457,7 +460,7 @@ def _one_factor(S, rows, fixed_var):
             load = -load
     else:
         load = np.full(len(idx), 0.7)
-    load = np.where(np.abs(load) < 0.1, 0.1, load)
+    load = np.where(np.abs(load) < 0.1, 0.1, load) * sd
     marker = next(((k, val) for k, (_, free, val) in enumerate(rows) if free < 0 and val != 0), None)
     if marker is not None:
         k, val = marker

@@ -79,6 +79,14 @@ RHO_BOUND = 0.999  # lavaan's bounds for a two-step polychoric correlation
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 
 
+def _some(names, limit: int = 6) -> str:
+    """``names`` joined by commas; beyond ``limit`` the rest is counted (a continuous column
+    declared ordered has hundreds of sparse "categories")."""
+    names = list(names)
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def _dnorm(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.exp(-0.5 * x * x) / _SQRT2PI
@@ -282,11 +290,11 @@ def check_category_counts(cnt, item: str, where: str, name) -> str | None:
     empty = np.flatnonzero(cnt == 0)
     if empty.size:
         raise DataError(
-            f"item '{item}'{where}: category {', '.join(name(e) for e in empty)} "
+            f"item '{item}'{where}: category {_some(name(e) for e in empty)} "
             f"of {len(cnt)} is empty, so its thresholds are not identified. Merge "
             f"categories explicitly (--collapse {item}:OLD=NEW) or drop the item.")
     sparse = np.flatnonzero(cnt < SPARSE_CATEGORY_COUNT)
-    return f"{item}: {', '.join(name(e) for e in sparse)}" if sparse.size else None
+    return f"{item}: {_some(name(e) for e in sparse)}" if sparse.size else None
 
 
 def warn_sparse_categories(found: list, where: str) -> None:

@@ -502,7 +502,7 @@ def mixed_stage1_groups(data: pd.DataFrame, ov: list, ordered: list, group: str 
     else:
         keep = data[list(ov)].notna().any(axis=1).to_numpy()
         if group:
-            keep &= data[group].notna().to_numpy()
+            keep = keep & data[group].notna().to_numpy()  # not in place: to_numpy() may be a read-only view
     n_dropped = int((~keep).sum())
     d = data.loc[keep]
     codes, values, levels = encode_mixed(d, ov, ords)

@@ -179,6 +179,9 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
     if bad:
         raise ModelError(f"group_equal must be among {', '.join(GROUP_EQUAL_TYPES)}; got {', '.join(bad)}")
     partial = {_normalise_partial(s) for s in group_partial}
+    if ordered and {"thresholds", "intercepts"} & set(group_equal):
+        # as lavaan (lav_options_set): with ordered items equal thresholds and equal intercepts imply each other
+        group_equal = list(dict.fromkeys([*group_equal, "thresholds", "intercepts"]))
 
     probe = ngroups is None
     ngroups = 1 if probe else ngroups
@@ -228,6 +231,12 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
               + [v for v in ov if v in reg_lhs and v not in reg_rhs and v not in indicators])
     ov_x = [v for v in ov if v in reg_rhs and v not in reg_lhs and v not in indicators]
 
+    # lavaan names a covariance lhs-first in this order (lav_partable_covariance_reorder): latent
+    # variables, then indicators, dependent and independent observed variables, then the others
+    var_order = {n: i for i, n in enumerate(dict.fromkeys(
+        lv + [t.name for st in stmts if st.op == "=~" for t in st.rhs]
+        + [n for st in stmts if st.op == "~" for n in st.lhs]
+        + [t.name for st in stmts if st.op == "~" for t in st.rhs] + ov))}
     rows: list[dict] = []
     seen: set = set()
 
@@ -264,10 +273,13 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
                             fixed = 1.0
                     if st.op == "~*~" and fixed is ... and g == 0:
                         fixed = 1.0
+                    a, b = lhs, rhs
+                    if st.op == "~~" and var_order.get(lhs, -1) > var_order.get(rhs, -1):
+                        a, b = rhs, lhs
                     if fixed is ... or fixed is None:
-                        add(lhs, st.op, rhs, g, free=True, label=label, user=1)
+                        add(a, st.op, b, g, free=True, label=label, user=1)
                     else:
-                        add(lhs, st.op, rhs, g, free=False, ustart=fixed, label=label, user=1)
+                        add(a, st.op, b, g, free=False, ustart=fixed, label=label, user=1)
         # residual / latent variances
         for v in ov:
             if v in ordered:

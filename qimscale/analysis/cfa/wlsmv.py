@@ -353,8 +353,8 @@ class WLSMVResult(Result):
         R = P / np.outer(sd, sd)
         ave = self.reliability(group)["ave"]
         lv = list(self.model.lv)
-        for i, f in enumerate(lv):
-            R[i, i] = math.sqrt(ave[f]) if ave[f] >= 0 else math.nan
+        for i, f in enumerate(lv):  # a second-order factor has no AVE (its indicators are factors): NaN
+            R[i, i] = math.sqrt(ave[f]) if f in ave and ave[f] >= 0 else math.nan
         return pd.DataFrame(R, index=lv, columns=lv)
 
     def htmt(self, group: int = 0, *, geometric: bool = True) -> pd.DataFrame:
@@ -364,7 +364,7 @@ class WLSMVResult(Result):
 
         L = self.model.matrices(self.theta, group)["lambda"]
         indicators = {f: [self.model.ov[i] for i in np.flatnonzero(L[:, k] != 0)]
-                      for k, f in enumerate(self.model.lv)}
+                      for k, f in enumerate(self.model.lv) if np.any(L[:, k] != 0)}  # not second-order ones
         return htmt_matrix(self.stats[group].cor, self.model.ov, indicators, geometric=geometric)
 
     def bootstrap(self, n_boot: int = 1000, **kwargs):
@@ -526,8 +526,14 @@ class WLSMVResult(Result):
                 std = std_lv / sd_y[ovi[rhs]]
             elif op == "~":
                 std = std_lv = e * sd_f[lvi[rhs]] / sd_f[lvi[lhs]]
-            elif op == "~~" and lhs in lvi:
+            elif op == "~~" and lhs in lvi and lhs == rhs:
                 std = std_lv = e / (sd_f[lvi[lhs]] * sd_f[lvi[rhs]])
+            elif op == "~~" and lhs in lvi:
+                # a (residual) latent covariance is scaled by the psi variances, as lavaan's cov.std
+                if ("psi", g) not in cache:
+                    cache[("psi", g)] = np.sqrt(np.abs(np.diag(self.model.matrices(theta, g)["psi"])))
+                sd_psi = cache[("psi", g)]
+                std = std_lv = e / (sd_psi[lvi[lhs]] * sd_psi[lvi[rhs]])
             elif op == "~~" and lhs == rhs:  # residual variance of a continuous variable
                 std = e / sd_y[ovi[lhs]] ** 2
             elif op == "~~":
@@ -1220,7 +1226,8 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
     for g in range(G):
         # as lavaan (lav_samplestats_step2): a sample correlation beyond 0.99 in absolute value
         R = stats_list[g].cor
-        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1))):
+        # (with continuous variables the mixed stage 1 has warned already, in lavaan's words)
+        for i, j in zip(*np.nonzero(np.triu(np.abs(R) > NEARLY_ONE, k=1) & (om.n_var == 0))):
             where = f" in group '{labels[g]}'" if G > 1 else ""
             notes.append(f"the polychoric correlation between {om.ov[i]} and {om.ov[j]}{where} is (nearly) "
                          f"{'-' if R[i, j] < 0 else ''}1 (r = {R[i, j]:.4f}): the items are nearly "
@@ -1232,7 +1239,8 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
         bad = [om.ov[i] for i in np.flatnonzero(resid < 0)]
         if bad:
             where = f" in group '{labels[g]}'" if G > 1 else ""
-            notes.append(f"negative residual variance of the latent response of {bad}{where} "
+            what = "the latent response of " if not any(v in om.continuous for v in bad) else ""
+            notes.append(f"negative residual variance of {what}{bad}{where} "
                          "(Heywood case): the model may be misspecified")
         if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"

@@ -1,39 +1,28 @@
-"""Input checks of :func:`~qimscale.analysis.compare.compare_groups` (house message format: spreadsheet
-row = data position + 2, header = row 1; to be swapped for qimscale._core.checks once it lands)."""
+"""Input checks of :func:`~qimscale.analysis.compare.compare_groups` (and ``teams``, ``hypotheses``):
+presence and numbers through :mod:`qimscale._core.checks`, in its message format
+(``row R, column 'C': value V <problem>. <fix>``; spreadsheet row = data position + 2)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_columns, check_numeric_columns, show_value
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 
-def _show(value) -> str:
-    s = repr(value)
-    return s if len(s) <= 80 else f"{s[:77]}... ({len(s)} characters)"
-
-
 def _check_column(data: pd.DataFrame, col: str, role: str) -> None:
-    if col not in data.columns:
-        cols = [str(c) for c in data.columns]
-        raise DataError(f"{role} column '{col}' not found; the data have: {', '.join(cols[:30])}"
-                        f"{' ...' if len(cols) > 30 else ''}")
+    """``col`` is a column of ``data`` (given as the ``role`` column); see :func:`~qimscale._core.checks.check_columns`."""
+    check_columns(data, [col], roles={col: f"the {role} column"})
 
 
 def _check_numeric(data: pd.DataFrame, col: str, needs: str = "compare needs numeric outcomes",
                    fix: str = "leave the column out of --vars") -> None:
     """Raise a :class:`DataError` naming the spreadsheet row, column and value of the first
     answer in ``col`` that is not a number (``needs`` says who needs it, ``fix`` what to do)."""
-    s = data[col]
-    if pd.api.types.is_numeric_dtype(s):
-        return
-    filled = s.notna().to_numpy()
-    bad = filled & pd.to_numeric(s, errors="coerce").isna().to_numpy()
-    pos = int((bad if bad.any() else filled).argmax())
-    raise DataError(f"row {pos + 2}, column '{col}': value {_show(s.iloc[pos])} is not a number"
-                    f"{'' if bad.any() else ' (numbers stored as text)'}; {needs}: "
-                    f"recode it (qimscale score does) or {fix}")
+    check_numeric_columns(data, [col], fix=f"{needs[0].upper()}{needs[1:]}: recode it (qimscale score does) "
+                                           f"or {fix}.")
 
 
 def _check_constant(col: str, y: np.ndarray) -> None:
@@ -50,7 +39,7 @@ def _group_codes(data: pd.DataFrame, group: str):
         raise DataError(f"group column '{group}' is empty; fill it in or choose another --group column")
     levels = sorted(present, key=lambda v: (str(type(v)), v))
     if len(levels) < 2:
-        raise DataError(f"group column '{group}' has one level ({_show(levels[0])}) in every row that has a "
+        raise DataError(f"group column '{group}' has one level ({show_value(levels[0])}) in every row that has a "
                         "value; compare needs at least two groups: check the column or choose another --group")
     index = {v: i for i, v in enumerate(levels)}
     codes = np.fromiter((-1 if m else index[v] for v, m in zip(g.tolist(), miss.tolist())), dtype=np.int64,
@@ -60,6 +49,4 @@ def _group_codes(data: pd.DataFrame, group: str):
 
 def _label(v) -> str:
     """A group label as text (a code read as 2.0 because the column has gaps is shown as 2)."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+    return cell_text(v)

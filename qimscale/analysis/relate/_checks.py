@@ -1,10 +1,10 @@
-"""Column checks for ``relate``: each raises one :class:`~qimscale.errors.DataError` in the house format.
+"""Column checks of ``relate`` beyond the shared item checks, in the house format.
 
-Message format (the one the coming item validator in ``qimscale/_core/checks.py``
-uses, so these small functions can be swapped for it): ``<file>, row <r>, column
-'<col>': value <v> <what is wrong>; <what to do>``. Rows are spreadsheet rows
-(header = row 1, first data row = row 2); long values are cut to 80 characters
-with their length stated.
+Presence, numbers and finiteness are :mod:`qimscale._core.checks`'s (``check_columns``,
+``check_numeric_columns``, ``check_finite``); what is left here is particular to a regression:
+a predictor is a number or a category, an outcome or predictor varies, a category has two
+levels, predictors are not collinear. A cell error reads
+``<file>: row <r>, column '<col>': value <v> <problem>. <fix>`` (:func:`~qimscale._core.checks.cell_error`).
 """
 
 from __future__ import annotations
@@ -12,65 +12,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import cell_error, show_value
 from qimscale.errors import DataError
 
 #: an object column with more distinct text values than this (and than half its rows) is not a category
 MAX_LEVELS = 50
 
 
-def cell(value) -> str:
-    """A cell value as it appears in a message (cut to 80 characters, length stated).
+def numeric_fix(role: str) -> str:
+    """The end of a "not a number" error for a column given as ``role``.
 
-    >>> cell("n/a")
-    "'n/a'"
-    >>> cell("x" * 100)[-22:]
-    "... (100 characters)'"
+    >>> numeric_fix("outcome"), numeric_fix("the mediator (--mediator)")[:30]
+    ('The outcome must be numeric: recode it to a number or an empty cell.', 'The mediator (--mediator) must')
     """
-    text = str(value)
-    if len(text) > 80:
-        return repr(text[:80] + f"... ({len(text)} characters)")
-    return repr(value) if isinstance(value, str) else text
-
-
-def sheet_row(df: pd.DataFrame, pos: int) -> int:
-    """Spreadsheet row of the ``pos``-th row of ``df``: its index label (0 = first data row) + 2."""
-    return int(df.index[pos]) + 2 if df.index.dtype.kind in "iu" else pos + 2
-
-
-def check_columns(df: pd.DataFrame, columns, source: str, role: dict[str, str]) -> None:
-    """Every named column exists in ``df``."""
-    missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
-    if missing:
-        shown = ", ".join(map(repr, list(df.columns)[:20])) + (" ..." if len(df.columns) > 20 else "")
-        c = missing[0]
-        raise DataError(f"{source}: column '{c}' (given as {role.get(c, 'a variable')}) is not in the data; "
-                        f"the columns are {shown}. Check the spelling (names are case-sensitive)")
-
-
-def check_numeric(df: pd.DataFrame, col: str, source: str, role: str) -> None:
-    """``col`` holds numbers (bool counts), else name the first text value."""
-    s = df[col]
-    if pd.api.types.is_numeric_dtype(s):
-        return
-    pos = _first_text(s)
-    raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {cell(s.iloc[pos])} is not a "
-                    f"number; the {role} must be numeric: recode it to a number or an empty cell")
+    role = role if role.startswith(("the ", "a ", "an ")) else f"the {role}"
+    return f"{role[0].upper()}{role[1:]} must be numeric: recode it to a number or an empty cell."
 
 
 def _first_text(s: pd.Series) -> int:
     filled = s.notna().to_numpy()
     bad = filled & pd.to_numeric(s, errors="coerce").isna().to_numpy()
     return int((bad if bad.any() else filled).argmax())
-
-
-def check_finite(df: pd.DataFrame, col: str, source: str) -> None:
-    """A numeric column holds no infinity (a division by zero upstream)."""
-    x = df[col].to_numpy(dtype=float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        pos = int(bad.argmax())
-        raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {x[pos]} is not a finite "
-                        "number; correct it or leave the cell empty")
 
 
 def check_predictor(df: pd.DataFrame, col: str, source: str, categorical: bool) -> bool:
@@ -90,16 +52,16 @@ def check_predictor(df: pd.DataFrame, col: str, source: str, categorical: bool) 
     n_num = int(pd.to_numeric(values, errors="coerce").notna().sum())
     if 0 < n_num < len(values):
         pos = _first_text(s)
-        raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {cell(s.iloc[pos])} is text "
-                        f"in a column of numbers; recode it to a number or an empty cell (or, if '{col}' is a "
-                        f"category, declare it with --categorical {col})")
+        raise cell_error("is text in a column of numbers", row=pos, column=col, value=s.iloc[pos], source=source,
+                         fix=f"Recode it to a number or an empty cell (or, if '{col}' is a category, declare it "
+                             f"with --categorical {col}).")
     levels = len(values)
     if levels > MAX_LEVELS and levels > len(filled) / 2:
         pos = _first_text(s)
-        raise DataError(f"{source}, row {sheet_row(df, pos)}, column '{col}': value {cell(s.iloc[pos])} is one of "
-                        f"{levels} distinct text values in {len(filled)} rows, which looks like free text or an "
-                        f"identifier, not a category; leave '{col}' out, recode it to numbers, or declare it "
-                        f"with --categorical {col}")
+        raise cell_error(f"is one of {levels} distinct text values in {len(filled)} rows, which looks like free "
+                         "text or an identifier, not a category", row=pos, column=col, value=s.iloc[pos],
+                         source=source, fix=f"Leave '{col}' out, recode it to numbers, or declare it with "
+                                            f"--categorical {col}.")
     return True
 
 
@@ -117,7 +79,7 @@ def check_levels(s: pd.Series, col: str, source: str) -> None:
     levels = s.dropna().unique()
     if len(levels) < 2:
         raise DataError(f"{source}: column '{col}' (a category) has only "
-                        + (f"the level {cell(levels[0])}" if len(levels) else "missing values")
+                        + (f"the level {show_value(levels[0])}" if len(levels) else "missing values")
                         + " among the analysed rows; a single level has no contrast: leave it out")
 
 

@@ -12,6 +12,8 @@ from scipy import stats
 from qimscale._core.result import Result
 from qimscale.errors import DataError
 
+from qimscale._core.checks import check_columns, check_numeric_columns
+
 from . import _checks
 
 CORR_COLUMNS = ["var1", "var2", "method", "r", "n", "statistic", "df", "p", "ci_lower", "ci_upper", "controls"]
@@ -140,9 +142,8 @@ def scale_correlations(data: pd.DataFrame, variables, *, controls=(), level: flo
     if len(variables) < 2:
         raise DataError(f"{source}: correlations need at least two variables; got {variables}")
     cols = variables + controls
-    _checks.check_columns(data, cols, source, {c: "a correlation variable" for c in cols})
-    for c in cols:
-        _checks.check_numeric(data, c, source, "correlation variable")
+    check_columns(data, cols, source=source, roles={c: "a correlation variable" for c in cols})
+    check_numeric_columns(data, cols, source=source, fix=_checks.numeric_fix("correlation variable"))
     x = data[cols].to_numpy(dtype=float, na_value=np.nan)
     for j, c in enumerate(cols):
         col = x[:, j][~np.isnan(x[:, j])]

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import (cell_error, check_columns, check_finite, check_numeric_columns,
+                                    spreadsheet_row)
+from qimscale._core.formatting import cell_text
 from qimscale.errors import DataError
 
 from . import _checks
@@ -57,9 +60,7 @@ def _keys(s: pd.Series) -> pd.Series:
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v).strip() or None
+        return cell_text(v).strip() or None
     return s.map(one).astype(object)
 
 
@@ -112,14 +113,14 @@ def merge_org_outcomes(data: pd.DataFrame, org: pd.DataFrame, key: str, *, sourc
     empty = okeys.isna().to_numpy()
     if empty.any():
         pos = int(empty.argmax())
-        raise DataError(f"{org_source}, row {pos + 2}, column '{key}': value {_checks.cell(org[key].iloc[pos])} "
-                        "is an empty key; every organisation row needs its key: fill it in or delete the row")
+        raise cell_error("is an empty key", row=pos, column=key, value=org[key].iloc[pos], source=org_source,
+                         fix="Every organisation row needs its key: fill it in or delete the row.")
     dup = okeys.duplicated(keep="first").to_numpy()
     if dup.any():
         pos = int(dup.argmax())
         first = int(np.flatnonzero((okeys == okeys.iloc[pos]).to_numpy())[0])
-        raise DataError(f"{org_source}, row {pos + 2}, column '{key}': value {_checks.cell(org[key].iloc[pos])} "
-                        f"repeats the key of row {first + 2}; keep one row per organisation")
+        raise cell_error(f"repeats the key of row {spreadsheet_row(first)}", row=pos, column=key,
+                         value=org[key].iloc[pos], source=org_source, fix="Keep one row per organisation.")
     indicators = [c for c in org.columns if c != key]
     clash = [c for c in indicators if c in data.columns]
     if clash:
@@ -254,10 +255,10 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
     if outcome in preds:
         raise DataError(f"{source}: column '{outcome}' is both the outcome and a predictor; use it in one role")
     columns = [outcome] + preds + [c for c in extra if c not in preds and c != outcome]
-    _checks.check_columns(data, columns, source, roles)
-    _checks.check_numeric(data, outcome, source, "outcome")
+    check_columns(data, columns, source=source, roles=roles)
+    check_numeric_columns(data, [outcome], source=source, fix=_checks.numeric_fix("outcome"))
     for c in numeric:
-        _checks.check_numeric(data, c, source, roles.get(c, "variable"))
+        check_numeric_columns(data, [c], source=source, fix=_checks.numeric_fix(roles.get(c, "variable")))
     cats = [c for c in preds if _checks.check_predictor(data, c, source, c in categorical)]
 
     frame = data[columns].copy()
@@ -269,15 +270,15 @@ def prepare(data: pd.DataFrame, outcome: str, predictors, *, covariates=(), inte
     if len(frame) == 0:
         raise DataError(f"{source}: no row has all of {', '.join(map(repr, columns))} filled in; "
                         "fill in the missing values or choose other variables")
-    for c in [outcome] + [p for p in preds if p not in cats]:
-        _checks.check_finite(frame, c, source)
+    nums = [outcome] + [p for p in preds if p not in cats]
+    check_finite(data[nums].to_numpy(dtype=float, na_value=np.nan), nums, rows=keep, source=source)
     y = frame[outcome].to_numpy(dtype=float)
     _checks.check_not_constant(y, outcome, source, "outcome")
     for c in cats:
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             # a declared category holding numbers: level names without '.0', so terms read 'site[T.2]'
-            frame[c] = s.map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
+            frame[c] = s.map(cell_text)
         _checks.check_levels(frame[c], c, source)
         # a pandas Categorical with sorted levels: patsy's default order and names, read from codes (fast)
         frame[c] = pd.Categorical(frame[c], categories=sorted(frame[c].unique()))

@@ -70,3 +70,18 @@ def unflagged(fit, ref: dict, label: str) -> str | None:
     if res.warnings_:
         return None
     return f"{label}: lavaan {ref['status']} ({ref['error'] or ref['warnings']}) but qimscale fitted without a warning"
+
+
+def fit_wlsmv_case(spec: dict, data: pd.DataFrame):
+    """Fit one WLSMV case (``spec`` of a ``*_cases.json``, ``data`` with its ``case`` column) with
+    ``qimscale.analysis.cfa.sem``, turning numpy's raw RuntimeWarnings into errors."""
+    import warnings
+
+    from qimscale.analysis.cfa import sem
+
+    d = data.loc[data.case == spec["case"], spec["columns"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's raw warnings must not escape
+        warnings.filterwarnings("ignore", category=UserWarning)
+        return sem(spec["model"], d, estimator="WLSMV", missing=spec["missing"], ordered=spec["ordered"],
+                   group=spec["group"], group_equal=spec["group_equal"] or (), std_lv=spec["std_lv"])

@@ -77,6 +77,17 @@ def test_partable_cfa_defaults():
     assert pt.npar == 21
 
 
+def test_partable_writes_covariances_in_lavaans_variable_order():
+    # lavaan (lav_partable_covariance_reorder) names a covariance lhs-first in the order of the
+    # latent variables, then the observed ones: 'x6 ~~ x2' is reported as 'x2 ~~ x6'
+    pt = build_partable(HS + "\nx6 ~~ x2\nspeed ~~ visual")
+    df = pt.to_frame()
+    cov = df[(df.op == "~~") & (df.lhs != df.rhs)]
+    pairs = set(zip(cov.lhs, cov.rhs))
+    assert ("x2", "x6") in pairs and ("visual", "speed") in pairs
+    assert ("x6", "x2") not in pairs and ("speed", "visual") not in pairs
+
+
 def test_partable_std_lv_and_group_equal():
     pt = build_partable(HS, ngroups=2, std_lv=True, meanstructure=True, group_equal=["loadings", "intercepts"],
                         group_partial=["x3 ~ 1"])
@@ -105,6 +116,16 @@ def test_partable_labels_make_equal_and_ordinal_rows():
     assert list(thr.rhs.unique()) == ["t1", "t2"]
     scale = df[df.op == "~*~"]
     assert list(scale.free == 0) == [True, False]
+
+
+def test_partable_ordered_equal_thresholds_and_intercepts_imply_each_other():
+    # lavaan (lav_options_set): with ordered items, group.equal "thresholds" adds "intercepts" and
+    # the reverse, so a continuous indicator's intercept is held equal beside the thresholds
+    for geq in (["thresholds"], ["intercepts"]):
+        df = build_partable("F =~ x1 + x2 + x3", ordered={"x2": 2, "x3": 2}, meanstructure=True, ngroups=2,
+                            group_equal=geq).to_frame()
+        assert df[(df.op == "~1") & (df.lhs == "x1")].free.nunique() == 1
+        assert (df[(df.op == "|") & (df.lhs == "x2")].groupby("rhs").free.nunique() == 1).all()
 
 
 def test_unknown_group_partial():

@@ -12,14 +12,12 @@ warns must end in a clean qimscale error or carry a warning. No raw numpy warnin
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from differential_compare import lavaan_differences, unflagged
+from differential_compare import fit_wlsmv_case, lavaan_differences, unflagged
 
-from qimscale.analysis.cfa import sem
 from qimscale.errors import ModelError
 
 REF_DIR = Path(__file__).parents[2] / "reference"
@@ -32,13 +30,7 @@ FLAGGED = [k for k, c in LAV.items() if c["status"] != "ok"]
 
 
 def _fit(case_id):
-    c = SPEC[case_id]
-    d = DATA.loc[DATA.case == case_id, c["columns"]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # numpy's raw warnings must not escape
-        warnings.filterwarnings("ignore", category=UserWarning)
-        return sem(c["model"], d, estimator="WLSMV", missing=c["missing"], ordered=c["ordered"],
-                   group=c["group"], group_equal=c["group_equal"] or (), std_lv=c["std_lv"])
+    return fit_wlsmv_case(SPEC[case_id], DATA)
 
 
 def test_the_cases_cover_mixed_models():

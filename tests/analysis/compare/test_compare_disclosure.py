@@ -186,6 +186,14 @@ def test_identifiers_never_analysed():
     assert drop_identifiers(df, ["qim_id"])[1] == ["qim_id"]
 
 
+def test_group_counts_hide_a_second_group_when_one_is_small():
+    d = Disclosure(5)
+    shown = d.group_counts(pd.Series({"A": 30, "B": 2, "C": 12, "D": 12}))
+    assert shown == {"A": 30, "B": None, "C": None, "D": 12}          # the next-smallest, first label on a tie
+    assert d.group_counts({"A": 3, "B": 4, "C": 9}) == {"A": None, "B": None, "C": 9}   # two hidden already
+    assert d.group_counts({"A": 3}) == {"A": None} and d.group_counts({"A": 5, "B": 6}) == {"A": 5, "B": 6}
+
+
 def test_disclosure_records_and_render():
     d = Disclosure(5)
     t = d.mask(pd.DataFrame({"g": ["a", "b"], "n": [10.0, 3.0], "m": [1.5, 2.5]}), [False, True], ["n", "m"])

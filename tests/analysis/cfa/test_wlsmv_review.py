@@ -1,0 +1,92 @@
+"""Independent review of the WLSMV engine against lavaan 0.6 (issue 12's last acceptance line).
+
+Cases: ``tests/reference/wlsmv_review_gen.py`` (seeded, its own simulator; all-ordinal and mixed
+ordered/continuous indicators, binary and 7-category items, 2-indicator factors, cross-loadings,
+residual covariances, mediation with ``:=``, second-order factors, labels, ``==``, fixed values,
+2-3 groups with ``group.equal``, pairwise gaps, small N, sparse categories and designed problem
+cases). lavaan's answers: ``tests/reference/wlsmv_review.R`` (``sem(..., ordered =,
+estimator = "WLSMV")``). Every case lavaan fits cleanly must agree (fit measures 1e-4 relative,
+scaled ones 2e-3, estimates and ``std.all`` 1e-4, SEs 1e-3 relative); every case where lavaan stops
+or warns must end in a clean qimscale error or carry a warning. No raw numpy warning may escape.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from differential_compare import fit_wlsmv_case, lavaan_differences, unflagged
+
+from qimscale.analysis.cfa import sem
+from qimscale.errors import QimscaleError
+
+
+REF_DIR = Path(__file__).parents[2] / "reference"
+SPEC = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review_cases.json").read_text())["cases"]}
+LAV = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review.json").read_text())["cases"]}
+DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_review.csv")
+# disagreements whose cause is known and not fixed here (see the reasons)
+XFAIL: dict[int, str] = {
+    7: ("zero cells (y10 x y13: the second category of y10 meets only the top one of y13): the "
+        "polychoric likelihood is flat to 1e-8 beyond 0.85 and rises to its boundary at 1; lavaan's "
+        "nlminb stops at 0.855, qimscale's Newton at 0.888; estimates agree (the pair's DWLS weight is "
+        "tiny), SRMR 0.0840 vs 0.0818"),
+    69: ("'a == 2*b' (a label equal to a multiple of another) is refused with a clean ModelError; "
+         "lavaan fits it (needs a linear reparameterisation of the free parameters)"),
+}
+
+
+def _param(ids):
+    return [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=XFAIL[k])) if k in XFAIL else k
+            for k in ids]
+
+
+CLEAN = _param([k for k, c in LAV.items() if c["status"] == "ok"])
+FLAGGED = _param([k for k, c in LAV.items() if c["status"] != "ok"])
+
+
+def _fit(case_id):
+    return fit_wlsmv_case(SPEC[case_id], DATA)
+
+
+def test_the_review_covers_what_it_claims():
+    kinds = {c["kind"] for c in SPEC.values()}
+    assert {"ord_cfa", "mixed_cfa", "mediation", "second", "constraints", "groups", "pairwise", "small"} <= kinds
+    assert {c["style"] for c in SPEC.values()} >= {"binary", "seven", "mixcat"}
+    assert len(CLEAN) >= 45 and len(SPEC) >= 70
+
+
+@pytest.mark.parametrize("case_id", CLEAN)
+def test_clean_lavaan_cases_agree(case_id):
+    spec = SPEC[case_id]
+    res = _fit(case_id)
+    with warnings.catch_warnings():  # what the CLI renders must not fail nor print numpy's warnings
+        warnings.simplefilter("error", RuntimeWarning)
+        res.to_dict(), res.summary(), res.tables()
+    bad, missing = lavaan_differences(res, LAV[case_id], na_is_nan=True)
+    assert missing.empty, f"case {case_id} ({spec['kind']}): rows missing\n{missing[['lhs', 'op', 'rhs']]}"
+    assert not bad, f"case {case_id} ({spec['kind']}):\n" + "\n".join(bad[:15])
+
+
+@pytest.mark.parametrize("case_id", FLAGGED)
+def test_lavaan_errors_and_warnings_are_flagged(case_id):
+    msg = unflagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
+    assert msg is None, msg
+
+
+def test_a_continuous_column_declared_ordered_gives_short_messages():
+    # found by the review: '--ordered all' on data with a continuous column listed its hundreds of
+    # sparse "categories" in one warning line of several thousand characters
+    c = SPEC[2]  # mixed: y2 is continuous (4 decimals)
+    d = DATA.loc[DATA.case == 2, c["columns"]].dropna()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            sem(c["model"], d, estimator="WLSMV", ordered=list(d.columns))
+        except QimscaleError as e:
+            caught.append(warnings.WarningMessage(str(e), UserWarning, "", 0))
+    msgs = [str(w.message) for w in caught]
+    assert msgs and max(len(m) for m in msgs) < 400, max(msgs, key=len)[:500]
