@@ -43,25 +43,31 @@ def rscript_available(packages: tuple[str, ...] = ()) -> bool:
     return res.returncode == 0
 
 
-def time_r(setup: str, expr: str, *, repeat: int = 3, data: dict[str, Path] | None = None) -> float:
+def time_r(setup: str, expr: str, *, repeat: int = 3, data: dict[str, Path] | None = None,
+           warmup: bool = True, prefix: tuple[str, ...] = (), env: dict[str, str] | None = None) -> float:
     """Time an R expression inside one R process (start-up is not counted).
 
     ``setup`` runs once (load packages, read data); ``expr`` is then timed
-    ``repeat`` times after one warm-up and the best elapsed time is returned.
+    ``repeat`` times after one warm-up (none with ``warmup=False``, for runs of
+    many minutes) and the best elapsed time is returned.
     ``data`` maps R variable names to file paths, passed as strings.
+    ``prefix`` is put before ``Rscript`` (e.g. ``("taskset", "-c", "0")``) and
+    ``env`` is added to its environment.
     """
     lines = []
     for name, path in (data or {}).items():
         lines.append(f'{name} <- "{Path(path).as_posix()}"')
     lines.append(setup)
-    lines.append(f"invisible({{{expr}}})")
+    if warmup:
+        lines.append(f"invisible({{{expr}}})")
     lines.append(f"best <- Inf; for (i in seq_len({repeat})) {{ t <- system.time({{{expr}}})[['elapsed']]; best <- min(best, t) }}")
     lines.append('cat(sprintf("%.6f\\n", best))')
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
         fh.write("\n".join(lines))
         script = fh.name
     try:
-        res = subprocess.run(["Rscript", script], capture_output=True, text=True)
+        res = subprocess.run([*prefix, "Rscript", script], capture_output=True, text=True,
+                             env=None if env is None else {**os.environ, **env})
     finally:
         os.unlink(script)
     if res.returncode != 0:

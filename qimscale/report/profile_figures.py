@@ -25,6 +25,25 @@ def _plain(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
+def chart_axes(ax, n: int, *, lo: float, hi: float, reference: str, size: float = 8.0, band: float = 6.0,
+               tick: float = 1.0) -> None:
+    """Axis limits, ticks, label, grid and legend of a profile chart of ``n`` sub-scales (shared by the
+    PNG of the HTML page and the PDF page); ``size`` is the label font size, ``band`` and ``tick`` the
+    line widths of the SEM band and the reference-mean tick."""
+    ax.set_xlim(lo - 0.1, hi + 0.1)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xticks(list(range(int(math.ceil(lo)), int(math.floor(hi)) + 1)))
+    ax.set_xlabel("Score (mean of the items, on the response scale)", fontsize=size)
+    ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [ax.plot([], [], color=BAND_COLOUR, linewidth=band, label="95% SEM band")[0],
+               ax.plot([], [], color="black", linewidth=tick, label=reference)[0],
+               ax.plot([], [], "o", color=OK_COLOUR, label="score")[0],
+               ax.plot([], [], "o", color=LOW_COLOUR, label="low score")[0]]
+    ax.legend(handles=handles, fontsize=size - 1, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4,
+              frameon=False)
+
+
 class ProfileChart:
     """Horizontal dot-and-band chart of sub-scale scores, laid out once for a list of labels.
 
@@ -62,17 +81,7 @@ class ProfileChart:
         self.dots = [ax.plot([math.nan], [y], "o", markersize=7, zorder=3)[0] for y in ys]
         ax.set_yticks(ys)
         ax.set_yticklabels([_plain(t) for t in labels], fontsize=8)
-        ax.set_xlim(lo - 0.1, hi + 0.1)
-        ax.set_ylim(-0.7, n - 0.3)
-        ax.set_xticks(list(range(int(math.ceil(lo)), int(math.floor(hi)) + 1)))
-        ax.set_xlabel("Score (mean of the items, on the response scale)", fontsize=8)
-        ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
-        ax.spines[["top", "right"]].set_visible(False)
-        handles = [ax.plot([], [], color=BAND_COLOUR, linewidth=6, label="95% SEM band")[0],
-                   ax.plot([], [], color="black", linewidth=1, label=reference)[0],
-                   ax.plot([], [], "o", color=OK_COLOUR, label="score")[0],
-                   ax.plot([], [], "o", color=LOW_COLOUR, label="low score")[0]]
-        ax.legend(handles=handles, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
+        chart_axes(ax, n, lo=lo, hi=hi, reference=reference)
         self.dynamic = self.bands + self.ticks + self.dots
         for a in self.dynamic:
             a.set_animated(True)          # left out of the full draw; drawn per respondent

@@ -69,6 +69,18 @@ def render_profile(profile, *, meta: dict, comparison: str, figure_png: bytes, s
     respondent : str, optional
         The respondent id shown in the heading (escaped); ``None`` shows none.
     """
+    t = page_texts(profile, domains, generated)
+    return _env().get_template("profile.html.j2").render(
+        meta=meta, respondent=respondent, comparison=comparison, figure=figure_png, domains=t["groups"],
+        suggestions=suggestions, warnings=profile.warnings, low_percentile=profile.low_percentile,
+        reference_mean=t["reference_mean"], sd_text=t["sd_text"], percentile_text=t["percentile_text"],
+        source=meta.get("source", ""), generated=t["generated"])
+
+
+def page_texts(profile, domains: list, generated: str | None = None) -> dict:
+    """What the HTML and the PDF page share: the score rows grouped by domain (``groups``: ``label``,
+    ``row`` (the domain score or ``None``), ``scales``), the name of the reference mean, the SD and
+    percentile explanations and the time stamp."""
     by_id = {r["scale"]: r for r in profile.records}
     groups = []
     for d in domains:
@@ -77,16 +89,12 @@ def render_profile(profile, *, meta: dict, comparison: str, figure_png: bytes, s
             continue
         groups.append({"label": d["label"], "row": by_id.get(d.get("score_id") or "\0"), "scales": scales})
     norms = profile.comparison == "norms"
-    reference_mean = "norm mean" if norms else "comparison-group mean"
-    sd_text = "the norms' sd" if norms else "the standard deviation of the score in the sample"
     if norms:
         pct = "Percentiles are 100 Φ((score − mean) / sd) against the norms."
     else:
         pct = (f"Percentiles are mid-rank percentiles among the {profile.n_reference} respondents of the comparison "
                "group with a score (the respondent included).")
-    stamp = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return _env().get_template("profile.html.j2").render(
-        meta=meta, respondent=respondent, comparison=comparison, figure=figure_png, domains=groups,
-        suggestions=suggestions, warnings=profile.warnings, low_percentile=profile.low_percentile,
-        reference_mean=reference_mean, sd_text=sd_text, percentile_text=pct, source=meta.get("source", ""),
-        generated=stamp)
+    return {"groups": groups, "reference_mean": "norm mean" if norms else "comparison-group mean",
+            "sd_text": "the norms' sd" if norms else "the standard deviation of the score in the sample",
+            "percentile_text": pct,
+            "generated": generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}

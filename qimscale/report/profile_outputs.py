@@ -16,11 +16,26 @@ from pathlib import Path
 from qimscale.errors import DataError
 
 HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+
+
+def out_format(out, fmt: str | None, *, folder: bool) -> str:
+    """The page format: ``fmt`` when given (it must agree with the suffix of a file ``out``), else the
+    suffix of ``out`` (``.html``/``.htm`` or ``.pdf``), else HTML for a folder."""
+    suffix = Path(out).suffix.lower()
+    by_suffix = "pdf" if suffix in PDF_SUFFIXES else "html" if suffix in HTML_SUFFIXES else None
+    if folder:
+        return fmt or "html"
+    if by_suffix is None:
+        raise DataError(f"{out}: a profile is written as HTML or PDF; give --out a name ending in .html or .pdf")
+    if fmt is not None and fmt != by_suffix:
+        raise DataError(f"{out}: --format {fmt} does not match the file name; end it in .{fmt} or drop --format")
+    return by_suffix
 
 
 def _check(path: Path, protect) -> None:
-    if path.suffix.lower() not in HTML_SUFFIXES:
-        raise DataError(f"{path}: a profile is written as HTML; give --out a name ending in .html")
+    if path.suffix.lower() not in HTML_SUFFIXES + PDF_SUFFIXES:
+        raise DataError(f"{path}: a profile is written as HTML or PDF; give --out a name ending in .html or .pdf")
     if any(Path(p).resolve() == path.resolve() for p in protect if str(p) != "-"):
         raise DataError(f"{path}: refusing to overwrite the input file; choose another --out")
     if path.is_dir():
@@ -42,7 +57,8 @@ def check_out(out, *, folder: bool, protect=()) -> Path:
 
 
 def write_pages(files, *, folder: Path | None = None, protect=()) -> list[Path]:
-    """Write ``[(path, html), ...]``; with ``folder``, every path lies in it (created when missing)."""
+    """Write ``[(path, page), ...]`` (HTML text or PDF bytes); with ``folder``, every path lies in it
+    (created when missing)."""
     files = [(Path(p), html) for p, html in files]
     for p, _ in files:
         _check(p, protect)
@@ -57,8 +73,11 @@ def write_pages(files, *, folder: Path | None = None, protect=()) -> list[Path]:
         raise DataError(f"{base}: cannot write in {parent} ({exc.strerror or exc})") from None
     moved: list[Path] = []
     try:
-        for p, html in files:
-            (stage / p.name).write_text(html, encoding="utf-8")
+        for p, page in files:
+            if isinstance(page, bytes):
+                (stage / p.name).write_bytes(page)
+            else:
+                (stage / p.name).write_text(page, encoding="utf-8")
         if new_folder:
             os.chmod(stage, 0o777 & ~_umask())
             os.rename(stage, folder)

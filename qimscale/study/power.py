@@ -12,6 +12,12 @@ Targets (each a picklable replication ``(n, rng) -> (detected, converged)``):
 - ``invariance``: detection of one item's intercept/threshold shift in one of the model's
   countries (WLSMV invariance of the item's domain), ``n`` per country, by the chosen rule.
 
+The invariance replication reuses the model's structure: the model is parsed and each level's
+parameter table and model structure are built once (for the population's categories, before the
+replications are shipped to workers), and each level starts from the estimates of the level before
+it in the same replication. Nothing carries over from one replication to the next, so a replication's
+numbers do not depend on where or after which other replication it runs.
+
 Where a closed form exists it is shown beside the simulation: ``power.t.test`` for the
 t test (with the effect size of the simulated scale scores), Cohen's f² test for the
 interaction, and MacCallum et al. (1996) RMSEA power for the CFA's degrees of freedom.
@@ -195,19 +201,41 @@ class Invariance:
         self.model = _model(pop, pop.domains[domain])
         self.model_items = [i for i in pop.items if pop.item_factor[i] in pop.domains[domain]]
         self.countries = list(pop.countries)
+        self.warm_start = True
+        # the parsed model and each level's parameter table and model structure, built here once for the
+        # population's categories and shipped with the replication to the workers (a replication whose data
+        # lack a category adds its own tables on first use); they depend only on the number of categories
+        # per item, never on the data, so no number depends on which replication ran before
+        from qimscale.analysis.cfa.wlsmv_invariance import LEVELS, level_structure
 
-    def __call__(self, n, rng):
-        from qimscale.analysis.cfa import measurement_invariance
+        self.structures: dict = {}
+        nth = {i: len(pop.thresholds[i]) for i in self.model_items}
+        for level in LEVELS:
+            level_structure(self.model, level, nth, len(self.countries), (), self.structures)
+
+    def data(self, n, rng):
+        """``(items with the country column, category merges)`` of one replication."""
         from qimscale.study.validate import collapse_empty_categories
 
         data, _ = draw(self.pop, len(self.countries) * n, rng, codes_dtype="float64",
                        country_n={c: n for c in self.countries})
         X = _keyed(data, self.pop)[self.model_items]
         coll = collapse_empty_categories(X, data["country"])
-        X = X.assign(country=data["country"].to_numpy())
-        res = measurement_invariance(self.model, X, group="country", estimator="WLSMV", ordered="all",
-                                     missing="pairwise", collapse=coll or None,
-                                     criteria="chen2007" if self.rule == "chisq" else self.rule)
+        return X.assign(country=data["country"].to_numpy()), coll
+
+    def fit(self, n, rng):
+        """The invariance sequence of one replication: each level starts from the estimates of the level
+        before it in the same replication (the same estimates as a cold start, within the convergence
+        tolerance, in fewer iterations)."""
+        from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance
+
+        X, coll = self.data(n, rng)
+        return ordinal_invariance(X, self.model, "country", ordered="all", missing="pairwise",
+                                  collapse=coll or None, criteria="chen2007" if self.rule == "chisq" else self.rule,
+                                  warm_start=self.warm_start, structures=self.structures)
+
+    def __call__(self, n, rng):
+        res = self.fit(n, rng)
         lv = res.levels.set_index("level")
         if "scalar" not in lv.index or "metric" not in lv.index:
             return False, False

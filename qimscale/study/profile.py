@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qimscale._core.checks import check_option
 from qimscale.errors import DataError
 
 #: the instrument's participant-code field, used as the id column by default
@@ -29,6 +30,8 @@ DEFAULT_ID_FIELD = "qim_id"
 #: the background field holding traditional vs clinical
 TYPE_FIELD = "qim_type"
 SUGGESTIONS_FILE = "development-suggestions.yaml"
+#: the page formats
+FORMATS = ("html", "pdf")
 
 
 @dataclass
@@ -255,8 +258,9 @@ def _rows_of(pdata: ProfileData, wanted: str | None) -> list[int]:
 
 def profile_pages(pdata: ProfileData, inst, *, respondent: str | None = None, norms=None, group: str | None = None,
                   min_cell: int = 5, low_percentile: float = 25.0, generated: str | None = None,
-                  progress=None) -> ProfileRun:
-    """Render the profile page of ``respondent`` (or of every respondent with an id).
+                  progress=None, fmt: str = "html") -> ProfileRun:
+    """Render the profile page of ``respondent`` (or of every respondent with an id), as HTML text or, with
+    ``fmt="pdf"``, as the bytes of a one-page A4 PDF (which never shows the id).
 
     With one respondent, a comparison group below ``min_cell`` raises :class:`DataError` (the
     profile is suppressed). With every respondent, the respondents of such groups are skipped and
@@ -281,8 +285,10 @@ def profile_pages(pdata: ProfileData, inst, *, respondent: str | None = None, no
     groups = df[group].tolist() if group else None
     types_col = df[TYPE_FIELD].tolist() if TYPE_FIELD in df.columns else None
     pages, suppressed, n_low = [], 0, {}
-    chart = ProfileChart([r["label"] for r in rows if r["level"] == "scale"], lo=lo, hi=hi,
-                         reference="norm mean" if ref.comparison == "norms" else "comparison-group mean")
+    check_option("fmt", fmt, FORMATS, "profile")
+    chart = None if fmt == "pdf" else ProfileChart(
+        [r["label"] for r in rows if r["level"] == "scale"], lo=lo, hi=hi,
+        reference="norm mean" if ref.comparison == "norms" else "comparison-group mean")
     try:
         for done, k in enumerate(todo, start=1):
             gval = groups[k] if group else None
@@ -299,15 +305,21 @@ def profile_pages(pdata: ProfileData, inst, *, respondent: str | None = None, no
             qtype = types.get(id_text(t).lower()) if id_text(t) is not None else None
             for s in prof.low_scales:
                 n_low[s] = n_low.get(s, 0) + 1
-            png = chart.render([r for r in prof.records if r["level"] == "scale"])
-            html = render_profile(prof, meta=meta, comparison=_comparison_text(ref, gval, norms), figure_png=png,
-                                  suggestions=suggestions_for(prof, spec, qtype, labels), domains=domains,
-                                  respondent=pdata.ids[k], generated=generated)
+            page = dict(meta=meta, comparison=_comparison_text(ref, gval, norms), domains=domains,
+                        suggestions=suggestions_for(prof, spec, qtype, labels), generated=generated)
+            if chart is None:
+                from qimscale.report.profile_pdf import render_profile_pdf
+
+                html = render_profile_pdf(prof, lo=lo, hi=hi, **page)
+            else:
+                png = chart.render([r for r in prof.records if r["level"] == "scale"])
+                html = render_profile(prof, figure_png=png, respondent=pdata.ids[k], **page)
             pages.append((pdata.ids[k], html, prof))
             if progress is not None:
                 progress(done, len(todo))
     finally:
-        chart.close()
+        if chart is not None:
+            chart.close()
     if not pages:
         raise DataError(f"{pdata.source}: no profile can be made: every comparison group has fewer than --min-cell "
                         f"{min_cell} respondents")
@@ -328,22 +340,27 @@ def profile_pages(pdata: ProfileData, inst, *, respondent: str | None = None, no
 
 def run_profiles(data, *, out, respondent: str | None = None, id_col: str | None = None, instrument=None,
                  norms=None, group: str | None = None, min_cell: int = 5, low_percentile: float = 25.0,
-                 source: str | None = None, generated: str | None = None, progress=None) -> ProfileRun:
-    """Read DATA, render the profile(s) and write them: ``out`` is the HTML file (one respondent) or the
-    folder (every respondent; files ``<id>.html``, ids made file-safe). All files or none are written."""
+                 source: str | None = None, generated: str | None = None, progress=None,
+                 fmt: str | None = None) -> ProfileRun:
+    """Read DATA, render the profile(s) and write them: ``out`` is the HTML or PDF file (one respondent;
+    the format follows its suffix) or the folder (every respondent; files ``<id>.html`` or, with
+    ``fmt="pdf"``, ``<id>.pdf``, ids made file-safe). All files or none are written."""
     from qimscale.instrument import load_instrument
     from qimscale.report.profile_outputs import write_pages
 
+    from qimscale.report.profile_outputs import out_format
+
+    fmt = out_format(out, fmt, folder=respondent is None)
     inst = load_instrument(instrument)
     pdata = load_profile_data(data, id_col=id_col, source=source)
     run = profile_pages(pdata, inst, respondent=respondent, norms=norms, group=group, min_cell=min_cell,
-                        low_percentile=low_percentile, generated=generated, progress=progress)
+                        low_percentile=low_percentile, generated=generated, progress=progress, fmt=fmt)
     protect = [p for p in (data, norms) if isinstance(p, (str, Path))]
     if respondent is not None:
         written = write_pages([(Path(out), run.pages[0][1])], protect=protect)
         run.summary["written"] = [str(p) for p in written]
     else:
-        files = [(Path(out) / f"{safe_file_stem(rid)}.html", html) for rid, html in run.pages]
+        files = [(Path(out) / f"{safe_file_stem(rid)}.{fmt}", page) for rid, page in run.pages]
         write_pages(files, folder=Path(out), protect=protect)
         run.summary["out_dir"] = str(out)
     return run

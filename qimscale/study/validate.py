@@ -641,11 +641,18 @@ def collapse_empty_categories(X: pd.DataFrame, groups: pd.Series) -> dict:
     instead). Returns ``{item: {old: new}}`` for ``measurement_invariance(collapse=...)``.
     """
     out = {}
+    gcode, _ = pd.factorize(pd.Series(groups).reindex(X.index) if isinstance(groups, pd.Series) else groups)
+    ngroups = int(gcode.max()) + 1
     for c in X.columns:
-        allc = sorted(X[c].dropna().unique())
-        present = set(allc)
-        for _, sub in X[c].groupby(groups):
-            present &= set(sub.dropna().unique())
+        col = X[c]
+        ok = col.notna().to_numpy()
+        values, inverse = np.unique(col.to_numpy()[ok], return_inverse=True)
+        allc = list(values)
+        # categories observed in every group (rows of a missing group are in no group, as in groupby)
+        g = gcode[ok]
+        seen = np.zeros((max(ngroups, 0), len(values)), dtype=bool)
+        seen[g[g >= 0], inverse.ravel()[g >= 0]] = True
+        present = set(values[seen.all(axis=0)]) if ngroups > 0 else set(allc)
         keep = [u for u in allc if u in present]
         if len(keep) < 2:
             continue

@@ -71,3 +71,49 @@ def test_cfa_fit_replications_agree_with_a_lavaan_loop():
         fm = replicate.last_fit_measures
         for key in ("cfi_robust", "rmsea_robust", "cfi_scaled", "rmsea_scaled"):
             assert fm[key] == pytest.approx(r[key], rel=2e-4, abs=1e-6), (r["rep"], key)
+
+
+def _invariance_replicate():
+    from qimscale.instrument import load_instrument
+    from qimscale.study.population import build_population, read_population_file
+    from qimscale.study.power import build_target
+
+    spec, name = read_population_file()
+    pop, _ = build_population(load_instrument(), spec, name)
+    return build_target("invariance", pop)[0]
+
+
+def test_invariance_replication_agrees_with_a_stand_alone_fit():
+    """Warm starts and reused parameter tables give the stand-alone ``measurement_invariance`` numbers on
+    the same data, within the fit's convergence tolerance (Gauss-Newton steps < 1e-10)."""
+    import numpy as np
+
+    from qimscale.analysis.cfa import measurement_invariance
+    from qimscale.analysis.simulate.power import replication_rng
+
+    rep = _invariance_replicate()
+    cols = ["chisq", "chisq_scaled", "cfi_scaled", "rmsea_scaled", "srmr", "chisq_diff", "chisq_diff_p"]
+    for r in (0, 1):
+        res = rep.fit(150, replication_rng(3, 150, r))
+        X, coll = rep.data(150, replication_rng(3, 150, r))
+        ref = measurement_invariance(rep.model, X, group="country", estimator="WLSMV", ordered="all",
+                                     missing="pairwise", collapse=coll or None)
+        np.testing.assert_allclose(res.levels[cols].to_numpy(float), ref.levels[cols].to_numpy(float),
+                                   rtol=1e-7, atol=1e-9)
+        assert list(res.levels["held"]) == list(ref.levels["held"])
+        for level, fit in res.fits.items():
+            np.testing.assert_allclose(fit.theta, ref.fits[level].theta, rtol=1e-7, atol=1e-8)
+    # the warm start saves iterations over the cold start of each level after the first
+    assert sum(f.iterations for f in res.fits.values()) <= sum(f.iterations for f in ref.fits.values())
+
+
+def test_invariance_replication_does_not_depend_on_the_one_before():
+    """A replication gives bit-identical numbers whether its process ran another replication before it
+    (as a worker does) or not: the reused structures and warm starts carry nothing from one to the next."""
+    from qimscale.analysis.simulate.power import replication_rng
+
+    fresh = _invariance_replicate().fit(150, replication_rng(5, 150, 1)).levels
+    used = _invariance_replicate()
+    used.fit(150, replication_rng(5, 150, 0))
+    after = used.fit(150, replication_rng(5, 150, 1)).levels
+    assert fresh.equals(after)

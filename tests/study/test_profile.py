@@ -329,7 +329,7 @@ def test_usage_and_id_errors(scored, tmp_path):
     anon.to_csv(ap, index=False)
     res = _run("profile", ap, "--id", "4", "--id-col", "org_row", "--out", tmp_path / "x.html")
     assert res.exit_code == 0, res.output
-    res = _run("profile", path, "--id", df["qim_id"].iloc[0], "--out", tmp_path / "x.pdf")
+    res = _run("profile", path, "--id", df["qim_id"].iloc[0], "--out", tmp_path / "x.txt")
     assert res.exit_code == 1 and ".html" in res.stderr
     res = _run("profile", path, "--id", df["qim_id"].iloc[0], "--out", path)
     assert res.exit_code == 1
@@ -395,3 +395,83 @@ def test_profile_renders_in_a_browser(scored, tmp_path):
     rgb = np.asarray(Image.open(shot).convert("RGB"), dtype=int)
     blue = (abs(rgb[..., 0] - 0x05) < 30) & (abs(rgb[..., 1] - 0x71) < 30) & (abs(rgb[..., 2] - 0xB0) < 30)
     assert blue.sum() > 50
+
+
+def _pdf_text(path: Path) -> tuple[bytes, str | None]:
+    """The PDF's bytes with every Flate stream inflated, and its text by ``pdftotext`` when poppler is there."""
+    import zlib
+
+    raw = path.read_bytes()
+    parts = [raw]
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", raw, re.S):
+        try:
+            parts.append(zlib.decompressobj().decompress(m.group(1)))
+        except zlib.error:
+            pass
+    text = None
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return b"".join(parts), text
+
+
+def _pages(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))
+
+
+def test_pdf_profile_is_one_a4_page_without_the_id(scored, tmp_path):
+    path, df = scored
+    rid = df["qim_id"].iloc[3]
+    # a high --low-percentile makes many sub-scales low: the suggestions must still fit on one page
+    for low in ("25", "99"):
+        out = tmp_path / f"{rid}-{low}.pdf"
+        res = _run("profile", path, "--id", rid, "--low-percentile", low, "--out", out)
+        assert res.exit_code == 0, res.output
+        data = out.read_bytes()
+        assert data.startswith(b"%PDF-") and _pages(out) == 1
+        assert re.search(rb"/MediaBox\s*\[\s*0 0 595\.\d+ 841\.\d+", data)  # A4
+        raw, text = _pdf_text(out)
+        assert rid.encode() not in raw
+        assert b"Competency profile" in raw  # the search sees the PDF's strings
+        if text is not None:
+            assert rid not in text and "Development suggestions" in text and "95% SEM band" in text
+            score = df[SCALES[0]].iloc[3]
+            assert f"{score:.3f}" in text
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the staging folder is gone
+
+
+def test_pdf_profiles_for_all_and_format_checks(scored, tmp_path):
+    path, df = scored
+    sub = tmp_path / "few.csv"
+    df.iloc[:6].to_csv(sub, index=False)
+    out = tmp_path / "pdfs"
+    res = _run("profile", sub, "--all", "--format", "pdf", "--out", out, "--min-cell", 2)
+    assert res.exit_code == 0, res.output
+    ids = list(df["qim_id"].iloc[:6])
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.pdf" for i in ids)
+    for p in out.iterdir():
+        raw, text = _pdf_text(p)
+        assert _pages(p) == 1 and not [i for i in ids if i.encode() in raw]
+        assert text is None or not [i for i in ids if i in text]
+    # --format must agree with the file name; an unknown suffix is refused before any work
+    res = _run("profile", sub, "--id", ids[0], "--format", "pdf", "--out", tmp_path / "x.html")
+    assert res.exit_code == 2 and not (tmp_path / "x.html").exists()
+    res = _run("profile", sub, "--id", ids[0], "--out", tmp_path / "x.docx")
+    assert res.exit_code == 1 and res.stderr.startswith("Error:") and ".pdf" in res.stderr
+
+
+def test_suppressed_pdf_profile_writes_nothing(scored, tmp_path):
+    path, df = scored
+    out = tmp_path / "p.pdf"
+    res = _run("profile", path, "--id", df["qim_id"].iloc[0], "--min-cell", len(df) + 1, "--out", out)
+    assert res.exit_code == 1 and "suppressed" in res.stderr and df["qim_id"].iloc[0] not in res.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_pdf_written_atomically(scored, tmp_path, monkeypatch):
+    """A failure while writing leaves no PDF (and no staging folder) behind."""
+    path, df = scored
+    out = tmp_path / "p.pdf"
+    monkeypatch.setattr(os, "replace", lambda a, b: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    res = _run("profile", path, "--id", df["qim_id"].iloc[1], "--out", out)
+    assert res.exit_code == 1 and "No space left" in res.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -56,6 +56,7 @@ modeling with categorical and continuous outcomes. Unpublished technical report.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -176,6 +177,20 @@ def encode_ordinal(data: pd.DataFrame, items: list, levels: dict | None = None):
             raise DataError(f"ordered item '{it}' has {len(lv)} distinct value(s) "
                             f"({lv}); an ordinal item needs at least two categories. "
                             "Drop the item or treat it as continuous.")
+        if (pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+                and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                        and math.isfinite(v) for v in lv) and all(a < b for a, b in zip(lv, lv[1:]))):
+            # numbers against increasing numeric levels: the same codes by binary search
+            x = col.to_numpy(dtype=float, na_value=np.nan)
+            ok = ~np.isnan(x)
+            lv_arr = np.asarray(lv, dtype=float)
+            pos = np.minimum(np.searchsorted(lv_arr, x[ok]), len(lv) - 1)
+            hit = lv_arr[pos] == x[ok]
+            if hit.all():
+                out = np.full(len(x), -1, dtype=np.int64)
+                out[ok] = pos
+                codes[:, j] = out
+                continue
         lut = {v: i for i, v in enumerate(lv)}
         vals = col.to_numpy(dtype=object)
         out = np.full(len(vals), -1, dtype=np.int64)

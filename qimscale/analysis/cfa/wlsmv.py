@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.linalg.lapack import dpotrf, dpotrs
 from scipy.special import ndtr
 
 from qimscale._core.checks import check_option
@@ -722,37 +723,55 @@ def _omega_cat(common, total, ths):
 def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-10):
     G = len(s_list)
 
-    def fval(th):
-        return sum(c * np.sum(w * (s - model.implied(th, g)) ** 2)
-                   for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)))
+    def resid(th):
+        # the residuals at th are kept for the next iteration's gradient (the implied statistics once per point)
+        es = [s - model.implied(th, g) for g, s in enumerate(s_list)]
+        return es, sum(c * np.sum(w * e ** 2) for e, w, c in zip(es, w_list, c_list))
 
     theta = theta0.copy()
-    f = fval(theta)
+    es, f = resid(theta)
     for it in range(1, maxiter + 1):
         H = np.zeros((model.npar, model.npar))
         grad = np.zeros(model.npar)
         for g in range(G):
             J = model.jacobian(theta, g)
-            e = s_list[g] - model.implied(theta, g)
             # only the parameters group g's moments depend on (its own and the shared ones): with G groups
             # the other columns of J are zero, and leaving them out of J'WJ makes it ~G^2 times cheaper
             cols = _active_columns(J)
             Jc = J[:, cols]
             WJ = (c_list[g] * w_list[g])[:, None] * Jc
             H[np.ix_(cols, cols)] += Jc.T @ WJ
-            grad[cols] += WJ.T @ e
+            grad[cols] += WJ.T @ es[g]
         step = _damped_step(H, grad)
         t = 1.0
         while True:
             new = theta + t * step
-            fn = fval(new)
+            es_new, fn = resid(new)
             if fn <= f + 1e-14 * max(1.0, abs(f)) or t < 1e-8:
                 break
             t /= 2
-        theta, f_old, f = new, f, fn
+        theta, es, f_old, f = new, es_new, f, fn
         if np.max(np.abs(t * step)) < tol or (abs(f_old - f) < 1e-15 * max(1.0, f) and t < 1):
             return theta, f, it
     raise ConvergenceError(f"WLSMV did not converge in {maxiter} Gauss-Newton iterations")
+
+
+def _pd_step(A, grad):
+    """``A^{-1} grad`` when ``A`` (scaled to unit diagonal) is positive definite with its smallest
+    eigenvalue above 1e-8 n (a Cholesky factorisation of ``A - 1e-8 n I`` succeeds), else ``None``."""
+    d = np.sqrt(np.diag(A)) if np.all(np.diag(A) > 0) else None
+    if d is None:
+        return None
+    As = A / np.outer(d, d)
+    n = len(d)
+    _, info = dpotrf(As - (1e-8 * max(n, 1)) * np.eye(n), lower=0, clean=0, overwrite_a=1)
+    if info != 0:
+        return None
+    c, info = dpotrf(As, lower=0, clean=0)
+    if info != 0:
+        return None
+    x, _ = dpotrs(c, grad / d, lower=0)
+    return x / d
 
 
 def _damped_step(H, grad):
@@ -763,6 +782,14 @@ def _damped_step(H, grad):
     decided on the information matrix at the estimates
     (:func:`_check_identified`).
     """
+    # undamped when the smallest eigenvalue of Hs (H scaled to unit diagonal) exceeds 1e-8 max(largest, 1).
+    # The largest is at most tr(Hs) <= n, so a Cholesky factorisation of Hs - 1e-8 n I that succeeds
+    # (LAPACK info = 0) proves it, at a fraction of an eigendecomposition; only otherwise are the
+    # eigenvalues computed.
+    if np.all(np.diag(H) > 0):
+        x = _pd_step(H, grad)
+        if x is not None:
+            return x
     d = np.sqrt(np.clip(np.diag(H), 0, None))
     d = np.where(d > 0, d, 1.0)
     Hs = H / np.outer(d, d)
@@ -1059,7 +1086,7 @@ def renumber_free(partable) -> None:
         r["free"] = mapping[key]
 
 
-def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
+def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=None, baseline=None):
     """Stage 2 of WLSMV: fit a prepared ordinal model to stage-1 statistics.
 
     The building block of :func:`fit_wlsmv` and of the invariance routine,
@@ -1080,6 +1107,16 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
     extra : dict, optional
         Entries copied into the result's fit measures (``collapsed``,
         ``missing``).
+    start : ndarray, optional
+        Starting values of the free parameters (default: :meth:`OrdinalModel.start`
+        from the sample statistics). The estimates do not depend on the start
+        beyond the convergence tolerance (step < 1e-10); a good start only saves
+        Gauss-Newton iterations (e.g. a less restricted level's estimates as start
+        of the next invariance level).
+    baseline : dict, optional
+        A memo shared by fits to the same ``stats_list`` (the baseline model
+        behind CFI and TLI depends on the statistics only): filled by the first
+        fit, reused by the next.
 
     Returns
     -------
@@ -1091,10 +1128,10 @@ def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None):
         If the Gauss-Newton iterations do not converge.
     """
     with single_thread_blas():
-        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra)
+        return _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra, start, baseline)
 
 
-def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
+def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, start=None, baseline=None):
     G = len(stats_list)
     ng = np.array([st.n for st in stats_list], dtype=float)
     N = ng.sum()
@@ -1102,7 +1139,12 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     s_list = [st.s for st in stats_list]
     w_list = [1.0 / np.diag(st.gamma) for st in stats_list]
     c_list = [(n - 1.0) for n in ng]
-    theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])
+    if start is None:
+        theta0 = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])
+    else:
+        theta0 = np.array(start, dtype=float)
+        if theta0.shape != (om.npar,):
+            raise ModelError(f"start= has {theta0.size} values; the model has {om.npar} free parameters")
     theta, fmin, iters = _gauss_newton(om, s_list, w_list, c_list, theta0)
 
     deltas = [om.jacobian(theta, g) for g in range(G)]
@@ -1125,24 +1167,15 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
     tr1, tr2 = _ug_traces(deltas, w_list, [st.gamma for st in stats_list], fg, E_inv)
     ss = _scaled_shifted(chisq, df, tr1, tr2)
 
-    # baseline: thresholds (and slopes on covariates) free per group, correlations zero
-    base_chisq = 0.0
-    base_deltas = []
+    # baseline: thresholds (and slopes on covariates) free per group, correlations zero (the same for every
+    # model fitted to these statistics: a caller fitting several, as the invariance sequence, shares it
+    # through ``baseline``)
     nth = om.n_base  # thresholds (with continuous variables their means and variances; with covariates
     # the slopes too)
-    k0 = 0
-    for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
-        base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
-    for g in range(G):
-        D = np.zeros((s_list[g].size, G * nth))
-        D[np.arange(nth), k0 + np.arange(nth)] = 1.0
-        k0 += nth
-        base_deltas.append(D)
-    Eb = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, base_deltas, w_list))
-    base_df = int(nstat - G * nth)
-    btr1, btr2 = _ug_traces(base_deltas, w_list, [st.gamma for st in stats_list], fg,
-                            np.linalg.inv(Eb))
-    bss = _scaled_shifted(base_chisq, base_df, btr1, btr2)
+    memo = baseline if baseline is not None else {}
+    if memo.get("stats") is not stats_list or memo.get("n_base") != nth:
+        memo.update(stats=stats_list, n_base=nth, value=_baseline(s_list, w_list, c_list, fg, stats_list, nth))
+    base_chisq, base_df, bss = memo["value"]
 
     # SRMR (Bentler, correlation residuals, no means), weighted by group size
     srmr = 0.0
@@ -1220,6 +1253,30 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None):
                        iterations=iters, extra={"E_inv": E_inv, "deltas": deltas,
                                                 "w": w_list, "fg": fg},
                        warnings_=notes)
+
+
+def _baseline(s_list, w_list, c_list, fg, stats_list, nth):
+    """χ², df and scaled-shifted statistic of the baseline model: the first ``nth`` statistics
+    (thresholds; with continuous variables their means and variances; with covariates the slopes)
+    free per group, correlations zero."""
+    G = len(s_list)
+    nstat = sum(s.size for s in s_list)
+    base_chisq = 0.0
+    base_deltas = []
+    k0 = 0
+    for g, (s, w, c) in enumerate(zip(s_list, w_list, c_list)):
+        base_chisq += c * np.sum(w[nth:] * s[nth:] ** 2)
+    for g in range(G):
+        D = np.zeros((s_list[g].size, G * nth))
+        D[np.arange(nth), k0 + np.arange(nth)] = 1.0
+        k0 += nth
+        base_deltas.append(D)
+    Eb = sum(f * (D.T @ (w[:, None] * D)) for f, D, w in zip(fg, base_deltas, w_list))
+    base_df = int(nstat - G * nth)
+    btr1, btr2 = _ug_traces(base_deltas, w_list, [st.gamma for st in stats_list], fg,
+                            np.linalg.inv(Eb))
+    bss = _scaled_shifted(base_chisq, base_df, btr1, btr2)
+    return base_chisq, base_df, bss
 
 
 def fit(spec, data: pd.DataFrame) -> WLSMVResult:

@@ -66,6 +66,7 @@ import math
 import warnings
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from qimscale._core.checks import check_option
@@ -78,7 +79,8 @@ from .syntax import parse_model
 from .wlsmv import fit_stage2, infer_ordered, ordinal_stage1_groups, renumber_free
 from .wlsmv_lrt import lrt_satorra2000
 
-__all__ = ["ordinal_invariance", "wu_estabrook_partable", "lrt_satorra2000", "LEVELS"]
+__all__ = ["ordinal_invariance", "wu_estabrook_partable", "warm_start_values", "level_structure",
+           "lrt_satorra2000", "LEVELS"]
 
 LEVELS = ("configural", "thresholds", "metric", "scalar")
 _GROUP_EQUAL = {"configural": (), "thresholds": ("thresholds",),
@@ -151,7 +153,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                        levels=LEVELS, group_partial=(), collapse: dict | None = None,
                        criteria: str = "chen2007", missing: str = "listwise", progress=None,
                        configural_fit: dict | None = None, search_partial: bool = False,
-                       max_free: int | None = None):
+                       max_free: int | None = None, warm_start: bool = False,
+                       structures: dict | None = None):
     """Ordinal measurement invariance: configural → thresholds → metric → scalar.
 
     Matches the WLSMV fits of ``semTools::measEq.syntax(configural.model = model,
@@ -195,6 +198,17 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         score statistic first) until it holds.
     max_free : int, optional
         At most this many parameters freed by the search.
+    warm_start : bool
+        Start each level from the estimates of the level fitted before it (see
+        :func:`warm_start_values`) instead of from the sample statistics. The
+        estimates are the same within the convergence tolerance; it saves
+        Gauss-Newton iterations (Monte Carlo power replications use it).
+    structures : dict, optional
+        A dict the caller keeps between calls (e.g. across Monte Carlo
+        replications of the same model): the parsed model and each level's
+        parameter table and :class:`~.ordinal_model.OrdinalModel` are stored in
+        it, keyed by level and the number of thresholds per item, and reused
+        instead of being built again. No result depends on it.
 
     Returns
     -------
@@ -234,8 +248,8 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                          f"Got {bad} instead{hint}.")
     check_criteria(criteria)
     levels = [lv for lv in LEVELS if lv in levels]
-    stmts = parse_model(model)
-    tmp = build_partable(stmts, ngroups=None)
+    cache = {} if structures is None else structures
+    stmts, tmp = _parsed(model, cache)
     if tmp.ov_x:
         raise ModelError(f"the model regresses on observed covariates {tmp.ov_x}: the WLSMV invariance "
                          "sequence takes measurement models only; test invariance on the measurement part, "
@@ -258,10 +272,14 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
         warnings.warn(w.message, w.category, stacklevel=2)
     nth = {v: len(lvls[v]) - 1 for v in ov}
 
+    fitted, baseline = [], {}
+
     def fit_level(lv, partial):
-        pt = wu_estabrook_partable(stmts, lv, nth, len(labels), group_partial=partial)
-        fit = fit_stage2(OrdinalModel(pt, nth), pt, stats_list, labels, n_dropped)
+        pt, om = level_structure(model, lv, nth, len(labels), partial, cache)
+        start = warm_start_values(fitted[-1], pt, om, stats_list) if warm_start and fitted else None
+        fit = fit_stage2(om, pt, stats_list, labels, n_dropped, start=start, baseline=baseline)
         fit.warnings_.extend(notes)
+        fitted.append(fit)
         return fit
 
     def describe(fit):
@@ -287,6 +305,103 @@ def ordinal_invariance(data: pd.DataFrame, model: str, group: str, *, ordered="a
                         configural_fit=configural_fit, search_partial=search_partial,
                         max_free=max_free, progress=progress, latent_means_of=latent_means_of,
                         notes=seq_notes)
+
+
+def _parsed(model, cache: dict):
+    if ("model", model) not in cache:
+        stmts = parse_model(model)
+        cache[("model", model)] = (stmts, build_partable(stmts, ngroups=None))
+    return cache[("model", model)]
+
+
+def level_structure(model: str, level: str, n_thresholds: dict, ngroups: int, group_partial=(),
+                    structures: dict | None = None):
+    """The parameter table and :class:`~.ordinal_model.OrdinalModel` of one invariance level.
+
+    Built once per ``(model, level, thresholds per item, ngroups, group_partial)`` and kept in
+    ``structures`` (when given), so that Monte Carlo replications of one design (see
+    ``ordinal_invariance(structures=...)``) parse the model and build the tables once; a caller
+    can fill it before shipping it to worker processes.
+
+    Parameters
+    ----------
+    model : str
+        Configural model (lavaan syntax).
+    level : {"configural", "thresholds", "metric", "scalar"}
+    n_thresholds : dict
+        Item -> number of thresholds.
+    ngroups : int
+    group_partial : sequence of str
+    structures : dict, optional
+        The cache to read and fill.
+
+    Returns
+    -------
+    tuple
+        ``(ParTable, OrdinalModel)``; treat both as read-only.
+
+    Raises
+    ------
+    ModelError
+        As :func:`wu_estabrook_partable` and :class:`~.ordinal_model.OrdinalModel`.
+
+    Examples
+    --------
+    >>> cache = {}
+    >>> pt, om = level_structure("f =~ y1 + y2 + y3", "metric", {"y1": 2, "y2": 2, "y3": 2}, 2, structures=cache)
+    >>> om.npar, len(cache)
+    (16, 2)
+    >>> level_structure("f =~ y1 + y2 + y3", "metric", {"y1": 2, "y2": 2, "y3": 2}, 2, structures=cache)[1] is om
+    True
+    """
+    cache = {} if structures is None else structures
+    stmts, tmp = _parsed(model, cache)
+    nth = {v: int(n_thresholds[v]) for v in tmp.ov if v in n_thresholds}
+    key = ("level", model, level, tuple(sorted(nth.items())), int(ngroups), tuple(group_partial))
+    if key not in cache:
+        pt = wu_estabrook_partable(stmts, level, nth, ngroups, group_partial=group_partial)
+        cache[key] = (pt, OrdinalModel(pt, nth))
+    return cache[key]
+
+
+def warm_start_values(previous, partable, om, stats_list):
+    """Starting values for ``partable`` from the estimates of a less restricted fit.
+
+    Every free parameter of ``partable`` starts at the value the same row
+    (``lhs op rhs``, group) has in ``previous`` (estimated or fixed there); a
+    parameter held equal across groups starts at its first group's value. Rows
+    ``previous`` lacks start as :meth:`~.ordinal_model.OrdinalModel.start` puts
+    them. The start is a function of the data of this call only, so a sequence
+    fitted with it gives the same numbers wherever it runs.
+
+    Parameters
+    ----------
+    previous : WLSMVResult
+        A fit of a less restricted level to the same statistics.
+    partable : ParTable
+    om : OrdinalModel
+        Built from ``partable``.
+    stats_list : list of OrdinalStats
+
+    Returns
+    -------
+    ndarray
+        One value per free parameter of ``partable``.
+    """
+    known = {}
+    for r in previous.partable.rows:
+        key = (r["lhs"], r["op"], r["rhs"], r["group"])
+        known[key] = previous.theta[r["free"] - 1] if r["free"] > 0 else r["ustart"]
+    theta = np.full(om.npar, np.nan)
+    for r in partable.rows:
+        f = r["free"]
+        if f > 0 and np.isnan(theta[f - 1]):
+            theta[f - 1] = known.get((r["lhs"], r["op"], r["rhs"], r["group"]), math.nan)
+    unknown = np.isnan(theta)
+    if unknown.any():  # only then the start from the sample statistics
+        cold = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])
+        theta[unknown] = cold[unknown]
+    return theta
 
 
 #: why the ordinal sequence ends at scalar

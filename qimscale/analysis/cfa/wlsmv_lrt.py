@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from qimscale._core.distributions import chi2_sf
 from qimscale.errors import ModelError
@@ -61,7 +62,11 @@ def lrt_satorra2000(fit1, fit0) -> dict:
     with single_thread_blas():
         D1 = np.vstack(fit1.extra["deltas"])
         D0 = np.vstack(fit0.extra["deltas"])
-        H = np.linalg.pinv(D1) @ D0
+        # H = D1⁺ D0; D1 has full column rank (its information matrix was checked to be
+        # non-singular when fit1 was fitted), so D1⁺ D0 = R⁻¹ Q' D0 with D1 = QR: the same
+        # matrix as the pseudo-inverse gives, without an SVD of the tall D1
+        Q, R = np.linalg.qr(D1, mode="reduced")
+        H = solve_triangular(R, Q.T @ D0)
         q, rr = np.linalg.qr(H, mode="complete")
         rank = np.linalg.matrix_rank(H)
         A = q[:, rank:].T
