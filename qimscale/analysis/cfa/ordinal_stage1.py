@@ -412,6 +412,7 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
                           f"is (nearly) 1.0 ({rho[m]:.3f}; bounded at +/-{RHO_BOUND} as in lavaan): the two "
                           "items carry (almost) the same information; consider dropping or merging one",
                           stacklevel=2)
+        _warn_flat_pairs(fit_tab, t1, t2, rho, [(items[i], items[j]) for i, j in zip(ii, jj)], where)
     else:
         rho = np.zeros(0)
 
@@ -433,6 +434,37 @@ def ordinal_stage1(codes: np.ndarray, n_levels: list, items: list, *,
         a11[sl, sl] = inner[sl, sl]
     stats.gamma = muthen_gamma(inner, a11, a21, n)
     return stats
+
+
+#: A polychoric whose log-likelihood at the bound is within this of its maximum is
+#: not determined by the data (a table whose empty cells let it rise towards +/-1).
+FLAT_LOGLIK = 1e-6
+
+
+def _warn_flat_pairs(tab, t1, t2, rho, names, where) -> None:
+    """Warn for each pair whose polychoric the data do not determine.
+
+    With empty cells the two-step log-likelihood can be flat (to 1e-8) from the
+    estimate all the way to the bound: every value there is a maximiser, so the
+    reported one is where the optimiser stopped (lavaan's ``nlminb`` stops
+    elsewhere, and neither warns). Only tables with an empty cell and an
+    estimate below 0.99 in size are examined.
+    """
+    from qimscale.analysis.polychoric.engine import _loglik
+
+    cand = np.flatnonzero((np.abs(rho) <= 0.99) & (tab == 0).any(axis=(1, 2)))
+    if not cand.size:
+        return
+    ll_hat = _loglik(tab[cand], stacked_cell_probabilities(t1[cand], t2[cand], rho[cand], 0)[0])
+    edge = np.where(rho[cand] >= 0, RHO_BOUND, -RHO_BOUND)
+    ll_edge = _loglik(tab[cand], stacked_cell_probabilities(t1[cand], t2[cand], edge, 0)[0])
+    for m, k in enumerate(cand):
+        if ll_edge[m] >= ll_hat[m] - FLAT_LOGLIK:
+            warnings.warn(f"the polychoric correlation between '{names[k][0]}' and '{names[k][1]}'{where} "
+                          f"is not determined by the data: empty cells leave its likelihood flat from "
+                          f"{rho[k]:.3f} to {edge[m]:+.3f}, so the value used ({rho[k]:.3f}) is arbitrary "
+                          "(lavaan may stop elsewhere). Merge sparse categories (--collapse) or drop an "
+                          "item", stacklevel=3)
 
 
 def muthen_gamma(inner: np.ndarray, a11: np.ndarray, a21: np.ndarray, n: int) -> np.ndarray:

@@ -33,7 +33,7 @@ XFAIL: dict[int, str] = {
     7: ("zero cells (y10 x y13: the second category of y10 meets only the top one of y13): the "
         "polychoric likelihood is flat to 1e-8 beyond 0.85 and rises to its boundary at 1; lavaan's "
         "nlminb stops at 0.855, qimscale's Newton at 0.888; estimates agree (the pair's DWLS weight is "
-        "tiny), SRMR 0.0840 vs 0.0818"),
+        "tiny), SRMR 0.0840 vs 0.0818; qimscale warns that this polychoric is not determined"),
     69: ("'a == 2*b' (a label equal to a multiple of another) is refused with a clean ModelError; "
          "lavaan fits it (needs a linear reparameterisation of the free parameters)"),
 }
@@ -90,3 +90,18 @@ def test_a_continuous_column_declared_ordered_gives_short_messages():
             caught.append(warnings.WarningMessage(str(e), UserWarning, "", 0))
     msgs = [str(w.message) for w in caught]
     assert msgs and max(len(m) for m in msgs) < 400, max(msgs, key=len)[:500]
+
+
+def test_an_undetermined_polychoric_is_warned():
+    """Case 7: empty cells leave the y10-y13 likelihood flat up to the bound; lavaan is silent and
+    stops at 0.855, qimscale at 0.888. qimscale says the value is arbitrary instead of hiding it."""
+    spec = SPEC[7]
+    d = DATA.loc[DATA.case == 7, spec["columns"]]
+    with pytest.warns(UserWarning, match=r"'y13' and 'y10' is not determined by the data: empty cells"):
+        sem(spec["model"], d, estimator="WLSMV", ordered=spec["ordered"], std_lv=True)
+    clean = DATA.loc[DATA.case == 1, SPEC[1]["columns"]]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        sem(SPEC[1]["model"], clean, estimator="WLSMV", ordered=SPEC[1]["ordered"], std_lv=SPEC[1]["std_lv"],
+            missing=SPEC[1]["missing"], group=SPEC[1]["group"], group_equal=SPEC[1]["group_equal"] or ())
+    assert not [x for x in w if "not determined" in str(x.message)]
