@@ -126,4 +126,6 @@ def power(target, grid, reps, seed, effect, scale, item, icc, rule, indices, alp
         click.echo(f"Smallest N reaching {goal:g}: {res.n_required:.0f}{rng}")
     info = res.settings.get("analytic") or {}
     if info.get("n_required") is not None:
-        click.echo(f"Analytic ({info['method']}): N = {info['n_required']}")
+        lo, hi = (info.get("n_required_range") or [None, None])[:2]
+        rng = f" (range {lo}-{hi})" if lo is not None and hi is not None else ""
+        click.echo(f"Analytic ({info['method']}): N = {info['n_required']}{rng}")
