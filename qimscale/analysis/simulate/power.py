@@ -165,7 +165,8 @@ def n_for_power_chisq(f0: float, df: float, goal: float = 0.8, *, alpha: float =
     -------
     int or None
         The smallest ``n >= 2`` with ``power_chisq_noncentral((g n - g) f0, df, alpha) >= goal``;
-        ``None`` when ``f0 = 0`` (power stays at ``alpha``) or ``hi`` does not reach it.
+        ``None`` when ``f0 = 0`` (power stays at ``alpha``) or ``hi`` does not reach it; ``2`` when
+        ``goal <= alpha`` (every ``n`` reaches it).
 
     Raises
     ------
