@@ -42,6 +42,7 @@ from qimscale.analysis.simulate.power import (
     power_f2,
     power_rmsea,
     power_t_test,
+    replication_warnings,
     run_power,
     summarise,
 )
@@ -428,6 +429,7 @@ def run_power_study(target: str, grid, *, reps: int = 500, seed: int = 1, model=
     failed = [r for r in records if "error" in r]
     if failed:
         warnings.append(f"{len(failed)} replication(s) failed and count as not converged (first: {failed[0]['error']})")
+    warnings.extend(replication_warnings(records))
     low = rows[rows["converged"] < 0.9]
     if len(low):
         warnings.append("convergence below 90 % at n = " + ", ".join(str(int(n)) for n in low["n"])

@@ -117,3 +117,16 @@ def test_invariance_replication_does_not_depend_on_the_one_before():
     used.fit(150, replication_rng(5, 150, 0))
     after = used.fit(150, replication_rng(5, 150, 1)).levels
     assert fresh.equals(after)
+
+
+def test_replication_warnings_are_counted_not_repeated():
+    """Each replication's sparse-category warnings become one counted line, not one per replication."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always")
+        res = run_power_study("invariance", [60], reps=3, seed=3)
+    assert not [w for w in raw if "fewer than 5 responses" in str(w.message)]
+    lines = [w for w in res.warnings if "replications warned" in w]
+    assert lines and lines[0].startswith("3 of 3 replications warned: ")
+    assert len(lines) == len(set(lines))

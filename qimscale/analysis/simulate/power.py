@@ -228,13 +228,53 @@ def replication_rng(seed: int, n: int, rep: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(n), int(rep)]))
 
 
+def warning_kind(message: str) -> str:
+    """A warning's message with names, numbers and parentheses taken out, so that the same warning
+    from different replications counts once.
+
+    >>> warning_kind("3 items in group 'UK' have a category with fewer than 5 responses (y1: 1; y2: 1)")
+    "# items in group '…' have a category with fewer than # responses"
+    """
+    import re
+
+    text = re.sub(r"\s*\([^)]*\)", "", str(message))
+    text = re.sub(r"'[^']*'", "'…'", text)
+    return re.sub(r"\d+(\.\d+)?", "#", text).strip()
+
+
 def _one(replicate, seed, n, rep):
-    try:
-        detected, converged = replicate(n, replication_rng(seed, n, rep))
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError, ModelError) as exc:
-        return {"n": int(n), "rep": int(rep), "detected": False, "converged": False,
-                "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    return {"n": int(n), "rep": int(rep), "detected": bool(detected and converged), "converged": bool(converged)}
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            detected, converged = replicate(n, replication_rng(seed, n, rep))
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError, ModelError) as exc:
+            return {"n": int(n), "rep": int(rep), "detected": False, "converged": False,
+                    "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    out = {"n": int(n), "rep": int(rep), "detected": bool(detected and converged), "converged": bool(converged)}
+    seen: dict = {}
+    for w in caught:
+        seen.setdefault(warning_kind(w.message), str(w.message)[:300])
+    if seen:
+        out["warnings"] = [[k, v] for k, v in sorted(seen.items())]
+    return out
+
+
+def replication_warnings(records: list) -> list:
+    """One line per kind of warning the replications gave: in how many of them, and the first one.
+
+    >>> recs = [{"warnings": [["a #", "a 1"]]}, {"warnings": [["a #", "a 2"]]}, {}]
+    >>> replication_warnings(recs)
+    ['2 of 3 replications warned: a 1']
+    """
+    count: dict = {}
+    first: dict = {}
+    for r in records:
+        for kind, text in r.get("warnings", ()):
+            count[kind] = count.get(kind, 0) + 1
+            first.setdefault(kind, text)
+    return [f"{count[k]} of {len(records)} replications warned: {first[k]}" for k in count]
 
 
 def _chunk(replicate, seed, tasks):
