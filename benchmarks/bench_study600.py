@@ -140,13 +140,16 @@ def run(cases: tuple[str, ...] = tuple(CASES)) -> list[dict]:
             args = [a.format(data=data, model=model) for a in CASES[key][1]]
             q_times[key] = _wall(_qimscale() + args + ["--json", "--no-progress"])
         for key in cases:
-            r_s = None
+            r_s, note = None, "" if have_r else "Rscript/lavaan not available"
             if have_r:
                 script = tmp / f"{key}.R"
                 script.write_text(_r_script(key, data, model))
-                r_s = _wall(["Rscript", script.as_posix()])
+                try:
+                    r_s = _wall(["Rscript", script.as_posix()])
+                except RuntimeError as exc:  # a stopped or failed R run is reported, not fatal
+                    note = str(exc)[:300]
             out = row(f"{CASES[key][0]} (whole process)", q_times[key], "Rscript + lavaan/semTools", r_s,
-                      target=0.5, note="" if have_r else "Rscript/lavaan not available")
+                      target=0.5, note=note)
             out["load"] = os.getloadavg()[0]
             rows.append(out)
             RESULTS.parent.mkdir(exist_ok=True)
