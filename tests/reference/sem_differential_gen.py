@@ -181,24 +181,26 @@ def _designed(rng, start):
     return out
 
 
-def main():
-    rng = np.random.default_rng(SEED)
+def write_cases(name: str, seed: int, items) -> None:
+    """Write ``data/<name>.csv`` (every case's rows, with its ``case`` id) and ``<name>_cases.json``
+    from ``items``, an iterable of ``(case, data)`` pairs generated in order."""
     cases, blocks = [], []
-    for cid in range(1, N_RANDOM + 1):
-        case, d = _random_case(rng, cid)
-        case["columns"] = list(d.columns)
-        cases.append(case)
-        blocks.append(d.assign(case=cid))
-    for case, d in _designed(rng, N_RANDOM + 1):
+    for case, d in items:
         case["columns"] = list(d.columns)
         cases.append(case)
         blocks.append(d.assign(case=case["case"]))
     data = pd.concat(blocks, ignore_index=True)
     cols = ["case"] + sorted((c for c in data.columns if c != "case"),
                              key=lambda c: (c[0], int(c[1:]) if c[1:].isdigit() else 0))
-    data[cols].to_csv(HERE / "data" / "sem_differential.csv", index=False)
-    (HERE / "sem_differential_cases.json").write_text(json.dumps({"seed": SEED, "cases": cases}, indent=1))
+    data[cols].to_csv(HERE / "data" / f"{name}.csv", index=False)
+    (HERE / f"{name}_cases.json").write_text(json.dumps({"seed": seed, "cases": cases}, indent=1))
     print(f"{len(cases)} cases, {len(data)} rows")
+
+
+def main():
+    rng = np.random.default_rng(SEED)
+    random = (_random_case(rng, cid) for cid in range(1, N_RANDOM + 1))
+    write_cases("sem_differential", SEED, [*random, *_designed(rng, N_RANDOM + 1)])
 
 
 if __name__ == "__main__":

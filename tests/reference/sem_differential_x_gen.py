@@ -24,7 +24,6 @@ categories, a category empty in a small sample.
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 import numpy as np
@@ -146,22 +145,8 @@ def _designed(rng, start):
 
 def main():
     rng = np.random.default_rng(SEED)
-    cases, blocks = [], []
-    for cid in range(1, N_RANDOM + 1):
-        case, d = _random_case(rng, cid)
-        case["columns"] = list(d.columns)
-        cases.append(case)
-        blocks.append(d.assign(case=cid))
-    for case, d in _designed(rng, N_RANDOM + 1):
-        case["columns"] = list(d.columns)
-        cases.append(case)
-        blocks.append(d.assign(case=case["case"]))
-    data = pd.concat(blocks, ignore_index=True)
-    cols = ["case"] + sorted((c for c in data.columns if c != "case"),
-                             key=lambda c: (c[0], int(c[1:]) if c[1:].isdigit() else 0))
-    data[cols].to_csv(HERE / "data" / "sem_differential_x.csv", index=False)
-    (HERE / "sem_differential_x_cases.json").write_text(json.dumps({"seed": SEED, "cases": cases}, indent=1))
-    print(f"{len(cases)} cases, {len(data)} rows")
+    random = (_random_case(rng, cid) for cid in range(1, N_RANDOM + 1))
+    _gen.write_cases("sem_differential_x", SEED, [*random, *_designed(rng, N_RANDOM + 1)])
 
 
 if __name__ == "__main__":
