@@ -169,6 +169,8 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
     ks = tr_vg - 2.0 * cross + np.sum(DVD * XGX.T)
     npar3 = len({r["free"] for r in partable.rows
                  if r["free"] > 0 and r["op"] not in _REMOVED_OPS + (":=",)})
+    if partable.lin is not None:  # each linear equality constraint removes one parameter
+        npar3 -= partable.lin.nfull - partable.lin.nstar
     df3 = G * pstar - npar3
     df3b = G * pstar
     c3b = tr_g / df3b

@@ -34,8 +34,6 @@ XFAIL: dict[int, str] = {
         "polychoric likelihood is flat to 1e-8 beyond 0.85 and rises to its boundary at 1; lavaan's "
         "nlminb stops at 0.855, qimscale's Newton at 0.888; estimates agree (the pair's DWLS weight is "
         "tiny), SRMR 0.0840 vs 0.0818; qimscale warns that this polychoric is not determined"),
-    69: ("'a == 2*b' (a label equal to a multiple of another) is refused with a clean ModelError; "
-         "lavaan fits it (needs a linear reparameterisation of the free parameters)"),
 }
 
 
