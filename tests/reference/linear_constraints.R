@@ -4,7 +4,8 @@
 # group g; writes them to tests/reference/data/linear_constraints.csv (x1..x6 with ~8% MCAR gaps as
 # xm1..xm6 for FIML), fits each case with lavaan::cfa()/sem() (estimator "ML", "MLR",
 # missing = "fiml", ordered = ..., estimator = "WLSMV"; one or two groups) and writes
-# fitMeasures() and parameterEstimates(standardized = TRUE) to tests/reference/linear_constraints.json.
+# fitMeasures(), parameterEstimates(standardized = TRUE), lavTestScore()$uni and (complete-data ML/MLR)
+# the ten largest modindices() to tests/reference/linear_constraints.json.
 # Run from the repository root:  Rscript tests/reference/linear_constraints.R
 suppressMessages({library(lavaan); library(jsonlite)})
 here <- "tests/reference"
@@ -78,6 +79,14 @@ run <- function(cs) {
   notes <- character()
   f <- withCallingHandlers(do.call(fun, args), warning = function(w) {
     notes <<- c(notes, conditionMessage(w)); invokeRestart("muffleWarning")})
+  # lavTestScore: univariate tests of releasing each '==' (and group) constraint; WLSMV falls back to
+  # the ordinary score test with a warning, as qimscale's statistic
+  sc <- suppressWarnings(lavTestScore(f)$uni)
+  mi <- if (cs$estimator %in% c("ML", "MLR") && is.null(cs$missing)) {
+    x <- modindices(f, sort. = TRUE)
+    if (is.null(x$group)) x$group <- 1L
+    x[seq_len(min(10, nrow(x))), c("lhs", "op", "rhs", "group", "mi", "epc")]
+  } else NULL
   pe <- parameterEstimates(f, standardized = TRUE)
   if (is.null(pe$group)) pe$group <- 1L
   list(name = cs$name, model = cs$model, estimator = cs$estimator,
@@ -86,8 +95,37 @@ run <- function(cs) {
        group = if (is.null(cs$group)) NULL else cs$group,
        group_equal = as.list(if (is.null(cs$group.equal)) character() else cs$group.equal),
        sem = isTRUE(cs$sem), converged = lavInspect(f, "converged"), warnings = as.list(notes),
+       score_uni = sc[, c("lhs", "op", "rhs", "X2")], modindices = mi,
        fit = as.list(fitMeasures(f)), estimates = pe[, c("lhs", "op", "rhs", "group", "label", "est", "se", "std.all")])
 }
-out <- list(lavaan_version = as.character(packageVersion("lavaan")), seed = 20261206, cases = lapply(cases, run))
+# Ordinal invariance (Wu & Estabrook 2016 via semTools::measEq.syntax, which drops user labels and
+# constraints): the constraint is added to its syntax with its labels. Per-group constraints
+# (qimscale: 'c(a1,a2)*y2 + c(b1,b2)*y3', 'a1 == 2*b1', 'a2 == 2*b2') for configural and thresholds;
+# with equal loadings one shared constraint (qimscale: 'a*y2 + b*y3', 'a == 2*b') for metric, scalar.
+inv <- list()
+for (ge in list(character(), "thresholds", c("thresholds", "loadings"), c("thresholds", "loadings", "intercepts"))) {
+  syn <- as.character(semTools::measEq.syntax(configural.model = "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6",
+           data = d, ordered = ords, parameterization = "delta", ID.fac = "std.lv",
+           ID.cat = "Wu.Estabrook.2016", group = "g", group.equal = if (length(ge)) ge else ""))
+  lab <- function(item) {
+    ln <- grep(paste0("^F1 =~ c\\(NA, NA\\)\\*", item, " \\+"), strsplit(syn, "\n")[[1]], value = TRUE)
+    strsplit(sub(".*\\+ c\\((.*)\\)\\*.*", "\\1", ln), ", ")[[1]]
+  }
+  cons <- unique(paste0(lab("y2"), " == 2*", lab("y3")))
+  f <- cfa(paste(syn, paste(cons, collapse = "\n"), sep = "\n"), data = d[, c("g", ords)], ordered = ords,
+           group = "g", estimator = "WLSMV")
+  inv[[length(inv) + 1]] <- list(group_equal = as.list(ge), constraints = as.list(cons),
+                                 fit = as.list(fitMeasures(f, c("npar", "chisq", "df", "chisq.scaled"))))
+}
+# ML invariance with per-group constrained labels (user labels take precedence over group.equal)
+m_pg <- "F1 =~ x1 + c(a1,a2)*x2 + c(b1,b2)*x3\nF2 =~ x4 + x5 + x6\na1 == 2*b1\na2 == 2*b2"
+ml_inv <- lapply(list(character(), "loadings", c("loadings", "intercepts"), c("loadings", "intercepts", "residuals")),
+                 function(ge) {
+  f <- suppressWarnings(cfa(m_pg, data = d[, c("g", paste0("x", 1:6))], group = "g",
+                            group.equal = if (length(ge)) ge else ""))
+  list(group_equal = as.list(ge), fit = as.list(fitMeasures(f, c("npar", "chisq", "df"))))
+})
+out <- list(lavaan_version = as.character(packageVersion("lavaan")), seed = 20261206, cases = lapply(cases, run),
+            ordinal_invariance = inv, ml_invariance = ml_inv)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"), file.path(here, "linear_constraints.json"))
 for (cs in out$cases) cat(cs$name, cs$converged, length(cs$warnings), unlist(cs$warnings), "\n")

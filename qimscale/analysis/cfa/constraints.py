@@ -3,7 +3,7 @@
 The parameter table's ``free`` column indexes the vector :math:`\\theta`
 (length ``ParTable.npar``) that the model matrices are filled from. ``r``
 independent linear constraints :math:`C\\theta = d` leave
-:math:`\\theta^* ` (length ``npar - r``) free, with
+:math:`\\theta^*` (length ``npar - r``) free, with
 
 .. math::
 
@@ -23,7 +23,19 @@ counted (``npar``, ``df``) works with :math:`\\theta^*`: gradients become
 
 The simple forms keep their cheaper treatment in :mod:`.partable`:
 ``a == b`` shares one free index and ``a == 0.5`` fixes the rows; only the
-other linear forms reach :class:`LinearMap`.
+other linear forms reach :class:`LinearMap`. Without them the table's ``lin``
+is ``None`` and nothing changes on the fitting path.
+
+Fits with such constraints match ``lavaan::cfa()`` / ``lavaan::sem()``
+(``estimator = "ML"``, ``"MLR"``, ``missing = "fiml"``, ``ordered = ...,
+estimator = "WLSMV"``; fit measures, ``parameterEstimates(standardized =
+TRUE)``), ``lavTestScore()`` (which tests the ``==`` constraints too) and
+``modindices()``; see ``tests/reference/linear_constraints.R``.
+
+References
+----------
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+*Journal of Statistical Software*, 48(2). https://doi.org/10.18637/jss.v048.i02
 """
 
 from __future__ import annotations
@@ -193,15 +205,17 @@ def renumbered(lin: LinearMap | None, new_index: list, nfull: int) -> LinearMap 
         raise ModelError("a parameter of a linear equality constraint was fixed by the model's "
                          "identification; constrain free parameters only")
     fresh = np.setdiff1d(np.arange(nfull), new_index[new_index >= 0])
-    K = np.zeros((nfull, lin.nstar + fresh.size))
+    live = new_index >= 0
+    cols = live[lin.keep]  # a fixed element was unconstrained: its column goes with it
+    n_old = int(cols.sum())
+    K = np.zeros((nfull, n_old + fresh.size))
     c = np.zeros(nfull)
     C = np.zeros((lin.C.shape[0], nfull))
-    live = new_index >= 0
-    K[new_index[live], : lin.nstar] = lin.K[live]
+    K[new_index[live], :n_old] = lin.K[live][:, cols]
     c[new_index[live]] = lin.c[live]
     C[:, new_index[live]] = lin.C[:, live]
-    K[fresh, lin.nstar + np.arange(fresh.size)] = 1.0
-    keep = np.concatenate([new_index[lin.keep], fresh])
+    K[fresh, n_old + np.arange(fresh.size)] = 1.0
+    keep = np.concatenate([new_index[lin.keep[cols]], fresh])
     order = np.argsort(keep, kind="stable")  # theta* in the order of the new indices
     return LinearMap(K[:, order], c, keep[order], C, lin.texts, [int(new_index[p]) for p in lin.pivots])
 
@@ -219,11 +233,21 @@ def build_linear_map(nfull: int, constraints: list) -> LinearMap:
         to eliminate first; ``text`` and ``line`` name the constraint in
         messages.
 
+    Returns
+    -------
+    LinearMap
+
     Raises
     ------
     ModelError
         A constraint that follows from the others (redundant) or contradicts
         them.
+
+    Examples
+    --------
+    >>> lin = build_linear_map(3, [({0: 1.0, 1: -2.0}, 0.0, [0], "a == 2*b", 3)])
+    >>> lin.nstar, lin.keep.tolist(), lin.expand([0.5, 7.0]).tolist()
+    (2, [1, 2], [1.0, 0.5, 7.0])
     """
     C = np.zeros((len(constraints), nfull))
     d = np.zeros(len(constraints))

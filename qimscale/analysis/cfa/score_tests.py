@@ -148,7 +148,7 @@ def _unconstrained(pt):
         own = []
         for text in lin.texts:
             left, _, right = text.partition(" == ")
-            own.append({"lhs": left, "op": "==", "rhs": right, "group": 0})
+            own.append({"lhs": "".join(left.split()), "op": "==", "rhs": "".join(right.split()), "group": 0})
         released = own + released
         epc_at = [idx[p] for p in lin.pivots] + epc_at
     return dataclasses.replace(pt, rows=rows, lin=None), np.array(back, dtype=int), R, released, epc_at

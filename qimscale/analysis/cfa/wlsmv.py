@@ -879,7 +879,7 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         Item responses (integers or ordered categoricals), plus ``group``.
     model : str
         lavaan syntax (``=~`` including second-order factors, ``~`` among latent
-        variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
+        variables, ``~~``, labels, linear ``==`` constraints (``a == 2*b``), fixed values, ``|``,
         ``~*~``, ``:=`` with delta-method SEs). Regressions of latent variables or
         ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are a
         ModelError here: ``sem()`` / ``CFA(...).fit`` send them to
