@@ -123,6 +123,20 @@ def test_ml_invariance_with_constraints():
         assert close(got, r["fit"]["chisq"], 1e-4, 1.0)
 
 
+@pytest.mark.parametrize("k", [0, 1])
+def test_wlsmv_difference_test_of_a_constraint(k):
+    """``lavTestLRT(fit_free, fit_constrained)`` (Satorra 2000, scaled-shifted) for ``a == 2*b``."""
+    ref = json.loads((REF_DIR / "linear_constraints.json").read_text())["wlsmv_lrt"][k]
+    model = REF["wlsmv_2b"]["model"]
+    group = ref["group"] or None
+    d = DATA[["g"] + Y] if group else DATA[Y]
+    f0 = cfa(model, d, estimator="WLSMV", ordered=Y, group=group)
+    f1 = cfa(model.replace("\na == 2*b", ""), d, estimator="WLSMV", ordered=Y, group=group)
+    stat, df = f0.chisq_difference(f1)
+    assert df == ref["df_diff"] == 1
+    assert close(stat, ref["chisq_diff"], 2e-3, 1e-3)
+
+
 def test_constrained_row_is_a_multiple_and_npar_drops():
     pe = _fit("ml_2b").parameter_estimates()
     a = pe[(pe.op == "=~") & (pe.rhs == "x2")].iloc[0]
