@@ -63,7 +63,10 @@ cases <- list(
   list(name = "wlsmv_mixed_2b", model = m_mixed, estimator = "WLSMV", data = "y", ordered = ords[1:4]),
   list(name = "wlsmv_x_2b", model = m_x, estimator = "WLSMV", data = "y", ordered = ords[1:6], sem = TRUE),
   list(name = "wlsmv_offset_defined", model = m_ydef, estimator = "WLSMV", data = "y", ordered = ords[1:6], sem = TRUE),
-  list(name = "wlsmv_sum", model = ordify(m_sum), estimator = "WLSMV", data = "y", ordered = ords[1:6])
+  list(name = "wlsmv_sum", model = ordify(m_sum), estimator = "WLSMV", data = "y", ordered = ords[1:6]),
+  # a constraint on thresholds: lavaan gives no robust (catML) indices
+  list(name = "wlsmv_thresholds", model = "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\ny1 | s1*t1\ny2 | s2*t1\ns1 - s2 == 0.1",
+       estimator = "WLSMV", data = "y", ordered = ords[1:6])
 )
 for (i in seq_along(cases)) if (cases[[i]]$name == "wlsmv_sum") cases[[i]]$model <- sub("1.5", "1.2", cases[[i]]$model)
 

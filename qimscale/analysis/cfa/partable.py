@@ -96,6 +96,11 @@ class ParTable:
                 first[r["free"]] = r
         return [first[k] for k in sorted(first)]
 
+    def describe_fitted(self, k: int) -> str:
+        """As :meth:`describe` for element ``k`` (0-based) of the fitted vector: :math:`\\theta^*`
+        with linear equality constraints (``lin``), else :math:`\\theta`."""
+        return self.describe((k if self.lin is None else int(self.lin.keep[k])) + 1)
+
     def describe(self, index: int) -> str:
         """Human-readable name of free parameter ``index`` (1-based), for messages."""
         rows = [r for r in self.rows if r["free"] == index]

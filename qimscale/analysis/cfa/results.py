@@ -242,7 +242,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             if not (w.size and w[0] < zero_tolerance(w, STRICT_RTOL)):
                 return
             k = int(np.argmax(np.abs(V[:, 0])))
-        raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
+        raise ModelError(f"the model is not identified: parameter '{self.partable_.describe_fitted(k)}' "
                          "(and the parameters it trades off with) cannot be estimated uniquely; fix a "
                          "loading or a factor variance to set the scale, or add constraints")
 

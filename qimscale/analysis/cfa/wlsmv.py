@@ -818,7 +818,7 @@ def _check_identified(E, partable):
     else:
         _, V = np.linalg.eigh(unit_diagonal(E))
         k = int(np.argmax(np.abs(V[:, 0])))
-    raise ModelError(f"the model is not identified: parameter '{partable.describe(k + 1)}' (and the "
+    raise ModelError(f"the model is not identified: parameter '{partable.describe_fitted(k)}' (and the "
                      "parameters it trades off with) cannot be estimated uniquely, so standard errors "
                      "and the robust test cannot be computed (lavaan warns the same); fix or "
                      "constrain parameters")
