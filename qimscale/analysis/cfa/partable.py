@@ -460,10 +460,12 @@ def _apply_equalities(rows: list[dict], constraints: list):
         if len(coef) == 1:
             (lab, v), = coef.items()
             value = -const / v
-            fixed_by_eq[lab] = value
-            for r in rows:
-                if r["label"] == lab:
+            k = next(r["free"] for r in rows if r["label"] == lab)
+            for r in rows:  # every row equal to it (an earlier 'a == b', a shared label) is fixed too
+                if r["free"] == k:
                     r["free"], r["ustart"] = 0, float(value)
+                    if r["label"]:
+                        fixed_by_eq[r["label"]] = value
         elif len(coef) == 2 and const == 0.0 and sorted(coef.values()) == [-1.0, 1.0]:
             a, b = sorted(coef, key=names.index)
             keep = next(r["free"] for r in rows if r["label"] == a)

@@ -175,6 +175,9 @@ def test_simple_forms_keep_their_treatment():
     assert pt.lin is None
     free = {r["label"]: (r["free"], r["ustart"]) for r in pt.rows if r["label"]}
     assert free["a"][0] == free["b"][0] > 0 and free["c"] == (0, 0.5)
+    # fixing a label fixes the labels held equal to it
+    pt = build_partable("F =~ x1 + a*x2 + b*x3 + c*x4\na == b\nb == 0.5")
+    assert [(r["free"], r["ustart"]) for r in pt.rows if r["label"] in ("a", "b")] == [(0, 0.5), (0, 0.5)]
     # a label fixed by an earlier constraint enters a later one as its value
     pt = build_partable("F =~ x1 + a*x2 + b*x3 + c*x4\nc == 0.5\na == b + c")
     assert pt.lin is not None and pt.lin.c.max() == pytest.approx(0.5)
