@@ -446,8 +446,8 @@ def _warn_flat_pairs(tab, t1, t2, rho, names, where) -> None:
 
     With empty cells the two-step log-likelihood can be flat (to 1e-8) from the
     estimate all the way to the bound: every value there is a maximiser, so the
-    reported one is where the optimiser stopped (lavaan's ``nlminb`` stops
-    elsewhere, and neither warns). Only tables with an empty cell and an
+    reported one is where the optimiser's stopping rule ends (the same rule
+    as lavaan's ``nlminb``, which gives no warning). Only tables with an empty cell and an
     estimate below 0.99 in size are examined.
     """
     from qimscale.analysis.polychoric.engine import _loglik
@@ -462,9 +462,9 @@ def _warn_flat_pairs(tab, t1, t2, rho, names, where) -> None:
         if ll_edge[m] >= ll_hat[m] - FLAT_LOGLIK:
             warnings.warn(f"the polychoric correlation between '{names[k][0]}' and '{names[k][1]}'{where} "
                           f"is not determined by the data: empty cells leave its likelihood flat from "
-                          f"{rho[k]:.3f} to {edge[m]:+.3f}, so the value used ({rho[k]:.3f}) is arbitrary "
-                          "(lavaan may stop elsewhere). Merge sparse categories (--collapse) or drop an "
-                          "item", stacklevel=3)
+                          f"{rho[k]:.3f} to {edge[m]:+.3f}, so the value used ({rho[k]:.3f}, where the optimiser's "
+                          "stopping rule ends, as lavaan's does) is arbitrary. Merge sparse categories "
+                          "(--collapse) or drop an item", stacklevel=3)
 
 
 def muthen_gamma(inner: np.ndarray, a11: np.ndarray, a21: np.ndarray, n: int) -> np.ndarray:

@@ -24,13 +24,21 @@ def _loglik(w: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _fit_rho(w: np.ndarray, bx: np.ndarray, by: np.ndarray, rho0: np.ndarray,
-             tol: float = 1e-10, max_iter: int = 100):
+             tol: float = 1e-10, max_iter: int = 100, rel_tol: float = 1e-10):
     """Maximise sum w log P(rho) for every pair (axis 0) simultaneously.
 
     Safeguarded Newton: the observed second derivative when it is negative,
     Fisher scoring otherwise, step halving until the log-likelihood does not
     decrease, and iterates kept inside (-1, 1). Each iteration needs one
     evaluation of the cell probabilities and their two rho-derivatives.
+
+    A pair stops when its step or gradient is negligible, or after the step
+    whose predicted gain ``g * step / 2`` was at most ``rel_tol * |loglik|``:
+    the relative-function-convergence rule of the PORT routines behind R's
+    ``nlminb`` (default ``rel.tol = 1e-10``), which lavaan uses for these
+    correlations. On a well-determined likelihood that step lands within
+    round-off of the maximum; on one left flat by empty cells it makes the
+    reported value the one lavaan reports.
     """
     m = w.shape[0]
     rho = np.clip(np.asarray(rho0, dtype=float), -0.95, 0.95)
@@ -53,6 +61,7 @@ def _fit_rho(w: np.ndarray, bx: np.ndarray, by: np.ndarray, rho0: np.ndarray,
         hess = np.where(pos, wa * (d2a / safe_p - ratio * ratio), 0.0).sum(axis=(1, 2))
         fisher = n[idx] * np.where(pa > 1e-300, d1a * ratio, 0.0).sum(axis=(1, 2))
         step = np.where(hess < 0, -g / np.where(hess < 0, hess, -1.0), g / np.maximum(fisher, 1e-300))
+        last = 0.5 * g * step <= rel_tol * np.abs(ll[idx])
         # keep the iterate strictly inside (-1, 1)
         over = np.abs(r + step) >= _RHO_MAX
         step = np.where(over, (np.sign(step) * _RHO_MAX - r) / 2.0, step)
@@ -73,7 +82,7 @@ def _fit_rho(w: np.ndarray, bx: np.ndarray, by: np.ndarray, rho0: np.ndarray,
         rho[idx], ll[idx] = new, ll_new
         p[idx], d1[idx], d2[idx] = pn, d1n, d2n
         iters[idx] += 1
-        done = (np.abs(step) < tol) | (np.abs(g) < 1e-10 * np.maximum(n[idx], 1.0))
+        done = last | (np.abs(step) < tol) | (np.abs(g) < 1e-10 * np.maximum(n[idx], 1.0))
         converged[idx[done]] = True
         active[idx[done]] = False
     return rho, ll, converged, iters

@@ -30,10 +30,6 @@ LAV = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review.json").read_tex
 DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_review.csv")
 # disagreements whose cause is known and not fixed here (see the reasons)
 XFAIL: dict[int, str] = {
-    7: ("zero cells (y10 x y13: the second category of y10 meets only the top one of y13): the "
-        "polychoric likelihood is flat to 1e-8 beyond 0.85 and rises to its boundary at 1; lavaan's "
-        "nlminb stops at 0.855, qimscale's Newton at 0.888; estimates agree (the pair's DWLS weight is "
-        "tiny), SRMR 0.0840 vs 0.0818; qimscale warns that this polychoric is not determined"),
 }
 
 
