@@ -33,6 +33,11 @@ the cumulative test (df :math:`r`); releasing all gives the total test.
   :math:`J = \\sum_g f_g \\Delta_g^\\top W_g \\Delta_g` with :math:`W_g` the
   diagonal weight matrix and :math:`f_g = n_g/N`.
 
+Linear equality constraints written in the model (``a == 2*b``, ``a + b ==
+1``; :mod:`.constraints`) are rows of :math:`R` too, listed first and named by
+the constraint (``op`` ``"=="``, ``group`` 0), as ``lavTestScore`` tests every
+``==`` row of the parameter table.
+
 As lavaan 0.6-14, the statistic is the ordinary (unscaled) one for every
 estimator: ``lavTestScore`` falls back to it with a warning when ``se`` is not
 ``"standard"`` (MLR, WLSMV). It is a guide to which constraint to release, not
@@ -262,7 +267,8 @@ def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
     Parameters
     ----------
     fit : CFAResult or WLSMVResult
-        A fit with parameters shared across rows (``group_equal``, repeated labels).
+        A fit with parameters shared across rows (``group_equal``, repeated labels)
+        or with linear equality constraints (``a == 2*b``).
         ML, MLR, FIML (``missing="fiml"``) and WLSMV fits are supported.
     cumulative : bool
         Also compute the cumulative tests.
