@@ -64,6 +64,9 @@ cases <- list(
   list(name = "wlsmv_x_2b", model = m_x, estimator = "WLSMV", data = "y", ordered = ords[1:6], sem = TRUE),
   list(name = "wlsmv_offset_defined", model = m_ydef, estimator = "WLSMV", data = "y", ordered = ords[1:6], sem = TRUE),
   list(name = "wlsmv_sum", model = ordify(m_sum), estimator = "WLSMV", data = "y", ordered = ords[1:6]),
+  # observed regressions on fixed.x covariates, MLR, two groups with group-specific labels
+  list(name = "mlr_paths_groups", model = "x1 ~ c(a1,a2)*x2 + c(b1,b2)*x3 + x4\na1 + a2 == 2*(b1 + b2)",
+       estimator = "MLR", data = "x", group = "g", sem = TRUE),
   # a constraint on thresholds: lavaan gives no robust (catML) indices
   list(name = "wlsmv_thresholds", model = "F1 =~ y1 + y2 + y3\nF2 =~ y4 + y5 + y6\ny1 | s1*t1\ny2 | s2*t1\ns1 - s2 == 0.1",
        estimator = "WLSMV", data = "y", ordered = ords[1:6])
