@@ -15,11 +15,6 @@ from qimscale.cli._common import Reporter, emit_json, format_option, json_option
 
 # --------------------------------------------------------------------------- shared study helpers
 
-#: column names that identify a respondent whatever the platform (compared case-insensitively)
-_GENERIC_IDENTIFIERS = ("name", "first_name", "last_name", "email", "e_mail", "email_address", "phone",
-                        "ip_address", "ipaddress", "respondent_id", "record_id", "responseid", "response_id")
-
-
 def min_cell_option(func):
     """Add ``--min-cell`` (disclosure control; default 5)."""
     return click.option("--min-cell", "min_cell", type=click.IntRange(min=1), default=5, show_default=True,
@@ -35,27 +30,6 @@ def id_cols_option(func):
                              "and the survey platforms' name/e-mail/IP columns); they never reach any output.")(func)
 
 
-def study_identifiers(columns, extra=None, instrument=None) -> list[str]:
-    """Identifier columns present in ``columns``: the instrument's ``identifying`` background fields,
-    the survey platforms' direct identifiers and respondent ids, generic names, and ``extra``."""
-    from qimscale.instrument import load_instrument
-    from qimscale.io import platforms
-
-    names: set[str] = set()
-    try:
-        inst = load_instrument(instrument)
-        names |= {b.id for b in inst.background if getattr(b, "identifying", False)}
-    except Exception:  # noqa: BLE001 - an unreadable instrument is reported by the command that needs it
-        pass
-    for obj in vars(platforms).values():
-        for attr in ("IDENTIFIERS", "ID_COLUMNS"):
-            names |= set(getattr(obj, attr, ()) if isinstance(obj, type) else ())
-    names |= {"ResponseId", "ResponseID"}
-    generic = set(_GENERIC_IDENTIFIERS)
-    extra = list(extra or [])
-    return [c for c in columns if c in names or str(c).strip().casefold() in generic or c in extra]
-
-
 def read_study_data(data, fmt, id_cols=None, instrument=None):
     """Read DATA for a study command; returns ``(df, identifiers, report)``.
 
@@ -68,6 +42,8 @@ def read_study_data(data, fmt, id_cols=None, instrument=None):
     absent = [c for c in extra if c not in df.columns]
     if absent:
         raise click.BadParameter(f"column(s) {', '.join(map(repr, absent))} not in DATA", param_hint="--id-cols")
+    from qimscale.io.identifiers import study_identifiers
+
     return df, study_identifiers(df.columns, extra, instrument), Reporter(source)
 
 

@@ -1,8 +1,8 @@
 """``qimscale teams``: team sizes, QIM-type diversity and the aggregation statistics.
 
 Thin click command: read DATA, resolve the variables and their items from the
-instrument, make one library call (:func:`qimscale.analysis.teams.team_aggregation`)
-and render it.
+instrument (:func:`qimscale.scoring.relate_vars.scale_item_map`), make one library
+call (:func:`qimscale.analysis.teams.team_aggregation`) and render it.
 """
 
 from __future__ import annotations
@@ -11,25 +11,6 @@ import click
 
 from qimscale.cli._common import format_option, json_option
 from qimscale.cli.relate_cmd import default_variables, id_cols_option, min_cell_option, read_study_data, render
-
-
-def scale_items(columns, variables, instrument=None) -> tuple[dict, dict]:
-    """``({variable: items}, {variable: number of options})`` for the variables that are instrument scales
-    whose items are all in ``columns``."""
-    from qimscale.instrument import load_instrument
-
-    inst = load_instrument(instrument)
-    ids = {s.id for s in inst.scales}
-    items, options = {}, {}
-    for v in variables:
-        if v not in ids:
-            continue
-        its = [it.id for it in inst.scale_items(v)]
-        if its and all(i in columns for i in its):
-            lo, hi = inst.response_range(its[0])
-            items[v] = its
-            options[v] = int(hi - lo + 1)
-    return items, options
 
 
 @click.command("teams", short_help="Teams: n, Blau index of QIM type, ICC(1), ICC(2), rwg(j).")
@@ -67,11 +48,12 @@ def teams(data, team, vars_, type_col, instrument, min_cell, id_cols, as_json, f
       qimscale teams scores.csv --team team_id --json
     """
     from qimscale.analysis.teams import team_aggregation
+    from qimscale.scoring.relate_vars import scale_item_map
 
     df, ids, report = read_study_data(data, fmt, id_cols, instrument)
     with report.call():
         variables, note = default_variables(df.columns, vars_, instrument, df)
-        items, options = scale_items(df.columns, variables, instrument)
+        items, options = scale_item_map(df.columns, variables, instrument)
         if type_col is None and "qim_type" in df.columns:
             type_col = "qim_type"
         result = team_aggregation(df, team, variables, items=items, n_options=options, type_col=type_col,

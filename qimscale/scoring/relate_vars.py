@@ -92,3 +92,47 @@ def default_relate_variables(columns, instrument=None) -> dict:
     scores = default_scale_scores(columns, inst)["scores"]
     return {"predictors": predictors, "outcome": outcomes[0] if outcomes else None, "scores": scores,
             "instrument": getattr(inst, "id", None)}
+
+
+def scale_item_map(columns, variables, instrument=None) -> tuple:
+    """Items and number of response options of each variable that is an instrument scale.
+
+    ``qimscale teams`` needs both for rwg(j): the items of each aggregated scale and the
+    width of its response scale (the uniform null distribution's variance).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The data's columns.
+    variables : sequence of str
+        Candidate variables (scale ids and other columns).
+    instrument : str or Instrument, optional
+        Instrument spec (default: the bundled QIM instrument).
+
+    Returns
+    -------
+    (dict, dict)
+        ``{variable: [item ids]}`` and ``{variable: number of options}`` for the variables that
+        are scales of the instrument with every item in ``columns``; other variables are absent.
+
+    Examples
+    --------
+    >>> items, options = scale_item_map(["lead_sys_1", "lead_sys_2", "lead_sys_3", "lead_sys_4"],
+    ...                                 ["lead_systems", "years"])
+    >>> items["lead_systems"], options
+    (['lead_sys_1', 'lead_sys_2', 'lead_sys_3', 'lead_sys_4'], {'lead_systems': 5})
+    """
+    from qimscale.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    ids = {s.id for s in inst.scales}
+    items, options = {}, {}
+    for v in variables:
+        if v not in ids:
+            continue
+        its = [it.id for it in inst.scale_items(v)]
+        if its and all(i in columns for i in its):
+            lo, hi = inst.response_range(its[0])
+            items[v] = its
+            options[v] = int(hi - lo + 1)
+    return items, options

@@ -154,7 +154,7 @@ def test_study_codes_kept_personal_fields_dropped(tmp_path):
     assert res.identifiers_dropped == []
     assert {"qim_id", "team_id", "org_id"} <= set(res.table.columns)
     assert res.log["privacy"]["study_codes_kept"] == ["qim_id", "org_id", "team_id"]
-    inst = load_instrument()
+    inst = copy.deepcopy(load_instrument())  # the bundled instrument is cached: never change it in place
     inst.background[[b.id for b in inst.background].index("team_id")].identifier = "pii"
     res = score_file(p, instrument=ScoringSpec.from_instrument(inst))
     assert res.identifiers_dropped == ["team_id"]
