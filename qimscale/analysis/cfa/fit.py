@@ -7,7 +7,7 @@ import pandas as pd
 
 from qimscale._core.checks import check_option, numeric_matrix
 from qimscale._core.linalg import STRICT_RTOL, is_positive_definite
-from qimscale.errors import DataError, ModelError
+from qimscale.errors import ConvergenceError, DataError, ModelError
 
 from .._threads import single_thread_blas
 from .fiml import FIMLObjective, Patterns, em_saturated
@@ -15,7 +15,7 @@ from .ml import GroupData, MLObjective, group_data, minimize
 from .model import RAMModel
 from .partable import GROUP_EQUAL_TYPES, build_partable
 from .results import CFAResult
-from .starts import start_values
+from .starts import positive_definite_start, start_values
 from .syntax import parse_model, read_model_text
 
 __all__ = ["CFA", "cfa", "sem", "read_model_text"]
@@ -297,8 +297,13 @@ class CFA:
         if df < 0:
             raise ModelError(f"the model is not identified: it has {model.npar} free parameters but the data "
                              f"give only {n_moments} sample moments (df = {df}); fix or constrain parameters")
-        theta0 = start_values(pt, groups)
+        theta0 = positive_definite_start(pt, start_values(pt, groups),
+                                         lambda th: bool(np.isfinite(objective.value(th))))
         opt = minimize(objective, theta0)
+        if not np.isfinite(opt.fmin):
+            raise ConvergenceError("no parameter values with a positive-definite model-implied covariance "
+                                   "matrix were found (the start values and every step imply a correlation "
+                                   "beyond 1); check fixed values such as 'a ~~ 0.6*b'")
         _flag_runaway(objective, theta0, opt)
         res = CFAResult._from_fit(self, est, pt, model, objective, groups, labels, opt, df, fiml,
                                   patterns, dropped, text)

@@ -258,12 +258,22 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
     def _diagnostics(self):
         pt = self.partable_
         est = self._row_estimates()
+        ov_ok = True
         for r, e in zip(pt.rows, est):
             if r["op"] == "~~" and r["lhs"] == r["rhs"] and e < 0:
                 who = "latent variance" if r["lhs"] in pt.lv else "residual variance"
+                ov_ok = ov_ok and r["lhs"] in pt.lv
                 grp = f" in group {r['group']}" if pt.ngroups > 1 else ""
                 self.warnings_.append(f"Heywood case: negative {who} {r['lhs']} ~~ {r['lhs']} = {e:.4g}{grp}")
         for g in range(pt.ngroups):
+            # as lavaan's post-check: the residual covariance matrix of the observed variables (theta),
+            # when no residual variance is negative (that is a Heywood case, reported above)
+            theta_g = self.model_.matrices(self.theta_, g)[1][:self.model_.p, :self.model_.p]
+            if ov_ok and np.any(np.triu(theta_g, k=1)) and not is_positive_semidefinite(theta_g):
+                grp = f" in group {g + 1}" if pt.ngroups > 1 else ""
+                self.warnings_.append(f"the covariance matrix of the residuals of the observed variables "
+                                      f"(theta) is not positive definite{grp}: a residual correlation is "
+                                      "beyond +/-1, an improper solution")
             C, _ = self.model_.total_moments(self.theta_, g)
             grp = f" in group {g + 1}" if pt.ngroups > 1 else ""
             if self.model_.m:

@@ -144,3 +144,39 @@ def _fabin(S, idx):
     if not (0 < psi < sub[0, 0]) or not np.all(np.isfinite(rel)):
         return None
     return rel, psi
+
+
+def positive_definite_start(pt: ParTable, theta0: np.ndarray, finite) -> np.ndarray:
+    """Start values whose implied covariance matrices are positive definite.
+
+    Fixed covariances (``a ~~ 0.6*b``) or strong residual covariances can make the
+    default start values imply a correlation beyond 1 (lavaan warns "starting values
+    imply a correlation larger than 1"), where the ML discrepancy is undefined. The
+    free variances (residual and latent) are then doubled, up to ten times, until
+    ``finite(theta)`` holds; ``theta0`` is returned unchanged when it already does or
+    when no doubling helps.
+
+    Parameters
+    ----------
+    pt : ParTable
+        The parameter table (its ``lin`` map when there are linear constraints).
+    theta0 : ndarray
+        Start values (:math:`\\theta^*` with linear constraints).
+    finite : callable
+        ``theta -> bool``: whether the objective is finite there.
+
+    Returns
+    -------
+    ndarray
+    """
+    if finite(theta0):
+        return theta0
+    idx = sorted({r["free"] - 1 for r in pt.rows if r["op"] == "~~" and r["lhs"] == r["rhs"] and r["free"] > 0})
+    full = theta0 if pt.lin is None else pt.lin.expand(theta0)
+    for k in range(1, 11):
+        t = full.copy()
+        t[idx] *= 2.0 ** k
+        cand = t if pt.lin is None else pt.lin.reduce(t)
+        if finite(cand):
+            return cand
+    return theta0

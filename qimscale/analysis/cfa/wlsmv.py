@@ -754,7 +754,12 @@ def _gauss_newton(model, s_list, w_list, c_list, theta0, *, maxiter=200, tol=1e-
                 break
             t /= 2
         theta, es, f_old, f = new, es_new, f, fn
-        if np.max(np.abs(t * step)) < tol or (abs(f_old - f) < 1e-15 * max(1.0, f) and t < 1):
+        # converged: a negligible step, no decrease left after a shortened step, or a Gauss-Newton
+        # step that predicted a decrease (grad'step, in chi-square units) below 1e-14 f. With large
+        # residuals Gauss-Newton converges only linearly and near the minimum its steps can even
+        # grow slowly (by 8% per iteration in one review case) while f no longer changes.
+        if (np.max(np.abs(t * step)) < tol or (abs(f_old - f) < 1e-15 * max(1.0, f) and t < 1)
+                or float(grad @ step) <= 1e-14 * max(1.0, f)):
             return theta, f, it
     raise ConvergenceError(f"WLSMV did not converge in {maxiter} Gauss-Newton iterations")
 
@@ -1257,11 +1262,33 @@ def _fit_stage2_impl(om, partable, stats_list, labels, n_dropped, extra=None, st
         if not is_positive_semidefinite(P):
             notes.append("the factor covariance matrix is not positive definite"
                          + (f" in group '{labels[g]}'" if G > 1 else ""))
+        note = _improper_residual_correlations(om.ov, M["theta"], resid)
+        if note:
+            notes.append(note + (f" in group '{labels[g]}'" if G > 1 else "")
+                         + ": an improper solution; the model may be misspecified")
     return WLSMVResult(partable=partable, model=om, theta=theta, vcov=vcov, stats=stats_list,
                        group_labels=labels, fit=fit, test=test, n_dropped=n_dropped,
                        iterations=iters, extra={"E_inv": E_inv, "deltas": deltas,
                                                 "w": w_list, "fg": fg},
                        warnings_=notes)
+
+
+def _improper_residual_correlations(ov, theta_mat, resid) -> str | None:
+    """Name the residual covariances whose correlation is beyond +/-1 (``None`` when there is none).
+
+    ``theta_mat`` holds the residual covariances (off the diagonal) and ``resid`` the residual
+    variances of the latent responses (or continuous variables). Checked only when every residual
+    variance is positive (a negative one is reported as a Heywood case).
+    """
+    off = np.triu(theta_mat, k=1)
+    if not np.any(off) or np.any(resid <= 0):
+        return None
+    r = off / np.sqrt(np.outer(resid, resid))
+    bad = [(ov[i], ov[j], r[i, j]) for i, j in zip(*np.nonzero(np.abs(r) > 1.0))]
+    if not bad:
+        return None
+    shown = "; ".join(f"{a} ~~ {b}: {v:.3f}" for a, b, v in bad[:3]) + ("; ..." if len(bad) > 3 else "")
+    return f"residual correlation(s) beyond +/-1 ({shown})"
 
 
 def _baseline(s_list, w_list, c_list, fg, stats_list, nth):
