@@ -32,16 +32,22 @@ d <- data.frame(
   site = rep(c("A", "B"), length.out = n))
 write.csv(d, "tests/reference/data/wlsmv_modindices.csv", row.names = FALSE)
 d <- read.csv("tests/reference/data/wlsmv_modindices.csv")
+# pairwise deletion: 5% of the answers of y1..y10 missing completely at random
+dg <- d
+for (v in paste0("y", 1:10)) dg[[v]][sample(n, round(0.05 * n))] <- NA
+write.csv(dg, "tests/reference/data/wlsmv_modindices_gaps.csv", row.names = FALSE, na = "")
+dg <- read.csv("tests/reference/data/wlsmv_modindices_gaps.csv")
 
 ys <- paste0("y", 1:10); zs <- c("z1", "z2", "z3")
-one <- function(model, ordered, group = NULL, group.equal = "", std.lv = FALSE) {
-  fit <- sem(model, data = d, ordered = ordered, estimator = "WLSMV", group = group,
-             group.equal = group.equal, std.lv = std.lv)
+one <- function(model, ordered, group = NULL, group.equal = "", std.lv = FALSE, missing = "listwise") {
+  fit <- sem(model, data = if (missing == "pairwise") dg else d, ordered = ordered, estimator = "WLSMV",
+             group = group, group.equal = group.equal, std.lv = std.lv, missing = missing)
   mi <- modindices(fit)
   if (is.null(mi$group)) mi$group <- 1L
   pe <- parameterEstimates(fit)
   if (is.null(pe$group)) pe$group <- 1L
   list(model = model, ordered = ordered, group = group, group_equal = group.equal, std_lv = std.lv,
+       missing = missing, ntotal = lavInspect(fit, "ntotal"),
        modindices = mi[, c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")],
        estimates = pe[, c("lhs", "op", "rhs", "group", "est")],
        chisq = unname(fitMeasures(fit, "chisq")))
@@ -54,7 +60,9 @@ cases <- list(
   mixed = one("F1 =~ y1 + y2 + y3 + y4 + y5\nF2 =~ y6 + y7 + x1 + y8 + x2", c(ys[1:8])),
   structural = one(paste0(two, "\nF3 =~ z1 + z2 + z3\nF2 ~ F1\nF3 ~ F2"), c(ys, zs)),
   std_lv = one(two, ys, std.lv = TRUE),
-  continuous_outcome = one(paste0(two, "\nx1 ~ F1 + F2"), ys)
+  continuous_outcome = one(paste0(two, "\nx1 ~ F1 + F2"), ys),
+  pairwise = one(two, ys, missing = "pairwise"),
+  pairwise_two_groups = one(two, ys, group = "site", missing = "pairwise")
 )
 out <- list(lavaan_version = as.character(packageVersion("lavaan")), cases = cases)
 write_json(out, "tests/reference/wlsmv_modindices.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)

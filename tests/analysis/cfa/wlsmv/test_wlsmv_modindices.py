@@ -1,8 +1,9 @@
 """Modification indices of WLSMV fits against ``lavaan::modindices`` (lavaan 0.6-14).
 
 Reference: ``tests/reference/wlsmv_modindices.R`` (``modindices(fit)`` for ``sem(model, data,
-ordered = ..., estimator = "WLSMV", group = ..., group.equal = ...)``), data
-``tests/reference/data/wlsmv_modindices.csv``.
+ordered = ..., estimator = "WLSMV", group = ..., group.equal = ..., missing = ...)``), data
+``tests/reference/data/wlsmv_modindices.csv`` (and ``wlsmv_modindices_gaps.csv`` for
+``missing = "pairwise"``).
 
 Two comparisons per case:
 
@@ -31,6 +32,7 @@ from qimscale.errors import ModelError
 REF_DIR = Path(__file__).resolve().parents[3] / "reference"
 REF = json.loads((REF_DIR / "wlsmv_modindices.json").read_text())
 DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_modindices.csv")
+GAPS = pd.read_csv(REF_DIR / "data" / "wlsmv_modindices_gaps.csv")  # 5% MCAR in y1..y10 (pairwise cases)
 KEYS = ["lhs", "op", "rhs", "group"]
 COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
 
@@ -45,8 +47,11 @@ _CACHE: dict = {}
 def _fit(name):
     if name not in _CACHE:
         c = REF["cases"][name]
-        _CACHE[name] = fit_wlsmv(DATA, c["model"], ordered=_as_list(c["ordered"]), group=c["group"] or None,
-                                 group_equal=[g for g in _as_list(c["group_equal"]) if g], std_lv=c["std_lv"])
+        _CACHE[name] = fit_wlsmv(GAPS if c["missing"] == "pairwise" else DATA, c["model"],
+                                 ordered=_as_list(c["ordered"]), group=c["group"] or None,
+                                 group_equal=[g for g in _as_list(c["group_equal"]) if g], std_lv=c["std_lv"],
+                                 missing=c["missing"])
+        assert _CACHE[name].ntotal_ == c["ntotal"]
     return _CACHE[name]
 
 
