@@ -62,7 +62,11 @@ cases <- list(
   std_lv = one(two, ys, std.lv = TRUE),
   continuous_outcome = one(paste0(two, "\nx1 ~ F1 + F2"), ys),
   pairwise = one(two, ys, missing = "pairwise"),
-  pairwise_two_groups = one(two, ys, group = "site", missing = "pairwise")
+  pairwise_two_groups = one(two, ys, group = "site", missing = "pairwise"),
+  # observed covariates (conditional.x): latent regressions, then a direct effect of a covariate on an item
+  covariates = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys),
+  covariates_two_groups = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys, group = "site"),
+  covariates_direct = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2\ny3 ~ x2"), ys)
 )
 out <- list(lavaan_version = as.character(packageVersion("lavaan")), cases = cases)
 write_json(out, "tests/reference/wlsmv_modindices.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)

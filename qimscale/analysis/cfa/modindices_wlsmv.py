@@ -46,6 +46,12 @@ covariances among indicators and among latent variables, regressions among the
 variables of the structural part, intercepts and latent means, thresholds and,
 with several groups, scale factors ``~*~``) that is not already free, plus the
 model's own fixed rows; those with :math:`V_j` below the tolerance drop out.
+With observed covariates (lavaan's ``conditional.x``) the statistics hold the
+probit slopes too, the covariates are strictly exogenous (no candidate regresses
+a covariate or frees its moments) and regressions on covariates are candidates.
+lavaan also lists latent variables regressed on an observed outcome (``F ~ y``
+when ``y`` is regressed on something): qimscale's WLSMV model has no slot for
+them, so they are left out with a warning naming them.
 
 References
 ----------
@@ -61,6 +67,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -91,37 +98,44 @@ def _key(g, lhs, op, rhs):
 
 
 def _representable(pt, lhs, op, rhs) -> bool:
-    """Whether the ordinal model has a slot for the candidate (its regressions are on latent variables)."""
-    return op != "~" or rhs in pt.lv
+    """Whether the ordinal model has a slot for the candidate: its regressions are on latent
+    variables or observed covariates (not on an observed outcome or item)."""
+    return op != "~" or rhs in pt.lv or rhs in pt.ov_x
 
 
 def _extended(pt):
-    """The parameter table with every candidate free, and the candidate rows (in order).
+    """The parameter table with every candidate free, the candidate rows (in order) and the
+    candidates the ordinal model cannot hold (``lhs ~ rhs`` with ``rhs`` an observed outcome).
 
-    Each candidate row carries ``_start``: its value in the fitted model.
+    Each candidate row carries ``_start``: its value in the fitted model. The covariates' own
+    moments (lavaan's exo rows) are not parameters of the conditional model and are left out.
     """
+    xs = set(pt.ov_x)
     rows = [dict(r) for r in pt.rows]
     existing = {_key(r["group"], r["lhs"], r["op"], r["rhs"]) for r in rows}
     nxt = pt.npar
-    cand = []
+    cand, skipped = [], []
     for r in rows:
         if (r["free"] == 0 and r["op"] in _FREEABLE and not math.isnan(r["ustart"])
-                and _representable(pt, r["lhs"], r["op"], r["rhs"])):
+                and r["lhs"] not in xs and _representable(pt, r["lhs"], r["op"], r["rhs"])):
             nxt += 1
             r["free"], r["_start"] = nxt, float(r["ustart"])
             cand.append(r)
-    full = _candidates(pt) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv)]
+    full = _candidates(pt) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
     for g in range(1, pt.ngroups + 1):
         for lhs, op, rhs in full:
-            if _key(g, lhs, op, rhs) in existing or not _representable(pt, lhs, op, rhs):
+            if _key(g, lhs, op, rhs) in existing:
                 continue
             existing.add(_key(g, lhs, op, rhs))
+            if not _representable(pt, lhs, op, rhs):
+                skipped.append((lhs, op, rhs, g))
+                continue
             nxt += 1
             r = {"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g,
                  "free": nxt, "ustart": 0.0, "label": "", "plabel": "", "exo": 0, "_start": 0.0}
             rows.append(r)
             cand.append(r)
-    return dataclasses.replace(pt, rows=rows), cand
+    return dataclasses.replace(pt, rows=rows), cand, skipped
 
 
 def _sepc_all(fit, cand, epc):
@@ -130,16 +144,17 @@ def _sepc_all(fit, cand, epc):
     lvi = {f: k for k, f in enumerate(fit.model.lv)}
     scales = {}
     out = np.full(len(cand), np.nan)
+    xi = {x: k for k, x in enumerate(getattr(fit.model, "covariates", ()))}
     for j, r in enumerate(cand):
         g = r["group"] - 1
         if g not in scales:
-            sd_y, sd_f, rv = fit._std_scales(g, fit.theta)[:3]
+            sc = fit._std_scales(g, fit.theta)  # with covariates: their sds follow (WLSMVXResult)
             psi = np.diag(fit.model.matrices(fit.theta, g)["psi"])
-            scales[g] = (sd_y, sd_f, rv, psi)
-        sd_y, sd_f, rv, psi = scales[g]
+            scales[g] = (sc[0], sc[1], sc[2], sc[3] if xi else None, psi)
+        sd_y, sd_f, rv, sd_x, psi = scales[g]
 
         def sd(v):
-            return sd_f[lvi[v]] if v in lvi else sd_y[ovi[v]]
+            return sd_f[lvi[v]] if v in lvi else sd_x[xi[v]] if v in xi else sd_y[ovi[v]]
 
         lhs, op, rhs, e = r["lhs"], r["op"], r["rhs"], epc[j]
         if op == "=~":
@@ -165,8 +180,9 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     ----------
     fit : WLSMVResult
         An ordinal or mixed ordinal/continuous CFA/SEM fitted by
-        :func:`~.wlsmv.fit_wlsmv`, one or several groups, with or without
-        equality constraints.
+        :func:`~.wlsmv.fit_wlsmv` or, with observed covariates, by
+        :func:`~.wlsmv_x.fit_wlsmv_x`; one or several groups, with or without
+        equality constraints, listwise or pairwise deletion.
     minimum : float
         Keep the rows with ``mi >= minimum``.
 
@@ -181,8 +197,13 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     Raises
     ------
     ModelError
-        For a fit with observed covariates (lavaan's ``conditional.x``), or when
-        the information matrix of the fitted model is singular.
+        When the information matrix of the fitted model is singular.
+
+    Warns
+    -----
+    UserWarning
+        Naming the candidates lavaan lists that the model cannot hold (a latent
+        variable regressed on an observed outcome); they are not in the table.
 
     Notes
     -----
@@ -191,7 +212,7 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     information ``Σ_g (n_g/N) Δ_g' W_g Δ_g`` (``W_g`` the diagonal weight
     matrix); see :mod:`.modindices_wlsmv` for the candidate set. Matches
     ``lavaan::modindices(fit)`` for ``fit <- cfa(model, data, ordered = ...,
-    estimator = "WLSMV", group = ..., group.equal = ...)`` (lavaan 0.6-14),
+    estimator = "WLSMV", group = ..., group.equal = ..., missing = ...)`` (lavaan 0.6-14),
     whose rows with NA are dropped. Like lavaan's, the index is the ordinal
     (unscaled) score statistic; it ranks candidates, it is not a robust test.
 
@@ -214,13 +235,14 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     >>> mi.iloc[0][["lhs", "op", "rhs"]].tolist()
     ['F2', '=~', 'y3']
     """
-    if getattr(fit.model, "covariates", ()):
-        raise ModelError("modification indices are not available for WLSMV fits with observed covariates "
-                         f"({', '.join(fit.model.covariates)}; lavaan's conditional.x) yet; they are computed "
-                         "for ordinal and mixed ordinal/continuous CFA/SEM with regressions among latent "
-                         "variables")
     pt = fit.partable
-    ext, cand = _extended(pt)
+    ext, cand, skipped = _extended(pt)
+    if skipped:
+        warnings.warn("modification indices not computed for " + ", ".join(
+            f"{lhs} {op} {rhs}" + (f" (group {g})" if pt.ngroups > 1 else "") for lhs, op, rhs, g in skipped)
+            + ": qimscale's WLSMV model regresses on latent variables and observed covariates only, not on "
+            "an observed outcome or item (lavaan::modindices lists these when they are identified)",
+            UserWarning, stacklevel=2)
     if not cand:
         return pd.DataFrame(columns=MI_COLUMNS)
     k0 = pt.npar

@@ -276,7 +276,7 @@ class WLSMVResult(Result):
     :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
     :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
     :meth:`tables`, :meth:`release_tests` and :meth:`modification_indices`
-    (:mod:`.modindices_wlsmv`; not with observed covariates). :meth:`bootstrap`
+    (:mod:`.modindices_wlsmv`). :meth:`bootstrap`
     is not available for WLSMV and raises :class:`~qimscale.errors.ModelError`
     saying what to use instead.
     """

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,6 @@ import pandas as pd
 import pytest
 
 from qimscale.analysis.cfa import sem
-from qimscale.analysis.cfa.wlsmv import fit_wlsmv
-from qimscale.errors import ModelError
 
 REF_DIR = Path(__file__).resolve().parents[3] / "reference"
 REF = json.loads((REF_DIR / "wlsmv_modindices.json").read_text())
@@ -47,10 +46,10 @@ _CACHE: dict = {}
 def _fit(name):
     if name not in _CACHE:
         c = REF["cases"][name]
-        _CACHE[name] = fit_wlsmv(GAPS if c["missing"] == "pairwise" else DATA, c["model"],
-                                 ordered=_as_list(c["ordered"]), group=c["group"] or None,
-                                 group_equal=[g for g in _as_list(c["group_equal"]) if g], std_lv=c["std_lv"],
-                                 missing=c["missing"])
+        _CACHE[name] = sem(c["model"], GAPS if c["missing"] == "pairwise" else DATA, estimator="WLSMV",
+                           ordered=_as_list(c["ordered"]), group=c["group"] or None,
+                           group_equal=[g for g in _as_list(c["group_equal"]) if g], std_lv=c["std_lv"],
+                           missing=c["missing"])
         assert _CACHE[name].ntotal_ == c["ntotal"]
     return _CACHE[name]
 
@@ -66,10 +65,22 @@ def _at_lavaan_estimates(fit, name):
     return dataclasses.replace(fit, theta=theta)
 
 
+#: candidates lavaan lists that qimscale's WLSMV model cannot hold (latent variables regressed on an
+#: ordered item that is itself regressed on a covariate); qimscale warns that they are not computed
+NOT_HELD = {"covariates_direct": {("F1", "~", "y3", 1), ("F2", "~", "y3", 1)}}
+
+
 def _reference(name):
     r = pd.DataFrame(REF["cases"][name]["modindices"]).rename(columns={"sepc.all": "sepc_all"})
     r["rhs"] = r["rhs"].fillna("")
-    return r
+    held = [tuple(k) not in NOT_HELD.get(name, set()) for k in r[KEYS].itertuples(index=False)]
+    return r[held].reset_index(drop=True)
+
+
+def _mi(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit.modification_indices()
 
 
 def _compare(got, want, mi_tol, mi_atol, tol, atol):
@@ -85,7 +96,7 @@ CASES = list(REF["cases"])
 
 @pytest.mark.parametrize("name", CASES)
 def test_candidate_set_as_lavaan(name):
-    mi = _fit(name).modification_indices()
+    mi = _mi(_fit(name))
     assert list(mi.columns) == COLUMNS
     want = _reference(name)
     assert set(map(tuple, mi[KEYS].to_numpy().tolist())) == set(map(tuple, want[KEYS].to_numpy().tolist()))
@@ -95,13 +106,13 @@ def test_candidate_set_as_lavaan(name):
 
 @pytest.mark.parametrize("name", CASES)
 def test_values_at_lavaan_estimates(name):
-    mi = _at_lavaan_estimates(_fit(name), name).modification_indices()
+    mi = _mi(_at_lavaan_estimates(_fit(name), name))
     _compare(mi, _reference(name), 1e-4, 1e-6, 1e-4, 1e-7)
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_values_at_own_estimates(name):
-    _compare(_fit(name).modification_indices(), _reference(name), 2e-3, 2e-5, 2e-3, 2e-5)
+    _compare(_mi(_fit(name)), _reference(name), 2e-3, 2e-5, 2e-3, 2e-5)
 
 
 def test_planted_misfit_ranks_first():
@@ -129,13 +140,12 @@ def test_equal_groups_name_released_rows_per_group():
         assert ints[(item, 1)] == pytest.approx(ints[(item, 2)], rel=1e-3)
 
 
-def test_covariates_raise_a_clear_model_error():
-    rng = np.random.default_rng(3)
-    n = 300
-    x = rng.normal(size=n)
-    f = 0.5 * x + rng.normal(size=n)
-    d = pd.DataFrame({f"y{i}": np.digitize(0.7 * f + rng.normal(size=n), [-1, 0, 1]) for i in range(1, 5)})
-    d["x"] = x
-    fit = sem("F =~ y1 + y2 + y3 + y4\nF ~ x", d, ordered="all", estimator="WLSMV")
-    with pytest.raises(ModelError, match="observed covariates"):
-        fit.modification_indices()
+def test_candidates_the_model_cannot_hold_are_named_in_a_warning():
+    """lavaan lists F1 ~ y3 and F2 ~ y3 once y3 is regressed on a covariate; qimscale's WLSMV model
+    has no slot for a latent variable regressed on an ordered item: it says so, once, naming them."""
+    with pytest.warns(UserWarning, match=r"not computed for F1 ~ y3, F2 ~ y3: ") as rec:
+        mi = _fit("covariates_direct").modification_indices()
+    assert len(rec) == 1 and not ((mi["op"] == "~") & (mi["rhs"] == "y3")).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _fit("covariates").modification_indices()
