@@ -63,6 +63,7 @@ cases <- list(
   continuous_outcome = one(paste0(two, "\nx1 ~ F1 + F2"), ys),
   pairwise = one(two, ys, missing = "pairwise"),
   pairwise_two_groups = one(two, ys, group = "site", missing = "pairwise"),
+  second_order = one(paste0(two, "\nF3 =~ z1 + z2 + z3\nG =~ F1 + F2 + F3"), c(ys, zs)),
   # observed covariates (conditional.x): latent regressions, then a direct effect of a covariate on an item
   covariates = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys),
   covariates_two_groups = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys, group = "site"),
