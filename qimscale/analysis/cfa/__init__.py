@@ -24,7 +24,11 @@ free in later groups only with equal thresholds, as lavaan), intercepts fixed to
 rows with ``ustart = nan`` (to be computed as ``1 - explained variance``).
 ``group_equal`` accepts ``"thresholds"`` (latent means are then freed beyond
 group 1). Rows sharing a ``free`` index are equal; ``free`` is 1-based
-(0 = fixed), ``theta[free - 1]`` is the parameter value.
+(0 = fixed), ``theta[free - 1]`` is the parameter value. Linear equality
+constraints (``a == 2*b``, ``a + b == 1``) give ``pt.lin``, the map
+``theta = K theta* + c`` (:mod:`.constraints`); the models then take
+``theta*`` (``model.npar`` long) everywhere and ``pt.lin.expand(theta*)`` is
+the vector the ``free`` indices address.
 
 *Model.* ``RAMModel(pt)`` ignores ``|`` and ``~*~`` rows. It exposes
 ``implied(theta) -> [(Sigma_g, mu_g)]``, ``jacobian(theta) -> [(dSigma_g

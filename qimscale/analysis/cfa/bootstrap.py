@@ -54,6 +54,11 @@ class BootstrapMixin:
         compiled, at = self._defined_evaluator() if self.partable_.defined else ([], None)
         draws = []
         failed = 0
+        lin = self.partable_.lin  # linear equality constraints: report theta = K theta* + c
+
+        def full(theta):
+            return theta if lin is None else lin.expand(theta)
+
         for b in range(int(n_boot)):
             if progress is not None and b:
                 progress(b, int(n_boot))
@@ -71,7 +76,7 @@ class BootstrapMixin:
             if not opt.converged:
                 failed += 1
                 continue
-            vals = list(opt.theta)
+            vals = list(full(opt.theta))
             if at is not None:
                 vals += list(at(opt.theta))
             draws.append(vals)
@@ -79,7 +84,7 @@ class BootstrapMixin:
             progress(int(n_boot), int(n_boot))
         draws = np.array(draws)
         alpha = (1 - level) / 2
-        est = list(self.theta_) + (list(at(self.theta_)) if at is not None else [])
+        est = list(full(self.theta_)) + (list(at(self.theta_)) if at is not None else [])
         names = [(r["lhs"], r["op"], r["rhs"], r["group"]) for r in self.partable_.free_rows()]
         names += [(n, ":=", "".join(e.split()), 1) for n, e, _ in compiled]
         recs = []

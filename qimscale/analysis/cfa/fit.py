@@ -30,7 +30,9 @@ class CFA:
     Parameters
     ----------
     model : str
-        lavaan model syntax (``=~``, ``~``, ``~~``, ``~1``, ``:=``, modifiers).
+        lavaan model syntax (``=~``, ``~``, ``~~``, ``~1``, ``:=``, modifiers,
+        linear equality constraints between labels such as ``a == b``,
+        ``a == 2*b``, ``a - b == 0.3``, ``a + b == 1``).
     estimator : {"ML", "MLR", "WLSMV"}, optional
         Default: ``"WLSMV"`` with ``ordered`` items, else ``"ML"`` (as lavaan).
         ``"MLR"``: ML estimates with Huber–White SEs and the Yuan–Bentler
@@ -83,6 +85,9 @@ class CFA:
     observed information (MLR sandwich, FIML), as lavaan's defaults.
     Observed exogenous covariates are ``fixed.x`` and single-group models
     without ``~1`` have no mean structure, as in lavaan.
+    Linear equality constraints are a reparameterisation
+    :math:`\\theta = K\\theta^* + c` (:mod:`.constraints`): each one removes a
+    free parameter (``npar``) and adds a degree of freedom, as lavaan.
 
     Matches ``lavaan::cfa(model, data, estimator=, missing=, group=,
     group.equal=, group.partial=, std.lv=)``; see :mod:`qimscale.analysis.cfa`.

@@ -518,7 +518,8 @@ def _search(lev, prev_fit, fit, sc, fit_level, record, criteria, group_partial, 
     while True:
         names = {constraint_name(f) for f in freed}
         cands = [r for r in uni.to_dict(orient="records")
-                 if constraint_name(r) not in names and _anchor_ok(r, freed, fit.partable_)]
+                 if r["op"] != "==" and constraint_name(r) not in names  # a user's 'a == 2*b' stays
+                 and _anchor_ok(r, freed, fit.partable_)]
         if not cands:
             stopped = ("no constraint left to free without leaving a factor fewer than two "
                        "constrained indicators")

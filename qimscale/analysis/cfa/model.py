@@ -18,7 +18,10 @@ With ``E = (I - A)^-1`` and ``C = E S E'`` the derivatives are closed form:
 - ``dmu/dM[i] = (F E)[:, i]``.
 
 Columns of slots sharing a free index are summed, which is how equality
-constraints (shared labels, ``group_equal``) enter.
+constraints (shared labels, ``group_equal``) enter. Linear equality
+constraints (``a == 2*b``) enter through the map
+:math:`\\theta = K\\theta^* + c` of :mod:`.constraints`: every method takes
+:math:`\\theta^*` (``npar`` long) and Jacobians are :math:`\\Delta K`.
 """
 
 from __future__ import annotations
@@ -66,7 +69,10 @@ class RAMModel:
     Attributes
     ----------
     npar : int
-        Number of free parameters (length of ``theta``).
+        Number of free parameters (length of ``theta``; with linear equality
+        constraints the length of :math:`\\theta^*`, see :mod:`.constraints`).
+    nfull : int
+        Number of free indices of the parameter table (``partable.npar``).
     ov, lv : list of str
         Observed and latent variable names (matrix order).
     """
@@ -77,7 +83,9 @@ class RAMModel:
         self.lv = list(partable.lv)
         self.p = len(self.ov)
         self.m = len(self.lv)
-        self.npar = partable.npar
+        self.lin = partable.lin
+        self.nfull = partable.npar
+        self.npar = partable.npar if self.lin is None else self.lin.nstar
         self.ngroups = partable.ngroups
         self.meanstructure = partable.meanstructure
         pos = {v: i for i, v in enumerate(self.ov + self.lv)}
@@ -129,6 +137,8 @@ class RAMModel:
     def matrices(self, theta, group: int):
         """Return ``(A, S, M)`` of ``group`` (0-based) at ``theta``."""
         g = self.groups[group]
+        if self.lin is not None:
+            theta = self.lin.expand(theta)
         A = g.A0.copy()
         S = g.S0.copy()
         M = g.M0.copy()
@@ -175,7 +185,7 @@ class RAMModel:
             ``dmu`` has shape ``(npar, p)``.
         """
         out = []
-        p, k = self.p, self.npar
+        p, k = self.p, self.nfull
         for gi, g in enumerate(self.groups):
             A, S, M, E, C = self._core(theta, gi)
             FE = E[:p, :]
@@ -199,6 +209,10 @@ class RAMModel:
                 np.add.at(dS, g.s_k, slots)
             if g.m_k.size:
                 np.add.at(dm, g.m_k, FE[:, g.m_i].T)
+            if self.lin is not None:
+                K = self.lin.K
+                dS = (K.T @ dS.reshape(k, -1)).reshape(-1, p, p)
+                dm = K.T @ dm
             out.append((dS, dm))
         return out
 
@@ -224,14 +238,14 @@ class RAMModel:
         """
         A, S, M, E, C = self._core(theta, group)
         g = self.groups[group]
-        p, n, k = self.p, A.shape[0], self.npar
+        p, n, k = self.p, A.shape[0], self.nfull
         Gh = np.zeros((n, n))
         Gh[:p, :p] = G
         P = E.T @ Gh @ E
         R = C @ Gh @ E
         H = np.zeros((k, k))
         if not g.a_k.size:
-            return H
+            return H if self.lin is None else self.lin.K.T @ H @ self.lin.K
         i, j = g.a_i[:, None], g.a_j[:, None]
         s, t = g.a_i[None, :], g.a_j[None, :]
         phi = 2 * (E[j, s] * R[t, i] + E[t, i] * R[j, s]) + 2 * C[j, t] * P[i, s]
@@ -253,7 +267,7 @@ class RAMModel:
             phi = gE[i] * E[j, g.m_i[None, :]]
             _scatter2(H, g.a_k, g.m_k, phi)
             _scatter2(H, g.m_k, g.a_k, phi.T)
-        return H
+        return H if self.lin is None else self.lin.K.T @ H @ self.lin.K
 
     def jacobian_vech(self, theta):
         """As :meth:`jacobian` but with ``Sigma`` in vech form: ``(p*(p+1)/2, npar)`` and ``(p, npar)``."""

@@ -74,12 +74,13 @@ class ModificationIndicesMixin:
             cand += [(g, lhs, op, rhs) for lhs, op, rhs in _candidates(pt)
                      if (g, lhs, op, rhs) not in existing]
         rows = [dict(r) for r in pt.rows]
-        k0 = pt.npar
+        kf = pt.npar  # free indices of the table (theta); k0: the fitted vector (theta*, see .constraints)
+        k0 = self.model_.npar
         fixed_rows = []
         for r in rows:
             if r["free"] == 0 and r["op"] in ("=~", "~~", "~") and not np.isnan(r["ustart"]) and r["lhs"] != r["rhs"]:
                 fixed_rows.append(r)
-        nxt = k0
+        nxt = kf
         for r in fixed_rows:
             nxt += 1
             r["free"] = nxt
@@ -88,13 +89,14 @@ class ModificationIndicesMixin:
             nxt += 1
             rows.append({"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g,
                          "free": nxt, "ustart": 0.0, "label": "", "plabel": "", "exo": 0, "_cand": True})
-        ext = ParTable(rows=rows, ov=pt.ov, lv=pt.lv, ngroups=pt.ngroups, meanstructure=pt.meanstructure)
+        ext = ParTable(rows=rows, ov=pt.ov, lv=pt.lv, ngroups=pt.ngroups, meanstructure=pt.meanstructure,
+                       lin=None if pt.lin is None else pt.lin.extended(nxt - kf))
         emod = RAMModel(ext)
-        theta = np.zeros(nxt)
+        theta = np.zeros(k0 + nxt - kf)
         theta[:k0] = self.theta_
         for r in rows:
             if r.get("_cand"):
-                theta[r["free"] - 1] = r["ustart"]
+                theta[k0 + r["free"] - 1 - kf] = r["ustart"]
         eobj = MLObjective(emod, self.groups_)
         _, grad = eobj.value_grad(theta)
         info = eobj.information(theta)
@@ -113,7 +115,7 @@ class ModificationIndicesMixin:
         cand_rows = [r for r in rows if r.get("_cand")]
         sds = {}
         for r in cand_rows:
-            j = r["free"] - 1 - k0
+            j = r["free"] - 1 - kf
             g = r["group"] - 1
             if g not in sds:
                 C, _ = self.model_.total_moments(self.theta_, g)

@@ -88,7 +88,11 @@ class OrdinalModel:
         self.ov = [v for v in partable.ov if v not in self.covariates]
         self.lv = list(partable.lv)
         self.ngroups = partable.ngroups
-        self.npar = partable.npar
+        # linear equality constraints (a == 2*b): theta = K theta* + c (.constraints); the public
+        # methods take theta* (npar long), the slots index theta (nfull long)
+        self.lin = partable.lin
+        self.nfull = partable.npar
+        self.npar = partable.npar if self.lin is None else self.lin.nstar
         p, m = len(self.ov), len(self.lv)
         self.p, self.m = p, m
         # continuous observed variables (mixed indicators, see .ordinal_stage1_mixed): one 'threshold'
@@ -226,7 +230,7 @@ class OrdinalModel:
         mats = {"lambda": np.zeros((p, m)), "beta": np.zeros((m, m)), "psi": np.zeros((m, m)),
                 "theta": np.zeros((p, p)), "tau": np.zeros(self.n_th), "nu": np.zeros(p),
                 "alpha": np.zeros(m), "delta": np.ones(p)}
-        theta = np.asarray(theta, dtype=float)
+        theta = np.asarray(theta, dtype=float) if self.lin is None else self.lin.expand(theta)
         for kind, (i, j, free, val) in self._group_slots(g).items():
             v = np.where(free >= 0, theta[np.maximum(free, 0)] if theta.size else 0.0, val)
             if kind in ("lambda", "beta"):
@@ -271,7 +275,16 @@ class OrdinalModel:
         return R
 
     def jacobian(self, theta, g: int) -> np.ndarray:
-        """:math:`\\partial\\sigma_g/\\partial\\theta^\\top`, shape (n_stats, npar)."""
+        """:math:`\\partial\\sigma_g/\\partial\\theta^\\top`, shape (n_stats, npar).
+
+        With linear equality constraints the derivative wrt :math:`\\theta^*`:
+        :math:`\\Delta K` (:mod:`.constraints`).
+        """
+        J = self._jacobian_full(theta, g)
+        return J if self.lin is None else self.lin.jacobian(J)
+
+    def _jacobian_full(self, theta, g: int) -> np.ndarray:
+        """The Jacobian wrt the ``nfull`` free indices of the table."""
         M = self.matrices(theta, g)
         L, P, d = M["lambda"], M["psi_total"], M["delta"]
         alpha, nu, tau = M["alpha_total"], M["nu"], M["tau"]
@@ -282,7 +295,7 @@ class OrdinalModel:
         C = L @ P @ L.T + M["theta"]
         dd = d[ii] * d[jj]
         B = P @ L.T  # (m, p)
-        J = np.zeros((nth + pstar, self.npar))
+        J = np.zeros((nth + pstar, self.nfull))
         Jr, Jt = J[nth:], J[:nth]
         for kind, (i, j, free, _val) in self._group_slots(g).items():
             keep = free >= 0
@@ -332,9 +345,11 @@ class OrdinalModel:
         covariances imply; so no factor starts uncorrelated with the rest (a
         factor with two indicators would otherwise give a singular system).
         Without correlations: loadings 0.7, variances 1, everything else 0.
+        With linear equality constraints the start is :math:`\\theta^*`, the
+        unconstrained elements (:meth:`.LinearMap.reduce`).
         """
-        theta = np.zeros(self.npar)
-        set_ = np.zeros(self.npar, dtype=bool)
+        theta = np.zeros(self.nfull)
+        set_ = np.zeros(self.nfull, dtype=bool)
         guess = [self._start_guess(g, None if cors_by_group is None else cors_by_group[g])
                  for g in range(self.ngroups)]
         for (g, kind, i, j, free, _val) in self.slots:
@@ -359,7 +374,7 @@ class OrdinalModel:
                 v = 0.0
             theta[free] = v
             set_[free] = True
-        return theta
+        return theta if self.lin is None else self.lin.reduce(theta)
 
     def _start_guess(self, g: int, cors):
         """``(lambda, phi, beta, psi)`` start matrices of group ``g`` (see :meth:`start`)."""

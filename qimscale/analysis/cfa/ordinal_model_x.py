@@ -105,7 +105,7 @@ class OrdinalXModel(OrdinalModel):
         M = super().matrices(theta, g)
         M["gamma"] = np.zeros((self.m, self.q))
         M["kappa"] = np.zeros((self.p, self.q))
-        theta = np.asarray(theta, dtype=float)
+        theta = np.asarray(theta, dtype=float) if self.lin is None else self.lin.expand(theta)
         slots = self._group_slots(g)
         for kind in ("gamma", "kappa"):
             if kind in slots:
@@ -132,16 +132,16 @@ class OrdinalXModel(OrdinalModel):
         R[self.jj, self.ii] = r
         return R
 
-    def jacobian(self, theta, g: int) -> np.ndarray:
+    def _jacobian_full(self, theta, g: int) -> np.ndarray:
         """:math:`\\partial\\sigma_g/\\partial\\theta^\\top` with the slope rows inserted."""
-        base = super().jacobian(theta, g)
+        base = super()._jacobian_full(theta, g)
         M = self.matrices(theta, g)
         p, q, m = self.p, self.q, self.m
         d, L, A = M["delta"], M["lambda"], M["ib_inv"]
         LA = L @ A
         AG = A @ M["gamma"]
         core = L @ AG + M["kappa"]
-        Js = np.zeros((p, q, self.npar))  # d Pi[i, k] / d theta
+        Js = np.zeros((p, q, self.nfull))  # d Pi[i, k] / d theta
         for kind, (i, j, free, _val) in self._group_slots(g).items():
             keep = free >= 0
             if not keep.any():
@@ -170,8 +170,8 @@ class OrdinalXModel(OrdinalModel):
                 continue
             # vec order: column k of Pi, item i -> row k * p + i
             flat = cols.transpose(1, 0, 2).reshape(p * q, -1)
-            tmp = np.zeros((p * q, self.npar))
+            tmp = np.zeros((p * q, self.nfull))
             _scatter_cols(tmp, flat, free)
-            Js += tmp.reshape(q, p, self.npar).transpose(1, 0, 2)
-        rows_s = Js.transpose(1, 0, 2).reshape(p * q, self.npar)
+            Js += tmp.reshape(q, p, self.nfull).transpose(1, 0, 2)
+        rows_s = Js.transpose(1, 0, 2).reshape(p * q, self.nfull)
         return np.vstack([base[: self.n_th], rows_s, base[self.n_th:]])

@@ -60,6 +60,12 @@ class ParTable:
         ``:=`` definitions, in order.
     ov_x : list of str
         Fixed exogenous observed covariates (``fixed.x``).
+    lin : LinearMap or None
+        The reparameterisation :math:`\\theta = K\\theta^* + c` of linear
+        equality constraints such as ``a == 2*b`` (:mod:`.constraints`);
+        ``None`` without them. ``npar`` counts :math:`\\theta` (the ``free``
+        indices); the estimators optimise the ``nstar`` elements of
+        :math:`\\theta^*`.
     """
 
     rows: list[dict]
@@ -71,6 +77,7 @@ class ParTable:
     defined: list = field(default_factory=list)
     std_lv: bool = False
     ov_x: list = field(default_factory=list)
+    lin: object = None
 
     @property
     def npar(self) -> int:
@@ -88,6 +95,11 @@ class ParTable:
             if r["free"] > 0 and r["free"] not in first:
                 first[r["free"]] = r
         return [first[k] for k in sorted(first)]
+
+    def describe_fitted(self, k: int) -> str:
+        """As :meth:`describe` for element ``k`` (0-based) of the fitted vector: :math:`\\theta^*`
+        with linear equality constraints (``lin``), else :math:`\\theta`."""
+        return self.describe((k if self.lin is None else int(self.lin.keep[k])) + 1)
 
     def describe(self, index: int) -> str:
         """Human-readable name of free parameter ``index`` (1-based), for messages."""
@@ -380,62 +392,104 @@ def build_partable(model, *, ngroups: int | None = 1, std_lv: bool = False, mean
         if ("label", lab) in keymap:
             raise ModelError(f"label {lab!r} is used for both a fixed and a free parameter")
 
-    _apply_equalities(rows, [st for st in stmts if st.op == "=="])
+    # the probe layout (ngroups=None) only learns the variables: per-group labels c(a1, a2) do not exist yet
+    lin = None if probe else _apply_equalities(rows, [st for st in stmts if st.op == "=="])
     for f in lv:
         if f not in {r["lhs"] for r in rows if r["op"] == "=~"}:
             raise ModelError(f"latent variable {f!r} has no indicators")
     defined = [(st.lhs[0], st.expression) for st in stmts if st.op == ":="]
     return ParTable(rows=rows, ov=ov, lv=lv, ngroups=ngroups, meanstructure=meanstructure,
-                    ordered=ordered, defined=defined, std_lv=std_lv, ov_x=ov_x if fixed_x else [])
+                    ordered=ordered, defined=defined, std_lv=std_lv, ov_x=ov_x if fixed_x else [],
+                    lin=lin)
 
 
-def _apply_equalities(rows: list[dict], constraints: list) -> None:
-    """Apply ``==`` constraints between labels (``a == b``) or to a number (``a == 0.5``).
+def _apply_equalities(rows: list[dict], constraints: list):
+    """Apply the ``==`` constraints; return the :class:`.LinearMap` of the general ones (or ``None``).
 
-    ``a == b`` gives the rows labelled ``b`` the free index of ``a`` (the
-    same model as a shared label); ``a == 0.5`` fixes the rows labelled
-    ``a``. Free indices are renumbered compactly afterwards.
+    Each constraint is read as a linear form in the labels
+    (:func:`.constraints.linear_form`) and, in the order written:
+
+    - ``a == b`` (two labels, equal): the rows labelled ``b`` take the free
+      index of ``a`` (the same model as a shared label);
+    - ``a == 0.5`` (one label): the rows labelled ``a`` are fixed to the value;
+    - any other linear form (``a == 2*b``, ``2*a == b``, ``a == b/2 + 0.3``,
+      ``a - b == 0.3``, ``a + b == 1``, ``a == b + c``): kept as a linear
+      constraint over the free indices; together they give the
+      reparameterisation :math:`\\theta = K\\theta^* + c` (lavaan's treatment
+      of linear equality constraints, ``lav_constraints_parse``), whose
+      parameters the estimators optimise.
+
+    Free indices are renumbered compactly afterwards. A label fixed by an
+    earlier ``a == 0.5`` enters later constraints as its value.
 
     Raises
     ------
     ModelError
         Unknown labels (as lavaan: "unknown label(s) in equality
-        constraint(s)"), or a constraint of another form.
+        constraint(s)"); a constraint on a parameter fixed in the syntax; a
+        non-linear constraint (``a == b^2``, ``a*b == 1``); a redundant or
+        contradictory set of constraints.
     """
     if not constraints:
-        return
-    import re
-
-    from .syntax import _NAME, _NUMBER
+        return None
+    from .constraints import build_linear_map, linear_form
 
     labels = {r["label"] for r in rows if r["label"]}
+    fixed_by_eq: dict = {}
+    general = []
     for st in constraints:
         left, right = st.lhs[0], st.expression
-        names = [x for x in (left, right) if re.fullmatch(_NAME, x)]
+        text = f"{left} == {right}"
+        coef, const, names = linear_form(left, right)
         unknown = [x for x in names if x not in labels]
         if unknown:
             raise ModelError(f"unknown label(s) in equality constraint(s): {' '.join(unknown)} "
                              f"(line {st.line}); label the parameters first, e.g. 'f =~ a*x2 + b*x3'")
-        if re.fullmatch(_NUMBER, left) and len(names) == 1:
-            left, right = right, left
-        if len(names) == 2:
-            keep = next(r["free"] for r in rows if r["label"] == left)
-            drop = next(r["free"] for r in rows if r["label"] == right)
-            if keep == 0 or drop == 0:
-                raise ModelError(f"equality constraint '{left} == {right}' (line {st.line}) involves a fixed "
-                                 "parameter; fix both or neither")
+        for lab in list(coef):
+            if lab in fixed_by_eq:
+                const += coef.pop(lab) * fixed_by_eq[lab]
+        fixed = [lab for lab in coef if next(r["free"] for r in rows if r["label"] == lab) == 0]
+        if fixed:
+            raise ModelError(f"the constraint '{text}' (line {st.line}) involves the fixed parameter(s) "
+                             f"{', '.join(fixed)}: constrain free parameters only (free them, or fix "
+                             "every parameter the constraint names)")
+        if not coef:
+            raise ModelError(f"the constraint '{text}' (line {st.line}) "
+                             + ("holds whatever the estimates (it is redundant); remove it"
+                                if abs(const) < 1e-12 else "can never hold; correct it"))
+        if len(coef) == 1:
+            (lab, v), = coef.items()
+            value = -const / v
+            k = next(r["free"] for r in rows if r["label"] == lab)
+            for r in rows:  # every row equal to it (an earlier 'a == b', a shared label) is fixed too
+                if r["free"] == k:
+                    r["free"], r["ustart"] = 0, float(value)
+                    if r["label"]:
+                        fixed_by_eq[r["label"]] = value
+        elif len(coef) == 2 and const == 0.0 and sorted(coef.values()) == [-1.0, 1.0]:
+            a, b = sorted(coef, key=names.index)
+            keep = next(r["free"] for r in rows if r["label"] == a)
+            drop = next(r["free"] for r in rows if r["label"] == b)
             for r in rows:
                 if r["free"] == drop:
                     r["free"] = keep
-        elif len(names) == 1 and re.fullmatch(_NUMBER, right):
-            for r in rows:
-                if r["label"] == left:
-                    r["free"], r["ustart"] = 0, float(right)
         else:
-            raise ModelError(f"the constraint '{left} == {right}' (line {st.line}) is not supported: qimscale "
-                             "takes equality constraints between two labels ('a == b') or a label and a "
-                             "number ('a == 0.5'); write others with shared labels or fixed values")
+            general.append((coef, const, names, text, st.line))
     mapping: dict = {}
     for r in rows:
         if r["free"] > 0:
             r["free"] = mapping.setdefault(r["free"], len(mapping) + 1)
+    if not general:
+        return None
+    index = {r["label"]: r["free"] - 1 for r in rows if r["label"]}
+    lin_rows = []
+    for coef, const, names, text, line in general:
+        by_free: dict = {}
+        for lab, v in coef.items():
+            if index[lab] < 0:
+                raise ModelError(f"the constraint '{text}' (line {line}) involves the parameter {lab}, "
+                                 "fixed by another constraint; write the constraints without it")
+            by_free[index[lab]] = by_free.get(index[lab], 0.0) + v
+        preferred = list(dict.fromkeys(index[lab] for lab in names if lab in coef))
+        lin_rows.append((by_free, -const, preferred, text, line))
+    return build_linear_map(len(mapping), lin_rows)

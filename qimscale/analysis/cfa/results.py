@@ -242,7 +242,7 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             if not (w.size and w[0] < zero_tolerance(w, STRICT_RTOL)):
                 return
             k = int(np.argmax(np.abs(V[:, 0])))
-        raise ModelError(f"the model is not identified: parameter '{self.partable_.describe(k + 1)}' "
+        raise ModelError(f"the model is not identified: parameter '{self.partable_.describe_fitted(k)}' "
                          "(and the parameters it trades off with) cannot be estimated uniquely; fix a "
                          "loading or a factor variance to set the scale, or add constraints")
 
@@ -277,11 +277,14 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
     # ------------------------------------------------------------------ helpers
     def _row_estimates(self, theta=None):
         theta = self.theta_ if theta is None else theta
+        if self.partable_.lin is not None:  # linear constraints: theta = K theta* + c
+            theta = self.partable_.lin.expand(theta)
         return np.array([theta[r["free"] - 1] if r["free"] > 0 else
                          (0.0 if np.isnan(r["ustart"]) else r["ustart"]) for r in self.partable_.rows])
 
     def _row_se(self):
-        se = np.sqrt(np.clip(np.diag(self.vcov_), 0, None))
+        V = self.vcov_ if self.partable_.lin is None else self.partable_.lin.vcov(self.vcov_)
+        se = np.sqrt(np.clip(np.diag(V), 0, None))
         return np.array([se[r["free"] - 1] if r["free"] > 0 else 0.0 for r in self.partable_.rows])
 
     def _label_values(self, values):

@@ -33,6 +33,11 @@ the cumulative test (df :math:`r`); releasing all gives the total test.
   :math:`J = \\sum_g f_g \\Delta_g^\\top W_g \\Delta_g` with :math:`W_g` the
   diagonal weight matrix and :math:`f_g = n_g/N`.
 
+Linear equality constraints written in the model (``a == 2*b``, ``a + b ==
+1``; :mod:`.constraints`) are rows of :math:`R` too, listed first and named by
+the constraint (``op`` ``"=="``, ``group`` 0), as ``lavTestScore`` tests every
+``==`` row of the parameter table.
+
 As lavaan 0.6-14, the statistic is the ordinary (unscaled) one for every
 estimator: ``lavTestScore`` falls back to it with a warning when ``se`` is not
 ``"standard"`` (MLR, WLSMV). It is a guide to which constraint to release, not
@@ -113,8 +118,13 @@ class ScoreTests:
 def _unconstrained(pt):
     """Each free row its own parameter; the equality constraints as rows of ``R``.
 
-    Returns the unconstrained table, the constrained index of each new
-    parameter, ``R`` and the released row of each constraint.
+    Returns the unconstrained table, the index in :math:`\\theta` (the table's
+    free indices) of each new parameter, ``R``, the released row of each
+    constraint and the parameter whose EPC each constraint reports. Linear
+    equality constraints (``a == 2*b``, ``pt.lin``) come first, as in lavaan's
+    table: their rows of ``R`` are the constraints as written, on the first row
+    of each parameter; their released "row" is the constraint itself (``op``
+    ``"=="``, ``group`` 0) and the EPC that of the parameter it eliminates.
     """
     rows = [dict(r) for r in pt.rows]
     first: dict = {}
@@ -135,7 +145,25 @@ def _unconstrained(pt):
     R = np.zeros((len(pairs), k))
     for i, (a, b) in enumerate(pairs):
         R[i, a], R[i, b] = 1.0, -1.0
-    return dataclasses.replace(pt, rows=rows), np.array(back, dtype=int), R, released
+    epc_at = [b for _a, b in pairs]
+    lin = pt.lin
+    if lin is not None:
+        idx = [first[f + 1] for f in range(lin.nfull)]
+        R = np.vstack([_spread(lin.C, idx, k), R])
+        own = []
+        for text in lin.texts:
+            left, _, right = text.partition(" == ")
+            own.append({"lhs": "".join(left.split()), "op": "==", "rhs": "".join(right.split()), "group": 0})
+        released = own + released
+        epc_at = [idx[p] for p in lin.pivots] + epc_at
+    return dataclasses.replace(pt, rows=rows, lin=None), np.array(back, dtype=int), R, released, epc_at
+
+
+def _spread(C, idx, k):
+    """Constraint rows over :math:`\\theta` moved to the first unconstrained parameter of each element."""
+    out = np.zeros((C.shape[0], k))
+    out[:, idx] = C
+    return out
 
 
 def _gradient_information(fit, upt, theta_u):
@@ -239,7 +267,8 @@ def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
     Parameters
     ----------
     fit : CFAResult or WLSMVResult
-        A fit with parameters shared across rows (``group_equal``, repeated labels).
+        A fit with parameters shared across rows (``group_equal``, repeated labels)
+        or with linear equality constraints (``a == 2*b``).
         ML, MLR, FIML (``missing="fiml"``) and WLSMV fits are supported.
     cumulative : bool
         Also compute the cumulative tests.
@@ -273,11 +302,14 @@ def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
     (3, 3)
     """
     pt = fit.partable_
-    upt, back, R, released = _unconstrained(pt)
+    upt, back, R, released, epc_at = _unconstrained(pt)
     empty = pd.DataFrame(columns=SCORE_COLUMNS + ["epc"])
     if not released:
         return ScoreTests({"x2": 0.0, "df": 0, "pvalue": math.nan}, empty, empty.drop(columns="epc"))
-    theta_u = np.asarray(fit.theta_ if theta is None else theta, dtype=float)[back]
+    theta_u = np.asarray(fit.theta_ if theta is None else theta, dtype=float)
+    if pt.lin is not None:  # theta = K theta* + c (.constraints)
+        theta_u = pt.lin.expand(theta_u)
+    theta_u = theta_u[back]
     N = float(fit.ntotal_)
     with single_thread_blas():
         grad, info = _gradient_information(fit, upt, theta_u)
@@ -287,7 +319,7 @@ def score_tests(fit, *, cumulative: bool = True, theta=None) -> ScoreTests:
         uni, epc = [], []
         for i in range(nc):
             # lavaan's EPC (score = -N * grad); the released row is the second of the pair
-            x2, e = bz.stat([i], want_epc=int(np.flatnonzero(R[i] < 0)[0]))
+            x2, e = bz.stat([i], want_epc=int(epc_at[i]))
             uni.append(x2)
             epc.append(e)
         cum = []

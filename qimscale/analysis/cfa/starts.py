@@ -22,7 +22,11 @@ __all__ = ["start_values"]
 
 
 def start_values(pt: ParTable, groups: list[GroupData]) -> np.ndarray:
-    """Return a starting vector for the free parameters of ``pt``."""
+    """Return a starting vector for the free parameters of ``pt``.
+
+    With linear equality constraints (``pt.lin``) the vector is
+    :math:`\\theta^*`: the elements the constraints leave free.
+    """
     theta = np.zeros(pt.npar)
     seen = np.zeros(pt.npar, dtype=bool)
     ovpos = {v: i for i, v in enumerate(pt.ov)}
@@ -101,7 +105,7 @@ def start_values(pt: ParTable, groups: list[GroupData]) -> np.ndarray:
                 val = 0.0
             theta[k] = val
             seen[k] = True
-    return theta
+    return theta if pt.lin is None else pt.lin.reduce(theta)
 
 
 def _fabin(S, idx):

@@ -116,8 +116,8 @@ def htmt_matrix(R, items, indicators: dict, *, geometric: bool = True) -> pd.Dat
         mono[f] = mean(sub[np.tril_indices(k, -1)]) if k > 1 else math.nan
     out = np.eye(len(facs))
     for i, a in enumerate(facs):
-        for j, b in enumerate(facs):
-            if i != j:
-                out[i, j] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
+        for j in range(i + 1, len(facs)):  # once per pair: symmetric to the last bit
+            b = facs[j]
+            out[i, j] = out[j, i] = mean(R[np.ix_(idx[a], idx[b])]) / math.sqrt(mono[a] * mono[b])
     return pd.DataFrame(out, index=facs, columns=facs)
 

@@ -497,6 +497,8 @@ class WLSMVResult(Result):
         parameterisation; standardisation uses the total (model-implied)
         latent variances, as ``lavaan::standardizedSolution()``.
         """
+        if self.model.lin is not None:  # linear constraints: the rows read theta = K theta* + c
+            theta = self.model.lin.expand(theta)
         ovi = {v: k for k, v in enumerate(self.model.ov)}
         lvi = {f: k for k, f in enumerate(self.model.lv)}
         rows = self.partable.rows
@@ -593,7 +595,8 @@ class WLSMVResult(Result):
             carry delta-method SEs.
         """
         zc = norm_ppf(1 - (1 - level) / 2)
-        se_free = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
+        V = self.vcov if self.model.lin is None else self.model.lin.vcov(self.vcov)  # theta = K theta* + c
+        se_free = np.sqrt(np.clip(np.diag(V), 0, None))
         est, slv, sall = self._row_values(self.theta)
         out = []
         for r, e, a, b in zip(self.partable.rows, est, slv, sall):
@@ -818,7 +821,7 @@ def _check_identified(E, partable):
     else:
         _, V = np.linalg.eigh(unit_diagonal(E))
         k = int(np.argmax(np.abs(V[:, 0])))
-    raise ModelError(f"the model is not identified: parameter '{partable.describe(k + 1)}' (and the "
+    raise ModelError(f"the model is not identified: parameter '{partable.describe_fitted(k)}' (and the "
                      "parameters it trades off with) cannot be estimated uniquely, so standard errors "
                      "and the robust test cannot be computed (lavaan warns the same); fix or "
                      "constrain parameters")
@@ -879,7 +882,7 @@ def fit_wlsmv(data: pd.DataFrame, model, *, ordered="all", group: str | None = N
         Item responses (integers or ordered categoricals), plus ``group``.
     model : str
         lavaan syntax (``=~`` including second-order factors, ``~`` among latent
-        variables, ``~~``, labels, ``==`` between labels, fixed values, ``|``,
+        variables, ``~~``, labels, linear ``==`` constraints (``a == 2*b``), fixed values, ``|``,
         ``~*~``, ``:=`` with delta-method SEs). Regressions of latent variables or
         ordered items on observed covariates (``F ~ x``, ``y1 ~ x``) are a
         ModelError here: ``sem()`` / ``CFA(...).fit`` send them to
@@ -1074,7 +1077,8 @@ def renumber_free(partable) -> None:
     """Renumber the ``free`` column compactly after rows were fixed or freed.
 
     Rows keep their equality groups (same old index -> same new index); rows
-    marked ``free = -1`` get a fresh index each.
+    marked ``free = -1`` get a fresh index each. The map of linear equality
+    constraints (``partable.lin``) follows the new indices.
     """
     mapping: dict = {}
     k = 0
@@ -1087,6 +1091,11 @@ def renumber_free(partable) -> None:
             k += 1
             mapping[key] = k
         r["free"] = mapping[key]
+    if partable.lin is not None:  # linear equality constraints follow their parameters
+        from .constraints import renumbered
+
+        new_index = [mapping.get(("old", f), 0) - 1 for f in range(1, partable.lin.nfull + 1)]
+        partable.lin = renumbered(partable.lin, new_index, k)
 
 
 def fit_stage2(om, partable, stats_list, labels, n_dropped, extra=None, start=None, baseline=None):

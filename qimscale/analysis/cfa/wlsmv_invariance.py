@@ -389,14 +389,17 @@ def warm_start_values(previous, partable, om, stats_list):
         One value per free parameter of ``partable``.
     """
     known = {}
+    prev = previous.theta if previous.partable.lin is None else previous.partable.lin.expand(previous.theta)
     for r in previous.partable.rows:
         key = (r["lhs"], r["op"], r["rhs"], r["group"])
-        known[key] = previous.theta[r["free"] - 1] if r["free"] > 0 else r["ustart"]
-    theta = np.full(om.npar, np.nan)
+        known[key] = prev[r["free"] - 1] if r["free"] > 0 else r["ustart"]
+    theta = np.full(om.nfull, np.nan)
     for r in partable.rows:
         f = r["free"]
         if f > 0 and np.isnan(theta[f - 1]):
             theta[f - 1] = known.get((r["lhs"], r["op"], r["rhs"], r["group"]), math.nan)
+    if om.lin is not None:  # linear equality constraints: the start is theta*
+        theta = om.lin.reduce(theta)
     unknown = np.isnan(theta)
     if unknown.any():  # only then the start from the sample statistics
         cold = om.start([st.s[: om.n_th] for st in stats_list], [st.s[om.cor_offset:] for st in stats_list])

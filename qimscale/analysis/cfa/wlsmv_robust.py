@@ -73,13 +73,17 @@ def _nan_result() -> dict:
 
 
 def _constrained_removed_rows(partable) -> bool:
-    """True if a threshold, intercept or mean shares its free index with another row."""
+    """True if a threshold, intercept or mean shares its free index with another row or enters a
+    linear equality constraint."""
     rows_by_free: dict = {}
     for r in partable.rows:
         if r["free"] > 0 and r["op"] != ":=":
             rows_by_free.setdefault(r["free"], []).append(r["op"])
-    return any(len(ops) > 1 and any(op in _REMOVED_OPS for op in ops)
-               for ops in rows_by_free.values())
+    if any(len(ops) > 1 and any(op in _REMOVED_OPS for op in ops) for ops in rows_by_free.values()):
+        return True
+    lin = partable.lin  # a linear equality constraint (a == 2*b) on a threshold, intercept or mean
+    return lin is not None and any(np.any(lin.C[:, f - 1] != 0) for f, ops in rows_by_free.items()
+                                   if any(op in _REMOVED_OPS for op in ops))
 
 
 def _ml_weight(Sigma: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
@@ -169,6 +173,8 @@ def catml_robust_indices(om, partable, theta, stats_list, deltas, w_list, fg, E_
     ks = tr_vg - 2.0 * cross + np.sum(DVD * XGX.T)
     npar3 = len({r["free"] for r in partable.rows
                  if r["free"] > 0 and r["op"] not in _REMOVED_OPS + (":=",)})
+    if partable.lin is not None:  # each linear equality constraint removes one parameter
+        npar3 -= partable.lin.nfull - partable.lin.nstar
     df3 = G * pstar - npar3
     df3b = G * pstar
     c3b = tr_g / df3b

@@ -146,7 +146,7 @@ def test_downdate_equals_ginv_of_each_bordered_matrix(fits):
 
     fit = fits["ml"]
     fast = score_tests(fit)
-    upt, back, R, _ = st._unconstrained(fit.partable_)
+    upt, back, R, *_ = st._unconstrained(fit.partable_)
     grad, info = st._gradient_information(fit, upt, np.asarray(fit.theta_)[back])
     slow = st._Bordered(info, R, grad, float(fit.ntotal_))
     slow.B = None  # every test from ginv, as lavaan computes it

@@ -30,8 +30,6 @@ LAV = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review.json").read_tex
 DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_review.csv")
 # disagreements whose cause is known and not fixed here (see the reasons)
 XFAIL: dict[int, str] = {
-    69: ("'a == 2*b' (a label equal to a multiple of another) is refused with a clean ModelError; "
-         "lavaan fits it (needs a linear reparameterisation of the free parameters)"),
 }
 
 
