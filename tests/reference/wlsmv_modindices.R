@@ -64,6 +64,8 @@ cases <- list(
   pairwise = one(two, ys, missing = "pairwise"),
   pairwise_two_groups = one(two, ys, group = "site", missing = "pairwise"),
   second_order = one(paste0(two, "\nF3 =~ z1 + z2 + z3\nG =~ F1 + F2 + F3"), c(ys, zs)),
+  linear_constraint = one(paste0("F1 =~ y1 + a*y2 + b*y3 + c*y4 + y5\nF2 =~ y6 + y7 + y8 + y9 + y10\n",
+                                 "a + b == 2*c"), ys),
   # observed covariates (conditional.x): latent regressions, then a direct effect of a covariate on an item
   covariates = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys),
   covariates_two_groups = one(paste0(two, "\nF1 ~ x1\nF2 ~ x1 + x2"), ys, group = "site"),

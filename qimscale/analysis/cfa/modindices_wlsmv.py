@@ -45,7 +45,10 @@ each factor on each observed variable that is not the outcome of a regression,
 covariances among indicators and among latent variables, regressions among the
 variables of the structural part, intercepts and latent means, thresholds and,
 with several groups, scale factors ``~*~``) that is not already free, plus the
-model's own fixed rows; those with :math:`V_j` below the tolerance drop out.
+model's own fixed rows (among them, in lavaan's table, the scale factor of every
+ordered item, fixed to 1); those with :math:`V_j` below the tolerance drop out.
+A scale factor is identified when constraints tie its item's loading or
+thresholds (``a + b == 2*c``, equal thresholds across groups).
 With observed covariates (lavaan's ``conditional.x``) the statistics hold the
 probit slopes too, the covariates are strictly exogenous (no candidate regresses
 a covariate or frees its moments) and regressions on covariates are candidates.
@@ -107,7 +110,9 @@ def _extended(pt):
     """The parameter table with every candidate free, the candidate rows (in order) and the
     candidates the ordinal model cannot hold (``lhs ~ rhs`` with ``rhs`` an observed outcome).
 
-    Each candidate row carries ``_start``: its value in the fitted model. The covariates' own
+    Each candidate row carries ``_start``: its value in the fitted model; the candidates take
+    the free indices after the table's (after :math:`\theta^*` in the fitted vector when the
+    model has linear equality constraints, :mod:`.constraints`). The covariates' own
     moments (lavaan's exo rows) are not parameters of the conditional model and are left out.
     """
     xs = set(pt.ov_x)
@@ -122,6 +127,9 @@ def _extended(pt):
             r["free"], r["_start"] = nxt, float(r["ustart"])
             cand.append(r)
     full = _candidates(pt) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
+    # lavaan's table of an ordinal model has a scale factor (fixed to 1) per ordered item in every
+    # group; freed, it is identified when constraints tie the item's loading or thresholds
+    full += [(v, "~*~", v) for v in pt.ov if v in pt.ordered]
     for g in range(1, pt.ngroups + 1):
         for lhs, op, rhs in full:
             if _key(g, lhs, op, rhs) in existing:
@@ -131,11 +139,14 @@ def _extended(pt):
                 skipped.append((lhs, op, rhs, g))
                 continue
             nxt += 1
+            start = 1.0 if op == "~*~" else 0.0
             r = {"id": len(rows) + 1, "lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g,
-                 "free": nxt, "ustart": 0.0, "label": "", "plabel": "", "exo": 0, "_start": 0.0}
+                 "free": nxt, "ustart": start, "label": "", "plabel": "", "exo": 0, "_start": start}
             rows.append(r)
             cand.append(r)
-    return dataclasses.replace(pt, rows=rows), cand, skipped
+    # linear equality constraints (.constraints): the candidates are unconstrained parameters after theta*
+    lin = None if pt.lin is None else pt.lin.extended(len(cand))
+    return dataclasses.replace(pt, rows=rows, lin=lin), cand, skipped
 
 
 def _sepc_all(fit, cand, epc):
@@ -245,7 +256,7 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
             UserWarning, stacklevel=2)
     if not cand:
         return pd.DataFrame(columns=MI_COLUMNS)
-    k0 = pt.npar
+    k0 = fit.model.npar  # the fitted vector (theta*, with linear equality constraints)
     theta = np.concatenate([np.asarray(fit.theta, dtype=float), [r["_start"] for r in cand]])
     with single_thread_blas():
         grad, info = _gradient_information(fit, ext, theta)

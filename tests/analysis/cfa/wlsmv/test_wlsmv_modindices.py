@@ -58,11 +58,12 @@ def _at_lavaan_estimates(fit, name):
     """The fit with lavaan's estimates in place of qimscale's."""
     est = {(r["lhs"], r["op"], r.get("rhs") or "", int(r["group"])): r["est"]
            for r in REF["cases"][name]["estimates"]}
-    theta = fit.theta.copy()
+    lin = fit.model.lin  # linear equality constraints: the fitted vector is theta* (.constraints)
+    theta = np.zeros(fit.partable.npar)
     for row in fit.partable.rows:
         if row["free"] > 0:
             theta[row["free"] - 1] = est[(row["lhs"], row["op"], row["rhs"], row["group"])]
-    return dataclasses.replace(fit, theta=theta)
+    return dataclasses.replace(fit, theta=theta if lin is None else lin.reduce(theta))
 
 
 #: candidates lavaan lists that qimscale's WLSMV model cannot hold (latent variables regressed on an
