@@ -239,8 +239,11 @@ def _shared(func):
                    "(default: no bootstrap).")
 @click.option("--seed", type=int, default=None,
               help="Random seed for --bootstrap (default: none, so the intervals vary from run to run).")
+@click.option("--modindices", "mi_min", type=click.FloatRange(min=0), default=None, metavar="MIN",
+              help="List the modification indices of at least MIN, largest first (lavaan's "
+                   "modindices(fit, minimum.value = MIN); e.g. --modindices 10; default: not listed).")
 def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt, as_json, no_progress, group,
-        equal, n_boot, seed):
+        equal, n_boot, seed, mi_min):
     """Confirmatory factor analysis / SEM of DATA with a model in lavaan syntax.
 
     DATA is a file in any readable format, or '-' for CSV on standard input.
@@ -257,6 +260,7 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
       qimscale cfa hs.csv --model "visual =~ x1 + x2 + x3" --estimator MLR --json
       qimscale cfa survey.csv --model model.lav --estimator WLSMV --ordered all --group site
       qimscale cfa scores.csv --ordered all --order 2
+      qimscale cfa survey.csv --model model.lav --ordered all --modindices 10
     """
     from qimscale.analysis.cfa import run_cfa
 
@@ -268,7 +272,7 @@ def cfa(data, model, estimator, ordered, missing, collapse, partial, std_lv, fmt
     with report.call(), progress_bar("bootstrap", bool(n_boot) and progress_enabled(as_json, no_progress)) as tick:
         run = run_cfa(df, model, estimator=estimator, ordered=_ordered(ordered, df), missing=missing,
                       collapse=merge, group=group, group_equal=equal, group_partial=partial, std_lv=std_lv,
-                      n_boot=n_boot, seed=seed, progress=tick)
+                      n_boot=n_boot, seed=seed, progress=tick, modindices=mi_min)
         out = run.to_dict()
     report.warn(run.warnings)
     if as_json:

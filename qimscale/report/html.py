@@ -72,6 +72,7 @@ CAPTIONS = {
     "levels": "Fit at each invariance level", "release_tests": "Score tests: constraints whose release helps most",
     "hypotheses": "Pre-stated hypotheses", "correlations": "Correlations", "ols": "Ordinary least squares (HC3)",
     "simple_slopes": "Simple slopes", "multilevel": "Random-intercept model",
+    "modification_indices": "Modification indices of 10 or more (the 20 largest; lavaan's modindices)",
 }
 
 _P_COLUMNS = {"p", "pvalue", "pvalue_scaled", "chisq_diff_p", "p_holm", "p_value", "p_adjusted"}

@@ -549,11 +549,8 @@ def step_cfa(step: Step, study: Study) -> None:
         phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = r["std_all"]
     study.results["phi"] = phi
     step.tables_["factor_correlations"] = phi.reset_index(names="factor")
-    if hasattr(fit, "modification_indices") and estimator != "WLSMV":
-        mi = fit.modification_indices()
-        step.tables_["modification_indices"] = mi[mi["mi"] >= 10].sort_values("mi", ascending=False).head(20)
-    else:
-        step.notes.append("Modification indices are not available for WLSMV fits in this version.")
+    mi = fit.modification_indices()  # ML/MLR and WLSMV alike (lavaan's modindices)
+    step.tables_["modification_indices"] = mi[mi["mi"] >= 10].sort_values("mi", ascending=False).head(20)
     for w in getattr(fit, "warnings_", []):
         step.warnings.append(w)
     from qimscale.report.study_figures import path_diagram

@@ -182,8 +182,7 @@ def test_wlsmv_offers_the_cfa_methods():
     assert res.fit_measures() == res.fit_measures() and res.fit_measures() is not res.fit
 
 
-@pytest.mark.parametrize("method, what", [("bootstrap", "robust standard errors"),
-                                          ("modification_indices", "residual_correlations")])
+@pytest.mark.parametrize("method, what", [("bootstrap", "robust standard errors")])
 def test_wlsmv_methods_that_do_not_apply_say_what_to_use(method, what):
     res = _wlsmv()
     with pytest.raises(ModelError, match=what):

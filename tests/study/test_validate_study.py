@@ -78,6 +78,17 @@ def test_outputs_and_every_step(run):
         assert v["source"] and v["threshold"]
 
 
+def test_cfa_step_lists_the_modification_indices_of_the_ordinal_fit(run):
+    """The WLSMV fit's modification indices (lavaan's modindices): those of 10 or more, the 20 largest."""
+    _, res = run
+    cfa = next(s for s in res["steps"] if s["id"] == "cfa")
+    assert cfa["values"]["estimator"] == "WLSMV"
+    mi = pd.DataFrame(cfa["tables"]["modification_indices"])
+    assert list(mi.columns) == ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all"]
+    assert len(mi) <= 20 and (mi["mi"] >= 10).all() and mi["mi"].is_monotonic_decreasing
+    assert not any("Modification indices are not available" in n for n in cfa["notes"])
+
+
 def test_report_is_self_contained_and_escaped(run):
     out, _ = run
     text = (out / "report.html").read_text(encoding="utf-8")

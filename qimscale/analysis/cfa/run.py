@@ -28,15 +28,22 @@ class CFARun(Result):
         :meth:`CFAResult.bootstrap` percentile intervals, or None without a bootstrap.
     n_boot : int or None
         Replicates asked for.
+    modindices : pandas.DataFrame or None
+        The fit's :meth:`modification_indices` of at least the minimum asked for, or None
+        when not asked for.
+    mi_minimum : float or None
+        The minimum asked for.
     """
 
     title = "Confirmatory factor analysis"
 
-    def __init__(self, fit, collapsed=None, bootstrap=None, n_boot=None):
+    def __init__(self, fit, collapsed=None, bootstrap=None, n_boot=None, modindices=None, mi_minimum=0.0):
         self.fit = fit
         self.collapsed = dict(collapsed or {})
         self.bootstrap = bootstrap
         self.n_boot = n_boot
+        self.modindices = modindices
+        self.mi_minimum = mi_minimum
         self._fit_dict = None
 
     def _fit_json(self) -> dict:
@@ -64,6 +71,8 @@ class CFARun(Result):
             out["collapsed"] = {item: {str(k): v for k, v in m.items()} for item, m in self.collapsed.items()}
         if self.bootstrap is not None:
             out["bootstrap"] = self.bootstrap.to_dict(orient="records")
+        if self.modindices is not None:
+            out["modification_indices"] = self.modindices.to_dict(orient="records")
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -71,6 +80,8 @@ class CFARun(Result):
         out = self.fit.tables()
         if self.bootstrap is not None:
             out["bootstrap"] = self.bootstrap.copy()
+        if self.modindices is not None:
+            out["modification_indices"] = self.modindices.copy()
         return out
 
     def summary(self) -> str:
@@ -85,13 +96,17 @@ class CFARun(Result):
             lines.append("\nReliability (compRelSEM omega, AVE)" + (f", group {label}:" if label is not None else ":"))
             for f, v in rel.items():
                 lines.append(f"  {f:20s} omega = {v['omega']:.3f}  AVE = {v['ave']:.3f}")
+        if self.modindices is not None:
+            lines.append(f"\nModification indices (mi >= {self.mi_minimum:g}, largest first):")
+            lines.append(self.modindices.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+                         if len(self.modindices) else "  none")
         return "\n".join(lines)
 
 
 def run_cfa(data: pd.DataFrame, model: str, *, estimator: str | None = None, ordered=None,
             missing: str = "listwise", collapse: dict | None = None, group: str | None = None,
             group_equal=(), group_partial=(), std_lv: bool = False, n_boot: int | None = None, seed=None,
-            progress=None) -> CFARun:
+            progress=None, modindices: float | None = None) -> CFARun:
     """Merge categories (when asked), fit a CFA/SEM and bootstrap it (when asked).
 
     Matches ``lavaan::cfa(model, data, estimator=, missing=, group=, group.equal=,
@@ -117,6 +132,11 @@ def run_cfa(data: pd.DataFrame, model: str, *, estimator: str | None = None, ord
         Seed of the bootstrap.
     progress : callable, optional
         ``progress(done, total)`` over the bootstrap replicates.
+    modindices : float, optional
+        List the modification indices of at least this value
+        (:meth:`~qimscale.analysis.cfa.results.CFAResult.modification_indices`, ML/MLR, and
+        :func:`~qimscale.analysis.cfa.modindices_wlsmv.wlsmv_modification_indices`, WLSMV;
+        ``lavaan::modindices(fit, minimum.value = modindices)``); default: not computed.
 
     Returns
     -------
@@ -150,4 +170,5 @@ def run_cfa(data: pd.DataFrame, model: str, *, estimator: str | None = None, ord
     res = CFA(model, estimator=estimator, missing=missing, group=group, group_equal=group_equal,
               group_partial=group_partial, std_lv=std_lv, ordered=ordered).fit(data)
     boot = res.bootstrap(n_boot, seed=seed, progress=progress) if n_boot else None
-    return CFARun(res, collapse, boot, n_boot)
+    mi = None if modindices is None else res.modification_indices(minimum=modindices)
+    return CFARun(res, collapse, boot, n_boot, mi, modindices)

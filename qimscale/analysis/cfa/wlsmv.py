@@ -275,9 +275,10 @@ class WLSMVResult(Result):
     model is fitted), :meth:`parameter_estimates`, :meth:`standardized_solution`,
     :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker`, :meth:`implied`,
     :meth:`residual_correlations`, :meth:`summary`, :meth:`to_dict` and
-    :meth:`tables` and :meth:`release_tests`. :meth:`bootstrap` and
-    :meth:`modification_indices` are not available for WLSMV yet and raise
-    :class:`~qimscale.errors.ModelError` saying what to use instead.
+    :meth:`tables`, :meth:`release_tests` and :meth:`modification_indices`
+    (:mod:`.modindices_wlsmv`). :meth:`bootstrap`
+    is not available for WLSMV and raises :class:`~qimscale.errors.ModelError`
+    saying what to use instead.
     """
 
     partable: object
@@ -374,11 +375,13 @@ class WLSMVResult(Result):
         """Not available for WLSMV: raises :class:`~qimscale.errors.ModelError`."""
         raise ModelError(WLSMV_NO_BOOTSTRAP)
 
-    def modification_indices(self, **kwargs):
-        """Not available for WLSMV yet: raises :class:`~qimscale.errors.ModelError`."""
-        raise ModelError("modification indices are not available for WLSMV (ordinal items) yet; look for "
-                         "misfit in residual_correlations() (polychoric minus implied), or fit the items as "
-                         "continuous (estimator ML/MLR) to get modification_indices()")
+    def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
+        """Score tests of fixed parameters (``lavaan::modindices(fit)``): columns ``lhs, op, rhs,
+        group, mi, epc, sepc_all``, sorted by ``mi``; see
+        :func:`~.modindices_wlsmv.wlsmv_modification_indices`."""
+        from .modindices_wlsmv import wlsmv_modification_indices
+
+        return wlsmv_modification_indices(self, minimum=minimum)
 
     def release_tests(self) -> pd.DataFrame:
         """Univariate score tests for releasing each equality constraint (``lavTestScore(fit)$uni``).
