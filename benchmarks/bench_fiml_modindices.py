@@ -41,7 +41,7 @@ def run() -> list[dict]:
     wide, wide_model = _wide()
     tmp = Path(tempfile.mkdtemp())
     wide_csv = tmp / "fiml_mi_wide.csv"
-    wide.to_csv(wide_csv, index=False, na="")
+    wide.to_csv(wide_csv, index=False, na_rep="")
     cases = [  # name, data path, model, estimator, group
         ("FIML modindices 8 items, N=400 (ML)", DATA, TWO, "ML", None),
         ("FIML modindices 8 items, 2 groups (ML)", DATA, TWO, "ML", "site"),
