@@ -30,6 +30,7 @@ import pandas as pd
 import pytest
 
 from qimscale.analysis.cfa import CFA
+from qimscale.errors import ModelError
 
 REF_DIR = Path(__file__).resolve().parents[2] / "reference"
 REF = json.loads((REF_DIR / "fiml_modindices.json").read_text())
@@ -99,3 +100,16 @@ def test_mlr_and_ml_give_the_same_indices():
     ml = _fit("two_factor").modification_indices()
     mlr = _fit("two_factor_mlr").modification_indices()
     pd.testing.assert_frame_equal(ml, mlr)
+
+
+def test_implied_covariance_not_positive_definite_is_refused():
+    fit = _fit("two_factor")
+    bad = copy.copy(fit)
+    theta = fit.theta_.copy()
+    for row in fit.partable_.rows:  # a residual variance far below zero: Sigma is not PD
+        if row["op"] == "~~" and row["lhs"] == row["rhs"] == "y1":
+            theta[row["free"] - 1] = -50.0
+    bad.theta_ = theta
+    with pytest.raises(ModelError, match="^could not compute modification indices: the model-implied covariance "
+                                         "matrix is not positive definite for every missing-data pattern$"):
+        bad.modification_indices()
