@@ -549,8 +549,12 @@ def step_cfa(step: Step, study: Study) -> None:
         phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = r["std_all"]
     study.results["phi"] = phi
     step.tables_["factor_correlations"] = phi.reset_index(names="factor")
-    mi = fit.modification_indices()  # ML/MLR and WLSMV alike (lavaan's modindices)
-    step.tables_["modification_indices"] = mi[mi["mi"] >= 10].sort_values("mi", ascending=False).head(20)
+    try:  # ML/MLR (complete data or FIML) and WLSMV alike (lavaan's modindices)
+        mi = fit.modification_indices()
+    except QimscaleError as exc:  # the fit stands without them: say why the table is missing
+        step.notes.append(f"Modification indices are not available for this fit: {exc}")
+    else:
+        step.tables_["modification_indices"] = mi[mi["mi"] >= 10].sort_values("mi", ascending=False).head(20)
     for w in getattr(fit, "warnings_", []):
         step.warnings.append(w)
     from qimscale.report.study_figures import path_diagram

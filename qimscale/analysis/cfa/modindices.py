@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 
 from qimscale._core.distributions import chi2_sf
+from qimscale._core.linalg import STRICT_RTOL, is_singular
 from qimscale.errors import ModelError
 
 from .._threads import blas1
 
+from .fiml import FIMLObjective
 from .ml import MLObjective
 from .model import RAMModel
 from .partable import ParTable
@@ -48,11 +50,24 @@ class ModificationIndicesMixin:
     def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
         """Score tests for fixed parameters (cross-loadings, residual covariances, fixed rows).
 
+        Parameters
+        ----------
+        minimum : float
+            Keep the rows with ``mi >= minimum`` (default: all).
+
         Returns
         -------
         DataFrame
             Columns ``lhs, op, rhs, group, mi, epc, sepc_all``, sorted by ``mi``
-            (descending).
+            (descending): the index, the expected parameter change and its
+            completely standardized value.
+
+        Raises
+        ------
+        ModelError
+            The information matrix of the fitted model is singular (as lavaan's
+            "could not compute modification indices"), or, with FIML, the
+            implied covariance matrix is not positive definite for a pattern.
 
         Notes
         -----
@@ -62,11 +77,45 @@ class ModificationIndicesMixin:
         doi:10.1007/BF02294448). Candidates are lavaan's (see :func:`_candidates`)
         plus the model's fixed rows; parameters that would not be identified if
         freed (``I22 - ... < eps^(1/3)``, e.g. marker loadings) are dropped.
-        Matches ``lavaan::modindices(fit)`` for ML.
+        With linear equality constraints (``a == 2*b``) the model part of ``I``
+        is that of the reduced parameters ``theta*`` (:mod:`.constraints`).
+
+        For a FIML fit (``missing = "fiml"`` with gaps in the data), ``fmin`` is
+        ``-logl / N`` of the observed-data likelihood and ``I`` its *expected*
+        information summed over the missing-data patterns (per pattern ``o``:
+        ``n_o [0.5 tr(K dSigma_k K dSigma_l) + dmu_k' K dmu_l] / N`` with ``K =
+        Sigma_oo^-1``): ``lavaan::modindices`` uses ``information = "expected"``
+        whatever the fit's own information option (``"observed"`` for
+        FIML). MLR gives the same indices as ML (the score test is not
+        robustified).
+
+        Matches ``lavaan::modindices(fit)`` (lavaan 0.6-14) for ``cfa(...,
+        estimator = "ML" | "MLR")``, complete data or ``missing = "fiml"``,
+        one or several groups.
+
+        References
+        ----------
+        Sörbom, D. (1989). Model modification. *Psychometrika*, 54(3),
+        371–384. https://doi.org/10.1007/BF02294448
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from qimscale.analysis.cfa import CFA
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 2)) @ np.array([[1.0, 0.4], [0.0, 0.9]])
+        >>> lam = np.kron(np.eye(2), np.full((1, 3), 0.7))
+        >>> X = pd.DataFrame(f @ lam + rng.normal(scale=0.6, size=(300, 6)),
+        ...                  columns=[f"y{i}" for i in range(1, 7)])
+        >>> X = X.mask(rng.random(X.shape) < 0.05)          # 5% gaps: FIML
+        >>> fit = CFA("F1 =~ y1 + y2 + y3\\nF2 =~ y4 + y5 + y6", missing="fiml").fit(X)
+        >>> mi = fit.modification_indices()
+        >>> list(mi.columns)
+        ['lhs', 'op', 'rhs', 'group', 'mi', 'epc', 'sepc_all']
+        >>> bool(fit.fiml_), bool((mi["mi"] >= 0).all())
+        (True, True)
         """
         pt = self.partable_
-        if self.fiml_:
-            raise ModelError("modification indices are implemented for complete data only")
         existing = {(r["group"], r["lhs"], r["op"], r["rhs"]) for r in pt.rows}
         existing |= {(r["group"], r["rhs"], r["op"], r["lhs"]) for r in pt.rows if r["op"] == "~~"}
         cand = []
@@ -97,11 +146,20 @@ class ModificationIndicesMixin:
         for r in rows:
             if r.get("_cand"):
                 theta[k0 + r["free"] - 1 - kf] = r["ustart"]
-        eobj = MLObjective(emod, self.groups_)
-        _, grad = eobj.value_grad(theta)
+        # FIML: the observed-data likelihood and its expected information summed over the
+        # missing-data patterns (lavaan's modindices() uses information = "expected" whatever
+        # the fit's own information option)
+        eobj = FIMLObjective(emod, self.patterns_) if self.fiml_ else MLObjective(emod, self.groups_)
+        f, grad = eobj.value_grad(theta)
+        if not np.isfinite(f):  # FIML: a pattern's block of the implied covariance is not PD
+            raise ModelError("could not compute modification indices: the model-implied covariance matrix "
+                             "is not positive definite for every missing-data pattern")
         info = eobj.information(theta)
         I11 = info[:k0, :k0]
         I12 = info[:k0, k0:]
+        if is_singular(I11, STRICT_RTOL, scale=True):  # as lavaan's "information matrix is singular"
+            raise ModelError("could not compute modification indices: the information matrix of the "
+                             "fitted model is singular (a parameter is not identified)")
         I22 = info[k0:, k0:]
         V = np.diag(I22) - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
         d = grad[k0:]
