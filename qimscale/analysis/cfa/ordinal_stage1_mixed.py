@@ -459,9 +459,21 @@ def cov2cor(M: np.ndarray) -> np.ndarray:
 
 
 def correlation_residuals(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """``vech`` (diagonal included) of ``cov2cor(S) - cov2cor(sigma)``: the residuals behind
-    lavaan's SRMR when continuous variables are present (the diagonal residuals are zero)."""
-    r = cov2cor(S) - cov2cor(sigma)
+    """The residuals behind lavaan's SRMR when continuous variables are present.
+
+    Bentler's standardised residuals :math:`(s_{ij} - \\sigma_{ij}) / \\sqrt{s_{ii} s_{jj}}`
+    below the diagonal (``lavResiduals(fit, type = "cor.bentler")``); the diagonal counts as
+    zero, as in lavaan's categorical SRMR (``lav_residuals_summary``), even when a continuous
+    variable's implied variance differs from its sample variance (equal residual variances
+    across groups). Returns ``vech`` with the diagonal, so its length is :math:`p(p+1)/2`.
+
+    >>> S = np.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> correlation_residuals(S, np.array([[1.8, 0.3], [0.3, 1.0]])).round(4).tolist()
+    [0.0, 0.1414, 0.0]
+    """
+    sd = np.sqrt(np.diag(S))
+    r = (S - sigma) / np.outer(sd, sd)
+    np.fill_diagonal(r, 0.0)
     return r[np.tril_indices_from(r)]
 
 

@@ -88,7 +88,8 @@ def test_a_continuous_column_declared_ordered_gives_short_messages():
 
 def test_an_undetermined_polychoric_is_warned():
     """Case 7: empty cells leave the y10-y13 likelihood flat up to the bound; lavaan is silent and
-    stops at 0.855, qimscale at 0.888. qimscale says the value is arbitrary instead of hiding it."""
+    stops at 0.855 by nlminb's relative-function-convergence rule, which qimscale now follows too
+    (the case agrees), but qimscale also says that the value is arbitrary instead of hiding it."""
     spec = SPEC[7]
     d = DATA.loc[DATA.case == 7, spec["columns"]]
     with pytest.warns(UserWarning, match=r"'y13' and 'y10' is not determined by the data: empty cells"):
@@ -99,3 +100,22 @@ def test_an_undetermined_polychoric_is_warned():
         sem(SPEC[1]["model"], clean, estimator="WLSMV", ordered=SPEC[1]["ordered"], std_lv=SPEC[1]["std_lv"],
             missing=SPEC[1]["missing"], group=SPEC[1]["group"], group_equal=SPEC[1]["group_equal"] or ())
     assert not [x for x in w if "not determined" in str(x.message)]
+
+
+# Fresh batches of the generator (seeds 9001 and 9002, 162 cases) agreed with lavaan except for the
+# cases below, fixed since and kept here with lavaan's answers (tests/reference/review_extra/,
+# written by the same wlsmv_review.R). Case 36 of seed 9001 is not kept: there lavaan's nlminb stops
+# 1.6e-6 above the minimum qimscale reaches (chi-square 74.4948210 vs 74.4948194), and a residual
+# correlation of -1.21 (now warned as improper) magnifies the 7e-6 difference in estimates to 1e-4.
+EXTRA_DIR = REF_DIR / "review_extra"
+EXTRA_SPEC = {c["case"]: c for c in json.loads((EXTRA_DIR / "wlsmv_review_cases.json").read_text())["cases"]}
+EXTRA_LAV = {c["case"]: c for c in json.loads((EXTRA_DIR / "wlsmv_review.json").read_text())["cases"]}
+EXTRA_DATA = pd.read_csv(EXTRA_DIR / "data" / "wlsmv_review.csv")
+
+
+@pytest.mark.parametrize("case_id", sorted(EXTRA_SPEC))
+def test_fixed_disagreements_of_fresh_batches_agree(case_id):
+    assert EXTRA_LAV[case_id]["status"] == "ok"
+    res = fit_wlsmv_case(EXTRA_SPEC[case_id], EXTRA_DATA)
+    bad, missing = lavaan_differences(res, EXTRA_LAV[case_id], na_is_nan=True)
+    assert missing.empty and not bad, f"{EXTRA_SPEC[case_id]['found']}:\n" + "\n".join(bad[:15])
