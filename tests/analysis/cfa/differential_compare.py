@@ -1,16 +1,51 @@
-"""Comparison of a qimscale fit with lavaan's recorded answer, shared by the differential tests
-(``test_sem_differential.py``, ``test_sem_differential_mixed.py``).
+"""Comparison of a qimscale fit with lavaan's recorded answer, shared by the CFA/SEM tests in
+``tests/analysis/cfa/`` and ``tests/analysis/cfa/wlsmv/`` (the latter find this module through
+``tests/analysis/cfa/conftest.py``).
 
-Tolerances of issue 12: fit measures 1e-4 relative (scaled/robust ones 2e-3), estimates and
-``std.all`` 1e-4, SEs 1e-3 relative (floors 1 and 1e-3 for values near zero).
+Two styles, both with the tolerances of issue 12 (fit measures 1e-4 relative, scaled/robust ones
+2e-3, estimates and ``std.all`` 1e-4, SEs 1e-3 relative):
+
+- the differential tests (many generated cases) collect every disagreement as a message with
+  :func:`lavaan_differences` (relative with floors 1 and 1e-3 for values near zero);
+- the reference tests of one R script compare fit measures with ``pytest.approx``
+  (:func:`assert_fit_measures`) and estimates with ``numpy.testing.assert_allclose`` semantics
+  (:func:`assert_estimates`); their messages name the case and every disagreeing row.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+
+#: ``tests/reference``: R scripts and the JSON/CSV they write
+REF_DIR = Path(__file__).resolve().parents[2] / "reference"
+#: the columns that identify a row of lavaan's ``parameterEstimates()``
+KEYS = ["lhs", "op", "rhs", "group"]
+#: :func:`assert_estimates` checks of the WLSMV reference tests: (column, lavaan's column, rtol, atol);
+#: rtol 1e-7 is ``numpy.testing.assert_allclose``'s default, kept where only ``atol`` was given
+ESTIMATE_CHECKS = (("est", "est_r", 1e-7, 1e-4), ("se", "se_r", 1e-3, 1e-6),
+                   ("std_lv", "std.lv", 1e-7, 1e-4), ("std_all", "std.all", 1e-7, 1e-4))
+
+
+def load_reference(name: str) -> tuple[dict, pd.DataFrame]:
+    """lavaan's answers ``tests/reference/<name>.json`` and the data ``tests/reference/data/<name>.csv``."""
+    return json.loads((REF_DIR / f"{name}.json").read_text()), pd.read_csv(REF_DIR / "data" / f"{name}.csv")
+
+
+def load_differential(name: str, ref_dir: Path = REF_DIR) -> tuple[dict, dict, pd.DataFrame]:
+    """The cases of a differential test by case id: the generator's specs (``<name>_cases.json``),
+    lavaan's answers (``<name>.json``) and the data (``data/<name>.csv``) in ``ref_dir``."""
+
+    def by_case(path):
+        return {c["case"]: c for c in json.loads(path.read_text())["cases"]}
+
+    return (by_case(ref_dir / f"{name}_cases.json"), by_case(ref_dir / f"{name}.json"),
+            pd.read_csv(ref_dir / "data" / f"{name}.csv"))
 
 
 def close(a, b, rel, floor):
@@ -18,11 +53,77 @@ def close(a, b, rel, floor):
     return abs(a - b) <= rel * max(abs(b), floor)
 
 
-def lavaan_differences(res, ref: dict, *, na_is_nan: bool = False) -> tuple[list, pd.DataFrame]:
+def _row_label(r) -> str:
+    return f"{r.lhs} {r.op} {r.rhs} (group {r.group})"
+
+
+def lavaan_estimates(ref: dict, *, single_group: bool) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates()`` rows of ``ref`` as qimscale lists them: ``:=`` right-hand
+    sides without spaces and, for one group, without the fixed scale factors (``~*~``, 1) that
+    lavaan lists and qimscale does not."""
+    want = pd.DataFrame(ref["estimates"])
+    want["rhs"] = np.where(want.op == ":=", want.rhs.str.replace(" ", ""), want.rhs)
+    return want[want.op != "~*~"] if single_group else want
+
+
+def merge_estimates(want: pd.DataFrame, pe: pd.DataFrame, *, unordered_covariances: bool = False) -> pd.DataFrame:
+    """lavaan's rows ``want`` (columns suffixed ``_r``) left-joined with qimscale's ``pe`` on
+    (lhs, op, rhs, group), with ``_merge`` telling which lavaan rows qimscale lacks. With
+    ``unordered_covariances`` a covariance is matched as an unordered pair (lavaan writes
+    ``c1 ~~ y1`` as ``y1 ~~ c1``); both tables then list it as ``min ~~ max``."""
+    if unordered_covariances:
+        want, pe = want.copy(), pe.copy()
+        for df in (want, pe):
+            swap = (df.op == "~~") & (df.lhs > df.rhs)
+            df.loc[swap, ["lhs", "rhs"]] = df.loc[swap, ["rhs", "lhs"]].to_numpy()
+    return want.merge(pe, on=KEYS, suffixes=("_r", ""), how="left", indicator=True)
+
+
+def assert_fit_measures(res, ref_fit: dict, case: str, *, exact=("npar", "df", "baseline_df", "ntotal"),
+                        scaled=("scal",)) -> None:
+    """Every fit measure of lavaan's ``ref_fit`` against ``res.fit_measures()``: counts in ``exact``
+    equal, measures whose name contains one of ``scaled`` within 2e-3 relative or 1e-4 absolute, the
+    others within 1e-4 relative or 1e-6 absolute (``pytest.approx``: the larger of the two)."""
+    fm = res.fit_measures()
+    bad = []
+    for key, want in ref_fit.items():
+        k = key.replace(".", "_")
+        got = fm[k]
+        if k in exact:
+            ok = got == want
+        elif any(s in k for s in scaled):
+            ok = got == pytest.approx(want, rel=2e-3, abs=1e-4)
+        else:
+            ok = got == pytest.approx(want, rel=1e-4, abs=1e-6)
+        if not ok:
+            bad.append(f"{k}: {got} vs lavaan {want}")
+    assert not bad, f"case {case}: fit measures differ from lavaan's\n" + "\n".join(bad)
+
+
+def assert_estimates(m: pd.DataFrame, case: str, checks) -> None:
+    """Columns of the merged table ``m`` (:func:`merge_estimates`) against lavaan's: every lavaan row
+    present, and for each ``(column, lavaan column, rtol, atol)`` of ``checks``
+    ``numpy.testing.assert_allclose`` semantics (``|got - want| <= atol + rtol * |want|``, NaN
+    equal to NaN). The message names the case and every disagreeing row."""
+    lacking = m[m._merge != "both"]
+    assert lacking.empty, f"case {case}: lavaan rows missing from qimscale's\n{lacking[KEYS]}"
+    bad = []
+    for col, ref_col, rtol, atol in checks:
+        got, want = m[col].to_numpy(float), m[ref_col].to_numpy(float)
+        off = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+        bad += [f"{col} {_row_label(r)}: {g} vs lavaan {w}"
+                for r, g, w in zip(m[off].itertuples(), got[off], want[off])]
+    assert not bad, f"case {case}: {len(bad)} values differ from lavaan's\n" + "\n".join(bad[:30])
+
+
+def lavaan_differences(res, ref: dict, *, na_is_nan: bool = False, scaled=("scaled", "robust"),
+                       std_lv: bool = False) -> tuple[list, pd.DataFrame]:
     """Disagreements of ``res`` with lavaan's ``ref`` (``fit`` and ``estimates`` of one case).
 
     Returns the list of messages and the lavaan rows that ``res`` lacks. With ``na_is_nan`` a fit
-    measure that lavaan reports as NA must be NaN in ``res`` too; otherwise it is skipped.
+    measure that lavaan reports as NA must be NaN in ``res`` too; otherwise it is skipped. Fit
+    measures whose name contains one of ``scaled`` are compared at 2e-3, the others at 1e-4. With
+    ``std_lv`` the ``std.lv`` column is compared too (1e-4, as ``std.all``).
     """
     fm = res.fit_measures()
     bad = []
@@ -35,26 +136,24 @@ def lavaan_differences(res, ref: dict, *, na_is_nan: bool = False) -> tuple[list
             continue
         if got is None or not np.isfinite(got):
             continue
-        tol = 2e-3 if ("scaled" in k or "robust" in k) else 1e-4
+        tol = 2e-3 if any(s in k for s in scaled) else 1e-4
         if not close(float(got), float(want), tol, 1.0):
             bad.append(f"{k}: {got} vs lavaan {want}")
-    pe = res.parameter_estimates()
-    want = pd.DataFrame(ref["estimates"]).rename(columns={"std.all": "std_all_r"})
-    want = want[~want.op.isin(["==", "<", ">"])]
-    if res.partable_.ngroups == 1:
-        want = want[want.op != "~*~"]
-    want["rhs"] = np.where(want.op == ":=", want.rhs.str.replace(" ", ""), want.rhs)
-    m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
+    want = lavaan_estimates(ref, single_group=res.partable_.ngroups == 1)
+    want = want[~want.op.isin(["==", "<", ">"])].rename(columns={"std.all": "std_all_r", "std.lv": "std_lv_r"})
+    m = merge_estimates(want, res.parameter_estimates())
     missing = m[m._merge != "both"]
+    standardized = (("std_all", "std.all"), ("std_lv", "std.lv")) if std_lv else (("std_all", "std.all"),)
     for r in m[m._merge == "both"].itertuples():
-        label = f"{r.lhs} {r.op} {r.rhs} (group {r.group})"
+        label = _row_label(r)
         if not close(r.est, r.est_r, 1e-4, 1.0):
             bad.append(f"est {label}: {r.est} vs {r.est_r}")
         if r.se_r is not None and np.isfinite(r.se_r) and r.se_r > 0 and not close(r.se, r.se_r, 1e-3, 1e-3):
             bad.append(f"se {label}: {r.se} vs {r.se_r}")
-        sa = r.std_all_r
-        if sa is not None and not (isinstance(sa, float) and math.isnan(sa)) and not close(r.std_all, sa, 1e-4, 1.0):
-            bad.append(f"std.all {label}: {r.std_all} vs {sa}")
+        for col, name in standardized:
+            got, sa = getattr(r, col), getattr(r, col + "_r")
+            if sa is not None and not (isinstance(sa, float) and math.isnan(sa)) and not close(got, sa, 1e-4, 1.0):
+                bad.append(f"{name} {label}: {got} vs {sa}")
     return bad, missing
 
 
@@ -72,8 +171,8 @@ def unflagged(fit, ref: dict, label: str) -> str | None:
     return f"{label}: lavaan {ref['status']} ({ref['error'] or ref['warnings']}) but qimscale fitted without a warning"
 
 
-def fit_wlsmv_case(spec: dict, data: pd.DataFrame):
-    """Fit one WLSMV case (``spec`` of a ``*_cases.json``, ``data`` with its ``case`` column) with
+def fit_case(spec: dict, data: pd.DataFrame, *, ordered, estimator: str = "WLSMV"):
+    """Fit one generated case (``spec`` of a ``*_cases.json``, ``data`` with its ``case`` column) with
     ``qimscale.analysis.cfa.sem``, turning numpy's raw RuntimeWarnings into errors."""
     import warnings
 
@@ -83,5 +182,10 @@ def fit_wlsmv_case(spec: dict, data: pd.DataFrame):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # numpy's raw warnings must not escape
         warnings.filterwarnings("ignore", category=UserWarning)
-        return sem(spec["model"], d, estimator="WLSMV", missing=spec["missing"], ordered=spec["ordered"],
+        return sem(spec["model"], d, estimator=estimator, missing=spec["missing"], ordered=ordered,
                    group=spec["group"], group_equal=spec["group_equal"] or (), std_lv=spec["std_lv"])
+
+
+def fit_wlsmv_case(spec: dict, data: pd.DataFrame):
+    """:func:`fit_case` under WLSMV with the case's own ``ordered`` list."""
+    return fit_case(spec, data, ordered=spec["ordered"])

@@ -10,34 +10,18 @@ escape in either case.
 
 from __future__ import annotations
 
-import json
-import warnings
-from pathlib import Path
-
-import pandas as pd
 import pytest
-from differential_compare import lavaan_differences, unflagged
+from differential_compare import fit_case, lavaan_differences, load_differential, unflagged
 
-from qimscale.analysis.cfa import sem
-
-REF_DIR = Path(__file__).parents[2] / "reference"
-SPEC = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential_cases.json").read_text())["cases"]}
-LAV = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential.json").read_text())["cases"]}
-DATA = pd.read_csv(REF_DIR / "data" / "sem_differential.csv")
+SPEC, LAV, DATA = load_differential("sem_differential")
 CLEAN = [k for k, c in LAV.items() if c["status"] == "ok"]
 FLAGGED = [k for k, c in LAV.items() if c["status"] != "ok"]
 
 
 def _fit(case_id):
     c = SPEC[case_id]
-    d = DATA.loc[DATA.case == case_id, c["columns"]]
     items = [v for v in c["columns"] if v not in ("g", "x1", "x2")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # numpy's raw warnings must not escape
-        warnings.filterwarnings("ignore", category=UserWarning)
-        return sem(c["model"], d, estimator=c["estimator"], missing=c["missing"],
-                   ordered=items if c["ordered"] else None, group=c["group"],
-                   group_equal=c["group_equal"] or (), std_lv=c["std_lv"])
+    return fit_case(c, DATA, estimator=c["estimator"], ordered=items if c["ordered"] else None)
 
 
 @pytest.mark.parametrize("case_id", CLEAN)

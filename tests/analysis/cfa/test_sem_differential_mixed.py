@@ -11,17 +11,10 @@ or carry a warning. No raw numpy warning may escape.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pandas as pd
 import pytest
-from differential_compare import fit_wlsmv_case, lavaan_differences, unflagged
+from differential_compare import fit_wlsmv_case, lavaan_differences, load_differential, unflagged
 
-REF_DIR = Path(__file__).parents[2] / "reference"
-SPEC = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential_mixed_cases.json").read_text())["cases"]}
-LAV = {c["case"]: c for c in json.loads((REF_DIR / "sem_differential_mixed.json").read_text())["cases"]}
-DATA = pd.read_csv(REF_DIR / "data" / "sem_differential_mixed.csv")
+SPEC, LAV, DATA = load_differential("sem_differential_mixed")
 WITH_X = [k for k, c in SPEC.items() if "x1" in c["columns"]]  # observed covariates (conditional.x)
 CLEAN = [k for k, c in LAV.items() if c["status"] == "ok"]
 FLAGGED = [k for k, c in LAV.items() if c["status"] != "ok"]

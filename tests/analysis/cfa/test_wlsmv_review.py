@@ -12,22 +12,16 @@ or warns must end in a clean qimscale error or carry a warning. No raw numpy war
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
-import pandas as pd
 import pytest
-from differential_compare import fit_wlsmv_case, lavaan_differences, unflagged
+from differential_compare import REF_DIR, fit_wlsmv_case, lavaan_differences, load_differential, unflagged
 
 from qimscale.analysis.cfa import sem
 from qimscale.errors import QimscaleError
 
 
-REF_DIR = Path(__file__).parents[2] / "reference"
-SPEC = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review_cases.json").read_text())["cases"]}
-LAV = {c["case"]: c for c in json.loads((REF_DIR / "wlsmv_review.json").read_text())["cases"]}
-DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_review.csv")
+SPEC, LAV, DATA = load_differential("wlsmv_review")
 # disagreements whose cause is known and not fixed here (see the reasons)
 XFAIL: dict[int, str] = {
 }
@@ -107,10 +101,7 @@ def test_an_undetermined_polychoric_is_warned():
 # written by the same wlsmv_review.R). Case 36 of seed 9001 is not kept: there lavaan's nlminb stops
 # 1.6e-6 above the minimum qimscale reaches (chi-square 74.4948210 vs 74.4948194), and a residual
 # correlation of -1.21 (now warned as improper) magnifies the 7e-6 difference in estimates to 1e-4.
-EXTRA_DIR = REF_DIR / "review_extra"
-EXTRA_SPEC = {c["case"]: c for c in json.loads((EXTRA_DIR / "wlsmv_review_cases.json").read_text())["cases"]}
-EXTRA_LAV = {c["case"]: c for c in json.loads((EXTRA_DIR / "wlsmv_review.json").read_text())["cases"]}
-EXTRA_DATA = pd.read_csv(EXTRA_DIR / "data" / "wlsmv_review.csv")
+EXTRA_SPEC, EXTRA_LAV, EXTRA_DATA = load_differential("wlsmv_review", REF_DIR / "review_extra")
 
 
 @pytest.mark.parametrize("case_id", sorted(EXTRA_SPEC))

@@ -15,19 +15,18 @@ standardized values 1e-4, SEs 1e-3 relative.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from differential_compare import (ESTIMATE_CHECKS, REF_DIR, assert_estimates, assert_fit_measures, lavaan_estimates,
+                                  load_reference, merge_estimates)
 
 from qimscale.analysis.cfa import sem
 from qimscale.analysis.cfa.ordinal_stage1_x import ordinal_stage1_x
 from qimscale.errors import DataError, ModelError
 
-REF_DIR = Path(__file__).parents[3] / "reference"
-REF = json.loads((REF_DIR / "wlsmv_conditional_x.json").read_text())
-DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_conditional_x.csv")
+REF, DATA = load_reference("wlsmv_conditional_x")
 CASES = {c["name"]: c for c in REF["cases"]}
 for _c in CASES.values():  # jsonlite unboxes one warning to a string and names per-group lists by group
     _c["warnings"] = [_c["warnings"]] if isinstance(_c["warnings"], str) else _c["warnings"]
@@ -58,30 +57,13 @@ def test_sample_statistics(case):
 
 def test_fit_measures(case):
     res, ref = case
-    fm = res.fit_measures()
-    for key, want in ref["fit"].items():
-        k = key.replace(".", "_")
-        if k in ("npar", "df", "baseline_df", "ntotal"):
-            assert fm[k] == want, k
-        elif "scal" in k:
-            assert fm[k] == pytest.approx(want, rel=2e-3, abs=1e-4), k
-        else:
-            assert fm[k] == pytest.approx(want, rel=1e-4, abs=1e-6), k
+    assert_fit_measures(res, ref["fit"], ref["name"])
 
 
 def test_estimates_ses_and_standardized(case):
     res, ref = case
-    pe = res.parameter_estimates()
-    want = pd.DataFrame(ref["estimates"])
-    want["rhs"] = np.where(want.op == ":=", want.rhs.str.replace(" ", ""), want.rhs)
-    if res.model.ngroups == 1:  # lavaan lists the fixed scale factors (1) of one group; qimscale does not
-        want = want[want.op != "~*~"]
-    m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
-    assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group"]]
-    np.testing.assert_allclose(m.est, m.est_r, atol=1e-4)
-    np.testing.assert_allclose(m.se, m.se_r, rtol=1e-3, atol=1e-6)
-    np.testing.assert_allclose(m.std_lv, m["std.lv"], atol=1e-4)
-    np.testing.assert_allclose(m.std_all, m["std.all"], atol=1e-4)
+    m = merge_estimates(lavaan_estimates(ref, single_group=res.model.ngroups == 1), res.parameter_estimates())
+    assert_estimates(m, ref["name"], ESTIMATE_CHECKS)
 
 
 def test_r_squared(case):

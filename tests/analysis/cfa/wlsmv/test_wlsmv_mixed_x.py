@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
+from differential_compare import (ESTIMATE_CHECKS, REF_DIR, assert_estimates, assert_fit_measures, lavaan_estimates,
+                                  load_reference, merge_estimates)
 
 from qimscale.analysis.cfa import sem
 from qimscale.analysis.cfa.syntax import parse_model
 from qimscale.analysis.cfa.wlsmv_x import fit_wlsmv_x
 from qimscale.errors import DataError, ModelError
 
-REF_DIR = Path(__file__).parents[3] / "reference"
-REF = json.loads((REF_DIR / "wlsmv_mixed_x.json").read_text())
-DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_mixed_x.csv")
+REF, DATA = load_reference("wlsmv_mixed_x")
 CASES = {c["name"]: c for c in REF["cases"]}
 ORDERED = [f"y{k}" for k in range(1, 8)] + ["y2m", "y1p", "y2p", "y3p"]
 
@@ -62,33 +60,15 @@ def test_sample_statistics_and_gamma(case):
 
 def test_fit_measures(case):
     res, ref = case
-    fm = res.fit_measures()
-    for key, want in ref["fit"].items():
-        k = key.replace(".", "_")
-        if k in ("npar", "df", "baseline_df", "ntotal"):
-            assert fm[k] == want, k
-        elif "scal" in k:
-            assert fm[k] == pytest.approx(want, rel=2e-3, abs=1e-4), k
-        else:
-            assert fm[k] == pytest.approx(want, rel=1e-4, abs=1e-6), k
+    assert_fit_measures(res, ref["fit"], ref["name"])
 
 
 def test_estimates_ses_and_standardized(case):
     res, ref = case
-    pe = res.parameter_estimates()
-    want = pd.DataFrame(ref["estimates"])
-    if res.model.ngroups == 1:  # lavaan lists the fixed scale factors (1) of one group; qimscale does not
-        want = want[want.op != "~*~"]
-    pe = pe.copy()
-    for df in (want, pe):  # lavaan writes 'c1 ~~ y1' as 'y1 ~~ c1': compare covariances as unordered pairs
-        swap = (df.op == "~~") & (df.lhs > df.rhs)
-        df.loc[swap, ["lhs", "rhs"]] = df.loc[swap, ["rhs", "lhs"]].to_numpy()
-    m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
-    assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group"]]
-    np.testing.assert_allclose(m.est, m.est_r, atol=1e-4)
-    np.testing.assert_allclose(m.se, m.se_r, rtol=1e-3, atol=1e-6)
-    np.testing.assert_allclose(m.std_lv, m["std.lv"], atol=1e-4)
-    np.testing.assert_allclose(m.std_all, m["std.all"], atol=1e-4)
+    # lavaan writes 'c1 ~~ y1' as 'y1 ~~ c1': covariances are compared as unordered pairs
+    m = merge_estimates(lavaan_estimates(ref, single_group=res.model.ngroups == 1), res.parameter_estimates(),
+                        unordered_covariances=True)
+    assert_estimates(m, ref["name"], ESTIMATE_CHECKS)
 
 
 def test_r_squared(case):

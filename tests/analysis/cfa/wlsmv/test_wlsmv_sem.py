@@ -9,19 +9,15 @@ computed; qimscale stops with a ModelError naming a parameter).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from differential_compare import (ESTIMATE_CHECKS, assert_estimates, assert_fit_measures, lavaan_estimates,
+                                  load_reference, merge_estimates)
 
 from qimscale.analysis.cfa import sem
 from qimscale.errors import ModelError
 
-REF_DIR = Path(__file__).parents[3] / "reference"
-REF = json.loads((REF_DIR / "wlsmv_sem.json").read_text())
-DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_sem.csv")
+REF, DATA = load_reference("wlsmv_sem")
 CASES = {c["name"]: c for c in REF["cases"]}
 CLEAN = [n for n, c in CASES.items() if not c["warnings"]]
 
@@ -39,31 +35,14 @@ def case(request):
 
 def test_fit_measures(case):
     res, ref = case
-    fm = res.fit_measures()
     assert res.ntotal_ == ref["ntotal"]
-    for key, want in ref["fit"].items():
-        k = key.replace(".", "_")
-        if k in ("npar", "df"):
-            assert fm[k] == want, k
-        elif "scal" in k or "shift" in k:
-            assert fm[k] == pytest.approx(want, rel=2e-3, abs=1e-4), k
-        else:
-            assert fm[k] == pytest.approx(want, rel=1e-4, abs=1e-6), k
+    assert_fit_measures(res, ref["fit"], ref["name"], scaled=("scal", "shift"))
 
 
 def test_estimates_ses_and_standardized(case):
     res, ref = case
-    pe = res.parameter_estimates()
-    want = pd.DataFrame(ref["estimates"])
-    want["rhs"] = np.where(want.op == ":=", want.rhs.str.replace(" ", ""), want.rhs)
-    if res.model.ngroups == 1:  # lavaan lists the fixed scale factors (1) of one group; qimscale does not
-        want = want[want.op != "~*~"]
-    m = want.merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", ""), how="left", indicator=True)
-    assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group"]]
-    np.testing.assert_allclose(m.est, m.est_r, atol=1e-4)
-    np.testing.assert_allclose(m.se, m.se_r, rtol=1e-3, atol=1e-6)
-    np.testing.assert_allclose(m.std_all, m["std.all"], atol=1e-4)
-    np.testing.assert_allclose(m.std_lv, m["std.lv"], atol=1e-4)
+    m = merge_estimates(lavaan_estimates(ref, single_group=res.model.ngroups == 1), res.parameter_estimates())
+    assert_estimates(m, ref["name"], ESTIMATE_CHECKS)
 
 
 def test_defined_effects_present():
