@@ -66,9 +66,11 @@ def lavaan_estimates(ref: dict, *, single_group: bool) -> pd.DataFrame:
     return want[want.op != "~*~"] if single_group else want
 
 
-def merge_estimates(want: pd.DataFrame, pe: pd.DataFrame, *, unordered_covariances: bool = False) -> pd.DataFrame:
-    """lavaan's rows ``want`` (columns suffixed ``_r``) left-joined with qimscale's ``pe`` on
-    (lhs, op, rhs, group), with ``_merge`` telling which lavaan rows qimscale lacks. With
+def merge_estimates(want: pd.DataFrame, pe: pd.DataFrame, *, unordered_covariances: bool = False,
+                    how: str = "left") -> pd.DataFrame:
+    """lavaan's rows ``want`` (columns suffixed ``_r``) joined with qimscale's ``pe`` on (lhs, op,
+    rhs, group), with ``_merge`` telling which rows are not in both (``how="left"``: which lavaan
+    rows qimscale lacks; ``"outer"``: also which rows lavaan lacks). With
     ``unordered_covariances`` a covariance is matched as an unordered pair (lavaan writes
     ``c1 ~~ y1`` as ``y1 ~~ c1``); both tables then list it as ``min ~~ max``."""
     if unordered_covariances:
@@ -76,7 +78,7 @@ def merge_estimates(want: pd.DataFrame, pe: pd.DataFrame, *, unordered_covarianc
         for df in (want, pe):
             swap = (df.op == "~~") & (df.lhs > df.rhs)
             df.loc[swap, ["lhs", "rhs"]] = df.loc[swap, ["rhs", "lhs"]].to_numpy()
-    return want.merge(pe, on=KEYS, suffixes=("_r", ""), how="left", indicator=True)
+    return want.merge(pe, on=KEYS, suffixes=("_r", ""), how=how, indicator=True)
 
 
 def assert_fit_measures(res, ref_fit: dict, case: str, *, exact=("npar", "df", "baseline_df", "ntotal"),
@@ -101,12 +103,12 @@ def assert_fit_measures(res, ref_fit: dict, case: str, *, exact=("npar", "df", "
 
 
 def assert_estimates(m: pd.DataFrame, case: str, checks) -> None:
-    """Columns of the merged table ``m`` (:func:`merge_estimates`) against lavaan's: every lavaan row
-    present, and for each ``(column, lavaan column, rtol, atol)`` of ``checks``
+    """Columns of the merged table ``m`` (:func:`merge_estimates`) against lavaan's: every row in
+    both tables, and for each ``(column, lavaan column, rtol, atol)`` of ``checks``
     ``numpy.testing.assert_allclose`` semantics (``|got - want| <= atol + rtol * |want|``, NaN
     equal to NaN). The message names the case and every disagreeing row."""
     lacking = m[m._merge != "both"]
-    assert lacking.empty, f"case {case}: lavaan rows missing from qimscale's\n{lacking[KEYS]}"
+    assert lacking.empty, f"case {case}: rows not in both (left_only: lavaan's)\n{lacking[[*KEYS, '_merge']]}"
     bad = []
     for col, ref_col, rtol, atol in checks:
         got, want = m[col].to_numpy(float), m[ref_col].to_numpy(float)
@@ -115,6 +117,58 @@ def assert_estimates(m: pd.DataFrame, case: str, checks) -> None:
                 for r, g, w in zip(m[off].itertuples(), got[off], want[off])]
     assert not bad, f"case {case}: {len(bad)} values differ from lavaan's\n" + "\n".join(bad[:30])
 
+
+def assert_r_squared(res, ref_r2: list, case: str) -> None:
+    """``res.r_squared()`` against lavaan's ``inspect(fit, "r2")`` (``ref_r2``: one dict per group):
+    the same variables, each within 1e-4 absolute; lavaan's NA (a negative residual variance) must
+    be NaN."""
+    r2 = res.r_squared()
+    for g, want in enumerate(ref_r2, start=1):
+        got = r2[r2.group == g].set_index("variable").r2
+        where = f"case {case}, group {g}"
+        assert set(got.index) == set(want), f"{where}: R² of {sorted(got.index)}, lavaan's of {sorted(want)}"
+        for v, val in want.items():
+            if val is None:
+                assert np.isnan(got[v]), f"{where}, {v}: R² {got[v]} vs lavaan NA"
+            else:
+                assert got[v] == pytest.approx(val, abs=1e-4), f"{where}, {v}: R² {got[v]} vs lavaan {val}"
+
+
+#: invariance levels against semTools::measEq.syntax fits (:func:`assert_fit_matches`): counts
+#: equal, the chi-square 1e-5 relative, scaled measures 1e-3 relative, the others 1e-4 absolute
+EXACT = ("npar", "df", "df_scaled")
+REL = ("chisq",)
+SCALED = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled")
+
+
+def assert_fit_matches(fm, ref, label: str) -> None:
+    """fit_measures() ``fm`` of a WLSMV fit against lavaan's fitMeasures ``ref`` (tolerances of
+    :data:`EXACT`, :data:`REL`, :data:`SCALED`); ``label`` names the case."""
+    for key, want in ref.items():
+        k = key.replace(".", "_")
+        if k in EXACT:
+            assert fm[k] == want, f"{label}: {k}"
+        elif k in REL:
+            assert fm[k] == pytest.approx(want, rel=1e-5), f"{label}: {k}"
+        elif k in SCALED:
+            assert fm[k] == pytest.approx(want, rel=1e-3, abs=1e-4), f"{label}: {k}"
+        else:
+            assert fm[k] == pytest.approx(want, abs=1e-4), f"{label}: {k}"
+
+
+def assert_estimates_match(pe, ref, label: str) -> None:
+    """Every row of parameter_estimates() ``pe`` against parameterEstimates ``ref`` and back (est
+    and se within 1e-4 absolute); ``label`` names the case."""
+    m = merge_estimates(pd.DataFrame(ref), pe, how="outer")
+    assert_estimates(m, label, (("est", "est_r", 1e-7, 1e-4), ("se", "se_r", 1e-7, 1e-4)))
+
+
+def assert_lrt_matches(row, lrt, label: str) -> None:
+    """A row of InvarianceResult.levels against lavTestLRT (scaled-shifted difference)."""
+    assert row["df_diff"] == lrt["df_diff"], label
+    assert row["chisq_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-3, abs=1e-6), label
+    if lrt["p"] is not None:
+        assert row["chisq_diff_p"] == pytest.approx(lrt["p"], rel=1e-3, abs=1e-6), label
 
 def lavaan_differences(res, ref: dict, *, na_is_nan: bool = False, scaled=("scaled", "robust"),
                        std_lv: bool = False) -> tuple[list, pd.DataFrame]:
@@ -155,6 +209,22 @@ def lavaan_differences(res, ref: dict, *, na_is_nan: bool = False, scaled=("scal
             if sa is not None and not (isinstance(sa, float) and math.isnan(sa)) and not close(got, sa, 1e-4, 1.0):
                 bad.append(f"{name} {label}: {got} vs {sa}")
     return bad, missing
+
+
+def assert_lavaan_agrees(res, ref: dict, label: str, **options) -> None:
+    """No disagreement of ``res`` with lavaan's ``ref`` (:func:`lavaan_differences` with ``options``):
+    every lavaan row present, every compared value within tolerance; ``label`` names the case."""
+    bad, missing = lavaan_differences(res, ref, **options)
+    assert missing.empty, f"{label}: lavaan rows missing from qimscale's\n{missing[KEYS]}"
+    more = f"\n(+{len(bad) - 15} more)" if len(bad) > 15 else ""
+    assert not bad, f"{label}:\n" + "\n".join(bad[:15]) + more
+
+
+def assert_flagged(fit, ref: dict, label: str) -> None:
+    """``fit()``, a case lavaan stopped or warned on, ends in a clean qimscale error or carries a
+    warning (:func:`unflagged`)."""
+    msg = unflagged(fit, ref, label)
+    assert msg is None, msg
 
 
 def unflagged(fit, ref: dict, label: str) -> str | None:

@@ -12,7 +12,7 @@ or carry a warning. No raw numpy warning may escape.
 from __future__ import annotations
 
 import pytest
-from differential_compare import fit_wlsmv_case, lavaan_differences, load_differential, unflagged
+from differential_compare import assert_flagged, assert_lavaan_agrees, fit_wlsmv_case, load_differential
 
 SPEC, LAV, DATA = load_differential("sem_differential_mixed")
 WITH_X = [k for k, c in SPEC.items() if "x1" in c["columns"]]  # observed covariates (conditional.x)
@@ -33,15 +33,12 @@ def test_the_cases_cover_mixed_models():
 @pytest.mark.parametrize("case_id", CLEAN)
 def test_clean_lavaan_cases_agree(case_id):
     ref, spec = LAV[case_id], SPEC[case_id]
-    bad, missing = lavaan_differences(_fit(case_id), ref, na_is_nan=True)
-    assert missing.empty, f"case {case_id} ({spec['kind']}): rows missing\n{missing[['lhs', 'op', 'rhs']]}"
-    assert not bad, f"case {case_id} ({spec['kind']}):\n" + "\n".join(bad[:15])
+    assert_lavaan_agrees(_fit(case_id), ref, f"case {case_id} ({spec['kind']})", na_is_nan=True)
 
 
 @pytest.mark.parametrize("case_id", FLAGGED)
 def test_lavaan_errors_and_warnings_are_flagged(case_id):
-    msg = unflagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
-    assert msg is None, msg
+    assert_flagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
 
 
 def test_covariate_cases_are_compared():

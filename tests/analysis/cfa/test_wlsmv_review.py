@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from differential_compare import REF_DIR, fit_wlsmv_case, lavaan_differences, load_differential, unflagged
+from differential_compare import REF_DIR, assert_flagged, assert_lavaan_agrees, fit_wlsmv_case, load_differential
 
 from qimscale.analysis.cfa import sem
 from qimscale.errors import QimscaleError
@@ -54,15 +54,12 @@ def test_clean_lavaan_cases_agree(case_id):
     with warnings.catch_warnings():  # what the CLI renders must not fail nor print numpy's warnings
         warnings.simplefilter("error", RuntimeWarning)
         res.to_dict(), res.summary(), res.tables()
-    bad, missing = lavaan_differences(res, LAV[case_id], na_is_nan=True)
-    assert missing.empty, f"case {case_id} ({spec['kind']}): rows missing\n{missing[['lhs', 'op', 'rhs']]}"
-    assert not bad, f"case {case_id} ({spec['kind']}):\n" + "\n".join(bad[:15])
+    assert_lavaan_agrees(res, LAV[case_id], f"case {case_id} ({spec['kind']})", na_is_nan=True)
 
 
 @pytest.mark.parametrize("case_id", FLAGGED)
 def test_lavaan_errors_and_warnings_are_flagged(case_id):
-    msg = unflagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
-    assert msg is None, msg
+    assert_flagged(lambda: _fit(case_id), LAV[case_id], f"case {case_id} ({SPEC[case_id]['kind']})")
 
 
 def test_a_continuous_column_declared_ordered_gives_short_messages():
@@ -108,5 +105,4 @@ EXTRA_SPEC, EXTRA_LAV, EXTRA_DATA = load_differential("wlsmv_review", REF_DIR / 
 def test_fixed_disagreements_of_fresh_batches_agree(case_id):
     assert EXTRA_LAV[case_id]["status"] == "ok"
     res = fit_wlsmv_case(EXTRA_SPEC[case_id], EXTRA_DATA)
-    bad, missing = lavaan_differences(res, EXTRA_LAV[case_id], na_is_nan=True)
-    assert missing.empty and not bad, f"{EXTRA_SPEC[case_id]['found']}:\n" + "\n".join(bad[:15])
+    assert_lavaan_agrees(res, EXTRA_LAV[case_id], f"case {case_id}: {EXTRA_SPEC[case_id]['found']}", na_is_nan=True)

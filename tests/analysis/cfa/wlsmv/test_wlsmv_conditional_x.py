@@ -19,8 +19,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from differential_compare import (ESTIMATE_CHECKS, REF_DIR, assert_estimates, assert_fit_measures, lavaan_estimates,
-                                  load_reference, merge_estimates)
+from differential_compare import (ESTIMATE_CHECKS, REF_DIR, assert_estimates, assert_fit_measures, assert_r_squared,
+                                  lavaan_estimates, load_reference, merge_estimates)
 
 from qimscale.analysis.cfa import sem
 from qimscale.analysis.cfa.ordinal_stage1_x import ordinal_stage1_x
@@ -68,15 +68,7 @@ def test_estimates_ses_and_standardized(case):
 
 def test_r_squared(case):
     res, ref = case
-    r2 = res.r_squared()
-    for g, want in enumerate(ref["r2"]):
-        got = r2[r2.group == g + 1].set_index("variable").r2
-        assert set(got.index) == set(want), (sorted(got.index), sorted(want))
-        for v, val in want.items():
-            if val is None:  # lavaan's NA: a negative residual variance
-                assert np.isnan(got[v]), v
-            else:
-                assert got[v] == pytest.approx(val, abs=1e-4), v
+    assert_r_squared(res, ref["r2"], ref["name"])
 
 
 def test_result_protocol(case):

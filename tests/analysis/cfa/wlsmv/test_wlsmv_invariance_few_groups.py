@@ -15,24 +15,17 @@ difference test is compared all the same, as lavaan computes it.
 
 from __future__ import annotations
 
-import json
 import warnings
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_wlsmv_partial_invariance import (
-    assert_estimates_match,
-    assert_fit_matches,
-    assert_lrt_matches,
-)
+from differential_compare import (REF_DIR, assert_estimates_match, assert_fit_matches, assert_lrt_matches,
+                                  load_reference)
 
 from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance
 
-REF_DIR = Path(__file__).parents[3] / "reference"
-REF = json.loads((REF_DIR / "review3_wlsmv_invariance_few.json").read_text())
-DATA = pd.read_csv(REF_DIR / "data" / "review3_wlsmv_invariance_few.csv")
+REF, DATA = load_reference("review3_wlsmv_invariance_few")
 CASES = ("binary", "mixed", "three_groups", "three_groups_int")
 CASE_LEVELS = [(c, lv["level"]) for c in CASES for lv in REF[c]["levels"]]
 
@@ -52,12 +45,13 @@ def _ref(case, level):
 
 @pytest.mark.parametrize("case,level", CASE_LEVELS)
 def test_fit_measures(case, level):
-    assert_fit_matches(chain(case).fits[level].fit_measures(), _ref(case, level)["fit"])
+    assert_fit_matches(chain(case).fits[level].fit_measures(), _ref(case, level)["fit"], f"{case} {level}")
 
 
 @pytest.mark.parametrize("case,level", CASE_LEVELS)
 def test_estimates_and_se(case, level):
-    assert_estimates_match(chain(case).fits[level].parameter_estimates(), _ref(case, level)["estimates"])
+    assert_estimates_match(chain(case).fits[level].parameter_estimates(), _ref(case, level)["estimates"],
+                           f"{case} {level}")
 
 
 @pytest.mark.parametrize("case,level", [c for c in CASE_LEVELS if c[1] != "configural"])
@@ -68,4 +62,4 @@ def test_difference_tests(case, level):
         # not nested: lavaan orders the two fits by df and reports |df difference| = 1
         assert row["df"] - chain(case).levels.set_index("level").loc["metric", "df"] == -1
         return
-    assert_lrt_matches(row, lrt)
+    assert_lrt_matches(row, lrt, f"{case} {level}")

@@ -16,21 +16,14 @@ from __future__ import annotations
 import json
 import warnings
 from functools import cache
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
+from differential_compare import assert_estimates_match, assert_fit_matches, assert_lrt_matches, load_reference
 
 from qimscale.analysis.cfa import measurement_invariance
 from qimscale.analysis.cfa.wlsmv_invariance import ordinal_invariance
 
-REF_DIR = Path(__file__).parents[3] / "reference"
-REF = json.loads((REF_DIR / "review3_wlsmv_partial.json").read_text())
-DATA = pd.read_csv(REF_DIR / "data" / "review3_wlsmv_partial.csv")
-EXACT = ("npar", "df", "df_scaled")
-REL = ("chisq",)
-SCALED = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled")
+REF, DATA = load_reference("review3_wlsmv_partial")
 CASE_LEVELS = [(c, lv["level"]) for c, v in REF["cases"].items() for lv in v["levels"]]
 
 
@@ -45,50 +38,21 @@ def _ref_level(case, level):
     return next(lv for lv in REF["cases"][case]["levels"] if lv["level"] == level)
 
 
-def assert_fit_matches(fm, ref):
-    """fit_measures() of a WLSMV fit against lavaan's fitMeasures (repository tolerances)."""
-    for key, want in ref.items():
-        k = key.replace(".", "_")
-        if k in EXACT:
-            assert fm[k] == want, k
-        elif k in REL:
-            assert fm[k] == pytest.approx(want, rel=1e-5), k
-        elif k in SCALED:
-            assert fm[k] == pytest.approx(want, rel=1e-3, abs=1e-4), k
-        else:
-            assert fm[k] == pytest.approx(want, abs=1e-4), k
-
-
-def assert_estimates_match(pe, ref):
-    """Every row of parameter_estimates() against parameterEstimates (est, se)."""
-    m = pd.DataFrame(ref).merge(pe, on=["lhs", "op", "rhs", "group"], suffixes=("_r", "_p"), how="outer",
-                                indicator=True)
-    assert (m._merge == "both").all(), m.loc[m._merge != "both", ["lhs", "op", "rhs", "group", "_merge"]]
-    np.testing.assert_allclose(m.est_p, m.est_r, atol=1e-4)
-    np.testing.assert_allclose(m.se_p.astype(float), m.se_r.astype(float), atol=1e-4)
-
-
-def assert_lrt_matches(row, lrt):
-    """A row of InvarianceResult.levels against lavTestLRT (scaled-shifted difference)."""
-    assert row["df_diff"] == lrt["df_diff"]
-    assert row["chisq_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-3, abs=1e-6)
-    if lrt["p"] is not None:
-        assert row["chisq_diff_p"] == pytest.approx(lrt["p"], rel=1e-3, abs=1e-6)
-
-
 @pytest.mark.parametrize("case,level", CASE_LEVELS)
 def test_fit_measures(case, level):
-    assert_fit_matches(chain(case).fits[level].fit_measures(), _ref_level(case, level)["fit"])
+    assert_fit_matches(chain(case).fits[level].fit_measures(), _ref_level(case, level)["fit"], f"{case} {level}")
 
 
 @pytest.mark.parametrize("case,level", CASE_LEVELS)
 def test_estimates_and_se(case, level):
-    assert_estimates_match(chain(case).fits[level].parameter_estimates(), _ref_level(case, level)["estimates"])
+    assert_estimates_match(chain(case).fits[level].parameter_estimates(), _ref_level(case, level)["estimates"],
+                           f"{case} {level}")
 
 
 @pytest.mark.parametrize("case,level", [c for c in CASE_LEVELS if c[1] != "configural"])
 def test_difference_tests(case, level):
-    assert_lrt_matches(chain(case).levels.set_index("level").loc[level], _ref_level(case, level)["lrt"])
+    row = chain(case).levels.set_index("level").loc[level]
+    assert_lrt_matches(row, _ref_level(case, level)["lrt"], f"{case} {level}")
 
 
 def test_released_intercept_through_measurement_invariance():
