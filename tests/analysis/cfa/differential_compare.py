@@ -9,7 +9,9 @@ Two styles, both with the tolerances of issue 12 (fit measures 1e-4 relative, sc
   :func:`lavaan_differences` (relative with floors 1 and 1e-3 for values near zero);
 - the reference tests of one R script compare fit measures with ``pytest.approx``
   (:func:`assert_fit_measures`) and estimates with ``numpy.testing.assert_allclose`` semantics
-  (:func:`assert_estimates`); their messages name the case and every disagreeing row.
+  (:func:`assert_estimates`); their messages name the case and every disagreeing row;
+- the ordinal invariance levels against semTools::measEq.syntax fits (:func:`assert_fit_matches`,
+  :func:`assert_estimates_match`, :func:`assert_lrt_matches`, with their own tolerances).
 """
 
 from __future__ import annotations
@@ -136,21 +138,21 @@ def assert_r_squared(res, ref_r2: list, case: str) -> None:
 
 #: invariance levels against semTools::measEq.syntax fits (:func:`assert_fit_matches`): counts
 #: equal, the chi-square 1e-5 relative, scaled measures 1e-3 relative, the others 1e-4 absolute
-EXACT = ("npar", "df", "df_scaled")
-REL = ("chisq",)
-SCALED = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled")
+MEASEQ_EXACT = ("npar", "df", "df_scaled")
+MEASEQ_REL = ("chisq",)
+MEASEQ_SCALED = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled")
 
 
 def assert_fit_matches(fm, ref, label: str) -> None:
     """fit_measures() ``fm`` of a WLSMV fit against lavaan's fitMeasures ``ref`` (tolerances of
-    :data:`EXACT`, :data:`REL`, :data:`SCALED`); ``label`` names the case."""
+    :data:`MEASEQ_EXACT`, :data:`MEASEQ_REL`, :data:`MEASEQ_SCALED`); ``label`` names the case."""
     for key, want in ref.items():
         k = key.replace(".", "_")
-        if k in EXACT:
+        if k in MEASEQ_EXACT:
             assert fm[k] == want, f"{label}: {k}"
-        elif k in REL:
+        elif k in MEASEQ_REL:
             assert fm[k] == pytest.approx(want, rel=1e-5), f"{label}: {k}"
-        elif k in SCALED:
+        elif k in MEASEQ_SCALED:
             assert fm[k] == pytest.approx(want, rel=1e-3, abs=1e-4), f"{label}: {k}"
         else:
             assert fm[k] == pytest.approx(want, abs=1e-4), f"{label}: {k}"
