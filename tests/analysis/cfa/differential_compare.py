@@ -1,6 +1,6 @@
 """Comparison of a qimscale fit with lavaan's recorded answer, shared by the CFA/SEM tests in
-``tests/analysis/cfa/`` and ``tests/analysis/cfa/wlsmv/`` (the latter find this module through
-``tests/analysis/cfa/conftest.py``).
+``tests/analysis/cfa/`` and ``tests/analysis/cfa/wlsmv/`` (pytest's ``pythonpath`` in
+``pyproject.toml`` makes it importable from both).
 
 Two styles, both with the tolerances of issue 12 (fit measures 1e-4 relative, scaled/robust ones
 2e-3, estimates and ``std.all`` 1e-4, SEs 1e-3 relative):
