@@ -126,7 +126,7 @@ def _extended(pt):
             nxt += 1
             r["free"], r["_start"] = nxt, float(r["ustart"])
             cand.append(r)
-    full = _candidates(pt) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
+    full = _candidates(pt, strict_exo=True) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
     # lavaan's table of an ordinal model has a scale factor (fixed to 1) per ordered item in every
     # group; freed, it is identified when constraints tie the item's loading or thresholds
     full += [(v, "~*~", v) for v in pt.ov if v in pt.ordered]
