@@ -136,9 +136,16 @@ class ModificationIndicesMixin:
         FIML). MLR gives the same indices as ML (the score test is not
         robustified).
 
+        With fixed observed covariates (``fixed.x``, e.g. ``y1 ~ x1 + x2``) the
+        candidates include regressions of the covariates (``x2 ~ y2``,
+        ``x1 ~ F``) and their freed moments, and, as lavaan's, ``I`` leaves out
+        the covariates' own moments (``Sigma_xx``, ``mu_x``): those rows and
+        columns of the normal-theory weight are zero, so a candidate that only
+        moves them (``x2 ~ x1`` in a path model) is not identified and drops out.
+
         Matches ``lavaan::modindices(fit)`` (lavaan 0.6-14) for ``cfa(...,
-        estimator = "ML" | "MLR")``, complete data or ``missing = "fiml"``,
-        one or several groups.
+        estimator = "ML" | "MLR")`` and ``sem(...)`` with observed covariates,
+        complete data or ``missing = "fiml"``, one or several groups.
 
         References
         ----------
