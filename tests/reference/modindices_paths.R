@@ -4,7 +4,7 @@
 # tests/analysis/cfa/test_modindices_paths.py).
 # Run from the repository root:  Rscript tests/reference/modindices_paths.R
 # Writes tests/reference/data/modindices_paths.csv (simulated: covariates x1, x2; continuous
-# y1..y6; ordinal o1..o4 with 4 categories) and tests/reference/modindices_paths.json: for each
+# y1..y6, yc; ordinal o1..o4 with 4 categories) and tests/reference/modindices_paths.json: for each
 # case every row of lavaan's modindices(fit) (lhs, op, rhs, group, mi, epc, sepc.all) and the
 # parameter estimates.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -22,9 +22,11 @@ d <- data.frame(
   y5 = 0.6 * f + 0.2 * x1 + rnorm(n, sd = 0.6), y6 = 0.7 * f + rnorm(n, sd = 0.6))
 ys <- 0.7 * g + matrix(rnorm(4 * n, sd = 0.7), n, 4)
 ys[, 4] <- ys[, 4] + 0.3 * x1
+yc <- 0.6 * g + 0.3 * x2 + rnorm(n, sd = 0.7)  # continuous indicator of the ordinal factor
 cut4 <- function(v) as.integer(cut(v, c(-Inf, -0.6, 0.1, 0.8, Inf)))
 for (k in 1:4) d[[paste0("o", k)]] <- cut4(ys[, k])
-for (v in c("x1", "x2", "y1", "y2", "y3", "y4", "y5", "y6")) d[[v]] <- round(d[[v]], 4)
+d$yc <- yc
+for (v in c("x1", "x2", "y1", "y2", "y3", "y4", "y5", "y6", "yc")) d[[v]] <- round(d[[v]], 4)
 dm <- d
 # ~8% of the outcomes missing completely at random (covariates complete) for the FIML case
 for (v in c("y1", "y2", "y3", "y4", "y5", "y6")) dm[[v]][sample(n, round(0.08 * n))] <- NA
@@ -51,6 +53,7 @@ path <- "y1 ~ x1 + x2\ny2 ~ y1"
 mimic <- "F =~ y3 + y4 + y5 + y6\nF ~ x1 + x2"
 sem_x <- "F =~ y3 + y4 + y5 + y6\nF ~ x1\ny1 ~ x1 + x2"
 ord <- "G =~ o1 + o2 + o3 + o4\nG ~ x1\no3 ~ x2"
+mixed <- "G =~ o1 + o2 + o3 + yc\nG ~ x1\nyc ~ x2"
 cases <- list(
   path_ml = one(path),
   path_mlr = one(path, estimator = "MLR"),
@@ -59,7 +62,8 @@ cases <- list(
   mimic_mlr = one(mimic, estimator = "MLR"),
   mimic_fiml = one(mimic, missing = "fiml", data = dm),
   sem_x_ml = one(sem_x),
-  ordinal_x = one(ord, estimator = "WLSMV", ordered = paste0("o", 1:4))
+  ordinal_x = one(ord, estimator = "WLSMV", ordered = paste0("o", 1:4)),
+  mixed_x = one(mixed, estimator = "WLSMV", ordered = paste0("o", 1:3))
 )
 writeLines(toJSON(list(lavaan = as.character(packageVersion("lavaan")), cases = cases),
                   digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),

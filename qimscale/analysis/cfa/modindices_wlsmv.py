@@ -56,8 +56,7 @@ lavaan also lists latent variables regressed on an observed outcome (``F ~ y``
 when ``y`` is regressed on a covariate). qimscale's WLSMV model has no slot for
 them, but a score test needs only the derivative of the statistics with respect
 to the path at 0 (:func:`_outcome_path_jacobian`), so they are scored all the same
-when every item is ordered; in a model with continuous variables they are left
-out with a warning naming them.
+(ordered and continuous outcomes).
 
 References
 ----------
@@ -158,12 +157,11 @@ def _outcome_paths(fit, skipped):
     Returns
     -------
     held, left : list of tuple
-        ``(lhs, op, rhs, group)`` scored by :func:`_outcome_path_tests` (every item ordered,
-        covariates in the model) and those left out (a model with continuous variables,
-        whose residual variances are free: not derived here, not checked against lavaan).
+        ``(lhs, op, rhs, group)`` scored by :func:`_outcome_path_tests` (a model with
+        covariates, :class:`.ordinal_model_x.OrdinalXModel`) and those left out.
     """
     mod = fit.model
-    ok = (getattr(mod, "conditional_x", False) and not mod.continuous)
+    ok = getattr(mod, "conditional_x", False)
     held, left = [], []
     for lhs, op, rhs, g in skipped:
         (held if ok and rhs in mod.ov and (lhs in mod.lv or lhs in mod.ov) else left).append((lhs, op, rhs, g))
@@ -176,10 +174,10 @@ def _outcome_path_jacobian(fit, paths, g):
     Parameters
     ----------
     fit : WLSMVResult
-        A fit with covariates (:class:`.ordinal_model_x.OrdinalXModel`), ordered items only.
+        A fit with covariates (:class:`.ordinal_model_x.OrdinalXModel`).
     paths : list of tuple
-        ``(lhs, op, rhs, group)`` with ``rhs`` an ordered item and ``lhs`` a latent variable or
-        another ordered item.
+        ``(lhs, op, rhs, group)`` with ``rhs`` an observed outcome and ``lhs`` a latent
+        variable or another observed outcome.
     g : int
         Group (0-based); the columns of other groups' paths are zero.
 
@@ -194,20 +192,23 @@ def _outcome_path_jacobian(fit, paths, g):
     :math:`y^*_l \mathrel{+}= c\,y^*_i`) changes the latent responses by
     :math:`u\,y^*_i\,dc` with :math:`u = (\Lambda A)_{\cdot a}` (or :math:`e_l`), so at
     :math:`c = 0`, with :math:`\Sigma` the implied covariance of :math:`y^*` given the covariates
-    (diagonal :math:`1/\delta^2`), :math:`\Pi_0 = \Lambda A\Gamma + K` and
+    (diagonal :math:`1/\delta^2` for an ordered item), :math:`\Pi_0 = \Lambda A\Gamma + K` and
     :math:`m = \nu + \Lambda A\alpha`:
     :math:`d\tau^*_j = -\delta_j u_j m_i`, :math:`d\Pi_{jk} = \delta_j u_j \Pi_{0,ik}`,
     :math:`d\rho_{jl} = \delta_j\delta_l (u_j\Sigma_{il} + \Sigma_{ji} u_l)`; the change of the
-    diagonal is absorbed by the residual variances (delta parameterisation: the variances of
-    the latent responses given the covariates stay :math:`1/\delta^2`). This is lavaan's
-    extended model, where the item becomes a dummy latent variable.
+    diagonal is absorbed by the residual variances of the ordered items (delta
+    parameterisation: the variances of the latent responses given the covariates stay
+    :math:`1/\delta^2`); a continuous variable (:math:`\delta = 1`, free residual variance)
+    keeps its variance statistic's change :math:`2 u_j \Sigma_{ij}`. This is lavaan's extended
+    model, where the outcome becomes a dummy latent variable.
     """
     mod = fit.model
     M = mod.matrices(fit.theta, g)
     L, A, d = M["lambda"], M["ib_inv"], M["delta"]
     LA = L @ A
     C = L @ M["psi_total"] @ L.T + M["theta"]
-    C[np.diag_indices_from(C)] = 1.0 / d ** 2
+    ordd = np.setdiff1d(np.arange(mod.p), mod.num)
+    C[ordd, ordd] = 1.0 / d[ordd] ** 2  # ordered items: variance 1/delta^2 given the covariates
     pi0 = LA @ M["gamma"] + M["kappa"]
     mean0 = M["nu"] + L @ M["alpha_total"]
     ovi = {v: k for k, v in enumerate(mod.ov)}
@@ -304,9 +305,9 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     Warns
     -----
     UserWarning
-        Naming the candidates lavaan lists that are not computed (a latent
-        variable regressed on an observed outcome in a model with continuous
-        variables); they are not in the table.
+        Naming candidates lavaan lists that are not computed (a regression on an
+        observed outcome in a model without covariates: not expected, as such
+        an outcome is regressed on a covariate); they are not in the table.
 
     Notes
     -----
@@ -344,8 +345,8 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     if skipped:
         warnings.warn("modification indices not computed for " + ", ".join(
             f"{lhs} {op} {rhs}" + (f" (group {g})" if pt.ngroups > 1 else "") for lhs, op, rhs, g in skipped)
-            + ": regressions on an observed outcome are scored only when every item is ordered, not in a "
-            "model with continuous variables (lavaan::modindices lists these when they are identified)",
+            + ": regressions on an observed outcome are scored only in a model with observed covariates "
+            "(lavaan::modindices lists these when they are identified)",
             UserWarning, stacklevel=2)
     if not cand and not paths:
         return pd.DataFrame(columns=MI_COLUMNS)

@@ -3,7 +3,7 @@
 Reference: ``tests/reference/modindices_paths.R`` (``modindices(fit)`` for ``sem(model, data,
 estimator = "ML" | "MLR" | "WLSMV", missing = "listwise" | "fiml")``), data
 ``tests/reference/data/modindices_paths.csv`` (N = 500; covariates ``x1, x2``, continuous
-``y1..y6``, ordinal ``o1..o4``; column ``miss`` = 1 marks the copy with ~8% MCAR gaps in
+``y1..y6, yc``, ordinal ``o1..o4``; column ``miss`` = 1 marks the copy with ~8% MCAR gaps in
 ``y1..y6`` used by the FIML cases). Planted misfit: ``y2 ~ x2`` left out of the path model.
 
 With ``fixed.x`` (ML, MLR, FIML) lavaan's candidates include regressions of the covariates
@@ -102,19 +102,25 @@ def test_covariate_moments_have_zero_score():
     assert len(xrows) == 4 and (xrows["mi"] < 1e-12).all()
 
 
-def test_ordinal_candidate_set_as_lavaan():
+ORDINAL = {"ordinal_x": ("G", "~", "o3", 1), "mixed_x": ("G", "~", "yc", 1)}
+
+
+@pytest.mark.parametrize("name", list(ORDINAL))
+def test_ordinal_candidate_set_as_lavaan(name):
     """WLSMV with covariates (``conditional.x``): lavaan lists ``G ~ o3`` once ``o3 ~ x2`` is in the
-    model; it is scored from the derivative of the statistics at 0 (no slot in the model), no warning."""
+    model (``G ~ yc`` for a continuous ``yc``); scored from the derivative of the statistics at 0
+    (no slot in the model), no warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        mi = _fit("ordinal_x").modification_indices()
-    assert _keys(mi) == _keys(_reference("ordinal_x"))
-    assert ("G", "~", "o3", 1) in _keys(mi)
+        mi = _fit(name).modification_indices()
+    assert _keys(mi) == _keys(_reference(name))
+    assert ORDINAL[name] in _keys(mi)
 
 
-def test_ordinal_values_as_lavaan():
+@pytest.mark.parametrize("name", list(ORDINAL))
+def test_ordinal_values_as_lavaan(name):
     """At qimscale's own estimates: 1e-4 relative (the largest difference, 2.4e-6, is ``G ~ o3``)."""
-    m = _fit("ordinal_x").modification_indices().merge(_reference("ordinal_x"), on=KEYS, suffixes=("", "_r"),
-                                                        validate="one_to_one")
+    m = _fit(name).modification_indices().merge(_reference(name), on=KEYS, suffixes=("", "_r"),
+                                                validate="one_to_one")
     for col in ("mi", "epc", "sepc_all"):
         np.testing.assert_allclose(m[col], m[col + "_r"], rtol=1e-4, atol=1e-6)
