@@ -26,6 +26,7 @@ yc <- 0.6 * g + 0.3 * x2 + rnorm(n, sd = 0.7)  # continuous indicator of the ord
 cut4 <- function(v) as.integer(cut(v, c(-Inf, -0.6, 0.1, 0.8, Inf)))
 for (k in 1:4) d[[paste0("o", k)]] <- cut4(ys[, k])
 d$yc <- yc
+d$grp <- rep(c("a", "b"), length.out = n)  # two groups for the multi-group cases
 for (v in c("x1", "x2", "y1", "y2", "y3", "y4", "y5", "y6", "yc")) d[[v]] <- round(d[[v]], 4)
 dm <- d
 # ~8% of the outcomes missing completely at random (covariates complete) for the FIML case
@@ -37,14 +38,16 @@ all <- read.csv("tests/reference/data/modindices_paths.csv")
 d <- all[all$miss == 0, ]
 dm <- all[all$miss == 1, ]
 
-one <- function(model, estimator = "ML", missing = "listwise", data = d, ordered = NULL) {
-  fit <- sem(model, data = data, estimator = estimator, missing = missing, ordered = ordered)
+one <- function(model, estimator = "ML", missing = "listwise", data = d, ordered = NULL, group = NULL,
+                group.equal = "") {
+  fit <- sem(model, data = data, estimator = estimator, missing = missing, ordered = ordered, group = group,
+             group.equal = group.equal)
   mi <- modindices(fit)
   if (is.null(mi$group)) mi$group <- 1L
   pe <- parameterEstimates(fit)
   if (is.null(pe$group)) pe$group <- 1L
   list(model = model, estimator = estimator, missing = missing, data = if (identical(data, dm)) "miss" else "complete",
-       ordered = ordered, ntotal = lavInspect(fit, "ntotal"),
+       ordered = ordered, group = group, group_equal = group.equal, ntotal = lavInspect(fit, "ntotal"),
        modindices = mi[, c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")],
        estimates = pe[, c("lhs", "op", "rhs", "group", "est")],
        chisq = unname(fitMeasures(fit, "chisq")))
@@ -63,7 +66,9 @@ cases <- list(
   mimic_fiml = one(mimic, missing = "fiml", data = dm),
   sem_x_ml = one(sem_x),
   ordinal_x = one(ord, estimator = "WLSMV", ordered = paste0("o", 1:4)),
-  mixed_x = one(mixed, estimator = "WLSMV", ordered = paste0("o", 1:3))
+  mixed_x = one(mixed, estimator = "WLSMV", ordered = paste0("o", 1:3)),
+  sem_x_groups = one(sem_x, group = "grp", group.equal = "loadings"),
+  ordinal_x_groups = one(ord, estimator = "WLSMV", ordered = paste0("o", 1:4), group = "grp")
 )
 writeLines(toJSON(list(lavaan = as.character(packageVersion("lavaan")), cases = cases),
                   digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = TRUE),
