@@ -22,25 +22,72 @@ from .score_tests import score_tests
 __all__ = ["ModificationIndicesMixin"]
 
 
-def _candidates(pt: ParTable):
-    """Parameters lavaan's ``modindices`` adds (``lav_partable_full`` with fixed.x).
+def _candidates(pt: ParTable, *, strict_exo: bool = False):
+    """Parameters lavaan's ``modindices`` adds (``lav_partable_full``).
 
-    Loadings of every factor on every observed variable that is neither a
-    fixed-x covariate nor a dependent variable of a regression; covariances
-    among indicators and among factors; regressions among the variables of
-    the structural part (not of an indicator on a factor, not of a covariate).
+    Parameters
+    ----------
+    pt : ParTable
+        The fitted model's parameter table.
+    strict_exo : bool
+        lavaan's ``strict.exo`` (``conditional.x = TRUE``, the WLSMV model with
+        covariates): no candidate regresses an observed covariate. With
+        ``False`` (ML, MLR, FIML with ``fixed.x``) the covariates are among the
+        outcomes of the candidate regressions too (``x2 ~ x1``, ``x1 ~ y2``).
+
+    Returns
+    -------
+    list of tuple
+        ``(lhs, op, rhs)``: loadings of every factor on every observed variable
+        that is neither a covariate nor in a regression; covariances among
+        indicators and among factors; regressions among the variables of the
+        regressions (``eqs``), not of a variable on itself nor of an indicator
+        on a factor.
+
+    Notes
+    -----
+    The moments of the fixed covariates (lavaan's ``exo`` rows) are fixed rows
+    of the model, freed as candidates by
+    :meth:`ModificationIndicesMixin.modification_indices` itself.
     """
     stmts = [r for r in pt.rows if r["group"] == 1]
     xs = set(pt.ov_x)
     ind = [v for v in pt.ov if any(r["op"] == "=~" and r["rhs"] == v for r in stmts)]
     eqs_y = [n for n in dict.fromkeys(r["lhs"] for r in stmts if r["op"] == "~")]
     eqs = list(dict.fromkeys(eqs_y + [r["rhs"] for r in stmts if r["op"] == "~"]))
-    out = [(f, "=~", v) for f in pt.lv for v in pt.ov if v not in xs and v not in eqs_y]
+    out = [(f, "=~", v) for f in pt.lv for v in pt.ov if v not in xs and v not in eqs]
     out += [(a, "~~", b) for i, a in enumerate(ind) for b in ind[i + 1:]]
     out += [(a, "~~", b) for i, a in enumerate(pt.lv) for b in pt.lv[i + 1:]]
     out += [(a, "~", b) for a in eqs for b in eqs
-            if a != b and a not in xs and not (a in ind and b in pt.lv)]
+            if a != b and not (strict_exo and a in xs) and not (a in ind and b in pt.lv)]
     return out
+
+
+class _FixedXJacobian:
+    """The extended model seen by lavaan's expected information with ``fixed.x``.
+
+    lavaan zeroes the rows and columns of the h1 information that belong to the
+    moments of the fixed covariates (``Sigma_xx``, ``mu_x``; ``x.idx`` of the
+    fitted model's sample statistics) before ``Delta' A1 Delta``; that is the
+    information of a Jacobian whose ``Sigma_xx`` and ``mu_x`` entries are zero.
+    """
+
+    def __init__(self, model: RAMModel, x_index):
+        self._model = model
+        self._ix = np.asarray(x_index, dtype=int)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def jacobian(self, theta):
+        out = []
+        ix = self._ix
+        for dS, dm in self._model.jacobian(theta):
+            dS, dm = dS.copy(), dm.copy()
+            dS[:, ix[:, None], ix[None, :]] = 0.0
+            dm[:, ix] = 0.0
+            out.append((dS, dm))
+        return out
 
 
 class ModificationIndicesMixin:
@@ -89,9 +136,16 @@ class ModificationIndicesMixin:
         FIML). MLR gives the same indices as ML (the score test is not
         robustified).
 
+        With fixed observed covariates (``fixed.x``, e.g. ``y1 ~ x1 + x2``) the
+        candidates include regressions of the covariates (``x2 ~ y2``,
+        ``x1 ~ F``) and their freed moments, and, as lavaan's, ``I`` leaves out
+        the covariates' own moments (``Sigma_xx``, ``mu_x``): those rows and
+        columns of the normal-theory weight are zero, so a candidate that only
+        moves them (``x2 ~ x1`` in a path model) is not identified and drops out.
+
         Matches ``lavaan::modindices(fit)`` (lavaan 0.6-14) for ``cfa(...,
-        estimator = "ML" | "MLR")``, complete data or ``missing = "fiml"``,
-        one or several groups.
+        estimator = "ML" | "MLR")`` and ``sem(...)`` with observed covariates,
+        complete data or ``missing = "fiml"``, one or several groups.
 
         References
         ----------
@@ -120,14 +174,21 @@ class ModificationIndicesMixin:
         existing |= {(r["group"], r["rhs"], r["op"], r["lhs"]) for r in pt.rows if r["op"] == "~~"}
         cand = []
         for g in range(1, pt.ngroups + 1):
-            cand += [(g, lhs, op, rhs) for lhs, op, rhs in _candidates(pt)
-                     if (g, lhs, op, rhs) not in existing]
+            for lhs, op, rhs in _candidates(pt):
+                if (g, lhs, op, rhs) not in existing:
+                    existing.add((g, lhs, op, rhs))
+                    cand.append((g, lhs, op, rhs))
         rows = [dict(r) for r in pt.rows]
         kf = pt.npar  # free indices of the table (theta); k0: the fitted vector (theta*, see .constraints)
         k0 = self.model_.npar
         fixed_rows = []
         for r in rows:
             if r["free"] == 0 and r["op"] in ("=~", "~~", "~") and not np.isnan(r["ustart"]) and r["lhs"] != r["rhs"]:
+                fixed_rows.append(r)
+            elif r["free"] == 0 and r["exo"] and r["op"] in ("~~", "~1"):
+                # lavaan frees the fixed covariates' moments too (all.free); with fixed.x their
+                # information is zero (below), so they drop out unless a candidate path makes
+                # them move other moments
                 fixed_rows.append(r)
         nxt = kf
         for r in fixed_rows:
@@ -154,7 +215,12 @@ class ModificationIndicesMixin:
         if not np.isfinite(f):  # FIML: a pattern's block of the implied covariance is not PD
             raise ModelError("could not compute modification indices: the model-implied covariance matrix "
                              "is not positive definite for every missing-data pattern")
-        info = eobj.information(theta)
+        if pt.ov_x:  # fixed.x: lavaan's information leaves out the covariates' own moments
+            xmod = _FixedXJacobian(emod, [list(pt.ov).index(v) for v in pt.ov_x])
+            iobj = FIMLObjective(xmod, self.patterns_) if self.fiml_ else MLObjective(xmod, self.groups_)
+            info = iobj.information(theta)
+        else:
+            info = eobj.information(theta)
         I11 = info[:k0, :k0]
         I12 = info[:k0, k0:]
         if is_singular(I11, STRICT_RTOL, scale=True):  # as lavaan's "information matrix is singular"
@@ -185,6 +251,10 @@ class ModificationIndicesMixin:
                 sepc = epc[j] * sd[pos[r["lhs"]]] / sd[pos[r["rhs"]]]
             elif r["op"] == "~":
                 sepc = epc[j] * sd[pos[r["rhs"]]] / sd[pos[r["lhs"]]]
+            elif r["op"] == "~1":  # a covariate's mean (fixed.x)
+                sepc = epc[j] / sd[pos[r["lhs"]]]
+            elif r["lhs"] == r["rhs"]:  # a covariate's variance (fixed.x); lavaan: 0 when |epc| < sqrt(eps)
+                sepc = 0.0 if abs(epc[j]) < math.sqrt(np.finfo(float).eps) else epc[j] / sd[pos[r["lhs"]]] ** 2
             else:
                 sepc = epc[j] / math.sqrt(sdiag[pos[r["lhs"]]] * sdiag[pos[r["rhs"]]])
             recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": r["group"],

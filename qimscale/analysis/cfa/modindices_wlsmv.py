@@ -53,8 +53,10 @@ With observed covariates (lavaan's ``conditional.x``) the statistics hold the
 probit slopes too, the covariates are strictly exogenous (no candidate regresses
 a covariate or frees its moments) and regressions on covariates are candidates.
 lavaan also lists latent variables regressed on an observed outcome (``F ~ y``
-when ``y`` is regressed on something): qimscale's WLSMV model has no slot for
-them, so they are left out with a warning naming them.
+when ``y`` is regressed on a covariate). qimscale's WLSMV model has no slot for
+them, but a score test needs only the derivative of the statistics with respect
+to the path at 0 (:func:`_outcome_path_jacobian`), so they are scored all the same
+(ordered and continuous outcomes).
 
 References
 ----------
@@ -126,7 +128,7 @@ def _extended(pt):
             nxt += 1
             r["free"], r["_start"] = nxt, float(r["ustart"])
             cand.append(r)
-    full = _candidates(pt) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
+    full = _candidates(pt, strict_exo=True) + [(v, "~1", "") for v in list(pt.ov) + list(pt.lv) if v not in xs]
     # lavaan's table of an ordinal model has a scale factor (fixed to 1) per ordered item in every
     # group; freed, it is identified when constraints tie the item's loading or thresholds
     full += [(v, "~*~", v) for v in pt.ov if v in pt.ordered]
@@ -147,6 +149,96 @@ def _extended(pt):
     # linear equality constraints (.constraints): the candidates are unconstrained parameters after theta*
     lin = None if pt.lin is None else pt.lin.extended(len(cand))
     return dataclasses.replace(pt, rows=rows, lin=lin), cand, skipped
+
+
+def _outcome_paths(fit, skipped):
+    """Split the candidates the model cannot hold (``lhs ~ y``, ``y`` an observed outcome).
+
+    Returns
+    -------
+    held, left : list of tuple
+        ``(lhs, op, rhs, group)`` scored by :func:`_outcome_path_tests` (a model with
+        covariates, :class:`.ordinal_model_x.OrdinalXModel`) and those left out.
+    """
+    mod = fit.model
+    ok = getattr(mod, "conditional_x", False)
+    held, left = [], []
+    for lhs, op, rhs, g in skipped:
+        (held if ok and rhs in mod.ov and (lhs in mod.lv or lhs in mod.ov) else left).append((lhs, op, rhs, g))
+    return held, left
+
+
+def _outcome_path_jacobian(fit, paths, g):
+    r"""Derivatives of group ``g``'s statistics wrt ``lhs ~ y*_i`` paths at 0 (columns, in order).
+
+    Parameters
+    ----------
+    fit : WLSMVResult
+        A fit with covariates (:class:`.ordinal_model_x.OrdinalXModel`).
+    paths : list of tuple
+        ``(lhs, op, rhs, group)`` with ``rhs`` an observed outcome and ``lhs`` a latent
+        variable or another observed outcome.
+    g : int
+        Group (0-based); the columns of other groups' paths are zero.
+
+    Returns
+    -------
+    ndarray
+        ``(n_stats, len(paths))``.
+
+    Notes
+    -----
+    Freeing :math:`c` in :math:`\eta_a \mathrel{+}= c\,y^*_i` (or
+    :math:`y^*_l \mathrel{+}= c\,y^*_i`) changes the latent responses by
+    :math:`u\,y^*_i\,dc` with :math:`u = (\Lambda A)_{\cdot a}` (or :math:`e_l`), so at
+    :math:`c = 0`, with :math:`\Sigma` the implied covariance of :math:`y^*` given the covariates
+    (diagonal :math:`1/\delta^2` for an ordered item), :math:`\Pi_0 = \Lambda A\Gamma + K` and
+    :math:`m = \nu + \Lambda A\alpha`:
+    :math:`d\tau^*_j = -\delta_j u_j m_i`, :math:`d\Pi_{jk} = \delta_j u_j \Pi_{0,ik}`,
+    :math:`d\rho_{jl} = \delta_j\delta_l (u_j\Sigma_{il} + \Sigma_{ji} u_l)`; the change of the
+    diagonal is absorbed by the residual variances of the ordered items (delta
+    parameterisation: the variances of the latent responses given the covariates stay
+    :math:`1/\delta^2`); a continuous variable (:math:`\delta = 1`, free residual variance)
+    keeps its variance statistic's change :math:`2 u_j \Sigma_{ij}`. This is lavaan's extended
+    model, where the outcome becomes a dummy latent variable.
+    """
+    mod = fit.model
+    M = mod.matrices(fit.theta, g)
+    L, A, d = M["lambda"], M["ib_inv"], M["delta"]
+    LA = L @ A
+    C = L @ M["psi_total"] @ L.T + M["theta"]
+    ordd = np.setdiff1d(np.arange(mod.p), mod.num)
+    C[ordd, ordd] = 1.0 / d[ordd] ** 2  # ordered items: variance 1/delta^2 given the covariates
+    pi0 = LA @ M["gamma"] + M["kappa"]
+    mean0 = M["nu"] + L @ M["alpha_total"]
+    ovi = {v: k for k, v in enumerate(mod.ov)}
+    lvi = {f: k for k, f in enumerate(mod.lv)}
+    it, ii, jj, nth = mod.th_item, mod.ii, mod.jj, mod.n_th
+    J = np.zeros((mod.cor_offset + mod.pstar, len(paths)))
+    for t, (lhs, _op, rhs, grp) in enumerate(paths):
+        if grp - 1 != g:
+            continue
+        i = ovi[rhs]
+        u = LA[:, lvi[lhs]] if lhs in lvi else np.eye(mod.p)[ovi[lhs]]
+        J[:nth, t] = -d[it] * u[it] * mean0[i]
+        J[nth:mod.cor_offset, t] = (d[:, None] * u[:, None] * pi0[i][None, :]).ravel(order="F")
+        J[mod.cor_offset:, t] = d[ii] * d[jj] * (u[ii] * C[i, jj] + C[ii, i] * u[jj])
+    return J
+
+
+def _outcome_path_tests(fit, paths, k0, I11):
+    """Gradient ``d`` and ``V`` of the paths of :func:`_outcome_path_jacobian` (as the others')."""
+    N = float(sum(st.n for st in fit.stats))
+    d = np.zeros(len(paths))
+    Icc = np.zeros(len(paths))
+    I1c = np.zeros((k0, len(paths)))
+    for g, (st, w, f) in enumerate(zip(fit.stats, fit.extra["w"], fit.extra["fg"])):
+        Dc = _outcome_path_jacobian(fit, paths, g)
+        D1 = fit.model.jacobian(fit.theta, g)
+        d -= (st.n - 1.0) / N * (Dc.T @ (w * (st.s - fit.model.implied(fit.theta, g))))
+        Icc += f * np.einsum("ij,ij->j", Dc, w[:, None] * Dc)
+        I1c += f * (D1.T @ (w[:, None] * Dc))
+    return d, Icc - np.einsum("ij,ij->j", I1c, np.linalg.solve(I11, I1c))
 
 
 def _sepc_all(fit, cand, epc):
@@ -213,8 +305,9 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     Warns
     -----
     UserWarning
-        Naming the candidates lavaan lists that the model cannot hold (a latent
-        variable regressed on an observed outcome); they are not in the table.
+        Naming candidates lavaan lists that are not computed (a regression on an
+        observed outcome in a model without covariates: not expected, as such
+        an outcome is regressed on a covariate); they are not in the table.
 
     Notes
     -----
@@ -248,13 +341,14 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
     """
     pt = fit.partable
     ext, cand, skipped = _extended(pt)
+    paths, skipped = _outcome_paths(fit, skipped)
     if skipped:
         warnings.warn("modification indices not computed for " + ", ".join(
             f"{lhs} {op} {rhs}" + (f" (group {g})" if pt.ngroups > 1 else "") for lhs, op, rhs, g in skipped)
-            + ": qimscale's WLSMV model regresses on latent variables and observed covariates only, not on "
-            "an observed outcome or item (lavaan::modindices lists these when they are identified)",
+            + ": regressions on an observed outcome are scored only in a model with observed covariates "
+            "(lavaan::modindices lists these when they are identified)",
             UserWarning, stacklevel=2)
-    if not cand:
+    if not cand and not paths:
         return pd.DataFrame(columns=MI_COLUMNS)
     k0 = fit.model.npar  # the fitted vector (theta*, with linear equality constraints)
     theta = np.concatenate([np.asarray(fit.theta, dtype=float), [r["_start"] for r in cand]])
@@ -265,7 +359,11 @@ def wlsmv_modification_indices(fit, *, minimum: float = 0.0) -> pd.DataFrame:
             raise ModelError("could not compute modification indices: the information matrix of the "
                              "fitted model is singular (a parameter is not identified)")
         V = np.diag(info)[k0:] - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
-    d = grad[k0:]
+        d = grad[k0:]
+        if paths:  # latent variables (or items) regressed on an ordered outcome: scored without a slot
+            dp, Vp = _outcome_path_tests(fit, paths, k0, I11)
+            d, V = np.concatenate([d, dp]), np.concatenate([V, Vp])
+            cand = cand + [{"lhs": lhs, "op": op, "rhs": rhs, "group": g} for lhs, op, rhs, g in paths]
     keep = V >= _V_TOL
     N = float(fit.ntotal_)
     mi = N * d[keep] ** 2 / V[keep]
