@@ -220,6 +220,8 @@ class CFAResult(ValidityMixin, ModificationIndicesMixin, BootstrapMixin, Result)
             self._scores = scores
             B0 = sum(s.T @ s for s in scores) / N
             self.vcov_ = Hinv @ B0 @ Hinv / N
+            if is_singular(B0, scale=True):
+                self.warnings_.append(_singular_meat_message(scores, labels))
         else:
             self.vcov_ = Hinv / N
         self._diagnostics()
@@ -858,4 +860,22 @@ def _vech_rowwise(S):
     return np.array([S[i, j] for j in range(p) for i in range(j, p)])
 
 
+def _singular_meat_message(scores, labels) -> str:
+    """The warning for a singular sandwich "meat" (the casewise scores' cross-products).
 
+    A group's scores have at most ``n_g - 1`` independent directions at the optimum (they sum to
+    zero), so a group with fewer cases than the parameters its scores depend on makes the robust
+    covariance matrix of the estimates singular; lavaan then warns that the vcov "does not appear
+    to be positive definite".
+
+    >>> import numpy as np
+    >>> _singular_meat_message([np.ones((3, 4))], ["AU"])
+    "the robust (sandwich) covariance matrix of the estimates is singular (group 'AU': 3 cases for 4 parameters): robust standard errors and tests are unreliable (lavaan warns that the vcov does not appear to be positive definite); use fewer parameters per group or estimator ML"
+    """
+    thin = [(lab, s.shape[0], int(np.count_nonzero(np.any(s != 0, axis=0)))) for lab, s in zip(labels, scores)]
+    detail = "; ".join(f"group {str(lab)!r}: {n} cases for {k} parameters" if lab is not None else
+                       f"{n} cases for {k} parameters" for lab, n, k in thin if n - 1 < k)
+    return ("the robust (sandwich) covariance matrix of the estimates is singular"
+            + (f" ({detail})" if detail else "") + ": robust standard errors and tests are unreliable "
+            "(lavaan warns that the vcov does not appear to be positive definite); use fewer parameters "
+            "per group or estimator ML")

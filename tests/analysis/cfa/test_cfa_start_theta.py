@@ -1,5 +1,6 @@
-"""ML fits whose start values imply a correlation beyond 1, and solutions with an improper residual
-covariance matrix, against lavaan 0.6 (``tests/reference/cfa_start_theta.R``).
+"""ML fits whose start values imply a correlation beyond 1, solutions with an improper residual
+covariance matrix (``tests/reference/cfa_start_theta.R``) and an MLR sandwich made singular by a
+small group (``tests/reference/mlr_small_group.R``), against lavaan 0.6.
 
 The data were simulated with numpy (one factor, four indicators; in the first file the second
 indicator is the first plus 5 % noise, seed 1; in the second the first two share a specific factor,
@@ -62,3 +63,20 @@ def test_wlsmv_names_residual_correlations_beyond_one():
     assert _improper_residual_correlations(["y1", "y2", "y3"], theta, np.array([1.0, 1.0, 1.0])) is None
     # a negative residual variance is a Heywood case, reported on its own
     assert _improper_residual_correlations(["y1", "y2", "y3"], theta, np.array([-0.1, 0.2, 0.5])) is None
+
+
+def test_mlr_warns_when_a_group_has_fewer_cases_than_parameters():
+    """A group of 14 cases for 18 parameters makes the sandwich singular; lavaan warns that the vcov
+    "does not appear to be positive definite" (``tests/reference/mlr_small_group.R``), and so does
+    qimscale, naming the group. The same data under ML, and the larger group alone, give no warning."""
+    ref = json.loads((REF / "mlr_small_group.json").read_text())
+    assert "does not appear to be positive definite" in ref["warnings"]
+    d = pd.read_csv(REF / "data" / "mlr_small_group.csv")
+    model = "F =~ y1 + y2 + y3 + y4 + y5 + y6"
+    res = sem(model, d, estimator="MLR", group="g")
+    assert [w for w in res.warnings_ if "sandwich" in w] == [
+        "the robust (sandwich) covariance matrix of the estimates is singular (group 'A': 14 cases for 18 "
+        "parameters): robust standard errors and tests are unreliable (lavaan warns that the vcov does not "
+        "appear to be positive definite); use fewer parameters per group or estimator ML"]
+    assert not [w for w in sem(model, d, estimator="ML", group="g").warnings_ if "sandwich" in w]
+    assert not [w for w in sem(model, d[d.g == "B"], estimator="MLR").warnings_ if "sandwich" in w]
