@@ -43,7 +43,7 @@ from qimscale.errors import DataError, ModelError
 
 from .._threads import single_thread_blas
 from .ordinal_model_x import OrdinalXModel
-from .ordinal_stage1_mixed import encode_mixed
+from .ordinal_stage1_mixed import correlation_residuals, encode_mixed
 from .ordinal_stage1_x import covariate_matrix, mixed_stage1_x, ordinal_stage1_x
 from .partable import build_partable
 from .syntax import parse_model, read_model_text
@@ -210,12 +210,10 @@ def srmr_conditional_x(result) -> float:
     """
     om = result.model
     k = om.p * (om.p - 1) / 2 + om.p + om.q
-    low = np.tril_indices(om.p, -1)
     total = 0.0
     for g, (st, f) in enumerate(zip(result.stats, result.extra["fg"])):
         S = st.cov if getattr(st, "cov", None) is not None else st.cor
-        sd = np.sqrt(np.diag(S))
-        res = ((S - om.implied_cor(result.theta, g)) / np.outer(sd, sd))[low]
+        res = correlation_residuals(S, om.implied_cor(result.theta, g))  # Bentler's, diagonal zero
         total += f * math.sqrt(np.sum(res ** 2) / k)
     return float(total)
 
